@@ -13,7 +13,6 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .executable(name: "junction", targets: ["junction"]),
-        .executable(name: "junctionctl", targets: ["junctionctl"]),
         .executable(name: "junction-bench", targets: ["junction-bench"]),
     ],
     dependencies: [
@@ -69,13 +68,6 @@ let package = Package(
             name: "junction",
             dependencies: [
                 "JunctionServer",
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
-            ],
-            swiftSettings: strictSettings
-        ),
-        .executableTarget(
-            name: "junctionctl",
-            dependencies: [
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strictSettings

@@ -1,0 +1,588 @@
+import JunctionCore
+import NIOCore
+
+/// One open AMQP channel: carries out its methods against the broker engine, is the engine's
+/// consumer for its subscriptions, and keeps the channel's delivery tags, confirms and transaction.
+/// Frame sequencing is the pure `AMQPChannelStateMachine`; this class only applies its actions.
+final class AMQPChannelSession: MessageConsumer {
+    private struct Unacked {
+        var queue: MessageQueue
+        var id: DeliveryID
+    }
+
+    /// An ack/nack/reject inside a transaction: checked when received, applied at commit (spec: tx class).
+    private enum PendingSettlement {
+        case ack(tag: UInt64, multiple: Bool)
+        case reject(tag: UInt64, multiple: Bool, requeue: Bool)
+    }
+
+    let channelID: AMQPChannelID
+    private unowned let connection: AMQPConnectionHandler
+    private let virtualHost: VirtualHost
+    private let user: AuthenticatedUser
+    private var stateMachine: AMQPChannelStateMachine
+    private(set) var isReleased = false
+
+    private var subscriptions: [String: Subscription] = [:]
+    private var unacked = AMQPUnackedDeliveries<Unacked>()
+    /// basic.qos global=true: one credit pool for all consumers of this channel (RabbitMQ semantics).
+    private let channelCredit = CreditPool(limit: 0)
+    /// basic.qos global=false: the prefetch given to consumers created afterwards.
+    private var consumerPrefetch = 0
+    private var flowActive = true
+    /// Deliveries made while basic.consume runs are held until consume-ok has been written.
+    private var heldDeliveries: [(Delivery, Subscription)]?
+
+    private var confirmMode = false
+    private var publishSequence: UInt64 = 0
+    /// Highest publish sequence confirmed in this read burst; one `ack multiple` covers all of them.
+    private var pendingConfirm: UInt64?
+
+    private var transactional = false
+    private var transactionPublishes: [(AMQPBasicPublish, AMQPContentHeader, ByteBuffer)] = []
+    private var transactionSettlements: [PendingSettlement] = []
+
+    init(channelID: AMQPChannelID, connection: AMQPConnectionHandler, virtualHost: VirtualHost, user: AuthenticatedUser) {
+        self.channelID = channelID
+        self.connection = connection
+        self.virtualHost = virtualHost
+        self.user = user
+        self.stateMachine = AMQPChannelStateMachine(maxMessageSize: connection.configuration.maxMessageSize)
+    }
+
+    // MARK: - Frames
+
+    func frameReceived(_ frame: AMQPFrame) {
+        self.apply(self.stateMachine.frameReceived(frame))
+    }
+
+    private func apply(_ action: AMQPChannelAction) {
+        switch action {
+        case .none:
+            break
+        case .sendOpenOk:
+            self.send(.channelOpenOk)
+        case .sendCloseOk:
+            self.tearDown()
+            self.send(.channelCloseOk)
+            self.isReleased = true
+        case .released:
+            self.isReleased = true
+        case .sendClose(let error):
+            self.tearDown()
+            self.send(
+                .channelClose(
+                    AMQPChannelClose(
+                        replyCode: error.code.rawValue,
+                        replyText: error.text,
+                        classID: error.classID,
+                        methodID: error.methodID
+                    )
+                )
+            )
+        case .closeConnection(let error):
+            self.connection.fail(error)
+        case .publish(let method, let header, let body):
+            self.publishReceived(method, header: header, body: body)
+        case .execute(let method):
+            do throws(AMQPError) {
+                try self.execute(method)
+            } catch {
+                self.raise(error)
+            }
+        }
+    }
+
+    /// Soft errors close this channel; hard errors the connection.
+    private func raise(_ error: AMQPError) {
+        if error.closesConnection {
+            self.connection.fail(error)
+        } else {
+            self.apply(self.stateMachine.fail(error))
+        }
+    }
+
+    private func send(_ method: AMQPMethod) {
+        self.connection.output.method(self.channelID, method)
+        self.connection.scheduleFlush()
+    }
+
+    // MARK: - Methods
+
+    private func execute(_ method: AMQPMethod) throws(AMQPError) {
+        let owner = self.connection.connectionID
+        switch method {
+        case .channelFlow(let flow):
+            self.flowActive = flow.active
+            self.send(.channelFlowOk(AMQPChannelFlow(active: flow.active)))
+            if flow.active { self.resumeDeliveries() }
+        case .channelFlowOk:
+            break
+
+        case .exchangeDeclare(let declare):
+            try self.engine(method) {
+                try self.virtualHost.declareExchange(
+                    declare.exchange,
+                    type: declare.type,
+                    durable: declare.durable,
+                    autoDelete: declare.autoDelete,
+                    internal: declare.internal,
+                    arguments: declare.arguments,
+                    passive: declare.passive
+                )
+            }
+            if !declare.noWait { self.send(.exchangeDeclareOk) }
+        case .exchangeDelete(let delete):
+            try self.engine(method) { try self.virtualHost.deleteExchange(delete.exchange, ifUnused: delete.ifUnused) }
+            if !delete.noWait { self.send(.exchangeDeleteOk) }
+        case .exchangeBind(let bind):
+            try self.engine(method) {
+                try self.virtualHost.bindExchange(
+                    destination: bind.destination,
+                    source: bind.source,
+                    routingKey: bind.routingKey,
+                    arguments: bind.arguments
+                )
+            }
+            if !bind.noWait { self.send(.exchangeBindOk) }
+        case .exchangeUnbind(let unbind):
+            try self.engine(method) {
+                try self.virtualHost.unbindExchange(
+                    destination: unbind.destination,
+                    source: unbind.source,
+                    routingKey: unbind.routingKey,
+                    arguments: unbind.arguments
+                )
+            }
+            if !unbind.noWait { self.send(.exchangeUnbindOk) }
+
+        case .queueDeclare(let declare):
+            let ok = try self.engine(method) {
+                try self.virtualHost.declareQueue(
+                    declare.queue,
+                    durable: declare.durable,
+                    exclusive: declare.exclusive,
+                    autoDelete: declare.autoDelete,
+                    arguments: declare.arguments,
+                    passive: declare.passive,
+                    owner: owner
+                )
+            }
+            if !declare.noWait {
+                self.send(
+                    .queueDeclareOk(
+                        AMQPQueueDeclareOk(
+                            queue: ok.queue,
+                            messageCount: UInt32(clamping: ok.messageCount),
+                            consumerCount: UInt32(clamping: ok.consumerCount)
+                        )
+                    )
+                )
+            }
+        case .queueBind(let bind):
+            try self.engine(method) {
+                try self.virtualHost.bindQueue(
+                    bind.queue,
+                    exchange: bind.exchange,
+                    routingKey: bind.routingKey,
+                    arguments: bind.arguments,
+                    owner: owner
+                )
+            }
+            if !bind.noWait { self.send(.queueBindOk) }
+        case .queueUnbind(let unbind):
+            try self.engine(method) {
+                try self.virtualHost.unbindQueue(
+                    unbind.queue,
+                    exchange: unbind.exchange,
+                    routingKey: unbind.routingKey,
+                    arguments: unbind.arguments,
+                    owner: owner
+                )
+            }
+            self.send(.queueUnbindOk)
+        case .queuePurge(let purge):
+            let count = try self.engine(method) { try self.virtualHost.purgeQueue(purge.queue, owner: owner) }
+            if !purge.noWait { self.send(.queuePurgeOk(messageCount: UInt32(clamping: count))) }
+        case .queueDelete(let delete):
+            let count = try self.engine(method) {
+                try self.virtualHost.deleteQueue(
+                    delete.queue,
+                    ifUnused: delete.ifUnused,
+                    ifEmpty: delete.ifEmpty,
+                    owner: owner
+                )
+            }
+            if !delete.noWait { self.send(.queueDeleteOk(messageCount: UInt32(clamping: count))) }
+
+        case .basicQos(let qos):
+            guard qos.prefetchSize == 0 else {
+                throw AMQPError(.notImplemented, "prefetch_size!=0 (\(qos.prefetchSize))", classID: 60, methodID: 10)
+            }
+            if qos.global {
+                self.channelCredit.limit = Int(qos.prefetchCount)
+                self.resumeDeliveries()
+            } else {
+                self.consumerPrefetch = Int(qos.prefetchCount)
+            }
+            self.send(.basicQosOk)
+        case .basicConsume(let consume):
+            try self.consume(consume, method: method)
+        case .basicCancel(let cancel):
+            if let subscription = self.subscriptions.removeValue(forKey: cancel.consumerTag) {
+                subscription.cancel()
+            }
+            if !cancel.noWait { self.send(.basicCancelOk(consumerTag: cancel.consumerTag)) }
+        case .basicGet(let get):
+            try self.get(get, method: method)
+        case .basicAck(let ack):
+            if self.transactional {
+                try self.checkTag(ack.deliveryTag, multiple: ack.multiple, method: method)
+                self.transactionSettlements.append(.ack(tag: ack.deliveryTag, multiple: ack.multiple))
+            } else {
+                Self.ack(try self.settle(tag: ack.deliveryTag, multiple: ack.multiple, method: method))
+            }
+        case .basicReject(let reject):
+            try self.reject(tag: reject.deliveryTag, multiple: false, requeue: reject.requeue, method: method)
+        case .basicNack(let nack):
+            try self.reject(tag: nack.deliveryTag, multiple: nack.multiple, requeue: nack.requeue, method: method)
+        case .basicRecover, .basicRecoverAsync:
+            // RabbitMQ requeues in both cases: redelivery to the same consumer is not offered.
+            Self.requeue(self.unacked.removeAll())
+            if case .basicRecover = method { self.send(.basicRecoverOk) }
+
+        case .confirmSelect(let noWait):
+            guard !self.transactional else {
+                throw AMQPError(.preconditionFailed, "cannot switch from tx to confirm mode", classID: 85, methodID: 10)
+            }
+            self.confirmMode = true
+            if !noWait { self.send(.confirmSelectOk) }
+
+        case .txSelect:
+            guard !self.confirmMode else {
+                throw AMQPError(.preconditionFailed, "cannot switch from confirm to tx mode", classID: 90, methodID: 10)
+            }
+            self.transactional = true
+            self.send(.txSelectOk)
+        case .txCommit:
+            guard self.transactional else {
+                throw AMQPError(.preconditionFailed, "channel is not transactional", classID: 90, methodID: 20)
+            }
+            let publishes = self.transactionPublishes
+            let settlements = self.transactionSettlements
+            self.transactionPublishes.removeAll()
+            self.transactionSettlements.removeAll()
+            for (publish, header, body) in publishes {
+                guard self.stateMachine.isOpen else { return }
+                self.route(publish, header: header, body: body)
+            }
+            for settlement in settlements {
+                // Tags were checked when received; one settled twice in the same transaction is ignored.
+                switch settlement {
+                case .ack(let tag, let multiple):
+                    Self.ack(self.unacked.settle(tag: tag, multiple: multiple) ?? [])
+                case .reject(let tag, let multiple, let requeue):
+                    Self.reject(self.unacked.settle(tag: tag, multiple: multiple) ?? [], requeue: requeue)
+                }
+            }
+            if self.stateMachine.isOpen { self.send(.txCommitOk) }
+        case .txRollback:
+            guard self.transactional else {
+                throw AMQPError(.preconditionFailed, "channel is not transactional", classID: 90, methodID: 30)
+            }
+            // Withdrawn acks leave their deliveries unacked under the same tags, as RabbitMQ does.
+            self.transactionPublishes.removeAll()
+            self.transactionSettlements.removeAll()
+            self.send(.txRollbackOk)
+
+        case .channelOpen, .channelClose, .channelCloseOk, .basicPublish:
+            // Sequenced by the state machine; never executed here.
+            break
+        case .connectionStart, .connectionStartOk, .connectionSecure, .connectionSecureOk, .connectionTune,
+            .connectionTuneOk, .connectionOpen, .connectionOpenOk, .connectionClose, .connectionCloseOk,
+            .connectionBlocked, .connectionUnblocked, .connectionUpdateSecret, .connectionUpdateSecretOk:
+            throw AMQPError(
+                .commandInvalid,
+                "connection method on channel \(self.channelID.rawValue)",
+                classID: method.classID,
+                methodID: method.methodID
+            )
+        case .channelOpenOk, .exchangeDeclareOk, .exchangeDeleteOk, .exchangeBindOk, .exchangeUnbindOk,
+            .queueDeclareOk, .queueBindOk, .queuePurgeOk, .queueDeleteOk, .queueUnbindOk, .basicQosOk,
+            .basicConsumeOk, .basicCancelOk, .basicReturn, .basicDeliver, .basicGetOk, .basicGetEmpty,
+            .basicRecoverOk, .confirmSelectOk, .txSelectOk, .txCommitOk, .txRollbackOk:
+            throw AMQPError(
+                .commandInvalid,
+                "method \(method.classID).\(method.methodID) is sent by servers only",
+                classID: method.classID,
+                methodID: method.methodID
+            )
+        }
+    }
+
+    /// Runs an engine call, turning its `BrokerError` into this method's AMQP error.
+    private func engine<T>(_ method: AMQPMethod, _ body: () throws(BrokerError) -> T) throws(AMQPError) -> T {
+        do {
+            return try body()
+        } catch {
+            throw AMQPError(error, classID: method.classID, methodID: method.methodID)
+        }
+    }
+
+    private func consume(_ consume: AMQPBasicConsume, method: AMQPMethod) throws(AMQPError) {
+        let tag = consume.consumerTag.isEmpty ? Self.generatedConsumerTag() : consume.consumerTag
+        guard self.subscriptions[tag] == nil else {
+            throw AMQPError(.notAllowed, "attempt to reuse consumer tag '\(tag)'", classID: 60, methodID: 20)
+        }
+        self.heldDeliveries = []
+        defer { self.heldDeliveries = nil }
+        let subscription = try self.engine(method) {
+            try self.virtualHost.consume(
+                queue: consume.queue,
+                consumer: self,
+                tag: tag,
+                noAck: consume.noAck,
+                exclusive: consume.exclusive,
+                prefetch: self.consumerPrefetch,
+                sharedCredit: self.channelCredit,
+                arguments: consume.arguments,
+                owner: self.connection.connectionID
+            )
+        }
+        self.subscriptions[tag] = subscription
+        if !consume.noWait { self.send(.basicConsumeOk(consumerTag: tag)) }
+        let held = self.heldDeliveries ?? []
+        self.heldDeliveries = nil
+        for (delivery, subscription) in held {
+            self.write(delivery, subscription: subscription)
+        }
+    }
+
+    private func get(_ get: AMQPBasicGet, method: AMQPMethod) throws(AMQPError) {
+        let owner = self.connection.connectionID
+        guard
+            let (delivery, remaining) = try self.engine(method, { () throws(BrokerError) in
+                try self.virtualHost.get(queue: get.queue, noAck: get.noAck, owner: owner)
+            })
+        else {
+            self.send(.basicGetEmpty)
+            return
+        }
+        let tag = self.unacked.nextTag(for: Unacked(queue: delivery.queue, id: delivery.id), track: !get.noAck)
+        self.send(
+            .basicGetOk(
+                AMQPBasicGetOk(
+                    deliveryTag: tag,
+                    redelivered: delivery.redelivered,
+                    exchange: delivery.message.exchange,
+                    routingKey: delivery.message.routingKey,
+                    messageCount: UInt32(clamping: remaining)
+                )
+            )
+        )
+        self.connection.output.content(self.channelID, properties: delivery.message.properties, body: delivery.message.body)
+    }
+
+    private func settle(tag: UInt64, multiple: Bool, method: AMQPMethod) throws(AMQPError) -> [Unacked] {
+        guard let settled = self.unacked.settle(tag: tag, multiple: multiple) else {
+            throw AMQPError(
+                .preconditionFailed,
+                "unknown delivery tag \(tag)",
+                classID: method.classID,
+                methodID: method.methodID
+            )
+        }
+        return settled
+    }
+
+    private func reject(tag: UInt64, multiple: Bool, requeue: Bool, method: AMQPMethod) throws(AMQPError) {
+        if self.transactional {
+            try self.checkTag(tag, multiple: multiple, method: method)
+            self.transactionSettlements.append(.reject(tag: tag, multiple: multiple, requeue: requeue))
+        } else {
+            Self.reject(try self.settle(tag: tag, multiple: multiple, method: method), requeue: requeue)
+        }
+    }
+
+    private func checkTag(_ tag: UInt64, multiple: Bool, method: AMQPMethod) throws(AMQPError) {
+        guard self.unacked.contains(tag: tag, multiple: multiple) else {
+            throw AMQPError(
+                .preconditionFailed,
+                "unknown delivery tag \(tag)",
+                classID: method.classID,
+                methodID: method.methodID
+            )
+        }
+    }
+
+    // MARK: - Publishing
+
+    private func publishReceived(_ publish: AMQPBasicPublish, header: AMQPContentHeader, body: ByteBuffer) {
+        self.connection.publishReceived()
+        if publish.immediate {
+            self.connection.fail(AMQPError(.notImplemented, "immediate=true", classID: 60, methodID: 40))
+            return
+        }
+        if let userID = header.properties.userID, userID != self.user.name {
+            self.raise(
+                AMQPError(
+                    .preconditionFailed,
+                    "user_id property set to '\(userID)' but authenticated user was '\(self.user.name)'",
+                    classID: 60,
+                    methodID: 40
+                )
+            )
+            return
+        }
+        if self.transactional {
+            self.transactionPublishes.append((publish, header, body))
+            return
+        }
+        self.route(publish, header: header, body: body)
+    }
+
+    private func route(_ publish: AMQPBasicPublish, header: AMQPContentHeader, body: ByteBuffer) {
+        let message = Message(
+            exchange: publish.exchange,
+            routingKey: publish.routingKey,
+            properties: header.properties,
+            body: body
+        )
+        let outcome: PublishOutcome
+        do {
+            outcome = try self.virtualHost.publish(message)
+        } catch {
+            self.raise(AMQPError(error, classID: 60, methodID: 40))
+            return
+        }
+        if case .unroutable = outcome, publish.mandatory {
+            self.connection.output.method(
+                self.channelID,
+                .basicReturn(
+                    AMQPBasicReturn(
+                        replyCode: AMQPReplyCode.noRoute.rawValue,
+                        replyText: AMQPReplyCode.noRoute.name,
+                        exchange: publish.exchange,
+                        routingKey: publish.routingKey
+                    )
+                )
+            )
+            self.connection.output.content(self.channelID, properties: header.properties, body: body)
+            self.connection.scheduleFlush()
+        }
+        if self.confirmMode {
+            self.publishSequence += 1
+            self.pendingConfirm = self.publishSequence
+        }
+    }
+
+    /// End of a read burst: confirm every publish of it with one cumulative ack.
+    func readBurstEnded() {
+        guard let sequence = self.pendingConfirm else { return }
+        self.pendingConfirm = nil
+        guard self.stateMachine.isOpen else { return }
+        self.connection.output.method(self.channelID, .basicAck(AMQPBasicAck(deliveryTag: sequence, multiple: true)))
+    }
+
+    // MARK: - MessageConsumer
+
+    var isReadyForDeliveries: Bool {
+        self.flowActive && self.stateMachine.isOpen && self.connection.isWritable
+    }
+
+    func deliver(_ delivery: Delivery, subscription: Subscription) {
+        if self.heldDeliveries != nil {
+            self.heldDeliveries!.append((delivery, subscription))
+            return
+        }
+        self.write(delivery, subscription: subscription)
+    }
+
+    private func write(_ delivery: Delivery, subscription: Subscription) {
+        let tag = self.unacked.nextTag(for: Unacked(queue: delivery.queue, id: delivery.id), track: !subscription.noAck)
+        self.connection.output.buffer.writeAMQPBasicDeliverFrame(
+            channel: self.channelID,
+            consumerTag: subscription.tag,
+            deliveryTag: tag,
+            redelivered: delivery.redelivered,
+            exchange: delivery.message.exchange,
+            routingKey: delivery.message.routingKey
+        )
+        self.connection.output.content(self.channelID, properties: delivery.message.properties, body: delivery.message.body)
+        self.connection.scheduleFlush()
+    }
+
+    func consumerCancelled(subscription: Subscription) {
+        guard self.subscriptions.removeValue(forKey: subscription.tag) != nil else { return }
+        if self.connection.clientSupportsCancelNotify && self.stateMachine.isOpen {
+            self.send(.basicCancel(AMQPBasicCancel(consumerTag: subscription.tag, noWait: true)))
+        }
+    }
+
+    func resumeDeliveries() {
+        for subscription in self.subscriptions.values {
+            subscription.resume()
+        }
+    }
+
+    // MARK: - Teardown
+
+    /// The channel or its connection closed: consumers go, unacked deliveries return to their queues.
+    func tearDown() {
+        let subscriptions = self.subscriptions.values
+        self.subscriptions.removeAll()
+        for subscription in subscriptions {
+            subscription.cancel()
+        }
+        Self.requeue(self.unacked.removeAll())
+        self.transactionPublishes.removeAll()
+        self.transactionSettlements.removeAll()
+        self.pendingConfirm = nil
+    }
+
+    // MARK: - Settling, grouped per queue so each queue gets one call per batch
+
+    private static func ack(_ entries: [Unacked]) {
+        Self.grouped(entries) { queue, ids in queue.ack(ids) }
+    }
+
+    private static func reject(_ entries: [Unacked], requeue: Bool) {
+        Self.grouped(entries) { queue, ids in queue.reject(ids, requeue: requeue) }
+    }
+
+    private static func requeue(_ entries: [Unacked]) {
+        Self.reject(entries, requeue: true)
+    }
+
+    private static func grouped(_ entries: [Unacked], _ body: (MessageQueue, [DeliveryID]) -> Void) {
+        guard let first = entries.first else { return }
+        if entries.allSatisfy({ $0.queue === first.queue }) {
+            body(first.queue, entries.map(\.id))
+            return
+        }
+        var order: [ObjectIdentifier] = []
+        var groups: [ObjectIdentifier: (MessageQueue, [DeliveryID])] = [:]
+        for entry in entries {
+            let key = ObjectIdentifier(entry.queue)
+            if groups[key] == nil {
+                order.append(key)
+                groups[key] = (entry.queue, [])
+            }
+            groups[key]!.1.append(entry.id)
+        }
+        for key in order {
+            let (queue, ids) = groups[key]!
+            body(queue, ids)
+        }
+    }
+
+    private static func generatedConsumerTag() -> String {
+        var generator = SystemRandomNumberGenerator()
+        let bytes = (0..<16).map { _ in UInt8.random(in: 0...255, using: &generator) }
+        let hex = bytes.map { String($0, radix: 16) }.joined()
+        return "amq.ctag-\(hex)"
+    }
+}
+
+@available(*, unavailable)
+extension AMQPChannelSession: Sendable {}

@@ -1,0 +1,425 @@
+import JunctionCore
+import Logging
+import NIOCore
+
+/// Glue between one TCP connection and the AMQP state machines and the broker engine. It frames its
+/// own input, runs the connection state machine for channel 0 and hands other channels' frames to
+/// their `AMQPChannelSession`. Output is collected in one buffer and flushed once per read burst.
+final class AMQPConnectionHandler: ChannelDuplexHandler {
+    typealias InboundIn = ByteBuffer
+    typealias OutboundIn = Never
+    typealias OutboundOut = ByteBuffer
+
+    let broker: Broker
+    let configuration: AMQPAdapterConfiguration
+    let connectionID: ConnectionID
+    private let authenticator: any Authenticator
+    private let isLoopback: Bool
+    private var logger: Logger
+
+    private var stateMachine: AMQPConnectionStateMachine<ContinuousClock>
+    private var decoder: AMQPFrameDecoder
+    private var inbound: ByteBuffer?
+    private var awaitingProtocolHeader = true
+    /// After a framing error the byte stream is out of step: what was buffered is dropped.
+    private var inputDiscarded = false
+
+    private var context: ChannelHandlerContext?
+    private(set) var output: AMQPOutput
+    private var flushScheduled = false
+    private var sessions: [UInt16: AMQPChannelSession] = [:]
+    private var heartbeatTask: RepeatedTask?
+    private var handshakeTimeout: Scheduled<Void>?
+    private var closeTimeout: Scheduled<Void>?
+    private var closeReason = "client closed the socket"
+
+    private(set) var user: AuthenticatedUser?
+    private(set) var virtualHost: VirtualHost?
+    private(set) var clientSupportsCancelNotify = false
+    private var clientSupportsBlocked = false
+    /// Set once this connection has published: only publishers are blocked by a resource alarm.
+    private(set) var hasPublished = false
+    private var blockedReason: String?
+
+    init(
+        broker: Broker,
+        configuration: AMQPAdapterConfiguration,
+        authenticator: any Authenticator,
+        connectionID: ConnectionID,
+        isLoopback: Bool,
+        logger: Logger
+    ) {
+        self.broker = broker
+        self.configuration = configuration
+        self.authenticator = authenticator
+        self.connectionID = connectionID
+        self.isLoopback = isLoopback
+        self.logger = logger
+        self.stateMachine = AMQPConnectionStateMachine(
+            limits: .init(
+                channelMax: configuration.channelMax,
+                frameMax: configuration.frameMax,
+                heartbeatSeconds: configuration.heartbeatSeconds
+            ),
+            clock: ContinuousClock()
+        )
+        self.decoder = AMQPFrameDecoder(maxFrameSize: Int(configuration.frameMax))
+        self.output = AMQPOutput(frameMax: Int(configuration.frameMax))
+    }
+
+    // MARK: - Channel events
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        self.context = context
+        self.output.buffer = context.channel.allocator.buffer(capacity: 4096)
+        self.logger[metadataKey: "connection"] = "\(self.connectionID.rawValue)"
+        if let peer = context.channel.remoteAddress {
+            self.logger[metadataKey: "peer"] = "\(peer)"
+        }
+        self.handshakeTimeout = context.eventLoop.scheduleTask(in: TimeAmount(self.configuration.handshakeTimeout)) {
+            [weak self] in
+            guard let self else { return }
+            self.run(self.stateMachine.handshakeTimerFired())
+        }
+    }
+
+    func handlerRemoved(context: ChannelHandlerContext) {
+        self.context = nil
+    }
+
+    func channelActive(context: ChannelHandlerContext) {
+        self.logger.info("AMQP connection opened")
+        context.fireChannelActive()
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        self.heartbeatTask?.cancel()
+        self.handshakeTimeout?.cancel()
+        self.closeTimeout?.cancel()
+        for session in self.sessions.values {
+            session.tearDown()
+        }
+        self.sessions.removeAll()
+        self.broker.connectionClosed(self.connectionID)
+        self.logger.info("AMQP connection closed", metadata: ["reason": "\(self.closeReason)"])
+        context.fireChannelInactive()
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        var bytes = Self.unwrapInboundIn(data)
+        if self.inbound == nil || self.inbound!.readableBytes == 0 {
+            self.inbound = bytes
+        } else {
+            self.inbound!.writeBuffer(&bytes)
+        }
+        self.processInbound()
+    }
+
+    func channelReadComplete(context: ChannelHandlerContext) {
+        for session in self.sessions.values {
+            session.readBurstEnded()
+        }
+        self.flushOutput()
+        if let inbound = self.inbound, inbound.readableBytes == 0 {
+            self.inbound = nil
+        } else {
+            self.inbound?.discardReadBytes()
+        }
+        context.fireChannelReadComplete()
+    }
+
+    func channelWritabilityChanged(context: ChannelHandlerContext) {
+        if context.channel.isWritable {
+            for session in self.sessions.values {
+                session.resumeDeliveries()
+            }
+        }
+        context.fireChannelWritabilityChanged()
+    }
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if event is AMQPShutdownEvent {
+            self.run(self.stateMachine.shutdownRequested())
+            self.flushOutput()
+            return
+        }
+        if let flow = event as? AMQPFlowControlEvent {
+            self.flowControlChanged(flow, context: context)
+            return
+        }
+        context.fireUserInboundEventTriggered(event)
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        self.closeReason = "\(error)"
+        context.close(promise: nil)
+    }
+
+    var isWritable: Bool { self.context?.channel.isWritable ?? false }
+
+    // MARK: - Input
+
+    private func processInbound() {
+        guard var buffer = self.inbound else { return }
+        defer { self.inbound = buffer }
+        if self.awaitingProtocolHeader {
+            do {
+                guard let valid = try AMQPProtocolHeader.decode(&buffer) else { return }
+                self.awaitingProtocolHeader = false
+                self.run(self.stateMachine.protocolHeaderReceived(valid: valid))
+            } catch {
+                self.awaitingProtocolHeader = false
+                buffer.moveReaderIndex(to: buffer.writerIndex)
+                self.run(self.stateMachine.protocolHeaderReceived(valid: false))
+                return
+            }
+        }
+        while self.context != nil {
+            let frame: AMQPFrame?
+            do {
+                frame = try self.decoder.decode(buffer: &buffer)
+            } catch {
+                buffer.moveReaderIndex(to: buffer.writerIndex)
+                if !self.inputDiscarded {
+                    self.inputDiscarded = true
+                    self.run(self.stateMachine.fail(AMQPError(error)))
+                }
+                return
+            }
+            guard let frame else { return }
+            self.run(self.stateMachine.frameReceived(frame))
+        }
+    }
+
+    // MARK: - Actions
+
+    func run(_ action: AMQPConnectionAction) {
+        switch action {
+        case .none:
+            break
+        case .sendStart:
+            self.output.method(
+                0,
+                .connectionStart(
+                    AMQPConnectionStart(
+                        versionMajor: 0,
+                        versionMinor: 9,
+                        serverProperties: AMQPServerProperties.table(version: self.configuration.productVersion),
+                        mechanisms: AMQPSASL.mechanisms,
+                        locales: "en_US"
+                    )
+                )
+            )
+            self.scheduleFlush()
+        case .rejectProtocolHeader:
+            var header = ByteBuffer(bytes: AMQPProtocolHeader.bytes)
+            self.closeReason = "unsupported protocol header"
+            self.context?.writeAndFlush(Self.wrapOutboundOut(header), promise: nil)
+            header.clear()
+            self.context?.close(promise: nil)
+        case .authenticate(let username, let password, let clientProperties):
+            self.setClientCapabilities(clientProperties)
+            if let user = self.authenticator.authenticate(
+                username: username,
+                password: password,
+                isLoopback: self.isLoopback
+            ) {
+                self.user = user
+                self.logger[metadataKey: "user"] = "\(user.name)"
+                self.run(self.stateMachine.authenticationSucceeded())
+            } else {
+                self.logger.notice("AMQP login refused", metadata: ["user": "\(username)"])
+                self.run(self.stateMachine.authenticationFailed(username: username))
+            }
+        case .sendTune(let channelMax, let frameMax, let heartbeat):
+            self.output.method(
+                0,
+                .connectionTune(AMQPConnectionTune(channelMax: channelMax, frameMax: frameMax, heartbeat: heartbeat))
+            )
+            self.scheduleFlush()
+        case .applyTuning(let tuning):
+            self.output.frameMax = Int(tuning.frameMax)
+            self.decoder.maxFrameSize = Int(tuning.frameMax)
+            self.startHeartbeats(seconds: tuning.heartbeatSeconds)
+        case .openVirtualHost(let name):
+            self.openVirtualHost(name)
+        case .sendOpenOk:
+            self.handshakeTimeout?.cancel()
+            self.output.method(0, .connectionOpenOk)
+            self.scheduleFlush()
+        case .forwardToChannel(let frame):
+            self.forward(frame)
+        case .sendHeartbeat:
+            self.output.buffer.writeAMQPHeartbeatFrame()
+            self.scheduleFlush()
+        case .sendClose(let error):
+            self.closeReason = error.text
+            self.tearDownSessions()
+            self.output.method(
+                0,
+                .connectionClose(
+                    AMQPConnectionClose(
+                        replyCode: error.code.rawValue,
+                        replyText: error.text,
+                        classID: error.classID,
+                        methodID: error.methodID
+                    )
+                )
+            )
+            self.scheduleFlush()
+            if let eventLoop = self.context?.eventLoop {
+                self.closeTimeout = eventLoop.scheduleTask(in: TimeAmount(self.configuration.closeTimeout)) {
+                    [weak self] in
+                    guard let self else { return }
+                    self.run(self.stateMachine.closeTimerFired())
+                }
+            }
+        case .sendCloseOkAndClose:
+            self.closeReason = "client closed the connection"
+            self.tearDownSessions()
+            self.output.method(0, .connectionCloseOk)
+            self.flushOutput()
+            self.context?.close(promise: nil)
+        case .closeSocket(let reason):
+            if self.closeReason == "client closed the socket" || reason != "close-ok received" {
+                self.closeReason = reason
+            }
+            self.flushOutput()
+            self.context?.close(promise: nil)
+        }
+        self.stateMachine.frameSent()
+    }
+
+    private func openVirtualHost(_ name: String) {
+        // Clients often send "" or "/" for the default; RabbitMQ treats "" as "/".
+        let vhostName = name.isEmpty ? "/" : name
+        guard let user = self.user, user.mayAccess(virtualHost: vhostName) else {
+            self.run(
+                self.stateMachine.virtualHostRefused(
+                    AMQPError(.notAllowed, "access to vhost '\(vhostName)' refused for user '\(self.user?.name ?? "")'")
+                )
+            )
+            return
+        }
+        guard let vhost = self.broker.virtualHost(vhostName) else {
+            self.run(self.stateMachine.virtualHostRefused(AMQPError(.notAllowed, "vhost '\(vhostName)' not found")))
+            return
+        }
+        self.virtualHost = vhost
+        self.logger[metadataKey: "vhost"] = "\(vhostName)"
+        self.run(self.stateMachine.virtualHostOpened())
+    }
+
+    private func forward(_ frame: AMQPFrame) {
+        guard let vhost = self.virtualHost, let user = self.user else { return }
+        let id = frame.channelID.rawValue
+        let session: AMQPChannelSession
+        if let existing = self.sessions[id] {
+            session = existing
+        } else {
+            session = AMQPChannelSession(channelID: frame.channelID, connection: self, virtualHost: vhost, user: user)
+            self.sessions[id] = session
+        }
+        session.frameReceived(frame)
+        if session.isReleased {
+            self.sessions[id] = nil
+        }
+    }
+
+    private func tearDownSessions() {
+        for session in self.sessions.values {
+            session.tearDown()
+        }
+        self.sessions.removeAll()
+    }
+
+    private func startHeartbeats(seconds: UInt16) {
+        guard seconds > 0, let eventLoop = self.context?.eventLoop else { return }
+        let period = TimeAmount.milliseconds(max(500, Int64(seconds) * 1000 / 2))
+        self.heartbeatTask = eventLoop.scheduleRepeatedTask(initialDelay: period, delay: period) { [weak self] _ in
+            guard let self else { return }
+            self.run(self.stateMachine.heartbeatTimerFired())
+            self.flushOutput()
+        }
+    }
+
+    // MARK: - Called by channel sessions
+
+    /// A hard error found by a channel: the connection closes (spec 1.9 hard errors).
+    func fail(_ error: AMQPError) {
+        self.run(self.stateMachine.fail(error))
+    }
+
+    /// Output was written outside a read burst (a delivery caused by another connection's publish):
+    /// flush once when the event loop gets to it, so a burst of deliveries costs one syscall.
+    func scheduleFlush() {
+        guard !self.flushScheduled, let context = self.context else { return }
+        self.flushScheduled = true
+        context.eventLoop.assumeIsolated().execute { [weak self] in
+            self?.flushOutput()
+        }
+    }
+
+    func flushOutput() {
+        self.flushScheduled = false
+        guard let context = self.context, self.output.buffer.readableBytes > 0 else { return }
+        let buffer = self.output.buffer
+        self.output.buffer = context.channel.allocator.buffer(capacity: max(4096, buffer.readableBytes))
+        context.writeAndFlush(Self.wrapOutboundOut(buffer), promise: nil)
+    }
+
+    /// A publish arrived: under an active alarm this connection stops being read from.
+    func publishReceived() {
+        guard !self.hasPublished else { return }
+        self.hasPublished = true
+        if self.blockedReason != nil, let context = self.context {
+            context.channel.setOption(ChannelOptions.autoRead, value: false).whenFailure { _ in }
+        }
+    }
+
+    private func flowControlChanged(_ event: AMQPFlowControlEvent, context: ChannelHandlerContext) {
+        switch event {
+        case .blocked(let reason):
+            guard self.blockedReason == nil else { return }
+            self.blockedReason = reason
+            if self.clientSupportsBlocked && self.stateMachine.isOpen {
+                self.output.method(0, .connectionBlocked(AMQPConnectionBlocked(reason: reason)))
+                self.flushOutput()
+            }
+            if self.hasPublished {
+                context.channel.setOption(ChannelOptions.autoRead, value: false).whenFailure { _ in }
+            }
+        case .unblocked:
+            guard self.blockedReason != nil else { return }
+            self.blockedReason = nil
+            if self.clientSupportsBlocked && self.stateMachine.isOpen {
+                self.output.method(0, .connectionUnblocked)
+                self.flushOutput()
+            }
+            context.channel.setOption(ChannelOptions.autoRead, value: true).whenFailure { _ in }
+        }
+    }
+
+    private func setClientCapabilities(_ properties: FieldTable) {
+        if case .table(let capabilities)? = properties["capabilities"],
+            case .boolean(true)? = capabilities["consumer_cancel_notify"]
+        {
+            self.clientSupportsCancelNotify = true
+        }
+        if case .table(let capabilities)? = properties["capabilities"],
+            case .boolean(true)? = capabilities["connection.blocked"]
+        {
+            self.clientSupportsBlocked = true
+        }
+    }
+}
+
+@available(*, unavailable)
+extension AMQPConnectionHandler: Sendable {}
+
+extension TimeAmount {
+    init(_ duration: Duration) {
+        let (seconds, attoseconds) = duration.components
+        self = .nanoseconds(seconds * 1_000_000_000 + attoseconds / 1_000_000_000)
+    }
+}

@@ -1,0 +1,34 @@
+import JunctionCore
+
+/// What the connection state machine asks the handler to do.
+enum AMQPConnectionAction: Equatable {
+    /// Send connection.start (after a valid protocol header).
+    case sendStart
+    /// Reply with the protocol header we speak, then close the socket (spec 4.2.2).
+    case rejectProtocolHeader
+    /// Check these credentials and report back with `authenticationSucceeded` / `authenticationFailed`.
+    case authenticate(username: String, password: String, clientProperties: FieldTable)
+    case sendTune(channelMax: UInt16, frameMax: UInt32, heartbeat: UInt16)
+    /// The peer accepted these limits: apply them to the framer and the heartbeat timer.
+    case applyTuning(AMQPTuning)
+    /// Check that the vhost exists and the user may use it, then `virtualHostOpened` / `virtualHostRefused`.
+    case openVirtualHost(String)
+    case sendOpenOk
+    /// A frame for a channel: hand it to that channel.
+    case forwardToChannel(AMQPFrame)
+    case sendHeartbeat
+    /// Send connection.close with this error and wait for close-ok (all channels are torn down now).
+    case sendClose(AMQPError)
+    /// Reply close-ok to the peer's connection.close and close the socket.
+    case sendCloseOkAndClose
+    /// Close the socket now, without a word (spec: after close-ok, or on a dead peer).
+    case closeSocket(reason: String)
+    case none
+}
+
+/// The limits both sides agreed on in tune/tune-ok.
+struct AMQPTuning: Equatable, Sendable {
+    var channelMax: UInt16
+    var frameMax: UInt32
+    var heartbeatSeconds: UInt16
+}

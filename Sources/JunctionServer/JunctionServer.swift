@@ -1,0 +1,233 @@
+import Dispatch
+import JunctionAMQP
+public import JunctionCore
+public import Logging
+import NIOCore
+import NIOPosix
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
+/// The broker process: one engine event loop that owns all broker state, the protocol listeners
+/// bound to it, and an orderly shutdown on SIGINT/SIGTERM.
+public final class JunctionServer: Sendable {
+    private let configuration: JunctionConfiguration
+    private let logger: Logger
+
+    public init(configuration: JunctionConfiguration, logger: Logger) {
+        self.configuration = configuration
+        self.logger = logger
+    }
+
+    /// Starts every enabled listener and serves until SIGINT or SIGTERM.
+    public func run() async throws {
+        let running = try await self.start()
+        await Self.waitForTerminationSignal()
+        self.logger.info("shutdown requested")
+        try await running.stop()
+    }
+
+    /// Starts the engine and the listeners; used by `run()` and by tests that need a handle.
+    public func start() async throws -> RunningServer {
+        // v1 ownership model: one event loop owns the engine and every connection, so the hot path has
+        // no locks and no cross-thread hops. Sharding queues over loops is the next step (Core README).
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        let loop = group.next()
+        let logger = self.logger
+        let configuration = self.configuration
+        let state = try await loop.submit {
+            let broker = Broker(configuration: BrokerConfiguration(), logger: Logger(label: "junction.core"))
+            return NIOLoopBound(EngineState(broker: broker), eventLoop: loop)
+        }.get()
+
+        let expiry = loop.scheduleRepeatedTask(initialDelay: .milliseconds(250), delay: .milliseconds(250)) { _ in
+            state.value.broker.expireMessages()
+        }
+        let memory = MemoryMonitor(watermark: configuration.memoryHighWatermark)
+        let alarms = loop.scheduleRepeatedTask(initialDelay: .seconds(1), delay: .seconds(1)) { _ in
+            state.value.checkMemory(memory, logger: logger)
+        }
+
+        var listeners: [any Channel] = []
+        do {
+            if configuration.listeners.amqpPort != 0 {
+                let amqp = AMQPListener(
+                    configuration: configuration.amqp.adapterConfiguration,
+                    authenticator: ConfiguredAuthenticator(users: configuration.users),
+                    logger: Logger(label: "junction.amqp")
+                )
+                let channel = try await Self.bind(
+                    host: configuration.listeners.bindHost,
+                    port: configuration.listeners.amqpPort,
+                    loop: loop
+                ) { channel in
+                    let engine = state.value
+                    let id = engine.connections.register(channel)
+                    channel.closeFuture.whenComplete { _ in
+                        state.value.connections.remove(id)
+                    }
+                    try amqp.initializeConnection(
+                        channel,
+                        broker: engine.broker,
+                        connectionID: id,
+                        isLoopback: channel.remoteAddress?.isLoopback ?? false
+                    )
+                }
+                listeners.append(channel)
+                logger.info(
+                    "AMQP 0-9-1 listener ready",
+                    metadata: ["address": "\(channel.localAddress.map { "\($0)" } ?? "?")"]
+                )
+            }
+        } catch {
+            expiry.cancel()
+            alarms.cancel()
+            for listener in listeners { try? await listener.close() }
+            try? await group.shutdownGracefully()
+            throw error
+        }
+        return RunningServer(
+            group: group,
+            listeners: listeners,
+            state: state,
+            timers: [expiry, alarms],
+            logger: logger
+        )
+    }
+
+    private static func bind(
+        host: String,
+        port: Int,
+        loop: any EventLoop,
+        initialize: @escaping @Sendable (any Channel) throws -> Void
+    ) async throws -> any Channel {
+        try await ServerBootstrap(group: loop)
+            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            .serverChannelOption(.backlog, value: 1024)
+            .childChannelOption(.tcpOption(.tcp_nodelay), value: 1)
+            .childChannelOption(.socketOption(.so_keepalive), value: 1)
+            .childChannelOption(.maxMessagesPerRead, value: 16)
+            .childChannelOption(.writeBufferWaterMark, value: .init(low: 256 * 1024, high: 1024 * 1024))
+            .childChannelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture { try initialize(channel) }
+            }
+            .bind(host: host, port: port)
+            .get()
+    }
+
+    private static func waitForTerminationSignal() async {
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            let queue = DispatchQueue(label: "junction.signals")
+            let resumed = SignalLatch(continuation)
+            for signalNumber in [SIGINT, SIGTERM] {
+                signal(signalNumber, SIG_IGN)
+                let source = DispatchSource.makeSignalSource(signal: signalNumber, queue: queue)
+                source.setEventHandler { resumed.fire() }
+                source.resume()
+                SignalLatch.keepAlive(source)
+            }
+        }
+    }
+}
+
+/// Broker state that lives on the engine loop.
+final class EngineState {
+    let broker: Broker
+    let connections = ConnectionRegistry()
+    private var memoryAlarm = false
+
+    init(broker: Broker) {
+        self.broker = broker
+    }
+
+    /// Raises or clears the memory alarm; every connection hears of a change (publishers get blocked).
+    func checkMemory(_ monitor: MemoryMonitor, logger: Logger) {
+        let above = monitor.isAboveWatermark()
+        guard above != self.memoryAlarm else { return }
+        self.memoryAlarm = above
+        if above {
+            logger.warning("memory alarm set: publishers blocked", metadata: ["watermark": "\(monitor.watermarkBytes)"])
+        } else {
+            logger.info("memory alarm cleared: publishers unblocked")
+        }
+        let event: AMQPFlowControlEvent = above ? .blocked(reason: "low on memory") : .unblocked
+        for channel in self.connections.all {
+            channel.pipeline.fireUserInboundEventTriggered(event)
+        }
+    }
+}
+
+/// A started server: its listeners' addresses, and `stop()`.
+public final class RunningServer: Sendable {
+    private let group: MultiThreadedEventLoopGroup
+    private let listeners: [any Channel]
+    private let state: NIOLoopBound<EngineState>
+    private let timers: [RepeatedTask]
+    private let logger: Logger
+
+    init(
+        group: MultiThreadedEventLoopGroup,
+        listeners: [any Channel],
+        state: NIOLoopBound<EngineState>,
+        timers: [RepeatedTask],
+        logger: Logger
+    ) {
+        self.group = group
+        self.listeners = listeners
+        self.state = state
+        self.timers = timers
+        self.logger = logger
+    }
+
+    public var localAddresses: [SocketAddress] { self.listeners.compactMap(\.localAddress) }
+
+    /// Stops accepting, closes every connection (AMQP: connection.close 320), and waits for them.
+    public func stop() async throws {
+        for listener in self.listeners {
+            try? await listener.close()
+        }
+        let loop = self.state.eventLoop
+        let state = self.state
+        let connections = try await loop.submit { state.value.connections.all.map { NIOLoopBound($0, eventLoop: loop) } }
+            .get()
+        for connection in connections {
+            connection.eventLoop.execute {
+                connection.value.pipeline.fireUserInboundEventTriggered(AMQPShutdownEvent())
+            }
+        }
+        // Clients get a moment to answer close-ok; stragglers are cut off.
+        for connection in connections {
+            let closed = loop.submit { connection.value.closeFuture }.flatMap { $0 }
+            let timeout = loop.scheduleTask(in: .seconds(3)) { connection.value.close(promise: nil) }
+            _ = try? await closed.get()
+            timeout.cancel()
+        }
+        for timer in self.timers { timer.cancel() }
+        try await self.group.shutdownGracefully()
+        self.logger.info("broker stopped")
+    }
+}
+
+/// Resumes the shutdown continuation once, whichever signal comes first.
+private final class SignalLatch: @unchecked Sendable {
+    private var continuation: CheckedContinuation<Void, Never>?
+    private static let sourcesLock = DispatchQueue(label: "junction.signals.sources")
+    nonisolated(unsafe) private static var sources: [any DispatchSourceSignal] = []
+
+    init(_ continuation: CheckedContinuation<Void, Never>) {
+        self.continuation = continuation
+    }
+
+    /// Runs on the serial signal queue only, so the optional needs no further lock.
+    func fire() {
+        self.continuation?.resume()
+        self.continuation = nil
+    }
+
+    static func keepAlive(_ source: any DispatchSourceSignal) {
+        self.sourcesLock.sync { self.sources.append(source) }
+    }
+}
