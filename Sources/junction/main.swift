@@ -1,1 +1,85 @@
-print("junction")
+import ArgumentParser
+import JunctionServer
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// The Junction broker.
+@main
+struct Junction: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "junction",
+        abstract: "Junction message broker (AMQP 0-9-1, MQTT, STOMP, HTTP).",
+        discussion: """
+            Settings come from, lowest precedence first: the compiled-in defaults (conf/junction.yaml), \
+            the file given by --config, JUNCTION_* environment variables, and these flags. \
+            A port of 0 disables that listener.
+            """
+    )
+
+    @Option(name: .long, help: "YAML configuration file.")
+    var config: String?
+
+    @Option(name: .customLong("data-dir"), help: "Directory for logs and metadata.")
+    var dataDir: String?
+
+    @Option(name: .customLong("amqp-port"), help: "AMQP 0-9-1 port (0 disables).")
+    var amqpPort: Int?
+
+    @Option(name: .customLong("mqtt-port"), help: "MQTT port (0 disables).")
+    var mqttPort: Int?
+
+    @Option(name: .customLong("stomp-port"), help: "STOMP port (0 disables).")
+    var stompPort: Int?
+
+    @Option(name: .customLong("http-port"), help: "HTTP API port (0 disables).")
+    var httpPort: Int?
+
+    @Option(name: .long, help: "Address every listener binds to.")
+    var bind: String?
+
+    @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical.")
+    var logLevel: String?
+
+    func run() async throws {
+        let overrides = ConfigurationOverrides(
+            dataDirectory: self.dataDir,
+            bindHost: self.bind,
+            amqpPort: self.amqpPort,
+            mqttPort: self.mqttPort,
+            stompPort: self.stompPort,
+            httpPort: self.httpPort,
+            logLevel: self.logLevel
+        )
+        let configuration: JunctionConfiguration
+        do {
+            configuration = try await JunctionConfiguration.load(
+                configFile: self.config,
+                environment: Self.environment(),
+                overrides: overrides
+            )
+        } catch {
+            throw ValidationError("\(error)")
+        }
+        JunctionLogging.bootstrap()
+        let logger = JunctionLogging.logger(for: configuration)
+        try await JunctionServer(configuration: configuration, logger: logger).run()
+    }
+
+    /// The process environment (without Foundation).
+    private static func environment() -> [String: String] {
+        var result: [String: String] = [:]
+        var cursor = environ
+        while let entry = cursor.pointee {
+            let pair = String(cString: entry)
+            if let equals = pair.firstIndex(of: "=") {
+                result[String(pair[..<equals])] = String(pair[pair.index(after: equals)...])
+            }
+            cursor += 1
+        }
+        return result
+    }
+}

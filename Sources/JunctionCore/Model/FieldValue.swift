@@ -1,5 +1,3 @@
-public import NIOCore
-
 /// A header value with the AMQP 0-9-1 field-table value types (RabbitMQ's dialect of the type tags),
 /// the richest of the protocols we speak: every other protocol's headers map into a subset of it.
 public enum FieldValue: Sendable, Hashable {

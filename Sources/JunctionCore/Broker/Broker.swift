@@ -1,0 +1,57 @@
+public import Logging
+
+/// The engine: virtual hosts and everything in them. Not `Sendable`: it lives on one event loop
+/// (the engine loop) and every call comes from there.
+public final class Broker {
+    public let configuration: BrokerConfiguration
+    let clock: any BrokerClock
+    let store: any QueueStore
+    let logger: Logger
+    private var hosts: [String: VirtualHost] = [:]
+
+    /// - Parameter queueStore: where durable queues keep persistent messages.
+    public init(
+        configuration: BrokerConfiguration = .init(),
+        clock: any BrokerClock = SystemBrokerClock(),
+        logger: Logger,
+        queueStore: any QueueStore = InMemoryQueueStore()
+    ) {
+        self.configuration = configuration
+        self.clock = clock
+        self.logger = logger
+        self.store = queueStore
+        self.addVirtualHost(configuration.defaultVirtualHost)
+    }
+
+    public func virtualHost(_ name: String) -> VirtualHost? { self.hosts[name] }
+
+    /// Creates the virtual host with the `amq.*` exchanges, or returns the existing one.
+    @discardableResult
+    public func addVirtualHost(_ name: String) -> VirtualHost {
+        if let existing = self.hosts[name] { return existing }
+        let host = VirtualHost(name: name, configuration: self.configuration, clock: self.clock, store: self.store, logger: self.logger)
+        self.hosts[name] = host
+        return host
+    }
+
+    public var virtualHosts: [VirtualHost] { self.hosts.values.sorted { $0.name < $1.name } }
+
+    /// TTL expiry and dead-lettering for all queues, and deletion of queues unused past `x-expires`.
+    /// The server calls it on a timer (about every 250 ms).
+    public func expireMessages() {
+        let now = self.clock.nowMilliseconds()
+        for host in self.hosts.values {
+            host.expire(now: now)
+        }
+    }
+
+    /// Deletes that connection's exclusive queues in all virtual hosts.
+    public func connectionClosed(_ id: ConnectionID) {
+        for host in self.hosts.values {
+            host.connectionClosed(id)
+        }
+    }
+}
+
+@available(*, unavailable)
+extension Broker: Sendable {}

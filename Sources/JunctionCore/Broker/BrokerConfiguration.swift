@@ -1,0 +1,11 @@
+/// Engine limits and defaults. The server fills it from `conf/junction.yaml`.
+public struct BrokerConfiguration: Sendable {
+    /// Created by `Broker.init`, with the `amq.*` exchanges.
+    public var defaultVirtualHost = "/"
+    /// Longer queue names are refused with `.preconditionFailed`.
+    public var maxQueueNameLength = 255
+    /// Routing keys remembered per topic exchange (cleared when the exchange's bindings change or it fills).
+    public var topicRouteCacheCapacity = 1024
+
+    public init() {}
+}

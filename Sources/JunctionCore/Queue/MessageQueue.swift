@@ -1,0 +1,304 @@
+import DequeModule
+
+/// A classic queue: competing consumers on one cursor, prefetch credit, acks, requeue,
+/// dead-lettering, TTL and max-length. Confined to the engine loop; consumers are called synchronously.
+public final class MessageQueue {
+    public let name: String
+    public let durable: Bool
+    public let exclusiveOwner: ConnectionID?
+    public let autoDelete: Bool
+    public let arguments: FieldTable
+    let settings: QueueArguments
+
+    /// The virtual host, for dead-lettering and self-deletion. Weak: the host owns its queues.
+    weak var host: VirtualHost?
+    let clock: any BrokerClock
+    private let store: (any QueueStore)?
+    private let storeKey: QueueStoreKey
+
+    var ready: Deque<QueuedMessage> = []
+    private(set) var readyBytes = 0
+    var unacked: [DeliveryID: Unacked] = [:]
+    var consumers: [Subscription] = []
+    var nextConsumerIndex = 0
+    private var nextDeliveryID: UInt64 = 1
+    private var nextStoreSequence: UInt64 = 1
+    private var isDispatching = false
+    var hadConsumer = false
+    /// Last time the queue was used (declare, consume, cancel, get), for `x-expires`.
+    var lastUsed: UInt64
+    /// Incoming bindings (this queue is their destination), removed when the queue is deleted.
+    var incoming: Set<Binding> = []
+    /// Publish epoch of the last time a route selected this queue (deduplication without a set).
+    var routeMark: UInt64 = 0
+    public internal(set) var isDeleted = false
+
+    struct Unacked {
+        var entry: QueuedMessage
+        /// nil for `get` deliveries, which hold no credit.
+        var subscription: Subscription?
+    }
+
+    init(
+        name: String,
+        durable: Bool,
+        exclusiveOwner: ConnectionID?,
+        autoDelete: Bool,
+        arguments: FieldTable,
+        settings: QueueArguments,
+        host: VirtualHost,
+        clock: any BrokerClock,
+        store: (any QueueStore)?
+    ) {
+        self.name = name
+        self.durable = durable
+        self.exclusiveOwner = exclusiveOwner
+        self.autoDelete = autoDelete
+        self.arguments = arguments
+        self.settings = settings
+        self.host = host
+        self.clock = clock
+        self.store = durable ? store : nil
+        self.storeKey = QueueStoreKey(virtualHost: host.name, queue: name)
+        self.lastUsed = clock.nowMilliseconds()
+    }
+
+    public var readyCount: Int { self.ready.count }
+    public var unackedCount: Int { self.unacked.count }
+    public var consumerCount: Int { self.consumers.count }
+    /// Ready messages (what AMQP calls the message count).
+    public var messageCount: Int { self.ready.count }
+    public var subscriptions: [Subscription] { self.consumers }
+
+    // MARK: Enqueue
+
+    /// Takes a routed message. Returns false when the queue refused it (`x-overflow` reject-publish).
+    func enqueue(_ message: Message, ttl: UInt64?) -> Bool {
+        var entry = QueuedMessage(message: message, expiresAt: nil, deliveryCount: 0, redelivered: false)
+        if let effective = Self.minimum(ttl, self.settings.messageTTL) {
+            entry.expiresAt = self.clock.nowMilliseconds() &+ effective
+        }
+        // Fast path: nothing waiting and a consumer with credit; the message never enters the deque.
+        if self.ready.isEmpty && !self.isDispatching, let subscription = self.nextConsumer() {
+            self.isDispatching = true
+            if !subscription.noAck { self.persist(&entry) }
+            self.deliver(entry, to: subscription)
+            self.isDispatching = false
+            self.dispatch()
+            return true
+        }
+        if self.wouldOverflow(adding: entry.size) {
+            switch self.settings.overflow {
+            case .rejectPublish:
+                return false
+            case .rejectPublishDLX:
+                self.deadLetter(entry, reason: .maxlen)
+                return false
+            case .dropHead:
+                break
+            }
+        }
+        self.persist(&entry)
+        self.readyBytes += entry.size
+        self.ready.append(entry)
+        if self.settings.overflow == .dropHead {
+            while self.isOverLimit, let head = self.popReady() {
+                self.settle(head)
+                self.deadLetter(head, reason: .maxlen)
+            }
+        }
+        self.dispatch()
+        return true
+    }
+
+    private func wouldOverflow(adding size: Int) -> Bool {
+        if let maxLength = self.settings.maxLength, self.ready.count >= maxLength { return true }
+        if let maxBytes = self.settings.maxLengthBytes, self.readyBytes + size > maxBytes { return true }
+        return false
+    }
+
+    private var isOverLimit: Bool {
+        if let maxLength = self.settings.maxLength, self.ready.count > maxLength { return true }
+        if let maxBytes = self.settings.maxLengthBytes, self.readyBytes > maxBytes { return true }
+        return false
+    }
+
+    private static func minimum(_ lhs: UInt64?, _ rhs: UInt64?) -> UInt64? {
+        switch (lhs, rhs) {
+        case (nil, nil): nil
+        case (let value?, nil), (nil, let value?): value
+        case (let a?, let b?): min(a, b)
+        }
+    }
+
+    /// Puts recovered messages back (declare of a durable queue after a restart).
+    private func restore(_ stored: [StoredMessage]) {
+        for record in stored {
+            var entry = QueuedMessage(
+                message: record.message,
+                expiresAt: nil,
+                deliveryCount: 0,
+                redelivered: true,
+                storeSequence: record.sequence
+            )
+            if let ttl = self.settings.messageTTL {
+                entry.expiresAt = self.clock.nowMilliseconds() &+ ttl
+            }
+            self.nextStoreSequence = max(self.nextStoreSequence, record.sequence + 1)
+            self.readyBytes += entry.size
+            self.ready.append(entry)
+        }
+    }
+
+    // MARK: Dispatch
+
+    /// Delivers ready messages round-robin to consumers that have credit and are writable.
+    /// Re-entrant calls (from inside a consumer's `deliver`) return at once; the outer loop continues.
+    func dispatch() {
+        guard !self.isDispatching else { return }
+        self.isDispatching = true
+        defer { self.isDispatching = false }
+        while !self.isDeleted, !self.ready.isEmpty, let subscription = self.nextConsumer() {
+            guard let entry = self.popLiveHead() else { break }
+            self.deliver(entry, to: subscription)
+        }
+    }
+
+    private func nextConsumer() -> Subscription? {
+        let count = self.consumers.count
+        guard count > 0 else { return nil }
+        for offset in 0..<count {
+            let index = (self.nextConsumerIndex + offset) % count
+            let subscription = self.consumers[index]
+            if subscription.canReceive {
+                self.nextConsumerIndex = (index + 1) % count
+                return subscription
+            }
+        }
+        return nil
+    }
+
+    private func deliver(_ entry: QueuedMessage, to subscription: Subscription) {
+        var entry = entry
+        entry.deliveryCount += 1
+        let id = self.takeDeliveryID()
+        let delivery = Delivery(
+            queue: self,
+            id: id,
+            message: entry.message,
+            redelivered: entry.redelivered,
+            deliveryCount: entry.deliveryCount
+        )
+        if subscription.noAck {
+            self.settle(entry)
+        } else {
+            self.unacked[id] = Unacked(entry: entry, subscription: subscription)
+            subscription.tookDelivery()
+        }
+        subscription.consumer.deliver(delivery, subscription: subscription)
+    }
+
+    private func takeDeliveryID() -> DeliveryID {
+        let id = DeliveryID(self.nextDeliveryID)
+        self.nextDeliveryID += 1
+        return id
+    }
+
+    /// basic.get: the head message (expired ones are dead-lettered first) and the ready count after it.
+    func get(noAck: Bool) -> (delivery: Delivery, messageCount: Int)? {
+        self.lastUsed = self.clock.nowMilliseconds()
+        guard var entry = self.popLiveHead() else { return nil }
+        entry.deliveryCount += 1
+        let id = self.takeDeliveryID()
+        let delivery = Delivery(
+            queue: self,
+            id: id,
+            message: entry.message,
+            redelivered: entry.redelivered,
+            deliveryCount: entry.deliveryCount
+        )
+        if noAck {
+            self.settle(entry)
+        } else {
+            self.unacked[id] = Unacked(entry: entry, subscription: nil)
+        }
+        return (delivery, self.ready.count)
+    }
+
+    // MARK: Expiry
+
+    /// Pops the head, dead-lettering expired messages on the way (expiry is checked at the head).
+    private func popLiveHead() -> QueuedMessage? {
+        var now: UInt64?
+        while let head = self.ready.first {
+            if let expiresAt = head.expiresAt {
+                let current = now ?? self.clock.nowMilliseconds()
+                now = current
+                if expiresAt <= current {
+                    self.expireHead()
+                    continue
+                }
+            }
+            return self.popReady()
+        }
+        return nil
+    }
+
+    /// Dead-letters expired messages at the head (called by `Broker.expireMessages()`).
+    func expireMessages(now: UInt64) {
+        while let head = self.ready.first, let expiresAt = head.expiresAt, expiresAt <= now {
+            self.expireHead()
+        }
+    }
+
+    private func expireHead() {
+        guard let head = self.popReady() else { return }
+        self.settle(head)
+        self.deadLetter(head, reason: .expired)
+    }
+
+    private func popReady() -> QueuedMessage? {
+        guard let head = self.ready.popFirst() else { return nil }
+        self.readyBytes -= head.size
+        return head
+    }
+
+    // MARK: Store
+
+    private func persist(_ entry: inout QueuedMessage) {
+        guard let store = self.store, entry.storeSequence == nil, entry.message.properties.isPersistent else { return }
+        let sequence = self.nextStoreSequence
+        self.nextStoreSequence += 1
+        entry.storeSequence = sequence
+        store.append(entry.message, sequence: sequence, queue: self.storeKey)
+    }
+
+    /// The message leaves this queue for good.
+    func settle(_ entry: QueuedMessage) {
+        if let sequence = entry.storeSequence {
+            self.store?.settle(sequence: sequence, queue: self.storeKey)
+        }
+    }
+
+    func adjustReadyBytes(by delta: Int) {
+        self.readyBytes += delta
+    }
+
+    /// The queue was deleted: its stored messages go too.
+    func dropStoredMessages() {
+        self.store?.removeQueue(self.storeKey)
+    }
+
+    /// Messages recovered from the store when a durable queue is declared.
+    func recoverStoredMessages() {
+        guard let store = self.store else { return }
+        self.restore(store.recover(queue: self.storeKey))
+    }
+
+    func deadLetter(_ entry: QueuedMessage, reason: DeathReason) {
+        self.host?.deadLetter(entry.message, from: self, reason: reason)
+    }
+}
+
+@available(*, unavailable)
+extension MessageQueue: Sendable {}

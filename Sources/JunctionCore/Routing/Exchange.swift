@@ -1,0 +1,152 @@
+/// An exchange: its declaration and its bindings, indexed for its type. Confined to the engine loop.
+public final class Exchange {
+    public let name: String
+    public let type: ExchangeType
+    public let durable: Bool
+    public let autoDelete: Bool
+    public let `internal`: Bool
+    public let arguments: FieldTable
+    /// From the `alternate-exchange` argument: where messages go that match no binding here.
+    public let alternateExchange: String?
+    /// The default exchange "": routes to the queue named by the routing key; holds no bindings.
+    let isDefault: Bool
+
+    /// Outgoing bindings (this exchange is the source).
+    private(set) var bindings: Set<Binding> = []
+    /// Bindings whose destination is this exchange.
+    var incoming: Set<Binding> = []
+    /// Publish epoch of the last visit, so each exchange routes at most once per publish (cycles).
+    var routeMark: UInt64 = 0
+
+    private var direct: [String: [BindingDestination]] = [:]
+    private var fanout: [BindingDestination] = []
+    private let topic = TopicTrie()
+    private var headers: [(rule: HeadersBinding, destination: BindingDestination)] = []
+    private var topicCache: [String: [BindingDestination]] = [:]
+    private let topicCacheCapacity: Int
+
+    init(
+        name: String,
+        type: ExchangeType,
+        durable: Bool,
+        autoDelete: Bool,
+        internal: Bool,
+        arguments: FieldTable,
+        isDefault: Bool = false,
+        topicCacheCapacity: Int
+    ) throws(BrokerError) {
+        self.name = name
+        self.type = type
+        self.durable = durable
+        self.autoDelete = autoDelete
+        self.internal = `internal`
+        self.arguments = arguments
+        self.isDefault = isDefault
+        self.topicCacheCapacity = topicCacheCapacity
+        switch arguments["alternate-exchange"] {
+        case nil:
+            self.alternateExchange = nil
+        case .some(let value):
+            guard let name = value.stringValue else {
+                throw .preconditionFailed("invalid alternate-exchange argument for exchange '\(name)'")
+            }
+            self.alternateExchange = name
+        }
+    }
+
+    public var bindingCount: Int { self.bindings.count }
+
+    /// Whether a redeclaration with these properties is equivalent (RabbitMQ compares only the
+    /// alternate-exchange argument).
+    func isEquivalent(
+        type: ExchangeType,
+        durable: Bool,
+        autoDelete: Bool,
+        internal: Bool,
+        arguments: FieldTable
+    ) -> Bool {
+        self.type == type && self.durable == durable && self.autoDelete == autoDelete && self.internal == `internal`
+            && self.alternateExchange == arguments["alternate-exchange"]?.stringValue
+    }
+
+    /// Adds the binding; false when it already existed (binding is idempotent).
+    func add(_ binding: Binding) throws(BrokerError) -> Bool {
+        guard !self.bindings.contains(binding) else { return false }
+        switch self.type {
+        case .direct:
+            self.direct[binding.routingKey, default: []].append(binding.destination)
+        case .fanout:
+            self.fanout.append(binding.destination)
+        case .topic:
+            self.topic.insert(binding.routingKey, binding.destination)
+            self.topicCache.removeAll()
+        case .headers:
+            let rule = try HeadersBinding(arguments: binding.arguments)
+            self.headers.append((rule: rule, destination: binding.destination))
+        }
+        self.bindings.insert(binding)
+        return true
+    }
+
+    /// Removes the binding; false when it did not exist.
+    func remove(_ binding: Binding) -> Bool {
+        guard self.bindings.remove(binding) != nil else { return false }
+        switch self.type {
+        case .direct:
+            if var list = self.direct[binding.routingKey], let index = list.firstIndex(of: binding.destination) {
+                list.remove(at: index)
+                self.direct[binding.routingKey] = list.isEmpty ? nil : list
+            }
+        case .fanout:
+            if let index = self.fanout.firstIndex(of: binding.destination) {
+                self.fanout.remove(at: index)
+            }
+        case .topic:
+            self.topic.remove(binding.routingKey, binding.destination)
+            self.topicCache.removeAll()
+        case .headers:
+            let index = self.headers.firstIndex { entry in
+                entry.destination == binding.destination && Self.sameRule(entry.rule, binding.arguments)
+            }
+            if let index { self.headers.remove(at: index) }
+        }
+        return true
+    }
+
+    private static func sameRule(_ rule: HeadersBinding, _ arguments: FieldTable) -> Bool {
+        guard let other = try? HeadersBinding(arguments: arguments) else { return false }
+        return other.mode == rule.mode && other.pairs.elementsEqual(rule.pairs) { $0.key == $1.key && $0.value == $1.value }
+    }
+
+    /// Calls `visit` for each destination of a matching binding (possibly more than once).
+    /// The default exchange is handled by the virtual host, which knows its queues.
+    func forEachMatch(_ message: Message, _ visit: (BindingDestination) -> Void) {
+        switch self.type {
+        case .direct:
+            if let list = self.direct[message.routingKey] {
+                for destination in list { visit(destination) }
+            }
+        case .fanout:
+            for destination in self.fanout { visit(destination) }
+        case .topic:
+            if let cached = self.topicCache[message.routingKey] {
+                for destination in cached { visit(destination) }
+                return
+            }
+            var matched: [BindingDestination] = []
+            self.topic.match(TopicTrie.words(message.routingKey)) { destination in
+                if !matched.contains(destination) { matched.append(destination) }
+            }
+            if self.topicCache.count >= self.topicCacheCapacity { self.topicCache.removeAll(keepingCapacity: true) }
+            if self.topicCacheCapacity > 0 { self.topicCache[message.routingKey] = matched }
+            for destination in matched { visit(destination) }
+        case .headers:
+            for entry in self.headers where entry.rule.matches(message.properties.headers) {
+                visit(entry.destination)
+            }
+        }
+    }
+}
+
+@available(*, unavailable)
+extension Exchange: Sendable {}

@@ -1,0 +1,149 @@
+extension VirtualHost {
+    /// Declares (or, with `passive`, checks) an exchange.
+    /// - Throws: `.commandInvalid` for an unknown type; `.accessRefused` for the default exchange or a
+    ///   new `amq.` name (redeclaring an existing one identically is fine); `.preconditionFailed`
+    ///   when it exists with other properties; `.notFound` when passive and missing.
+    public func declareExchange(
+        _ name: String,
+        type: String,
+        durable: Bool,
+        autoDelete: Bool,
+        internal: Bool,
+        arguments: FieldTable,
+        passive: Bool
+    ) throws(BrokerError) {
+        if passive {
+            guard self.exchanges[name] != nil else {
+                throw .notFound("no exchange '\(name)' in vhost '\(self.name)'")
+            }
+            return
+        }
+        guard let exchangeType = ExchangeType(rawValue: type) else {
+            throw .commandInvalid("unknown exchange type '\(type)'")
+        }
+        if name.isEmpty {
+            throw .accessRefused("operation not permitted on the default exchange")
+        }
+        if let existing = self.exchanges[name] {
+            guard
+                existing.isEquivalent(
+                    type: exchangeType,
+                    durable: durable,
+                    autoDelete: autoDelete,
+                    internal: `internal`,
+                    arguments: arguments
+                )
+            else {
+                if name.hasPrefix("amq.") {
+                    throw .accessRefused("exchange name '\(name)' contains reserved prefix 'amq.*'")
+                }
+                throw .preconditionFailed("inequivalent arguments for exchange '\(name)' in vhost '\(self.name)'")
+            }
+            return
+        }
+        if name.hasPrefix("amq.") {
+            throw .accessRefused("exchange name '\(name)' contains reserved prefix 'amq.*'")
+        }
+        self.exchanges[name] = try Exchange(
+            name: name,
+            type: exchangeType,
+            durable: durable,
+            autoDelete: autoDelete,
+            internal: `internal`,
+            arguments: arguments,
+            topicCacheCapacity: self.configuration.topicRouteCacheCapacity
+        )
+    }
+
+    /// Deletes an exchange and its bindings (both directions). Deleting a missing exchange succeeds
+    /// (RabbitMQ: delete is idempotent).
+    /// - Throws: `.accessRefused` for the default and `amq.*` exchanges; `.preconditionFailed` when
+    ///   `ifUnused` and it is the source of bindings.
+    public func deleteExchange(_ name: String, ifUnused: Bool) throws(BrokerError) {
+        if name.isEmpty || name.hasPrefix("amq.") {
+            throw .accessRefused("operation not permitted on exchange '\(name)'")
+        }
+        guard let exchange = self.exchanges[name] else { return }
+        if ifUnused && exchange.bindingCount > 0 {
+            throw .preconditionFailed("exchange '\(name)' in vhost '\(self.name)' in use")
+        }
+        self.removeExchange(exchange)
+    }
+
+    func removeExchange(_ exchange: Exchange) {
+        guard self.exchanges[exchange.name] === exchange else { return }
+        self.exchanges[exchange.name] = nil
+        for binding in exchange.bindings {
+            _ = exchange.remove(binding)
+            self.detachFromDestination(binding)
+        }
+        for binding in exchange.incoming {
+            self.removeBinding(binding)
+        }
+    }
+
+    public func bindExchange(
+        destination: String,
+        source: String,
+        routingKey: String,
+        arguments: FieldTable
+    ) throws(BrokerError) {
+        let (sourceExchange, destinationExchange) = try self.exchangePair(destination: destination, source: source)
+        let binding = Binding(
+            source: sourceExchange,
+            destination: .exchange(destinationExchange),
+            routingKey: routingKey,
+            arguments: arguments
+        )
+        if try sourceExchange.add(binding) {
+            destinationExchange.incoming.insert(binding)
+        }
+    }
+
+    /// Unbinding a binding that does not exist succeeds.
+    public func unbindExchange(
+        destination: String,
+        source: String,
+        routingKey: String,
+        arguments: FieldTable
+    ) throws(BrokerError) {
+        let (sourceExchange, destinationExchange) = try self.exchangePair(destination: destination, source: source)
+        self.removeBinding(
+            Binding(
+                source: sourceExchange,
+                destination: .exchange(destinationExchange),
+                routingKey: routingKey,
+                arguments: arguments
+            )
+        )
+    }
+
+    private func exchangePair(destination: String, source: String) throws(BrokerError) -> (Exchange, Exchange) {
+        if destination.isEmpty || source.isEmpty {
+            throw .accessRefused("operation not permitted on the default exchange")
+        }
+        guard let sourceExchange = self.exchanges[source] else {
+            throw .notFound("no exchange '\(source)' in vhost '\(self.name)'")
+        }
+        guard let destinationExchange = self.exchanges[destination] else {
+            throw .notFound("no exchange '\(destination)' in vhost '\(self.name)'")
+        }
+        return (sourceExchange, destinationExchange)
+    }
+
+    /// Removes a binding from both ends; an auto-delete source goes with its last binding.
+    func removeBinding(_ binding: Binding) {
+        guard binding.source.remove(binding) else { return }
+        self.detachFromDestination(binding)
+        if binding.source.autoDelete && binding.source.bindingCount == 0 {
+            self.removeExchange(binding.source)
+        }
+    }
+
+    private func detachFromDestination(_ binding: Binding) {
+        switch binding.destination {
+        case .queue(let queue): queue.incoming.remove(binding)
+        case .exchange(let exchange): exchange.incoming.remove(binding)
+        }
+    }
+}

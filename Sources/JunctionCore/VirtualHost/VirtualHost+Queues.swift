@@ -1,0 +1,211 @@
+import Logging
+
+extension VirtualHost {
+    /// Declares (or, with `passive`, checks) a queue. "" declares a server-named `amq.gen-…` queue.
+    /// Every queue is bound to the default exchange by its own name.
+    /// - Throws: `.resourceLocked` for another connection's exclusive queue; `.preconditionFailed` for
+    ///   a redeclaration with other properties or arguments, or bad argument values; `.accessRefused`
+    ///   for a new `amq.` name; `.notFound` when passive and missing.
+    public func declareQueue(
+        _ name: String,
+        durable: Bool,
+        exclusive: Bool,
+        autoDelete: Bool,
+        arguments: FieldTable,
+        passive: Bool,
+        owner: ConnectionID
+    ) throws(BrokerError) -> QueueDeclareOK {
+        if let existing = self.queuesByName[name] {
+            try self.checkAccess(existing, owner: owner)
+            if !passive {
+                let settings = try QueueArguments(arguments, queue: name)
+                guard
+                    existing.durable == durable && existing.autoDelete == autoDelete
+                        && (existing.exclusiveOwner != nil) == exclusive && existing.settings == settings
+                else {
+                    throw .preconditionFailed("inequivalent arguments for queue '\(name)' in vhost '\(self.name)'")
+                }
+            }
+            existing.lastUsed = self.clock.nowMilliseconds()
+            return QueueDeclareOK(queue: name, messageCount: existing.readyCount, consumerCount: existing.consumerCount)
+        }
+        if passive {
+            throw .notFound("no queue '\(name)' in vhost '\(self.name)'")
+        }
+        if name.utf8.count > self.configuration.maxQueueNameLength {
+            throw .preconditionFailed("queue name too long (\(name.utf8.count) bytes)")
+        }
+        if name.hasPrefix("amq.") {
+            throw .accessRefused("queue name '\(name)' contains reserved prefix 'amq.*'")
+        }
+        let queueName = name.isEmpty ? self.generateQueueName() : name
+        let settings = try QueueArguments(arguments, queue: queueName)
+        let queue = MessageQueue(
+            name: queueName,
+            durable: durable,
+            exclusiveOwner: exclusive ? owner : nil,
+            autoDelete: autoDelete,
+            arguments: arguments,
+            settings: settings,
+            host: self,
+            clock: self.clock,
+            store: self.store
+        )
+        self.queuesByName[queueName] = queue
+        queue.recoverStoredMessages()
+        return QueueDeclareOK(queue: queueName, messageCount: queue.readyCount, consumerCount: 0)
+    }
+
+    private func generateQueueName() -> String {
+        let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_")
+        while true {
+            var name = "amq.gen-"
+            for _ in 0..<22 {
+                name.append(alphabet[Int.random(in: 0..<alphabet.count)])
+            }
+            if self.queuesByName[name] == nil { return name }
+        }
+    }
+
+    public func bindQueue(
+        _ queue: String,
+        exchange: String,
+        routingKey: String,
+        arguments: FieldTable,
+        owner: ConnectionID
+    ) throws(BrokerError) {
+        let (source, target) = try self.bindingEnds(queue: queue, exchange: exchange, owner: owner)
+        let binding = Binding(source: source, destination: .queue(target), routingKey: routingKey, arguments: arguments)
+        if try source.add(binding) {
+            target.incoming.insert(binding)
+        }
+    }
+
+    /// Unbinding a binding that does not exist succeeds.
+    public func unbindQueue(
+        _ queue: String,
+        exchange: String,
+        routingKey: String,
+        arguments: FieldTable,
+        owner: ConnectionID
+    ) throws(BrokerError) {
+        let (source, target) = try self.bindingEnds(queue: queue, exchange: exchange, owner: owner)
+        self.removeBinding(Binding(source: source, destination: .queue(target), routingKey: routingKey, arguments: arguments))
+    }
+
+    private func bindingEnds(
+        queue: String,
+        exchange: String,
+        owner: ConnectionID
+    ) throws(BrokerError) -> (Exchange, MessageQueue) {
+        if exchange.isEmpty {
+            throw .accessRefused("operation not permitted on the default exchange")
+        }
+        let target = try self.existingQueue(queue, owner: owner)
+        guard let source = self.exchanges[exchange] else {
+            throw .notFound("no exchange '\(exchange)' in vhost '\(self.name)'")
+        }
+        return (source, target)
+    }
+
+    /// Removes the ready messages; returns how many.
+    public func purgeQueue(_ name: String, owner: ConnectionID) throws(BrokerError) -> Int {
+        try self.existingQueue(name, owner: owner).purge()
+    }
+
+    /// Deletes a queue; returns its ready message count. Its consumers get `consumerCancelled`, its
+    /// unacked deliveries are dropped. Deleting a missing queue returns 0 (RabbitMQ: idempotent).
+    public func deleteQueue(_ name: String, ifUnused: Bool, ifEmpty: Bool, owner: ConnectionID) throws(BrokerError) -> Int {
+        guard let queue = self.queuesByName[name] else { return 0 }
+        try self.checkAccess(queue, owner: owner)
+        if ifUnused && queue.consumerCount > 0 {
+            throw .preconditionFailed("queue '\(name)' in vhost '\(self.name)' in use")
+        }
+        if ifEmpty && queue.readyCount > 0 {
+            throw .preconditionFailed("queue '\(name)' in vhost '\(self.name)' not empty")
+        }
+        return self.removeQueue(queue)
+    }
+
+    /// Deletes the queue unconditionally (auto-delete, exclusive owner gone, x-expires, delete).
+    @discardableResult
+    func removeQueue(_ queue: MessageQueue) -> Int {
+        guard self.queuesByName[queue.name] === queue, !queue.isDeleted else { return 0 }
+        self.queuesByName[queue.name] = nil
+        for binding in queue.incoming {
+            self.removeBinding(binding)
+        }
+        queue.dropStoredMessages()
+        let (cancelled, readyCount) = queue.tearDown()
+        self.logger.debug("queue deleted", metadata: ["queue": "\(queue.name)"])
+        for subscription in cancelled {
+            subscription.consumer.consumerCancelled(subscription: subscription)
+        }
+        return readyCount
+    }
+
+    public func consume(
+        queue: String,
+        consumer: any MessageConsumer,
+        tag: String,
+        noAck: Bool,
+        exclusive: Bool,
+        prefetch: Int,
+        sharedCredit: CreditPool?,
+        arguments: FieldTable,
+        owner: ConnectionID
+    ) throws(BrokerError) -> Subscription {
+        let target = try self.existingQueue(queue, owner: owner)
+        if target.consumers.contains(where: \.exclusive) || (exclusive && !target.consumers.isEmpty) {
+            throw .accessRefused("queue '\(queue)' in vhost '\(self.name)' in exclusive use")
+        }
+        let subscription = Subscription(
+            tag: tag,
+            queue: target,
+            consumer: consumer,
+            noAck: noAck,
+            exclusive: exclusive,
+            prefetch: prefetch,
+            creditPool: sharedCredit,
+            arguments: arguments,
+            owner: owner
+        )
+        target.add(subscription)
+        return subscription
+    }
+
+    public func get(queue: String, noAck: Bool, owner: ConnectionID) throws(BrokerError) -> (delivery: Delivery, messageCount: Int)? {
+        try self.existingQueue(queue, owner: owner).get(noAck: noAck)
+    }
+
+    private func existingQueue(_ name: String, owner: ConnectionID) throws(BrokerError) -> MessageQueue {
+        guard let queue = self.queuesByName[name] else {
+            throw .notFound("no queue '\(name)' in vhost '\(self.name)'")
+        }
+        try self.checkAccess(queue, owner: owner)
+        return queue
+    }
+
+    private func checkAccess(_ queue: MessageQueue, owner: ConnectionID) throws(BrokerError) {
+        if let exclusiveOwner = queue.exclusiveOwner, exclusiveOwner != owner {
+            throw .resourceLocked("cannot obtain exclusive access to locked queue '\(queue.name)' in vhost '\(self.name)'")
+        }
+    }
+
+    /// Deletes the exclusive queues of a closed connection.
+    func connectionClosed(_ id: ConnectionID) {
+        for queue in self.queuesByName.values where queue.exclusiveOwner == id {
+            self.removeQueue(queue)
+        }
+    }
+
+    /// TTL expiry at the head of every queue, then `x-expires` for unused queues.
+    func expire(now: UInt64) {
+        for queue in self.queuesByName.values {
+            queue.expireMessages(now: now)
+            if let expires = queue.settings.expires, queue.consumers.isEmpty, now >= queue.lastUsed &+ expires {
+                self.removeQueue(queue)
+            }
+        }
+    }
+}

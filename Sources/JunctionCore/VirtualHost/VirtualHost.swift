@@ -1,0 +1,175 @@
+import Logging
+
+/// A namespace of exchanges, queues and bindings. Owns them; everything is confined to the engine loop.
+public final class VirtualHost {
+    public let name: String
+    let configuration: BrokerConfiguration
+    let clock: any BrokerClock
+    let store: any QueueStore
+    let logger: Logger
+
+    var exchanges: [String: Exchange] = [:]
+    var queuesByName: [String: MessageQueue] = [:]
+    private var routeEpoch: UInt64 = 0
+    /// Reusable target lists: routing may nest (a dead-letter published while a publish enqueues),
+    /// so each level takes its own list; in steady state no publish allocates one.
+    private var spareTargetLists: [[MessageQueue]] = []
+
+    init(name: String, configuration: BrokerConfiguration, clock: any BrokerClock, store: any QueueStore, logger: Logger) {
+        self.name = name
+        self.configuration = configuration
+        self.clock = clock
+        self.store = store
+        var logger = logger
+        logger[metadataKey: "vhost"] = "\(name)"
+        self.logger = logger
+        self.declareBuiltInExchanges()
+    }
+
+    private func declareBuiltInExchanges() {
+        let builtIns: [(String, ExchangeType)] = [
+            ("", .direct),
+            ("amq.direct", .direct),
+            ("amq.fanout", .fanout),
+            ("amq.topic", .topic),
+            ("amq.headers", .headers),
+            ("amq.match", .headers),
+        ]
+        for (name, type) in builtIns {
+            // Built-in arguments are empty, so creating them cannot fail.
+            if let exchange = try? Exchange(
+                name: name,
+                type: type,
+                durable: true,
+                autoDelete: false,
+                internal: false,
+                arguments: [:],
+                isDefault: name.isEmpty,
+                topicCacheCapacity: self.configuration.topicRouteCacheCapacity
+            ) {
+                self.exchanges[name] = exchange
+            }
+        }
+    }
+
+    public var queues: [MessageQueue] { self.queuesByName.values.sorted { $0.name < $1.name } }
+    public func queue(named name: String) -> MessageQueue? { self.queuesByName[name] }
+    public var allExchanges: [Exchange] { self.exchanges.values.sorted { $0.name < $1.name } }
+    public func exchange(named name: String) -> Exchange? { self.exchanges[name] }
+
+    /// Every binding, including the implicit default-exchange binding of each queue.
+    public var bindings: [BindingInfo] {
+        var result: [BindingInfo] = self.queues.map { queue in
+            BindingInfo(source: "", destination: queue.name, destinationKind: .queue, routingKey: queue.name, arguments: [:])
+        }
+        for exchange in self.allExchanges {
+            result.append(contentsOf: exchange.bindings.map(\.info).sorted { ($0.destination, $0.routingKey) < ($1.destination, $1.routingKey) })
+        }
+        return result
+    }
+
+    // MARK: Publish
+
+    /// Routes through exchanges (exchange-to-exchange bindings, alternate exchanges), enqueues and
+    /// dispatches synchronously to ready consumers. Each queue receives the message at most once.
+    public func publish(_ message: Message) throws(BrokerError) -> PublishOutcome {
+        guard let exchange = self.exchanges[message.exchange] else {
+            throw .notFound("no exchange '\(message.exchange)' in vhost '\(self.name)'")
+        }
+        if exchange.internal {
+            throw .accessRefused("cannot publish to internal exchange '\(message.exchange)' in vhost '\(self.name)'")
+        }
+        let ttl = try QueueArguments.messageTTL(message.properties.expiration)
+        var targets = self.spareTargetLists.popLast() ?? []
+        defer {
+            targets.removeAll(keepingCapacity: true)
+            self.spareTargetLists.append(targets)
+        }
+        self.collectTargets(from: exchange, message: message, into: &targets)
+        guard !targets.isEmpty else { return .unroutable }
+        var accepted = 0
+        for queue in targets where queue.enqueue(message, ttl: ttl) {
+            accepted += 1
+        }
+        return .routed(queueCount: accepted)
+    }
+
+    /// The queues a message published to `exchange` reaches, each once.
+    func collectTargets(from exchange: Exchange, message: Message, into targets: inout [MessageQueue]) {
+        self.routeEpoch &+= 1
+        self.route(exchange, message, self.routeEpoch, &targets)
+    }
+
+    private func route(_ exchange: Exchange, _ message: Message, _ epoch: UInt64, _ targets: inout [MessageQueue]) {
+        guard exchange.routeMark != epoch else { return }
+        exchange.routeMark = epoch
+        var matchedAny = false
+        if exchange.isDefault {
+            if let queue = self.queuesByName[message.routingKey] {
+                matchedAny = true
+                if queue.routeMark != epoch {
+                    queue.routeMark = epoch
+                    targets.append(queue)
+                }
+            }
+        } else {
+            exchange.forEachMatch(message) { destination in
+                matchedAny = true
+                switch destination {
+                case .queue(let queue):
+                    if queue.routeMark != epoch {
+                        queue.routeMark = epoch
+                        targets.append(queue)
+                    }
+                case .exchange(let next):
+                    self.route(next, message, epoch, &targets)
+                }
+            }
+        }
+        if !matchedAny, let alternateName = exchange.alternateExchange, let alternate = self.exchanges[alternateName] {
+            self.route(alternate, message, epoch, &targets)
+        }
+    }
+
+    // MARK: Dead-lettering
+
+    /// Republishes a message that left `queue` unacknowledged to the queue's dead-letter exchange,
+    /// with `x-death` updated. A missing dead-letter exchange drops the message, and so does a
+    /// cycle (see `DeathHistory.isCycle`).
+    func deadLetter(_ message: Message, from queue: MessageQueue, reason: DeathReason) {
+        guard let exchangeName = queue.settings.deadLetterExchange else { return }
+        guard let exchange = self.exchanges[exchangeName] else {
+            self.logger.debug(
+                "dead-letter exchange missing, message dropped",
+                metadata: ["queue": "\(queue.name)", "exchange": "\(exchangeName)"]
+            )
+            return
+        }
+        var message = message
+        DeathHistory.record(
+            in: &message,
+            queue: queue.name,
+            reason: reason,
+            timeSeconds: self.clock.nowMilliseconds() / 1000
+        )
+        message.exchange = exchangeName
+        if let routingKey = queue.settings.deadLetterRoutingKey { message.routingKey = routingKey }
+        message.properties.expiration = nil
+        var targets = self.spareTargetLists.popLast() ?? []
+        defer {
+            targets.removeAll(keepingCapacity: true)
+            self.spareTargetLists.append(targets)
+        }
+        self.collectTargets(from: exchange, message: message, into: &targets)
+        for target in targets {
+            if reason != .rejected && DeathHistory.isCycle(message, to: target.name) {
+                self.logger.debug("dead-letter cycle, message dropped", metadata: ["queue": "\(target.name)"])
+                continue
+            }
+            _ = target.enqueue(message, ttl: nil)
+        }
+    }
+}
+
+@available(*, unavailable)
+extension VirtualHost: Sendable {}

@@ -1,0 +1,37 @@
+import Configuration
+
+/// The configuration's key names, as written in `conf/junction.yaml`, and their environment names.
+enum ConfigurationKeys {
+    static let bindHost: ConfigKey = "listeners.bind"
+    static let amqpPort: ConfigKey = "listeners.amqp_port"
+    static let mqttPort: ConfigKey = "listeners.mqtt_port"
+    static let stompPort: ConfigKey = "listeners.stomp_port"
+    static let httpPort: ConfigKey = "listeners.http_port"
+    static let dataDirectory: ConfigKey = "data_dir"
+    static let frameMax: ConfigKey = "amqp.frame_max"
+    static let channelMax: ConfigKey = "amqp.channel_max"
+    static let heartbeatSeconds: ConfigKey = "amqp.heartbeat_seconds"
+    static let maxMessageSize: ConfigKey = "amqp.max_message_size"
+    static let handshakeTimeoutSeconds: ConfigKey = "amqp.handshake_timeout_seconds"
+    static let mqttAllowAnonymous: ConfigKey = "mqtt.allow_anonymous"
+    static let mqttAnonymousUser: ConfigKey = "mqtt.anonymous_user"
+    static let userNames: ConfigKey = "users.names"
+    static let defaultVirtualHost: ConfigKey = "default_vhost"
+    static let logLevel: ConfigKey = "log_level"
+
+    static func password(of user: String) -> ConfigKey { ConfigKey(["users", user, "password"]) }
+    static func tags(of user: String) -> ConfigKey { ConfigKey(["users", user, "tags"]) }
+    static func loopbackOnly(of user: String) -> ConfigKey { ConfigKey(["users", user, "loopback_only"]) }
+
+    /// The environment variable that sets a key: `JUNCTION_` followed by the key path in upper
+    /// case with `_` between the parts; keys of the `listeners` section drop the section name.
+    /// `listeners.amqp_port` is `JUNCTION_AMQP_PORT`, `amqp.frame_max` is `JUNCTION_AMQP_FRAME_MAX`,
+    /// `data_dir` is `JUNCTION_DATA_DIR`.
+    static func environmentKey(for key: AbsoluteConfigKey) -> AbsoluteConfigKey {
+        var components = key.components
+        if components.first == "listeners" {
+            components.removeFirst()
+        }
+        return AbsoluteConfigKey(["junction"] + components, context: key.context)
+    }
+}

@@ -1,0 +1,56 @@
+import Configuration
+import Logging
+
+extension JunctionConfiguration {
+    /// This configuration as provider values, one per key: the bottom layer of `load`.
+    var configValues: [AbsoluteConfigKey: ConfigValue] {
+        var values: [AbsoluteConfigKey: ConfigValue] = [
+            AbsoluteConfigKey(ConfigurationKeys.bindHost): .init(.string(self.listeners.bindHost), isSecret: false),
+            AbsoluteConfigKey(ConfigurationKeys.amqpPort): .init(.int(self.listeners.amqpPort), isSecret: false),
+            AbsoluteConfigKey(ConfigurationKeys.mqttPort): .init(.int(self.listeners.mqttPort), isSecret: false),
+            AbsoluteConfigKey(ConfigurationKeys.stompPort): .init(.int(self.listeners.stompPort), isSecret: false),
+            AbsoluteConfigKey(ConfigurationKeys.httpPort): .init(.int(self.listeners.httpPort), isSecret: false),
+            AbsoluteConfigKey(ConfigurationKeys.dataDirectory): .init(.string(self.dataDirectory), isSecret: false),
+            AbsoluteConfigKey(ConfigurationKeys.frameMax): .init(.int(self.amqp.frameMax), isSecret: false),
+            AbsoluteConfigKey(ConfigurationKeys.channelMax): .init(.int(self.amqp.channelMax), isSecret: false),
+            AbsoluteConfigKey(ConfigurationKeys.heartbeatSeconds): .init(
+                .int(Int(self.amqp.heartbeat.components.seconds)),
+                isSecret: false
+            ),
+            AbsoluteConfigKey(ConfigurationKeys.maxMessageSize): .init(.int(self.amqp.maxMessageSize), isSecret: false),
+            AbsoluteConfigKey(ConfigurationKeys.handshakeTimeoutSeconds): .init(
+                .int(Int(self.amqp.handshakeTimeout.components.seconds)),
+                isSecret: false
+            ),
+            AbsoluteConfigKey(ConfigurationKeys.mqttAllowAnonymous): .init(.bool(self.mqtt.allowAnonymous), isSecret: false),
+            AbsoluteConfigKey(ConfigurationKeys.mqttAnonymousUser): .init(.string(self.mqtt.anonymousUser), isSecret: false),
+            AbsoluteConfigKey(ConfigurationKeys.userNames): .init(.stringArray(self.users.map(\.name)), isSecret: false),
+            AbsoluteConfigKey(ConfigurationKeys.defaultVirtualHost): .init(.string(self.defaultVirtualHost), isSecret: false),
+            AbsoluteConfigKey(ConfigurationKeys.logLevel): .init(.string(self.logLevel.rawValue), isSecret: false),
+        ]
+        for user in self.users {
+            values[AbsoluteConfigKey(ConfigurationKeys.password(of: user.name))] = .init(.string(user.password), isSecret: true)
+            values[AbsoluteConfigKey(ConfigurationKeys.tags(of: user.name))] = .init(.stringArray(user.tags.sorted()), isSecret: false)
+            values[AbsoluteConfigKey(ConfigurationKeys.loopbackOnly(of: user.name))] = .init(.bool(user.loopbackOnly), isSecret: false)
+        }
+        return values
+    }
+}
+
+extension ConfigurationOverrides {
+    /// The flags that were given, as provider values: the top layer of `JunctionConfiguration.load`.
+    var configValues: [AbsoluteConfigKey: ConfigValue] {
+        var values: [AbsoluteConfigKey: ConfigValue] = [:]
+        func set(_ key: ConfigKey, _ content: ConfigContent?) {
+            if let content { values[AbsoluteConfigKey(key)] = ConfigValue(content, isSecret: false) }
+        }
+        set(ConfigurationKeys.dataDirectory, self.dataDirectory.map(ConfigContent.string))
+        set(ConfigurationKeys.bindHost, self.bindHost.map(ConfigContent.string))
+        set(ConfigurationKeys.amqpPort, self.amqpPort.map(ConfigContent.int))
+        set(ConfigurationKeys.mqttPort, self.mqttPort.map(ConfigContent.int))
+        set(ConfigurationKeys.stompPort, self.stompPort.map(ConfigContent.int))
+        set(ConfigurationKeys.httpPort, self.httpPort.map(ConfigContent.int))
+        set(ConfigurationKeys.logLevel, self.logLevel.map(ConfigContent.string))
+        return values
+    }
+}

@@ -1,0 +1,155 @@
+public import Configuration
+import Logging
+
+extension JunctionConfiguration {
+    /// Loads the configuration from, lowest precedence first: the compiled-in defaults, the YAML
+    /// file at `configFile` (if given), `JUNCTION_*` variables in `environment`, and `overrides`
+    /// (command-line flags). The result is validated.
+    public static func load(
+        configFile: String?,
+        environment: [String: String],
+        overrides: ConfigurationOverrides = ConfigurationOverrides()
+    ) async throws -> JunctionConfiguration {
+        var providers: [any ConfigProvider] = [
+            InMemoryProvider(name: "command line", values: overrides.configValues),
+            KeyMappingProvider(
+                upstream: EnvironmentVariablesProvider(environmentVariables: environment),
+                keyMapper: ConfigurationKeys.environmentKey(for:)
+            ),
+        ]
+        if let configFile {
+            providers.append(try await Self.yamlProvider(path: configFile))
+        }
+        providers.append(InMemoryProvider(name: "defaults", values: JunctionConfiguration().configValues))
+        return try JunctionConfiguration(reading: ConfigReader(providers: providers))
+    }
+
+    /// A provider reading the YAML file at `path`; it fails when the file is missing.
+    public static func yamlProvider(path: String) async throws -> FileProvider<YAMLSnapshot> {
+        // `FileProvider` takes a `FilePath`; going through a reader keeps SystemPackage out of our imports.
+        let location = ConfigReader(
+            provider: InMemoryProvider(values: ["filePath": ConfigValue(.string(path), isSecret: false)])
+        )
+        do {
+            return try await FileProvider<YAMLSnapshot>(config: location)
+        } catch {
+            throw ConfigurationError("cannot read configuration file \(path): \(error)")
+        }
+    }
+
+    /// Reads every key from `reader` (each must be present in some provider) and validates the result.
+    public init(reading reader: ConfigReader) throws {
+        func required<Value>(_ key: ConfigKey, _ read: (ConfigKey) throws -> Value) throws -> Value {
+            do {
+                return try read(key)
+            } catch {
+                throw ConfigurationError("configuration key \(key): \(error)")
+            }
+        }
+        let listeners = ListenersConfiguration(
+            bindHost: try required(ConfigurationKeys.bindHost) { try reader.requiredString(forKey: $0) },
+            amqpPort: try required(ConfigurationKeys.amqpPort) { try reader.requiredInt(forKey: $0) },
+            mqttPort: try required(ConfigurationKeys.mqttPort) { try reader.requiredInt(forKey: $0) },
+            stompPort: try required(ConfigurationKeys.stompPort) { try reader.requiredInt(forKey: $0) },
+            httpPort: try required(ConfigurationKeys.httpPort) { try reader.requiredInt(forKey: $0) }
+        )
+        let amqp = AMQPConfiguration(
+            frameMax: try required(ConfigurationKeys.frameMax) { try reader.requiredInt(forKey: $0) },
+            channelMax: try required(ConfigurationKeys.channelMax) { try reader.requiredInt(forKey: $0) },
+            heartbeat: .seconds(
+                try required(ConfigurationKeys.heartbeatSeconds) { try reader.requiredInt(forKey: $0) }
+            ),
+            maxMessageSize: try required(ConfigurationKeys.maxMessageSize) { try reader.requiredInt(forKey: $0) },
+            handshakeTimeout: .seconds(
+                try required(ConfigurationKeys.handshakeTimeoutSeconds) { try reader.requiredInt(forKey: $0) }
+            )
+        )
+        let mqtt = MQTTConfiguration(
+            allowAnonymous: try required(ConfigurationKeys.mqttAllowAnonymous) { try reader.requiredBool(forKey: $0) },
+            anonymousUser: try required(ConfigurationKeys.mqttAnonymousUser) { try reader.requiredString(forKey: $0) }
+        )
+        let names = try required(ConfigurationKeys.userNames) { try reader.requiredStringArray(forKey: $0) }
+        var users: [UserConfiguration] = []
+        for name in names {
+            guard !name.isEmpty, !name.contains("."), name != "names" else {
+                throw ConfigurationError("users.names: invalid user name \"\(name)\" (empty, contains '.', or \"names\")")
+            }
+            guard !users.contains(where: { $0.name == name }) else {
+                throw ConfigurationError("users.names: user \"\(name)\" is listed twice")
+            }
+            users.append(
+                UserConfiguration(
+                    name: name,
+                    password: try required(ConfigurationKeys.password(of: name)) {
+                        try reader.requiredString(forKey: $0, isSecret: true)
+                    },
+                    tags: Set(reader.stringArray(forKey: ConfigurationKeys.tags(of: name), default: [])),
+                    loopbackOnly: reader.bool(forKey: ConfigurationKeys.loopbackOnly(of: name), default: false)
+                )
+            )
+        }
+        let levelName = try required(ConfigurationKeys.logLevel) { try reader.requiredString(forKey: $0) }
+        guard let logLevel = Logger.Level(rawValue: levelName.lowercased()) else {
+            let valid = Logger.Level.allCases.map(\.rawValue).joined(separator: ", ")
+            throw ConfigurationError("log_level: \"\(levelName)\" is not one of \(valid)")
+        }
+        self.init(
+            listeners: listeners,
+            dataDirectory: try required(ConfigurationKeys.dataDirectory) { try reader.requiredString(forKey: $0) },
+            amqp: amqp,
+            mqtt: mqtt,
+            users: users,
+            defaultVirtualHost: try required(ConfigurationKeys.defaultVirtualHost) {
+                try reader.requiredString(forKey: $0)
+            },
+            logLevel: logLevel
+        )
+        try self.validate()
+    }
+
+    /// Checks ranges and cross-references; the message names the offending key.
+    public func validate() throws {
+        let ports = [
+            ("listeners.amqp_port", self.listeners.amqpPort),
+            ("listeners.mqtt_port", self.listeners.mqttPort),
+            ("listeners.stomp_port", self.listeners.stompPort),
+            ("listeners.http_port", self.listeners.httpPort),
+        ]
+        for (key, port) in ports where !(0...65535).contains(port) {
+            throw ConfigurationError("\(key): \(port) is not a port number (0...65535, 0 disables)")
+        }
+        try Self.require(!self.listeners.bindHost.isEmpty, "listeners.bind: must not be empty")
+        try Self.require(!self.dataDirectory.isEmpty, "data_dir: must not be empty")
+        try Self.require(!self.defaultVirtualHost.isEmpty, "default_vhost: must not be empty")
+        try Self.require(
+            (4096...Int(Int32.max)).contains(self.amqp.frameMax),
+            "amqp.frame_max: \(self.amqp.frameMax) is outside 4096...\(Int32.max)"
+        )
+        try Self.require(
+            (1...65535).contains(self.amqp.channelMax),
+            "amqp.channel_max: \(self.amqp.channelMax) is outside 1...65535"
+        )
+        try Self.require(
+            self.amqp.heartbeat >= .zero && self.amqp.heartbeat <= .seconds(65535),
+            "amqp.heartbeat_seconds: \(self.amqp.heartbeat) is outside 0...65535"
+        )
+        try Self.require(
+            (1...Int(Int32.max)).contains(self.amqp.maxMessageSize),
+            "amqp.max_message_size: \(self.amqp.maxMessageSize) is outside 1...\(Int32.max)"
+        )
+        try Self.require(
+            self.amqp.handshakeTimeout > .zero,
+            "amqp.handshake_timeout_seconds: must be positive"
+        )
+        if self.mqtt.allowAnonymous {
+            try Self.require(
+                self.user(named: self.mqtt.anonymousUser) != nil,
+                "mqtt.anonymous_user: \"\(self.mqtt.anonymousUser)\" is not in users.names"
+            )
+        }
+    }
+
+    private static func require(_ condition: Bool, _ message: @autoclosure () -> String) throws {
+        guard condition else { throw ConfigurationError(message()) }
+    }
+}

@@ -1,0 +1,43 @@
+public import Logging
+
+/// Everything the broker reads at start-up. `JunctionConfiguration()` is the compiled-in default
+/// and equals what `conf/junction.yaml` says (a test keeps the two in step).
+///
+/// Sources, lowest precedence first: these defaults, the YAML file given by `--config`,
+/// `JUNCTION_*` environment variables, command-line flags. See `load(configFile:environment:overrides:)`.
+public struct JunctionConfiguration: Sendable, Hashable {
+    public var listeners: ListenersConfiguration
+    /// Directory for logs and metadata (`data_dir`).
+    public var dataDirectory: String
+    public var amqp: AMQPConfiguration
+    public var mqtt: MQTTConfiguration
+    /// Accounts, in the order the configuration lists them.
+    public var users: [UserConfiguration]
+    /// The virtual host created at start-up (`default_vhost`).
+    public var defaultVirtualHost: String
+    /// Lowest level that is logged (`log_level`).
+    public var logLevel: Logger.Level
+
+    public init(
+        listeners: ListenersConfiguration = ListenersConfiguration(),
+        dataDirectory: String = "./data",
+        amqp: AMQPConfiguration = AMQPConfiguration(),
+        mqtt: MQTTConfiguration = MQTTConfiguration(),
+        users: [UserConfiguration] = [.guest],
+        defaultVirtualHost: String = "/",
+        logLevel: Logger.Level = .info
+    ) {
+        self.listeners = listeners
+        self.dataDirectory = dataDirectory
+        self.amqp = amqp
+        self.mqtt = mqtt
+        self.users = users
+        self.defaultVirtualHost = defaultVirtualHost
+        self.logLevel = logLevel
+    }
+
+    /// The configured account with that name.
+    public func user(named name: String) -> UserConfiguration? {
+        self.users.first { $0.name == name }
+    }
+}
