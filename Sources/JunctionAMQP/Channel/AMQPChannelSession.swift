@@ -114,7 +114,7 @@ final class AMQPChannelSession: MessageConsumer {
         switch method {
         case .channelFlow(let flow):
             self.flowActive = flow.active
-            self.send(.channelFlowOk(AMQPChannelFlow(active: flow.active)))
+            self.send(.channelFlowOk(active: flow.active))
             if flow.active { self.resumeDeliveries() }
         case .channelFlowOk:
             break
@@ -321,11 +321,13 @@ final class AMQPChannelSession: MessageConsumer {
     }
 
     /// Runs an engine call, turning its `BrokerError` into this method's AMQP error.
-    private func engine<T>(_ method: AMQPMethod, _ body: () throws(BrokerError) -> T) throws(AMQPError) -> T {
+    private func engine<T>(_ method: AMQPMethod, _ body: () throws -> T) throws(AMQPError) -> T {
         do {
             return try body()
-        } catch {
+        } catch let error as BrokerError {
             throw AMQPError(error, classID: method.classID, methodID: method.methodID)
+        } catch {
+            throw AMQPError(.internalError, "\(error)", classID: method.classID, methodID: method.methodID)
         }
     }
 
@@ -356,12 +358,14 @@ final class AMQPChannelSession: MessageConsumer {
         for (delivery, subscription) in held {
             self.write(delivery, subscription: subscription)
         }
+        // Messages already waiting in the queue go out now, after consume-ok.
+        subscription.resume()
     }
 
     private func get(_ get: AMQPBasicGet, method: AMQPMethod) throws(AMQPError) {
         let owner = self.connection.connectionID
         guard
-            let (delivery, remaining) = try self.engine(method, { () throws(BrokerError) in
+            let (delivery, remaining) = try self.engine(method, {
                 try self.virtualHost.get(queue: get.queue, noAck: get.noAck, owner: owner)
             })
         else {

@@ -25,10 +25,10 @@ final class AMQPConnectionHandler: ChannelDuplexHandler {
     private var inputDiscarded = false
 
     private var context: ChannelHandlerContext?
-    private(set) var output: AMQPOutput
+    var output: AMQPOutput
     private var flushScheduled = false
     private var sessions: [UInt16: AMQPChannelSession] = [:]
-    private var heartbeatTask: RepeatedTask?
+    private var heartbeatTask: Scheduled<Void>?
     private var handshakeTimeout: Scheduled<Void>?
     private var closeTimeout: Scheduled<Void>?
     private var closeReason = "client closed the socket"
@@ -76,7 +76,7 @@ final class AMQPConnectionHandler: ChannelDuplexHandler {
         if let peer = context.channel.remoteAddress {
             self.logger[metadataKey: "peer"] = "\(peer)"
         }
-        self.handshakeTimeout = context.eventLoop.scheduleTask(in: TimeAmount(self.configuration.handshakeTimeout)) {
+        self.handshakeTimeout = context.eventLoop.assumeIsolated().scheduleTask(in: TimeAmount(self.configuration.handshakeTimeout)) {
             [weak self] in
             guard let self else { return }
             self.run(self.stateMachine.handshakeTimerFired())
@@ -268,7 +268,7 @@ final class AMQPConnectionHandler: ChannelDuplexHandler {
             )
             self.scheduleFlush()
             if let eventLoop = self.context?.eventLoop {
-                self.closeTimeout = eventLoop.scheduleTask(in: TimeAmount(self.configuration.closeTimeout)) {
+                self.closeTimeout = eventLoop.assumeIsolated().scheduleTask(in: TimeAmount(self.configuration.closeTimeout)) {
                     [weak self] in
                     guard let self else { return }
                     self.run(self.stateMachine.closeTimerFired())
@@ -334,12 +334,20 @@ final class AMQPConnectionHandler: ChannelDuplexHandler {
     }
 
     private func startHeartbeats(seconds: UInt16) {
-        guard seconds > 0, let eventLoop = self.context?.eventLoop else { return }
-        let period = TimeAmount.milliseconds(max(500, Int64(seconds) * 1000 / 2))
-        self.heartbeatTask = eventLoop.scheduleRepeatedTask(initialDelay: period, delay: period) { [weak self] _ in
+        guard seconds > 0 else { return }
+        self.scheduleHeartbeat(period: .milliseconds(max(500, Int64(seconds) * 1000 / 2)))
+    }
+
+    /// Half the interval, so a heartbeat goes out in time and a silent peer is noticed within two intervals.
+    private func scheduleHeartbeat(period: TimeAmount) {
+        guard let eventLoop = self.context?.eventLoop else { return }
+        self.heartbeatTask = eventLoop.assumeIsolated().scheduleTask(in: period) { [weak self] in
             guard let self else { return }
             self.run(self.stateMachine.heartbeatTimerFired())
             self.flushOutput()
+            if self.stateMachine.isOpen {
+                self.scheduleHeartbeat(period: period)
+            }
         }
     }
 

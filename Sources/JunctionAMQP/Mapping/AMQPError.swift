@@ -1,4 +1,4 @@
-import JunctionCore
+public import JunctionCore
 
 /// An AMQP error as it goes on the wire: a reply code, a readable text, and the method that caused it.
 /// Whether it closes the channel or the connection follows from the code (spec 1.9: hard vs soft errors).

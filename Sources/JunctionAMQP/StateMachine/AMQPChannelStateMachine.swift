@@ -220,11 +220,3 @@ struct AMQPChannelStateMachine {
         return (0, 0)
     }
 }
-
-extension AMQPFrame {
-    var channelID: AMQPChannelID {
-        switch self {
-        case .method(let id, _), .header(let id, _), .body(let id, _), .heartbeat(let id): id
-        }
-    }
-}

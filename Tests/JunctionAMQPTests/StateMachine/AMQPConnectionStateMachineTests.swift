@@ -1,5 +1,6 @@
 import JunctionCore
 import JunctionTestSupport
+import NIOCore
 import Testing
 
 @testable import JunctionAMQP
