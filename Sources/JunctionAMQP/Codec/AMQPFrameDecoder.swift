@@ -17,13 +17,13 @@ public struct AMQPFrameDecoder: NIOSingleStepByteToMessageDecoder {
 
     public mutating func decode(buffer: inout ByteBuffer) throws(AMQPDecodingError) -> AMQPFrame? {
         let start = buffer.readerIndex
-        guard let typeOctet = buffer.getInteger(at: start, as: UInt8.self),
-            let channel = buffer.getInteger(at: start + 1, as: UInt16.self),
-            let size = buffer.getInteger(at: start + 3, as: UInt32.self)
-        else { return nil }
+        guard let typeOctet = buffer.getInteger(at: start, as: UInt8.self) else { return nil }
         guard let type = AMQPFrameType(rawValue: typeOctet) else {
             throw AMQPDecodingError.unknownFrameType(typeOctet)
         }
+        guard let channel = buffer.getInteger(at: start + 1, as: UInt16.self),
+            let size = buffer.getInteger(at: start + 3, as: UInt32.self)
+        else { return nil }
         let frameSize = Int(size) + AMQPFrameLayout.overhead
         guard self.maxFrameSize == 0 || frameSize <= self.maxFrameSize else {
             throw AMQPDecodingError.frameTooLarge(size: frameSize, limit: self.maxFrameSize)

@@ -31,6 +31,14 @@ public struct BindingInfo: Sendable, Hashable {
     public var destinationKind: DestinationKind
     public var routingKey: String
     public var arguments: FieldTable
+
+    public init(source: String, destination: String, destinationKind: DestinationKind, routingKey: String, arguments: FieldTable) {
+        self.source = source
+        self.destination = destination
+        self.destinationKind = destinationKind
+        self.routingKey = routingKey
+        self.arguments = arguments
+    }
 }
 
 extension Binding {
