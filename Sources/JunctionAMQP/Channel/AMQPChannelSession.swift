@@ -476,7 +476,17 @@ final class AMQPChannelSession: MessageConsumer {
         }
         if self.confirmMode {
             self.publishSequence += 1
-            self.pendingConfirm = self.publishSequence
+            if case .routed(queueCount: 0) = outcome {
+                // Every target queue refused it (x-overflow reject-publish): RabbitMQ nacks the publish.
+                self.readBurstEnded()
+                self.connection.output.method(
+                    self.channelID,
+                    .basicNack(AMQPBasicNack(deliveryTag: self.publishSequence, multiple: false, requeue: false))
+                )
+                self.connection.scheduleFlush()
+            } else {
+                self.pendingConfirm = self.publishSequence
+            }
         }
     }
 
