@@ -153,7 +153,7 @@ final class EngineState {
         } else {
             logger.info("memory alarm cleared: publishers unblocked")
         }
-        let event: AMQPFlowControlEvent = above ? .blocked(reason: "low on memory") : .unblocked
+        let event: ResourceAlarmEvent = above ? .raised(reason: "low on memory") : .cleared
         for channel in self.connections.all {
             channel.pipeline.fireUserInboundEventTriggered(event)
         }
@@ -195,7 +195,7 @@ public final class RunningServer: Sendable {
             .get()
         for connection in connections {
             connection.eventLoop.execute {
-                connection.value.pipeline.fireUserInboundEventTriggered(AMQPShutdownEvent())
+                connection.value.pipeline.fireUserInboundEventTriggered(BrokerShutdownEvent())
             }
         }
         // Clients get a moment to answer close-ok; stragglers are cut off.

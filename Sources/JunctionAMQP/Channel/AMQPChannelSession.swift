@@ -219,13 +219,13 @@ final class AMQPChannelSession: MessageConsumer {
             guard qos.prefetchSize == 0 else {
                 throw AMQPError(.notImplemented, "prefetch_size!=0 (\(qos.prefetchSize))", classID: 60, methodID: 10)
             }
+            // qos-ok first: a larger global limit delivers at once, and deliveries must follow the reply.
+            self.send(.basicQosOk)
             if qos.global {
                 self.channelCredit.limit = Int(qos.prefetchCount)
-                self.resumeDeliveries()
             } else {
                 self.consumerPrefetch = Int(qos.prefetchCount)
             }
-            self.send(.basicQosOk)
         case .basicConsume(let consume):
             try self.consume(consume, method: method)
         case .basicCancel(let cancel):

@@ -138,12 +138,12 @@ final class AMQPConnectionHandler: ChannelDuplexHandler {
     }
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
-        if event is AMQPShutdownEvent {
+        if event is BrokerShutdownEvent {
             self.run(self.stateMachine.shutdownRequested())
             self.flushOutput()
             return
         }
-        if let flow = event as? AMQPFlowControlEvent {
+        if let flow = event as? ResourceAlarmEvent {
             self.flowControlChanged(flow, context: context)
             return
         }
@@ -385,9 +385,9 @@ final class AMQPConnectionHandler: ChannelDuplexHandler {
         }
     }
 
-    private func flowControlChanged(_ event: AMQPFlowControlEvent, context: ChannelHandlerContext) {
+    private func flowControlChanged(_ event: ResourceAlarmEvent, context: ChannelHandlerContext) {
         switch event {
-        case .blocked(let reason):
+        case .raised(let reason):
             guard self.blockedReason == nil else { return }
             self.blockedReason = reason
             if self.clientSupportsBlocked && self.stateMachine.isOpen {
@@ -397,7 +397,7 @@ final class AMQPConnectionHandler: ChannelDuplexHandler {
             if self.hasPublished {
                 context.channel.setOption(ChannelOptions.autoRead, value: false).whenFailure { _ in }
             }
-        case .unblocked:
+        case .cleared:
             guard self.blockedReason != nil else { return }
             self.blockedReason = nil
             if self.clientSupportsBlocked && self.stateMachine.isOpen {

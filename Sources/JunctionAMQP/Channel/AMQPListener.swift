@@ -4,7 +4,8 @@ public import NIOCore
 
 /// Installs the AMQP pipeline on an accepted connection. The server owns the socket and the
 /// bootstrap; this is the one seam through which it composes the protocol.
-public struct AMQPListener: Sendable {
+public struct AMQPListener: ProtocolListener {
+    public var protocolName: String { "AMQP 0-9-1" }
     public let configuration: AMQPAdapterConfiguration
     private let authenticator: any Authenticator
     private let logger: Logger

@@ -203,7 +203,7 @@ import Testing
     @Test func shutdownClosesWithConnectionForced() throws {
         let peer = try AMQPTestPeer(broker: self.broker)
         try peer.handshake()
-        peer.channel.pipeline.fireUserInboundEventTriggered(AMQPShutdownEvent())
+        peer.channel.pipeline.fireUserInboundEventTriggered(BrokerShutdownEvent())
         #expect(self.closeCode(try peer.readFrames()) == 320)
     }
 
@@ -220,9 +220,9 @@ import Testing
         try peer.send(0, .connectionTuneOk(AMQPConnectionTuneOk(channelMax: 0, frameMax: 131_072, heartbeat: 0)))
         try peer.send(0, .connectionOpen(AMQPConnectionOpen(virtualHost: "/")))
         _ = try peer.readFrames()
-        peer.channel.pipeline.fireUserInboundEventTriggered(AMQPFlowControlEvent.blocked(reason: "low on memory"))
+        peer.channel.pipeline.fireUserInboundEventTriggered(ResourceAlarmEvent.raised(reason: "low on memory"))
         #expect(try peer.readFrames() == [.method(0, .connectionBlocked(AMQPConnectionBlocked(reason: "low on memory")))])
-        peer.channel.pipeline.fireUserInboundEventTriggered(AMQPFlowControlEvent.unblocked)
+        peer.channel.pipeline.fireUserInboundEventTriggered(ResourceAlarmEvent.cleared)
         #expect(try peer.readFrames() == [.method(0, .connectionUnblocked)])
     }
 }

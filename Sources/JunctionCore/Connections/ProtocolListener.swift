@@ -1,0 +1,17 @@
+public import NIOCore
+
+/// The one seam through which the server composes a protocol: given an accepted connection, install
+/// that protocol's pipeline. The server owns sockets, bootstraps and the connection registry; a
+/// protocol module never sees them, and the server never names a protocol's handler types.
+public protocol ProtocolListener: Sendable {
+    /// Shown in logs and in the management API (`AMQP 0-9-1`, `MQTT`, `STOMP`).
+    var protocolName: String { get }
+
+    /// Runs on the broker's event loop, which in this version is also the connection's.
+    func initializeConnection(
+        _ channel: any Channel,
+        broker: Broker,
+        connectionID: ConnectionID,
+        isLoopback: Bool
+    ) throws
+}
