@@ -92,6 +92,16 @@ import Testing
         #expect(try fixture.publish("amq.headers", "", properties: .init(headers: ["x-tenant": .string("t2"), "a": .int32(1)])) == .unroutable)
     }
 
+    @Test func headersUnbindRemovesOnlyThatRule() throws {
+        let fixture = CoreFixture()
+        try fixture.declareQueue("q")
+        try fixture.bind("q", "amq.headers", "", ["a": .int32(1)])
+        try fixture.bind("q", "amq.headers", "", ["b": .int32(2)])
+        try fixture.vhost.unbindQueue("q", exchange: "amq.headers", routingKey: "", arguments: ["a": .int32(1)], owner: CoreFixture.owner)
+        #expect(try fixture.publish("amq.headers", "", properties: .init(headers: ["a": .int32(1)])) == .unroutable)
+        #expect(try fixture.publish("amq.headers", "", properties: .init(headers: ["b": .int32(2)])) == .routed(queueCount: 1))
+    }
+
     @Test func invalidXMatchIsRefused() throws {
         let fixture = CoreFixture()
         try fixture.declareQueue("q")

@@ -74,6 +74,8 @@ public final class MessageQueue {
 
     /// Takes a routed message. Returns false when the queue refused it (`x-overflow` reject-publish).
     func enqueue(_ message: Message, ttl: UInt64?) -> Bool {
+        // A consumer callback during this publish may have deleted a queue that was already routed to.
+        guard !self.isDeleted else { return false }
         var entry = QueuedMessage(message: message, expiresAt: nil, deliveryCount: 0, redelivered: false)
         if let effective = Self.minimum(ttl, self.settings.messageTTL) {
             entry.expiresAt = self.clock.nowMilliseconds() &+ effective
