@@ -53,15 +53,10 @@ public final class JunctionServer: Sendable {
 
         var listeners: [any Channel] = []
         do {
-            if configuration.listeners.amqpPort != 0 {
-                let amqp = AMQPListener(
-                    configuration: configuration.amqp.adapterConfiguration,
-                    authenticator: ConfiguredAuthenticator(users: configuration.users),
-                    logger: Logger(label: "junction.amqp")
-                )
+            for (listener, port) in self.protocolListeners() where port != 0 {
                 let channel = try await Self.bind(
                     host: configuration.listeners.bindHost,
-                    port: configuration.listeners.amqpPort,
+                    port: port,
                     loop: loop
                 ) { channel in
                     let engine = state.value
@@ -69,7 +64,7 @@ public final class JunctionServer: Sendable {
                     channel.closeFuture.whenComplete { _ in
                         state.value.connections.remove(id)
                     }
-                    try amqp.initializeConnection(
+                    try listener.initializeConnection(
                         channel,
                         broker: engine.broker,
                         connectionID: id,
@@ -78,7 +73,7 @@ public final class JunctionServer: Sendable {
                 }
                 listeners.append(channel)
                 logger.info(
-                    "AMQP 0-9-1 listener ready",
+                    "\(listener.protocolName) listener ready",
                     metadata: ["address": "\(channel.localAddress.map { "\($0)" } ?? "?")"]
                 )
             }
@@ -96,6 +91,22 @@ public final class JunctionServer: Sendable {
             timers: [expiry, alarms],
             logger: logger
         )
+    }
+
+    /// Every protocol this server speaks, with the port its listener binds (0 = disabled).
+    private func protocolListeners() -> [(any ProtocolListener, Int)] {
+        let authenticator = ConfiguredAuthenticator(users: self.configuration.users)
+        let listeners = self.configuration.listeners
+        return [
+            (
+                AMQPListener(
+                    configuration: self.configuration.amqp.adapterConfiguration,
+                    authenticator: authenticator,
+                    logger: Logger(label: "junction.amqp")
+                ),
+                listeners.amqpPort
+            )
+        ]
     }
 
     private static func bind(
@@ -184,7 +195,7 @@ public final class RunningServer: Sendable {
 
     public var localAddresses: [SocketAddress] { self.listeners.compactMap(\.localAddress) }
 
-    /// Stops accepting, closes every connection (AMQP: connection.close 320), and waits for them.
+    /// Stops accepting, tells every connection the broker is going (AMQP: connection.close 320), and waits for them.
     public func stop() async throws {
         for listener in self.listeners {
             try? await listener.close()
