@@ -33,6 +33,9 @@ final class AMQPConnectionHandler: ChannelDuplexHandler {
     private var closeTimeout: Scheduled<Void>?
     private var closeReason = "client closed the socket"
 
+    private let connectedAt: UInt64
+    private var peer = "unknown"
+    private var clientProperties: [String: String] = [:]
     private(set) var user: AuthenticatedUser?
     private(set) var virtualHost: VirtualHost?
     private(set) var clientSupportsCancelNotify = false
@@ -64,6 +67,7 @@ final class AMQPConnectionHandler: ChannelDuplexHandler {
             clock: ContinuousClock()
         )
         self.decoder = AMQPFrameDecoder(maxFrameSize: Int(configuration.frameMax))
+        self.connectedAt = broker.now
         self.output = AMQPOutput(frameMax: Int(configuration.frameMax))
     }
 
@@ -74,8 +78,10 @@ final class AMQPConnectionHandler: ChannelDuplexHandler {
         self.output.buffer = context.channel.allocator.buffer(capacity: 4096)
         self.logger[metadataKey: "connection"] = "\(self.connectionID.rawValue)"
         if let peer = context.channel.remoteAddress {
-            self.logger[metadataKey: "peer"] = "\(peer)"
+            self.peer = peer.peerDescription
+            self.logger[metadataKey: "peer"] = "\(self.peer)"
         }
+        self.broker.connectionOpened(self)
         self.handshakeTimeout = context.eventLoop.assumeIsolated().scheduleTask(in: TimeAmount(self.configuration.handshakeTimeout)) {
             [weak self] in
             guard let self else { return }
@@ -409,6 +415,9 @@ final class AMQPConnectionHandler: ChannelDuplexHandler {
     }
 
     private func setClientCapabilities(_ properties: FieldTable) {
+        for (key, value) in properties {
+            if let text = value.stringValue { self.clientProperties[key] = text }
+        }
         if case .table(let capabilities)? = properties["capabilities"],
             case .boolean(true)? = capabilities["consumer_cancel_notify"]
         {
@@ -419,6 +428,26 @@ final class AMQPConnectionHandler: ChannelDuplexHandler {
         {
             self.clientSupportsBlocked = true
         }
+    }
+}
+
+extension AMQPConnectionHandler: ClientConnection {
+    var summary: ConnectionSummary {
+        ConnectionSummary(
+            id: self.connectionID,
+            protocolName: "AMQP 0-9-1",
+            peer: self.peer,
+            user: self.user?.name,
+            virtualHost: self.virtualHost?.name,
+            channelCount: self.sessions.count,
+            connectedAtMilliseconds: self.connectedAt,
+            clientProperties: self.clientProperties
+        )
+    }
+
+    func closeByOperator(reason: String) {
+        self.run(self.stateMachine.fail(AMQPError(.connectionForced, reason)))
+        self.flushOutput()
     }
 }
 

@@ -8,6 +8,7 @@ public final class Broker {
     let store: any QueueStore
     let logger: Logger
     private var hosts: [String: VirtualHost] = [:]
+    private var clientConnections: [ConnectionID: any ClientConnection] = [:]
 
     /// - Parameter queueStore: where durable queues keep persistent messages.
     public init(
@@ -45,12 +46,26 @@ public final class Broker {
         }
     }
 
-    /// Deletes that connection's exclusive queues in all virtual hosts.
+    /// Deletes that connection's exclusive queues in all virtual hosts and forgets the connection.
     public func connectionClosed(_ id: ConnectionID) {
+        self.clientConnections[id] = nil
         for host in self.hosts.values {
             host.connectionClosed(id)
         }
     }
+
+    /// A protocol handler announces an open connection (for the management API and metrics).
+    public func connectionOpened(_ connection: any ClientConnection) {
+        self.clientConnections[connection.summary.id] = connection
+    }
+
+    public var connections: [any ClientConnection] {
+        self.clientConnections.values.sorted { $0.summary.id.rawValue < $1.summary.id.rawValue }
+    }
+
+    public func connection(_ id: ConnectionID) -> (any ClientConnection)? { self.clientConnections[id] }
+
+    public var now: UInt64 { self.clock.nowMilliseconds() }
 }
 
 @available(*, unavailable)

@@ -1,0 +1,54 @@
+public import NIOCore
+
+/// A client connection as operators see it (management API, metrics), whatever its protocol.
+/// Protocol handlers register one when a connection opens and remove it when it closes.
+public protocol ClientConnection: AnyObject {
+    var summary: ConnectionSummary { get }
+    /// Closes the connection on an operator's request, in the protocol's own words.
+    func closeByOperator(reason: String)
+}
+
+public struct ConnectionSummary: Sendable, Equatable {
+    public var id: ConnectionID
+    /// `AMQP 0-9-1`, `MQTT 3.1.1`, `MQTT 5.0`, `STOMP 1.2`, …
+    public var protocolName: String
+    /// `TCP` or `WebSocket`.
+    public var transport: String
+    public var peer: String
+    public var user: String?
+    public var virtualHost: String?
+    public var channelCount: Int
+    public var connectedAtMilliseconds: UInt64
+    public var clientProperties: [String: String]
+
+    public init(
+        id: ConnectionID,
+        protocolName: String,
+        transport: String = "TCP",
+        peer: String,
+        user: String? = nil,
+        virtualHost: String? = nil,
+        channelCount: Int = 0,
+        connectedAtMilliseconds: UInt64,
+        clientProperties: [String: String] = [:]
+    ) {
+        self.id = id
+        self.protocolName = protocolName
+        self.transport = transport
+        self.peer = peer
+        self.user = user
+        self.virtualHost = virtualHost
+        self.channelCount = channelCount
+        self.connectedAtMilliseconds = connectedAtMilliseconds
+        self.clientProperties = clientProperties
+    }
+}
+
+extension SocketAddress {
+    /// `127.0.0.1:5672` rather than NIO's debug form.
+    public var peerDescription: String {
+        guard let ip = self.ipAddress, let port = self.port else { return "\(self)" }
+        if case .v6 = self { return "[\(ip)]:\(port)" }
+        return "\(ip):\(port)"
+    }
+}
