@@ -4,7 +4,7 @@ public import NIOCore
 ///
 /// Stateless: it consumes nothing until a whole frame is buffered, so every prefix of a frame returns nil. The
 /// protocol header is not a frame: read it first with `AMQPProtocolHeader.decode(_:)`.
-public struct AMQPFrameDecoder: NIOSingleStepByteToMessageDecoder {
+public struct AMQPFrameDecoder: NIOSingleStepByteToMessageDecoder, Sendable {
     public typealias InboundOut = AMQPFrame
 
     /// The largest frame accepted, counting the 7-byte header and the frame-end octet (AMQP's frame-max).

@@ -34,7 +34,8 @@ public struct AMQPChannelClose: Sendable, Equatable {
 
     init?(reading buffer: inout ByteBuffer) throws(AMQPDecodingError) {
         guard let close = try AMQPConnectionClose(reading: &buffer) else { return nil }
-        self.init(replyCode: close.replyCode, replyText: close.replyText, classID: close.classID, methodID: close.methodID)
+        self.init(
+            replyCode: close.replyCode, replyText: close.replyText, classID: close.classID, methodID: close.methodID)
     }
 
     func write(to buffer: inout ByteBuffer) {

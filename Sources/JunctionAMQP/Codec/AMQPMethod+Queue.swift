@@ -80,7 +80,8 @@ public struct AMQPQueueBind: Sendable, Equatable {
     public var noWait: Bool
     public var arguments: FieldTable
 
-    public init(queue: String, exchange: String, routingKey: String, noWait: Bool = false, arguments: FieldTable = [:]) {
+    public init(queue: String, exchange: String, routingKey: String, noWait: Bool = false, arguments: FieldTable = [:])
+    {
         self.queue = queue
         self.exchange = exchange
         self.routingKey = routingKey

@@ -26,10 +26,10 @@ extension ByteBuffer {
     }
 
     /// Writes `body` as body frames of at most `frameMax` bytes each, including the 8 bytes of frame overhead
-    /// (§4.2.6.2). `frameMax` 0 means unlimited. An empty body writes no frame.
+    /// (§4.2.6.2). `frameMax` 0 means unlimited. An empty body writes no frame. A `frameMax` of 8 or less leaves no
+    /// room and is treated as 9 (one byte per frame); the connection state machine enforces frame-min-size (4096).
     public mutating func writeAMQPBodyFrames(channel: AMQPChannelID, body: ByteBuffer, frameMax: Int) {
-        precondition(frameMax == 0 || frameMax > AMQPFrameLayout.overhead, "AMQP frameMax \(frameMax) leaves no payload")
-        let chunkSize = frameMax == 0 ? Int(UInt32.max) : frameMax - AMQPFrameLayout.overhead
+        let chunkSize = frameMax == 0 ? Int(UInt32.max) : max(frameMax - AMQPFrameLayout.overhead, 1)
         var remaining = body
         while remaining.readableBytes > 0 {
             var chunk = remaining.readSlice(length: min(chunkSize, remaining.readableBytes))!

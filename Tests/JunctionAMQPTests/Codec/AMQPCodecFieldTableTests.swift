@@ -1,8 +1,9 @@
-@testable import JunctionAMQP
 import JunctionCore
 import JunctionTestSupport
 import NIOCore
 import Testing
+
+@testable import JunctionAMQP
 
 @Suite struct AMQPCodecFieldTableTests {
     static let everyValue: [FieldValue] = [

@@ -16,41 +16,64 @@ import Testing
     static let cases: [Case] = [
         Case(name: "bad frame end", hex: "08 0000 00000000 00", error: .invalidFrameEnd(0x00)),
         // Only the 7-byte header is given: the limit is enforced before the payload arrives.
-        Case(name: "frame over maxFrameSize, header only", hex: "03 0001 00100000",
-             error: .frameTooLarge(size: 0x10_0000 + 8, limit: 4096)),
-        Case(name: "frame one byte over maxFrameSize", hex: "03 0001 00000ff9", error: .frameTooLarge(size: 4097, limit: 4096)),
+        Case(
+            name: "frame over maxFrameSize, header only", hex: "03 0001 00100000",
+            error: .frameTooLarge(size: 0x10_0000 + 8, limit: 4096)),
+        Case(
+            name: "frame one byte over maxFrameSize", hex: "03 0001 00000ff9",
+            error: .frameTooLarge(size: 4097, limit: 4096)),
         Case(name: "unknown frame type", hex: "04 0000 00000000 ce", error: .unknownFrameType(4)),
         Case(name: "AMQP 0-8 heartbeat type 4 before its payload", hex: "04 0000 0000", error: .unknownFrameType(4)),
-        Case(name: "unknown class", hex: "01 0001 00000004 000b 000a ce", error: .unknownMethod(classID: 11, methodID: 10)),
-        Case(name: "unknown method", hex: "01 0001 00000004 003c 0063 ce", error: .unknownMethod(classID: 60, methodID: 99)),
-        Case(name: "method frame without method id", hex: "01 0000 00000002 000a ce", error: .methodFrameTooShort(size: 2)),
-        Case(name: "truncated method payload: basic.ack without its bits",
-             hex: "01 0001 0000000c 003c 0050 0000000000000001 ce", error: .malformedMethod(classID: 60, methodID: 80)),
-        Case(name: "trailing bytes after basic.ack", hex: "01 0001 0000000e 003c 0050 0000000000000001 00 00 ce",
-             error: .malformedMethod(classID: 60, methodID: 80)),
-        Case(name: "field table longer than the method", hex: "01 0001 0000000d 0032 000a 0000 01 71 00 000000ff ce",
-             error: .malformedMethod(classID: 50, methodID: 10)),
-        Case(name: "value cut by its field table's length",
-             hex: "01 0001 00000011 0032 000a 0000 01 71 00 00000004 01 6b 49 00 ce",
-             error: .malformedMethod(classID: 50, methodID: 10)),
-        Case(name: "bad field type tag", hex: "01 0001 00000010 0032 000a 0000 01 71 00 00000003 01 6b 5a ce",
-             error: .invalidFieldValueType(0x5A)),
-        Case(name: "bad field type tag inside an array",
-             hex: "01 0001 0000001a 0032 000a 0000 01 71 00 0000000d 01 6b 41 00000006 62 01 7a 00 00 00 ce",
-             error: .invalidFieldValueType(0x7A)),
-        Case(name: "short string invalid UTF-8", hex: "01 0001 0000000b 003c 0028 0000 00 02 fffe 00 ce", error: .invalidUTF8),
-        Case(name: "field name invalid UTF-8", hex: "01 0001 00000011 0032 000a 0000 01 71 00 00000004 01 c3 56 00 ce",
-             error: .invalidUTF8),
-        Case(name: "content header for class queue",
-             hex: "02 0001 0000000e 0032 0000 0000000000000000 0000 ce", error: .unknownContentClass(50)),
-        Case(name: "content header setting unused flag bit 1",
-             hex: "02 0001 0000000e 003c 0000 0000000000000000 0002 ce", error: .malformedContentHeader),
-        Case(name: "content header with a continuation flags word",
-             hex: "02 0001 00000010 003c 0000 0000000000000000 0001 0000 ce", error: .malformedContentHeader),
-        Case(name: "content header missing its flagged content-type",
-             hex: "02 0001 0000000e 003c 0000 0000000000000005 8000 ce", error: .malformedContentHeader),
-        Case(name: "content header shorter than its fixed fields", hex: "02 0001 00000004 003c 0000 ce",
-             error: .malformedContentHeader),
+        Case(
+            name: "unknown class", hex: "01 0001 00000004 000b 000a ce",
+            error: .unknownMethod(classID: 11, methodID: 10)),
+        Case(
+            name: "unknown method", hex: "01 0001 00000004 003c 0063 ce",
+            error: .unknownMethod(classID: 60, methodID: 99)),
+        Case(
+            name: "method frame without method id", hex: "01 0000 00000002 000a ce",
+            error: .methodFrameTooShort(size: 2)),
+        Case(
+            name: "truncated method payload: basic.ack without its bits",
+            hex: "01 0001 0000000c 003c 0050 0000000000000001 ce", error: .malformedMethod(classID: 60, methodID: 80)),
+        Case(
+            name: "trailing bytes after basic.ack", hex: "01 0001 0000000e 003c 0050 0000000000000001 00 00 ce",
+            error: .malformedMethod(classID: 60, methodID: 80)),
+        Case(
+            name: "field table longer than the method", hex: "01 0001 0000000d 0032 000a 0000 01 71 00 000000ff ce",
+            error: .malformedMethod(classID: 50, methodID: 10)),
+        Case(
+            name: "value cut by its field table's length",
+            hex: "01 0001 00000011 0032 000a 0000 01 71 00 00000004 01 6b 49 00 ce",
+            error: .malformedMethod(classID: 50, methodID: 10)),
+        Case(
+            name: "bad field type tag", hex: "01 0001 00000010 0032 000a 0000 01 71 00 00000003 01 6b 5a ce",
+            error: .invalidFieldValueType(0x5A)),
+        Case(
+            name: "bad field type tag inside an array",
+            hex: "01 0001 0000001a 0032 000a 0000 01 71 00 0000000d 01 6b 41 00000006 62 01 7a 00 00 00 ce",
+            error: .invalidFieldValueType(0x7A)),
+        Case(
+            name: "short string invalid UTF-8", hex: "01 0001 0000000b 003c 0028 0000 00 02 fffe 00 ce",
+            error: .invalidUTF8),
+        Case(
+            name: "field name invalid UTF-8", hex: "01 0001 00000011 0032 000a 0000 01 71 00 00000004 01 c3 56 00 ce",
+            error: .invalidUTF8),
+        Case(
+            name: "content header for class queue",
+            hex: "02 0001 0000000e 0032 0000 0000000000000000 0000 ce", error: .unknownContentClass(50)),
+        Case(
+            name: "content header setting unused flag bit 1",
+            hex: "02 0001 0000000e 003c 0000 0000000000000000 0002 ce", error: .malformedContentHeader),
+        Case(
+            name: "content header with a continuation flags word",
+            hex: "02 0001 00000010 003c 0000 0000000000000000 0001 0000 ce", error: .malformedContentHeader),
+        Case(
+            name: "content header missing its flagged content-type",
+            hex: "02 0001 0000000e 003c 0000 0000000000000005 8000 ce", error: .malformedContentHeader),
+        Case(
+            name: "content header shorter than its fixed fields", hex: "02 0001 00000004 003c 0000 ce",
+            error: .malformedContentHeader),
     ]
 
     @Test(arguments: Self.cases)

@@ -4,7 +4,9 @@ import NIOCore
 import Testing
 
 @Suite struct AMQPCodecMethodRoundTripTests {
-    static let arguments: FieldTable = ["x-match": .string("all"), "n": .int32(-7), "nested": .table(["b": .boolean(true)])]
+    static let arguments: FieldTable = [
+        "x-match": .string("all"), "n": .int32(-7), "nested": .table(["b": .boolean(true)]),
+    ]
 
     /// One value of every method, with non-default arguments so a dropped or swapped field shows.
     static let allMethods: [AMQPMethod] = [
@@ -22,7 +24,8 @@ import Testing
         .connectionTuneOk(AMQPConnectionTuneOk(channelMax: 100, frameMax: 4096, heartbeat: 0)),
         .connectionOpen(AMQPConnectionOpen(virtualHost: "/prod")),
         .connectionOpenOk,
-        .connectionClose(AMQPConnectionClose(replyCode: 320, replyText: "CONNECTION_FORCED", classID: 50, methodID: 10)),
+        .connectionClose(
+            AMQPConnectionClose(replyCode: 320, replyText: "CONNECTION_FORCED", classID: 50, methodID: 10)),
         .connectionCloseOk,
         .connectionBlocked(AMQPConnectionBlocked(reason: "low on memory")),
         .connectionUnblocked,
@@ -32,7 +35,8 @@ import Testing
         .channelOpenOk,
         .channelFlow(AMQPChannelFlow(active: true)),
         .channelFlowOk(active: true),
-        .channelClose(AMQPChannelClose(replyCode: 404, replyText: "NOT_FOUND - no queue 'q'", classID: 50, methodID: 10)),
+        .channelClose(
+            AMQPChannelClose(replyCode: 404, replyText: "NOT_FOUND - no queue 'q'", classID: 50, methodID: 10)),
         .channelCloseOk,
         .exchangeDeclare(
             AMQPExchangeDeclare(
@@ -41,9 +45,12 @@ import Testing
         .exchangeDeclareOk,
         .exchangeDelete(AMQPExchangeDelete(exchange: "x", ifUnused: false, noWait: true)),
         .exchangeDeleteOk,
-        .exchangeBind(AMQPExchangeBind(destination: "d", source: "s", routingKey: "a.*", noWait: true, arguments: Self.arguments)),
+        .exchangeBind(
+            AMQPExchangeBind(
+                destination: "d", source: "s", routingKey: "a.*", noWait: true, arguments: Self.arguments)),
         .exchangeBindOk,
-        .exchangeUnbind(AMQPExchangeUnbind(destination: "d", source: "s", routingKey: "#", noWait: false, arguments: [:])),
+        .exchangeUnbind(
+            AMQPExchangeUnbind(destination: "d", source: "s", routingKey: "#", noWait: false, arguments: [:])),
         .exchangeUnbindOk,
         .queueDeclare(
             AMQPQueueDeclare(

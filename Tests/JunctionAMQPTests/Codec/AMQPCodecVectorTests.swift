@@ -44,10 +44,12 @@ import Testing
     @Test func decodesPikaConnectionSetup() throws {
         #expect(
             try self.decodeVector("pika-connection-tune-ok")
-                == .method(0, .connectionTuneOk(AMQPConnectionTuneOk(channelMax: 2047, frameMax: 131072, heartbeat: 60))))
+                == .method(
+                    0, .connectionTuneOk(AMQPConnectionTuneOk(channelMax: 2047, frameMax: 131072, heartbeat: 60))))
         // pika sets the reserved insist bit; it is ignored.
         #expect(
-            try self.decodeVector("pika-connection-open") == .method(0, .connectionOpen(AMQPConnectionOpen(virtualHost: "/"))))
+            try self.decodeVector("pika-connection-open")
+                == .method(0, .connectionOpen(AMQPConnectionOpen(virtualHost: "/"))))
         #expect(try self.decodeVector("pika-channel-open") == .method(1, .channelOpen))
     }
 
@@ -93,7 +95,8 @@ import Testing
             try self.decodeVector("pika-basic-consume")
                 == .method(1, .basicConsume(AMQPBasicConsume(queue: "orders.eu", consumerTag: "ctag-1"))))
         #expect(
-            try self.decodeVector("pika-basic-ack") == .method(1, .basicAck(AMQPBasicAck(deliveryTag: 7, multiple: true))))
+            try self.decodeVector("pika-basic-ack")
+                == .method(1, .basicAck(AMQPBasicAck(deliveryTag: 7, multiple: true))))
         #expect(
             try self.decodeVector("pika-basic-nack")
                 == .method(1, .basicNack(AMQPBasicNack(deliveryTag: 9, multiple: false, requeue: false))))
@@ -125,10 +128,12 @@ import Testing
         ]
         let expected = AMQPConnectionStartOk(
             clientProperties: properties, mechanism: "PLAIN", response: Self.guestPlain, locale: "en_US")
-        #expect(try self.decodeVector("rabbitmq-c-publish-connection-start-ok") == .method(0, .connectionStartOk(expected)))
+        #expect(
+            try self.decodeVector("rabbitmq-c-publish-connection-start-ok") == .method(0, .connectionStartOk(expected)))
         #expect(
             try self.decodeVector("rabbitmq-c-publish-connection-tune-ok")
-                == .method(0, .connectionTuneOk(AMQPConnectionTuneOk(channelMax: 2047, frameMax: 131072, heartbeat: 0))))
+                == .method(0, .connectionTuneOk(AMQPConnectionTuneOk(channelMax: 2047, frameMax: 131072, heartbeat: 0)))
+        )
     }
 
     @Test func decodesRabbitMQCPublish() throws {
