@@ -2,27 +2,28 @@ import NIOCore
 
 /// The bench's message body: send time, run, publisher and sequence, then padding.
 ///
-/// Layout (big-endian): send time in uptime nanoseconds (8), run id (4), publisher index (4), sequence (8).
+/// Layout (big-endian): send time in uptime nanoseconds (8), run id (2), publisher index (2), sequence (4),
+/// 16 bytes in all so the smallest benchmark message (16 B) carries the whole stamp.
 /// The run id keeps messages left in the queue by an earlier run out of the counts.
 struct AMQPBenchBody {
-    static let headerSize = 24
+    static let headerSize = 16
 
     var sentNanoseconds: UInt64
-    var runID: UInt32
-    var publisher: UInt32
-    var sequence: UInt64
+    var runID: UInt16
+    var publisher: UInt16
+    var sequence: UInt32
 
     /// Reads the stamp from the first bytes of a body; nil when the body is too short.
     init?(from body: ByteBuffer) {
         guard let sent = body.getInteger(at: body.readerIndex, as: UInt64.self),
-            let runID = body.getInteger(at: body.readerIndex + 8, as: UInt32.self),
-            let publisher = body.getInteger(at: body.readerIndex + 12, as: UInt32.self),
-            let sequence = body.getInteger(at: body.readerIndex + 16, as: UInt64.self)
+            let runID = body.getInteger(at: body.readerIndex + 8, as: UInt16.self),
+            let publisher = body.getInteger(at: body.readerIndex + 10, as: UInt16.self),
+            let sequence = body.getInteger(at: body.readerIndex + 12, as: UInt32.self)
         else { return nil }
         self.init(sentNanoseconds: sent, runID: runID, publisher: publisher, sequence: sequence)
     }
 
-    init(sentNanoseconds: UInt64, runID: UInt32, publisher: UInt32, sequence: UInt64) {
+    init(sentNanoseconds: UInt64, runID: UInt16, publisher: UInt16, sequence: UInt32) {
         self.sentNanoseconds = sentNanoseconds
         self.runID = runID
         self.publisher = publisher
@@ -33,7 +34,7 @@ struct AMQPBenchBody {
     func stamp(_ body: inout ByteBuffer) {
         body.setInteger(self.sentNanoseconds, at: body.readerIndex)
         body.setInteger(self.runID, at: body.readerIndex + 8)
-        body.setInteger(self.publisher, at: body.readerIndex + 12)
-        body.setInteger(self.sequence, at: body.readerIndex + 16)
+        body.setInteger(self.publisher, at: body.readerIndex + 10)
+        body.setInteger(self.sequence, at: body.readerIndex + 12)
     }
 }

@@ -250,8 +250,8 @@ final class AMQPBenchClientHandler: ChannelInboundHandler {
         var buffer = context.channel.allocator.buffer(capacity: allowed * (configuration.bodySize + 80))
         for _ in 0..<allowed {
             AMQPBenchBody(
-                sentNanoseconds: NIODeadline.now().uptimeNanoseconds, runID: self.run.runID, publisher: UInt32(index),
-                sequence: self.nextSequence
+                sentNanoseconds: NIODeadline.now().uptimeNanoseconds, runID: self.run.runID, publisher: UInt16(truncatingIfNeeded: index),
+                sequence: UInt32(truncatingIfNeeded: self.nextSequence)
             ).stamp(&self.body)
             self.nextSequence += 1
             buffer.writeAMQPMethodFrame(channel: AMQPBenchHandshake.channel, method: publish)

@@ -30,7 +30,7 @@ final class AMQPBenchRun {
     let configuration: AMQPBenchConfiguration
     let eventLoop: any EventLoop
     /// Tells this run's messages apart from leftovers of earlier runs in the same queue.
-    let runID = UInt32.random(in: 1...UInt32.max)
+    let runID = UInt16.random(in: 1...UInt16.max)
 
     private let promise: EventLoopPromise<AMQPBenchReport>
     private var publishers: [AMQPBenchClientHandler] = []
