@@ -46,7 +46,7 @@ public final class JunctionServer: Sendable {
         let expiry = loop.scheduleRepeatedTask(initialDelay: .milliseconds(250), delay: .milliseconds(250)) { _ in
             state.value.broker.expireMessages()
         }
-        let memory = MemoryMonitor(watermark: 0.4)
+        let memory = MemoryMonitor(watermark: configuration.resources.memoryHighWatermark)
         let alarms = loop.scheduleRepeatedTask(initialDelay: .seconds(1), delay: .seconds(1)) { _ in
             state.value.checkMemory(memory, logger: logger)
         }

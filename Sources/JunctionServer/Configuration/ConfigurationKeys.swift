@@ -18,6 +18,11 @@ enum ConfigurationKeys {
     static let userNames: ConfigKey = "users.names"
     static let defaultVirtualHost: ConfigKey = "default_vhost"
     static let logLevel: ConfigKey = "log_level"
+    static let memoryHighWatermark: ConfigKey = "resources.memory_high_watermark"
+    static let diskFreeLimit: ConfigKey = "resources.disk_free_limit"
+    static let fsync: ConfigKey = "storage.fsync"
+    static let fsyncIntervalMilliseconds: ConfigKey = "storage.fsync_interval_ms"
+    static let segmentMaxBytes: ConfigKey = "storage.segment_max_bytes"
 
     static func password(of user: String) -> ConfigKey { ConfigKey(["users", user, "password"]) }
     static func tags(of user: String) -> ConfigKey { ConfigKey(["users", user, "tags"]) }

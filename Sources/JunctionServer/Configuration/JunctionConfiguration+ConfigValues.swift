@@ -27,6 +27,17 @@ extension JunctionConfiguration {
             AbsoluteConfigKey(ConfigurationKeys.userNames): .init(.stringArray(self.users.map(\.name)), isSecret: false),
             AbsoluteConfigKey(ConfigurationKeys.defaultVirtualHost): .init(.string(self.defaultVirtualHost), isSecret: false),
             AbsoluteConfigKey(ConfigurationKeys.logLevel): .init(.string(self.logLevel.rawValue), isSecret: false),
+            AbsoluteConfigKey(ConfigurationKeys.memoryHighWatermark): .init(
+                .double(self.resources.memoryHighWatermark),
+                isSecret: false
+            ),
+            AbsoluteConfigKey(ConfigurationKeys.diskFreeLimit): .init(.int(self.resources.diskFreeLimit), isSecret: false),
+            AbsoluteConfigKey(ConfigurationKeys.fsync): .init(.string(self.storage.fsync.rawValue), isSecret: false),
+            AbsoluteConfigKey(ConfigurationKeys.fsyncIntervalMilliseconds): .init(
+                .int(self.storage.fsyncIntervalMilliseconds),
+                isSecret: false
+            ),
+            AbsoluteConfigKey(ConfigurationKeys.segmentMaxBytes): .init(.int(self.storage.segmentMaxBytes), isSecret: false),
         ]
         for user in self.users {
             values[AbsoluteConfigKey(ConfigurationKeys.password(of: user.name))] = .init(.string(user.password), isSecret: true)

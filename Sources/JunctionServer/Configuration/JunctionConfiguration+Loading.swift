@@ -93,12 +93,32 @@ extension JunctionConfiguration {
             let valid = Logger.Level.allCases.map(\.rawValue).joined(separator: ", ")
             throw ConfigurationError("log_level: \"\(levelName)\" is not one of \(valid)")
         }
+        let resources = ResourcesConfiguration(
+            memoryHighWatermark: try required(ConfigurationKeys.memoryHighWatermark) {
+                try reader.requiredDouble(forKey: $0)
+            },
+            diskFreeLimit: try required(ConfigurationKeys.diskFreeLimit) { try reader.requiredInt(forKey: $0) }
+        )
+        let fsyncName = try required(ConfigurationKeys.fsync) { try reader.requiredString(forKey: $0) }
+        guard let fsync = StorageConfiguration.FsyncPolicy(rawValue: fsyncName) else {
+            let valid = StorageConfiguration.FsyncPolicy.allCases.map(\.rawValue).joined(separator: ", ")
+            throw ConfigurationError("storage.fsync: \"\(fsyncName)\" is not one of \(valid)")
+        }
+        let storage = StorageConfiguration(
+            fsync: fsync,
+            fsyncIntervalMilliseconds: try required(ConfigurationKeys.fsyncIntervalMilliseconds) {
+                try reader.requiredInt(forKey: $0)
+            },
+            segmentMaxBytes: try required(ConfigurationKeys.segmentMaxBytes) { try reader.requiredInt(forKey: $0) }
+        )
         self.init(
             listeners: listeners,
             dataDirectory: try required(ConfigurationKeys.dataDirectory) { try reader.requiredString(forKey: $0) },
             amqp: amqp,
             mqtt: mqtt,
             users: users,
+            resources: resources,
+            storage: storage,
             defaultVirtualHost: try required(ConfigurationKeys.defaultVirtualHost) {
                 try reader.requiredString(forKey: $0)
             },
@@ -121,6 +141,19 @@ extension JunctionConfiguration {
         try Self.require(!self.listeners.bindHost.isEmpty, "listeners.bind: must not be empty")
         try Self.require(!self.dataDirectory.isEmpty, "data_dir: must not be empty")
         try Self.require(!self.defaultVirtualHost.isEmpty, "default_vhost: must not be empty")
+        try Self.require(
+            self.resources.memoryHighWatermark > 0,
+            "resources.memory_high_watermark: \(self.resources.memoryHighWatermark) must be above 0"
+        )
+        try Self.require(self.resources.diskFreeLimit >= 0, "resources.disk_free_limit: must not be negative")
+        try Self.require(
+            (1...10_000).contains(self.storage.fsyncIntervalMilliseconds),
+            "storage.fsync_interval_ms: \(self.storage.fsyncIntervalMilliseconds) is outside 1...10000"
+        )
+        try Self.require(
+            self.storage.segmentMaxBytes >= 4096,
+            "storage.segment_max_bytes: \(self.storage.segmentMaxBytes) is below 4096"
+        )
         try Self.require(
             (4096...Int(Int32.max)).contains(self.amqp.frameMax),
             "amqp.frame_max: \(self.amqp.frameMax) is outside 4096...\(Int32.max)"

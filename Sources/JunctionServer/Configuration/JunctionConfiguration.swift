@@ -14,6 +14,8 @@ public struct JunctionConfiguration: Sendable, Hashable {
     /// Accounts, in the order the configuration lists them.
     public var users: [UserConfiguration]
     /// The virtual host created at start-up (`default_vhost`).
+    public var resources: ResourcesConfiguration
+    public var storage: StorageConfiguration
     public var defaultVirtualHost: String
     /// Lowest level that is logged (`log_level`).
     public var logLevel: Logger.Level
@@ -24,6 +26,8 @@ public struct JunctionConfiguration: Sendable, Hashable {
         amqp: AMQPConfiguration = AMQPConfiguration(),
         mqtt: MQTTConfiguration = MQTTConfiguration(),
         users: [UserConfiguration] = [.guest],
+        resources: ResourcesConfiguration = ResourcesConfiguration(),
+        storage: StorageConfiguration = StorageConfiguration(),
         defaultVirtualHost: String = "/",
         logLevel: Logger.Level = .info
     ) {
@@ -32,6 +36,8 @@ public struct JunctionConfiguration: Sendable, Hashable {
         self.amqp = amqp
         self.mqtt = mqtt
         self.users = users
+        self.resources = resources
+        self.storage = storage
         self.defaultVirtualHost = defaultVirtualHost
         self.logLevel = logLevel
     }
