@@ -1,4 +1,5 @@
 import Dispatch
+import Foundation
 import JunctionAMQP
 import JunctionCore
 public import Logging
@@ -34,6 +35,7 @@ public final class JunctionServer: Sendable {
     public func start() async throws -> RunningServer {
         // v1 ownership model: one event loop owns the engine and every connection, so the hot path has
         // no locks and no cross-thread hops. Sharding queues over loops is the next step (Core README).
+        try FileManager.default.createDirectory(atPath: configuration.dataDirectory, withIntermediateDirectories: true)
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         let loop = group.next()
         let logger = self.logger
@@ -47,8 +49,12 @@ public final class JunctionServer: Sendable {
             state.value.broker.expireMessages()
         }
         let memory = MemoryMonitor(watermark: configuration.resources.memoryHighWatermark)
+        let disk = DiskMonitor(
+            path: configuration.dataDirectory,
+            freeLimitBytes: UInt64(clamping: configuration.resources.diskFreeLimit)
+        )
         let alarms = loop.scheduleRepeatedTask(initialDelay: .seconds(1), delay: .seconds(1)) { _ in
-            state.value.checkMemory(memory, logger: logger)
+            state.value.checkResources(memory: memory, disk: disk, logger: logger)
         }
 
         var listeners: [any Channel] = []
@@ -70,6 +76,11 @@ public final class JunctionServer: Sendable {
                         connectionID: id,
                         isLoopback: channel.remoteAddress?.isLoopback ?? false
                     )
+                    if engine.memoryAlarm || engine.diskAlarm {
+                        // A publisher that connects during an alarm is held like the others.
+                        let reason = engine.memoryAlarm ? "low on memory" : "low on disk space"
+                        channel.pipeline.fireUserInboundEventTriggered(ResourceAlarmEvent.raised(reason: reason))
+                    }
                 }
                 listeners.append(channel)
                 logger.info(
@@ -148,23 +159,39 @@ public final class JunctionServer: Sendable {
 final class EngineState {
     let broker: Broker
     let connections = ConnectionRegistry()
-    private var memoryAlarm = false
+    private(set) var memoryAlarm = false
+    private(set) var diskAlarm = false
 
     init(broker: Broker) {
         self.broker = broker
     }
 
-    /// Raises or clears the memory alarm; every connection hears of a change (publishers get blocked).
-    func checkMemory(_ monitor: MemoryMonitor, logger: Logger) {
-        let above = monitor.isAboveWatermark()
-        guard above != self.memoryAlarm else { return }
-        self.memoryAlarm = above
-        if above {
-            logger.warning("memory alarm set: publishers blocked", metadata: ["watermark": "\(monitor.watermarkBytes)"])
-        } else {
-            logger.info("memory alarm cleared: publishers unblocked")
+    /// Raises or clears the memory and disk alarms; every connection hears when publishing must stop
+    /// or may resume (publishers are blocked while either alarm is up).
+    func checkResources(memory: MemoryMonitor, disk: DiskMonitor, logger: Logger) {
+        let wasBlocked = self.memoryAlarm || self.diskAlarm
+        let memoryHigh = memory.isAboveWatermark()
+        if memoryHigh != self.memoryAlarm {
+            self.memoryAlarm = memoryHigh
+            if memoryHigh {
+                logger.warning("memory alarm set", metadata: ["watermark": "\(memory.watermarkBytes)"])
+            } else {
+                logger.notice("memory alarm cleared")
+            }
         }
-        let event: ResourceAlarmEvent = above ? .raised(reason: "low on memory") : .cleared
+        let diskLow = disk.isBelowLimit()
+        if diskLow != self.diskAlarm {
+            self.diskAlarm = diskLow
+            if diskLow {
+                logger.warning("disk alarm set", metadata: ["free_limit": "\(disk.freeLimitBytes)", "path": "\(disk.path)"])
+            } else {
+                logger.notice("disk alarm cleared")
+            }
+        }
+        let blocked = self.memoryAlarm || self.diskAlarm
+        guard blocked != wasBlocked else { return }
+        let reason = self.memoryAlarm ? "low on memory" : "low on disk space"
+        let event: ResourceAlarmEvent = blocked ? .raised(reason: reason) : .cleared
         for channel in self.connections.all {
             channel.pipeline.fireUserInboundEventTriggered(event)
         }
