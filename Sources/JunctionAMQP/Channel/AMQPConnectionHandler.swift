@@ -43,6 +43,8 @@ final class AMQPConnectionHandler: ChannelDuplexHandler {
     /// Set once this connection has published: only publishers are blocked by a resource alarm.
     private(set) var hasPublished = false
     private var blockedReason: String?
+    /// Whether the client has heard connection.blocked for the current alarm.
+    private var blockedNotified = false
 
     init(
         broker: Broker,
@@ -382,13 +384,14 @@ final class AMQPConnectionHandler: ChannelDuplexHandler {
         context.writeAndFlush(Self.wrapOutboundOut(buffer), promise: nil)
     }
 
-    /// A publish arrived: under an active alarm this connection stops being read from.
+    /// A publish arrived: under an active alarm this connection stops being read from, and a client
+    /// that has not heard of the alarm yet (it connected during it) is told now, as RabbitMQ does.
     func publishReceived() {
         guard !self.hasPublished else { return }
         self.hasPublished = true
-        if self.blockedReason != nil, let context = self.context {
-            context.channel.setOption(ChannelOptions.autoRead, value: false).whenFailure { _ in }
-        }
+        guard let reason = self.blockedReason, let context = self.context else { return }
+        self.notifyBlocked(reason)
+        context.channel.setOption(ChannelOptions.autoRead, value: false).whenFailure { _ in }
     }
 
     private func flowControlChanged(_ event: ResourceAlarmEvent, context: ChannelHandlerContext) {
@@ -396,9 +399,8 @@ final class AMQPConnectionHandler: ChannelDuplexHandler {
         case .raised(let reason):
             guard self.blockedReason == nil else { return }
             self.blockedReason = reason
-            if self.clientSupportsBlocked && self.stateMachine.isOpen {
-                self.output.method(0, .connectionBlocked(AMQPConnectionBlocked(reason: reason)))
-                self.flushOutput()
+            if self.stateMachine.isOpen {
+                self.notifyBlocked(reason)
             }
             if self.hasPublished {
                 context.channel.setOption(ChannelOptions.autoRead, value: false).whenFailure { _ in }
@@ -406,12 +408,20 @@ final class AMQPConnectionHandler: ChannelDuplexHandler {
         case .cleared:
             guard self.blockedReason != nil else { return }
             self.blockedReason = nil
-            if self.clientSupportsBlocked && self.stateMachine.isOpen {
+            if self.blockedNotified && self.stateMachine.isOpen {
                 self.output.method(0, .connectionUnblocked)
                 self.flushOutput()
             }
+            self.blockedNotified = false
             context.channel.setOption(ChannelOptions.autoRead, value: true).whenFailure { _ in }
         }
+    }
+
+    private func notifyBlocked(_ reason: String) {
+        guard self.clientSupportsBlocked, !self.blockedNotified else { return }
+        self.blockedNotified = true
+        self.output.method(0, .connectionBlocked(AMQPConnectionBlocked(reason: reason)))
+        self.flushOutput()
     }
 
     private func setClientCapabilities(_ properties: FieldTable) {
