@@ -1,3 +1,5 @@
+import NIOCore
+
 /// A `MessageLog` in memory, for transient queues and engine tests. Everything appended is
 /// immediately "durable" (there is nothing more to wait for), so `durableOffset == nextOffset`.
 ///

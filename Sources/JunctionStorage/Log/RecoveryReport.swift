@@ -26,6 +26,22 @@ public struct RecoveryReport: Equatable, Sendable {
         public var bytesTruncated: Int64
         /// Batches before the cut, all verified.
         public var batchesKept: Int
+
+        public init(
+            segment: LogOffset,
+            path: String,
+            reason: Reason,
+            validBytes: Int64,
+            bytesTruncated: Int64,
+            batchesKept: Int
+        ) {
+            self.segment = segment
+            self.path = path
+            self.reason = reason
+            self.validBytes = validBytes
+            self.bytesTruncated = bytesTruncated
+            self.batchesKept = batchesKept
+        }
     }
 
     /// A segment before the last one failed verification and was renamed aside.
@@ -36,12 +52,24 @@ public struct RecoveryReport: Equatable, Sendable {
         public var reason: Reason
         /// Where in the file the first bad batch starts.
         public var position: Int64
+
+        public init(segment: LogOffset, path: String, reason: Reason, position: Int64) {
+            self.segment = segment
+            self.path = path
+            self.reason = reason
+            self.position = position
+        }
     }
 
     /// An index rebuilt from the log file of a segment.
     public struct IndexRebuild: Equatable, Sendable {
         public var segment: LogOffset
         public var problem: IndexProblem
+
+        public init(segment: LogOffset, problem: IndexProblem) {
+            self.segment = segment
+            self.problem = problem
+        }
     }
 
     public var segmentsLoaded: Int = 0
