@@ -1,0 +1,33 @@
+public import NIOCore
+
+/// One open file of a segment (log or index), addressed by absolute byte positions.
+///
+/// The seam that lets tests inject short writes and failed fsyncs. Errors thrown are `StorageError`.
+public protocol LogFile: AnyObject {
+    var path: String { get }
+    /// The current size in bytes.
+    func size() throws -> Int64
+    /// Writes all readable bytes of `buffer` at `position`, or throws.
+    func write(_ buffer: ByteBuffer, at position: Int64) throws
+    /// Reads up to `length` bytes at `position`, fewer only at end of file.
+    func read(at position: Int64, length: Int) throws -> ByteBuffer
+    /// Flushes written data to stable storage (`fsync`).
+    func sync() throws
+    /// Cuts the file to `size` bytes.
+    func truncate(to size: Int64) throws
+    func close() throws
+}
+
+/// The directory operations a `SegmentedLog` needs. Errors thrown are `StorageError`.
+public protocol LogFileSystem {
+    /// Opens `path` for reading and writing, creating it if `create` is set.
+    func open(_ path: String, create: Bool) throws -> any LogFile
+    func fileExists(_ path: String) -> Bool
+    /// The names (not paths) of the entries of `directory`.
+    func contentsOfDirectory(_ directory: String) throws -> [String]
+    func createDirectory(_ path: String) throws
+    func remove(_ path: String) throws
+    func rename(_ from: String, to: String) throws
+    /// Makes renames and removals in `directory` durable.
+    func syncDirectory(_ directory: String) throws
+}

@@ -1,0 +1,204 @@
+import NIOCore
+
+/// One segment of a `SegmentedLog`: `<base>.log` (batches), `<base>.index` and `<base>.timeindex`.
+///
+/// Owned by its log. Index entries are written as batches are appended but only fsynced when the
+/// segment is sealed: the indexes of the last segment are always rebuilt on open.
+final class LogSegment {
+    let baseOffset: LogOffset
+    let directory: String
+    let logFile: any LogFile
+    let indexFile: any LogFile
+    let timeIndexFile: any LogFile
+    let indexIntervalBytes: Int
+    private(set) var size: Int64
+    private(set) var nextOffset: LogOffset
+    /// The largest record timestamp in the segment, `Int64.min` while empty.
+    private(set) var maxTimestamp: Int64
+    /// When the segment started, for roll by age (milliseconds): the clock at creation, or after a
+    /// restart the first record's timestamp (the clock if it is empty).
+    var createdAt: Int64
+    private(set) var offsetIndex: OffsetIndex
+    private(set) var timeIndex: TimeIndex
+    private var bytesSinceIndexEntry: Int
+
+    init(
+        baseOffset: LogOffset,
+        directory: String,
+        files: (log: any LogFile, index: any LogFile, timeIndex: any LogFile),
+        indexIntervalBytes: Int,
+        state: State
+    ) {
+        self.baseOffset = baseOffset
+        self.directory = directory
+        self.logFile = files.log
+        self.indexFile = files.index
+        self.timeIndexFile = files.timeIndex
+        self.indexIntervalBytes = indexIntervalBytes
+        self.size = state.size
+        self.nextOffset = state.nextOffset
+        self.maxTimestamp = state.maxTimestamp
+        self.createdAt = state.createdAt
+        self.offsetIndex = state.offsetIndex
+        self.timeIndex = state.timeIndex
+        self.bytesSinceIndexEntry = state.bytesSinceIndexEntry
+    }
+
+    /// What a segment knows about its files, as found by recovery or set at creation.
+    struct State {
+        var size: Int64
+        var nextOffset: LogOffset
+        var maxTimestamp: Int64
+        var createdAt: Int64
+        var offsetIndex: OffsetIndex
+        var timeIndex: TimeIndex
+        var bytesSinceIndexEntry: Int
+    }
+
+    var isEmpty: Bool { self.nextOffset == self.baseOffset }
+
+    // MARK: - Names
+
+    /// `base` as 20 zero-padded decimal digits, the Kafka naming that sorts by offset.
+    static func fileStem(_ base: LogOffset) -> String {
+        let digits = String(base.rawValue)
+        return String(repeating: "0", count: max(0, 20 - digits.count)) + digits
+    }
+
+    static func path(_ directory: String, _ base: LogOffset, _ suffix: String) -> String {
+        "\(directory)/\(Self.fileStem(base))\(suffix)"
+    }
+
+    var logPath: String { Self.path(self.directory, self.baseOffset, ".log") }
+
+    // MARK: - Appending
+
+    /// Writes one encoded batch at the end of the log file and indexes it when due.
+    func append(_ batch: ByteBuffer, header: RecordBatchHeader) throws {
+        let position = self.size
+        try self.logFile.write(batch, at: position)
+        let relativeOffset = UInt32(header.baseOffset.rawValue - self.baseOffset.rawValue)
+        let runningMax = max(self.maxTimestamp, header.maxTimestamp)
+        if self.offsetIndex.entries.isEmpty || self.bytesSinceIndexEntry >= self.indexIntervalBytes {
+            let offsetEntry = OffsetIndex.Entry(relativeOffset: relativeOffset, position: UInt32(position))
+            let timeEntry = TimeIndex.Entry(timestamp: runningMax, relativeOffset: relativeOffset)
+            var entryBytes = ByteBuffer()
+            OffsetIndex.encode(offsetEntry, into: &entryBytes)
+            try self.indexFile.write(entryBytes, at: Int64(self.offsetIndex.entries.count * OffsetIndex.entrySize))
+            entryBytes.clear()
+            TimeIndex.encode(timeEntry, into: &entryBytes)
+            try self.timeIndexFile.write(entryBytes, at: Int64(self.timeIndex.entries.count * TimeIndex.entrySize))
+            self.offsetIndex.append(offsetEntry)
+            self.timeIndex.append(timeEntry)
+            self.bytesSinceIndexEntry = 0
+        }
+        self.bytesSinceIndexEntry += header.totalSize
+        self.size = position + Int64(header.totalSize)
+        self.nextOffset = header.nextOffset
+        self.maxTimestamp = runningMax
+    }
+
+    /// Rewrites both index files from the in-memory indexes.
+    func writeIndexes() throws {
+        var bytes = ByteBuffer()
+        for entry in self.offsetIndex.entries { OffsetIndex.encode(entry, into: &bytes) }
+        try self.indexFile.truncate(to: 0)
+        try self.indexFile.write(bytes, at: 0)
+        bytes.clear()
+        for entry in self.timeIndex.entries { TimeIndex.encode(entry, into: &bytes) }
+        try self.timeIndexFile.truncate(to: 0)
+        try self.timeIndexFile.write(bytes, at: 0)
+    }
+
+    /// Fsyncs the log and both indexes: the segment is complete and will not change.
+    func seal() throws {
+        try self.logFile.sync()
+        try self.indexFile.sync()
+        try self.timeIndexFile.sync()
+    }
+
+    func close() throws {
+        try self.logFile.close()
+        try self.indexFile.close()
+        try self.timeIndexFile.close()
+    }
+
+    // MARK: - Reading
+
+    /// A reader positioned at the indexed batch at or before `offset`.
+    func reader(near offset: LogOffset, maxBatchSize: Int) -> SegmentBatchReader {
+        let relative = UInt32(clamping: max(0, offset.rawValue - self.baseOffset.rawValue))
+        let position = self.offsetIndex.entry(atOrBefore: relative).map { Int64($0.position) } ?? 0
+        return SegmentBatchReader(
+            file: self.logFile,
+            fileSize: self.size,
+            position: position,
+            maxBatchSize: maxBatchSize
+        )
+    }
+
+    /// Reads records from `offset` on into `records`, within the limits; true if the limits were reached.
+    func read(
+        from offset: LogOffset,
+        maxRecords: Int,
+        maxBytes: Int,
+        maxBatchSize: Int,
+        into records: inout [LogRecord],
+        bytes: inout Int
+    ) throws -> Bool {
+        var reader = self.reader(near: offset, maxBatchSize: maxBatchSize)
+        while true {
+            let header: RecordBatchHeader
+            switch try reader.nextHeader() {
+            case .end: return false
+            case .invalid(let reason): throw self.corruption(reason, at: reader.position)
+            case .header(let found): header = found
+            }
+            guard header.nextOffset > offset else {
+                reader.skip(header)
+                continue
+            }
+            let position = reader.position
+            switch try reader.readBatch(header) {
+            case .invalid(let reason): throw self.corruption(reason, at: position)
+            case .batch(let batch):
+                for record in batch.records where record.offset >= offset {
+                    let size = (record.key?.readableBytes ?? 0) + record.value.readableBytes
+                    if records.count >= maxRecords || (!records.isEmpty && bytes + size > maxBytes) { return true }
+                    records.append(record)
+                    bytes += size
+                }
+            }
+        }
+    }
+
+    /// The first record at or after `timestamp` in this segment, found through the time index.
+    func offset(atOrAfter timestamp: Int64, maxBatchSize: Int) throws -> LogOffset? {
+        guard self.maxTimestamp >= timestamp else { return nil }
+        let start = self.timeIndex.lastEntry(before: timestamp)
+            .map { self.baseOffset.advanced(by: Int64($0.relativeOffset)) } ?? self.baseOffset
+        var reader = self.reader(near: start, maxBatchSize: maxBatchSize)
+        while true {
+            let header: RecordBatchHeader
+            switch try reader.nextHeader() {
+            case .end: return nil
+            case .invalid(let reason): throw self.corruption(reason, at: reader.position)
+            case .header(let found): header = found
+            }
+            guard header.maxTimestamp >= timestamp else {
+                reader.skip(header)
+                continue
+            }
+            let position = reader.position
+            switch try reader.readBatch(header) {
+            case .invalid(let reason): throw self.corruption(reason, at: position)
+            case .batch(let batch):
+                if let record = batch.records.first(where: { $0.timestamp >= timestamp }) { return record.offset }
+            }
+        }
+    }
+
+    private func corruption(_ reason: RecoveryReport.Reason, at position: Int64) -> StorageError {
+        StorageError(.corrupt, path: self.logPath, position: position, detail: "\(reason)")
+    }
+}

@@ -1,0 +1,40 @@
+/// An append-only log of records addressed by `LogOffset`: what a durable queue or stream stores.
+///
+/// Owned by one event loop and called only from it (implementations are not `Sendable`). Every
+/// call is synchronous. Errors thrown are `StorageError`.
+public protocol MessageLog: AnyObject {
+    /// The first offset that can still be read (after retention and `truncate(before:)`).
+    var firstOffset: LogOffset { get }
+    /// The offset the next appended record will get.
+    var nextOffset: LogOffset { get }
+    /// Every offset below this one is durable.
+    var durableOffset: LogOffset { get }
+
+    /// Appends `entries` as one batch, in order, and returns the offsets assigned to them.
+    /// `attributes` and `leaderEpoch` are stored with the batch and returned with each record.
+    func append(_ entries: [LogEntry], attributes: UInt16, leaderEpoch: Int32) throws -> LogAppendResult
+
+    /// Up to `maxRecords` records from `offset` on, stopping before the batch that would exceed
+    /// `maxBytes` of keys and values (but always returning at least one record if one exists).
+    /// An offset below `firstOffset` reads from `firstOffset`; at or past `nextOffset` returns nothing.
+    func read(from offset: LogOffset, maxRecords: Int, maxBytes: Int) throws -> [LogRecord]
+
+    /// The offset of the first record whose timestamp is at or after `timestamp` (milliseconds
+    /// since the Unix epoch), or `nil` if there is none.
+    func offset(atOrAfter timestamp: Int64) throws -> LogOffset?
+
+    /// Drops everything before `offset` (an acknowledged prefix): `firstOffset` becomes `offset`
+    /// (capped at `nextOffset`); whole segments below it are deleted.
+    func truncate(before offset: LogOffset) throws
+
+    /// Makes everything appended so far durable and returns the new `durableOffset`.
+    @discardableResult
+    func sync() throws -> LogOffset
+}
+
+extension MessageLog {
+    /// Appends with attributes 0 and leader epoch 0.
+    public func append(_ entries: [LogEntry]) throws -> LogAppendResult {
+        try self.append(entries, attributes: 0, leaderEpoch: 0)
+    }
+}

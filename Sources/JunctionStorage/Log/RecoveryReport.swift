@@ -1,0 +1,84 @@
+/// What `SegmentedLog` found and repaired when it opened: one value per log, to be logged once.
+public struct RecoveryReport: Equatable, Sendable {
+    /// Why bytes of a segment were not accepted.
+    public enum Reason: Equatable, Sendable {
+        /// The file ends inside a batch (a torn write).
+        case truncatedBatch
+        /// A batch failed to decode: CRC mismatch, unknown magic, bad lengths or records.
+        case invalidBatch(RecordBatchDecodingError)
+        /// A batch's base offset is not the one after the previous batch.
+        case offsetMismatch(expected: LogOffset, found: LogOffset)
+    }
+
+    /// Why a segment's indexes were rebuilt from its log file.
+    public enum IndexProblem: Equatable, Sendable {
+        case missing
+        case invalid
+    }
+
+    /// The last segment's tail was cut at `validBytes`.
+    public struct Truncation: Equatable, Sendable {
+        public var segment: LogOffset
+        public var path: String
+        public var reason: Reason
+        /// Where the first bad batch starts; the file now has this many bytes.
+        public var validBytes: Int64
+        public var bytesTruncated: Int64
+        /// Batches before the cut, all verified.
+        public var batchesKept: Int
+
+        public init(
+            segment: LogOffset,
+            path: String,
+            reason: Reason,
+            validBytes: Int64,
+            bytesTruncated: Int64,
+            batchesKept: Int
+        ) {
+            self.segment = segment
+            self.path = path
+            self.reason = reason
+            self.validBytes = validBytes
+            self.bytesTruncated = bytesTruncated
+            self.batchesKept = batchesKept
+        }
+    }
+
+    /// A segment before the last one failed verification and was renamed aside.
+    public struct Quarantine: Equatable, Sendable {
+        public var segment: LogOffset
+        /// The `.log` file's new name (`….log.corrupt`).
+        public var path: String
+        public var reason: Reason
+        /// Where in the file the first bad batch starts.
+        public var position: Int64
+
+        public init(segment: LogOffset, path: String, reason: Reason, position: Int64) {
+            self.segment = segment
+            self.path = path
+            self.reason = reason
+            self.position = position
+        }
+    }
+
+    /// An index rebuilt from the log file of a segment.
+    public struct IndexRebuild: Equatable, Sendable {
+        public var segment: LogOffset
+        public var problem: IndexProblem
+
+        public init(segment: LogOffset, problem: IndexProblem) {
+            self.segment = segment
+            self.problem = problem
+        }
+    }
+
+    public var segmentsLoaded: Int = 0
+    public var truncations: [Truncation] = []
+    public var quarantined: [Quarantine] = []
+    public var indexRebuilds: [IndexRebuild] = []
+
+    public init() {}
+
+    /// Nothing was cut, quarantined or rebuilt.
+    public var isClean: Bool { self.truncations.isEmpty && self.quarantined.isEmpty && self.indexRebuilds.isEmpty }
+}

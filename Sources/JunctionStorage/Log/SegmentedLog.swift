@@ -1,0 +1,326 @@
+import Glibc
+import NIOCore
+
+/// A `MessageLog` on disk: a directory of segments named by base offset, each a file of record
+/// batches with a sparse offset index and a time index. Layout and recovery are described in
+/// `Sources/JunctionStorage/README.md`.
+///
+/// Owned by one event loop; not `Sendable`. Opening recovers the directory (see `recoveryReport`).
+/// Durability follows `FsyncPolicy`; `durableOffset` only advances after an fsync succeeded.
+public final class SegmentedLog: MessageLog {
+    private enum State {
+        case open
+        /// A write or fsync failed; nothing more is appended or reported durable.
+        case failed(StorageError)
+        case closed
+    }
+
+    public let directory: String
+    public let configuration: SegmentedLogConfiguration
+    /// What opening found and repaired.
+    public let recoveryReport: RecoveryReport
+    public private(set) var firstOffset: LogOffset
+    public private(set) var durableOffset: LogOffset
+
+    private let fileSystem: any LogFileSystem
+    private let clock: () -> Int64
+    private var segments: [LogSegment]
+    private var state: State = .open
+    private var lastSyncAt: Int64
+    private var scratch = ByteBuffer()
+
+    /// Opens (creating if needed) the log in `directory` and recovers it.
+    ///
+    /// - Parameter clock: milliseconds since the Unix epoch; injected for roll, retention and group commit.
+    public init(
+        directory: String,
+        configuration: SegmentedLogConfiguration = SegmentedLogConfiguration(),
+        fileSystem: any LogFileSystem = PosixLogFileSystem(),
+        clock: @escaping () -> Int64 = SegmentedLog.wallClockMilliseconds
+    ) throws {
+        self.directory = directory
+        self.configuration = configuration
+        self.fileSystem = fileSystem
+        self.clock = clock
+        let now = clock()
+        try fileSystem.createDirectory(directory)
+        let bases = try fileSystem.contentsOfDirectory(directory).compactMap(Self.segmentBase).sorted()
+        let options = LogSegment.LoadOptions(
+            indexIntervalBytes: configuration.indexIntervalBytes,
+            maxBatchSize: configuration.maxBatchBytes,
+            verify: configuration.verifyAllSegmentsOnOpen,
+            now: now
+        )
+        var report = RecoveryReport()
+        var segments: [LogSegment] = []
+        for (position, base) in bases.enumerated() {
+            let result = try LogSegment.load(
+                directory: directory,
+                base: base,
+                isLast: position == bases.count - 1,
+                fileSystem: fileSystem,
+                options: options,
+                report: &report
+            )
+            switch result {
+            case .loaded(let segment): segments.append(segment)
+            case .quarantined(let quarantine): report.quarantined.append(quarantine)
+            }
+        }
+        report.segmentsLoaded = segments.count
+        let checkpoint = try LogStartOffsetCheckpoint.read(directory: directory, fileSystem: fileSystem)
+        if segments.isEmpty {
+            segments.append(
+                try LogSegment.create(
+                    directory: directory,
+                    base: checkpoint ?? .zero,
+                    fileSystem: fileSystem,
+                    indexIntervalBytes: configuration.indexIntervalBytes,
+                    now: now
+                )
+            )
+            try fileSystem.syncDirectory(directory)
+        }
+        self.segments = segments
+        self.recoveryReport = report
+        let last = segments[segments.count - 1]
+        self.firstOffset = min(max(checkpoint ?? segments[0].baseOffset, segments[0].baseOffset), last.nextOffset)
+        self.durableOffset = last.nextOffset
+        self.lastSyncAt = now
+    }
+
+    /// The wall clock in milliseconds since the Unix epoch.
+    public static func wallClockMilliseconds() -> Int64 {
+        var time = timespec()
+        clock_gettime(CLOCK_REALTIME, &time)
+        return Int64(time.tv_sec) * 1000 + Int64(time.tv_nsec) / 1_000_000
+    }
+
+    public var nextOffset: LogOffset { self.segments[self.segments.count - 1].nextOffset }
+
+    /// The base offsets of the segments, oldest first.
+    public var segmentBaseOffsets: [LogOffset] { self.segments.map(\.baseOffset) }
+
+    /// The bytes of all segment log files (indexes excluded).
+    public var sizeInBytes: Int64 { self.segments.reduce(0) { $0 + $1.size } }
+
+    // MARK: - MessageLog
+
+    public func append(_ entries: [LogEntry], attributes: UInt16, leaderEpoch: Int32) throws -> LogAppendResult {
+        try self.checkWritable()
+        guard !entries.isEmpty else {
+            throw StorageError(.invalidArgument, path: self.directory, detail: "append of an empty batch")
+        }
+        let first = self.nextOffset
+        self.scratch.clear()
+        let header = RecordBatch.encode(
+            entries,
+            baseOffset: first,
+            attributes: attributes,
+            leaderEpoch: leaderEpoch,
+            into: &self.scratch
+        )
+        guard header.totalSize <= self.configuration.maxBatchBytes else {
+            throw StorageError(
+                .invalidArgument,
+                path: self.directory,
+                detail: "batch of \(header.totalSize) bytes exceeds max_batch_bytes \(self.configuration.maxBatchBytes)"
+            )
+        }
+        let now = self.clock()
+        if self.shouldRoll(adding: header.totalSize, now: now) {
+            try self.guardingFailure { try self.roll(now: now) }
+        }
+        let active = self.segments[self.segments.count - 1]
+        try self.guardingFailure { try active.append(self.scratch, header: header) }
+        switch self.configuration.fsyncPolicy {
+        case .always:
+            try self.sync()
+        case .interval(let milliseconds):
+            if now - self.lastSyncAt >= milliseconds { try self.sync() }
+        case .never:
+            break
+        }
+        return LogAppendResult(firstOffset: first, lastOffset: header.lastOffset, durableOffset: self.durableOffset)
+    }
+
+    public func read(from offset: LogOffset, maxRecords: Int, maxBytes: Int) throws -> [LogRecord] {
+        try self.checkReadable()
+        var offset = max(offset, self.firstOffset)
+        var records: [LogRecord] = []
+        guard maxRecords > 0, offset < self.nextOffset else { return records }
+        var bytes = 0
+        var index = self.segmentIndex(containing: offset)
+        while index < self.segments.count {
+            let segment = self.segments[index]
+            offset = max(offset, segment.baseOffset)
+            if offset < segment.nextOffset {
+                let full = try segment.read(
+                    from: offset,
+                    maxRecords: maxRecords,
+                    maxBytes: maxBytes,
+                    maxBatchSize: self.configuration.maxBatchBytes,
+                    into: &records,
+                    bytes: &bytes
+                )
+                if full { break }
+            }
+            index += 1
+        }
+        return records
+    }
+
+    public func offset(atOrAfter timestamp: Int64) throws -> LogOffset? {
+        try self.checkReadable()
+        for segment in self.segments where segment.maxTimestamp >= timestamp {
+            if let found = try segment.offset(atOrAfter: timestamp, maxBatchSize: self.configuration.maxBatchBytes) {
+                if found >= self.firstOffset { return found }
+                let records = try self.read(from: self.firstOffset, maxRecords: Int.max, maxBytes: Int.max)
+                return records.first(where: { $0.timestamp >= timestamp })?.offset
+            }
+        }
+        return nil
+    }
+
+    public func truncate(before offset: LogOffset) throws {
+        try self.checkWritable()
+        let target = min(offset, self.nextOffset)
+        guard target > self.firstOffset else { return }
+        try self.guardingFailure {
+            try LogStartOffsetCheckpoint.write(target, directory: self.directory, fileSystem: self.fileSystem)
+        }
+        self.firstOffset = target
+        try self.deleteOldestSegments { segment, _ in segment.nextOffset <= target }
+    }
+
+    @discardableResult
+    public func sync() throws -> LogOffset {
+        try self.checkWritable()
+        let next = self.nextOffset
+        guard self.durableOffset < next else { return self.durableOffset }
+        try self.guardingFailure { try self.segments[self.segments.count - 1].logFile.sync() }
+        self.durableOffset = next
+        self.lastSyncAt = self.clock()
+        return next
+    }
+
+    // MARK: - Retention and lifecycle
+
+    /// Deletes whole sealed segments older than `retentionMilliseconds` or beyond `retentionBytes`
+    /// (oldest first; never the active segment) and returns their base offsets. The owner calls
+    /// it from a timer; appends that roll call it too.
+    @discardableResult
+    public func enforceRetention() throws -> [LogOffset] {
+        try self.checkWritable()
+        let now = self.clock()
+        var size = self.sizeInBytes
+        let maxAge = self.configuration.retentionMilliseconds
+        let maxBytes = self.configuration.retentionBytes
+        return try self.deleteOldestSegments { segment, _ in
+            let expired = maxAge.map { segment.maxTimestamp < now - $0 } ?? false
+            let oversized = maxBytes.map { size > $0 } ?? false
+            if expired || oversized { size -= segment.size }
+            return expired || oversized
+        }
+    }
+
+    /// Syncs and closes every file. The log cannot be used afterwards.
+    public func close() throws {
+        guard case .closed = self.state else {
+            defer { self.state = .closed }
+            if case .open = self.state { try self.sync() }
+            for segment in self.segments { try segment.close() }
+            return
+        }
+    }
+
+    // MARK: - Internals
+
+    private static func segmentBase(_ name: String) -> LogOffset? {
+        guard name.hasSuffix(".log") else { return nil }
+        let stem = name.dropLast(4)
+        guard stem.count == 20, stem.allSatisfy(\.isASCII), let value = Int64(stem) else { return nil }
+        return LogOffset(value)
+    }
+
+    private func shouldRoll(adding bytes: Int, now: Int64) -> Bool {
+        let active = self.segments[self.segments.count - 1]
+        guard !active.isEmpty else { return false }
+        if active.size + Int64(bytes) > self.configuration.maxSegmentBytes { return true }
+        if let maxAge = self.configuration.maxSegmentAgeMilliseconds, now - active.createdAt >= maxAge { return true }
+        return false
+    }
+
+    private func roll(now: Int64) throws {
+        let active = self.segments[self.segments.count - 1]
+        try active.seal()
+        self.durableOffset = active.nextOffset
+        self.lastSyncAt = now
+        let segment = try LogSegment.create(
+            directory: self.directory,
+            base: active.nextOffset,
+            fileSystem: self.fileSystem,
+            indexIntervalBytes: self.configuration.indexIntervalBytes,
+            now: now
+        )
+        try self.fileSystem.syncDirectory(self.directory)
+        self.segments.append(segment)
+        try self.enforceRetention()
+    }
+
+    /// Deletes segments from the oldest while `shouldDelete` holds, never the active one.
+    @discardableResult
+    private func deleteOldestSegments(while shouldDelete: (LogSegment, Int) -> Bool) throws -> [LogOffset] {
+        var deleted: [LogOffset] = []
+        while self.segments.count > 1, shouldDelete(self.segments[0], deleted.count) {
+            let segment = self.segments.removeFirst()
+            try segment.close()
+            try self.fileSystem.remove(LogSegment.path(self.directory, segment.baseOffset, ".log"))
+            try self.fileSystem.remove(LogSegment.path(self.directory, segment.baseOffset, ".index"))
+            try self.fileSystem.remove(LogSegment.path(self.directory, segment.baseOffset, ".timeindex"))
+            deleted.append(segment.baseOffset)
+        }
+        if !deleted.isEmpty {
+            try self.fileSystem.syncDirectory(self.directory)
+            self.firstOffset = max(self.firstOffset, self.segments[0].baseOffset)
+        }
+        return deleted
+    }
+
+    /// The last segment whose base is at or below `offset` (binary search).
+    private func segmentIndex(containing offset: LogOffset) -> Int {
+        var low = 0
+        var high = self.segments.count
+        while low < high {
+            let middle = (low + high) / 2
+            if self.segments[middle].baseOffset <= offset { low = middle + 1 } else { high = middle }
+        }
+        return max(0, low - 1)
+    }
+
+    private func checkWritable() throws {
+        switch self.state {
+        case .open: return
+        case .failed(let error):
+            throw StorageError(.logFailed, path: self.directory, detail: "an earlier write or fsync failed: \(error)")
+        case .closed:
+            throw StorageError(.closed, path: self.directory, detail: "the log is closed")
+        }
+    }
+
+    private func checkReadable() throws {
+        if case .closed = self.state {
+            throw StorageError(.closed, path: self.directory, detail: "the log is closed")
+        }
+    }
+
+    /// Runs a write or fsync; if it throws, the log stops accepting writes.
+    private func guardingFailure(_ body: () throws -> Void) throws {
+        do {
+            try body()
+        } catch let error as StorageError {
+            self.state = .failed(error)
+            throw error
+        }
+    }
+}

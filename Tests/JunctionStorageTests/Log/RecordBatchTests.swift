@@ -1,0 +1,69 @@
+import JunctionStorage
+import NIOCore
+import Testing
+
+@Suite struct StorageRecordBatchTests {
+    private func encoded() -> ByteBuffer {
+        var buffer = ByteBuffer()
+        RecordBatch.encode(
+            [entry("hello", at: 1000, key: "k"), entry("", at: 990)],
+            baseOffset: LogOffset(7),
+            attributes: 2,
+            leaderEpoch: 5,
+            into: &buffer
+        )
+        return buffer
+    }
+
+    @Test func roundTripsRecordsAndHeader() throws {
+        var buffer = self.encoded()
+        let batch = try #require(try RecordBatch.decode(&buffer))
+        #expect(buffer.readableBytes == 0)
+        #expect(batch.header.baseOffset == LogOffset(7))
+        #expect(batch.header.recordCount == 2)
+        #expect(batch.header.firstTimestamp == 1000)
+        #expect(batch.header.maxTimestamp == 1000)
+        #expect(batch.header.attributes == 2)
+        #expect(batch.header.leaderEpoch == 5)
+        #expect(
+            batch.records == [
+                LogRecord(
+                    offset: LogOffset(7), timestamp: 1000, key: ByteBuffer(string: "k"),
+                    value: ByteBuffer(string: "hello"), attributes: 2, leaderEpoch: 5
+                ),
+                LogRecord(offset: LogOffset(8), timestamp: 990, value: ByteBuffer(), attributes: 2, leaderEpoch: 5),
+            ]
+        )
+    }
+
+    @Test func everyPrefixIsIncompleteAndConsumesNothing() throws {
+        let whole = self.encoded()
+        for cut in 0..<whole.readableBytes {
+            var partial = whole.getSlice(at: 0, length: cut)!
+            #expect(try RecordBatch.decode(&partial) == nil)
+            #expect(partial.readableBytes == cut)
+        }
+    }
+
+    @Test func everyFlippedByteAfterTheCRCFieldIsDetected() throws {
+        let whole = self.encoded()
+        for position in RecordBatchHeader.checksummedStart..<whole.readableBytes {
+            var corrupted = whole
+            corrupted.setInteger(whole.getInteger(at: position, as: UInt8.self)! ^ 0x01, at: position)
+            #expect(throws: RecordBatchDecodingError.self) { _ = try RecordBatch.decode(&corrupted) }
+        }
+    }
+
+    @Test func rejectsUnknownMagic() {
+        var corrupted = self.encoded()
+        corrupted.setInteger(UInt8(2), at: 12)
+        #expect(throws: RecordBatchDecodingError.unsupportedMagic(2)) { _ = try RecordBatch.decode(&corrupted) }
+    }
+
+    @Test func rejectsLengthAboveTheLimitFromTheHeader() {
+        var buffer = self.encoded()
+        #expect(throws: RecordBatchDecodingError.invalidLength(Int32(buffer.readableBytes - 12))) {
+            _ = try RecordBatch.decode(&buffer, maxBatchSize: 50)
+        }
+    }
+}
