@@ -42,6 +42,24 @@ def broker(tmp_path_factory):
     instance.stop()
 
 
+@pytest.fixture(autouse=True)
+def shared_broker_still_running(request):
+    """Fails the test during which the shared broker exited, with its exit status and log, so a
+    crash shows up once and clearly instead of as connection errors in every later test."""
+    if EXTERNAL_BROKER or "broker" not in request.fixturenames:
+        yield
+        return
+    instance = request.getfixturevalue("broker")
+    if not instance.is_running():
+        pytest.fail(f"the shared broker is not running (exit status {instance.process.returncode})", pytrace=False)
+    yield
+    if not instance.is_running():
+        code = instance.process.wait()
+        how = f"killed by signal {-code}" if code < 0 else f"exit status {code}"
+        pytest.fail(f"the shared broker exited during this test ({how}); log tail:\n{instance.log()[-4000:]}",
+                    pytrace=False)
+
+
 @pytest.fixture
 def own_broker(broker_binary_path, tmp_path):
     """A broker for one test, which may stop, kill -9 or restart it."""

@@ -53,6 +53,7 @@ class Broker:
         self.host = "127.0.0.1"
         self.port = None
         self.process = None
+        self.ports_from_environment = False
         self.log_path = os.path.join(os.path.dirname(os.path.abspath(data_dir)), f"broker-{uuid.uuid4().hex[:8]}.log")
         self._log_file = None
 
@@ -95,21 +96,32 @@ class Broker:
         except OSError:
             return "<no broker log>"
 
-    def start(self, port=None):
+    def start(self, port=None, ports_from_environment=False):
+        """Starts the broker. Ports and data directory go in as flags, or with
+        `ports_from_environment` as JUNCTION_* variables (to test that path)."""
         self.port = port or free_port()
-        args = [
-            self.binary,
-            "--amqp-port", str(self.port),
-            "--mqtt-port", "0",
-            "--stomp-port", "0",
-            "--http-port", "0",
-            "--data-dir", self.data_dir,
-        ] + self.extra_args
+        self.ports_from_environment = ports_from_environment
+        settings = {
+            "amqp-port": str(self.port),
+            "mqtt-port": "0",
+            "stomp-port": "0",
+            "http-port": "0",
+            "data-dir": self.data_dir,
+        }
+        args = [self.binary]
+        settings_env = {}
+        for name, value in settings.items():
+            if ports_from_environment:
+                settings_env["JUNCTION_" + name.upper().replace("-", "_")] = value
+            else:
+                args += [f"--{name}", value]
+        args += self.extra_args
         env = dict(os.environ)
         # The broker must take its settings from the flags, not from the caller's environment.
         for name in list(env):
             if name.startswith("JUNCTION_") and name != "JUNCTION_BINARY":
                 del env[name]
+        env.update(settings_env)
         if self.env:
             env.update(self.env)
         self._log_file = open(self.log_path, "ab")
@@ -169,7 +181,7 @@ class Broker:
             self.kill()
         else:
             self.stop()
-        return self.start(port=port)
+        return self.start(port=port, ports_from_environment=self.ports_from_environment)
 
     def _finish(self):
         code = self.process.returncode
