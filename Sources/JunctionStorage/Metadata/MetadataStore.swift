@@ -15,6 +15,8 @@ public final class MetadataStore {
     /// The database file.
     public let path: String
     let database: DatabaseQueue
+    /// GRDB treats use after `close()` as a programmer error (it crashes); the store throws.
+    private var isClosed = false
 
     /// Opens (creating if needed) the database at `path` and migrates it to the current schema.
     /// The directory must exist.
@@ -46,6 +48,7 @@ public final class MetadataStore {
     /// is rethrown unchanged; SQLite failures are thrown as `MetadataStoreError`.
     /// The transaction handle is valid only inside `body`.
     public func write<T>(_ body: (MetadataTransaction) throws -> T) throws -> T {
+        try checkOpen()
         do {
             return try database.write { db in
                 try body(MetadataTransaction(database: db, path: path))
@@ -55,10 +58,13 @@ public final class MetadataStore {
         }
     }
 
-    /// Closes the database. Any later call fails with `MetadataStoreError`.
+    /// Closes the database. Closing again does nothing; any other later call throws
+    /// `MetadataStoreError` `.closed`.
     public func close() throws {
+        if isClosed { return }
         do {
             try database.close()
+            isClosed = true
         } catch {
             throw Self.mapError(error, path: path, otherwise: .database)
         }
@@ -75,10 +81,17 @@ public final class MetadataStore {
     }
 
     func read<T>(_ body: (Database) throws -> T) throws -> T {
+        try checkOpen()
         do {
             return try database.read(body)
         } catch {
             throw Self.mapError(error, path: path, otherwise: .database)
+        }
+    }
+
+    private func checkOpen() throws {
+        if isClosed {
+            throw MetadataStoreError(kind: .closed, path: path, detail: "the metadata store is closed")
         }
     }
 

@@ -14,6 +14,8 @@ public struct MetadataStoreError: Error, Hashable, Sendable, CustomStringConvert
         /// A stored value cannot be read back into a record (an unknown enum raw value, a
         /// negative number where an unsigned one belongs, undecodable tags).
         case corruptRecord
+        /// The store was closed.
+        case closed
         /// Any other SQLite failure (I/O error, disk full, …).
         case database
     }

@@ -26,12 +26,13 @@ enum MetadataFixtures {
                     virtualHost: "/", name: "orders", kind: .classic, durable: true, exclusive: true, autoDelete: true
                 ),
             ],
+            // Sorted as loaded: by virtual host, source, destination kind, destination, routing key.
             bindings: [
-                BindingRecord(virtualHost: "/", source: "events", destination: "audit", routingKey: "#"),
                 BindingRecord(
                     virtualHost: "/", source: "events", destination: "internal.fanout", destinationKind: .exchange,
                     routingKey: "orders.*", arguments: [9]
                 ),
+                BindingRecord(virtualHost: "/", source: "events", destination: "audit", routingKey: "#"),
             ],
             policies: [
                 PolicyRecord(

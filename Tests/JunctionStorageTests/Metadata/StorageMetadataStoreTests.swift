@@ -132,7 +132,13 @@ import Testing
         try MetadataTestDirectory.withDatabasePath { path in
             let store = try MetadataStore(path: path)
             try store.close()
-            #expect(throws: MetadataStoreError.self) { try store.loadAll() }
+            try store.close()
+            let readError = #expect(throws: MetadataStoreError.self) { try store.loadAll() }
+            #expect(readError?.kind == .closed)
+            let writeError = #expect(throws: MetadataStoreError.self) {
+                try store.addVirtualHost(VirtualHostRecord(name: "/"))
+            }
+            #expect(writeError?.kind == .closed)
         }
     }
 
