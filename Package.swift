@@ -60,6 +60,7 @@ let package = Package(
             name: "JunctionServer",
             dependencies: [
                 "JunctionCore",
+                "JunctionStorage",
                 "JunctionAMQP",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),

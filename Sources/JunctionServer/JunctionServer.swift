@@ -2,6 +2,7 @@ import Dispatch
 import Foundation
 import JunctionAMQP
 import JunctionCore
+import JunctionStorage
 public import Logging
 public import NIOCore
 import NIOPosix
@@ -35,15 +36,24 @@ public final class JunctionServer: Sendable {
     public func start() async throws -> RunningServer {
         // v1 ownership model: one event loop owns the engine and every connection, so the hot path has
         // no locks and no cross-thread hops. Sharding queues over loops is the next step (Core README).
+        let configuration = self.configuration
         try FileManager.default.createDirectory(atPath: configuration.dataDirectory, withIntermediateDirectories: true)
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         let loop = group.next()
         let logger = self.logger
-        let configuration = self.configuration
-        let state = try await loop.submit {
-            let broker = Broker(configuration: BrokerConfiguration(), logger: Logger(label: "junction.core"))
-            return NIOLoopBound(EngineState(broker: broker), eventLoop: loop)
-        }.get()
+        let state: NIOLoopBound<EngineState>
+        do {
+            state = try await loop.submit {
+                NIOLoopBound(try EngineState(configuration: configuration, logger: logger), eventLoop: loop)
+            }.get()
+        } catch {
+            try? await group.shutdownGracefully()
+            throw error
+        }
+        let commitInterval = TimeAmount.milliseconds(Int64(configuration.storage.fsyncIntervalMilliseconds))
+        let groupCommit = loop.scheduleRepeatedTask(initialDelay: commitInterval, delay: commitInterval) { _ in
+            state.value.broker.durability.groupCommitTimerFired()
+        }
 
         let expiry = loop.scheduleRepeatedTask(initialDelay: .milliseconds(250), delay: .milliseconds(250)) { _ in
             state.value.broker.expireMessages()
@@ -91,6 +101,7 @@ public final class JunctionServer: Sendable {
         } catch {
             expiry.cancel()
             alarms.cancel()
+            groupCommit.cancel()
             for listener in listeners { try? await listener.close() }
             try? await group.shutdownGracefully()
             throw error
@@ -99,7 +110,7 @@ public final class JunctionServer: Sendable {
             group: group,
             listeners: listeners,
             state: state,
-            timers: [expiry, alarms],
+            timers: [expiry, alarms, groupCommit],
             logger: logger
         )
     }
@@ -162,8 +173,42 @@ final class EngineState {
     private(set) var memoryAlarm = false
     private(set) var diskAlarm = false
 
-    init(broker: Broker) {
-        self.broker = broker
+    private let queueStore: LogQueueStore
+    private let metadata: MetadataStore
+
+    /// Opens the stores under the data directory and restores what they hold.
+    init(configuration: JunctionConfiguration, logger: Logger) throws {
+        let directory = configuration.dataDirectory
+        self.queueStore = try LogQueueStore(
+            root: directory + "/queues",
+            maxSegmentBytes: configuration.storage.segmentMaxBytes,
+            logger: Logger(label: "junction.storage")
+        )
+        self.metadata = try MetadataStore(path: directory + "/metadata.sqlite")
+        var brokerConfiguration = BrokerConfiguration()
+        brokerConfiguration.defaultVirtualHost = configuration.defaultVirtualHost
+        brokerConfiguration.durability =
+            switch configuration.storage.fsync {
+            case .always: .always
+            case .interval: .groupCommit
+            case .never: .never
+            }
+        self.broker = Broker(
+            configuration: brokerConfiguration,
+            logger: Logger(label: "junction.core"),
+            queueStore: self.queueStore,
+            metadata: self.metadata
+        )
+        try self.broker.restoreDefinitions()
+        let restored = self.broker.virtualHosts.reduce(0) { $0 + $1.queues.count }
+        logger.info("definitions restored", metadata: ["data_dir": "\(directory)", "queues": "\(restored)"])
+    }
+
+    /// Last words before the process ends: everything stored is synced and the files closed.
+    func close() {
+        self.broker.durability.syncNow()
+        self.queueStore.close()
+        try? self.metadata.close()
     }
 
     /// Raises or clears the memory and disk alarms; every connection hears when publishing must stop
@@ -244,6 +289,7 @@ public final class RunningServer: Sendable {
             timeout.cancel()
         }
         for timer in self.timers { timer.cancel() }
+        try await loop.submit { state.value.close() }.get()
         try await self.group.shutdownGracefully()
         self.logger.info("broker stopped")
     }

@@ -34,9 +34,7 @@ final class AMQPChannelSession: MessageConsumer {
     private var heldDeliveries: [(Delivery, Subscription)]?
 
     private var confirmMode = false
-    private var publishSequence: UInt64 = 0
-    /// Highest publish sequence confirmed in this read burst; one `ack multiple` covers all of them.
-    private var pendingConfirm: UInt64?
+    private var confirms = AMQPPublisherConfirms()
 
     private var transactional = false
     private var transactionPublishes: [(AMQPBasicPublish, AMQPContentHeader, ByteBuffer)] = []
@@ -452,6 +450,9 @@ final class AMQPChannelSession: MessageConsumer {
             properties: header.properties,
             body: body
         )
+        let durability = self.virtualHost.durability
+        let ticketBefore = durability.currentTicket
+        let failuresBefore = durability.failedAppendCount
         let outcome: PublishOutcome
         do {
             outcome = try self.virtualHost.publish(message)
@@ -474,27 +475,31 @@ final class AMQPChannelSession: MessageConsumer {
             self.connection.output.content(self.channelID, properties: header.properties, body: body)
             self.connection.scheduleFlush()
         }
-        if self.confirmMode {
-            self.publishSequence += 1
-            if case .routed(queueCount: 0) = outcome {
-                // Every target queue refused it (x-overflow reject-publish): RabbitMQ nacks the publish.
-                self.readBurstEnded()
-                self.connection.output.method(
-                    self.channelID,
-                    .basicNack(AMQPBasicNack(deliveryTag: self.publishSequence, multiple: false, requeue: false))
-                )
-                self.connection.scheduleFlush()
-            } else {
-                self.pendingConfirm = self.publishSequence
-            }
+        guard self.confirmMode else { return }
+        if case .routed(queueCount: 0) = outcome {
+            // Every target queue refused it (x-overflow reject-publish): RabbitMQ nacks the publish.
+            self.nack(self.confirms.refused())
+        } else if durability.failedAppendCount != failuresBefore {
+            self.nack(self.confirms.refused())
+        } else if durability.currentTicket != ticketBefore, !durability.isDurable(durability.currentTicket) {
+            _ = self.confirms.published(ticket: durability.currentTicket)
+            durability.wait(self)
+        } else {
+            _ = self.confirms.published(ticket: nil)
         }
+    }
+
+    private func nack(_ sequence: UInt64) {
+        self.connection.output.method(
+            self.channelID,
+            .basicNack(AMQPBasicNack(deliveryTag: sequence, multiple: false, requeue: false))
+        )
+        self.connection.scheduleFlush()
     }
 
     /// End of a read burst: confirm every publish of it with one cumulative ack.
     func readBurstEnded() {
-        guard let sequence = self.pendingConfirm else { return }
-        self.pendingConfirm = nil
-        guard self.stateMachine.isOpen else { return }
+        guard let sequence = self.confirms.takeAck(), self.stateMachine.isOpen else { return }
         self.connection.output.method(self.channelID, .basicAck(AMQPBasicAck(deliveryTag: sequence, multiple: true)))
     }
 
@@ -551,7 +556,7 @@ final class AMQPChannelSession: MessageConsumer {
         Self.requeue(self.unacked.removeAll())
         self.transactionPublishes.removeAll()
         self.transactionSettlements.removeAll()
-        self.pendingConfirm = nil
+        self.virtualHost.durability.stopWaiting(self)
     }
 
     // MARK: - Settling, grouped per queue so each queue gets one call per batch
@@ -595,6 +600,23 @@ final class AMQPChannelSession: MessageConsumer {
         let bytes = (0..<16).map { _ in UInt8.random(in: 0...255, using: &generator) }
         let hex = bytes.map { String($0, radix: 16) }.joined()
         return "amq.ctag-\(hex)"
+    }
+}
+
+extension AMQPChannelSession: DurabilityWaiter {
+    func durabilityAdvanced(to ticket: UInt64) {
+        self.confirms.durable(through: ticket)
+        if self.confirms.isWaitingForDisk {
+            self.virtualHost.durability.wait(self)
+        }
+        self.readBurstEnded()
+        self.connection.scheduleFlush()
+    }
+
+    func durabilityFailed() {
+        for sequence in self.confirms.failWaiting() {
+            self.nack(sequence)
+        }
     }
 }
 

@@ -124,6 +124,8 @@ final class AMQPConnectionHandler: ChannelDuplexHandler {
     }
 
     func channelReadComplete(context: ChannelHandlerContext) {
+        // Under `fsync: always` what this burst stored reaches the disk before its confirms go out.
+        self.broker.durability.readBurstEnded()
         for session in self.sessions.values {
             session.readBurstEnded()
         }

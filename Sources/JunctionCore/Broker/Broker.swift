@@ -1,3 +1,4 @@
+public import JunctionStorage
 public import Logging
 
 /// The engine: virtual hosts and everything in them. Not `Sendable`: it lives on one event loop
@@ -7,21 +8,46 @@ public final class Broker {
     let clock: any BrokerClock
     let store: any QueueStore
     let logger: Logger
+    /// Group commit of the queue store and the confirms that wait for it.
+    public let durability: DurabilityMonitor
+    /// Where durable definitions live; nil keeps them in memory only.
+    let metadata: MetadataStore?
     private var hosts: [String: VirtualHost] = [:]
     private var clientConnections: [ConnectionID: any ClientConnection] = [:]
 
-    /// - Parameter queueStore: where durable queues keep persistent messages.
+    /// - Parameters:
+    ///   - queueStore: where durable queues keep persistent messages.
+    ///   - metadata: where durable vhosts, exchanges, queues and bindings are written; call
+    ///     `restoreDefinitions()` to bring back what it holds.
     public init(
         configuration: BrokerConfiguration = .init(),
         clock: any BrokerClock = SystemBrokerClock(),
         logger: Logger,
-        queueStore: any QueueStore = InMemoryQueueStore()
+        queueStore: any QueueStore = InMemoryQueueStore(),
+        metadata: MetadataStore? = nil
     ) {
+        self.metadata = metadata
         self.configuration = configuration
         self.clock = clock
         self.logger = logger
         self.store = queueStore
+        self.durability = DurabilityMonitor(policy: configuration.durability, store: queueStore) { error in
+            logger.critical("message store sync failed: pending confirms are refused", metadata: ["error": "\(error)"])
+        }
         self.addVirtualHost(configuration.defaultVirtualHost)
+    }
+
+    /// Rebuilds the durable definitions the metadata store holds (start-up); durable queues recover
+    /// their messages from the queue store as they are declared.
+    public func restoreDefinitions() throws {
+        guard let metadata = self.metadata else { return }
+        let snapshot = try metadata.loadAll()
+        for record in snapshot.virtualHosts {
+            self.addVirtualHost(record.name)
+        }
+        for host in self.hosts.values {
+            host.restore(from: snapshot)
+        }
     }
 
     public func virtualHost(_ name: String) -> VirtualHost? { self.hosts[name] }
@@ -30,7 +56,22 @@ public final class Broker {
     @discardableResult
     public func addVirtualHost(_ name: String) -> VirtualHost {
         if let existing = self.hosts[name] { return existing }
-        let host = VirtualHost(name: name, configuration: self.configuration, clock: self.clock, store: self.store, logger: self.logger)
+        let host = VirtualHost(
+            name: name,
+            configuration: self.configuration,
+            clock: self.clock,
+            store: self.store,
+            durability: self.durability,
+            metadata: self.metadata,
+            logger: self.logger
+        )
+        if let metadata = self.metadata {
+            do {
+                try metadata.write { try $0.addVirtualHost(VirtualHostRecord(name: name)) }
+            } catch {
+                self.logger.error("cannot store virtual host", metadata: ["vhost": "\(name)", "error": "\(error)"])
+            }
+        }
         self.hosts[name] = host
         return host
     }

@@ -6,6 +6,8 @@ public struct BrokerConfiguration: Sendable {
     public var maxQueueNameLength = 255
     /// Routing keys remembered per topic exchange (cleared when the exchange's bindings change or it fills).
     public var topicRouteCacheCapacity = 1024
+    /// When persistent messages in durable queues count as safe, so confirms may go out.
+    public var durability: DurabilityPolicy = .groupCommit
 
     public init() {}
 }

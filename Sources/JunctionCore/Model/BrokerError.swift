@@ -39,5 +39,6 @@ public struct BrokerError: Error, Sendable, Hashable, CustomStringConvertible {
     public static func notAllowed(_ detail: String) -> BrokerError { BrokerError(.notAllowed, detail) }
     public static func notImplemented(_ detail: String) -> BrokerError { BrokerError(.notImplemented, detail) }
     public static func commandInvalid(_ detail: String) -> BrokerError { BrokerError(.commandInvalid, detail) }
+    public static func internalError(_ detail: String) -> BrokerError { BrokerError(.internalError, detail) }
 }
 

@@ -22,7 +22,6 @@ public final class MessageQueue {
     var consumers: [Subscription] = []
     var nextConsumerIndex = 0
     private var nextDeliveryID: UInt64 = 1
-    private var nextStoreSequence: UInt64 = 1
     private var isDispatching = false
     var hadConsumer = false
     /// Last time the queue was used (declare, consume, cancel, get), for `x-expires`.
@@ -140,13 +139,12 @@ public final class MessageQueue {
                 message: record.message,
                 expiresAt: nil,
                 deliveryCount: 0,
-                redelivered: true,
+                redelivered: record.delivered,
                 storeSequence: record.sequence
             )
             if let ttl = self.settings.messageTTL {
                 entry.expiresAt = self.clock.nowMilliseconds() &+ ttl
             }
-            self.nextStoreSequence = max(self.nextStoreSequence, record.sequence + 1)
             self.readyBytes += entry.size
             self.ready.append(entry)
         }
@@ -183,6 +181,7 @@ public final class MessageQueue {
     private func deliver(_ entry: QueuedMessage, to subscription: Subscription) {
         var entry = entry
         entry.deliveryCount += 1
+        self.noteDelivered(entry)
         let id = self.takeDeliveryID()
         let delivery = Delivery(
             queue: self,
@@ -211,6 +210,7 @@ public final class MessageQueue {
         self.lastUsed = self.clock.nowMilliseconds()
         guard var entry = self.popLiveHead() else { return nil }
         entry.deliveryCount += 1
+        self.noteDelivered(entry)
         let id = self.takeDeliveryID()
         let delivery = Delivery(
             queue: self,
@@ -269,10 +269,14 @@ public final class MessageQueue {
 
     private func persist(_ entry: inout QueuedMessage) {
         guard let store = self.store, entry.storeSequence == nil, entry.message.properties.isPersistent else { return }
-        let sequence = self.nextStoreSequence
-        self.nextStoreSequence += 1
-        entry.storeSequence = sequence
-        store.append(entry.message, sequence: sequence, queue: self.storeKey)
+        entry.storeSequence = store.append(entry.message, queue: self.storeKey)
+    }
+
+    /// A stored message went out: after a restart it is flagged redelivered.
+    func noteDelivered(_ entry: QueuedMessage) {
+        if let sequence = entry.storeSequence {
+            self.store?.delivered(sequence: sequence, queue: self.storeKey)
+        }
     }
 
     /// The message leaves this queue for good.

@@ -1,12 +1,24 @@
 /// A `QueueStore` in memory: survives a `Broker` being rebuilt in the same process (what the tests
-/// use to check recovery), not a process restart.
+/// use to check recovery), not a process restart. Everything is "durable" at once.
 public final class InMemoryQueueStore: QueueStore {
-    private var queues: [QueueStoreKey: [UInt64: Message]] = [:]
+    private var queues: [QueueStoreKey: [UInt64: (message: Message, delivered: Bool)]] = [:]
+    private var nextSequence: UInt64 = 0
+    public private(set) var appendCount: UInt64 = 0
+    public var durableAppendCount: UInt64 { self.appendCount }
+    public let failedAppendCount: UInt64 = 0
+    public let needsSync = false
 
     public init() {}
 
-    public func append(_ message: Message, sequence: UInt64, queue: QueueStoreKey) {
-        self.queues[queue, default: [:]][sequence] = message
+    public func append(_ message: Message, queue: QueueStoreKey) -> UInt64? {
+        self.nextSequence += 1
+        self.appendCount += 1
+        self.queues[queue, default: [:]][self.nextSequence] = (message, false)
+        return self.nextSequence
+    }
+
+    public func delivered(sequence: UInt64, queue: QueueStoreKey) {
+        self.queues[queue]?[sequence]?.delivered = true
     }
 
     public func settle(sequence: UInt64, queue: QueueStoreKey) {
@@ -15,12 +27,16 @@ public final class InMemoryQueueStore: QueueStore {
 
     public func recover(queue: QueueStoreKey) -> [StoredMessage] {
         guard let messages = self.queues[queue] else { return [] }
-        return messages.sorted { $0.key < $1.key }.map { StoredMessage(sequence: $0.key, message: $0.value) }
+        return messages.sorted { $0.key < $1.key }.map {
+            StoredMessage(sequence: $0.key, message: $0.value.message, delivered: $0.value.delivered)
+        }
     }
 
     public func removeQueue(_ queue: QueueStoreKey) {
         self.queues[queue] = nil
     }
+
+    public func sync() {}
 
     /// Messages held for the queue (for tests and management).
     public func count(queue: QueueStoreKey) -> Int {

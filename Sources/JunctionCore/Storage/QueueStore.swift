@@ -1,15 +1,33 @@
 /// Where a durable queue keeps its persistent messages, so they survive a restart. The queue calls
 /// it only for durable queues and persistent messages (delivery mode 2): `append` when the message
-/// enters, `settle` when it leaves for good (ack, dead-letter, expiry, drop, purge), `removeQueue`
-/// when the queue is deleted, and `recover` when a durable queue is declared.
+/// enters (the store assigns its sequence), `delivered` when it goes to a consumer, `settle` when
+/// it leaves for good (ack, dead-letter, expiry, drop, purge), `removeQueue` when the queue is
+/// deleted, and `recover` when a durable queue is declared.
 ///
-/// Called on the engine loop. The segmented-log implementation in JunctionStorage comes later.
+/// Durability is group-committed: appends and settlements are buffered until `sync()`. A publish is
+/// durable once `durableAppendCount` has reached the `appendCount` seen right after it; a failed
+/// append (the store could not write) increments `failedAppendCount` instead, and the publisher
+/// must hear a negative confirm. Called on the engine loop only.
 public protocol QueueStore: AnyObject {
-    func append(_ message: Message, sequence: UInt64, queue: QueueStoreKey)
+    /// Stores a message; nil when it could not be written.
+    func append(_ message: Message, queue: QueueStoreKey) -> UInt64?
+    /// The message went to a consumer: after a restart it comes back with the redelivered flag.
+    func delivered(sequence: UInt64, queue: QueueStoreKey)
     func settle(sequence: UInt64, queue: QueueStoreKey)
     /// Messages still held for the queue, in append order.
     func recover(queue: QueueStoreKey) -> [StoredMessage]
     func removeQueue(_ queue: QueueStoreKey)
+
+    /// Appends accepted so far.
+    var appendCount: UInt64 { get }
+    /// Appends known to be on stable storage.
+    var durableAppendCount: UInt64 { get }
+    /// Appends that failed.
+    var failedAppendCount: UInt64 { get }
+    /// Whether anything was appended or settled since the last `sync()`.
+    var needsSync: Bool { get }
+    /// Makes every append and settlement so far durable (fsync), then advances `durableAppendCount`.
+    func sync() throws
 }
 
 public struct QueueStoreKey: Hashable, Sendable {
@@ -25,9 +43,12 @@ public struct QueueStoreKey: Hashable, Sendable {
 public struct StoredMessage: Sendable, Equatable {
     public var sequence: UInt64
     public var message: Message
+    /// Whether it had gone to a consumer before the restart.
+    public var delivered: Bool
 
-    public init(sequence: UInt64, message: Message) {
+    public init(sequence: UInt64, message: Message, delivered: Bool) {
         self.sequence = sequence
         self.message = message
+        self.delivered = delivered
     }
 }

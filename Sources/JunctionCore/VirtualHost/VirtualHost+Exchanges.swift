@@ -1,3 +1,4 @@
+import JunctionStorage
 extension VirtualHost {
     /// Declares (or, with `passive`, checks) an exchange.
     /// - Throws: `.commandInvalid` for an unknown type; `.accessRefused` for the default exchange or a
@@ -44,7 +45,7 @@ extension VirtualHost {
         if name.hasPrefix("amq.") {
             throw .accessRefused("exchange name '\(name)' contains reserved prefix 'amq.*'")
         }
-        self.exchanges[name] = try Exchange(
+        let exchange = try Exchange(
             name: name,
             type: exchangeType,
             durable: durable,
@@ -53,6 +54,11 @@ extension VirtualHost {
             arguments: arguments,
             topicCacheCapacity: self.configuration.topicRouteCacheCapacity
         )
+        if durable {
+            let record = self.exchangeRecord(exchange)
+            try self.persist { try $0.declareExchange(record) }
+        }
+        self.exchanges[name] = exchange
     }
 
     /// Deletes an exchange and its bindings (both directions). Deleting a missing exchange succeeds
@@ -80,6 +86,11 @@ extension VirtualHost {
         for binding in exchange.incoming {
             self.removeBinding(binding)
         }
+        if exchange.durable {
+            // Its bindings in both directions go in the same transaction.
+            let name = exchange.name
+            self.persistRemoval { try $0.deleteExchange(virtualHost: self.name, name: name) }
+        }
     }
 
     public func bindExchange(
@@ -95,9 +106,7 @@ extension VirtualHost {
             routingKey: routingKey,
             arguments: arguments
         )
-        if try sourceExchange.add(binding) {
-            destinationExchange.incoming.insert(binding)
-        }
+        try self.addBinding(binding)
     }
 
     /// Unbinding a binding that does not exist succeeds.
@@ -131,10 +140,32 @@ extension VirtualHost {
         return (sourceExchange, destinationExchange)
     }
 
+    /// Adds a binding at both ends, writing it through when both ends are durable.
+    func addBinding(_ binding: Binding) throws(BrokerError) {
+        guard try binding.source.add(binding) else { return }
+        if self.isDurable(binding) {
+            let record = self.bindingRecord(binding)
+            do {
+                try self.persist { _ = try $0.addBinding(record) }
+            } catch {
+                _ = binding.source.remove(binding)
+                throw error
+            }
+        }
+        switch binding.destination {
+        case .queue(let queue): queue.incoming.insert(binding)
+        case .exchange(let exchange): exchange.incoming.insert(binding)
+        }
+    }
+
     /// Removes a binding from both ends; an auto-delete source goes with its last binding.
     func removeBinding(_ binding: Binding) {
         guard binding.source.remove(binding) else { return }
         self.detachFromDestination(binding)
+        if self.isDurable(binding) {
+            let record = self.bindingRecord(binding)
+            self.persistRemoval { _ = try $0.removeBinding(record) }
+        }
         if binding.source.autoDelete && binding.source.bindingCount == 0 {
             self.removeExchange(binding.source)
         }

@@ -1,3 +1,4 @@
+import JunctionStorage
 import Logging
 
 extension VirtualHost {
@@ -51,6 +52,10 @@ extension VirtualHost {
             clock: self.clock,
             store: self.store
         )
+        if queue.isPersistedDefinition {
+            let record = self.queueRecord(queue)
+            try self.persist { try $0.declareQueue(record) }
+        }
         self.queuesByName[queueName] = queue
         queue.recoverStoredMessages()
         return QueueDeclareOK(queue: queueName, messageCount: queue.readyCount, consumerCount: 0)
@@ -75,10 +80,7 @@ extension VirtualHost {
         owner: ConnectionID
     ) throws(BrokerError) {
         let (source, target) = try self.bindingEnds(queue: queue, exchange: exchange, owner: owner)
-        let binding = Binding(source: source, destination: .queue(target), routingKey: routingKey, arguments: arguments)
-        if try source.add(binding) {
-            target.incoming.insert(binding)
-        }
+        try self.addBinding(Binding(source: source, destination: .queue(target), routingKey: routingKey, arguments: arguments))
     }
 
     /// Unbinding a binding that does not exist succeeds.
@@ -136,6 +138,10 @@ extension VirtualHost {
             self.removeBinding(binding)
         }
         queue.dropStoredMessages()
+        if queue.isPersistedDefinition {
+            let name = queue.name
+            self.persistRemoval { _ = try $0.deleteQueue(virtualHost: self.name, name: name) }
+        }
         let (cancelled, readyCount) = queue.tearDown()
         self.logger.debug("queue deleted", metadata: ["queue": "\(queue.name)"])
         for subscription in cancelled {

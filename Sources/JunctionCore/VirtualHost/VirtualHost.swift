@@ -1,3 +1,4 @@
+import JunctionStorage
 import Logging
 
 /// A namespace of exchanges, queues and bindings. Owns them; everything is confined to the engine loop.
@@ -6,6 +7,12 @@ public final class VirtualHost {
     let configuration: BrokerConfiguration
     let clock: any BrokerClock
     let store: any QueueStore
+    /// Group commit of `store`; publishers' confirms wait on it.
+    public let durability: DurabilityMonitor
+    /// Where durable definitions are written; nil keeps everything in memory.
+    let metadata: MetadataStore?
+    /// Set while definitions are rebuilt from `metadata` at start-up, so they are not written back.
+    var isRestoring = false
     let logger: Logger
 
     var exchanges: [String: Exchange] = [:]
@@ -15,11 +22,21 @@ public final class VirtualHost {
     /// so each level takes its own list; in steady state no publish allocates one.
     private var spareTargetLists: [[MessageQueue]] = []
 
-    init(name: String, configuration: BrokerConfiguration, clock: any BrokerClock, store: any QueueStore, logger: Logger) {
+    init(
+        name: String,
+        configuration: BrokerConfiguration,
+        clock: any BrokerClock,
+        store: any QueueStore,
+        durability: DurabilityMonitor,
+        metadata: MetadataStore?,
+        logger: Logger
+    ) {
         self.name = name
         self.configuration = configuration
         self.clock = clock
         self.store = store
+        self.durability = durability
+        self.metadata = metadata
         var logger = logger
         logger[metadataKey: "vhost"] = "\(name)"
         self.logger = logger

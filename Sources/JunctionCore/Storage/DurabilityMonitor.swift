@@ -1,0 +1,84 @@
+/// When a stored message counts as safe (so its publisher may be confirmed).
+public enum DurabilityPolicy: Sendable, Equatable {
+    /// fsync at the end of every read burst that stored something, before its confirms go out.
+    case always
+    /// fsync on the server's group-commit timer; confirms wait for it.
+    case groupCommit
+    /// The OS writes when it likes; confirms do not wait for the disk.
+    case never
+}
+
+/// Something waiting for stored messages to become durable (a channel with pending confirms, an
+/// MQTT session with pending PUBACKs, an HTTP request).
+public protocol DurabilityWaiter: AnyObject {
+    /// Every append up to `ticket` (a `QueueStore.appendCount` value) is now durable.
+    func durabilityAdvanced(to ticket: UInt64)
+    /// The store could not make appends durable; those still pending should be refused.
+    func durabilityFailed()
+}
+
+/// Group commit for the queue store: tells waiters when their appends are on disk. On the engine loop.
+public final class DurabilityMonitor {
+    public let policy: DurabilityPolicy
+    private let store: any QueueStore
+    private var waiters: [ObjectIdentifier: any DurabilityWaiter] = [:]
+    private var logFailure: (any Error) -> Void
+
+    init(policy: DurabilityPolicy, store: any QueueStore, logFailure: @escaping (any Error) -> Void) {
+        self.policy = policy
+        self.store = store
+        self.logFailure = logFailure
+    }
+
+    /// The ticket a publish must wait for: the store's append count right after it.
+    public var currentTicket: UInt64 { self.store.appendCount }
+    public var failedAppendCount: UInt64 { self.store.failedAppendCount }
+
+    public func isDurable(_ ticket: UInt64) -> Bool {
+        self.policy == .never || ticket <= self.store.durableAppendCount
+    }
+
+    /// Registers a waiter until it is told its ticket is durable (or the store failed).
+    public func wait(_ waiter: any DurabilityWaiter) {
+        self.waiters[ObjectIdentifier(waiter)] = waiter
+    }
+
+    public func stopWaiting(_ waiter: any DurabilityWaiter) {
+        self.waiters[ObjectIdentifier(waiter)] = nil
+    }
+
+    /// The group-commit timer fired.
+    public func groupCommitTimerFired() {
+        guard self.policy != .always || self.store.needsSync else { return }
+        self.syncNow()
+    }
+
+    /// A read burst ended: under `always`, what it stored is synced before its confirms go out.
+    public func readBurstEnded() {
+        guard self.policy == .always, self.store.needsSync else { return }
+        self.syncNow()
+    }
+
+    /// Syncs the store (if anything changed) and tells every waiter.
+    public func syncNow() {
+        if self.store.needsSync {
+            do {
+                try self.store.sync()
+            } catch {
+                self.logFailure(error)
+                let waiters = self.waiters.values
+                self.waiters.removeAll()
+                for waiter in waiters { waiter.durabilityFailed() }
+                return
+            }
+        }
+        guard !self.waiters.isEmpty else { return }
+        let ticket = self.store.durableAppendCount
+        let waiters = self.waiters.values
+        self.waiters.removeAll()
+        for waiter in waiters { waiter.durabilityAdvanced(to: ticket) }
+    }
+}
+
+@available(*, unavailable)
+extension DurabilityMonitor: Sendable {}

@@ -1,0 +1,169 @@
+import DequeModule
+import JunctionStorage
+import Logging
+import NIOCore
+
+/// One durable queue on disk: a message log (sequence = log offset) and an ack log. Settlements
+/// and the delivered mark are buffered and written to the ack log once per group commit; the
+/// message log's fully settled prefix is truncated (whole segments deleted) as the watermark moves.
+final class DurableQueueLog {
+    let directory: String
+    private let messages: SegmentedLog
+    private let acks: SegmentedLog
+    /// Live sequences in append order; settled ones are dropped from the front lazily.
+    private var live: Deque<UInt64> = []
+    private var settledAhead: Set<UInt64> = []
+    private var pendingSettled: [UInt64] = []
+    /// Every sequence below this has been delivered at least once.
+    private var deliveredThrough: UInt64 = 0
+    private var deliveredDirty = false
+    private var ackRecordsSinceCheckpoint = 0
+    private(set) var dirty = false
+    /// Recovered messages, handed to the queue once when it is declared.
+    private var recovered: [StoredMessage]?
+
+    static let checkpointEvery = 1024
+
+    init(directory: String, configuration: SegmentedLogConfiguration, logger: Logger) throws {
+        self.directory = directory
+        self.messages = try SegmentedLog(directory: directory + "/messages", configuration: configuration)
+        self.acks = try SegmentedLog(directory: directory + "/acks", configuration: configuration)
+        for (name, report) in [("messages", self.messages.recoveryReport), ("acks", self.acks.recoveryReport)] {
+            if !report.isClean {
+                logger.warning("recovered queue log", metadata: ["log": "\(directory)/\(name)", "report": "\(report)"])
+            }
+        }
+        try self.recover(logger: logger)
+    }
+
+    private func recover(logger: Logger) throws {
+        var watermark: UInt64 = 0
+        var settled: Set<UInt64> = []
+        var offset = self.acks.firstOffset
+        while offset < self.acks.nextOffset {
+            let records = try self.acks.read(from: offset, maxRecords: 1024, maxBytes: 4 << 20)
+            guard let last = records.last else { break }
+            for record in records {
+                guard let ack = QueueAckRecord(decoding: record.value) else {
+                    logger.error("skipping unreadable ack record", metadata: ["log": "\(self.directory)/acks"])
+                    continue
+                }
+                watermark = max(watermark, ack.watermark)
+                self.deliveredThrough = max(self.deliveredThrough, ack.deliveredThrough)
+                settled.formUnion(ack.settled)
+            }
+            offset = last.offset.advanced(by: 1)
+        }
+        var stored: [StoredMessage] = []
+        var position = LogOffset(Int64(watermark))
+        if position < self.messages.firstOffset { position = self.messages.firstOffset }
+        while position < self.messages.nextOffset {
+            let records = try self.messages.read(from: position, maxRecords: 4096, maxBytes: 16 << 20)
+            guard let last = records.last else { break }
+            for record in records {
+                let sequence = UInt64(record.offset.rawValue)
+                guard sequence >= watermark, !settled.contains(sequence) else { continue }
+                do {
+                    let message = try MessageRecordCodec.decode(record.value)
+                    let delivered = sequence < self.deliveredThrough
+                    stored.append(StoredMessage(sequence: sequence, message: message, delivered: delivered))
+                    self.live.append(sequence)
+                } catch {
+                    logger.error(
+                        "skipping undecodable message record",
+                        metadata: ["log": "\(self.directory)/messages", "offset": "\(sequence)", "error": "\(error)"]
+                    )
+                }
+            }
+            position = last.offset.advanced(by: 1)
+        }
+        self.recovered = stored
+        // Start the ack log afresh from a checkpoint, so its history can be dropped.
+        self.ackRecordsSinceCheckpoint = Self.checkpointEvery
+        self.dirty = true
+    }
+
+    func takeRecovered() -> [StoredMessage] {
+        defer { self.recovered = nil }
+        return self.recovered ?? []
+    }
+
+    func append(_ message: Message, timestamp: Int64) throws -> UInt64 {
+        let value = MessageRecordCodec.encode(message)
+        let result = try self.messages.append([LogEntry(timestamp: timestamp, value: value)])
+        let sequence = UInt64(result.firstOffset.rawValue)
+        self.live.append(sequence)
+        self.dirty = true
+        return sequence
+    }
+
+    func delivered(_ sequence: UInt64) {
+        if sequence + 1 > self.deliveredThrough {
+            self.deliveredThrough = sequence + 1
+            self.deliveredDirty = true
+            self.dirty = true
+        }
+    }
+
+    func settle(_ sequence: UInt64) {
+        self.pendingSettled.append(sequence)
+        if self.live.first == sequence {
+            self.live.removeFirst()
+            while let first = self.live.first, self.settledAhead.remove(first) != nil {
+                self.live.removeFirst()
+            }
+        } else {
+            self.settledAhead.insert(sequence)
+        }
+        self.dirty = true
+    }
+
+    /// Every sequence below this is settled.
+    private var watermark: UInt64 {
+        self.live.first ?? UInt64(self.messages.nextOffset.rawValue)
+    }
+
+    /// Writes buffered settlements, fsyncs both logs, and drops the settled prefix.
+    func sync() throws {
+        guard self.dirty else { return }
+        let watermark = self.watermark
+        let record: QueueAckRecord
+        if self.ackRecordsSinceCheckpoint >= Self.checkpointEvery {
+            record = QueueAckRecord(
+                watermark: watermark,
+                deliveredThrough: self.deliveredThrough,
+                settled: self.settledAhead.filter { $0 >= watermark }.sorted()
+            )
+        } else {
+            record = QueueAckRecord(
+                watermark: watermark,
+                deliveredThrough: self.deliveredThrough,
+                settled: self.pendingSettled.filter { $0 >= watermark }
+            )
+        }
+        try self.messages.sync()
+        if !self.pendingSettled.isEmpty || self.deliveredDirty || self.ackRecordsSinceCheckpoint >= Self.checkpointEvery {
+            let appended = try self.acks.append([LogEntry(timestamp: 0, value: record.encode())])
+            try self.acks.sync()
+            if self.ackRecordsSinceCheckpoint >= Self.checkpointEvery {
+                self.ackRecordsSinceCheckpoint = 0
+                try self.acks.truncate(before: appended.firstOffset)
+            } else {
+                self.ackRecordsSinceCheckpoint += 1
+            }
+        }
+        self.pendingSettled.removeAll(keepingCapacity: true)
+        self.deliveredDirty = false
+        self.dirty = false
+        // Only after the ack record is durable may the messages it settles disappear.
+        try self.messages.truncate(before: LogOffset(Int64(watermark)))
+    }
+
+    func close() {
+        try? self.messages.close()
+        try? self.acks.close()
+    }
+}
+
+@available(*, unavailable)
+extension DurableQueueLog: Sendable {}

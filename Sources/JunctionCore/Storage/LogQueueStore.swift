@@ -1,0 +1,152 @@
+import Foundation
+import JunctionStorage
+public import Logging
+
+/// The durable `QueueStore`: one `DurableQueueLog` per durable queue under
+/// `<root>/<vhost>/<queue>/` (names percent-encoded). Appends go to the page cache at once;
+/// `sync()` — called by the server on the group-commit timer, or at the end of every read burst
+/// under `fsync: always` — makes them durable and moves `durableAppendCount`.
+public final class LogQueueStore: QueueStore {
+    public let root: String
+    private let configuration: SegmentedLogConfiguration
+    private let logger: Logger
+    private var queues: [QueueStoreKey: DurableQueueLog] = [:]
+    private var dirtyQueues: [QueueStoreKey: DurableQueueLog] = [:]
+
+    public private(set) var appendCount: UInt64 = 0
+    public private(set) var durableAppendCount: UInt64 = 0
+    public private(set) var failedAppendCount: UInt64 = 0
+
+    /// - Parameter maxSegmentBytes: roll size of message-log segments.
+    public init(root: String, maxSegmentBytes: Int, logger: Logger) throws {
+        self.root = root
+        self.logger = logger
+        // The store decides when to fsync (group commit); the log never syncs on its own.
+        self.configuration = SegmentedLogConfiguration(
+            maxSegmentBytes: Int64(maxSegmentBytes),
+            fsyncPolicy: .never
+        )
+        try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
+    }
+
+    public var needsSync: Bool { !self.dirtyQueues.isEmpty }
+
+    /// The durable queues that have a directory, found at start-up (for queues whose declaration
+    /// did not survive, so their logs can be reported or removed).
+    public func storedQueues() -> [QueueStoreKey] {
+        let fileManager = FileManager.default
+        var keys: [QueueStoreKey] = []
+        for vhost in (try? fileManager.contentsOfDirectory(atPath: self.root)) ?? [] {
+            for queue in (try? fileManager.contentsOfDirectory(atPath: self.root + "/" + vhost)) ?? [] {
+                if let vhostName = vhost.removingPercentEncoding, let queueName = queue.removingPercentEncoding {
+                    keys.append(QueueStoreKey(virtualHost: vhostName, queue: queueName))
+                }
+            }
+        }
+        return keys
+    }
+
+    public func append(_ message: Message, queue: QueueStoreKey) -> UInt64? {
+        do {
+            let log = try self.log(for: queue)
+            let sequence = try log.append(message, timestamp: Int64(Date().timeIntervalSince1970 * 1000))
+            self.appendCount += 1
+            self.dirtyQueues[queue] = log
+            return sequence
+        } catch {
+            self.failedAppendCount += 1
+            self.logger.error("cannot store message", metadata: ["queue": "\(queue.queue)", "error": "\(error)"])
+            return nil
+        }
+    }
+
+    public func delivered(sequence: UInt64, queue: QueueStoreKey) {
+        guard let log = self.queues[queue] else { return }
+        log.delivered(sequence)
+        self.dirtyQueues[queue] = log
+    }
+
+    public func settle(sequence: UInt64, queue: QueueStoreKey) {
+        guard let log = self.queues[queue] else { return }
+        log.settle(sequence)
+        self.dirtyQueues[queue] = log
+    }
+
+    public func recover(queue: QueueStoreKey) -> [StoredMessage] {
+        do {
+            return try self.log(for: queue).takeRecovered()
+        } catch {
+            self.logger.error("cannot open queue log", metadata: ["queue": "\(queue.queue)", "error": "\(error)"])
+            return []
+        }
+    }
+
+    public func removeQueue(_ queue: QueueStoreKey) {
+        let log = self.queues.removeValue(forKey: queue)
+        self.dirtyQueues[queue] = nil
+        log?.close()
+        let directory = self.directory(for: queue)
+        do {
+            if FileManager.default.fileExists(atPath: directory) {
+                try FileManager.default.removeItem(atPath: directory)
+            }
+        } catch {
+            self.logger.error("cannot remove queue log", metadata: ["queue": "\(queue.queue)", "error": "\(error)"])
+        }
+    }
+
+    public func sync() throws {
+        let target = self.appendCount
+        let dirty = self.dirtyQueues
+        self.dirtyQueues.removeAll(keepingCapacity: true)
+        for (key, log) in dirty {
+            do {
+                try log.sync()
+            } catch {
+                // Keep it dirty: the next group commit tries again, and nothing is confirmed meanwhile.
+                self.dirtyQueues[key] = log
+                throw error
+            }
+        }
+        self.durableAppendCount = target
+    }
+
+    public func close() {
+        for log in self.queues.values {
+            log.close()
+        }
+        self.queues.removeAll()
+    }
+
+    private func log(for queue: QueueStoreKey) throws -> DurableQueueLog {
+        if let log = self.queues[queue] { return log }
+        let log = try DurableQueueLog(directory: self.directory(for: queue), configuration: self.configuration, logger: self.logger)
+        self.queues[queue] = log
+        return log
+    }
+
+    private func directory(for queue: QueueStoreKey) -> String {
+        "\(self.root)/\(Self.pathComponent(queue.virtualHost))/\(Self.pathComponent(queue.queue))"
+    }
+
+    /// Queue and vhost names may hold `/` or anything else: keep letters, digits, `-`, `_`, `.` (not
+    /// a leading dot) and percent-encode the rest.
+    static func pathComponent(_ name: String) -> String {
+        var result = ""
+        for byte in name.utf8 {
+            let scalar = Unicode.Scalar(byte)
+            let plain =
+                (byte >= 0x30 && byte <= 0x39) || (byte >= 0x41 && byte <= 0x5A) || (byte >= 0x61 && byte <= 0x7A)
+                || byte == 0x2D || byte == 0x5F || (byte == 0x2E && !result.isEmpty)
+            if plain {
+                result.unicodeScalars.append(scalar)
+            } else {
+                result += "%" + (byte < 16 ? "0" : "") + String(byte, radix: 16, uppercase: true)
+            }
+        }
+        return result.isEmpty ? "%" : result
+    }
+}
+
+@available(*, unavailable)
+extension LogQueueStore: Sendable {}
