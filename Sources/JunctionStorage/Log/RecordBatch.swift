@@ -95,7 +95,10 @@ public struct RecordBatch: Equatable, Sendable {
         let total = Int64(RecordBatchHeader.lengthFieldEnd) + Int64(length)
         guard length >= RecordBatchHeader.size - RecordBatchHeader.lengthFieldEnd, total <= Int64(maxBatchSize)
         else { throw .invalidLength(length) }
-        guard recordCount > 0 else { throw .invalidRecordCount(recordCount) }
+        // Every record takes at least `recordOverhead` bytes, so the count is bounded by the length.
+        guard recordCount > 0,
+            Int64(recordCount) * Int64(Self.recordOverhead) <= total - Int64(RecordBatchHeader.size)
+        else { throw .invalidRecordCount(recordCount) }
         return RecordBatchHeader(
             baseOffset: LogOffset(baseOffset),
             length: length,

@@ -172,11 +172,13 @@ public final class SegmentedLog: MessageLog {
 
     public func offset(atOrAfter timestamp: Int64) throws -> LogOffset? {
         try self.checkReadable()
-        for segment in self.segments where segment.maxTimestamp >= timestamp {
-            if let found = try segment.offset(atOrAfter: timestamp, maxBatchSize: self.configuration.maxBatchBytes) {
-                if found >= self.firstOffset { return found }
-                let records = try self.read(from: self.firstOffset, maxRecords: Int.max, maxBytes: Int.max)
-                return records.first(where: { $0.timestamp >= timestamp })?.offset
+        for segment in self.segments where segment.maxTimestamp >= timestamp && segment.nextOffset > self.firstOffset {
+            if let found = try segment.offset(
+                atOrAfter: timestamp,
+                notBefore: self.firstOffset,
+                maxBatchSize: self.configuration.maxBatchBytes
+            ) {
+                return found
             }
         }
         return nil
@@ -224,14 +226,18 @@ public final class SegmentedLog: MessageLog {
         }
     }
 
-    /// Syncs and closes every file. The log cannot be used afterwards.
+    /// Syncs and closes every file. The log cannot be used afterwards; closing twice does nothing.
     public func close() throws {
-        guard case .closed = self.state else {
-            defer { self.state = .closed }
-            if case .open = self.state { try self.sync() }
-            for segment in self.segments { try segment.close() }
+        switch self.state {
+        case .closed:
             return
+        case .open:
+            try self.sync()
+        case .failed:
+            break
         }
+        self.state = .closed
+        for segment in self.segments { try segment.close() }
     }
 
     // MARK: - Internals
@@ -246,7 +252,9 @@ public final class SegmentedLog: MessageLog {
     private func shouldRoll(adding bytes: Int, now: Int64) -> Bool {
         let active = self.segments[self.segments.count - 1]
         guard !active.isEmpty else { return false }
-        if active.size + Int64(bytes) > self.configuration.maxSegmentBytes { return true }
+        // Index positions are UInt32, so no segment may pass 4 GiB whatever the configuration says.
+        let limit = min(self.configuration.maxSegmentBytes, Int64(UInt32.max))
+        if active.size + Int64(bytes) > limit { return true }
         if let maxAge = self.configuration.maxSegmentAgeMilliseconds, now - active.createdAt >= maxAge { return true }
         return false
     }

@@ -112,6 +112,22 @@ import Testing
     }
 
     @Test(arguments: Kind.allCases)
+    func timestampLookupFollowsOffsetOrderWhenTimestampsAreUnordered(kind: Kind) throws {
+        try self.withLog(kind) { (log: any MessageLog) throws in
+            for (index, timestamp) in [50, 10, 90, 30, 70, 20, 95, 5].enumerated() {
+                _ = try log.append([entry("m\(index)", at: Int64(timestamp))])
+            }
+            #expect(try log.offset(atOrAfter: 60) == LogOffset(2))
+            #expect(try log.offset(atOrAfter: 15) == LogOffset(0))
+            #expect(try log.offset(atOrAfter: 91) == LogOffset(6))
+            #expect(try log.offset(atOrAfter: 96) == nil)
+            try log.truncate(before: LogOffset(3))
+            #expect(try log.offset(atOrAfter: 60) == LogOffset(4))
+            #expect(try log.offset(atOrAfter: 15) == LogOffset(3))
+        }
+    }
+
+    @Test(arguments: Kind.allCases)
     func truncatingAPrefixMovesTheFirstOffset(kind: Kind) throws {
         try self.withLog(kind) { (log: any MessageLog) throws in
             for index in 0..<40 { _ = try log.append([entry("m\(index)", at: Int64(index))]) }

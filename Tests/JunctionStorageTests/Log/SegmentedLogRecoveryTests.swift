@@ -117,6 +117,25 @@ import Testing
         #expect(records.map(\.offset) == [LogOffset(11), LogOffset(12), LogOffset(26), LogOffset(27)])
     }
 
+    @Test func aFlippedByteAnywhereInTheLastSegmentKeepsOnlyVerifiedRecords() throws {
+        let directory = TemporaryDirectory()
+        try self.populate(directory)
+        let original = try directory.bytes(self.last)
+        for position in stride(from: 0, to: original.count, by: 3) {
+            var bytes = original
+            bytes[position] ^= 0x10
+            try directory.write(self.last, bytes)
+            let log = try self.reopen(directory)
+            let kept = position / 70
+            #expect(log.nextOffset == LogOffset(Int64(26 + kept)), "flipped byte \(position)")
+            #expect(log.recoveryReport.truncations.first?.validBytes == Int64(kept * 70))
+            let records = try log.read(from: LogOffset(26), maxRecords: 10, maxBytes: 1000)
+            #expect(values(records) == (0..<kept).map { "m\(36 + $0)" })
+            try log.close()
+            try directory.write(self.last, original)
+        }
+    }
+
     @Test func aShortWriteFailsTheAppendAndNothingBecomesDurable() throws {
         let directory = TemporaryDirectory()
         let fileSystem = FaultInjectingFileSystem()

@@ -145,3 +145,38 @@ import Testing
         #expect(try log.append([entry("small", at: 1)]).firstOffset == .zero)
     }
 }
+
+@Suite struct StorageSegmentedLogIndexedReadTests {
+    /// One 1.3 MB segment of 2500 single-record batches, 500-byte values, timestamps 0, 10, 20, ….
+    private func populate(_ directory: TemporaryDirectory, _ fileSystem: FaultInjectingFileSystem) throws -> SegmentedLog {
+        let log = try SegmentedLog(
+            directory: directory.path,
+            configuration: SegmentedLogConfiguration(indexIntervalBytes: 4096, fsyncPolicy: .never),
+            fileSystem: fileSystem
+        )
+        let value = ByteBuffer(repeating: 0x61, count: 500)
+        for index in 0..<2500 { _ = try log.append([LogEntry(timestamp: Int64(index) * 10, value: value)]) }
+        #expect(log.segmentBaseOffsets == [.zero])
+        #expect(log.sizeInBytes > 1_000_000)
+        return log
+    }
+
+    @Test func readsByOffsetStartNearTheIndexedBatchNotAtTheSegmentStart() throws {
+        let directory = TemporaryDirectory()
+        let fileSystem = FaultInjectingFileSystem()
+        let log = try self.populate(directory, fileSystem)
+        fileSystem.logBytesRead = 0
+        let records = try log.read(from: LogOffset(2400), maxRecords: 1, maxBytes: 1 << 20)
+        #expect(records.map(\.offset) == [LogOffset(2400)])
+        #expect(fileSystem.logBytesRead <= 64 * 1024 + 4096)
+    }
+
+    @Test func timestampLookupsStartNearTheIndexedBatchNotAtTheSegmentStart() throws {
+        let directory = TemporaryDirectory()
+        let fileSystem = FaultInjectingFileSystem()
+        let log = try self.populate(directory, fileSystem)
+        fileSystem.logBytesRead = 0
+        #expect(try log.offset(atOrAfter: 23_995) == LogOffset(2400))
+        #expect(fileSystem.logBytesRead <= 64 * 1024 + 4096)
+    }
+}
