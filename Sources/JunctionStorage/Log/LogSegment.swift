@@ -176,7 +176,8 @@ final class LogSegment {
     /// the time index and then the offset index.
     func offset(atOrAfter timestamp: Int64, notBefore: LogOffset, maxBatchSize: Int) throws -> LogOffset? {
         guard self.maxTimestamp >= timestamp else { return nil }
-        let indexed = self.timeIndex.lastEntry(before: timestamp)
+        let indexed =
+            self.timeIndex.lastEntry(before: timestamp)
             .map { self.baseOffset.advanced(by: Int64($0.relativeOffset)) } ?? self.baseOffset
         var reader = self.reader(near: max(indexed, notBefore), maxBatchSize: maxBatchSize)
         while true {

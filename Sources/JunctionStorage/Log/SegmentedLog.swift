@@ -28,6 +28,9 @@ public final class SegmentedLog: MessageLog {
     private var state: State = .open
     private var lastSyncAt: Int64
     private var scratch = ByteBuffer()
+    private var durabilityObservers: [(LogOffset) -> Void] = []
+    /// The watermark the observers were last told about.
+    private var notifiedDurableOffset: LogOffset
 
     /// Opens (creating if needed) the log in `directory` and recovers it.
     ///
@@ -86,6 +89,7 @@ public final class SegmentedLog: MessageLog {
         let last = segments[segments.count - 1]
         self.firstOffset = min(max(checkpoint ?? segments[0].baseOffset, segments[0].baseOffset), last.nextOffset)
         self.durableOffset = last.nextOffset
+        self.notifiedDurableOffset = last.nextOffset
         self.lastSyncAt = now
     }
 
@@ -135,9 +139,9 @@ public final class SegmentedLog: MessageLog {
         try self.guardingFailure { try active.append(self.scratch, header: header) }
         switch self.configuration.fsyncPolicy {
         case .always:
-            try self.sync()
+            try self.flush()
         case .interval(let milliseconds):
-            if now - self.lastSyncAt >= milliseconds { try self.sync() }
+            if now - self.lastSyncAt >= milliseconds { try self.flush() }
         case .never:
             break
         }
@@ -198,12 +202,13 @@ public final class SegmentedLog: MessageLog {
     @discardableResult
     public func sync() throws -> LogOffset {
         try self.checkWritable()
-        let next = self.nextOffset
-        guard self.durableOffset < next else { return self.durableOffset }
-        try self.guardingFailure { try self.segments[self.segments.count - 1].logFile.sync() }
-        self.durableOffset = next
-        self.lastSyncAt = self.clock()
-        return next
+        try self.flush()
+        self.notifyDurabilityObservers()
+        return self.durableOffset
+    }
+
+    public func addDurabilityObserver(_ observer: @escaping (LogOffset) -> Void) {
+        self.durabilityObservers.append(observer)
     }
 
     // MARK: - Retention and lifecycle
@@ -320,6 +325,22 @@ public final class SegmentedLog: MessageLog {
         if case .closed = self.state {
             throw StorageError(.closed, path: self.directory, detail: "the log is closed")
         }
+    }
+
+    /// Fsyncs the active segment if anything is not durable yet.
+    private func flush() throws {
+        let next = self.nextOffset
+        guard self.durableOffset < next else { return }
+        try self.guardingFailure { try self.segments[self.segments.count - 1].logFile.sync() }
+        self.durableOffset = next
+        self.lastSyncAt = self.clock()
+    }
+
+    /// Tells the observers about a watermark they have not seen; a no-op when nothing advanced.
+    private func notifyDurabilityObservers() {
+        guard self.durableOffset > self.notifiedDurableOffset else { return }
+        self.notifiedDurableOffset = self.durableOffset
+        for observer in self.durabilityObservers { observer(self.durableOffset) }
     }
 
     /// Runs a write or fsync; if it throws, the log stops accepting writes.

@@ -77,7 +77,9 @@ import Testing
         try FileManagerRemove(directory.file("00000000000000000013.index"))
         try FileManagerRemove(directory.file("00000000000000000026.timeindex"))
         let log = try self.reopen(directory)
-        #expect(log.recoveryReport.indexRebuilds == [RecoveryReport.IndexRebuild(segment: LogOffset(13), problem: .missing)])
+        #expect(
+            log.recoveryReport.indexRebuilds == [RecoveryReport.IndexRebuild(segment: LogOffset(13), problem: .missing)]
+        )
         #expect(values(try log.read(from: LogOffset(20), maxRecords: 1, maxBytes: 1000)) == ["m30"])
         #expect(try log.offset(atOrAfter: 28) == LogOffset(28))
         #expect(directory.contents().contains("00000000000000000013.index"))
@@ -93,7 +95,9 @@ import Testing
         garbled[13] ^= 0xFF
         try directory.write(index, garbled)
         let log = try self.reopen(directory)
-        #expect(log.recoveryReport.indexRebuilds == [RecoveryReport.IndexRebuild(segment: LogOffset(13), problem: .invalid)])
+        #expect(
+            log.recoveryReport.indexRebuilds == [RecoveryReport.IndexRebuild(segment: LogOffset(13), problem: .invalid)]
+        )
         #expect(try directory.bytes(index) == original)
         #expect(values(try log.read(from: LogOffset(17), maxRecords: 2, maxBytes: 1000)) == ["m27", "m28"])
     }
