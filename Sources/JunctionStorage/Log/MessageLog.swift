@@ -24,7 +24,8 @@ public protocol MessageLog: AnyObject {
     func offset(atOrAfter timestamp: Int64) throws -> LogOffset?
 
     /// Drops everything before `offset` (an acknowledged prefix): `firstOffset` becomes `offset`
-    /// (capped at `nextOffset`); whole segments below it are deleted.
+    /// (capped at `nextOffset`); whole segments below it are deleted. On a `SegmentedLog` this
+    /// persists the new start offset (two fsyncs), so call it for a batch of acknowledgements, not per ack.
     func truncate(before offset: LogOffset) throws
 
     /// Makes everything appended so far durable and returns the new `durableOffset`.

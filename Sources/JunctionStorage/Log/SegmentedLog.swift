@@ -115,6 +115,14 @@ public final class SegmentedLog: MessageLog {
         guard !entries.isEmpty else {
             throw StorageError(.invalidArgument, path: self.directory, detail: "append of an empty batch")
         }
+        let size = RecordBatch.encodedSize(of: entries)
+        guard size <= min(self.configuration.maxBatchBytes, Int(Int32.max)) else {
+            throw StorageError(
+                .invalidArgument,
+                path: self.directory,
+                detail: "batch of \(size) bytes exceeds max_batch_bytes \(self.configuration.maxBatchBytes)"
+            )
+        }
         let first = self.nextOffset
         self.scratch.clear()
         let header = RecordBatch.encode(
@@ -124,13 +132,6 @@ public final class SegmentedLog: MessageLog {
             leaderEpoch: leaderEpoch,
             into: &self.scratch
         )
-        guard header.totalSize <= self.configuration.maxBatchBytes else {
-            throw StorageError(
-                .invalidArgument,
-                path: self.directory,
-                detail: "batch of \(header.totalSize) bytes exceeds max_batch_bytes \(self.configuration.maxBatchBytes)"
-            )
-        }
         let now = self.clock()
         if self.shouldRoll(adding: header.totalSize, now: now) {
             try self.guardingFailure { try self.roll(now: now) }
