@@ -10,10 +10,13 @@ public final class InMemoryLog: MessageLog {
     public var durableOffset: LogOffset { self.nextOffset }
 
     private var records: [LogRecord] = []
+    private var durabilityObservers: [(LogOffset) -> Void] = []
+    private var notifiedDurableOffset = LogOffset.zero
 
     /// An empty log whose first record will get `firstOffset`.
     public init(firstOffset: LogOffset = .zero) {
         self.firstOffset = firstOffset
+        self.notifiedDurableOffset = firstOffset
     }
 
     public func append(_ entries: [LogEntry], attributes: UInt16, leaderEpoch: Int32) throws -> LogAppendResult {
@@ -67,5 +70,15 @@ public final class InMemoryLog: MessageLog {
     }
 
     @discardableResult
-    public func sync() throws -> LogOffset { self.nextOffset }
+    public func sync() throws -> LogOffset {
+        if self.nextOffset > self.notifiedDurableOffset {
+            self.notifiedDurableOffset = self.nextOffset
+            for observer in self.durabilityObservers { observer(self.nextOffset) }
+        }
+        return self.nextOffset
+    }
+
+    public func addDurabilityObserver(_ observer: @escaping (LogOffset) -> Void) {
+        self.durabilityObservers.append(observer)
+    }
 }

@@ -119,7 +119,9 @@ extension LogSegment {
         if scan.state.nextOffset == base { scan.state.createdAt = options.now }
         let segment = Self(base, directory, files, options, scan.state)
         try segment.writeIndexes()
-        if !isLast { try segment.seal() }
+        // Sealing (fsync) the recovered last segment too makes `durableOffset == nextOffset` true
+        // after a restart: what a dead process left in the page cache is flushed now.
+        try segment.seal()
         return .loaded(segment)
     }
 
@@ -175,6 +177,11 @@ extension LogSegment {
                 scan.failure = (reason, position)
                 return scan
             case .header(let found): header = found
+            }
+            // Positions are stored as UInt32 in the offset index: a segment never grows past 4 GiB.
+            guard position + Int64(header.totalSize) <= Int64(UInt32.max) else {
+                scan.failure = (.invalidBatch(.invalidLength(header.length)), position)
+                return scan
             }
             guard header.baseOffset == scan.state.nextOffset else {
                 scan.failure = (.offsetMismatch(expected: scan.state.nextOffset, found: header.baseOffset), position)
@@ -254,7 +261,9 @@ extension LogSegment {
             case .invalid:
                 return nil
             case .header(let header):
-                guard header.baseOffset == state.nextOffset else { return nil }
+                guard header.baseOffset == state.nextOffset,
+                    state.size + Int64(header.totalSize) <= Int64(UInt32.max)
+                else { return nil }
                 reader.skip(header)
                 state.maxTimestamp = max(state.maxTimestamp, header.maxTimestamp)
                 state.bytesSinceIndexEntry += header.totalSize

@@ -172,12 +172,14 @@ final class LogSegment {
         }
     }
 
-    /// The first record at or after `timestamp` in this segment, found through the time index.
-    func offset(atOrAfter timestamp: Int64, maxBatchSize: Int) throws -> LogOffset? {
+    /// The first record at or after `timestamp` whose offset is at least `notBefore`, found through
+    /// the time index and then the offset index.
+    func offset(atOrAfter timestamp: Int64, notBefore: LogOffset, maxBatchSize: Int) throws -> LogOffset? {
         guard self.maxTimestamp >= timestamp else { return nil }
-        let start = self.timeIndex.lastEntry(before: timestamp)
+        let indexed =
+            self.timeIndex.lastEntry(before: timestamp)
             .map { self.baseOffset.advanced(by: Int64($0.relativeOffset)) } ?? self.baseOffset
-        var reader = self.reader(near: start, maxBatchSize: maxBatchSize)
+        var reader = self.reader(near: max(indexed, notBefore), maxBatchSize: maxBatchSize)
         while true {
             let header: RecordBatchHeader
             switch try reader.nextHeader() {
@@ -185,7 +187,7 @@ final class LogSegment {
             case .invalid(let reason): throw self.corruption(reason, at: reader.position)
             case .header(let found): header = found
             }
-            guard header.maxTimestamp >= timestamp else {
+            guard header.maxTimestamp >= timestamp, header.nextOffset > notBefore else {
                 reader.skip(header)
                 continue
             }
@@ -193,7 +195,9 @@ final class LogSegment {
             switch try reader.readBatch(header) {
             case .invalid(let reason): throw self.corruption(reason, at: position)
             case .batch(let batch):
-                if let record = batch.records.first(where: { $0.timestamp >= timestamp }) { return record.offset }
+                if let record = batch.records.first(where: { $0.timestamp >= timestamp && $0.offset >= notBefore }) {
+                    return record.offset
+                }
             }
         }
     }

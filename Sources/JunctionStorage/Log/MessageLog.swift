@@ -24,12 +24,21 @@ public protocol MessageLog: AnyObject {
     func offset(atOrAfter timestamp: Int64) throws -> LogOffset?
 
     /// Drops everything before `offset` (an acknowledged prefix): `firstOffset` becomes `offset`
-    /// (capped at `nextOffset`); whole segments below it are deleted.
+    /// (capped at `nextOffset`); whole segments below it are deleted. On a `SegmentedLog` this
+    /// persists the new start offset (two fsyncs), so call it for a batch of acknowledgements, not per ack.
     func truncate(before offset: LogOffset) throws
 
     /// Makes everything appended so far durable and returns the new `durableOffset`.
     @discardableResult
     func sync() throws -> LogOffset
+
+    /// Registers `observer`, called at the end of `sync()` with the new `durableOffset` whenever it
+    /// has advanced since the observers were last told — including advances made inside earlier
+    /// appends (policy `.always`/`.interval`, segment roll), which those appends already reported in
+    /// their `LogAppendResult`. So observers alone see every advance by the next `sync()` at the
+    /// latest; callers wanting the lowest latency also act on `LogAppendResult.durableOffset`.
+    /// Observers run on the owning loop and may call the log.
+    func addDurabilityObserver(_ observer: @escaping (LogOffset) -> Void)
 }
 
 extension MessageLog {

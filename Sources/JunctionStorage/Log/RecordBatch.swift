@@ -13,6 +13,16 @@ public struct RecordBatch: Equatable, Sendable {
 
     // MARK: - Encoding
 
+    /// The size `encode` will produce for `entries`, computed without encoding (so a caller can refuse
+    /// a batch above its limit before any length field could overflow).
+    public static func encodedSize(of entries: [LogEntry]) -> Int {
+        var size = RecordBatchHeader.size
+        for entry in entries {
+            size += Self.recordOverhead + (entry.key?.readableBytes ?? 0) + entry.value.readableBytes
+        }
+        return size
+    }
+
     /// Encodes `entries` as one batch starting at `baseOffset` into `buffer` and returns its header.
     /// `entries` must not be empty.
     @discardableResult
@@ -24,6 +34,7 @@ public struct RecordBatch: Equatable, Sendable {
         into buffer: inout ByteBuffer
     ) -> RecordBatchHeader {
         precondition(!entries.isEmpty, "RecordBatch.encode needs at least one entry")
+        precondition(Self.encodedSize(of: entries) <= Int(Int32.max), "RecordBatch.encode over 2 GiB")
         let firstTimestamp = entries[0].timestamp
         var maxTimestamp = firstTimestamp
         var length = RecordBatchHeader.size - RecordBatchHeader.lengthFieldEnd
@@ -95,7 +106,10 @@ public struct RecordBatch: Equatable, Sendable {
         let total = Int64(RecordBatchHeader.lengthFieldEnd) + Int64(length)
         guard length >= RecordBatchHeader.size - RecordBatchHeader.lengthFieldEnd, total <= Int64(maxBatchSize)
         else { throw .invalidLength(length) }
-        guard recordCount > 0 else { throw .invalidRecordCount(recordCount) }
+        // Every record takes at least `recordOverhead` bytes, so the count is bounded by the length.
+        guard recordCount > 0,
+            Int64(recordCount) * Int64(Self.recordOverhead) <= total - Int64(RecordBatchHeader.size)
+        else { throw .invalidRecordCount(recordCount) }
         return RecordBatchHeader(
             baseOffset: LogOffset(baseOffset),
             length: length,

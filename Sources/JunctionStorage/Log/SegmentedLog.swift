@@ -28,6 +28,9 @@ public final class SegmentedLog: MessageLog {
     private var state: State = .open
     private var lastSyncAt: Int64
     private var scratch = ByteBuffer()
+    private var durabilityObservers: [(LogOffset) -> Void] = []
+    /// The watermark the observers were last told about.
+    private var notifiedDurableOffset: LogOffset
 
     /// Opens (creating if needed) the log in `directory` and recovers it.
     ///
@@ -86,6 +89,7 @@ public final class SegmentedLog: MessageLog {
         let last = segments[segments.count - 1]
         self.firstOffset = min(max(checkpoint ?? segments[0].baseOffset, segments[0].baseOffset), last.nextOffset)
         self.durableOffset = last.nextOffset
+        self.notifiedDurableOffset = last.nextOffset
         self.lastSyncAt = now
     }
 
@@ -111,6 +115,14 @@ public final class SegmentedLog: MessageLog {
         guard !entries.isEmpty else {
             throw StorageError(.invalidArgument, path: self.directory, detail: "append of an empty batch")
         }
+        let size = RecordBatch.encodedSize(of: entries)
+        guard size <= min(self.configuration.maxBatchBytes, Int(Int32.max)) else {
+            throw StorageError(
+                .invalidArgument,
+                path: self.directory,
+                detail: "batch of \(size) bytes exceeds max_batch_bytes \(self.configuration.maxBatchBytes)"
+            )
+        }
         let first = self.nextOffset
         self.scratch.clear()
         let header = RecordBatch.encode(
@@ -120,13 +132,6 @@ public final class SegmentedLog: MessageLog {
             leaderEpoch: leaderEpoch,
             into: &self.scratch
         )
-        guard header.totalSize <= self.configuration.maxBatchBytes else {
-            throw StorageError(
-                .invalidArgument,
-                path: self.directory,
-                detail: "batch of \(header.totalSize) bytes exceeds max_batch_bytes \(self.configuration.maxBatchBytes)"
-            )
-        }
         let now = self.clock()
         if self.shouldRoll(adding: header.totalSize, now: now) {
             try self.guardingFailure { try self.roll(now: now) }
@@ -135,9 +140,9 @@ public final class SegmentedLog: MessageLog {
         try self.guardingFailure { try active.append(self.scratch, header: header) }
         switch self.configuration.fsyncPolicy {
         case .always:
-            try self.sync()
+            try self.flush()
         case .interval(let milliseconds):
-            if now - self.lastSyncAt >= milliseconds { try self.sync() }
+            if now - self.lastSyncAt >= milliseconds { try self.flush() }
         case .never:
             break
         }
@@ -172,11 +177,13 @@ public final class SegmentedLog: MessageLog {
 
     public func offset(atOrAfter timestamp: Int64) throws -> LogOffset? {
         try self.checkReadable()
-        for segment in self.segments where segment.maxTimestamp >= timestamp {
-            if let found = try segment.offset(atOrAfter: timestamp, maxBatchSize: self.configuration.maxBatchBytes) {
-                if found >= self.firstOffset { return found }
-                let records = try self.read(from: self.firstOffset, maxRecords: Int.max, maxBytes: Int.max)
-                return records.first(where: { $0.timestamp >= timestamp })?.offset
+        for segment in self.segments where segment.maxTimestamp >= timestamp && segment.nextOffset > self.firstOffset {
+            if let found = try segment.offset(
+                atOrAfter: timestamp,
+                notBefore: self.firstOffset,
+                maxBatchSize: self.configuration.maxBatchBytes
+            ) {
+                return found
             }
         }
         return nil
@@ -196,12 +203,13 @@ public final class SegmentedLog: MessageLog {
     @discardableResult
     public func sync() throws -> LogOffset {
         try self.checkWritable()
-        let next = self.nextOffset
-        guard self.durableOffset < next else { return self.durableOffset }
-        try self.guardingFailure { try self.segments[self.segments.count - 1].logFile.sync() }
-        self.durableOffset = next
-        self.lastSyncAt = self.clock()
-        return next
+        try self.flush()
+        self.notifyDurabilityObservers()
+        return self.durableOffset
+    }
+
+    public func addDurabilityObserver(_ observer: @escaping (LogOffset) -> Void) {
+        self.durabilityObservers.append(observer)
     }
 
     // MARK: - Retention and lifecycle
@@ -224,14 +232,18 @@ public final class SegmentedLog: MessageLog {
         }
     }
 
-    /// Syncs and closes every file. The log cannot be used afterwards.
+    /// Syncs and closes every file. The log cannot be used afterwards; closing twice does nothing.
     public func close() throws {
-        guard case .closed = self.state else {
-            defer { self.state = .closed }
-            if case .open = self.state { try self.sync() }
-            for segment in self.segments { try segment.close() }
+        switch self.state {
+        case .closed:
             return
+        case .open:
+            try self.sync()
+        case .failed:
+            break
         }
+        self.state = .closed
+        for segment in self.segments { try segment.close() }
     }
 
     // MARK: - Internals
@@ -246,7 +258,9 @@ public final class SegmentedLog: MessageLog {
     private func shouldRoll(adding bytes: Int, now: Int64) -> Bool {
         let active = self.segments[self.segments.count - 1]
         guard !active.isEmpty else { return false }
-        if active.size + Int64(bytes) > self.configuration.maxSegmentBytes { return true }
+        // Index positions are UInt32, so no segment may pass 4 GiB whatever the configuration says.
+        let limit = min(self.configuration.maxSegmentBytes, Int64(UInt32.max))
+        if active.size + Int64(bytes) > limit { return true }
         if let maxAge = self.configuration.maxSegmentAgeMilliseconds, now - active.createdAt >= maxAge { return true }
         return false
     }
@@ -312,6 +326,22 @@ public final class SegmentedLog: MessageLog {
         if case .closed = self.state {
             throw StorageError(.closed, path: self.directory, detail: "the log is closed")
         }
+    }
+
+    /// Fsyncs the active segment if anything is not durable yet.
+    private func flush() throws {
+        let next = self.nextOffset
+        guard self.durableOffset < next else { return }
+        try self.guardingFailure { try self.segments[self.segments.count - 1].logFile.sync() }
+        self.durableOffset = next
+        self.lastSyncAt = self.clock()
+    }
+
+    /// Tells the observers about a watermark they have not seen; a no-op when nothing advanced.
+    private func notifyDurabilityObservers() {
+        guard self.durableOffset > self.notifiedDurableOffset else { return }
+        self.notifiedDurableOffset = self.durableOffset
+        for observer in self.durabilityObservers { observer(self.durableOffset) }
     }
 
     /// Runs a write or fsync; if it throws, the log stops accepting writes.

@@ -15,6 +15,26 @@ import Testing
         #expect(CRC32C.checksum(Array(text.utf8)) == expected)
     }
 
+    @Test func everyLengthAndAlignmentMatchesTheBitwiseDefinition() {
+        let bytes = (0..<300).map { UInt8(truncatingIfNeeded: $0 &* 37 &+ 11) }
+        for start in 0..<9 {
+            for end in stride(from: start, through: bytes.count, by: 7) {
+                let slice = Array(bytes[start..<end])
+                #expect(CRC32C.checksum(slice) == Self.bitwise(slice), "bytes \(start)..<\(end)")
+            }
+        }
+    }
+
+    /// The CRC computed one bit at a time, straight from the polynomial.
+    private static func bitwise(_ bytes: [UInt8]) -> UInt32 {
+        var crc: UInt32 = 0xFFFF_FFFF
+        for byte in bytes {
+            crc ^= UInt32(byte)
+            for _ in 0..<8 { crc = (crc & 1) == 1 ? (crc >> 1) ^ 0x82F6_3B78 : crc >> 1 }
+        }
+        return ~crc
+    }
+
     @Test func continuesAcrossChunks() {
         let bytes = Array("123456789".utf8)
         let first = bytes[..<4].withUnsafeBytes { CRC32C.checksum($0) }

@@ -2,7 +2,7 @@ import JunctionStorage
 import NIOCore
 
 /// A `LogFileSystem` over POSIX whose `.log` files can be told to fail: a short write (half the
-/// bytes reach the file, then an error) or a failed fsync.
+/// bytes reach the file, then an error) or a failed fsync. It also counts the bytes read from them.
 final class FaultInjectingFileSystem: LogFileSystem {
     enum Fault {
         case none
@@ -11,6 +11,7 @@ final class FaultInjectingFileSystem: LogFileSystem {
     }
 
     var fault: Fault = .none
+    var logBytesRead = 0
     private let base = PosixLogFileSystem()
 
     func open(_ path: String, create: Bool) throws -> any LogFile {
@@ -37,7 +38,11 @@ final class FaultInjectingFile: LogFile {
 
     var path: String { self.file.path }
     func size() throws -> Int64 { try self.file.size() }
-    func read(at position: Int64, length: Int) throws -> ByteBuffer { try self.file.read(at: position, length: length) }
+    func read(at position: Int64, length: Int) throws -> ByteBuffer {
+        let bytes = try self.file.read(at: position, length: length)
+        self.fileSystem.logBytesRead += bytes.readableBytes
+        return bytes
+    }
     func truncate(to size: Int64) throws { try self.file.truncate(to: size) }
     func close() throws { try self.file.close() }
 

@@ -80,7 +80,8 @@ import Testing
             }
             let records = try log.read(from: LogOffset(25), maxRecords: 7, maxBytes: 1 << 20)
             #expect(values(records) == (25..<32).map { "m\($0)" })
-            #expect(try log.read(from: LogOffset(59), maxRecords: 7, maxBytes: 1 << 20).map(\.offset) == [LogOffset(59)])
+            #expect(
+                try log.read(from: LogOffset(59), maxRecords: 7, maxBytes: 1 << 20).map(\.offset) == [LogOffset(59)])
             #expect(try log.read(from: LogOffset(60), maxRecords: 7, maxBytes: 1 << 20).isEmpty)
         }
     }
@@ -112,6 +113,22 @@ import Testing
     }
 
     @Test(arguments: Kind.allCases)
+    func timestampLookupFollowsOffsetOrderWhenTimestampsAreUnordered(kind: Kind) throws {
+        try self.withLog(kind) { (log: any MessageLog) throws in
+            for (index, timestamp) in [50, 10, 90, 30, 70, 20, 95, 5].enumerated() {
+                _ = try log.append([entry("m\(index)", at: Int64(timestamp))])
+            }
+            #expect(try log.offset(atOrAfter: 60) == LogOffset(2))
+            #expect(try log.offset(atOrAfter: 15) == LogOffset(0))
+            #expect(try log.offset(atOrAfter: 91) == LogOffset(6))
+            #expect(try log.offset(atOrAfter: 96) == nil)
+            try log.truncate(before: LogOffset(3))
+            #expect(try log.offset(atOrAfter: 60) == LogOffset(4))
+            #expect(try log.offset(atOrAfter: 15) == LogOffset(3))
+        }
+    }
+
+    @Test(arguments: Kind.allCases)
     func truncatingAPrefixMovesTheFirstOffset(kind: Kind) throws {
         try self.withLog(kind) { (log: any MessageLog) throws in
             for index in 0..<40 { _ = try log.append([entry("m\(index)", at: Int64(index))]) }
@@ -136,6 +153,20 @@ import Testing
             #expect(log.durableOffset <= log.nextOffset)
             #expect(try log.sync() == LogOffset(1))
             #expect(log.durableOffset == LogOffset(1))
+        }
+    }
+
+    @Test(arguments: Kind.allCases)
+    func durabilityObserversHearEachAdvanceOnSync(kind: Kind) throws {
+        try self.withLog(kind) { (log: any MessageLog) throws in
+            var heard: [LogOffset] = []
+            log.addDurabilityObserver { heard.append($0) }
+            _ = try log.append([entry("a", at: 1), entry("b", at: 1)])
+            try log.sync()
+            try log.sync()
+            _ = try log.append([entry("c", at: 1)])
+            try log.sync()
+            #expect(heard == [LogOffset(2), LogOffset(3)])
         }
     }
 }

@@ -36,6 +36,12 @@ import Testing
         )
     }
 
+    @Test func encodedSizeMatchesTheEncoding() {
+        let entries = [entry("hello", at: 1000, key: "k"), entry("", at: 990)]
+        #expect(RecordBatch.encodedSize(of: entries) == self.encoded().readableBytes)
+        #expect(RecordBatch.encodedSize(of: entries) == 43 + 2 * 24 + 1 + 5)
+    }
+
     @Test func everyPrefixIsIncompleteAndConsumesNothing() throws {
         let whole = self.encoded()
         for cut in 0..<whole.readableBytes {

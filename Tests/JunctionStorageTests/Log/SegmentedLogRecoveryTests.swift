@@ -77,7 +77,9 @@ import Testing
         try FileManagerRemove(directory.file("00000000000000000013.index"))
         try FileManagerRemove(directory.file("00000000000000000026.timeindex"))
         let log = try self.reopen(directory)
-        #expect(log.recoveryReport.indexRebuilds == [RecoveryReport.IndexRebuild(segment: LogOffset(13), problem: .missing)])
+        #expect(
+            log.recoveryReport.indexRebuilds == [RecoveryReport.IndexRebuild(segment: LogOffset(13), problem: .missing)]
+        )
         #expect(values(try log.read(from: LogOffset(20), maxRecords: 1, maxBytes: 1000)) == ["m30"])
         #expect(try log.offset(atOrAfter: 28) == LogOffset(28))
         #expect(directory.contents().contains("00000000000000000013.index"))
@@ -93,7 +95,9 @@ import Testing
         garbled[13] ^= 0xFF
         try directory.write(index, garbled)
         let log = try self.reopen(directory)
-        #expect(log.recoveryReport.indexRebuilds == [RecoveryReport.IndexRebuild(segment: LogOffset(13), problem: .invalid)])
+        #expect(
+            log.recoveryReport.indexRebuilds == [RecoveryReport.IndexRebuild(segment: LogOffset(13), problem: .invalid)]
+        )
         #expect(try directory.bytes(index) == original)
         #expect(values(try log.read(from: LogOffset(17), maxRecords: 2, maxBytes: 1000)) == ["m27", "m28"])
     }
@@ -115,6 +119,25 @@ import Testing
         #expect(log.nextOffset == LogOffset(30))
         let records = try log.read(from: LogOffset(11), maxRecords: 4, maxBytes: 1000)
         #expect(records.map(\.offset) == [LogOffset(11), LogOffset(12), LogOffset(26), LogOffset(27)])
+    }
+
+    @Test func aFlippedByteAnywhereInTheLastSegmentKeepsOnlyVerifiedRecords() throws {
+        let directory = TemporaryDirectory()
+        try self.populate(directory)
+        let original = try directory.bytes(self.last)
+        for position in stride(from: 0, to: original.count, by: 3) {
+            var bytes = original
+            bytes[position] ^= 0x10
+            try directory.write(self.last, bytes)
+            let log = try self.reopen(directory)
+            let kept = position / 70
+            #expect(log.nextOffset == LogOffset(Int64(26 + kept)), "flipped byte \(position)")
+            #expect(log.recoveryReport.truncations.first?.validBytes == Int64(kept * 70))
+            let records = try log.read(from: LogOffset(26), maxRecords: 10, maxBytes: 1000)
+            #expect(values(records) == (0..<kept).map { "m\(36 + $0)" })
+            try log.close()
+            try directory.write(self.last, original)
+        }
     }
 
     @Test func aShortWriteFailsTheAppendAndNothingBecomesDurable() throws {

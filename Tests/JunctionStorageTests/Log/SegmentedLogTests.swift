@@ -27,7 +27,10 @@ import Testing
         #expect(log.segmentBaseOffsets == [0, 2, 4, 6, 8].map { LogOffset($0) })
         #expect(self.segmentFiles(directory).first == "00000000000000000000.log")
         #expect(self.segmentFiles(directory).last == "00000000000000000008.log")
-        #expect(values(try log.read(from: LogOffset(3), maxRecords: 3, maxBytes: 1000)) == ["message-3", "message-4", "message-5"])
+        #expect(
+            values(try log.read(from: LogOffset(3), maxRecords: 3, maxBytes: 1000)) == [
+                "message-3", "message-4", "message-5",
+            ])
         #expect(log.durableOffset == LogOffset(8))
     }
 
@@ -99,6 +102,29 @@ import Testing
         #expect(log.durableOffset == LogOffset(2))
     }
 
+    @Test func observersHearAdvancesMadeByAppendsAtTheNextSync() throws {
+        let directory = TemporaryDirectory()
+        let log = try SegmentedLog(
+            directory: directory.path, configuration: SegmentedLogConfiguration(fsyncPolicy: .always)
+        )
+        var heard: [LogOffset] = []
+        log.addDurabilityObserver { heard.append($0) }
+        #expect(try log.append([entry("a", at: 1)]).durableOffset == LogOffset(1))
+        #expect(heard.isEmpty)
+        #expect(try log.sync() == LogOffset(1))
+        #expect(heard == [LogOffset(1)])
+    }
+
+    @Test func aClosedLogRefusesCalls() throws {
+        let directory = TemporaryDirectory()
+        let log = try SegmentedLog(directory: directory.path)
+        _ = try log.append([entry("a", at: 1)])
+        try log.close()
+        try log.close()
+        #expect(throws: StorageError.self) { _ = try log.append([entry("b", at: 1)]) }
+        #expect(throws: StorageError.self) { _ = try log.read(from: .zero, maxRecords: 1, maxBytes: 1) }
+    }
+
     @Test func intervalPolicyGroupCommitsWhenTheIntervalHasPassed() throws {
         let directory = TemporaryDirectory()
         let clock = MillisecondClock()
@@ -129,7 +155,8 @@ import Testing
         #expect(reopened.firstOffset == LogOffset(12))
         #expect(reopened.nextOffset == LogOffset(50))
         #expect(reopened.durableOffset == LogOffset(50))
-        #expect(values(try reopened.read(from: .zero, maxRecords: 100, maxBytes: 1 << 20)) == (12..<50).map { "m\($0)" })
+        #expect(
+            values(try reopened.read(from: .zero, maxRecords: 100, maxBytes: 1 << 20)) == (12..<50).map { "m\($0)" })
         #expect(try reopened.offset(atOrAfter: 30) == LogOffset(30))
         #expect(try reopened.append([entry("m50", at: 50)]).firstOffset == LogOffset(50))
     }
@@ -143,5 +170,42 @@ import Testing
         #expect(throws: StorageError.self) { _ = try log.append([big]) }
         #expect(log.nextOffset == .zero)
         #expect(try log.append([entry("small", at: 1)]).firstOffset == .zero)
+    }
+}
+
+@Suite struct StorageSegmentedLogIndexedReadTests {
+    /// One 1.3 MB segment of 2500 single-record batches, 500-byte values, timestamps 0, 10, 20, ….
+    private func populate(_ directory: TemporaryDirectory, _ fileSystem: FaultInjectingFileSystem) throws
+        -> SegmentedLog
+    {
+        let log = try SegmentedLog(
+            directory: directory.path,
+            configuration: SegmentedLogConfiguration(indexIntervalBytes: 4096, fsyncPolicy: .never),
+            fileSystem: fileSystem
+        )
+        let value = ByteBuffer(repeating: 0x61, count: 500)
+        for index in 0..<2500 { _ = try log.append([LogEntry(timestamp: Int64(index) * 10, value: value)]) }
+        #expect(log.segmentBaseOffsets == [.zero])
+        #expect(log.sizeInBytes > 1_000_000)
+        return log
+    }
+
+    @Test func readsByOffsetStartNearTheIndexedBatchNotAtTheSegmentStart() throws {
+        let directory = TemporaryDirectory()
+        let fileSystem = FaultInjectingFileSystem()
+        let log = try self.populate(directory, fileSystem)
+        fileSystem.logBytesRead = 0
+        let records = try log.read(from: LogOffset(2400), maxRecords: 1, maxBytes: 1 << 20)
+        #expect(records.map(\.offset) == [LogOffset(2400)])
+        #expect(fileSystem.logBytesRead <= 64 * 1024 + 4096)
+    }
+
+    @Test func timestampLookupsStartNearTheIndexedBatchNotAtTheSegmentStart() throws {
+        let directory = TemporaryDirectory()
+        let fileSystem = FaultInjectingFileSystem()
+        let log = try self.populate(directory, fileSystem)
+        fileSystem.logBytesRead = 0
+        #expect(try log.offset(atOrAfter: 23_995) == LogOffset(2400))
+        #expect(fileSystem.logBytesRead <= 64 * 1024 + 4096)
     }
 }
