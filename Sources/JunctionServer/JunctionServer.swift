@@ -1,6 +1,7 @@
 import Dispatch
 import JunctionAMQP
 import JunctionCore
+import JunctionMQTT
 public import Logging
 public import NIOCore
 import NIOPosix
@@ -105,7 +106,21 @@ public final class JunctionServer: Sendable {
                     logger: Logger(label: "junction.amqp")
                 ),
                 listeners.amqpPort
-            )
+            ),
+            (
+                MQTTListener(
+                    configuration: MQTTAdapterConfiguration(
+                        anonymousUser: self.configuration.mqtt.allowAnonymous
+                            ? self.configuration.user(named: self.configuration.mqtt.anonymousUser).map {
+                                AuthenticatedUser(name: $0.name, tags: $0.tags)
+                            } : nil,
+                        anonymousLoopbackOnly: self.configuration.user(named: self.configuration.mqtt.anonymousUser)?.loopbackOnly ?? false
+                    ),
+                    authenticator: authenticator,
+                    logger: Logger(label: "junction.mqtt")
+                ),
+                listeners.mqttPort
+            ),
         ]
     }
 

@@ -1,0 +1,95 @@
+/// Topic names and filters (section 4.7): validation, matching, and the mapping onto AMQP topic
+/// routing keys (`/` ↔ `.`, `.` ↔ `/`, `+` ↔ `*`, `#` ↔ `#`).
+public enum MQTTTopic {
+    /// A topic name for PUBLISH: non-empty, no wildcards [MQTT-3.3.2-2], no U+0000 (checked by the codec).
+    public static func isValidName(_ topic: String) -> Bool {
+        guard !topic.isEmpty, topic.utf8.count <= 65_535 else { return false }
+        return !topic.utf8.contains(where: { $0 == UInt8(ascii: "+") || $0 == UInt8(ascii: "#") })
+    }
+
+    /// A topic filter: `#` only as the whole last level, `+` only as a whole level [MQTT-4.7.1].
+    public static func isValidFilter(_ filter: String) -> Bool {
+        guard !filter.isEmpty else { return false }
+        let levels = filter.utf8.split(separator: UInt8(ascii: "/"), omittingEmptySubsequences: false)
+        for (index, level) in levels.enumerated() {
+            if level.contains(UInt8(ascii: "#")) {
+                guard level.count == 1, index == levels.count - 1 else { return false }
+            }
+            if level.contains(UInt8(ascii: "+")) {
+                guard level.count == 1 else { return false }
+            }
+        }
+        return true
+    }
+
+    /// Whether `topic` matches `filter`. Topics starting with `$` are not matched by a filter
+    /// starting with a wildcard [MQTT-4.7.2-1].
+    public static func matches(filter: String, topic: String) -> Bool {
+        let filterBytes = Array(filter.utf8)
+        let topicBytes = Array(topic.utf8)
+        if topicBytes.first == UInt8(ascii: "$") && (filterBytes.first == UInt8(ascii: "+") || filterBytes.first == UInt8(ascii: "#")) {
+            return false
+        }
+        let filterLevels = filterBytes.split(separator: UInt8(ascii: "/"), omittingEmptySubsequences: false)
+        let topicLevels = topicBytes.split(separator: UInt8(ascii: "/"), omittingEmptySubsequences: false)
+        var index = 0
+        while index < filterLevels.count {
+            let level = filterLevels[index]
+            if level.count == 1 && level.first == UInt8(ascii: "#") { return true }
+            guard index < topicLevels.count else { return false }
+            if !(level.count == 1 && level.first == UInt8(ascii: "+")) && !level.elementsEqual(topicLevels[index]) {
+                return false
+            }
+            index += 1
+        }
+        return index == topicLevels.count
+    }
+
+    /// `a/b/c` → `a.b.c`; a `.` inside a level becomes `/` so the mapping is reversible.
+    public static func routingKey(forTopic topic: String) -> String {
+        Self.swapSeparators(topic)
+    }
+
+    /// `a.b.c` → `a/b/c`.
+    public static func topic(forRoutingKey routingKey: String) -> String {
+        Self.swapSeparators(routingKey)
+    }
+
+    /// `sensors/+/temp` → `sensors.*.temp`, `a/#` → `a.#`.
+    public static func bindingKey(forFilter filter: String) -> String {
+        var bytes = Array(filter.utf8)
+        for index in bytes.indices {
+            switch bytes[index] {
+            case UInt8(ascii: "/"): bytes[index] = UInt8(ascii: ".")
+            case UInt8(ascii: "."): bytes[index] = UInt8(ascii: "/")
+            case UInt8(ascii: "+"): bytes[index] = UInt8(ascii: "*")
+            default: break
+            }
+        }
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    private static func swapSeparators(_ text: String) -> String {
+        var bytes = Array(text.utf8)
+        for index in bytes.indices {
+            if bytes[index] == UInt8(ascii: "/") {
+                bytes[index] = UInt8(ascii: ".")
+            } else if bytes[index] == UInt8(ascii: ".") {
+                bytes[index] = UInt8(ascii: "/")
+            }
+        }
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    /// `$share/{group}/{filter}` → (group, filter); nil for an ordinary filter. A malformed
+    /// shared filter (empty group, wildcard in the group, no filter) returns `.some(nil)`.
+    public static func sharedSubscription(_ filter: String) -> (group: String, filter: String)?? {
+        guard filter.hasPrefix("$share/") else { return nil }
+        let rest = filter.dropFirst("$share/".count)
+        guard let slash = rest.firstIndex(of: "/") else { return .some(nil) }
+        let group = rest[..<slash]
+        let inner = rest[rest.index(after: slash)...]
+        guard !group.isEmpty, !group.contains("+"), !group.contains("#"), !inner.isEmpty else { return .some(nil) }
+        return .some((String(group), String(inner)))
+    }
+}
