@@ -425,7 +425,7 @@ final class MQTTConnectionHandler: ChannelDuplexHandler, MessageConsumer {
         guard let record = self.record else { return }
         for (filter, entry) in record.subscriptions {
             if entry.subscription.noLocal { self.server.noLocalSubscriptions += 1 }
-            if let shared = MQTTTopic.sharedSubscription(filter), let (group, inner) = shared {
+            if case .shared(let group, let inner) = MQTTTopic.sharedSubscription(filter) {
                 self.attachShared(filter: filter, group: group, inner: inner)
             } else {
                 self.attachSessionQueue()
@@ -493,25 +493,29 @@ final class MQTTConnectionHandler: ChannelDuplexHandler, MessageConsumer {
             let filter = requested.filter
             let shared = MQTTTopic.sharedSubscription(filter)
             let inner: String
+            var group: String?
             switch shared {
-            case .some(.some(let pair)): inner = pair.filter
-            case .some(.none):
+            case .shared(let name, let sharedFilter):
+                inner = sharedFilter
+                group = name
+            case .invalid:
                 codes.append(.topicFilterInvalid)
                 continue
-            case .none: inner = filter
+            case .notShared:
+                inner = filter
             }
             guard MQTTTopic.isValidFilter(inner) else {
                 codes.append(.topicFilterInvalid)
                 continue
             }
-            if case .some(.some) = shared, requested.noLocal {
+            if group != nil, requested.noLocal {
                 // No-local on a shared subscription is a protocol error [MQTT-3.8.3-4].
                 self.run(self.stateMachine.decodingFailed(.protocolError))
                 return
             }
             let isNew = self.record!.subscriptions[filter] == nil
             do {
-                try self.bind(filter: inner, shared: shared ?? nil)
+                try self.bind(filter: inner, shared: group.map { ($0, inner) })
             } catch {
                 codes.append(MQTTReasonCode(error))
                 continue
@@ -520,8 +524,8 @@ final class MQTTConnectionHandler: ChannelDuplexHandler, MessageConsumer {
             if requested.noLocal { self.server.noLocalSubscriptions += 1 }
             let identifier = subscribe.properties.subscriptionIdentifiers.first
             self.record!.subscriptions[filter] = MQTTSessionSubscription(subscription: requested, identifier: identifier)
-            if case .some(.some(let pair)) = shared {
-                self.attachShared(filter: filter, group: pair.group, inner: pair.filter)
+            if let group {
+                self.attachShared(filter: filter, group: group, inner: inner)
             } else {
                 self.attachSessionQueue()
                 let sendRetained: Bool
@@ -629,7 +633,7 @@ final class MQTTConnectionHandler: ChannelDuplexHandler, MessageConsumer {
                 continue
             }
             if entry.subscription.noLocal { self.server.noLocalSubscriptions -= 1 }
-            if let shared = MQTTTopic.sharedSubscription(filter), let (group, inner) = shared {
+            if case .shared(let group, let inner) = MQTTTopic.sharedSubscription(filter) {
                 self.sharedSubscriptions.removeValue(forKey: filter)?.cancel()
                 let queue = MQTTServerState.sharedQueueName(group: group, filter: inner)
                 if host.queue(named: queue)?.consumerCount == 0 {

@@ -81,15 +81,22 @@ public enum MQTTTopic {
         return String(decoding: bytes, as: UTF8.self)
     }
 
-    /// `$share/{group}/{filter}` → (group, filter); nil for an ordinary filter. A malformed
-    /// shared filter (empty group, wildcard in the group, no filter) returns `.some(nil)`.
-    public static func sharedSubscription(_ filter: String) -> (group: String, filter: String)?? {
-        guard filter.hasPrefix("$share/") else { return nil }
+    /// Parses `$share/{group}/{filter}` (MQTT 5 shared subscriptions, section 4.8.2).
+    public static func sharedSubscription(_ filter: String) -> MQTTSharedFilter {
+        guard filter.hasPrefix("$share/") else { return .notShared }
         let rest = filter.dropFirst("$share/".count)
-        guard let slash = rest.firstIndex(of: "/") else { return .some(nil) }
+        guard let slash = rest.firstIndex(of: "/") else { return .invalid }
         let group = rest[..<slash]
         let inner = rest[rest.index(after: slash)...]
-        guard !group.isEmpty, !group.contains("+"), !group.contains("#"), !inner.isEmpty else { return .some(nil) }
-        return .some((String(group), String(inner)))
+        guard !group.isEmpty, !group.contains("+"), !group.contains("#"), !inner.isEmpty else { return .invalid }
+        return .shared(group: String(group), filter: String(inner))
     }
+}
+
+/// What a SUBSCRIBE filter is with respect to shared subscriptions.
+public enum MQTTSharedFilter: Equatable, Sendable {
+    case notShared
+    case shared(group: String, filter: String)
+    /// `$share/` without a valid group name or filter.
+    case invalid
 }
