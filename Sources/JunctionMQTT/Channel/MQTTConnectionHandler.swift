@@ -186,8 +186,9 @@ final class MQTTConnectionHandler: ChannelDuplexHandler, MessageConsumer {
             self.subscribe(subscribe)
         case .unsubscribe(let unsubscribe):
             self.unsubscribe(unsubscribe)
-        case .settle(let token):
+        case .settle(let token, let reply):
             token.settle()
+            if let reply { self.send(reply) }
         case .disconnected(let publishWill, let sessionExpiry):
             self.closeReason = "client disconnected"
             if let sessionExpiry, self.record != nil {

@@ -9,8 +9,9 @@ public enum MQTTSessionAction<Token> {
     case publish(MQTTPublish, topic: String)
     case subscribe(MQTTSubscribe)
     case unsubscribe(MQTTUnsubscribe)
-    /// The client acknowledged an outbound delivery (PUBACK, or PUBREC for QoS 2).
-    case settle(Token)
+    /// The client acknowledged an outbound delivery (PUBACK, or PUBREC for QoS 2): settle it in
+    /// the engine, then send `reply` (the PUBREL of a QoS 2 delivery).
+    case settle(Token, reply: MQTTPacket?)
     /// Clean DISCONNECT: no will (unless reason 0x04 in MQTT 5); `sessionExpiry` may replace the CONNECT value.
     case disconnected(publishWill: Bool, sessionExpiry: UInt32?)
     /// Close the connection; for MQTT 5 after a DISCONNECT with this reason (nil: no DISCONNECT,

@@ -96,7 +96,7 @@ public struct MQTTSessionStateMachine<C: Clock, Token> where C.Duration == Durat
         case .pubAck(let ack):
             guard let entry = self.inflight[ack.packetID.rawValue], entry.qos == .atLeastOnce else { return .none }
             self.inflight[ack.packetID.rawValue] = nil
-            return .settle(entry.token)
+            return .settle(entry.token, reply: nil)
         case .pubRec(let received):
             let id = received.packetID.rawValue
             guard let entry = self.inflight[id], entry.qos == .exactlyOnce else {
@@ -110,10 +110,10 @@ public struct MQTTSessionStateMachine<C: Clock, Token> where C.Duration == Durat
             self.inflight[id] = nil
             if received.reasonCode.isFailure {
                 // The receiver refused it: the exchange ends here [MQTT-4.3.3].
-                return .settle(entry.token)
+                return .settle(entry.token, reply: nil)
             }
             self.awaitingCompletion.insert(id)
-            return .settle(entry.token)
+            return .settle(entry.token, reply: .pubRel(MQTTPublishResponse(packetID: received.packetID)))
         case .pubComp(let complete):
             self.awaitingCompletion.remove(complete.packetID.rawValue)
             return .none

@@ -122,9 +122,11 @@ import Testing
         let id2 = try #require(second?.packetID)
         #expect(id1 != id2)
         #expect(machine.inflightCount == 2)
-        #expect(machine.packetReceived(.pubAck(MQTTPublishResponse(packetID: id1))) == .settle(100))
+        #expect(machine.packetReceived(.pubAck(MQTTPublishResponse(packetID: id1))) == .settle(100, reply: nil))
         #expect(machine.packetReceived(.pubAck(MQTTPublishResponse(packetID: id1))) == .none)
-        #expect(machine.packetReceived(.pubRec(MQTTPublishResponse(packetID: id2))) == .settle(200))
+        #expect(machine.packetReceived(.pubRec(MQTTPublishResponse(packetID: id2))) == .settle(200, reply: .pubRel(MQTTPublishResponse(packetID: id2))))
+        // A PUBREC repeated after the PUBREL was lost gets the PUBREL again.
+        #expect(machine.packetReceived(.pubRec(MQTTPublishResponse(packetID: id2))) == .send(.pubRel(MQTTPublishResponse(packetID: id2))))
         #expect(machine.awaitingCompletion == [id2.rawValue])
         #expect(machine.pendingReleases == [.pubRel(MQTTPublishResponse(packetID: id2))])
         #expect(machine.packetReceived(.pubComp(MQTTPublishResponse(packetID: id2))) == .none)
