@@ -212,7 +212,8 @@ def mosquitto(version):
 
 def mosquitto_version():
     out = subprocess.run(["mosquitto_pub", "--help"], capture_output=True, text=True).stdout
-    return out.splitlines()[0].strip()
+    line = next(line for line in out.splitlines() if "version" in line)
+    return line.split(" running")[0].strip()
 
 
 if __name__ == "__main__":

@@ -23,26 +23,35 @@ public enum MQTTTopic {
     }
 
     /// Whether `topic` matches `filter`. Topics starting with `$` are not matched by a filter
-    /// starting with a wildcard [MQTT-4.7.2-1].
+    /// starting with a wildcard [MQTT-4.7.2-1]. Walks both UTF-8 views once, without allocating.
     public static func matches(filter: String, topic: String) -> Bool {
-        let filterBytes = Array(filter.utf8)
-        let topicBytes = Array(topic.utf8)
-        if topicBytes.first == UInt8(ascii: "$") && (filterBytes.first == UInt8(ascii: "+") || filterBytes.first == UInt8(ascii: "#")) {
-            return false
-        }
-        let filterLevels = filterBytes.split(separator: UInt8(ascii: "/"), omittingEmptySubsequences: false)
-        let topicLevels = topicBytes.split(separator: UInt8(ascii: "/"), omittingEmptySubsequences: false)
-        var index = 0
-        while index < filterLevels.count {
-            let level = filterLevels[index]
-            if level.count == 1 && level.first == UInt8(ascii: "#") { return true }
-            guard index < topicLevels.count else { return false }
-            if !(level.count == 1 && level.first == UInt8(ascii: "+")) && !level.elementsEqual(topicLevels[index]) {
-                return false
+        let slash = UInt8(ascii: "/")
+        let plus = UInt8(ascii: "+")
+        let hash = UInt8(ascii: "#")
+        let f = filter.utf8
+        let t = topic.utf8
+        if t.first == UInt8(ascii: "$") && (f.first == plus || f.first == hash) { return false }
+        var fi = f.startIndex
+        var ti = t.startIndex
+        while true {
+            // One level of each: [fi, fEnd) and [ti, tEnd).
+            var fEnd = fi
+            while fEnd != f.endIndex && f[fEnd] != slash { fEnd = f.index(after: fEnd) }
+            var tEnd = ti
+            while tEnd != t.endIndex && t[tEnd] != slash { tEnd = t.index(after: tEnd) }
+            let single = fi != fEnd && f.index(after: fi) == fEnd
+            if single && f[fi] == hash { return true }
+            if !(single && f[fi] == plus) && !f[fi..<fEnd].elementsEqual(t[ti..<tEnd]) { return false }
+            let filterHasMore = fEnd != f.endIndex
+            let topicHasMore = tEnd != t.endIndex
+            guard filterHasMore else { return !topicHasMore }
+            fi = f.index(after: fEnd)
+            guard topicHasMore else {
+                // `a/#` also matches `a` [MQTT-4.7.1-2].
+                return fi != f.endIndex && f[fi] == hash && f.index(after: fi) == f.endIndex
             }
-            index += 1
+            ti = t.index(after: tEnd)
         }
-        return index == topicLevels.count
     }
 
     /// `a/b/c` → `a.b.c`; a `.` inside a level becomes `/` so the mapping is reversible.
@@ -69,16 +78,21 @@ public enum MQTTTopic {
         return String(decoding: bytes, as: UTF8.self)
     }
 
+    /// One allocation: the new string, written in place.
     private static func swapSeparators(_ text: String) -> String {
-        var bytes = Array(text.utf8)
-        for index in bytes.indices {
-            if bytes[index] == UInt8(ascii: "/") {
-                bytes[index] = UInt8(ascii: ".")
-            } else if bytes[index] == UInt8(ascii: ".") {
-                bytes[index] = UInt8(ascii: "/")
+        let source = text.utf8
+        return String(unsafeUninitializedCapacity: source.count) { buffer in
+            var index = 0
+            for byte in source {
+                switch byte {
+                case UInt8(ascii: "/"): buffer[index] = UInt8(ascii: ".")
+                case UInt8(ascii: "."): buffer[index] = UInt8(ascii: "/")
+                default: buffer[index] = byte
+                }
+                index += 1
             }
+            return index
         }
-        return String(decoding: bytes, as: UTF8.self)
     }
 
     /// Parses `$share/{group}/{filter}` (MQTT 5 shared subscriptions, section 4.8.2).
