@@ -139,13 +139,38 @@ final class MQTTConnectionHandler: ChannelDuplexHandler, MessageConsumer {
             return
         }
         if let alarm = event as? ResourceAlarmEvent {
-            // Publishers are not read from while an alarm is raised.
-            let read = alarm == .cleared
-            context.channel.setOption(ChannelOptions.autoRead, value: read).whenFailure { _ in }
+            self.resourceAlarmChanged(alarm, context: context)
             return
         }
         context.fireUserInboundEventTriggered(event)
     }
+
+    /// Publishers are not read from while an alarm is raised; subscribers go on (they must be able
+    /// to acknowledge). Keep-alive does not count the paused time.
+    private func resourceAlarmChanged(_ alarm: ResourceAlarmEvent, context: ChannelHandlerContext) {
+        switch alarm {
+        case .raised:
+            self.alarmRaised = true
+            if self.hasPublished { self.pauseReading(context) }
+        case .cleared:
+            self.alarmRaised = false
+            if self.readingPaused {
+                self.readingPaused = false
+                self.stateMachine.inputResumed()
+                context.channel.setOption(ChannelOptions.autoRead, value: true).whenFailure { _ in }
+            }
+        }
+    }
+
+    private func pauseReading(_ context: ChannelHandlerContext) {
+        guard !self.readingPaused else { return }
+        self.readingPaused = true
+        context.channel.setOption(ChannelOptions.autoRead, value: false).whenFailure { _ in }
+    }
+
+    private var alarmRaised = false
+    private(set) var readingPaused = false
+    private var hasPublished = false
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
         self.closeReason = "\(error)"
@@ -342,6 +367,10 @@ final class MQTTConnectionHandler: ChannelDuplexHandler, MessageConsumer {
         guard let eventLoop = self.context?.eventLoop else { return }
         self.keepAliveTask = eventLoop.assumeIsolated().scheduleTask(in: TimeAmount(delay)) { [weak self] in
             guard let self else { return }
+            if self.readingPaused {
+                // Silence while we do not read is not the client's.
+                self.stateMachine.inputResumed()
+            }
             let (action, next) = self.stateMachine.keepAliveTimerFired()
             if case .close = action { self.closeReason = "keep-alive timeout" }
             self.run(action)
@@ -399,9 +428,22 @@ final class MQTTConnectionHandler: ChannelDuplexHandler, MessageConsumer {
             }
         } else {
             self.discardSession(clientID)
+            self.deleteUnusedSharedQueues(record)
         }
         self.record = record
         if !clean || self.will != nil { self.publishWill(record: record) }
+    }
+
+    /// A shared group's queue goes with its last member when that member's session ends.
+    private func deleteUnusedSharedQueues(_ record: MQTTSessionRecord) {
+        guard let host = self.virtualHost else { return }
+        for filter in record.subscriptions.keys {
+            guard case .shared(let group, let inner) = MQTTTopic.sharedSubscription(filter) else { continue }
+            let queue = MQTTServerState.sharedQueueName(group: group, filter: inner)
+            if host.queue(named: queue)?.consumerCount == 0 {
+                _ = try? host.deleteQueue(queue, ifUnused: true, ifEmpty: false, owner: self.connectionID)
+            }
+        }
     }
 
     private func publishWill(record: MQTTSessionRecord) {
@@ -437,6 +479,10 @@ final class MQTTConnectionHandler: ChannelDuplexHandler, MessageConsumer {
     // MARK: - PUBLISH in
 
     private func publish(_ publish: MQTTPublish, topic: String) {
+        if !self.hasPublished {
+            self.hasPublished = true
+            if self.alarmRaised, let context = self.context { self.pauseReading(context) }
+        }
         switch self.route(publish, topic: topic) {
         case .success(let matched):
             self.run(self.stateMachine.publishRouted(publish, matched: matched))

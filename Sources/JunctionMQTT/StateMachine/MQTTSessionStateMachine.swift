@@ -276,6 +276,11 @@ public struct MQTTSessionStateMachine<C: Clock, Token> where C.Duration == Durat
         return (.none, limit - elapsed)
     }
 
+    /// Reading resumed after a pause (resource alarm): the silence was ours, not the client's.
+    public mutating func inputResumed() {
+        self.lastPacketAt = self.clock.now
+    }
+
     /// The keep-alive check interval after CONNACK.
     public var keepAliveDeadline: Duration? {
         self.keepAlive > .zero ? self.keepAlive * 3 / 2 : nil

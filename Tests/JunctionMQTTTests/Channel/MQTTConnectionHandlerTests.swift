@@ -215,6 +215,11 @@ import Testing
         let b = try second.publishes()
         #expect(a.count + b.count == 4)
         #expect(a.count == 2 && b.count == 2)
+        first.drop()
+        #expect(self.broker.broker.virtualHost("/")?.queue(named: "mqtt-shared-g-jobs/#") != nil)
+        second.drop()
+        // The group's queue goes with the last clean member.
+        #expect(self.broker.broker.virtualHost("/")?.queue(named: "mqtt-shared-g-jobs/#") == nil)
     }
 
     @Test func unroutedQoS1GetsNoMatchingSubscribersInV5() throws {
@@ -222,6 +227,25 @@ import Testing
         try publisher.connect(clientID: "pub")
         try publisher.publish("nobody/listens", "x", qos: .atLeastOnce, id: 2)
         #expect(try publisher.received() == [.pubAck(MQTTPublishResponse(packetID: MQTTPacketID(2), reasonCode: .noMatchingSubscribers))])
+    }
+
+    @Test func resourceAlarmPausesPublishersOnly() throws {
+        let subscriber = try self.broker.client(.v311)
+        try subscriber.connect(clientID: "sub")
+        _ = try subscriber.subscribe("t", qos: .atMostOnce)
+        let publisher = try self.broker.client(.v311)
+        try publisher.connect(clientID: "pub")
+        try publisher.publish("t", "before")
+        for client in [subscriber, publisher] {
+            client.channel.pipeline.fireUserInboundEventTriggered(ResourceAlarmEvent.raised(reason: "memory"))
+        }
+        #expect(publisher.handler.readingPaused)
+        #expect(!subscriber.handler.readingPaused)
+        for client in [subscriber, publisher] {
+            client.channel.pipeline.fireUserInboundEventTriggered(ResourceAlarmEvent.cleared)
+        }
+        #expect(!publisher.handler.readingPaused)
+        #expect(try subscriber.publishes().count == 1)
     }
 
     @Test func shutdownSendsServerShuttingDown() throws {

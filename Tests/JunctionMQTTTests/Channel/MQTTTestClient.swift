@@ -33,16 +33,18 @@ final class MQTTTestBroker {
         let channel = EmbeddedChannel()
         try channel.pipeline.syncOperations.addHandler(handler)
         try channel.connect(to: SocketAddress(ipAddress: "127.0.0.1", port: 1883)).wait()
-        return MQTTTestClient(channel: channel, version: version)
+        return MQTTTestClient(channel: channel, handler: handler, version: version)
     }
 }
 
 final class MQTTTestClient {
     let channel: EmbeddedChannel
+    let handler: MQTTConnectionHandler
     let version: MQTTProtocolVersion
 
-    init(channel: EmbeddedChannel, version: MQTTProtocolVersion) {
+    init(channel: EmbeddedChannel, handler: MQTTConnectionHandler, version: MQTTProtocolVersion) {
         self.channel = channel
+        self.handler = handler
         self.version = version
     }
 
