@@ -30,6 +30,7 @@ public struct MQTTSessionStateMachine<C: Clock, Token> where C.Duration == Durat
     public private(set) var clientReceiveMaximum = 65_535
     public private(set) var clientMaximumPacketSize = Int.max
     public private(set) var clientTopicAliasMaximum: UInt16 = 0
+    private var connectSessionExpiry: UInt32 = 0
 
     /// QoS 2 packet ids received and not yet released by PUBREL (survives reconnects of a session).
     public private(set) var inboundAwaitingRelease: Set<UInt16> = []
@@ -72,6 +73,7 @@ public struct MQTTSessionStateMachine<C: Clock, Token> where C.Duration == Durat
             if let maximum = connect.properties.receiveMaximum { self.clientReceiveMaximum = Int(maximum) }
             if let maximum = connect.properties.maximumPacketSize { self.clientMaximumPacketSize = Int(maximum) }
             self.clientTopicAliasMaximum = connect.properties.topicAliasMaximum ?? 0
+            self.connectSessionExpiry = connect.properties.sessionExpiryInterval ?? 0
             self.state = .connecting(connect.protocolVersion)
             return .connect(connect)
         case .connecting:
@@ -124,8 +126,12 @@ public struct MQTTSessionStateMachine<C: Clock, Token> where C.Duration == Durat
         case .pingReq:
             return .send(.pingResp)
         case .disconnect(let disconnect):
-            self.state = .closed
             let expiry = disconnect.properties.sessionExpiryInterval
+            // A session that ends at close cannot be extended at DISCONNECT [MQTT-3.14.2-2].
+            if self.connectSessionExpiry == 0, let expiry, expiry != 0 {
+                return self.protocolViolation(.protocolError)
+            }
+            self.state = .closed
             return .disconnected(publishWill: disconnect.reasonCode == .disconnectWithWillMessage, sessionExpiry: expiry)
         case .auth:
             // Enhanced authentication is not offered; AUTH is a protocol error [MQTT-4.12.0-1].

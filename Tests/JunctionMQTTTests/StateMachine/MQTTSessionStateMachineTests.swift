@@ -163,13 +163,20 @@ import Testing
     @Test func disconnectWithAndWithoutWill() {
         var machine = self.connected()
         #expect(machine.packetReceived(.disconnect(MQTTDisconnect())) == .disconnected(publishWill: false, sessionExpiry: nil))
-        var withWill = self.connected()
         var properties = MQTTProperties()
         properties.sessionExpiryInterval = 30
+        var withWill = self.connected(properties: properties)
         #expect(
             withWill.packetReceived(.disconnect(MQTTDisconnect(reasonCode: .disconnectWithWillMessage, properties: properties)))
                 == .disconnected(publishWill: true, sessionExpiry: 30)
         )
+    }
+
+    @Test func sessionExpiryCannotBeSetAtDisconnectWhenItWasZero() {
+        var machine = self.connected()
+        var properties = MQTTProperties()
+        properties.sessionExpiryInterval = 60
+        #expect(machine.packetReceived(.disconnect(MQTTDisconnect(properties: properties))) == .close(.protocolError, sendDisconnect: true))
     }
 
     @Test func takeoverAndShutdownCloseWithTheirReason() {
