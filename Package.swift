@@ -57,11 +57,22 @@ let package = Package(
             swiftSettings: strictSettings
         ),
         .target(
+            name: "JunctionMQTT",
+            dependencies: [
+                "JunctionCore",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "DequeModule", package: "swift-collections"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        .target(
             name: "JunctionServer",
             dependencies: [
                 "JunctionCore",
                 "JunctionStorage",
                 "JunctionAMQP",
+                "JunctionMQTT",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
@@ -112,6 +123,16 @@ let package = Package(
             name: "JunctionAMQPTests",
             dependencies: [
                 "JunctionAMQP", "JunctionCore", "JunctionTestSupport",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+                .product(name: "NIOTestUtils", package: "swift-nio"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "JunctionMQTTTests",
+            dependencies: [
+                "JunctionMQTT", "JunctionCore", "JunctionTestSupport",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),
                 .product(name: "NIOTestUtils", package: "swift-nio"),

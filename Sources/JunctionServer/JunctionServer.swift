@@ -2,6 +2,7 @@ import Dispatch
 import Foundation
 import JunctionAMQP
 import JunctionCore
+import JunctionMQTT
 import JunctionStorage
 public import Logging
 public import NIOCore
@@ -127,7 +128,21 @@ public final class JunctionServer: Sendable {
                     logger: Logger(label: "junction.amqp")
                 ),
                 listeners.amqpPort
-            )
+            ),
+            (
+                MQTTListener(
+                    configuration: MQTTAdapterConfiguration(
+                        anonymousUser: self.configuration.mqtt.allowAnonymous
+                            ? self.configuration.user(named: self.configuration.mqtt.anonymousUser).map {
+                                AuthenticatedUser(name: $0.name, tags: $0.tags)
+                            } : nil,
+                        anonymousLoopbackOnly: self.configuration.user(named: self.configuration.mqtt.anonymousUser)?.loopbackOnly ?? false
+                    ),
+                    authenticator: authenticator,
+                    logger: Logger(label: "junction.mqtt")
+                ),
+                listeners.mqttPort
+            ),
         ]
     }
 

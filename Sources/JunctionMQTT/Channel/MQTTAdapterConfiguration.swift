@@ -1,0 +1,40 @@
+public import JunctionCore
+
+/// The MQTT listener's settings, filled from the `mqtt` section of the configuration.
+public struct MQTTAdapterConfiguration: Sendable {
+    /// Exchange that topics map onto (`amq.topic`).
+    public var exchange: String
+    public var virtualHost: String
+    /// The user an anonymous client acts as; nil refuses CONNECT without a user name.
+    public var anonymousUser: AuthenticatedUser?
+    /// Whether the anonymous user may only be used from a loopback address (as guest is).
+    public var anonymousLoopbackOnly: Bool
+    /// Largest packet accepted (MQTT 5 Maximum Packet Size announced in CONNACK).
+    public var maximumPacketSize: Int
+    /// Topic aliases accepted from MQTT 5 clients.
+    public var topicAliasMaximum: UInt16
+    /// Upper bound on a session expiry interval, in seconds.
+    public var maximumSessionExpiry: UInt32
+    /// Time allowed from TCP accept to CONNECT.
+    public var connectTimeout: Duration
+
+    public init(
+        exchange: String = "amq.topic",
+        virtualHost: String = "/",
+        anonymousUser: AuthenticatedUser? = nil,
+        anonymousLoopbackOnly: Bool = false,
+        maximumPacketSize: Int = 16 * 1024 * 1024,
+        topicAliasMaximum: UInt16 = 64,
+        maximumSessionExpiry: UInt32 = UInt32.max,
+        connectTimeout: Duration = .seconds(10)
+    ) {
+        self.exchange = exchange
+        self.virtualHost = virtualHost
+        self.anonymousUser = anonymousUser
+        self.anonymousLoopbackOnly = anonymousLoopbackOnly
+        self.maximumPacketSize = maximumPacketSize
+        self.topicAliasMaximum = topicAliasMaximum
+        self.maximumSessionExpiry = maximumSessionExpiry
+        self.connectTimeout = connectTimeout
+    }
+}

@@ -1,0 +1,787 @@
+import JunctionCore
+import Logging
+import NIOCore
+
+/// Glue between one TCP connection, the session state machine and the engine. It frames its own
+/// input; every packet of a read burst is encoded into one buffer and flushed once.
+final class MQTTConnectionHandler: ChannelDuplexHandler, MessageConsumer {
+    typealias InboundIn = ByteBuffer
+    typealias OutboundIn = Never
+    typealias OutboundOut = ByteBuffer
+    typealias Action = MQTTSessionAction<MQTTDeliveryToken>
+
+    let broker: Broker
+    let server: MQTTServerState
+    let configuration: MQTTAdapterConfiguration
+    let connectionID: ConnectionID
+    private let authenticator: any Authenticator
+    private let isLoopback: Bool
+    private var logger: Logger
+
+    private var stateMachine: MQTTSessionStateMachine<ContinuousClock, MQTTDeliveryToken>
+    private let decoder: MQTTPacketDecoder
+    private var inbound: ByteBuffer?
+    private var context: ChannelHandlerContext?
+    private var output = ByteBuffer()
+    private var flushScheduled = false
+    private var keepAliveTask: Scheduled<Void>?
+    private var connectTimeout: Scheduled<Void>?
+
+    // The attached session.
+    private var clientID: String?
+    private var virtualHost: VirtualHost?
+    private var record: MQTTSessionRecord?
+    private var will: MQTTWill?
+    private var sessionQueue: String?
+    private var sessionSubscription: Subscription?
+    /// Shared-group subscriptions by their `$share/…` filter.
+    private var sharedSubscriptions: [String: Subscription] = [:]
+    private var creditPool = CreditPool(limit: 0)
+    private var detached = false
+    private var closeReason = "client closed the socket"
+
+    init(
+        broker: Broker,
+        server: MQTTServerState,
+        configuration: MQTTAdapterConfiguration,
+        authenticator: any Authenticator,
+        connectionID: ConnectionID,
+        isLoopback: Bool,
+        logger: Logger
+    ) {
+        self.broker = broker
+        self.server = server
+        self.configuration = configuration
+        self.authenticator = authenticator
+        self.connectionID = connectionID
+        self.isLoopback = isLoopback
+        self.logger = logger
+        self.decoder = MQTTPacketDecoder(maximumPacketSize: configuration.maximumPacketSize)
+        self.stateMachine = MQTTSessionStateMachine(
+            clock: ContinuousClock(),
+            limits: .init(topicAliasMaximum: configuration.topicAliasMaximum, maximumPacketSize: configuration.maximumPacketSize)
+        )
+    }
+
+    // MARK: - Channel events
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        self.context = context
+        self.output = context.channel.allocator.buffer(capacity: 1024)
+        self.logger[metadataKey: "connection"] = "\(self.connectionID.rawValue)"
+        self.connectTimeout = context.eventLoop.assumeIsolated().scheduleTask(in: TimeAmount(self.configuration.connectTimeout)) {
+            [weak self] in
+            guard let self, !self.stateMachine.isConnected else { return }
+            self.run(self.stateMachine.closeRequested(.maximumConnectTime))
+        }
+    }
+
+    func handlerRemoved(context: ChannelHandlerContext) {
+        self.context = nil
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        self.connectTimeout?.cancel()
+        self.keepAliveTask?.cancel()
+        self.detach(clean: false)
+        self.broker.connectionClosed(self.connectionID)
+        self.logger.debug("MQTT connection closed", metadata: ["reason": "\(self.closeReason)"])
+        context.fireChannelInactive()
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        var bytes = Self.unwrapInboundIn(data)
+        if self.inbound == nil || self.inbound!.readableBytes == 0 {
+            self.inbound = bytes
+        } else {
+            self.inbound!.writeBuffer(&bytes)
+        }
+        guard var buffer = self.inbound else { return }
+        defer { self.inbound = buffer }
+        while self.context != nil, !self.inputClosed {
+            let packet: MQTTPacket
+            do {
+                guard let raw = try self.decoder.decodePacket(buffer: &buffer) else { return }
+                packet = try MQTTPacket.decode(raw, version: self.stateMachine.version)
+            } catch {
+                buffer.moveReaderIndex(to: buffer.writerIndex)
+                self.inputClosed = true
+                self.decodingFailed(error)
+                return
+            }
+            self.run(self.stateMachine.packetReceived(packet))
+        }
+    }
+
+    private var inputClosed = false
+
+    func channelReadComplete(context: ChannelHandlerContext) {
+        self.flushOutput()
+        if let inbound = self.inbound, inbound.readableBytes == 0 {
+            self.inbound = nil
+        } else {
+            self.inbound?.discardReadBytes()
+        }
+        context.fireChannelReadComplete()
+    }
+
+    func channelWritabilityChanged(context: ChannelHandlerContext) {
+        if context.channel.isWritable {
+            self.sessionSubscription?.resume()
+            for subscription in self.sharedSubscriptions.values { subscription.resume() }
+        }
+        context.fireChannelWritabilityChanged()
+    }
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if event is BrokerShutdownEvent {
+            self.run(self.stateMachine.closeRequested(.serverShuttingDown))
+            return
+        }
+        if let alarm = event as? ResourceAlarmEvent {
+            self.resourceAlarmChanged(alarm, context: context)
+            return
+        }
+        context.fireUserInboundEventTriggered(event)
+    }
+
+    /// Publishers are not read from while an alarm is raised; subscribers go on (they must be able
+    /// to acknowledge). Keep-alive does not count the paused time.
+    private func resourceAlarmChanged(_ alarm: ResourceAlarmEvent, context: ChannelHandlerContext) {
+        switch alarm {
+        case .raised:
+            self.alarmRaised = true
+            if self.hasPublished { self.pauseReading(context) }
+        case .cleared:
+            self.alarmRaised = false
+            if self.readingPaused {
+                self.readingPaused = false
+                self.stateMachine.inputResumed()
+                context.channel.setOption(ChannelOptions.autoRead, value: true).whenFailure { _ in }
+            }
+        }
+    }
+
+    private func pauseReading(_ context: ChannelHandlerContext) {
+        guard !self.readingPaused else { return }
+        self.readingPaused = true
+        context.channel.setOption(ChannelOptions.autoRead, value: false).whenFailure { _ in }
+    }
+
+    private var alarmRaised = false
+    private(set) var readingPaused = false
+    private var hasPublished = false
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        self.closeReason = "\(error)"
+        context.close(promise: nil)
+    }
+
+    private func decodingFailed(_ error: any Error) {
+        guard let error = error as? MQTTDecodingError else {
+            self.run(self.stateMachine.decodingFailed(.malformedPacket))
+            return
+        }
+        if case .unsupportedProtocol = error, !self.stateMachine.isConnected {
+            // [MQTT-3.1.2-2] CONNACK 0x01 (3.1.1 format, the client's level is unknown), then close.
+            self.closeReason = "unsupported protocol"
+            self.output.writeMQTTPacket(.connAck(MQTTConnAck(sessionPresent: false, reasonCode: .unsupportedProtocolVersion)), version: .v311)
+            self.flushOutput()
+            self.context?.close(promise: nil)
+            return
+        }
+        self.logger.debug("MQTT decoding failed", metadata: ["error": "\(error)"])
+        self.run(self.stateMachine.decodingFailed(MQTTReasonCode(error)))
+    }
+
+    // MARK: - Actions
+
+    private func run(_ action: Action) {
+        switch action {
+        case .none:
+            break
+        case .connect(let connect):
+            self.connectTimeout?.cancel()
+            self.connect(connect)
+        case .send(let packet):
+            self.send(packet)
+        case .publish(let publish, let topic):
+            self.publish(publish, topic: topic)
+        case .subscribe(let subscribe):
+            self.subscribe(subscribe)
+        case .unsubscribe(let unsubscribe):
+            self.unsubscribe(unsubscribe)
+        case .settle(let token, let reply):
+            token.settle()
+            if let reply { self.send(reply) }
+        case .disconnected(let publishWill, let sessionExpiry):
+            self.closeReason = "client disconnected"
+            if let sessionExpiry, self.record != nil {
+                self.record!.expiryInterval = min(sessionExpiry, self.configuration.maximumSessionExpiry)
+            }
+            if !publishWill { self.will = nil }
+            self.detach(clean: true)
+            self.flushOutput()
+            self.context?.close(promise: nil)
+        case .close(let reason, let sendDisconnect):
+            self.closeReason = "closed with reason \(reason)"
+            if sendDisconnect {
+                self.output.writeMQTTPacket(.disconnect(MQTTDisconnect(reasonCode: reason)), version: .v5)
+            }
+            self.flushOutput()
+            self.context?.close(promise: nil)
+        }
+    }
+
+    private func send(_ packet: MQTTPacket) {
+        self.output.writeMQTTPacket(packet, version: self.stateMachine.version)
+        self.scheduleFlush()
+    }
+
+    /// Output written outside a read burst (a delivery caused by another connection) is flushed
+    /// once when the event loop gets to it, so a burst of deliveries costs one syscall.
+    private func scheduleFlush() {
+        guard !self.flushScheduled, let context = self.context else { return }
+        self.flushScheduled = true
+        context.eventLoop.assumeIsolated().execute { [weak self] in
+            self?.flushOutput()
+        }
+    }
+
+    private func flushOutput() {
+        self.flushScheduled = false
+        guard let context = self.context, self.output.readableBytes > 0 else { return }
+        let buffer = self.output
+        self.output = context.channel.allocator.buffer(capacity: max(1024, buffer.readableBytes))
+        context.writeAndFlush(Self.wrapOutboundOut(buffer), promise: nil)
+    }
+
+    // MARK: - CONNECT
+
+    private func connect(_ connect: MQTTConnect) {
+        let version = connect.protocolVersion
+        var clientID = connect.clientID
+        var assigned = false
+        if clientID.isEmpty {
+            // [MQTT-3.1.3-8] 3.1.1 refuses an empty id without clean session; 5 assigns one.
+            if version == .v311 && !connect.cleanStart {
+                self.run(self.stateMachine.connectRefused(.clientIdentifierNotValid))
+                self.run(.close(.clientIdentifierNotValid, sendDisconnect: false))
+                return
+            }
+            clientID = "junction-" + String(UInt64.random(in: 0...UInt64.max), radix: 36)
+            assigned = true
+        }
+        guard let user = self.authenticate(connect) else {
+            let reason: MQTTReasonCode = connect.username == nil ? .notAuthorized : .badUserNameOrPassword
+            self.logger.notice("MQTT login refused", metadata: ["user": "\(connect.username ?? "")"])
+            self.run(self.stateMachine.connectRefused(reason))
+            self.run(.close(reason, sendDisconnect: false))
+            return
+        }
+        guard user.mayAccess(virtualHost: self.configuration.virtualHost),
+            let virtualHost = self.broker.virtualHost(self.configuration.virtualHost)
+        else {
+            self.run(self.stateMachine.connectRefused(.notAuthorized))
+            self.run(.close(.notAuthorized, sendDisconnect: false))
+            return
+        }
+        self.virtualHost = virtualHost
+        self.logger[metadataKey: "client"] = "\(clientID)"
+
+        // Session takeover [MQTT-3.1.4-3].
+        if let previous = self.server.live[clientID] {
+            previous.takenOver()
+        }
+        self.server.expiryTimers.removeValue(forKey: clientID)?.cancel()
+        self.server.willTimers.removeValue(forKey: clientID)?.cancel()
+        self.server.live[clientID] = self
+        self.clientID = clientID
+        self.will = connect.will
+
+        let expiry: UInt32
+        if version == .v5 {
+            expiry = min(connect.properties.sessionExpiryInterval ?? 0, self.configuration.maximumSessionExpiry)
+        } else {
+            expiry = connect.cleanStart ? 0 : UInt32.max
+        }
+        var sessionPresent = false
+        if let existing = self.server.sessions.load(clientID: clientID) {
+            if connect.cleanStart {
+                self.discardSession(clientID)
+            } else {
+                sessionPresent = true
+                self.record = existing
+            }
+        } else if connect.cleanStart {
+            // A clean session may still have a queue left from an unclean end.
+            self.discardSession(clientID)
+        }
+        if self.record == nil {
+            self.record = MQTTSessionRecord(clientID: clientID, expiryInterval: expiry)
+        }
+        self.record!.expiryInterval = expiry
+        self.creditPool.limit = self.stateMachine.clientReceiveMaximum
+
+        var properties = MQTTProperties()
+        if version == .v5 {
+            if assigned { properties.assignedClientIdentifier = clientID }
+            properties.topicAliasMaximum = self.configuration.topicAliasMaximum
+            properties.maximumPacketSize = UInt32(clamping: self.configuration.maximumPacketSize)
+            properties.retainAvailable = 1
+            properties.wildcardSubscriptionAvailable = 1
+            properties.subscriptionIdentifierAvailable = 1
+            properties.sharedSubscriptionAvailable = 1
+            if connect.properties.sessionExpiryInterval.map({ $0 > self.configuration.maximumSessionExpiry }) ?? false {
+                properties.sessionExpiryInterval = expiry
+            }
+        }
+        self.run(
+            self.stateMachine.connectAccepted(
+                sessionPresent: sessionPresent,
+                inboundAwaitingRelease: self.record!.inboundAwaitingRelease,
+                awaitingCompletion: self.record!.awaitingCompletion,
+                properties: properties
+            )
+        )
+        for release in self.stateMachine.pendingReleases { self.send(release) }
+        self.startKeepAlive()
+        if sessionPresent { self.restoreSubscriptions() }
+    }
+
+    private func authenticate(_ connect: MQTTConnect) -> AuthenticatedUser? {
+        guard let username = connect.username else {
+            guard !self.configuration.anonymousLoopbackOnly || self.isLoopback else { return nil }
+            return self.configuration.anonymousUser
+        }
+        let password = connect.password.map { String(buffer: $0) } ?? ""
+        return self.authenticator.authenticate(username: username, password: password, isLoopback: self.isLoopback)
+    }
+
+    private func startKeepAlive() {
+        guard let deadline = self.stateMachine.keepAliveDeadline else { return }
+        self.scheduleKeepAlive(in: deadline)
+    }
+
+    private func scheduleKeepAlive(in delay: Duration) {
+        guard let eventLoop = self.context?.eventLoop else { return }
+        self.keepAliveTask = eventLoop.assumeIsolated().scheduleTask(in: TimeAmount(delay)) { [weak self] in
+            guard let self else { return }
+            if self.readingPaused {
+                // Silence while we do not read is not the client's.
+                self.stateMachine.inputResumed()
+            }
+            let (action, next) = self.stateMachine.keepAliveTimerFired()
+            if case .close = action { self.closeReason = "keep-alive timeout" }
+            self.run(action)
+            if let next { self.scheduleKeepAlive(in: next) }
+        }
+    }
+
+    /// Another connection took over this client id: DISCONNECT 0x8E (MQTT 5), the will, close.
+    func takenOver() {
+        self.closeReason = "session taken over"
+        self.detach(clean: false)
+        self.run(self.stateMachine.closeRequested(.sessionTakenOver))
+    }
+
+    // MARK: - Session lifetime
+
+    private func discardSession(_ clientID: String) {
+        self.server.sessions.remove(clientID: clientID)
+        if let host = self.virtualHost {
+            _ = try? host.deleteQueue(MQTTServerState.queueName(clientID: clientID), ifUnused: false, ifEmpty: false, owner: self.connectionID)
+        }
+    }
+
+    /// Ends this connection's part: subscriptions stop, unacknowledged deliveries go back to their
+    /// queues, the session is saved or discarded, the will is published (or delayed).
+    private func detach(clean: Bool) {
+        guard !self.detached, let clientID = self.clientID, var record = self.record else { return }
+        self.detached = true
+        self.keepAliveTask?.cancel()
+        for token in self.stateMachine.unacknowledgedDeliveries() { token.requeue() }
+        self.sessionSubscription?.cancel()
+        self.sessionSubscription = nil
+        for subscription in self.sharedSubscriptions.values { subscription.cancel() }
+        self.sharedSubscriptions.removeAll()
+        for entry in record.subscriptions.values where entry.subscription.noLocal {
+            self.server.noLocalSubscriptions -= 1
+        }
+        if self.server.live[clientID] === self { self.server.live[clientID] = nil }
+
+        let persistent = record.expiryInterval > 0
+        if persistent {
+            record.inboundAwaitingRelease = self.stateMachine.inboundAwaitingRelease
+            record.awaitingCompletion = self.stateMachine.awaitingCompletion
+            self.server.sessions.save(record)
+            if record.expiryInterval != UInt32.max, let eventLoop = self.context?.eventLoop {
+                let host = self.virtualHost
+                let server = self.server
+                let owner = self.connectionID
+                self.server.expiryTimers[clientID] = eventLoop.assumeIsolated().scheduleTask(in: .seconds(Int64(record.expiryInterval))) {
+                    server.expiryTimers[clientID] = nil
+                    guard server.live[clientID] == nil else { return }
+                    server.sessions.remove(clientID: clientID)
+                    _ = try? host?.deleteQueue(MQTTServerState.queueName(clientID: clientID), ifUnused: false, ifEmpty: false, owner: owner)
+                }
+            }
+        } else {
+            self.discardSession(clientID)
+            self.deleteUnusedSharedQueues(record)
+        }
+        self.record = record
+        if !clean || self.will != nil { self.publishWill(record: record) }
+    }
+
+    /// A shared group's queue goes with its last member when that member's session ends.
+    private func deleteUnusedSharedQueues(_ record: MQTTSessionRecord) {
+        guard let host = self.virtualHost else { return }
+        for filter in record.subscriptions.keys {
+            guard case .shared(let group, let inner) = MQTTTopic.sharedSubscription(filter) else { continue }
+            let queue = MQTTServerState.sharedQueueName(group: group, filter: inner)
+            if host.queue(named: queue)?.consumerCount == 0 {
+                _ = try? host.deleteQueue(queue, ifUnused: true, ifEmpty: false, owner: self.connectionID)
+            }
+        }
+    }
+
+    private func publishWill(record: MQTTSessionRecord) {
+        guard let will = self.will, let clientID = self.clientID else { return }
+        self.will = nil
+        let delay = min(will.properties.willDelayInterval ?? 0, record.expiryInterval)
+        let publish = MQTTPublish(topic: will.topic, qos: will.qos, retain: will.retain, properties: will.properties, payload: will.payload)
+        if delay == 0 || self.context == nil {
+            self.route(publish, topic: will.topic)
+            return
+        }
+        let server = self.server
+        let exchange = self.configuration.exchange
+        let host = self.virtualHost
+        server.willTimers[clientID] = self.context!.eventLoop.assumeIsolated().scheduleTask(in: .seconds(Int64(delay))) {
+            server.willTimers[clientID] = nil
+            _ = Self.route(publish, topic: will.topic, exchange: exchange, host: host, server: server, publisher: nil)
+        }
+    }
+
+    private func restoreSubscriptions() {
+        guard let record = self.record else { return }
+        for (filter, entry) in record.subscriptions {
+            if entry.subscription.noLocal { self.server.noLocalSubscriptions += 1 }
+            if case .shared(let group, let inner) = MQTTTopic.sharedSubscription(filter) {
+                self.attachShared(filter: filter, group: group, inner: inner)
+            } else {
+                self.attachSessionQueue()
+            }
+        }
+    }
+
+    // MARK: - PUBLISH in
+
+    private func publish(_ publish: MQTTPublish, topic: String) {
+        if !self.hasPublished {
+            self.hasPublished = true
+            if self.alarmRaised, let context = self.context { self.pauseReading(context) }
+        }
+        switch self.route(publish, topic: topic) {
+        case .success(let matched):
+            self.run(self.stateMachine.publishRouted(publish, matched: matched))
+        case .failure(let error):
+            self.logger.debug("MQTT publish refused", metadata: ["error": "\(error)"])
+            self.run(self.stateMachine.publishFailed(publish, reason: MQTTReasonCode(error)))
+        }
+    }
+
+    /// Routes a PUBLISH (or will) and keeps retained messages; `true` when some queue took it.
+    @discardableResult
+    private func route(_ publish: MQTTPublish, topic: String) -> Result<Bool, BrokerError> {
+        let publisher = self.server.noLocalSubscriptions > 0 ? self.clientID : nil
+        return Self.route(publish, topic: topic, exchange: self.configuration.exchange, host: self.virtualHost, server: self.server, publisher: publisher)
+    }
+
+    private static func route(
+        _ publish: MQTTPublish,
+        topic: String,
+        exchange: String,
+        host: VirtualHost?,
+        server: MQTTServerState,
+        publisher: String?
+    ) -> Result<Bool, BrokerError> {
+        guard let host else { return .failure(.notAllowed("no virtual host")) }
+        var message = MQTTMessageMapping.message(from: publish, topic: topic, exchange: exchange, publisher: publisher)
+        if publish.retain {
+            // An empty payload clears the retained message [MQTT-3.3.1-6].
+            if publish.payload.readableBytes == 0 {
+                server.retained.remove(topic: topic)
+            } else {
+                server.retained.retain(MQTTRetainedMessage(topic: topic, qos: publish.qos, message: message))
+            }
+        }
+        do {
+            message.exchange = exchange
+            switch try host.publish(message) {
+            case .routed(let count): return .success(count > 0)
+            case .unroutable: return .success(false)
+            }
+        } catch {
+            return .failure(error)
+        }
+    }
+
+    // MARK: - SUBSCRIBE / UNSUBSCRIBE
+
+    private func subscribe(_ subscribe: MQTTSubscribe) {
+        guard self.record != nil else { return }
+        let version = self.stateMachine.version
+        var codes: [MQTTReasonCode] = []
+        codes.reserveCapacity(subscribe.subscriptions.count)
+        var retainedToSend: [(MQTTRetainedMessage, MQTTSubscription, Int?)] = []
+        for requested in subscribe.subscriptions {
+            let filter = requested.filter
+            let shared = MQTTTopic.sharedSubscription(filter)
+            let inner: String
+            var group: String?
+            switch shared {
+            case .shared(let name, let sharedFilter):
+                inner = sharedFilter
+                group = name
+            case .invalid:
+                codes.append(.topicFilterInvalid)
+                continue
+            case .notShared:
+                inner = filter
+            }
+            guard MQTTTopic.isValidFilter(inner) else {
+                codes.append(.topicFilterInvalid)
+                continue
+            }
+            if group != nil, requested.noLocal {
+                // No-local on a shared subscription is a protocol error [MQTT-3.8.3-4].
+                self.run(self.stateMachine.decodingFailed(.protocolError))
+                return
+            }
+            let isNew = self.record!.subscriptions[filter] == nil
+            do {
+                try self.bind(filter: inner, shared: group.map { ($0, inner) })
+            } catch {
+                codes.append(MQTTReasonCode(error))
+                continue
+            }
+            if let old = self.record!.subscriptions[filter], old.subscription.noLocal { self.server.noLocalSubscriptions -= 1 }
+            if requested.noLocal { self.server.noLocalSubscriptions += 1 }
+            let identifier = subscribe.properties.subscriptionIdentifiers.first
+            self.record!.subscriptions[filter] = MQTTSessionSubscription(subscription: requested, identifier: identifier)
+            if let group {
+                self.attachShared(filter: filter, group: group, inner: inner)
+            } else {
+                self.attachSessionQueue()
+                let sendRetained: Bool
+                switch requested.retainHandling {
+                case .sendOnSubscribe: sendRetained = true
+                case .sendOnNewSubscribe: sendRetained = isNew
+                case .doNotSend: sendRetained = false
+                }
+                if sendRetained {
+                    for message in self.server.retained.matching(filter: inner) {
+                        retainedToSend.append((message, requested, identifier))
+                    }
+                }
+            }
+            codes.append(MQTTReasonCode(rawValue: requested.qos.rawValue))
+        }
+        if self.record!.expiryInterval > 0 { self.server.sessions.save(self.record!) }
+        self.send(.subAck(MQTTSubAck(packetID: subscribe.packetID, reasonCodes: codes)))
+        // Retained messages go after SUBACK [MQTT-3.8.4-4], with the retain flag set.
+        for (retained, subscription, identifier) in retainedToSend {
+            let qos = min(retained.qos, subscription.qos)
+            var publish = MQTTMessageMapping.publish(from: retained.message, qos: qos, retain: true, version: version)
+            publish.topic = retained.topic
+            if let identifier, version == .v5 { publish.properties.subscriptionIdentifiers = [identifier] }
+            self.write(publish, token: .retained)
+        }
+        self.sessionSubscription?.resume()
+    }
+
+    /// Binds the filter to the session's queue, or to its shared group's queue.
+    private func bind(filter: String, shared: (group: String, filter: String)?) throws(BrokerError) {
+        guard let host = self.virtualHost, let clientID = self.clientID else { return }
+        let queue = shared.map { MQTTServerState.sharedQueueName(group: $0.group, filter: $0.filter) }
+            ?? MQTTServerState.queueName(clientID: clientID)
+        _ = try host.declareQueue(
+            queue,
+            durable: false,
+            exclusive: false,
+            autoDelete: false,
+            arguments: [:],
+            passive: false,
+            owner: self.connectionID
+        )
+        try host.bindQueue(
+            queue,
+            exchange: self.configuration.exchange,
+            routingKey: MQTTTopic.bindingKey(forFilter: filter),
+            arguments: [:],
+            owner: self.connectionID
+        )
+        if shared == nil { self.sessionQueue = queue }
+    }
+
+    private func attachSessionQueue() {
+        guard self.sessionSubscription == nil, let host = self.virtualHost, let clientID = self.clientID else { return }
+        let queue = MQTTServerState.queueName(clientID: clientID)
+        if host.queue(named: queue) == nil {
+            // The session's queue went (deleted by an operator): bind its filters again.
+            for filter in self.record?.subscriptions.keys ?? [:].keys where !filter.hasPrefix("$share/") {
+                try? self.bind(filter: filter, shared: nil)
+            }
+        }
+        self.sessionSubscription = try? host.consume(
+            queue: queue,
+            consumer: self,
+            tag: "mqtt:\(clientID)",
+            noAck: false,
+            exclusive: false,
+            prefetch: 0,
+            sharedCredit: self.creditPool,
+            arguments: [:],
+            owner: self.connectionID
+        )
+        self.sessionSubscription?.resume()
+    }
+
+    private func attachShared(filter: String, group: String, inner: String) {
+        guard self.sharedSubscriptions[filter] == nil, let host = self.virtualHost, let clientID = self.clientID else { return }
+        let queue = MQTTServerState.sharedQueueName(group: group, filter: inner)
+        if host.queue(named: queue) == nil {
+            try? self.bind(filter: inner, shared: (group, inner))
+        }
+        if let subscription = try? host.consume(
+            queue: queue,
+            consumer: self,
+            tag: "mqtt:\(clientID):\(filter)",
+            noAck: false,
+            exclusive: false,
+            prefetch: 0,
+            sharedCredit: self.creditPool,
+            arguments: [:],
+            owner: self.connectionID
+        ) {
+            self.sharedSubscriptions[filter] = subscription
+            subscription.resume()
+        }
+    }
+
+    private func unsubscribe(_ unsubscribe: MQTTUnsubscribe) {
+        guard self.record != nil, let host = self.virtualHost else { return }
+        var codes: [MQTTReasonCode] = []
+        for filter in unsubscribe.filters {
+            guard let entry = self.record!.subscriptions.removeValue(forKey: filter) else {
+                codes.append(.noSubscriptionExisted)
+                continue
+            }
+            if entry.subscription.noLocal { self.server.noLocalSubscriptions -= 1 }
+            if case .shared(let group, let inner) = MQTTTopic.sharedSubscription(filter) {
+                self.sharedSubscriptions.removeValue(forKey: filter)?.cancel()
+                let queue = MQTTServerState.sharedQueueName(group: group, filter: inner)
+                if host.queue(named: queue)?.consumerCount == 0 {
+                    _ = try? host.deleteQueue(queue, ifUnused: true, ifEmpty: false, owner: self.connectionID)
+                }
+            } else if let queue = self.sessionQueue {
+                try? host.unbindQueue(
+                    queue,
+                    exchange: self.configuration.exchange,
+                    routingKey: MQTTTopic.bindingKey(forFilter: filter),
+                    arguments: [:],
+                    owner: self.connectionID
+                )
+            }
+            codes.append(.success)
+        }
+        if self.record!.expiryInterval > 0 { self.server.sessions.save(self.record!) }
+        self.send(.unsubAck(MQTTSubAck(packetID: unsubscribe.packetID, reasonCodes: codes)))
+    }
+
+    // MARK: - Deliveries (MessageConsumer)
+
+    var isReadyForDeliveries: Bool {
+        self.stateMachine.isConnected && !self.detached && (self.context?.channel.isWritable ?? false)
+    }
+
+    func deliver(_ delivery: Delivery, subscription: Subscription) {
+        let token = MQTTDeliveryToken.engine(delivery.queue, delivery.id)
+        guard let record = self.record else {
+            token.requeue()
+            return
+        }
+        let message = delivery.message
+        let topic = MQTTTopic.topic(forRoutingKey: message.routingKey)
+        let publisher = MQTTMessageMapping.publisher(of: message)
+        // The matching subscriptions decide QoS, identifiers, no-local and retain-as-published.
+        var qos: MQTTQoS?
+        var retainAsPublished = false
+        var identifiers: [Int] = []
+        if subscription === self.sessionSubscription {
+            for (filter, entry) in record.subscriptions where !filter.hasPrefix("$share/") {
+                guard MQTTTopic.matches(filter: filter, topic: topic) else { continue }
+                if entry.subscription.noLocal && publisher == self.clientID { continue }
+                qos = max(qos ?? .atMostOnce, entry.subscription.qos)
+                retainAsPublished = retainAsPublished || entry.subscription.retainAsPublished
+                if let identifier = entry.identifier { identifiers.append(identifier) }
+            }
+        } else if let (filter, _) = self.sharedSubscriptions.first(where: { $0.value === subscription }),
+            let entry = record.subscriptions[filter]
+        {
+            qos = entry.subscription.qos
+            if let identifier = entry.identifier { identifiers.append(identifier) }
+        }
+        guard let subscribed = qos else {
+            // No live filter wants it (unsubscribed meanwhile, or no-local).
+            token.settle()
+            return
+        }
+        let granted = min(MQTTMessageMapping.publishedQoS(of: message), subscribed)
+        let version = self.stateMachine.version
+        var publish = MQTTMessageMapping.publish(
+            from: message,
+            qos: granted,
+            retain: retainAsPublished && MQTTMessageMapping.wasRetained(message),
+            version: version
+        )
+        publish.dup = delivery.redelivered && granted != .atMostOnce
+        if version == .v5 { publish.properties.subscriptionIdentifiers = identifiers }
+        self.write(publish, token: token)
+        if granted == .atMostOnce { token.settle() }
+    }
+
+    /// Encodes an outbound PUBLISH; one larger than the client's maximum packet size is dropped
+    /// and settled as if delivered [MQTT-3.1.2-25].
+    private func write(_ publish: MQTTPublish, token: MQTTDeliveryToken) {
+        guard let prepared = self.stateMachine.deliveryReady(publish, token: token) else { return }
+        let start = self.output.writerIndex
+        let size = self.output.writeMQTTPacket(.publish(prepared), version: self.stateMachine.version)
+        if size > self.stateMachine.clientMaximumPacketSize {
+            self.output.moveWriterIndex(to: start)
+            self.stateMachine.deliveryDropped(prepared)?.settle()
+            return
+        }
+        self.scheduleFlush()
+    }
+
+    func consumerCancelled(subscription: Subscription) {
+        if subscription === self.sessionSubscription {
+            self.sessionSubscription = nil
+        } else if let (filter, _) = self.sharedSubscriptions.first(where: { $0.value === subscription }) {
+            self.sharedSubscriptions[filter] = nil
+        }
+    }
+}
+
+@available(*, unavailable)
+extension MQTTConnectionHandler: Sendable {}
+
+extension TimeAmount {
+    init(_ duration: Duration) {
+        let (seconds, attoseconds) = duration.components
+        self = .nanoseconds(seconds * 1_000_000_000 + attoseconds / 1_000_000_000)
+    }
+}

@@ -1,0 +1,46 @@
+public import JunctionCore
+public import Logging
+public import NIOCore
+
+/// Installs the MQTT pipeline on an accepted connection (the server's one seam per protocol).
+public struct MQTTListener: ProtocolListener {
+    public var protocolName: String { "MQTT" }
+    public let configuration: MQTTAdapterConfiguration
+    private let authenticator: any Authenticator
+    private let logger: Logger
+    private let state: MQTTServerStateBox
+
+    /// - Parameters:
+    ///   - makeSessionStore: where persistent sessions are kept (in memory by default).
+    ///   - makeRetainedStore: where retained messages are kept (in memory by default).
+    public init(
+        configuration: MQTTAdapterConfiguration,
+        authenticator: any Authenticator,
+        logger: Logger,
+        makeSessionStore: @escaping @Sendable () -> any MQTTSessionStore = { InMemorySessionStore() },
+        makeRetainedStore: @escaping @Sendable () -> any MQTTRetainedStore = { InMemoryRetainedStore() }
+    ) {
+        self.configuration = configuration
+        self.authenticator = authenticator
+        self.logger = logger
+        self.state = MQTTServerStateBox(makeSessionStore: makeSessionStore, makeRetainedStore: makeRetainedStore)
+    }
+
+    public func initializeConnection(
+        _ channel: any Channel,
+        broker: Broker,
+        connectionID: ConnectionID,
+        isLoopback: Bool
+    ) throws {
+        let handler = MQTTConnectionHandler(
+            broker: broker,
+            server: self.state.value(),
+            configuration: self.configuration,
+            authenticator: self.authenticator,
+            connectionID: connectionID,
+            isLoopback: isLoopback,
+            logger: self.logger
+        )
+        try channel.pipeline.syncOperations.addHandler(handler)
+    }
+}

@@ -1,0 +1,38 @@
+public import NIOCore
+
+/// Frames MQTT packets. Stateless: consumes nothing until a whole packet is buffered, and refuses
+/// an oversize packet from its fixed header alone, before a byte of the body is buffered.
+public struct MQTTPacketDecoder: NIOSingleStepByteToMessageDecoder {
+    public typealias InboundOut = MQTTRawPacket
+    /// Largest remaining length accepted (the MQTT 5 Maximum Packet Size we announce, minus the header).
+    public var maximumPacketSize: Int
+
+    public init(maximumPacketSize: Int) {
+        self.maximumPacketSize = maximumPacketSize
+    }
+
+    public mutating func decode(buffer: inout ByteBuffer) throws -> MQTTRawPacket? {
+        try self.decodePacket(buffer: &buffer)
+    }
+
+    public mutating func decodeLast(buffer: inout ByteBuffer, seenEOF: Bool) throws -> MQTTRawPacket? {
+        try self.decodePacket(buffer: &buffer)
+    }
+
+    public func decodePacket(buffer: inout ByteBuffer) throws(MQTTDecodingError) -> MQTTRawPacket? {
+        let start = buffer.readerIndex
+        guard let first = buffer.getInteger(at: start, as: UInt8.self),
+            let remaining = try buffer.getMQTTVariableByteInteger(at: start + 1)
+        else { return nil }
+        guard let type = MQTTPacketType(rawValue: first >> 4) else {
+            throw .unknownPacketType(first >> 4)
+        }
+        guard remaining.value <= self.maximumPacketSize else {
+            throw .packetTooLarge(remaining.value, limit: self.maximumPacketSize)
+        }
+        let headerLength = 1 + remaining.length
+        guard let body = buffer.getSlice(at: start + headerLength, length: remaining.value) else { return nil }
+        buffer.moveReaderIndex(forwardBy: headerLength + remaining.value)
+        return MQTTRawPacket(type: type, flags: first & 0x0F, body: body)
+    }
+}

@@ -1,0 +1,123 @@
+public import JunctionCore
+import NIOCore
+
+/// PUBLISH ↔ `Message`. See `protocols/mqtt/README.md` for the table.
+public enum MQTTMessageMapping {
+    /// Header carrying the MQTT QoS of a QoS 2 publish (QoS 1 is delivery mode 2, QoS 0 mode 1).
+    public static let qosHeader = "x-mqtt-publish-qos"
+    /// Header set when the PUBLISH had the retain flag (for retain-as-published).
+    public static let retainHeader = "x-mqtt-retain"
+    /// Header naming the publishing client, set only while some subscription asks for no-local.
+    public static let publisherHeader = "x-mqtt-publisher"
+    /// Correlation data that is not UTF-8 travels in this header as bytes.
+    public static let correlationDataHeader = "x-correlation-data"
+
+    /// The message an inbound PUBLISH becomes. `topic` is the resolved topic (after aliases).
+    public static func message(
+        from publish: MQTTPublish,
+        topic: String,
+        exchange: String,
+        publisher: String?
+    ) -> Message {
+        var properties = MessageProperties()
+        properties.deliveryMode = publish.qos == .atMostOnce ? 1 : 2
+        let mqtt = publish.properties
+        properties.contentType = mqtt.contentType
+        properties.replyTo = mqtt.responseTopic
+        if let interval = mqtt.messageExpiryInterval {
+            properties.expiration = String(UInt64(interval) * 1000)
+        }
+        var headers: FieldTable?
+        func header(_ key: String, _ value: FieldValue) {
+            if headers == nil { headers = FieldTable() }
+            headers!.entries.append((key, value))
+        }
+        if let correlation = mqtt.correlationData {
+            if let text = correlation.getString(at: correlation.readerIndex, length: correlation.readableBytes),
+                text.utf8.count == correlation.readableBytes, String(validating: text.utf8, as: UTF8.self) != nil
+            {
+                properties.correlationID = text
+            } else {
+                header(Self.correlationDataHeader, .byteArray(Array(correlation.readableBytesView)))
+            }
+        }
+        for property in mqtt.userProperties {
+            header(property.name, .string(property.value))
+        }
+        if publish.qos == .exactlyOnce { header(Self.qosHeader, .uint8(2)) }
+        if publish.retain { header(Self.retainHeader, .boolean(true)) }
+        if let publisher { header(Self.publisherHeader, .string(publisher)) }
+        properties.headers = headers
+        return Message(
+            exchange: exchange,
+            routingKey: MQTTTopic.routingKey(forTopic: topic),
+            properties: properties,
+            body: publish.payload
+        )
+    }
+
+    /// The QoS a message was published with: the QoS header, else delivery mode 2 → 1, else 0.
+    public static func publishedQoS(of message: Message) -> MQTTQoS {
+        if let value = message.properties.headers?[Self.qosHeader]?.integerValue, let qos = MQTTQoS(rawValue: UInt8(clamping: value)) {
+            return qos
+        }
+        return message.properties.deliveryMode == 2 ? .atLeastOnce : .atMostOnce
+    }
+
+    public static func wasRetained(_ message: Message) -> Bool {
+        message.properties.headers?[Self.retainHeader] == .boolean(true)
+    }
+
+    public static func publisher(of message: Message) -> String? {
+        message.properties.headers?[Self.publisherHeader]?.stringValue
+    }
+
+    /// The PUBLISH sent to a subscriber (packet id, topic alias and subscription identifiers are
+    /// filled in by the session). MQTT 5 properties are only encoded for 5.0 clients.
+    public static func publish(from message: Message, qos: MQTTQoS, retain: Bool, version: MQTTProtocolVersion) -> MQTTPublish {
+        var properties = MQTTProperties()
+        if version == .v5 {
+            let source = message.properties
+            properties.contentType = source.contentType
+            properties.responseTopic = source.replyTo
+            if let correlation = source.correlationID {
+                properties.correlationData = ByteBuffer(string: correlation)
+            }
+            if let expiration = source.expiration, let milliseconds = UInt64(expiration) {
+                properties.messageExpiryInterval = UInt32(clamping: (milliseconds + 999) / 1000)
+            }
+            if let headers = source.headers {
+                for (key, value) in headers {
+                    switch key {
+                    case Self.qosHeader, Self.retainHeader, Self.publisherHeader:
+                        continue
+                    case Self.correlationDataHeader:
+                        if case .byteArray(let bytes) = value { properties.correlationData = ByteBuffer(bytes: bytes) }
+                    default:
+                        if let text = Self.text(of: value) {
+                            properties.userProperties.append(MQTTUserProperty(name: key, value: text))
+                        }
+                    }
+                }
+            }
+        }
+        return MQTTPublish(
+            topic: MQTTTopic.topic(forRoutingKey: message.routingKey),
+            qos: qos,
+            retain: retain,
+            properties: properties,
+            payload: message.body
+        )
+    }
+
+    private static func text(of value: FieldValue) -> String? {
+        if let string = value.stringValue { return string }
+        if let integer = value.integerValue { return String(integer) }
+        switch value {
+        case .boolean(let flag): return flag ? "true" : "false"
+        case .float(let number): return String(number)
+        case .double(let number): return String(number)
+        default: return nil
+        }
+    }
+}

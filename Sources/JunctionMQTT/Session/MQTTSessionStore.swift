@@ -1,0 +1,59 @@
+/// One topic filter of a session, as subscribed.
+public struct MQTTSessionSubscription: Sendable, Equatable {
+    public var subscription: MQTTSubscription
+    public var identifier: Int?
+
+    public init(subscription: MQTTSubscription, identifier: Int?) {
+        self.subscription = subscription
+        self.identifier = identifier
+    }
+}
+
+/// What survives a disconnect of a session that has not expired. Messages themselves wait in
+/// the session's queue in the engine (`mqtt-subscription-<client id>`).
+public struct MQTTSessionRecord: Sendable, Equatable {
+    public var clientID: String
+    /// Filter (as subscribed, `$share/…` included) → subscription.
+    public var subscriptions: [String: MQTTSessionSubscription]
+    /// Seconds; `UInt32.max` never expires.
+    public var expiryInterval: UInt32
+    /// QoS 2 packet ids received from the client and not yet released.
+    public var inboundAwaitingRelease: Set<UInt16>
+    /// QoS 2 packet ids sent to the client and acknowledged by PUBREC, waiting for PUBCOMP.
+    public var awaitingCompletion: Set<UInt16>
+
+    public init(
+        clientID: String,
+        subscriptions: [String: MQTTSessionSubscription] = [:],
+        expiryInterval: UInt32,
+        inboundAwaitingRelease: Set<UInt16> = [],
+        awaitingCompletion: Set<UInt16> = []
+    ) {
+        self.clientID = clientID
+        self.subscriptions = subscriptions
+        self.expiryInterval = expiryInterval
+        self.inboundAwaitingRelease = inboundAwaitingRelease
+        self.awaitingCompletion = awaitingCompletion
+    }
+}
+
+/// Where persistent sessions are kept between connections. Called on the engine loop.
+public protocol MQTTSessionStore: AnyObject {
+    func load(clientID: String) -> MQTTSessionRecord?
+    func save(_ record: MQTTSessionRecord)
+    func remove(clientID: String)
+}
+
+public final class InMemorySessionStore: MQTTSessionStore {
+    private var records: [String: MQTTSessionRecord] = [:]
+
+    public init() {}
+
+    public func load(clientID: String) -> MQTTSessionRecord? { self.records[clientID] }
+    public func save(_ record: MQTTSessionRecord) { self.records[record.clientID] = record }
+    public func remove(clientID: String) { self.records[clientID] = nil }
+    public var count: Int { self.records.count }
+}
+
+@available(*, unavailable)
+extension InMemorySessionStore: Sendable {}
