@@ -54,10 +54,21 @@ let package = Package(
             swiftSettings: strictSettings
         ),
         .target(
+            name: "JunctionSTOMP",
+            dependencies: [
+                "JunctionCore",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "DequeModule", package: "swift-collections"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        .target(
             name: "JunctionServer",
             dependencies: [
                 "JunctionCore",
                 "JunctionAMQP",
+                "JunctionSTOMP",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
@@ -108,6 +119,16 @@ let package = Package(
             name: "JunctionAMQPTests",
             dependencies: [
                 "JunctionAMQP", "JunctionCore", "JunctionTestSupport",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+                .product(name: "NIOTestUtils", package: "swift-nio"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "JunctionSTOMPTests",
+            dependencies: [
+                "JunctionSTOMP", "JunctionCore", "JunctionTestSupport",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),
                 .product(name: "NIOTestUtils", package: "swift-nio"),
