@@ -1,6 +1,7 @@
 import Dispatch
 import JunctionAMQP
 import JunctionCore
+import JunctionSTOMP
 public import Logging
 public import NIOCore
 import NIOPosix
@@ -105,7 +106,15 @@ public final class JunctionServer: Sendable {
                     logger: Logger(label: "junction.amqp")
                 ),
                 listeners.amqpPort
-            )
+            ),
+            (
+                STOMPListener(
+                    configuration: STOMPAdapterConfiguration(),
+                    authenticator: authenticator,
+                    logger: Logger(label: "junction.stomp")
+                ),
+                listeners.stompPort
+            ),
         ]
     }
 

@@ -14,6 +14,11 @@ public struct STOMPConnectRequest: Sendable, Hashable {
 public struct STOMPSendRequest: Sendable, Hashable {
     public var destination: String
     public var frame: STOMPFrame
+
+    public init(destination: String, frame: STOMPFrame) {
+        self.destination = destination
+        self.frame = frame
+    }
 }
 
 /// A SUBSCRIBE, validated.
@@ -27,6 +32,24 @@ public struct STOMPSubscribeRequest: Sendable, Hashable {
     public var durable: Bool
     public var exclusive: Bool
     public var headers: STOMPHeaders
+
+    public init(
+        id: String,
+        destination: String,
+        ackMode: STOMPAckMode,
+        prefetch: Int,
+        durable: Bool,
+        exclusive: Bool,
+        headers: STOMPHeaders
+    ) {
+        self.id = id
+        self.destination = destination
+        self.ackMode = ackMode
+        self.prefetch = prefetch
+        self.durable = durable
+        self.exclusive = exclusive
+        self.headers = headers
+    }
 }
 
 /// An ACK or NACK: the value of its `id` (1.2) or `message-id` (1.0, 1.1) header.
@@ -37,6 +60,14 @@ public struct STOMPSettleRequest: Sendable, Hashable {
     public var accept: Bool
     /// NACK only: false dead-letters (or drops) instead of requeueing.
     public var requeue: Bool
+
+    public init(ackID: String, ackMode: STOMPAckMode, subscriptionID: String?, accept: Bool, requeue: Bool) {
+        self.ackID = ackID
+        self.ackMode = ackMode
+        self.subscriptionID = subscriptionID
+        self.accept = accept
+        self.requeue = requeue
+    }
 }
 
 /// A SEND, ACK or NACK held in a transaction until COMMIT.

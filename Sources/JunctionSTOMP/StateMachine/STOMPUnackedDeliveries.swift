@@ -3,7 +3,7 @@ import DequeModule
 /// The deliveries sent and not yet settled, per subscription, in delivery order. Ack ids are
 /// `<subscription id>@@<tag>` with a tag unique per connection. `client` mode settles cumulatively
 /// within the subscription, `client-individual` exactly one (STOMP 1.2 "SUBSCRIBE ack Header").
-public struct STOMPUnackedDeliveries<Entry>: Sendable where Entry: Sendable {
+public struct STOMPUnackedDeliveries<Entry> {
     private var nextTag: UInt64 = 1
     private var bySubscription: [String: Deque<(tag: UInt64, entry: Entry)>] = [:]
 
@@ -63,3 +63,5 @@ public struct STOMPUnackedDeliveries<Entry>: Sendable where Entry: Sendable {
 
     public var count: Int { self.bySubscription.values.reduce(0) { $0 + $1.count } }
 }
+
+extension STOMPUnackedDeliveries: Sendable where Entry: Sendable {}
