@@ -137,7 +137,8 @@ extension STOMPConnectionHandler {
                 ).queue
             }
             do throws(BrokerError) {
-                try vhost.bindQueue(name, exchange: exchange, routingKey: routingKey, arguments: FieldTable(), owner: self.connectionID)
+                try vhost.bindQueue(
+                    name, exchange: exchange, routingKey: routingKey, arguments: FieldTable(), owner: self.connectionID)
             } catch {
                 if !request.durable {
                     _ = try? vhost.deleteQueue(name, ifUnused: false, ifEmpty: false, owner: self.connectionID)
@@ -150,8 +151,16 @@ extension STOMPConnectionHandler {
         }
     }
 
+    /// Declares `/queue/<name>` on first use. An existing queue is used as it is (one lookup per SEND),
+    /// unless SUBSCRIBE passed `x-` arguments, which are then checked against it.
     private func declareDurableQueue(_ name: String, arguments: FieldTable) throws(STOMPError) {
         guard let vhost = self.virtualHost else { return }
+        if arguments.isEmpty, let existing = vhost.queue(named: name) {
+            if let owner = existing.exclusiveOwner, owner != self.connectionID {
+                throw STOMPError(BrokerError.resourceLocked("queue '\(name)' is exclusive to another connection"))
+            }
+            return
+        }
         do {
             _ = try vhost.declareQueue(
                 name,
@@ -159,7 +168,7 @@ extension STOMPConnectionHandler {
                 exclusive: false,
                 autoDelete: false,
                 arguments: arguments,
-                passive: vhost.queue(named: name) != nil && arguments.isEmpty,
+                passive: false,
                 owner: self.connectionID
             )
         } catch {
@@ -218,7 +227,8 @@ extension STOMPConnectionHandler {
     private static func unknownDestination(_ text: String) -> STOMPError {
         STOMPError(
             "Unknown destination",
-            "'\(text)' is not /queue/, /topic/, /exchange/, /amq/queue/, /temp-queue/ or /reply-queue/ followed by a name"
+            "'\(text)' is not /queue/, /topic/, /exchange/, /amq/queue/, /temp-queue/ or /reply-queue/"
+                + " followed by a name"
         )
     }
 

@@ -238,7 +238,8 @@ final class STOMPConnectionHandler: ChannelDuplexHandler, MessageConsumer {
     }
 
     private func writeReceipt(_ receipt: String) {
-        self.output.writeSTOMPFrame(STOMPFrame(.receipt, headers: ["receipt-id": receipt]), version: self.stateMachine.version)
+        self.output.writeSTOMPFrame(
+            STOMPFrame(.receipt, headers: ["receipt-id": receipt]), version: self.stateMachine.version)
         self.scheduleFlush()
     }
 
@@ -246,14 +247,17 @@ final class STOMPConnectionHandler: ChannelDuplexHandler, MessageConsumer {
         let login = request.login ?? self.configuration.defaultLogin
         let passcode = request.passcode ?? (request.login == nil ? self.configuration.defaultPasscode : nil)
         guard let login,
-            let user = self.authenticator.authenticate(username: login, password: passcode ?? "", isLoopback: self.isLoopback)
+            let user = self.authenticator.authenticate(
+                username: login, password: passcode ?? "", isLoopback: self.isLoopback)
         else {
             self.logger.notice("STOMP login refused", metadata: ["user": "\(request.login ?? "")"])
-            self.run(self.stateMachine.fail(STOMPError("Bad CONNECT", "Access refused for user '\(request.login ?? "")'")))
+            self.run(
+                self.stateMachine.fail(STOMPError("Bad CONNECT", "Access refused for user '\(request.login ?? "")'")))
             return
         }
         // `host` is often the server's hostname rather than a vhost: then the default vhost applies.
-        let vhostName = request.host.flatMap { self.broker.virtualHost($0) != nil ? $0 : nil }
+        let vhostName =
+            request.host.flatMap { self.broker.virtualHost($0) != nil ? $0 : nil }
             ?? self.broker.configuration.defaultVirtualHost
         guard let vhost = self.broker.virtualHost(vhostName), user.mayAccess(virtualHost: vhostName) else {
             self.run(

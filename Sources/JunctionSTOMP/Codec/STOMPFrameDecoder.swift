@@ -97,7 +97,8 @@ public struct STOMPFrameDecoder: Sendable {
             while let newline = bytes[index...].firstIndex(of: UInt8(ascii: "\n")) {
                 let next = newline + 1
                 if next < bytes.count && bytes[next] == UInt8(ascii: "\n") { return next + 1 }
-                if next + 1 < bytes.count && bytes[next] == UInt8(ascii: "\r") && bytes[next + 1] == UInt8(ascii: "\n") {
+                if next + 1 < bytes.count && bytes[next] == UInt8(ascii: "\r") && bytes[next + 1] == UInt8(ascii: "\n")
+                {
                     return next + 2
                 }
                 index = next

@@ -126,7 +126,8 @@ public struct STOMPSessionStateMachine<C: Clock>: Sendable where C.Duration == D
         self.state = .connected(connected)
         var headers: STOMPHeaders = ["version": connected.version.rawValue]
         if connected.version > .v1_0 {
-            headers.append("heart-beat", "\(Self.milliseconds(connected.sendEvery)),\(Self.milliseconds(connected.expectEvery))")
+            headers.append(
+                "heart-beat", "\(Self.milliseconds(connected.sendEvery)),\(Self.milliseconds(connected.expectEvery))")
         }
         headers.append("session", session)
         headers.append("server", server)
@@ -164,7 +165,8 @@ public struct STOMPSessionStateMachine<C: Clock>: Sendable where C.Duration == D
         guard case .connected(let connected) = self.state else { return .none }
         let now = self.clock.now
         if let expectEvery = connected.expectEvery, connected.lastReceived.duration(to: now) > expectEvery * 2 {
-            return self.fail(STOMPError("Heart-beat timeout", "no data received for \(connected.lastReceived.duration(to: now))"))
+            return self.fail(
+                STOMPError("Heart-beat timeout", "no data received for \(connected.lastReceived.duration(to: now))"))
         }
         if let sendEvery = connected.sendEvery, connected.lastSent.duration(to: now) >= sendEvery {
             return .sendHeartbeat
@@ -205,7 +207,8 @@ public struct STOMPSessionStateMachine<C: Clock>: Sendable where C.Duration == D
         }
         let now = self.clock.now
         self.state = .connecting(
-            Connected(version: version, sendEvery: sendEvery, expectEvery: expectEvery, lastReceived: now, lastSent: now)
+            Connected(
+                version: version, sendEvery: sendEvery, expectEvery: expectEvery, lastReceived: now, lastSent: now)
         )
         return .connect(
             STOMPConnectRequest(

@@ -11,7 +11,9 @@ struct STOMPConnectionHandlerTests {
 
     @Test func connectAnswersConnected() throws {
         let peer = try STOMPTestPeer(broker: self.broker)
-        let connected = try peer.connect(["accept-version": "1.1,1.2", "host": "broker.example.com", "heart-beat": "0,0"])
+        let connected = try peer.connect([
+            "accept-version": "1.1,1.2", "host": "broker.example.com", "heart-beat": "0,0",
+        ])
         #expect(connected?.command == .connected)
         #expect(connected?.headers["version"] == "1.2")
         #expect(connected?.headers["heart-beat"] == "0,0")
@@ -77,7 +79,8 @@ struct STOMPConnectionHandlerTests {
     @Test func prefetchLimitsUnacked() throws {
         let peer = try STOMPTestPeer(broker: self.broker)
         try peer.connect()
-        try peer.send(.subscribe, ["destination": "/queue/p", "id": "s", "ack": "client-individual", "prefetch-count": "1"])
+        try peer.send(
+            .subscribe, ["destination": "/queue/p", "id": "s", "ack": "client-individual", "prefetch-count": "1"])
         try peer.send(.send, ["destination": "/queue/p"], body: "1")
         try peer.send(.send, ["destination": "/queue/p"], body: "2")
         let messages = try peer.frames()
@@ -172,7 +175,8 @@ struct STOMPConnectionHandlerTests {
         let request = try peer.frames()[0]
         let replyTo = try #require(request.headers["reply-to"])
         #expect(replyTo.hasPrefix("amq.gen-"))
-        _ = try self.broker.virtualHost("/")!.publish(Message(exchange: "", routingKey: replyTo, body: ByteBuffer(string: "pong")))
+        _ = try self.broker.virtualHost("/")!.publish(
+            Message(exchange: "", routingKey: replyTo, body: ByteBuffer(string: "pong")))
         let reply = try peer.frames()
         #expect(reply.map { $0.headers["subscription"] } == ["/temp-queue/rq"])
         #expect(reply.map { $0.headers["destination"] } == ["/temp-queue/rq"])

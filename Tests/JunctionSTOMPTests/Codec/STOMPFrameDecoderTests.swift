@@ -20,13 +20,16 @@ struct STOMPFrameDecoderTests {
         let items = try self.decodeAll("\n\r\nSEND\ndestination:/queue/a\n\nx\0\n")
         #expect(items.count == 3)
         #expect(items[0] == .heartbeat)
-        #expect(items[1] == .frame(STOMPFrame(.send, headers: ["destination": "/queue/a"], body: ByteBuffer(string: "x"))))
+        #expect(
+            items[1] == .frame(STOMPFrame(.send, headers: ["destination": "/queue/a"], body: ByteBuffer(string: "x"))))
         #expect(items[2] == .heartbeat)
     }
 
     @Test func crlfLinesAreAccepted() throws {
         let items = try self.decodeAll("SEND\r\ndestination:/queue/a\r\n\r\nbody\0")
-        #expect(items == [.frame(STOMPFrame(.send, headers: ["destination": "/queue/a"], body: ByteBuffer(string: "body")))])
+        #expect(
+            items == [.frame(STOMPFrame(.send, headers: ["destination": "/queue/a"], body: ByteBuffer(string: "body")))]
+        )
     }
 
     @Test func repeatedHeaderFirstWins() throws {
@@ -93,12 +96,15 @@ struct STOMPFrameDecoderTests {
         #expect(throws: STOMPDecodingError.bodyTooLarge(11, limit: 10)) {
             try self.decodeAll("SEND\n\n" + String(repeating: "a", count: 11), limits: limits)
         }
-        #expect(throws: Never.self) { try self.decodeAll("SEND\n\n" + String(repeating: "a", count: 10) + "\0", limits: limits) }
+        #expect(throws: Never.self) {
+            try self.decodeAll("SEND\n\n" + String(repeating: "a", count: 10) + "\0", limits: limits)
+        }
     }
 
     @Test func headerLimits() {
         #expect(throws: STOMPDecodingError.headerSectionTooLarge(limit: 32)) {
-            try self.decodeAll("SEND\nk:" + String(repeating: "v", count: 40), limits: STOMPFrameLimits(maxHeaderSectionSize: 32))
+            try self.decodeAll(
+                "SEND\nk:" + String(repeating: "v", count: 40), limits: STOMPFrameLimits(maxHeaderSectionSize: 32))
         }
         #expect(throws: STOMPDecodingError.tooManyHeaders(limit: 2)) {
             try self.decodeAll("SEND\na:1\nb:2\nc:3\n\n\0", limits: STOMPFrameLimits(maxHeaders: 2))

@@ -10,7 +10,9 @@ struct STOMPVectorTests {
         for version in ["1.0", "1.1", "1.2"] {
             let connect = version == "1.0" ? "connect" : "stomp"
             let nack = version == "1.0" ? [] : ["nack"]
-            for name in [connect, "subscribe", "send", "send2", "send3", "ack", "begin", "commit", "unsubscribe", "disconnect"]
+            for name in [
+                connect, "subscribe", "send", "send2", "send3", "ack", "begin", "commit", "unsubscribe", "disconnect",
+            ]
                 + nack
             {
                 names.append("stomppy-\(version)-\(name).hex")
@@ -41,7 +43,9 @@ struct STOMPVectorTests {
         let frame = try Self.decodeOne("stomppy-1.2-subscribe.hex")
         #expect(frame.command == .subscribe)
         #expect(
-            frame.headers == ["ack": "client-individual", "destination": "/queue/a", "id": "s1", "prefetch-count": "10"]
+            frame.headers == [
+                "ack": "client-individual", "destination": "/queue/a", "id": "s1", "prefetch-count": "10",
+            ]
         )
     }
 

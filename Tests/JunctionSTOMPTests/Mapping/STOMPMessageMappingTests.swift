@@ -94,7 +94,11 @@ struct STOMPMessageMappingTests {
             redelivered: false,
             version: .v1_1
         )
-        #expect(String(buffer: buffer) == "MESSAGE\ndestination:/queue/q\nmessage-id:s@@1\nsubscription:s\nredelivered:false\ncontent-length:0\n\n\0")
+        #expect(
+            String(buffer: buffer)
+                == "MESSAGE\ndestination:/queue/q\nmessage-id:s@@1\nsubscription:s\nredelivered:false\n"
+                + "content-length:0\n\n\0"
+        )
     }
 
     @Test func brokerErrorsMapToMessages() {

@@ -25,7 +25,9 @@ struct STOMPSessionStateMachineTests {
     ])
     func versionNegotiation(offered: String, expected: STOMPVersion) {
         var machine = Machine(clock: ManualClock())
-        guard case .connect(let request) = machine.frameReceived(STOMPFrame(.connect, headers: ["accept-version": offered]))
+        guard
+            case .connect(let request) = machine.frameReceived(
+                STOMPFrame(.connect, headers: ["accept-version": offered]))
         else {
             Issue.record("no connect")
             return
@@ -35,7 +37,9 @@ struct STOMPSessionStateMachineTests {
 
     @Test func noAcceptVersionMeans10() {
         var machine = Machine(clock: ManualClock())
-        guard case .connect(let request) = machine.frameReceived(STOMPFrame(.connect, headers: ["login": "u", "host": "h"]))
+        guard
+            case .connect(let request) = machine.frameReceived(
+                STOMPFrame(.connect, headers: ["login": "u", "host": "h"]))
         else {
             Issue.record("no connect")
             return
@@ -44,7 +48,8 @@ struct STOMPSessionStateMachineTests {
         #expect(request.login == "u")
         #expect(request.host == "h")
         let connected = machine.connectSucceeded(session: "s1", server: "junction")
-        #expect(connected == STOMPFrame(.connected, headers: ["version": "1.0", "session": "s1", "server": "junction"]))
+        #expect(
+            connected == STOMPFrame(.connected, headers: ["version": "1.0", "session": "s1", "server": "junction"]))
     }
 
     @Test func unsupportedVersionFails() {
@@ -59,8 +64,10 @@ struct STOMPSessionStateMachineTests {
     }
 
     @Test func heartbeatNegotiationTakesTheSlowerSide() {
-        var machine = Machine(clock: ManualClock(), heartbeatOffer: .init(sendEvery: .seconds(1), expectEvery: .seconds(2)))
-        let action = machine.frameReceived(STOMPFrame(.connect, headers: ["accept-version": "1.2", "heart-beat": "500,5000"]))
+        var machine = Machine(
+            clock: ManualClock(), heartbeatOffer: .init(sendEvery: .seconds(1), expectEvery: .seconds(2)))
+        let action = machine.frameReceived(
+            STOMPFrame(.connect, headers: ["accept-version": "1.2", "heart-beat": "500,5000"]))
         guard case .connect(let request) = action else {
             Issue.record("no connect")
             return
@@ -73,7 +80,9 @@ struct STOMPSessionStateMachineTests {
 
     @Test func zeroHeartbeatDisablesThatDirection() {
         var machine = Machine(clock: ManualClock())
-        guard case .connect(let request) = machine.frameReceived(STOMPFrame(.connect, headers: ["accept-version": "1.1", "heart-beat": "0,0"]))
+        guard
+            case .connect(let request) = machine.frameReceived(
+                STOMPFrame(.connect, headers: ["accept-version": "1.1", "heart-beat": "0,0"]))
         else {
             Issue.record("no connect")
             return
@@ -83,7 +92,9 @@ struct STOMPSessionStateMachineTests {
 
     @Test func badHeartbeatFails() {
         var machine = Machine(clock: ManualClock())
-        guard case .fail = machine.frameReceived(STOMPFrame(.connect, headers: ["accept-version": "1.2", "heart-beat": "x"]))
+        guard
+            case .fail = machine.frameReceived(
+                STOMPFrame(.connect, headers: ["accept-version": "1.2", "heart-beat": "x"]))
         else {
             Issue.record("expected failure")
             return
@@ -131,7 +142,9 @@ struct STOMPSessionStateMachineTests {
     @Test func sendNeedsDestinationAndCarriesReceipt() {
         var machine = self.connected()
         let frame = STOMPFrame(.send, headers: ["destination": "/queue/a", "receipt": "r1"])
-        #expect(machine.frameReceived(frame) == .send(STOMPSendRequest(destination: "/queue/a", frame: frame), receipt: "r1"))
+        #expect(
+            machine.frameReceived(frame)
+                == .send(STOMPSendRequest(destination: "/queue/a", frame: frame), receipt: "r1"))
         guard case .fail(let error) = machine.frameReceived(STOMPFrame(.send, headers: ["receipt": "r2"])) else {
             Issue.record("expected failure")
             return
@@ -143,7 +156,11 @@ struct STOMPSessionStateMachineTests {
     @Test func subscribeAndUnsubscribe() {
         var machine = self.connected()
         let action = machine.frameReceived(
-            STOMPFrame(.subscribe, headers: ["destination": "/topic/a", "id": "1", "ack": "client", "prefetch-count": "5", "durable": "true"])
+            STOMPFrame(
+                .subscribe,
+                headers: [
+                    "destination": "/topic/a", "id": "1", "ack": "client", "prefetch-count": "5", "durable": "true",
+                ])
         )
         guard case .subscribe(let request, nil) = action else {
             Issue.record("no subscribe")
@@ -151,14 +168,18 @@ struct STOMPSessionStateMachineTests {
         }
         #expect(request.ackMode == .client && request.prefetch == 5 && request.durable)
         var copy = machine
-        guard case .fail(let duplicate) = copy.frameReceived(
-            STOMPFrame(.subscribe, headers: ["destination": "/topic/a", "id": "1"])
-        ) else {
+        guard
+            case .fail(let duplicate) = copy.frameReceived(
+                STOMPFrame(.subscribe, headers: ["destination": "/topic/a", "id": "1"])
+            )
+        else {
             Issue.record("expected duplicate failure")
             return
         }
         #expect(duplicate.message == "Duplicated subscription identifier")
-        #expect(machine.frameReceived(STOMPFrame(.unsubscribe, headers: ["id": "1", "durable": "true"])) == .unsubscribe(id: "1", durable: true, receipt: nil))
+        #expect(
+            machine.frameReceived(STOMPFrame(.unsubscribe, headers: ["id": "1", "durable": "true"]))
+                == .unsubscribe(id: "1", durable: true, receipt: nil))
         guard case .fail(let unknown) = machine.frameReceived(STOMPFrame(.unsubscribe, headers: ["id": "1"])) else {
             Issue.record("expected unknown subscription")
             return
@@ -167,7 +188,10 @@ struct STOMPSessionStateMachineTests {
     }
 
     @Test func subscribeValidation() {
-        for headers: STOMPHeaders in [["id": "1"], ["destination": "/queue/a"], ["destination": "/queue/a", "id": "1", "ack": "sometimes"], ["destination": "/queue/a", "id": "1", "prefetch-count": "-1"]] {
+        for headers: STOMPHeaders in [
+            ["id": "1"], ["destination": "/queue/a"], ["destination": "/queue/a", "id": "1", "ack": "sometimes"],
+            ["destination": "/queue/a", "id": "1", "prefetch-count": "-1"],
+        ] {
             var machine = self.connected()
             guard case .fail = machine.frameReceived(STOMPFrame(.subscribe, headers: headers)) else {
                 Issue.record("expected failure for \(headers)")
@@ -178,21 +202,29 @@ struct STOMPSessionStateMachineTests {
 
     @Test func subscribeWithoutIdIn10UsesDestination() {
         var machine = self.connected("1.0")
-        guard case .subscribe(let request, _) = machine.frameReceived(STOMPFrame(.subscribe, headers: ["destination": "/queue/a"]))
+        guard
+            case .subscribe(let request, _) = machine.frameReceived(
+                STOMPFrame(.subscribe, headers: ["destination": "/queue/a"]))
         else {
             Issue.record("no subscribe")
             return
         }
         #expect(request.id == "/queue/a")
-        #expect(machine.frameReceived(STOMPFrame(.unsubscribe, headers: ["destination": "/queue/a"])) == .unsubscribe(id: "/queue/a", durable: false, receipt: nil))
+        #expect(
+            machine.frameReceived(STOMPFrame(.unsubscribe, headers: ["destination": "/queue/a"]))
+                == .unsubscribe(id: "/queue/a", durable: false, receipt: nil))
     }
 
     @Test func ackFindsSubscriptionFromId() {
         var machine = self.connected()
-        _ = machine.frameReceived(STOMPFrame(.subscribe, headers: ["destination": "/queue/a", "id": "s@@x", "ack": "client-individual"]))
+        _ = machine.frameReceived(
+            STOMPFrame(.subscribe, headers: ["destination": "/queue/a", "id": "s@@x", "ack": "client-individual"]))
         #expect(
             machine.frameReceived(STOMPFrame(.nack, headers: ["id": "s@@x@@7", "requeue": "false"]))
-                == .settle(STOMPSettleRequest(ackID: "s@@x@@7", ackMode: .clientIndividual, subscriptionID: "s@@x", accept: false, requeue: false), receipt: nil)
+                == .settle(
+                    STOMPSettleRequest(
+                        ackID: "s@@x@@7", ackMode: .clientIndividual, subscriptionID: "s@@x", accept: false,
+                        requeue: false), receipt: nil)
         )
         guard case .fail(let error) = machine.frameReceived(STOMPFrame(.ack, headers: ["id": "other@@1"])) else {
             Issue.record("expected failure")
@@ -204,7 +236,9 @@ struct STOMPSessionStateMachineTests {
     @Test func ackOnAutoSubscriptionFails() {
         var machine = self.connected("1.1")
         _ = machine.frameReceived(STOMPFrame(.subscribe, headers: ["destination": "/queue/a", "id": "s"]))
-        guard case .fail = machine.frameReceived(STOMPFrame(.ack, headers: ["message-id": "s@@1", "subscription": "s"])) else {
+        guard
+            case .fail = machine.frameReceived(STOMPFrame(.ack, headers: ["message-id": "s@@1", "subscription": "s"]))
+        else {
             Issue.record("expected failure")
             return
         }
@@ -212,8 +246,10 @@ struct STOMPSessionStateMachineTests {
 
     @Test func transactionsBufferUntilCommit() {
         var machine = self.connected()
-        _ = machine.frameReceived(STOMPFrame(.subscribe, headers: ["destination": "/queue/a", "id": "s", "ack": "client"]))
-        #expect(machine.frameReceived(STOMPFrame(.begin, headers: ["transaction": "t", "receipt": "b"])) == .receipt("b"))
+        _ = machine.frameReceived(
+            STOMPFrame(.subscribe, headers: ["destination": "/queue/a", "id": "s", "ack": "client"]))
+        #expect(
+            machine.frameReceived(STOMPFrame(.begin, headers: ["transaction": "t", "receipt": "b"])) == .receipt("b"))
         let send = STOMPFrame(.send, headers: ["destination": "/queue/a", "transaction": "t"])
         #expect(machine.frameReceived(send) == .none)
         #expect(machine.frameReceived(STOMPFrame(.ack, headers: ["id": "s@@1", "transaction": "t"])) == .none)
@@ -222,7 +258,9 @@ struct STOMPSessionStateMachineTests {
                 == .commit(
                     [
                         .send(STOMPSendRequest(destination: "/queue/a", frame: send)),
-                        .settle(STOMPSettleRequest(ackID: "s@@1", ackMode: .client, subscriptionID: "s", accept: true, requeue: true)),
+                        .settle(
+                            STOMPSettleRequest(
+                                ackID: "s@@1", ackMode: .client, subscriptionID: "s", accept: true, requeue: true)),
                     ],
                     receipt: "c"
                 )
@@ -239,7 +277,10 @@ struct STOMPSessionStateMachineTests {
         _ = machine.frameReceived(STOMPFrame(.begin, headers: ["transaction": "t"]))
         _ = machine.frameReceived(STOMPFrame(.send, headers: ["destination": "/queue/a", "transaction": "t"]))
         #expect(machine.frameReceived(STOMPFrame(.abort, headers: ["transaction": "t"])) == .none)
-        guard case .fail = machine.frameReceived(STOMPFrame(.send, headers: ["destination": "/queue/a", "transaction": "t"])) else {
+        guard
+            case .fail = machine.frameReceived(
+                STOMPFrame(.send, headers: ["destination": "/queue/a", "transaction": "t"]))
+        else {
             Issue.record("expected failure")
             return
         }
@@ -247,7 +288,8 @@ struct STOMPSessionStateMachineTests {
 
     @Test func disconnectClosesTheSession() {
         var machine = self.connected()
-        #expect(machine.frameReceived(STOMPFrame(.disconnect, headers: ["receipt": "bye"])) == .disconnect(receipt: "bye"))
+        #expect(
+            machine.frameReceived(STOMPFrame(.disconnect, headers: ["receipt": "bye"])) == .disconnect(receipt: "bye"))
         #expect(machine.frameReceived(STOMPFrame(.send, headers: ["destination": "/queue/a"])) == .none)
         #expect(!machine.isConnected)
     }
