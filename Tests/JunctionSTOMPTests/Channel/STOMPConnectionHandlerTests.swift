@@ -1,6 +1,7 @@
 import JunctionCore
 import Logging
 import NIOCore
+import NIOEmbedded
 import Testing
 
 @testable import JunctionSTOMP
@@ -180,5 +181,44 @@ struct STOMPConnectionHandlerTests {
         let reply = try peer.frames()
         #expect(reply.map { $0.headers["subscription"] } == ["/temp-queue/rq"])
         #expect(reply.map { $0.headers["destination"] } == ["/temp-queue/rq"])
+    }
+
+    @Test func oneWriteForAReadBurst() throws {
+        let peer = try STOMPTestPeer(broker: self.broker)
+        try peer.connect()
+        var burst = ByteBuffer()
+        burst.writeSTOMPFrame(
+            STOMPFrame(.subscribe, headers: ["destination": "/queue/burst", "id": "s"]), version: .v1_2)
+        for index in 0..<5 {
+            burst.writeSTOMPFrame(
+                STOMPFrame(
+                    .send, headers: ["destination": "/queue/burst", "receipt": "\(index)"],
+                    body: ByteBuffer(string: "m")),
+                version: .v1_2
+            )
+        }
+        try peer.channel.writeInbound(burst)
+        peer.channel.embeddedEventLoop.run()
+        var writes = 0
+        var bytes = ByteBuffer()
+        while var buffer = try peer.channel.readOutbound(as: ByteBuffer.self) {
+            writes += 1
+            bytes.writeBuffer(&buffer)
+        }
+        #expect(writes == 1)
+        var decoder = STOMPFrameDecoder(version: .v1_2)
+        var commands: [STOMPCommand] = []
+        while case .frame(let frame)? = try decoder.decode(buffer: &bytes) { commands.append(frame.command) }
+        #expect(commands == Array(repeating: [.message, .receipt], count: 5).flatMap { $0 })
+    }
+
+    @Test func shutdownSendsErrorAndCloses() throws {
+        let peer = try STOMPTestPeer(broker: self.broker)
+        try peer.connect()
+        peer.channel.pipeline.fireUserInboundEventTriggered(BrokerShutdownEvent())
+        let frames = try peer.frames()
+        #expect(frames.map(\.command) == [.error])
+        #expect(frames.first?.headers["message"] == "Server shutdown")
+        #expect(!peer.isActive)
     }
 }
