@@ -238,3 +238,23 @@ def test_bad_login_is_refused(stomp_broker):
         conn.connect("guest", "wrong", wait=True)
     error = listener.errors.get(timeout=10)
     assert error.headers["message"] == "Bad CONNECT"
+
+
+def test_nack_without_requeue_dead_letters(stomp_broker):
+    work, dead = name("work"), name("dead")
+    amqp = stomp_broker.amqp()
+    channel = amqp.channel()
+    channel.queue_declare(dead)
+    channel.queue_declare(work, durable=True, arguments={"x-dead-letter-exchange": "", "x-dead-letter-routing-key": dead})
+    conn, listener = stomp_broker.stomp("1.2")
+    conn.connect("guest", "guest", wait=True)
+    conn.subscribe(f"/amq/queue/{work}", id="s", ack="client-individual")
+    conn.send(f"/amq/queue/{work}", "poison")
+    frame = listener.message()
+    conn.nack(frame.headers["ack"], requeue="false", receipt="nacked")
+    assert listener.receipt() == "nacked"
+    method, properties, body = channel.basic_get(dead, auto_ack=True)
+    assert body == b"poison"
+    assert properties.headers["x-death"][0]["reason"] == "rejected"
+    amqp.close()
+    conn.disconnect()

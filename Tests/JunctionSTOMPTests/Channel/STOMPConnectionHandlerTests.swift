@@ -221,4 +221,42 @@ struct STOMPConnectionHandlerTests {
         #expect(frames.first?.headers["message"] == "Server shutdown")
         #expect(!peer.isActive)
     }
+
+    @Test func nackWithoutRequeueDeadLetters() throws {
+        let vhost = try #require(self.broker.virtualHost("/"))
+        _ = try vhost.declareQueue(
+            "dlq",
+            durable: false,
+            exclusive: false,
+            autoDelete: false,
+            arguments: [:],
+            passive: false,
+            owner: ConnectionID(99)
+        )
+        try vhost.bindQueue("dlq", exchange: "amq.fanout", routingKey: "", arguments: [:], owner: ConnectionID(99))
+        let peer = try STOMPTestPeer(broker: self.broker)
+        try peer.connect()
+        try peer.send(
+            .subscribe,
+            [
+                "destination": "/queue/work", "id": "s", "ack": "client-individual",
+                "x-dead-letter-exchange": "amq.fanout",
+            ]
+        )
+        try peer.send(.send, ["destination": "/queue/work"], body: "poison")
+        let message = try #require(try peer.frames().first)
+        try peer.send(.nack, ["id": message.headers["ack"]!, "requeue": "false"])
+        #expect(vhost.queue(named: "work")?.readyCount == 0)
+        #expect(vhost.queue(named: "work")?.unackedCount == 0)
+        #expect(vhost.queue(named: "dlq")?.readyCount == 1)
+    }
+
+    @Test func hostNamingAVirtualHostSelectsIt() throws {
+        let other = self.broker.addVirtualHost("other")
+        let peer = try STOMPTestPeer(broker: self.broker)
+        try peer.connect(["accept-version": "1.2", "host": "other", "login": "guest", "passcode": "guest"])
+        try peer.send(.send, ["destination": "/queue/in-other"], body: "x")
+        #expect(other.queue(named: "in-other")?.readyCount == 1)
+        #expect(self.broker.virtualHost("/")?.queue(named: "in-other") == nil)
+    }
 }
