@@ -57,6 +57,16 @@ let package = Package(
             swiftSettings: strictSettings
         ),
         .target(
+            name: "JunctionSTOMP",
+            dependencies: [
+                "JunctionCore",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "DequeModule", package: "swift-collections"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        .target(
             name: "JunctionMQTT",
             dependencies: [
                 "JunctionCore",
@@ -73,6 +83,7 @@ let package = Package(
                 "JunctionStorage",
                 "JunctionAMQP",
                 "JunctionMQTT",
+                "JunctionSTOMP",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
@@ -123,6 +134,16 @@ let package = Package(
             name: "JunctionAMQPTests",
             dependencies: [
                 "JunctionAMQP", "JunctionCore", "JunctionTestSupport",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+                .product(name: "NIOTestUtils", package: "swift-nio"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "JunctionSTOMPTests",
+            dependencies: [
+                "JunctionSTOMP", "JunctionCore", "JunctionTestSupport",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),
                 .product(name: "NIOTestUtils", package: "swift-nio"),

@@ -3,6 +3,7 @@ import Foundation
 import JunctionAMQP
 import JunctionCore
 import JunctionMQTT
+import JunctionSTOMP
 import JunctionStorage
 public import Logging
 public import NIOCore
@@ -142,6 +143,14 @@ public final class JunctionServer: Sendable {
                     logger: Logger(label: "junction.mqtt")
                 ),
                 listeners.mqttPort
+            ),
+            (
+                STOMPListener(
+                    configuration: STOMPAdapterConfiguration(),
+                    authenticator: authenticator,
+                    logger: Logger(label: "junction.stomp")
+                ),
+                listeners.stompPort
             ),
         ]
     }

@@ -1,0 +1,327 @@
+import JunctionCore
+import NIOCore
+
+extension STOMPConnectionHandler {
+    // MARK: - SEND
+
+    func publish(_ request: STOMPSendRequest) throws(STOMPError) {
+        guard let vhost = self.virtualHost else { return }
+        guard let destination = STOMPDestination(request.destination) else {
+            throw Self.unknownDestination(request.destination)
+        }
+        var properties = try STOMPMessageMapping.properties(from: request.frame.headers)
+        // RabbitMQ rewrites a temp-queue reply-to to the real queue name, so an AMQP service can
+        // answer by publishing to the default exchange with reply-to as the routing key.
+        if let replyTo = properties.replyTo, case .tempQueue(let name)? = STOMPDestination(replyTo) {
+            properties.replyTo = try self.tempQueue(name, subscribe: true)
+        }
+        let exchange: String
+        let routingKey: String
+        switch destination {
+        case .queue(let name):
+            try self.declareDurableQueue(name, arguments: FieldTable())
+            (exchange, routingKey) = ("", name)
+        case .amqQueue(let name), .replyQueue(let name):
+            (exchange, routingKey) = ("", name)
+        case .tempQueue(let name):
+            (exchange, routingKey) = ("", try self.tempQueue(name, subscribe: true))
+        case .topic(let key):
+            (exchange, routingKey) = ("amq.topic", key)
+        case .exchange(let name, let key):
+            (exchange, routingKey) = (name, key)
+        }
+        self.publishReceived()
+        do {
+            _ = try vhost.publish(
+                Message(exchange: exchange, routingKey: routingKey, properties: properties, body: request.frame.body)
+            )
+        } catch {
+            throw STOMPError(error)
+        }
+    }
+
+    // MARK: - SUBSCRIBE / UNSUBSCRIBE
+
+    func subscribe(_ request: STOMPSubscribeRequest) throws(STOMPError) {
+        guard let vhost = self.virtualHost else { return }
+        guard let destination = STOMPDestination(request.destination) else {
+            throw Self.unknownDestination(request.destination)
+        }
+        let queueName: String
+        var namesPublishAddress = false
+        switch destination {
+        case .queue(let name):
+            try self.declareDurableQueue(name, arguments: Self.queueArguments(request.headers))
+            queueName = name
+        case .amqQueue(let name), .replyQueue(let name):
+            guard vhost.queue(named: name) != nil else {
+                throw STOMPError("not_found", "no queue '\(name)' in vhost '\(vhost.name)'")
+            }
+            queueName = name
+        case .tempQueue(let name):
+            queueName = try self.tempQueue(name, subscribe: false)
+        case .topic(let key):
+            queueName = try self.subscriptionQueue(request, exchange: "amq.topic", routingKey: key)
+            namesPublishAddress = true
+        case .exchange(let name, let key):
+            queueName = try self.subscriptionQueue(request, exchange: name, routingKey: key)
+            namesPublishAddress = true
+        }
+        let subscription: Subscription
+        do {
+            subscription = try vhost.consume(
+                queue: queueName,
+                consumer: self,
+                tag: request.id,
+                noAck: request.ackMode == .auto,
+                exclusive: request.exclusive,
+                prefetch: request.prefetch,
+                sharedCredit: nil,
+                arguments: FieldTable(),
+                owner: self.connectionID
+            )
+        } catch {
+            throw STOMPError(error)
+        }
+        self.subscriptions[request.id] = ActiveSubscription(
+            subscription: subscription,
+            destination: destination,
+            namesPublishAddress: namesPublishAddress,
+            queueName: queueName
+        )
+        subscription.resume()
+    }
+
+    func unsubscribe(_ id: String, deleteDurableQueue: Bool) throws(STOMPError) {
+        guard let active = self.subscriptions.removeValue(forKey: id) else { return }
+        active.subscription.cancel()
+        Self.reject(self.unacked.removeAll(subscription: id), requeue: true)
+        if deleteDurableQueue, let vhost = self.virtualHost {
+            do {
+                _ = try vhost.deleteQueue(active.queueName, ifUnused: false, ifEmpty: false, owner: self.connectionID)
+            } catch {
+                throw STOMPError(error)
+            }
+        }
+    }
+
+    /// A topic or exchange subscription's own queue, bound to the exchange: server-named, exclusive and
+    /// auto-delete; or, for a durable subscription, `stomp-subscription-<id>`, which outlives the connection.
+    private func subscriptionQueue(
+        _ request: STOMPSubscribeRequest,
+        exchange: String,
+        routingKey: String
+    ) throws(STOMPError) -> String {
+        guard let vhost = self.virtualHost else { throw STOMPError("not_found", "no virtual host") }
+        do throws(BrokerError) {
+            let name: String
+            if request.durable {
+                name = try vhost.declareQueue(
+                    "stomp-subscription-\(request.id)",
+                    durable: true,
+                    exclusive: false,
+                    autoDelete: false,
+                    arguments: FieldTable(),
+                    passive: false,
+                    owner: self.connectionID
+                ).queue
+            } else {
+                name = try vhost.declareQueue(
+                    "",
+                    durable: false,
+                    exclusive: true,
+                    autoDelete: true,
+                    arguments: FieldTable(),
+                    passive: false,
+                    owner: self.connectionID
+                ).queue
+            }
+            do throws(BrokerError) {
+                try vhost.bindQueue(
+                    name, exchange: exchange, routingKey: routingKey, arguments: FieldTable(), owner: self.connectionID)
+            } catch {
+                if !request.durable {
+                    _ = try? vhost.deleteQueue(name, ifUnused: false, ifEmpty: false, owner: self.connectionID)
+                }
+                throw error
+            }
+            return name
+        } catch {
+            throw STOMPError(error)
+        }
+    }
+
+    /// Declares `/queue/<name>` on first use. An existing queue is used as it is (one lookup per SEND),
+    /// unless SUBSCRIBE passed `x-` arguments, which are then checked against it.
+    private func declareDurableQueue(_ name: String, arguments: FieldTable) throws(STOMPError) {
+        guard let vhost = self.virtualHost else { return }
+        if arguments.isEmpty, let existing = vhost.queue(named: name) {
+            if let owner = existing.exclusiveOwner, owner != self.connectionID {
+                throw STOMPError(BrokerError.resourceLocked("queue '\(name)' is exclusive to another connection"))
+            }
+            return
+        }
+        do {
+            _ = try vhost.declareQueue(
+                name,
+                durable: true,
+                exclusive: false,
+                autoDelete: false,
+                arguments: arguments,
+                passive: false,
+                owner: self.connectionID
+            )
+        } catch {
+            throw STOMPError(error)
+        }
+    }
+
+    /// The server-named exclusive queue behind `/temp-queue/<name>`, created on first use. With
+    /// `subscribe`, replies are delivered on a subscription whose id is the temp-queue destination
+    /// (RabbitMQ's behaviour), unless the client subscribed to it itself.
+    func tempQueue(_ name: String, subscribe: Bool) throws(STOMPError) -> String {
+        guard let vhost = self.virtualHost else { throw STOMPError("not_found", "no virtual host") }
+        if let existing = self.tempQueues[name], vhost.queue(named: existing) != nil { return existing }
+        let queueName: String
+        do {
+            queueName = try vhost.declareQueue(
+                "",
+                durable: false,
+                exclusive: true,
+                autoDelete: false,
+                arguments: FieldTable(),
+                passive: false,
+                owner: self.connectionID
+            ).queue
+        } catch {
+            throw STOMPError(error)
+        }
+        self.tempQueues[name] = queueName
+        let id = STOMPDestination.tempQueue(name).text
+        if subscribe && self.subscriptions[id] == nil {
+            try self.subscribe(
+                STOMPSubscribeRequest(
+                    id: id,
+                    destination: id,
+                    ackMode: .auto,
+                    prefetch: 0,
+                    durable: false,
+                    exclusive: false,
+                    headers: STOMPHeaders()
+                )
+            )
+        }
+        return queueName
+    }
+
+    /// `x-` headers of a SUBSCRIBE become queue arguments (RabbitMQ: `x-queue-type`, `x-max-length`, …);
+    /// integers are passed as integers.
+    static func queueArguments(_ headers: STOMPHeaders) -> FieldTable {
+        var table = FieldTable()
+        for entry in headers where entry.name.hasPrefix("x-") && table[entry.name] == nil {
+            table[entry.name] = Int64(entry.value).map { .int64($0) } ?? .string(entry.value)
+        }
+        return table
+    }
+
+    private static func unknownDestination(_ text: String) -> STOMPError {
+        STOMPError(
+            "Unknown destination",
+            "'\(text)' is not /queue/, /topic/, /exchange/, /amq/queue/, /temp-queue/ or /reply-queue/"
+                + " followed by a name"
+        )
+    }
+
+    // MARK: - ACK / NACK
+
+    func settle(_ request: STOMPSettleRequest) {
+        let entries = self.unacked.settle(request.ackID, cumulative: request.ackMode == .client)
+        if request.accept {
+            Self.grouped(entries) { queue, ids in queue.ack(ids) }
+        } else {
+            Self.reject(entries, requeue: request.requeue)
+        }
+    }
+
+    static func reject(_ entries: [Unacked], requeue: Bool) {
+        Self.grouped(entries) { queue, ids in queue.reject(ids, requeue: requeue) }
+    }
+
+    /// One engine call per queue for a batch of settlements.
+    private static func grouped(_ entries: [Unacked], _ body: (MessageQueue, [DeliveryID]) -> Void) {
+        var start = 0
+        while start < entries.count {
+            let queue = entries[start].queue
+            var ids: [DeliveryID] = []
+            var end = start
+            while end < entries.count && entries[end].queue === queue {
+                ids.append(entries[end].id)
+                end += 1
+            }
+            body(queue, ids)
+            start = end
+        }
+    }
+
+    // MARK: - Teardown
+
+    /// The session ended: subscriptions go, unacked deliveries return to their queues.
+    func tearDown() {
+        let subscriptions = self.subscriptions.values
+        self.subscriptions.removeAll()
+        for active in subscriptions {
+            active.subscription.cancel()
+        }
+        Self.reject(self.unacked.removeAll(), requeue: true)
+    }
+}
+
+// MARK: - MessageConsumer
+
+extension STOMPConnectionHandler {
+    var isReadyForDeliveries: Bool {
+        self.stateMachine.isConnected && (self.context?.channel.isWritable ?? false)
+    }
+
+    func deliver(_ delivery: Delivery, subscription: Subscription) {
+        guard let active = self.subscriptions[subscription.tag] else {
+            if !subscription.noAck { delivery.queue.reject([delivery.id], requeue: true) }
+            return
+        }
+        let ackID: String?
+        let messageID: String
+        if subscription.noAck {
+            self.autoMessageCounter += 1
+            ackID = nil
+            messageID = "\(subscription.tag)@@auto-\(self.autoMessageCounter)"
+        } else {
+            ackID = self.unacked.add(Unacked(queue: delivery.queue, id: delivery.id), subscription: subscription.tag)
+            messageID = ackID!
+        }
+        let destination =
+            active.namesPublishAddress
+            ? STOMPDestination.of(exchange: delivery.message.exchange, routingKey: delivery.message.routingKey).text
+            : active.destination.text
+        STOMPMessageMapping.writeMessage(
+            into: &self.output,
+            message: delivery.message,
+            destination: destination,
+            subscription: subscription.tag,
+            messageID: messageID,
+            ackID: ackID,
+            redelivered: delivery.redelivered,
+            version: self.stateMachine.version
+        )
+        self.scheduleFlush()
+    }
+
+    func consumerCancelled(subscription: Subscription) {
+        guard self.subscriptions.removeValue(forKey: subscription.tag) != nil else { return }
+        Self.reject(self.unacked.removeAll(subscription: subscription.tag), requeue: true)
+        self.run(
+            self.stateMachine.fail(
+                STOMPError("Subscription cancelled", "the queue of subscription '\(subscription.tag)' was deleted")
+            )
+        )
+    }
+}

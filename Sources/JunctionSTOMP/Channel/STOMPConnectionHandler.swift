@@ -1,0 +1,363 @@
+import JunctionCore
+import Logging
+import NIOCore
+
+/// Glue between one connection and the STOMP session state machine and the broker engine. It takes
+/// and gives `ByteBuffer`s and frames its own input, so a WebSocket frame handler can sit in front
+/// of it unchanged. It is the engine's consumer for all of the session's subscriptions. Output is
+/// collected in one buffer and flushed once per read burst.
+final class STOMPConnectionHandler: ChannelDuplexHandler, MessageConsumer {
+    typealias InboundIn = ByteBuffer
+    typealias OutboundIn = Never
+    typealias OutboundOut = ByteBuffer
+
+    struct Unacked {
+        var queue: MessageQueue
+        var id: DeliveryID
+    }
+
+    struct ActiveSubscription {
+        var subscription: Subscription
+        var destination: STOMPDestination
+        /// MESSAGE frames name the publish address (topic, exchange) rather than the subscription's.
+        var namesPublishAddress: Bool
+        var queueName: String
+    }
+
+    let broker: Broker
+    let configuration: STOMPAdapterConfiguration
+    let connectionID: ConnectionID
+    let authenticator: any Authenticator
+    let isLoopback: Bool
+    var logger: Logger
+
+    var stateMachine: STOMPSessionStateMachine<ContinuousClock>
+    private var decoder: STOMPFrameDecoder
+    private var inbound: ByteBuffer?
+
+    private(set) var context: ChannelHandlerContext?
+    var output = ByteBuffer()
+    private var flushScheduled = false
+    private var closing = false
+    private var heartbeatTask: Scheduled<Void>?
+    private var connectTimeout: Scheduled<Void>?
+    private var closeReason = "client closed the socket"
+
+    var user: AuthenticatedUser?
+    var virtualHost: VirtualHost?
+    var subscriptions: [String: ActiveSubscription] = [:]
+    var unacked = STOMPUnackedDeliveries<Unacked>()
+    var autoMessageCounter: UInt64 = 0
+    /// `/temp-queue/<name>` → the server-named queue behind it.
+    var tempQueues: [String: String] = [:]
+    private var hasPublished = false
+    private var blockedReason: String?
+
+    init(
+        broker: Broker,
+        configuration: STOMPAdapterConfiguration,
+        authenticator: any Authenticator,
+        connectionID: ConnectionID,
+        isLoopback: Bool,
+        logger: Logger
+    ) {
+        self.broker = broker
+        self.configuration = configuration
+        self.authenticator = authenticator
+        self.connectionID = connectionID
+        self.isLoopback = isLoopback
+        self.logger = logger
+        self.stateMachine = STOMPSessionStateMachine(
+            clock: ContinuousClock(),
+            heartbeatOffer: .init(
+                sendEvery: configuration.heartbeatSendEvery,
+                expectEvery: configuration.heartbeatExpectEvery
+            )
+        )
+        self.decoder = STOMPFrameDecoder(limits: configuration.limits)
+    }
+
+    // MARK: - Channel events
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        self.context = context
+        self.output = context.channel.allocator.buffer(capacity: 4096)
+        self.logger[metadataKey: "connection"] = "\(self.connectionID.rawValue)"
+        if let peer = context.channel.remoteAddress {
+            self.logger[metadataKey: "peer"] = "\(peer)"
+        }
+        self.connectTimeout = context.eventLoop.assumeIsolated().scheduleTask(
+            in: Self.timeAmount(self.configuration.connectTimeout)
+        ) { [weak self] in
+            guard let self, !self.stateMachine.isConnected else { return }
+            self.closeReason = "no CONNECT in time"
+            self.stateMachine.closed()
+            self.context?.close(promise: nil)
+        }
+    }
+
+    func handlerRemoved(context: ChannelHandlerContext) {
+        self.context = nil
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        self.heartbeatTask?.cancel()
+        self.connectTimeout?.cancel()
+        self.stateMachine.closed()
+        self.tearDown()
+        self.broker.connectionClosed(self.connectionID)
+        self.logger.info("STOMP connection closed", metadata: ["reason": "\(self.closeReason)"])
+        context.fireChannelInactive()
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        guard !self.closing else { return }
+        var bytes = Self.unwrapInboundIn(data)
+        self.stateMachine.inputReceived()
+        if self.inbound == nil || self.inbound!.readableBytes == 0 {
+            self.inbound = bytes
+        } else {
+            self.inbound!.writeBuffer(&bytes)
+        }
+        self.processInbound()
+    }
+
+    func channelReadComplete(context: ChannelHandlerContext) {
+        self.flushOutput()
+        if let inbound = self.inbound, inbound.readableBytes == 0 {
+            self.inbound = nil
+        } else {
+            self.inbound?.discardReadBytes()
+        }
+        context.fireChannelReadComplete()
+    }
+
+    func channelWritabilityChanged(context: ChannelHandlerContext) {
+        if context.channel.isWritable {
+            for active in self.subscriptions.values {
+                active.subscription.resume()
+            }
+        }
+        context.fireChannelWritabilityChanged()
+    }
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if event is BrokerShutdownEvent {
+            self.run(self.stateMachine.fail(STOMPError("Server shutdown", "the broker is stopping")))
+            return
+        }
+        if let alarm = event as? ResourceAlarmEvent {
+            self.alarmChanged(alarm, context: context)
+            return
+        }
+        context.fireUserInboundEventTriggered(event)
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        self.closeReason = "\(error)"
+        context.close(promise: nil)
+    }
+
+    // MARK: - Input
+
+    private func processInbound() {
+        guard var buffer = self.inbound else { return }
+        defer { self.inbound = buffer }
+        while self.context != nil && !self.closing {
+            let item: STOMPInbound?
+            do {
+                item = try self.decoder.decode(buffer: &buffer)
+            } catch {
+                buffer.moveReaderIndex(to: buffer.writerIndex)
+                self.run(self.stateMachine.fail(STOMPError(error)))
+                return
+            }
+            switch item {
+            case nil:
+                return
+            case .heartbeat:
+                continue
+            case .frame(let frame):
+                self.run(self.stateMachine.frameReceived(frame))
+            }
+        }
+    }
+
+    // MARK: - Actions
+
+    func run(_ action: STOMPSessionAction) {
+        switch action {
+        case .none:
+            break
+        case .connect(let request):
+            self.connect(request)
+        case .send(let request, let receipt):
+            self.perform(receipt) { () throws(STOMPError) in try self.publish(request) }
+        case .subscribe(let request, let receipt):
+            self.perform(receipt) { () throws(STOMPError) in try self.subscribe(request) }
+        case .unsubscribe(let id, let durable, let receipt):
+            self.perform(receipt) { () throws(STOMPError) in try self.unsubscribe(id, deleteDurableQueue: durable) }
+        case .settle(let request, let receipt):
+            self.perform(receipt) { () throws(STOMPError) in self.settle(request) }
+        case .commit(let commands, let receipt):
+            self.perform(receipt) { () throws(STOMPError) in
+                for command in commands {
+                    switch command {
+                    case .send(let request): try self.publish(request)
+                    case .settle(let request): self.settle(request)
+                    }
+                }
+            }
+        case .receipt(let receipt):
+            self.writeReceipt(receipt)
+        case .sendHeartbeat:
+            self.output.writeSTOMPHeartbeat()
+            self.flushOutput()
+        case .disconnect(let receipt):
+            self.closeReason = "client disconnected"
+            if let receipt { self.writeReceipt(receipt) }
+            self.closeAfterFlush()
+        case .fail(let error):
+            self.closeReason = "\(error.message): \(error.detail)"
+            self.logger.notice("STOMP error", metadata: ["message": "\(error.message)", "detail": "\(error.detail)"])
+            self.output.writeSTOMPFrame(error.frame, version: self.stateMachine.version)
+            self.closeAfterFlush()
+        }
+    }
+
+    /// Does the work of one frame; on success sends its RECEIPT, on failure the ERROR (with `receipt-id`).
+    private func perform(_ receipt: String?, _ work: () throws(STOMPError) -> Void) {
+        do {
+            try work()
+            if let receipt { self.writeReceipt(receipt) }
+        } catch {
+            var error = error
+            error.receiptID = receipt
+            self.run(self.stateMachine.fail(error))
+        }
+    }
+
+    private func writeReceipt(_ receipt: String) {
+        self.output.writeSTOMPFrame(
+            STOMPFrame(.receipt, headers: ["receipt-id": receipt]), version: self.stateMachine.version)
+        self.scheduleFlush()
+    }
+
+    private func connect(_ request: STOMPConnectRequest) {
+        let login = request.login ?? self.configuration.defaultLogin
+        let passcode = request.passcode ?? (request.login == nil ? self.configuration.defaultPasscode : nil)
+        guard let login,
+            let user = self.authenticator.authenticate(
+                username: login, password: passcode ?? "", isLoopback: self.isLoopback)
+        else {
+            self.logger.notice("STOMP login refused", metadata: ["user": "\(request.login ?? "")"])
+            self.run(
+                self.stateMachine.fail(STOMPError("Bad CONNECT", "Access refused for user '\(request.login ?? "")'")))
+            return
+        }
+        // `host` is often the server's hostname rather than a vhost: then the default vhost applies.
+        let vhostName =
+            request.host.flatMap { self.broker.virtualHost($0) != nil ? $0 : nil }
+            ?? self.broker.configuration.defaultVirtualHost
+        guard let vhost = self.broker.virtualHost(vhostName), user.mayAccess(virtualHost: vhostName) else {
+            self.run(
+                self.stateMachine.fail(
+                    STOMPError("Bad CONNECT", "access to vhost '\(vhostName)' refused for user '\(user.name)'")
+                )
+            )
+            return
+        }
+        self.user = user
+        self.virtualHost = vhost
+        self.logger[metadataKey: "user"] = "\(user.name)"
+        guard
+            let connected = self.stateMachine.connectSucceeded(
+                session: "session-\(self.connectionID.rawValue)",
+                server: "Junction/\(self.configuration.productVersion)"
+            )
+        else { return }
+        self.connectTimeout?.cancel()
+        self.decoder.version = request.version
+        self.output.writeSTOMPFrame(connected, version: request.version)
+        self.scheduleFlush()
+        self.logger.info("STOMP session opened", metadata: ["version": "\(request.version.rawValue)"])
+        if let interval = self.stateMachine.heartbeatTimerInterval {
+            self.scheduleHeartbeat(every: Self.timeAmount(interval))
+        }
+    }
+
+    private func scheduleHeartbeat(every period: TimeAmount) {
+        guard let eventLoop = self.context?.eventLoop else { return }
+        self.heartbeatTask = eventLoop.assumeIsolated().scheduleTask(in: period) { [weak self] in
+            guard let self else { return }
+            self.run(self.stateMachine.heartbeatTimerFired())
+            if self.stateMachine.isConnected {
+                self.scheduleHeartbeat(every: period)
+            }
+        }
+    }
+
+    // MARK: - Output
+
+    /// Output written outside a read burst (a delivery caused by another connection's publish) is
+    /// flushed once when the event loop gets to it, so a burst of deliveries costs one syscall.
+    func scheduleFlush() {
+        guard !self.flushScheduled, let context = self.context else { return }
+        self.flushScheduled = true
+        context.eventLoop.assumeIsolated().execute { [weak self] in
+            self?.flushOutput()
+        }
+    }
+
+    func flushOutput() {
+        self.flushScheduled = false
+        guard let context = self.context, self.output.readableBytes > 0 else { return }
+        let buffer = self.output
+        self.output = context.channel.allocator.buffer(capacity: max(4096, buffer.readableBytes))
+        self.stateMachine.outputSent()
+        context.writeAndFlush(Self.wrapOutboundOut(buffer), promise: nil)
+    }
+
+    private func closeAfterFlush() {
+        guard !self.closing else { return }
+        self.closing = true
+        self.heartbeatTask?.cancel()
+        self.tearDown()
+        self.flushOutput()
+        self.context?.close(promise: nil)
+    }
+
+    // MARK: - Flow control
+
+    /// A publish arrived: under an active alarm this connection stops being read from (TCP back-pressure).
+    func publishReceived() {
+        guard !self.hasPublished else { return }
+        self.hasPublished = true
+        if self.blockedReason != nil, let context = self.context {
+            context.channel.setOption(ChannelOptions.autoRead, value: false).whenFailure { _ in }
+        }
+    }
+
+    private func alarmChanged(_ alarm: ResourceAlarmEvent, context: ChannelHandlerContext) {
+        switch alarm {
+        case .raised(let reason):
+            guard self.blockedReason == nil else { return }
+            self.blockedReason = reason
+            if self.hasPublished {
+                context.channel.setOption(ChannelOptions.autoRead, value: false).whenFailure { _ in }
+            }
+        case .cleared:
+            guard self.blockedReason != nil else { return }
+            self.blockedReason = nil
+            context.channel.setOption(ChannelOptions.autoRead, value: true).whenFailure { _ in }
+        }
+    }
+
+    static func timeAmount(_ duration: Duration) -> TimeAmount {
+        let (seconds, attoseconds) = duration.components
+        return .nanoseconds(seconds * 1_000_000_000 + attoseconds / 1_000_000_000)
+    }
+}
+
+@available(*, unavailable)
+extension STOMPConnectionHandler: Sendable {}
