@@ -1,7 +1,7 @@
 """What survives a restart or a crash (kill -9) of the broker.
 
-The broker on main keeps everything in memory so far; these tests are strict xfail until durable
-storage is wired in, and turn into failures (XPASS) the moment it is, so the marker gets removed.
+Durable exchanges, queues and bindings live in the metadata store; persistent messages in durable
+queues in the queue's log, confirmed only once fsynced (group commit).
 """
 
 import pika
@@ -9,12 +9,9 @@ import pytest
 
 from helpers import drain, get_one
 
-NOT_DURABLE_YET = pytest.mark.xfail(strict=True, reason="durable topology and messages are not persisted yet")
-
 pytestmark = [pytest.mark.timeout(90), pytest.mark.junction_only]
 
 
-@NOT_DURABLE_YET
 def test_durable_topology_survives_a_graceful_restart(own_broker):
     with own_broker.connect() as connection:
         channel = connection.channel()
@@ -35,7 +32,6 @@ def test_durable_topology_survives_a_graceful_restart(own_broker):
         assert excinfo.value.reply_code == 404
 
 
-@NOT_DURABLE_YET
 def test_confirmed_persistent_messages_survive_kill_9(own_broker):
     with own_broker.connect() as connection:
         channel = connection.channel()
@@ -54,7 +50,6 @@ def test_confirmed_persistent_messages_survive_kill_9(own_broker):
         assert [body for _, _, body in received] == [f"p{i}".encode() for i in range(100)]
 
 
-@NOT_DURABLE_YET
 def test_delivered_but_unacked_messages_are_redelivered_after_a_crash(own_broker):
     # This client never closes: the crash takes its connection away.
     doomed = own_broker.connect()

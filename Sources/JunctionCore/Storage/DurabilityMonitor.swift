@@ -53,10 +53,15 @@ public final class DurabilityMonitor {
         self.syncNow()
     }
 
-    /// A read burst ended: under `always`, what it stored is synced before its confirms go out.
+    /// A read burst ended: under `always`, what it stored is synced before its confirms go out;
+    /// otherwise its acknowledgements and delivered marks are written (not synced) at once.
     public func readBurstEnded() {
-        guard self.policy == .always, self.store.needsSync else { return }
-        self.syncNow()
+        guard self.store.needsSync else { return }
+        if self.policy == .always {
+            self.syncNow()
+        } else {
+            self.store.writeBuffered()
+        }
     }
 
     /// Syncs the store (if anything changed) and tells every waiter.

@@ -18,6 +18,8 @@ final class DurableQueueLog {
     private var deliveredThrough: UInt64 = 0
     private var deliveredDirty = false
     private var ackRecordsSinceCheckpoint = 0
+    /// A checkpoint written but not yet synced: the ack log before it can go after the next fsync.
+    private var checkpointOffset: LogOffset?
     private(set) var dirty = false
     /// Recovered messages, handed to the queue once when it is declared.
     private var recovered: [StoredMessage]?
@@ -123,40 +125,47 @@ final class DurableQueueLog {
         self.live.first ?? UInt64(self.messages.nextOffset.rawValue)
     }
 
-    /// Writes buffered settlements, fsyncs both logs, and drops the settled prefix.
-    func sync() throws {
-        guard self.dirty else { return }
+    /// Writes buffered settlements and the delivered mark to the ack log, without fsync: they then
+    /// survive a crash of the process (not of the machine) and the next `sync()` makes them durable.
+    func writePending() throws {
+        let checkpoint = self.ackRecordsSinceCheckpoint >= Self.checkpointEvery
+        guard !self.pendingSettled.isEmpty || self.deliveredDirty || checkpoint else { return }
         let watermark = self.watermark
-        let record: QueueAckRecord
-        if self.ackRecordsSinceCheckpoint >= Self.checkpointEvery {
-            record = QueueAckRecord(
-                watermark: watermark,
-                deliveredThrough: self.deliveredThrough,
-                settled: self.settledAhead.filter { $0 >= watermark }.sorted()
-            )
+        let record = QueueAckRecord(
+            watermark: watermark,
+            deliveredThrough: self.deliveredThrough,
+            settled: checkpoint
+                ? self.settledAhead.filter { $0 >= watermark }.sorted()
+                : self.pendingSettled.filter { $0 >= watermark }
+        )
+        let appended = try self.acks.append([LogEntry(timestamp: 0, value: record.encode())])
+        if checkpoint {
+            self.ackRecordsSinceCheckpoint = 0
+            self.checkpointOffset = appended.firstOffset
         } else {
-            record = QueueAckRecord(
-                watermark: watermark,
-                deliveredThrough: self.deliveredThrough,
-                settled: self.pendingSettled.filter { $0 >= watermark }
-            )
-        }
-        try self.messages.sync()
-        if !self.pendingSettled.isEmpty || self.deliveredDirty || self.ackRecordsSinceCheckpoint >= Self.checkpointEvery {
-            let appended = try self.acks.append([LogEntry(timestamp: 0, value: record.encode())])
-            try self.acks.sync()
-            if self.ackRecordsSinceCheckpoint >= Self.checkpointEvery {
-                self.ackRecordsSinceCheckpoint = 0
-                try self.acks.truncate(before: appended.firstOffset)
-            } else {
-                self.ackRecordsSinceCheckpoint += 1
-            }
+            self.ackRecordsSinceCheckpoint += 1
         }
         self.pendingSettled.removeAll(keepingCapacity: true)
         self.deliveredDirty = false
+    }
+
+    /// Writes what is pending, fsyncs both logs, and drops what is no longer needed.
+    func sync() throws {
+        guard self.dirty else { return }
+        try self.writePending()
+        let watermark = self.watermark
+        try self.messages.sync()
+        try self.acks.sync()
         self.dirty = false
-        // Only after the ack record is durable may the messages it settles disappear.
-        try self.messages.truncate(before: LogOffset(Int64(watermark)))
+        // Only once the ack records are durable may the messages they settle, and the ack history
+        // before the last checkpoint, disappear.
+        if let checkpoint = self.checkpointOffset {
+            self.checkpointOffset = nil
+            try self.acks.truncate(before: checkpoint)
+        }
+        if LogOffset(Int64(watermark)) > self.messages.firstOffset {
+            try self.messages.truncate(before: LogOffset(Int64(watermark)))
+        }
     }
 
     func close() {

@@ -36,6 +36,8 @@ public final class InMemoryQueueStore: QueueStore {
         self.queues[queue] = nil
     }
 
+    public func writeBuffered() {}
+
     public func sync() {}
 
     /// Messages held for the queue (for tests and management).

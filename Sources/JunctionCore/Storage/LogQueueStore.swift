@@ -95,6 +95,16 @@ public final class LogQueueStore: QueueStore {
         }
     }
 
+    public func writeBuffered() {
+        for (key, log) in self.dirtyQueues {
+            do {
+                try log.writePending()
+            } catch {
+                self.logger.error("cannot write acknowledgements", metadata: ["queue": "\(key.queue)", "error": "\(error)"])
+            }
+        }
+    }
+
     public func sync() throws {
         let target = self.appendCount
         let dirty = self.dirtyQueues

@@ -26,6 +26,9 @@ public protocol QueueStore: AnyObject {
     var failedAppendCount: UInt64 { get }
     /// Whether anything was appended or settled since the last `sync()`.
     var needsSync: Bool { get }
+    /// Writes buffered settlements and delivered marks without fsync, so a crash of the process
+    /// (not of the machine) does not lose them; called at the end of every read burst.
+    func writeBuffered()
     /// Makes every append and settlement so far durable (fsync), then advances `durableAppendCount`.
     func sync() throws
 }
