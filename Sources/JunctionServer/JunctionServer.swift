@@ -1,6 +1,7 @@
 import Dispatch
 import JunctionAMQP
 import JunctionCore
+import JunctionHTTP
 public import Logging
 public import NIOCore
 import NIOPosix
@@ -105,7 +106,22 @@ public final class JunctionServer: Sendable {
                     logger: Logger(label: "junction.amqp")
                 ),
                 listeners.amqpPort
-            )
+            ),
+            (
+                HTTPListener(
+                    configuration: HTTPListenerConfiguration(
+                        users: self.configuration.users.map { .init(name: $0.name, tags: $0.tags) },
+                        memoryWatermarkBytes: Int(clamping: MemoryMonitor(watermark: 0.4).watermarkBytes)
+                    ),
+                    authenticator: authenticator,
+                    // path -> protocol over WebSocket; add ("/ws", STOMP) and ("/mqtt", MQTT) when merged:
+                    // "/ws": WebSocketRoute(subprotocols: ["v12.stomp", "v11.stomp", "v10.stomp"], listener: stomp, sendsTextFrames: true)
+                    // "/mqtt": WebSocketRoute(subprotocols: ["mqtt"], listener: mqtt, sendsTextFrames: false)
+                    webSocketRoutes: [:],
+                    logger: Logger(label: "junction.http")
+                ),
+                listeners.httpPort
+            ),
         ]
     }
 
@@ -159,6 +175,7 @@ final class EngineState {
         let above = monitor.isAboveWatermark()
         guard above != self.memoryAlarm else { return }
         self.memoryAlarm = above
+        if above { self.broker.resourceAlarms.insert("memory") } else { self.broker.resourceAlarms.remove("memory") }
         if above {
             logger.warning("memory alarm set: publishers blocked", metadata: ["watermark": "\(monitor.watermarkBytes)"])
         } else {

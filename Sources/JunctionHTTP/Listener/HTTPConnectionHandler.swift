@@ -2,6 +2,7 @@ import JunctionCore
 import Logging
 import NIOCore
 import NIOHTTP1
+import NIOWebSocket
 
 /// One HTTP connection on the engine loop: collects a bounded request, authenticates it, hands it
 /// to `HTTPAPI` and writes the answer. Requests arrive one at a time (the pipelining handler
@@ -75,6 +76,14 @@ final class HTTPConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
         context.fireUserInboundEventTriggered(event)
     }
 
+    /// A refused WebSocket upgrade is reported here before the request itself arrives (and is
+    /// answered 400); anything else is a broken connection.
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        if error is NIOWebSocketUpgradeError { return }
+        self.logger.debug("HTTP connection error", metadata: ["error": "\(error)"])
+        context.close(promise: nil)
+    }
+
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         switch (Self.unwrapInboundIn(data), self.state) {
         case (.head(let head), .idle):
@@ -116,7 +125,8 @@ final class HTTPConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
                     error: "websocket_required",
                     reason: "this path only accepts a WebSocket upgrade with an allowed origin and subprotocol"
                 )
-                return self.respond(.error(error), to: head, context: context)
+                // The upgrade handler is gone after a refusal, so this connection could not upgrade later.
+                return self.respond(.error(error), to: head, context: context, forceClose: true)
             }
             return self.respond(.error(.notFound("Object Not Found")), to: head, context: context)
         }
