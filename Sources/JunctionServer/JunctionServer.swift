@@ -98,15 +98,13 @@ public final class JunctionServer: Sendable {
     private func protocolListeners() -> [(any ProtocolListener, Int)] {
         let authenticator = ConfiguredAuthenticator(users: self.configuration.users)
         let listeners = self.configuration.listeners
+        let amqp = AMQPListener(
+            configuration: self.configuration.amqp.adapterConfiguration,
+            authenticator: authenticator,
+            logger: Logger(label: "junction.amqp")
+        )
         return [
-            (
-                AMQPListener(
-                    configuration: self.configuration.amqp.adapterConfiguration,
-                    authenticator: authenticator,
-                    logger: Logger(label: "junction.amqp")
-                ),
-                listeners.amqpPort
-            ),
+            (amqp, listeners.amqpPort),
             (
                 HTTPListener(
                     configuration: HTTPListenerConfiguration(
@@ -117,7 +115,7 @@ public final class JunctionServer: Sendable {
                     // path -> protocol over WebSocket; add ("/ws", STOMP) and ("/mqtt", MQTT) when merged:
                     // "/ws": WebSocketRoute(subprotocols: ["v12.stomp", "v11.stomp", "v10.stomp"], listener: stomp, sendsTextFrames: true)
                     // "/mqtt": WebSocketRoute(subprotocols: ["mqtt"], listener: mqtt, sendsTextFrames: false)
-                    webSocketRoutes: [:],
+                    webSocketRoutes: ["/amqp": WebSocketRoute(subprotocols: ["amqp"], listener: amqp, sendsTextFrames: false)],
                     logger: Logger(label: "junction.http")
                 ),
                 listeners.httpPort

@@ -52,6 +52,7 @@ class Broker:
         self.env = env
         self.host = "127.0.0.1"
         self.port = None
+        self.http_port = None
         self.process = None
         self.log_path = os.path.join(os.path.dirname(os.path.abspath(data_dir)), f"broker-{uuid.uuid4().hex[:8]}.log")
         self._log_file = None
@@ -88,6 +89,10 @@ class Broker:
     def url(self):
         return f"amqp://{self.username}:{self.password}@{self.host}:{self.port}//"
 
+    def http_url(self, path=""):
+        """The HTTP listener's base URL (management API, /metrics), plus `path`."""
+        return f"http://{self.host}:{self.http_port}{path}"
+
     def log(self):
         try:
             with open(self.log_path, "r", errors="replace") as f:
@@ -97,12 +102,13 @@ class Broker:
 
     def start(self, port=None):
         self.port = port or free_port()
+        self.http_port = self.http_port or free_port()
         args = [
             self.binary,
             "--amqp-port", str(self.port),
             "--mqtt-port", "0",
             "--stomp-port", "0",
-            "--http-port", "0",
+            "--http-port", str(self.http_port),
             "--data-dir", self.data_dir,
         ] + self.extra_args
         env = dict(os.environ)

@@ -80,8 +80,9 @@ public enum ManagementRepresentation {
             ("node", .string(nodeName)),
             ("peer_host", .string(host)),
             ("peer_port", port.map { .int(Int64($0)) } ?? .null),
-            ("user", summary.user.map(JSONValue.string) ?? .null),
-            ("vhost", summary.virtualHost.map(JSONValue.string) ?? .null),
+            // rabbitmqadmin's tables need strings here, even before a login.
+            ("user", .string(summary.user ?? "")),
+            ("vhost", .string(summary.virtualHost ?? "")),
             ("channels", .int(summary.channelCount)),
             ("connected_at", .int(Int64(clamping: summary.connectedAtMilliseconds))),
             ("client_properties", .object(summary.clientProperties.sorted { $0.key < $1.key }.map { ($0.key, .string($0.value)) })),

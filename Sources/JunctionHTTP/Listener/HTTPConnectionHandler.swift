@@ -29,6 +29,7 @@ final class HTTPConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
     private let isLoopback: Bool
     private let logger: Logger
     private var context: ChannelHandlerContext?
+    private var registration: HTTPClientConnection?
 
     init(
         broker: Broker,
@@ -58,7 +59,9 @@ final class HTTPConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
             peer: context.channel.remoteAddress?.peerDescription ?? "unknown",
             connectedAtMilliseconds: self.broker.now
         )
-        self.broker.connectionOpened(HTTPClientConnection(summary: summary, channel: context.channel))
+        let registration = HTTPClientConnection(summary: summary, channel: context.channel)
+        self.registration = registration
+        self.broker.connectionOpened(registration)
     }
 
     func channelInactive(context: ChannelHandlerContext) {
@@ -158,6 +161,7 @@ final class HTTPConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
         else {
             return self.respond(.error(.unauthorized), to: head, context: context)
         }
+        self.registration?.summary.user = user.name
         let api = HTTPAPI(broker: self.broker, configuration: self.configuration, state: self.shared, connectionID: self.connectionID, eventLoop: context.eventLoop)
         let request = HTTPRequest(method: method, path: path, headers: head.headers, body: body)
         do {
