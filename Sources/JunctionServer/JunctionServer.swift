@@ -2,6 +2,7 @@ import Dispatch
 import Foundation
 import JunctionAMQP
 import JunctionCore
+import JunctionHTTP
 import JunctionMQTT
 import JunctionSTOMP
 import JunctionStorage
@@ -121,37 +122,47 @@ public final class JunctionServer: Sendable {
     private func protocolListeners() -> [(any ProtocolListener, Int)] {
         let authenticator = ConfiguredAuthenticator(users: self.configuration.users)
         let listeners = self.configuration.listeners
+        let amqp = AMQPListener(
+            configuration: self.configuration.amqp.adapterConfiguration,
+            authenticator: authenticator,
+            logger: Logger(label: "junction.amqp")
+        )
+        let anonymous = self.configuration.user(named: self.configuration.mqtt.anonymousUser)
+        let mqtt = MQTTListener(
+            configuration: MQTTAdapterConfiguration(
+                anonymousUser: self.configuration.mqtt.allowAnonymous
+                    ? anonymous.map { AuthenticatedUser(name: $0.name, tags: $0.tags) } : nil,
+                anonymousLoopbackOnly: anonymous?.loopbackOnly ?? false
+            ),
+            authenticator: authenticator,
+            logger: Logger(label: "junction.mqtt")
+        )
+        let stomp = STOMPListener(
+            configuration: STOMPAdapterConfiguration(),
+            authenticator: authenticator,
+            logger: Logger(label: "junction.stomp")
+        )
+        let http = HTTPListener(
+            configuration: HTTPListenerConfiguration(
+                users: self.configuration.users.map { .init(name: $0.name, tags: $0.tags) },
+                memoryWatermarkBytes: Int(
+                    clamping: MemoryMonitor(watermark: self.configuration.resources.memoryHighWatermark).watermarkBytes
+                )
+            ),
+            authenticator: authenticator,
+            // One implementation per protocol, two transports: the same listeners run over WebSocket.
+            webSocketRoutes: [
+                "/ws": WebSocketRoute(subprotocols: ["v12.stomp", "v11.stomp", "v10.stomp"], listener: stomp, sendsTextFrames: true),
+                "/mqtt": WebSocketRoute(subprotocols: ["mqtt"], listener: mqtt, sendsTextFrames: false),
+                "/amqp": WebSocketRoute(subprotocols: ["amqp"], listener: amqp, sendsTextFrames: false),
+            ],
+            logger: Logger(label: "junction.http")
+        )
         return [
-            (
-                AMQPListener(
-                    configuration: self.configuration.amqp.adapterConfiguration,
-                    authenticator: authenticator,
-                    logger: Logger(label: "junction.amqp")
-                ),
-                listeners.amqpPort
-            ),
-            (
-                MQTTListener(
-                    configuration: MQTTAdapterConfiguration(
-                        anonymousUser: self.configuration.mqtt.allowAnonymous
-                            ? self.configuration.user(named: self.configuration.mqtt.anonymousUser).map {
-                                AuthenticatedUser(name: $0.name, tags: $0.tags)
-                            } : nil,
-                        anonymousLoopbackOnly: self.configuration.user(named: self.configuration.mqtt.anonymousUser)?.loopbackOnly ?? false
-                    ),
-                    authenticator: authenticator,
-                    logger: Logger(label: "junction.mqtt")
-                ),
-                listeners.mqttPort
-            ),
-            (
-                STOMPListener(
-                    configuration: STOMPAdapterConfiguration(),
-                    authenticator: authenticator,
-                    logger: Logger(label: "junction.stomp")
-                ),
-                listeners.stompPort
-            ),
+            (amqp, listeners.amqpPort),
+            (mqtt, listeners.mqttPort),
+            (stomp, listeners.stompPort),
+            (http, listeners.httpPort),
         ]
     }
 
@@ -242,6 +253,7 @@ final class EngineState {
         let memoryHigh = memory.isAboveWatermark()
         if memoryHigh != self.memoryAlarm {
             self.memoryAlarm = memoryHigh
+            if memoryHigh { self.broker.resourceAlarms.insert("memory") } else { self.broker.resourceAlarms.remove("memory") }
             if memoryHigh {
                 logger.warning("memory alarm set", metadata: ["watermark": "\(memory.watermarkBytes)"])
             } else {
@@ -251,6 +263,7 @@ final class EngineState {
         let diskLow = disk.isBelowLimit()
         if diskLow != self.diskAlarm {
             self.diskAlarm = diskLow
+            if diskLow { self.broker.resourceAlarms.insert("disk") } else { self.broker.resourceAlarms.remove("disk") }
             if diskLow {
                 logger.warning("disk alarm set", metadata: ["free_limit": "\(disk.freeLimitBytes)", "path": "\(disk.path)"])
             } else {

@@ -52,6 +52,7 @@ class Broker:
         self.env = env
         self.host = "127.0.0.1"
         self.port = None
+        self.http_port = None
         self.process = None
         self.ports_from_environment = False
         self.log_path = os.path.join(os.path.dirname(os.path.abspath(data_dir)), f"broker-{uuid.uuid4().hex[:8]}.log")
@@ -89,6 +90,10 @@ class Broker:
     def url(self):
         return f"amqp://{self.username}:{self.password}@{self.host}:{self.port}//"
 
+    def http_url(self, path=""):
+        """The HTTP listener's base URL (management API, /metrics), plus `path`."""
+        return f"http://{self.host}:{self.http_port}{path}"
+
     def log(self):
         try:
             with open(self.log_path, "r", errors="replace") as f:
@@ -101,11 +106,12 @@ class Broker:
         `ports_from_environment` as JUNCTION_* variables (to test that path)."""
         self.port = port or free_port()
         self.ports_from_environment = ports_from_environment
+        self.http_port = self.http_port or free_port()
         settings = {
             "amqp-port": str(self.port),
             "mqtt-port": "0",
             "stomp-port": "0",
-            "http-port": "0",
+            "http-port": str(self.http_port),
             "data-dir": self.data_dir,
         }
         args = [self.binary]

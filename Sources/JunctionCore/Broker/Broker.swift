@@ -107,6 +107,10 @@ public final class Broker {
     public func connection(_ id: ConnectionID) -> (any ClientConnection)? { self.clientConnections[id] }
 
     public var now: UInt64 { self.clock.nowMilliseconds() }
+
+    /// Resource alarms in force (`memory`, `disk`), set by the server when it raises or clears one;
+    /// read by the HTTP API (503 on publish, health checks) and metrics.
+    public var resourceAlarms: Set<String> = []
 }
 
 @available(*, unavailable)

@@ -7,6 +7,7 @@ extension MessageQueue {
     public func ack(_ ids: some Sequence<DeliveryID>) {
         for id in ids {
             guard let settled = self.unacked.removeValue(forKey: id) else { continue }
+            self.statistics.acknowledged += 1
             self.settle(settled.entry)
             settled.subscription?.releaseCredit()
         }

@@ -31,6 +31,8 @@ public final class MessageQueue {
     /// Publish epoch of the last time a route selected this queue (deduplication without a set).
     var routeMark: UInt64 = 0
     public internal(set) var isDeleted = false
+    /// Cumulative counters for metrics (the `published` count is messages this queue accepted).
+    public internal(set) var statistics = MessageStatistics()
 
     struct Unacked {
         var entry: QueuedMessage
@@ -75,6 +77,7 @@ public final class MessageQueue {
     func enqueue(_ message: Message, ttl: UInt64?) -> Bool {
         // A consumer callback during this publish may have deleted a queue that was already routed to.
         guard !self.isDeleted else { return false }
+        self.statistics.published += 1
         var entry = QueuedMessage(message: message, expiresAt: nil, deliveryCount: 0, redelivered: false)
         if let effective = Self.minimum(ttl, self.settings.messageTTL) {
             entry.expiresAt = self.clock.nowMilliseconds() &+ effective
@@ -91,8 +94,10 @@ public final class MessageQueue {
         if self.wouldOverflow(adding: entry.size) {
             switch self.settings.overflow {
             case .rejectPublish:
+                self.statistics.published -= 1
                 return false
             case .rejectPublishDLX:
+                self.statistics.published -= 1
                 self.deadLetter(entry, reason: .maxlen)
                 return false
             case .dropHead:
@@ -190,6 +195,8 @@ public final class MessageQueue {
             redelivered: entry.redelivered,
             deliveryCount: entry.deliveryCount
         )
+        self.statistics.delivered += 1
+        if entry.redelivered { self.statistics.redelivered += 1 }
         if subscription.noAck {
             self.settle(entry)
         } else {
@@ -219,6 +226,8 @@ public final class MessageQueue {
             redelivered: entry.redelivered,
             deliveryCount: entry.deliveryCount
         )
+        self.statistics.delivered += 1
+        if entry.redelivered { self.statistics.redelivered += 1 }
         if noAck {
             self.settle(entry)
         } else {
@@ -302,6 +311,7 @@ public final class MessageQueue {
     }
 
     func deadLetter(_ entry: QueuedMessage, reason: DeathReason) {
+        self.statistics.deadLettered += 1
         self.host?.deadLetter(entry.message, from: self, reason: reason)
     }
 }

@@ -134,6 +134,7 @@ extension VirtualHost {
     func removeQueue(_ queue: MessageQueue) -> Int {
         guard self.queuesByName[queue.name] === queue, !queue.isDeleted else { return 0 }
         self.queuesByName[queue.name] = nil
+        self.retiredStatistics = self.retiredStatistics + queue.statistics
         for binding in queue.incoming {
             self.removeBinding(binding)
         }

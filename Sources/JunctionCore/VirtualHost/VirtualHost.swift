@@ -18,6 +18,10 @@ public final class VirtualHost {
     var exchanges: [String: Exchange] = [:]
     var queuesByName: [String: MessageQueue] = [:]
     private var routeEpoch: UInt64 = 0
+    /// Counters of deleted queues, so totals never go backwards.
+    var retiredStatistics = MessageStatistics()
+    /// Messages published to this virtual host (routed or not).
+    private var publishedCount = 0
     /// Reusable target lists: routing may nest (a dead-letter published while a publish enqueues),
     /// so each level takes its own list; in steady state no publish allocates one.
     private var spareTargetLists: [[MessageQueue]] = []
@@ -69,6 +73,14 @@ public final class VirtualHost {
         }
     }
 
+    /// Cumulative counters over every queue this host ever had; `published` counts publishes to the
+    /// host (routed or not), the rest are summed over queues.
+    public var statistics: MessageStatistics {
+        var total = self.queuesByName.values.reduce(self.retiredStatistics) { $0 + $1.statistics }
+        total.published = self.publishedCount
+        return total
+    }
+
     public var queues: [MessageQueue] { self.queuesByName.values.sorted { $0.name < $1.name } }
     public func queue(named name: String) -> MessageQueue? { self.queuesByName[name] }
     public var allExchanges: [Exchange] { self.exchanges.values.sorted { $0.name < $1.name } }
@@ -97,6 +109,7 @@ public final class VirtualHost {
             throw .accessRefused("cannot publish to internal exchange '\(message.exchange)' in vhost '\(self.name)'")
         }
         let ttl = try QueueArguments.messageTTL(message.properties.expiration)
+        self.publishedCount += 1
         var targets = self.spareTargetLists.popLast() ?? []
         defer {
             targets.removeAll(keepingCapacity: true)

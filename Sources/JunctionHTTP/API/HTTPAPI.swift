@@ -1,0 +1,242 @@
+import JunctionCore
+import NIOCore
+import NIOHTTP1
+
+/// What the API makes of a request: a response now, or a long-poll consume the connection handler
+/// completes later.
+enum HTTPAPIResult {
+    case response(HTTPResponse)
+    case poll(HTTPPollRequest)
+}
+
+struct HTTPPollRequest {
+    var queue: MessageQueue
+    var vhost: String
+    var max: Int
+    var waitMilliseconds: Int64
+    var leaseMilliseconds: Int64
+}
+
+/// The management and script API over the engine. Called on the engine loop, synchronously; every
+/// failure leaves as an `HTTPAPIError`.
+struct HTTPAPI {
+    let broker: Broker
+    let configuration: HTTPListenerConfiguration
+    let state: HTTPListenerState
+    /// Owner of what HTTP declares (exclusive queues are not declarable over HTTP).
+    let connectionID: ConnectionID
+    let eventLoop: any EventLoop
+
+    func handle(_ request: HTTPRequest, route: HTTPRoute, user: AuthenticatedUser) throws(HTTPAPIError) -> HTTPAPIResult {
+        try self.authorize(route: route, method: request.method, user: user)
+        switch route {
+        case .dashboard, .demo, .metrics:
+            preconditionFailure("pages and metrics are served without the API")
+        case .overview: return .response(.json(self.overview(user: user)))
+        case .whoami:
+            return .response(.json(.object([("name", .string(user.name)), ("tags", .array(user.tags.sorted().map(JSONValue.string)))])))
+        case .vhosts:
+            return .response(.json(.array(self.broker.virtualHosts.filter { user.mayAccess(virtualHost: $0.name) }.map(ManagementRepresentation.vhost))))
+        case .vhost(let name): return try self.vhost(name, request: request, user: user)
+        case .users: return .response(.json(.array(self.configuration.users.map(Self.user))))
+        case .user(let name):
+            guard let info = self.configuration.users.first(where: { $0.name == name }) else { throw .notFound("no user '\(name)'") }
+            return .response(.json(Self.user(info)))
+        case .permissions: return .response(.json(.array(self.permissions())))
+        case .exchanges(let vhost): return .response(.json(.array(try self.exchanges(in: vhost, user: user))))
+        case .exchange(let vhost, let name): return try self.exchange(vhost: vhost, name: name, request: request, user: user)
+        case .publish(let vhost, let exchange): return .response(try self.publish(vhost: vhost, exchange: exchange, request: request, user: user))
+        case .queues(let vhost): return .response(.json(.array(try self.queues(in: vhost, user: user))))
+        case .queue(let vhost, let name): return try self.queue(vhost: vhost, name: name, request: request, user: user)
+        case .queueContents(let vhost, let name):
+            let host = try self.host(vhost, user: user)
+            do {
+                _ = try host.purgeQueue(name, owner: self.connectionID)
+            } catch {
+                throw HTTPAPIError(error)
+            }
+            return .response(.noContent())
+        case .queueGet(let vhost, let name): return .response(try self.get(vhost: vhost, queue: name, request: request, user: user))
+        case .queueBindings(let vhost, let name):
+            let host = try self.host(vhost, user: user)
+            guard host.queue(named: name) != nil else { throw .notFound("no queue '\(name)' in vhost '\(vhost)'") }
+            let bindings = host.bindings.filter { $0.destinationKind == .queue && $0.destination == name }
+            return .response(.json(.array(bindings.map { ManagementRepresentation.binding($0, vhost: vhost) })))
+        case .bindings(let vhost):
+            let hosts = try self.hosts(vhost, user: user)
+            return .response(.json(.array(hosts.flatMap { host in host.bindings.map { ManagementRepresentation.binding($0, vhost: host.name) } })))
+        case .bindingsBetween(let vhost, let source, let kind, let destination):
+            return try self.bindingsBetween(vhost: vhost, source: source, kind: kind, destination: destination, request: request, user: user)
+        case .binding(let vhost, let source, let kind, let destination, let key):
+            return try self.binding(vhost: vhost, source: source, kind: kind, destination: destination, key: key, request: request, user: user)
+        case .connections:
+            return .response(.json(.array(self.broker.connections.map { ManagementRepresentation.connection($0.summary) })))
+        case .connection(let name): return try self.connection(name, request: request)
+        case .channels: return .response(.json(.array(self.channels())))
+        case .consumers(let vhost):
+            let hosts = try self.hosts(vhost, user: user)
+            return .response(
+                .json(.array(hosts.flatMap { host in host.queues.flatMap { $0.subscriptions.map { ManagementRepresentation.consumer($0, vhost: host.name) } } }))
+            )
+        case .definitions:
+            if request.method == .POST {
+                try self.importDefinitions(try request.jsonBody())
+                return .response(.noContent())
+            }
+            return .response(.json(self.exportDefinitions()))
+        case .alarmsHealthCheck:
+            let alarms = self.broker.resourceAlarms
+            if alarms.isEmpty { return .response(.json(.object([("status", .string("ok"))]))) }
+            return .response(
+                .json(
+                    .object([("status", .string("failed")), ("reason", .string("resource alarm(s) in effect: \(alarms.sorted().joined(separator: ", "))"))]),
+                    status: .serviceUnavailable
+                )
+            )
+        case .alivenessTest(let vhost): return .response(try self.aliveness(vhost: vhost, user: user))
+        case .rawPublish(let vhost, let exchange): return .response(try self.rawPublish(vhost: vhost, exchange: exchange, request: request, user: user))
+        case .messages(let vhost, let queue): return .poll(try self.pollRequest(vhost: vhost, queue: queue, request: request, user: user))
+        case .receipt(let receipt):
+            let settlement: HTTPLeases.Settlement
+            if request.method == .DELETE {
+                settlement = .ack
+            } else {
+                let requeue = request.path.query["requeue"].map { $0 == "true" } ?? true
+                settlement = .reject(requeue: requeue)
+            }
+            guard self.state.leases.settle(receipt: receipt, settlement) else {
+                throw .notFound("unknown receipt '\(receipt)' (settled already, or its lease expired)")
+            }
+            return .response(.noContent())
+        }
+    }
+
+    /// Management reads need the `administrator`, `monitoring` or `management` tag, management
+    /// writes `administrator`; publishing and consuming need only access to the vhost.
+    private func authorize(route: HTTPRoute, method: HTTPMethod, user: AuthenticatedUser) throws(HTTPAPIError) {
+        switch route {
+        case .publish, .queueGet, .rawPublish, .messages, .receipt, .whoami, .alivenessTest, .overview:
+            return
+        case .dashboard, .demo, .metrics, .vhosts, .vhost, .users, .user, .permissions, .exchanges, .exchange, .queues, .queue,
+            .queueContents, .queueBindings, .bindings, .bindingsBetween, .binding, .connections, .connection, .channels, .consumers,
+            .definitions, .alarmsHealthCheck:
+            let isWrite = method != .GET && method != .HEAD
+            let allowed: Set<String> = isWrite ? ["administrator"] : ["administrator", "monitoring", "management"]
+            guard !user.tags.isDisjoint(with: allowed) else {
+                throw .forbidden("user '\(user.name)' needs one of the tags \(allowed.sorted().joined(separator: ", "))")
+            }
+        }
+    }
+
+    // MARK: Lookup
+
+    func host(_ name: String, user: AuthenticatedUser) throws(HTTPAPIError) -> VirtualHost {
+        guard let host = self.broker.virtualHost(name) else { throw .notFound("vhost '\(name)' not found") }
+        guard user.mayAccess(virtualHost: name) else { throw .forbidden("access to vhost '\(name)' refused for user '\(user.name)'") }
+        return host
+    }
+
+    func hosts(_ name: String?, user: AuthenticatedUser) throws(HTTPAPIError) -> [VirtualHost] {
+        if let name { return [try self.host(name, user: user)] }
+        return self.broker.virtualHosts.filter { user.mayAccess(virtualHost: $0.name) }
+    }
+
+    static func user(_ info: HTTPListenerConfiguration.UserInfo) -> JSONValue {
+        .object([("name", .string(info.name)), ("tags", .array(info.tags.sorted().map(JSONValue.string))), ("limits", .object([]))])
+    }
+
+    private func permissions() -> [JSONValue] {
+        self.configuration.users.flatMap { user in
+            self.broker.virtualHosts.map { host in
+                .object([
+                    ("user", .string(user.name)), ("vhost", .string(host.name)),
+                    ("configure", .string(".*")), ("write", .string(".*")), ("read", .string(".*")),
+                ])
+            }
+        }
+    }
+
+    private func vhost(_ name: String, request: HTTPRequest, user: AuthenticatedUser) throws(HTTPAPIError) -> HTTPAPIResult {
+        switch request.method {
+        case .PUT:
+            let existed = self.broker.virtualHost(name) != nil
+            self.broker.addVirtualHost(name)
+            return .response(HTTPResponse(status: existed ? .noContent : .created))
+        case .DELETE:
+            _ = try self.host(name, user: user)
+            throw HTTPAPIError(status: .methodNotAllowed, error: "not_supported", reason: "virtual hosts cannot be deleted in this version")
+        default:
+            return .response(.json(ManagementRepresentation.vhost(try self.host(name, user: user))))
+        }
+    }
+
+    private func connection(_ name: String, request: HTTPRequest) throws(HTTPAPIError) -> HTTPAPIResult {
+        guard let connection = self.broker.connections.first(where: { ManagementRepresentation.connectionName($0.summary) == name }) else {
+            throw .notFound("no connection '\(name)'")
+        }
+        if request.method == .DELETE {
+            connection.closeByOperator(reason: request.headers.first(name: "X-Reason") ?? "Closed via management API")
+            return .response(.noContent())
+        }
+        return .response(.json(ManagementRepresentation.connection(connection.summary)))
+    }
+
+    /// One entry per channel of each connection (the registry knows channel counts, not channels).
+    private func channels() -> [JSONValue] {
+        self.broker.connections.flatMap { connection -> [JSONValue] in
+            let summary = connection.summary
+            let name = ManagementRepresentation.connectionName(summary)
+            guard summary.channelCount > 0 else { return [] }
+            return (1...summary.channelCount).map { number in
+                .object([
+                    ("name", .string("\(name) (\(number))")),
+                    ("number", .int(number)),
+                    ("user", summary.user.map(JSONValue.string) ?? .null),
+                    ("vhost", summary.virtualHost.map(JSONValue.string) ?? .null),
+                    ("connection_details", .object([("name", .string(name)), ("peer_host", .string(summary.peer))])),
+                    ("state", .string("running")),
+                ])
+            }
+        }
+    }
+
+    private func overview(user: AuthenticatedUser) -> JSONValue {
+        let hosts = self.broker.virtualHosts
+        let queues = hosts.flatMap(\.queues)
+        let ready = queues.reduce(0) { $0 + $1.readyCount }
+        let unacked = queues.reduce(0) { $0 + $1.unackedCount }
+        let stats = hosts.reduce(MessageStatistics()) { $0 + $1.statistics }
+        let connections = self.broker.connections
+        return .object([
+            ("management_version", .string("3.12.0")),
+            ("rabbitmq_version", .string("3.12.0")),
+            ("product_name", .string("Junction")),
+            ("product_version", .string("0.1.0")),
+            ("cluster_name", .string(ManagementRepresentation.nodeName)),
+            ("node", .string(ManagementRepresentation.nodeName)),
+            (
+                "object_totals",
+                .object([
+                    ("connections", .int(connections.count)),
+                    ("channels", .int(connections.reduce(0) { $0 + $1.summary.channelCount })),
+                    ("exchanges", .int(hosts.reduce(0) { $0 + $1.allExchanges.count })),
+                    ("queues", .int(queues.count)),
+                    ("consumers", .int(queues.reduce(0) { $0 + $1.consumerCount })),
+                ])
+            ),
+            (
+                "queue_totals",
+                .object([("messages", .int(ready + unacked)), ("messages_ready", .int(ready)), ("messages_unacknowledged", .int(unacked))])
+            ),
+            (
+                "message_stats",
+                .object([
+                    ("publish", .int(stats.published)), ("deliver_get", .int(stats.delivered)),
+                    ("ack", .int(stats.acknowledged)), ("redeliver", .int(stats.redelivered)),
+                ])
+            ),
+            ("listeners", .array([])),
+            ("contexts", .array([])),
+        ])
+    }
+}

@@ -1,0 +1,132 @@
+public import JunctionCore
+
+/// RabbitMQ-shaped JSON for engine objects (what `rabbitmqadmin` and the management UI read).
+public enum ManagementRepresentation {
+    public static func queue(_ queue: MessageQueue, vhost: String) -> JSONValue {
+        let stats = queue.statistics
+        return .object([
+            ("name", .string(queue.name)),
+            ("vhost", .string(vhost)),
+            ("type", .string("classic")),
+            ("durable", .bool(queue.durable)),
+            ("auto_delete", .bool(queue.autoDelete)),
+            ("exclusive", .bool(queue.exclusiveOwner != nil)),
+            ("arguments", JSONValue(queue.arguments)),
+            ("state", .string("running")),
+            ("node", .string(nodeName)),
+            ("messages", .int(queue.readyCount + queue.unackedCount)),
+            ("messages_ready", .int(queue.readyCount)),
+            ("messages_unacknowledged", .int(queue.unackedCount)),
+            ("consumers", .int(queue.consumerCount)),
+            (
+                "message_stats",
+                .object([
+                    ("publish", .int(stats.published)),
+                    ("deliver_get", .int(stats.delivered)),
+                    ("redeliver", .int(stats.redelivered)),
+                    ("ack", .int(stats.acknowledged)),
+                ])
+            ),
+        ])
+    }
+
+    public static func exchange(_ exchange: Exchange, vhost: String) -> JSONValue {
+        .object([
+            ("name", .string(exchange.name)),
+            ("vhost", .string(vhost)),
+            ("type", .string(exchange.type.rawValue)),
+            ("durable", .bool(exchange.durable)),
+            ("auto_delete", .bool(exchange.autoDelete)),
+            ("internal", .bool(exchange.internal)),
+            ("arguments", JSONValue(exchange.arguments)),
+        ])
+    }
+
+    public static func binding(_ binding: BindingInfo, vhost: String) -> JSONValue {
+        .object([
+            ("source", .string(binding.source)),
+            ("vhost", .string(vhost)),
+            ("destination", .string(binding.destination)),
+            ("destination_type", .string(binding.destinationKind == .queue ? "queue" : "exchange")),
+            ("routing_key", .string(binding.routingKey)),
+            ("arguments", JSONValue(binding.arguments)),
+            ("properties_key", .string(propertiesKey(binding))),
+        ])
+    }
+
+    /// Identifies a binding in `DELETE /api/bindings/.../{props}`: the routing key (`~` when empty),
+    /// plus `~` and a digest of the arguments when there are any.
+    public static func propertiesKey(_ binding: BindingInfo) -> String {
+        let key = binding.routingKey.isEmpty ? "~" : binding.routingKey
+        guard !binding.arguments.isEmpty else { return key }
+        // FNV-1a over the serialized arguments: stable across runs, unlike `hashValue`.
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for byte in JSONValue(binding.arguments).serialized.utf8 {
+            hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3
+        }
+        return key + "~" + String(hash, radix: 36)
+    }
+
+    public static func connection(_ summary: ConnectionSummary) -> JSONValue {
+        let (host, port) = splitPeer(summary.peer)
+        let protocolName = summary.transport == "TCP" ? summary.protocolName : "\(summary.protocolName) (\(summary.transport))"
+        return .object([
+            ("name", .string(connectionName(summary))),
+            ("id", .int(Int64(clamping: summary.id.rawValue))),
+            ("protocol", .string(protocolName)),
+            ("transport", .string(summary.transport)),
+            ("type", .string("network")),
+            ("state", .string("running")),
+            ("node", .string(nodeName)),
+            ("peer_host", .string(host)),
+            ("peer_port", port.map { .int(Int64($0)) } ?? .null),
+            // rabbitmqadmin's tables need strings here, even before a login.
+            ("user", .string(summary.user ?? "")),
+            ("vhost", .string(summary.virtualHost ?? "")),
+            ("channels", .int(summary.channelCount)),
+            ("connected_at", .int(Int64(clamping: summary.connectedAtMilliseconds))),
+            ("client_properties", .object(summary.clientProperties.sorted { $0.key < $1.key }.map { ($0.key, .string($0.value)) })),
+        ])
+    }
+
+    /// `127.0.0.1:50123 -> junction (7)`: unique, and readable in `rabbitmqadmin list connections`.
+    public static func connectionName(_ summary: ConnectionSummary) -> String {
+        "\(summary.peer) -> junction (\(summary.id.rawValue))"
+    }
+
+    public static func consumer(_ subscription: Subscription, vhost: String) -> JSONValue {
+        .object([
+            ("consumer_tag", .string(subscription.tag)),
+            ("queue", .object([("name", .string(subscription.queue.name)), ("vhost", .string(vhost))])),
+            ("ack_required", .bool(!subscription.noAck)),
+            ("exclusive", .bool(subscription.exclusive)),
+            ("prefetch_count", .int(subscription.prefetch)),
+            ("active", .bool(!subscription.isCancelled)),
+            ("arguments", JSONValue(subscription.arguments)),
+            ("channel_details", .object([("connection_id", .int(Int64(clamping: subscription.owner.rawValue)))])),
+        ])
+    }
+
+    public static func vhost(_ host: VirtualHost) -> JSONValue {
+        let queues = host.queues
+        let ready = queues.reduce(0) { $0 + $1.readyCount }
+        let unacked = queues.reduce(0) { $0 + $1.unackedCount }
+        return .object([
+            ("name", .string(host.name)),
+            ("description", .string("")),
+            ("tracing", .bool(false)),
+            ("messages", .int(ready + unacked)),
+            ("messages_ready", .int(ready)),
+            ("messages_unacknowledged", .int(unacked)),
+        ])
+    }
+
+    public static let nodeName = "junction@localhost"
+
+    static func splitPeer(_ peer: String) -> (String, Int?) {
+        guard let colon = peer.lastIndex(of: ":"), let port = Int(peer[peer.index(after: colon)...]) else { return (peer, nil) }
+        var host = String(peer[..<colon])
+        if host.hasPrefix("[") && host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
+        return (host, port)
+    }
+}

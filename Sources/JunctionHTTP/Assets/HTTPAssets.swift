@@ -1,0 +1,96 @@
+import NIOCore
+import NIOHTTP1
+
+/// The pages the broker serves itself: no external scripts, styles or fonts.
+enum HTTPAssets {
+    static func page(_ html: String) -> HTTPResponse {
+        HTTPResponse(
+            status: .ok,
+            headers: [
+                "Content-Type": "text/html; charset=utf-8",
+                "Content-Security-Policy": "default-src 'self'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; connect-src 'self' ws: wss:",
+            ],
+            body: ByteBuffer(string: html)
+        )
+    }
+
+    /// Overview and queues, refreshed every two seconds through the management API.
+    static let dashboard = """
+        <!doctype html>
+        <html lang="en"><head><meta charset="utf-8"><title>Junction</title>
+        <style>
+        body{font:14px system-ui,sans-serif;margin:2em;color:#222}table{border-collapse:collapse;margin-top:1em}
+        td,th{border-bottom:1px solid #ddd;padding:4px 12px;text-align:left}th{background:#f4f4f4}
+        .num{text-align:right}#error{color:#b00}
+        </style></head>
+        <body>
+        <h1>Junction</h1>
+        <p><label>User <input id="user" value="guest"></label> <label>Password <input id="password" type="password" value="guest"></label>
+        <a href="/demo">Live demo (STOMP over WebSocket)</a> · <a href="/metrics">/metrics</a></p>
+        <p id="error"></p>
+        <div id="totals"></div>
+        <table><thead><tr><th>vhost</th><th>queue</th><th class="num">ready</th><th class="num">unacked</th><th class="num">consumers</th></tr></thead>
+        <tbody id="queues"></tbody></table>
+        <table><thead><tr><th>connection</th><th>protocol</th><th>user</th></tr></thead><tbody id="connections"></tbody></table>
+        <script>
+        function auth(){return {headers:{Authorization:'Basic '+btoa(document.getElementById('user').value+':'+document.getElementById('password').value)}};}
+        function cell(row,text,cls){const td=row.insertCell();td.textContent=text;if(cls)td.className=cls;}
+        async function refresh(){
+          try{
+            const [overview,queues,connections]=await Promise.all(['/api/overview','/api/queues','/api/connections'].map(async u=>{
+              const r=await fetch(u,auth()); if(!r.ok) throw new Error(u+': '+r.status); return r.json();}));
+            document.getElementById('error').textContent='';
+            const t=overview.object_totals,q=overview.queue_totals;
+            document.getElementById('totals').textContent=`${t.connections} connections · ${t.queues} queues · ${t.consumers} consumers · ${q.messages_ready} ready · ${q.messages_unacknowledged} unacked`;
+            const body=document.getElementById('queues');body.textContent='';
+            for(const x of queues){const r=body.insertRow();cell(r,x.vhost);cell(r,x.name);cell(r,x.messages_ready,'num');cell(r,x.messages_unacknowledged,'num');cell(r,x.consumers,'num');}
+            const conns=document.getElementById('connections');conns.textContent='';
+            for(const c of connections){const r=conns.insertRow();cell(r,c.name);cell(r,c.protocol);cell(r,c.user||'');}
+          }catch(e){document.getElementById('error').textContent=e.message;}
+        }
+        refresh();setInterval(refresh,2000);
+        </script></body></html>
+        """
+
+    /// Subscribes to a topic over STOMP on `/ws` with the browser's WebSocket and shows messages live;
+    /// publishes through the raw-body HTTP endpoint, so one page crosses two protocols.
+    static let demo = """
+        <!doctype html>
+        <html lang="en"><head><meta charset="utf-8"><title>Junction live demo</title>
+        <style>body{font:14px system-ui,sans-serif;margin:2em}#log{font-family:monospace;white-space:pre-wrap;border:1px solid #ccc;padding:1em;min-height:10em}</style>
+        </head><body>
+        <h1>Live messages</h1>
+        <p><label>Topic (routing key on amq.topic) <input id="topic" value="demo.#"></label>
+        <label>User <input id="user" value="guest"></label> <label>Password <input id="password" type="password" value="guest"></label>
+        <button id="connect">Subscribe</button> <span id="status">disconnected</span></p>
+        <p><label>Publish to <input id="key" value="demo.hello"></label> <input id="text" value="hello from the browser">
+        <button id="send">Publish over HTTP</button></p>
+        <div id="log"></div>
+        <script>
+        const log=t=>{document.getElementById('log').textContent+=t+'\\n';};
+        let socket=null;
+        function frame(command,headers,body){let f=command+'\\n';for(const k in headers)f+=k+':'+headers[k]+'\\n';return f+'\\n'+(body||'')+'\\0';}
+        document.getElementById('connect').onclick=()=>{
+          if(socket)socket.close();
+          const url=(location.protocol==='https:'?'wss://':'ws://')+location.host+'/ws';
+          socket=new WebSocket(url,['v12.stomp','v11.stomp','v10.stomp']);
+          let buffer='';
+          socket.onopen=()=>{document.getElementById('status').textContent='connecting';
+            socket.send(frame('CONNECT',{'accept-version':'1.2,1.1,1.0',host:'/',login:user.value,passcode:password.value,'heart-beat':'0,0'}));};
+          socket.onmessage=e=>{buffer+=typeof e.data==='string'?e.data:new TextDecoder().decode(e.data);
+            let end;while((end=buffer.indexOf('\\0'))>=0){const f=buffer.slice(0,end).replace(/^\\n+/,'');buffer=buffer.slice(end+1);
+              const [head,...rest]=f.split('\\n\\n');const lines=head.split('\\n');const command=lines[0];
+              if(command==='CONNECTED'){document.getElementById('status').textContent='subscribed to '+topic.value;
+                socket.send(frame('SUBSCRIBE',{id:'demo',destination:'/topic/'+topic.value,ack:'auto'}));}
+              else if(command==='MESSAGE'){const dest=lines.find(l=>l.startsWith('destination:'))||'';log(new Date().toLocaleTimeString()+' '+dest.slice(12)+'  '+rest.join('\\n\\n'));}
+              else if(command==='ERROR'){log('ERROR '+f);}}};
+          socket.onclose=()=>{document.getElementById('status').textContent='disconnected';};
+        };
+        document.getElementById('send').onclick=async()=>{
+          const r=await fetch('/api/v1/exchanges/%2F/amq.topic/messages?routing_key='+encodeURIComponent(key.value),
+            {method:'POST',body:text.value,headers:{'Content-Type':'text/plain',Authorization:'Basic '+btoa(user.value+':'+password.value)}});
+          if(!r.ok)log('publish failed: '+r.status+' '+await r.text());
+        };
+        </script></body></html>
+        """
+}

@@ -1,0 +1,252 @@
+import JunctionCore
+import Logging
+import NIOCore
+import NIOHTTP1
+import NIOWebSocket
+
+/// One HTTP connection on the engine loop: collects a bounded request, authenticates it, hands it
+/// to `HTTPAPI` and writes the answer. Requests arrive one at a time (the pipelining handler
+/// holds the next until this one is answered), so a waiting long-poll simply holds the state.
+final class HTTPConnectionHandler: ChannelInboundHandler, RemovableChannelHandler {
+    typealias InboundIn = HTTPServerRequestPart
+    typealias OutboundOut = HTTPServerResponsePart
+
+    private enum State {
+        case idle
+        case receiving(HTTPRequestHead, ByteBuffer)
+        /// The body is over the limit: read to its end without keeping it, then answer 413.
+        case discarding(HTTPRequestHead)
+        case polling(HTTPRequestHead, HTTPPollConsumer)
+    }
+
+    private var state = State.idle
+    private let broker: Broker
+    private let configuration: HTTPListenerConfiguration
+    private let shared: HTTPListenerState
+    private let authenticator: any Authenticator
+    private let webSocketPaths: Set<String>
+    private let connectionID: ConnectionID
+    private let isLoopback: Bool
+    private let logger: Logger
+    private var context: ChannelHandlerContext?
+    private var registration: HTTPClientConnection?
+
+    init(
+        broker: Broker,
+        configuration: HTTPListenerConfiguration,
+        shared: HTTPListenerState,
+        authenticator: any Authenticator,
+        webSocketPaths: Set<String>,
+        connectionID: ConnectionID,
+        isLoopback: Bool,
+        logger: Logger
+    ) {
+        self.broker = broker
+        self.configuration = configuration
+        self.shared = shared
+        self.authenticator = authenticator
+        self.webSocketPaths = webSocketPaths
+        self.connectionID = connectionID
+        self.isLoopback = isLoopback
+        self.logger = logger
+    }
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        self.context = context
+        let summary = ConnectionSummary(
+            id: self.connectionID,
+            protocolName: "HTTP/1.1",
+            peer: context.channel.remoteAddress?.peerDescription ?? "unknown",
+            connectedAtMilliseconds: self.broker.now
+        )
+        let registration = HTTPClientConnection(summary: summary, channel: context.channel)
+        self.registration = registration
+        self.broker.connectionOpened(registration)
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        if case .polling(_, let consumer) = self.state { consumer.abandon() }
+        self.state = .idle
+        self.broker.connectionClosed(self.connectionID)
+        context.fireChannelInactive()
+    }
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if event is BrokerShutdownEvent {
+            context.close(promise: nil)
+            return
+        }
+        context.fireUserInboundEventTriggered(event)
+    }
+
+    /// A refused WebSocket upgrade is reported here before the request itself arrives (and is
+    /// answered 400); anything else is a broken connection.
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        if error is NIOWebSocketUpgradeError { return }
+        self.logger.debug("HTTP connection error", metadata: ["error": "\(error)"])
+        context.close(promise: nil)
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        switch (Self.unwrapInboundIn(data), self.state) {
+        case (.head(let head), .idle):
+            if let length = head.headers.first(name: "Content-Length").flatMap(Int.init), length > self.configuration.maxBodyBytes {
+                self.state = .discarding(head)
+            } else {
+                self.state = .receiving(head, context.channel.allocator.buffer(capacity: 0))
+            }
+        case (.body(var part), .receiving(let head, var body)):
+            if body.readableBytes + part.readableBytes > self.configuration.maxBodyBytes {
+                self.state = .discarding(head)
+            } else {
+                self.state = .idle
+                body.writeBuffer(&part)
+                self.state = .receiving(head, body)
+            }
+        case (.body, .discarding):
+            break
+        case (.end, .receiving(let head, let body)):
+            self.state = .idle
+            self.process(head: head, body: body, context: context)
+        case (.end, .discarding(let head)):
+            self.state = .idle
+            self.respond(.error(.payloadTooLarge(limit: self.configuration.maxBodyBytes)), to: head, context: context, forceClose: true)
+        case (.head, _), (.body, _), (.end, _):
+            // The pipelining handler never interleaves requests; anything else is a broken peer.
+            context.close(promise: nil)
+        }
+    }
+
+    private func process(head: HTTPRequestHead, body: ByteBuffer, context: ChannelHandlerContext) {
+        guard let path = HTTPPath(target: head.uri) else {
+            return self.respond(.error(.badRequest("malformed request target")), to: head, context: context)
+        }
+        guard let route = HTTPRoute(path: path.segments) else {
+            if self.webSocketPaths.contains(head.uri.split(separator: "?").first.map(String.init) ?? head.uri) {
+                let error = HTTPAPIError(
+                    status: .badRequest,
+                    error: "websocket_required",
+                    reason: "this path only accepts a WebSocket upgrade with an allowed origin and subprotocol"
+                )
+                // The upgrade handler is gone after a refusal, so this connection could not upgrade later.
+                return self.respond(.error(error), to: head, context: context, forceClose: true)
+            }
+            return self.respond(.error(.notFound("Object Not Found")), to: head, context: context)
+        }
+        let method = head.method == .HEAD ? HTTPMethod.GET : head.method
+        guard route.allowedMethods.contains(method) else {
+            var response = HTTPResponse.error(.methodNotAllowed(route.allowedMethods))
+            response.headers.add(name: "Allow", value: route.allowedMethods.map(\.rawValue).joined(separator: ", "))
+            return self.respond(response, to: head, context: context)
+        }
+        switch route {
+        case .dashboard: return self.respond(HTTPAssets.page(HTTPAssets.dashboard), to: head, context: context)
+        case .demo: return self.respond(HTTPAssets.page(HTTPAssets.demo), to: head, context: context)
+        case .metrics:
+            let text = self.shared.metrics.scrape(
+                broker: self.broker,
+                leasedMessages: self.shared.leases.count,
+                watermarkBytes: self.configuration.memoryWatermarkBytes
+            )
+            let response = HTTPResponse(
+                status: .ok,
+                headers: ["Content-Type": "text/plain; version=0.0.4; charset=utf-8"],
+                body: ByteBuffer(bytes: text)
+            )
+            return self.respond(response, to: head, context: context)
+        default: break
+        }
+        guard let credentials = head.headers.first(name: "Authorization").flatMap(BasicAuthorization.init(headerValue:)),
+            let user = self.authenticator.authenticate(username: credentials.username, password: credentials.password, isLoopback: self.isLoopback)
+        else {
+            return self.respond(.error(.unauthorized), to: head, context: context)
+        }
+        self.registration?.summary.user = user.name
+        let api = HTTPAPI(broker: self.broker, configuration: self.configuration, state: self.shared, connectionID: self.connectionID, eventLoop: context.eventLoop)
+        let request = HTTPRequest(method: method, path: path, headers: head.headers, body: body)
+        do {
+            switch try api.handle(request, route: route, user: user) {
+            case .response(let response): self.respond(response, to: head, context: context)
+            case .poll(let poll): self.startPoll(poll, head: head, context: context)
+            }
+        } catch {
+            self.respond(.error(error), to: head, context: context)
+        }
+    }
+
+    // MARK: Long poll
+
+    private func startPoll(_ poll: HTTPPollRequest, head: HTTPRequestHead, context: ChannelHandlerContext) {
+        var taken: [Delivery] = []
+        while taken.count < poll.max, let (delivery, _) = poll.queue.isDeleted ? nil : self.take(from: poll) {
+            taken.append(delivery)
+        }
+        guard taken.isEmpty, poll.waitMilliseconds > 0, let host = self.broker.virtualHost(poll.vhost) else {
+            return self.finishPoll(poll, deliveries: taken, head: head, context: context)
+        }
+        let consumer = HTTPPollConsumer(max: poll.max, eventLoop: context.eventLoop) { [weak self] consumer in
+            guard let self, let context = self.context, case .polling = self.state else { return }
+            self.state = .idle
+            self.finishPoll(poll, deliveries: consumer.deliveries, head: head, context: context)
+        }
+        self.state = .polling(head, consumer)
+        do {
+            try consumer.start(on: host, queue: poll.queue.name, owner: self.connectionID, waitMilliseconds: poll.waitMilliseconds)
+        } catch {
+            self.state = .idle
+            self.respond(.error(HTTPAPIError(error)), to: head, context: context)
+        }
+    }
+
+    private func take(from poll: HTTPPollRequest) -> (Delivery, Int)? {
+        guard let host = self.broker.virtualHost(poll.vhost) else { return nil }
+        return (try? host.get(queue: poll.queue.name, noAck: false, owner: self.connectionID)).flatMap { $0 }
+    }
+
+    private func finishPoll(_ poll: HTTPPollRequest, deliveries: [Delivery], head: HTTPRequestHead, context: ChannelHandlerContext) {
+        guard context.channel.isActive else {
+            poll.queue.reject(deliveries.map(\.id), requeue: true)
+            return
+        }
+        let receipts = self.shared.leases.lease(
+            deliveries.map(\.id),
+            of: poll.queue,
+            for: .milliseconds(poll.leaseMilliseconds),
+            on: context.eventLoop
+        )
+        let messages: [JSONValue] = zip(deliveries, receipts).map { delivery, receipt in
+            var fields: [(String, JSONValue)] = [
+                ("receipt", .string(receipt)),
+                ("delivery_count", .int(delivery.deliveryCount)),
+            ]
+            fields.append(contentsOf: HTTPAPI.messageFields(delivery, base64: false, truncate: nil))
+            return .object(fields)
+        }
+        self.respond(
+            .json(.object([("lease_expires_in_ms", .int(poll.leaseMilliseconds)), ("messages", .array(messages))])),
+            to: head,
+            context: context
+        )
+    }
+
+    // MARK: Output
+
+    private func respond(_ response: HTTPResponse, to request: HTTPRequestHead, context: ChannelHandlerContext, forceClose: Bool = false) {
+        let keepAlive = request.isKeepAlive && !forceClose
+        var head = HTTPResponseHead(version: request.version, status: response.status, headers: response.headers)
+        head.headers.replaceOrAdd(name: "Content-Length", value: String(response.body.readableBytes))
+        head.headers.replaceOrAdd(name: "Server", value: "Junction")
+        if !keepAlive { head.headers.replaceOrAdd(name: "Connection", value: "close") }
+        context.write(Self.wrapOutboundOut(.head(head)), promise: nil)
+        if request.method != .HEAD && response.body.readableBytes > 0 {
+            context.write(Self.wrapOutboundOut(.body(.byteBuffer(response.body))), promise: nil)
+        }
+        let written = context.writeAndFlush(Self.wrapOutboundOut(.end(nil)))
+        if !keepAlive {
+            written.assumeIsolated().whenComplete { _ in context.close(promise: nil) }
+        }
+    }
+}
+
+@available(*, unavailable)
+extension HTTPConnectionHandler: Sendable {}

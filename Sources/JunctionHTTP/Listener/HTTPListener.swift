@@ -1,0 +1,95 @@
+public import JunctionCore
+public import Logging
+public import NIOCore
+import NIOHTTP1
+import NIOWebSocket
+
+/// The HTTP listener: management and script API, `/metrics`, the dashboard and demo pages, and
+/// WebSocket upgrades that hand the connection to another protocol's pipeline (the server passes
+/// the table; this module never imports those protocols).
+public struct HTTPListener: ProtocolListener {
+    public var protocolName: String { "HTTP" }
+    public let configuration: HTTPListenerConfiguration
+    private let authenticator: any Authenticator
+    private let webSocketRoutes: [String: WebSocketRoute]
+    private let logger: Logger
+    private let shared = HTTPListenerState()
+
+    /// - Parameter webSocketRoutes: path (`/ws`, `/mqtt`) → the protocol served there.
+    public init(
+        configuration: HTTPListenerConfiguration,
+        authenticator: any Authenticator,
+        webSocketRoutes: [String: WebSocketRoute] = [:],
+        logger: Logger
+    ) {
+        self.configuration = configuration
+        self.authenticator = authenticator
+        self.webSocketRoutes = webSocketRoutes
+        self.logger = logger
+    }
+
+    public func initializeConnection(_ channel: any Channel, broker: Broker, connectionID: ConnectionID, isLoopback: Bool) throws {
+        let handler = HTTPConnectionHandler(
+            broker: broker,
+            configuration: self.configuration,
+            shared: self.shared,
+            authenticator: self.authenticator,
+            webSocketPaths: Set(self.webSocketRoutes.keys),
+            connectionID: connectionID,
+            isLoopback: isLoopback,
+            logger: self.logger
+        )
+        let upgrader = self.makeUpgrader(
+            broker: NIOLoopBound(broker, eventLoop: channel.eventLoop),
+            handler: NIOLoopBound(handler, eventLoop: channel.eventLoop),
+            connectionID: connectionID,
+            isLoopback: isLoopback
+        )
+        try channel.pipeline.syncOperations.configureHTTPServerPipeline(
+            withPipeliningAssistance: true,
+            withServerUpgrade: (upgraders: [upgrader], completionHandler: { _ in }),
+            withErrorHandling: true
+        )
+        try channel.pipeline.syncOperations.addHandler(handler)
+    }
+
+    private func makeUpgrader(
+        broker: NIOLoopBound<Broker>,
+        handler: NIOLoopBound<HTTPConnectionHandler>,
+        connectionID: ConnectionID,
+        isLoopback: Bool
+    ) -> NIOWebSocketServerUpgrader {
+        let routes = self.webSocketRoutes
+        let allowedOrigins = self.configuration.allowedWebSocketOrigins
+        return NIOWebSocketServerUpgrader(
+            maxFrameSize: self.configuration.maxWebSocketFrameBytes,
+            automaticErrorHandling: true,
+            shouldUpgrade: { channel, head in
+                let headers = WebSocketUpgradePolicy.responseHeaders(for: head, routes: routes, allowedOrigins: allowedOrigins)
+                return channel.eventLoop.makeSucceededFuture(headers)
+            },
+            upgradePipelineHandler: { channel, head in
+                channel.eventLoop.makeCompletedFuture {
+                    guard let route = routes[WebSocketUpgradePolicy.path(of: head.uri)] else {
+                        throw ChannelError.inappropriateOperationForState
+                    }
+                    let pipeline = channel.pipeline.syncOperations
+                    // Removal of a plain handler completes synchronously on the loop; the frame handler takes its place.
+                    _ = pipeline.removeHandler(handler.value)
+                    try pipeline.addHandler(WebSocketFrameHandler(sendsTextFrames: route.sendsTextFrames))
+                    let engine = broker.value
+                    try route.listener.initializeConnection(channel, broker: engine, connectionID: connectionID, isLoopback: isLoopback)
+                    if let registered = engine.connection(connectionID), !(registered is HTTPClientConnection) {
+                        engine.connectionOpened(WebSocketClientConnection(wrapping: registered))
+                    } else if let registered = engine.connection(connectionID) as? HTTPClientConnection {
+                        registered.summary.protocolName = route.listener.protocolName
+                        registered.summary.transport = "WebSocket"
+                    }
+                    channel.closeFuture.whenComplete { _ in
+                        broker.value.connectionClosed(connectionID)
+                    }
+                }
+            }
+        )
+    }
+}

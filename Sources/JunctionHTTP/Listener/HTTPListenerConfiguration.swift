@@ -1,0 +1,44 @@
+/// Settings of the HTTP listener.
+public struct HTTPListenerConfiguration: Sendable {
+    /// Request bodies above this are refused with 413 before they are buffered.
+    public var maxBodyBytes: Int
+    /// Longest `wait` a long-poll consume may ask for, in seconds.
+    public var maxPollWaitSeconds: Int
+    /// Lease (visibility timeout) when a poll asks for none, in seconds.
+    public var defaultLeaseSeconds: Int
+    /// Browser origins allowed to open WebSockets (`Origin` header); empty allows every origin.
+    public var allowedWebSocketOrigins: Set<String>
+    /// Largest WebSocket frame accepted.
+    public var maxWebSocketFrameBytes: Int
+    /// The accounts shown by `/api/users` and exported with definitions (the authenticator checks logins).
+    public var users: [UserInfo]
+    /// The memory watermark shown next to RSS in `/metrics` (nil = not reported).
+    public var memoryWatermarkBytes: Int?
+
+    public struct UserInfo: Sendable, Hashable {
+        public var name: String
+        public var tags: Set<String>
+        public init(name: String, tags: Set<String>) {
+            self.name = name
+            self.tags = tags
+        }
+    }
+
+    public init(
+        maxBodyBytes: Int = 8 * 1024 * 1024,
+        maxPollWaitSeconds: Int = 20,
+        defaultLeaseSeconds: Int = 30,
+        allowedWebSocketOrigins: Set<String> = [],
+        maxWebSocketFrameBytes: Int = 1 << 20,
+        users: [UserInfo] = [],
+        memoryWatermarkBytes: Int? = nil
+    ) {
+        self.maxBodyBytes = maxBodyBytes
+        self.maxPollWaitSeconds = maxPollWaitSeconds
+        self.defaultLeaseSeconds = defaultLeaseSeconds
+        self.allowedWebSocketOrigins = allowedWebSocketOrigins
+        self.maxWebSocketFrameBytes = maxWebSocketFrameBytes
+        self.users = users
+        self.memoryWatermarkBytes = memoryWatermarkBytes
+    }
+}
