@@ -53,6 +53,8 @@ class Broker:
         self.host = "127.0.0.1"
         self.port = None
         self.http_port = None
+        self.mqtt_port = None
+        self.stomp_port = None
         self.process = None
         self.ports_from_environment = False
         self.log_path = os.path.join(os.path.dirname(os.path.abspath(data_dir)), f"broker-{uuid.uuid4().hex[:8]}.log")
@@ -106,11 +108,14 @@ class Broker:
         `ports_from_environment` as JUNCTION_* variables (to test that path)."""
         self.port = port or free_port()
         self.ports_from_environment = ports_from_environment
+        # Every listener on its own free port; a restart keeps the ports it had.
         self.http_port = self.http_port or free_port()
+        self.mqtt_port = self.mqtt_port or free_port()
+        self.stomp_port = self.stomp_port or free_port()
         settings = {
             "amqp-port": str(self.port),
-            "mqtt-port": "0",
-            "stomp-port": "0",
+            "mqtt-port": str(self.mqtt_port),
+            "stomp-port": str(self.stomp_port),
             "http-port": str(self.http_port),
             "data-dir": self.data_dir,
         }
