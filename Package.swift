@@ -91,6 +91,7 @@ let package = Package(
                 .product(name: "CoreMetrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
             ],
+            exclude: ["README.md"],
             swiftSettings: strictSettings
         ),
         .target(
