@@ -114,6 +114,7 @@ final class AMQPConnectionHandler: ChannelDuplexHandler {
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        self.stateMachine.inputReceived()
         var bytes = Self.unwrapInboundIn(data)
         if self.inbound == nil || self.inbound!.readableBytes == 0 {
             self.inbound = bytes
@@ -197,7 +198,12 @@ final class AMQPConnectionHandler: ChannelDuplexHandler {
                 return
             }
             guard let frame else { return }
-            self.run(self.stateMachine.frameReceived(frame))
+            let action = self.stateMachine.frameReceived(frame)
+            if case .forwardToChannel = action {
+                self.forward(frame)
+            } else {
+                self.run(action)
+            }
         }
     }
 
@@ -257,8 +263,9 @@ final class AMQPConnectionHandler: ChannelDuplexHandler {
             self.handshakeTimeout?.cancel()
             self.output.method(0, .connectionOpenOk)
             self.scheduleFlush()
-        case .forwardToChannel(let frame):
-            self.forward(frame)
+        case .forwardToChannel:
+            // Handled where the frame is decoded (`processInbound`), which still holds it.
+            break
         case .sendHeartbeat:
             self.output.buffer.writeAMQPHeartbeatFrame()
             self.scheduleFlush()
@@ -297,7 +304,6 @@ final class AMQPConnectionHandler: ChannelDuplexHandler {
             self.flushOutput()
             self.context?.close(promise: nil)
         }
-        self.stateMachine.frameSent()
     }
 
     private func openVirtualHost(_ name: String) {
@@ -384,6 +390,7 @@ final class AMQPConnectionHandler: ChannelDuplexHandler {
         let buffer = self.output.buffer
         self.output.buffer = context.channel.allocator.buffer(capacity: max(4096, buffer.readableBytes))
         context.writeAndFlush(Self.wrapOutboundOut(buffer), promise: nil)
+        self.stateMachine.outputSent()
     }
 
     /// A publish arrived: under an active alarm this connection stops being read from, and a client

@@ -14,8 +14,9 @@ enum AMQPConnectionAction: Equatable {
     /// Check that the vhost exists and the user may use it, then `virtualHostOpened` / `virtualHostRefused`.
     case openVirtualHost(String)
     case sendOpenOk
-    /// A frame for a channel: hand it to that channel.
-    case forwardToChannel(AMQPFrame)
+    /// The frame is for a channel: hand it to that channel. (The handler still holds the frame; not
+    /// carrying it here saves copying the frame enum on the hot path.)
+    case forwardToChannel
     case sendHeartbeat
     /// Send connection.close with this error and wait for close-ok (all channels are torn down now).
     case sendClose(AMQPError)

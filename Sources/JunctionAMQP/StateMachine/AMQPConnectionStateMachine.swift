@@ -61,7 +61,6 @@ struct AMQPConnectionStateMachine<C: Clock> where C.Duration == Duration {
     }
 
     mutating func frameReceived(_ frame: AMQPFrame) -> AMQPConnectionAction {
-        self.lastReceivedAt = self.clock.now
         switch self.state {
         case .awaitingProtocolHeader, .closed:
             return .none
@@ -171,7 +170,7 @@ struct AMQPConnectionStateMachine<C: Clock> where C.Duration == Duration {
         if channel.rawValue > tuning.channelMax {
             return self.fail(AMQPError(.channelError, "channel \(channel.rawValue) above channel_max \(tuning.channelMax)"))
         }
-        return .forwardToChannel(frame)
+        return .forwardToChannel
     }
 
     private mutating func connectionMethodReceived(_ method: AMQPMethod) -> AMQPConnectionAction {
@@ -250,7 +249,13 @@ struct AMQPConnectionStateMachine<C: Clock> where C.Duration == Duration {
         self.fail(AMQPError(.connectionForced, "broker shutdown"))
     }
 
-    mutating func frameSent() {
+    /// Bytes arrived from the peer (called once per read, not per frame: the clock is read once).
+    mutating func inputReceived() {
+        self.lastReceivedAt = self.clock.now
+    }
+
+    /// Bytes went to the peer (called once per flush).
+    mutating func outputSent() {
         self.lastSentAt = self.clock.now
     }
 
