@@ -4,6 +4,7 @@ message published over AMQP shows up on the page. Needs the Debian `chromium` pa
 (`scripts/test` installs it); runs as root with --no-sandbox."""
 
 import base64
+import contextlib
 import json
 import os
 import shutil
@@ -43,8 +44,10 @@ class DevTools:
         port = int(port_file.read_text().split()[0])
         with urllib.request.urlopen(f"http://127.0.0.1:{port}/json/list", timeout=TIMEOUT) as response:
             page = next(t for t in json.load(response) if t["type"] == "page")
-        self.ws = connect(page["webSocketDebuggerUrl"], max_size=None, proxy=None, compression=None,
-                          ping_interval=None)
+        self.stack = contextlib.ExitStack()
+        self.ws = self.stack.enter_context(
+            connect(page["webSocketDebuggerUrl"], max_size=None, proxy=None, compression=None, ping_interval=None)
+        )
         self.next_id = 0
 
     def call(self, method, **params):
@@ -85,7 +88,7 @@ class DevTools:
         path.write_bytes(base64.b64decode(data))
 
     def close(self):
-        self.ws.close()
+        self.stack.close()
         self.process.kill()
         self.process.wait(timeout=TIMEOUT)
         self.log.close()

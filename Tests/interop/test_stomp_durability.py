@@ -6,7 +6,7 @@ import uuid
 import pytest
 
 from helpers import Broker
-from test_stomp_support import read_frames_until_closed, stomp_connection, stomp_socket
+from test_stomp_support import read_frames_until_closed, stomp_connection, stomp_socket, wait_for_listener
 
 pytestmark = pytest.mark.junction_only
 
@@ -17,6 +17,7 @@ def name(prefix):
 
 def test_receipted_persistent_sends_survive_kill_9(own_broker):
     queue = name("kept")
+    wait_for_listener(own_broker.stomp_port)
     conn, listener = stomp_connection(own_broker, "1.2")
     conn.connect("guest", "guest", wait=True)
     count = 500
@@ -38,6 +39,7 @@ def test_receipted_persistent_sends_survive_kill_9(own_broker):
 
 def test_transient_sends_do_not_survive_a_restart(own_broker):
     queue = name("gone")
+    wait_for_listener(own_broker.stomp_port)
     conn, listener = stomp_connection(own_broker, "1.2")
     conn.connect("guest", "guest", wait=True)
     conn.send(f"/queue/{queue}", "transient", receipt="sent")
@@ -58,6 +60,7 @@ def configured_broker(broker_binary_path, tmp_path):
         env={"JUNCTION_STOMP_MAX_BODY_BYTES": "1024", "JUNCTION_STOMP_MAX_HEADERS": "4"},
     )
     instance.start()
+    wait_for_listener(instance.stomp_port)
     yield instance
     instance.kill()
 
@@ -70,16 +73,19 @@ def raw_exchange(broker, frames):
 
 def test_configuration_sets_the_limits(configured_broker):
     connect = b"CONNECT\naccept-version:1.2\nlogin:guest\npasscode:guest\nheart-beat:1000,1000\n\n\0"
-    small = b"SEND\ndestination:/queue/x\ncontent-length:1024\n\n" + b"a" * 1024 + b"\0"
-    big = b"SEND\ndestination:/queue/x\ncontent-length:1025\n\n" + b"a" * 1025 + b"\0"
-    reply = raw_exchange(configured_broker, connect + small + big)
+    at_limit = b"SEND\ndestination:/queue/x\ncontent-length:1024\nreceipt:small\n\n" + b"a" * 1024 + b"\0"
+    reply = raw_exchange(configured_broker, connect + at_limit + b"DISCONNECT\nreceipt:bye\n\n\0")
     # stomp.heartbeat_ms: 0 offers no heart-beats, whatever the client asks for.
     assert b"heart-beat:0,0\n" in reply
-    assert b"message:Frame too large\n" in reply
-    assert reply.count(b"ERROR\n") == 1
+    assert b"receipt-id:small\n" in reply and b"receipt-id:bye\n" in reply
 
-    many = b"SEND\ndestination:/queue/x\na:1\nb:2\nc:3\nd:4\n\nbody\0"
-    reply = raw_exchange(configured_broker, connect + many)
+    # Refused from content-length, before the body is sent (so the close finds no unread input).
+    over_body = b"SEND\ndestination:/queue/x\ncontent-length:1025\n\n"
+    reply = raw_exchange(configured_broker, connect + over_body)
+    assert b"message:Frame too large\n" in reply
+
+    over_headers = b"SEND\ndestination:/queue/x\na:1\nb:2\nc:3\nd:4\n\n"
+    reply = raw_exchange(configured_broker, connect + over_headers)
     assert b"message:Frame too large\n" in reply
 
 

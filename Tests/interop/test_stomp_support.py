@@ -6,6 +6,7 @@ only open clients against its `.stomp_port` and `.http_port`. The module holds n
 
 import queue
 import socket
+import time
 
 import stomp
 
@@ -24,6 +25,19 @@ def stomp_connection(broker, version="1.2", heartbeats=(0, 0), **kwargs):
     listener = Collector()
     conn.set_listener("collector", listener)
     return conn, listener
+
+
+def wait_for_listener(port, host="127.0.0.1", timeout=TIMEOUT):
+    """`Broker.start()` returns once AMQP accepts; the other listeners may bind a moment later."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            socket.create_connection((host, port), timeout=0.5).close()
+            return
+        except OSError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.02)
 
 
 def stomp_socket(broker):

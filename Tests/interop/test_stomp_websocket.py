@@ -3,6 +3,7 @@ with the `websockets` client: frames in text frames, fragmented messages, frames
 packed into messages, ping/pong, the close handshake in both directions, and other protocols'
 publishes reaching a STOMP-over-WebSocket subscriber."""
 
+import contextlib
 import threading
 import uuid
 
@@ -19,8 +20,15 @@ def name(prefix):
     return f"{prefix}-{uuid.uuid4().hex[:8]}"
 
 
-def open_ws(broker, subprotocols=("v12.stomp", "v11.stomp", "v10.stomp")):
-    return connect(
+@pytest.fixture
+def clients():
+    """Closes every WebSocket a test opened (websockets 17 wants connections used as context managers)."""
+    with contextlib.ExitStack() as stack:
+        yield stack
+
+
+def open_ws(broker, clients, subprotocols=("v12.stomp", "v11.stomp", "v10.stomp")):
+    return clients.enter_context(connect(
         f"ws://{broker.host}:{broker.http_port}/ws",
         subprotocols=list(subprotocols) if subprotocols is not None else None,
         compression=None,
@@ -28,12 +36,12 @@ def open_ws(broker, subprotocols=("v12.stomp", "v11.stomp", "v10.stomp")):
         ping_interval=None,
         open_timeout=TIMEOUT,
         close_timeout=TIMEOUT,
-    )
+    ))
 
 
-def stomp_session(broker, subprotocols=("v12.stomp", "v11.stomp", "v10.stomp"), version="1.2"):
+def stomp_session(broker, clients, subprotocols=("v12.stomp", "v11.stomp", "v10.stomp"), version="1.2"):
     """A WebSocket that has sent CONNECT and read CONNECTED; returns (ws, reader, CONNECTED headers)."""
-    ws = open_ws(broker, subprotocols)
+    ws = open_ws(broker, clients, subprotocols)
     ws.send(encode_frame("CONNECT", {"accept-version": version, "host": "/", "login": "guest",
                                      "passcode": "guest", "heart-beat": "0,0"}))
     reader = FrameReader(ws)
@@ -49,21 +57,21 @@ def subscribe(ws, reader, destination, sub_id="s"):
 
 
 @pytest.mark.parametrize("subprotocol,version", [("v12.stomp", "1.2"), ("v11.stomp", "1.1"), ("v10.stomp", "1.0")])
-def test_subprotocol_is_negotiated(broker, subprotocol, version):
-    ws, _, connected = stomp_session(broker, subprotocols=[subprotocol], version=version)
+def test_subprotocol_is_negotiated(broker, clients, subprotocol, version):
+    ws, _, connected = stomp_session(broker, clients, subprotocols=[subprotocol], version=version)
     assert ws.subprotocol == subprotocol
     assert connected["version"] == version
     ws.close()
 
 
-def test_unknown_subprotocol_is_refused(broker):
+def test_unknown_subprotocol_is_refused(broker, clients):
     with pytest.raises(Exception) as refused:
-        open_ws(broker, subprotocols=["mqtt"])
+        open_ws(broker, clients, subprotocols=["mqtt"])
     assert "400" in str(refused.value)
 
 
-def test_connect_subscribe_send_in_text_frames(broker):
-    ws, reader, connected = stomp_session(broker)
+def test_connect_subscribe_send_in_text_frames(broker, clients):
+    ws, reader, connected = stomp_session(broker, clients)
     assert ws.subprotocol == "v12.stomp"
     assert connected["server"].startswith("Junction/")
     destination = f"/queue/{name('ws')}"
@@ -81,8 +89,8 @@ def test_connect_subscribe_send_in_text_frames(broker):
     ws.close()
 
 
-def test_binary_client_frames_are_accepted(broker):
-    ws, reader, _ = stomp_session(broker)
+def test_binary_client_frames_are_accepted(broker, clients):
+    ws, reader, _ = stomp_session(broker, clients)
     destination = f"/queue/{name('bin')}"
     subscribe(ws, reader, destination)
     ws.send(encode_frame("SEND", {"destination": destination}, "as binary").encode())
@@ -90,8 +98,8 @@ def test_binary_client_frames_are_accepted(broker):
     ws.close()
 
 
-def test_fragmented_message_carries_one_frame(broker):
-    ws, reader, _ = stomp_session(broker)
+def test_fragmented_message_carries_one_frame(broker, clients):
+    ws, reader, _ = stomp_session(broker, clients)
     destination = f"/queue/{name('frag')}"
     subscribe(ws, reader, destination)
     frame = encode_frame("SEND", {"destination": destination, "receipt": "frag"}, "x" * 300_000)
@@ -104,8 +112,8 @@ def test_fragmented_message_carries_one_frame(broker):
     ws.close()
 
 
-def test_frame_split_across_messages_and_frames_packed_in_one(broker):
-    ws, reader, _ = stomp_session(broker)
+def test_frame_split_across_messages_and_frames_packed_in_one(broker, clients):
+    ws, reader, _ = stomp_session(broker, clients)
     destination = f"/queue/{name('split')}"
     subscribe(ws, reader, destination)
     first = encode_frame("SEND", {"destination": destination}, "one")
@@ -117,21 +125,21 @@ def test_frame_split_across_messages_and_frames_packed_in_one(broker):
     ws.close()
 
 
-def test_ping_is_answered_with_pong(broker):
-    ws, _, _ = stomp_session(broker)
+def test_ping_is_answered_with_pong(broker, clients):
+    ws, _, _ = stomp_session(broker, clients)
     assert ws.ping(b"are you there").wait(TIMEOUT)
     ws.close()
 
 
-def test_client_close_is_echoed(broker):
-    ws, _, _ = stomp_session(broker)
+def test_client_close_is_echoed(broker, clients):
+    ws, _, _ = stomp_session(broker, clients)
     ws.close(code=1000, reason="done")
     assert ws.protocol.close_rcvd is not None
     assert ws.protocol.close_rcvd.code == 1000
 
 
-def test_disconnect_receipt_then_server_close_1000(broker):
-    ws, reader, _ = stomp_session(broker)
+def test_disconnect_receipt_then_server_close_1000(broker, clients):
+    ws, reader, _ = stomp_session(broker, clients)
     ws.send(encode_frame("DISCONNECT", {"receipt": "bye"}))
     assert reader.next() == ("RECEIPT", {"receipt-id": "bye"}, "")
     with pytest.raises(ConnectionClosed) as closed:
@@ -139,8 +147,8 @@ def test_disconnect_receipt_then_server_close_1000(broker):
     assert closed.value.rcvd is not None and closed.value.rcvd.code == 1000
 
 
-def test_error_frame_then_close(broker):
-    ws, reader, _ = stomp_session(broker)
+def test_error_frame_then_close(broker, clients):
+    ws, reader, _ = stomp_session(broker, clients)
     ws.send(encode_frame("SEND", {"destination": "/nowhere/x"}, "lost"))
     command, headers, _ = reader.next()
     assert command == "ERROR"
@@ -150,10 +158,10 @@ def test_error_frame_then_close(broker):
     assert closed.value.rcvd is not None and closed.value.rcvd.code == 1000
 
 
-def test_websocket_and_tcp_stomp_meet(broker):
+def test_websocket_and_tcp_stomp_meet(broker, clients):
     from test_stomp_support import stomp_connection
 
-    ws, reader, _ = stomp_session(broker)
+    ws, reader, _ = stomp_session(broker, clients)
     key = name("mix").replace("-", ".")
     subscribe(ws, reader, f"/topic/{key}.*")
     conn, _ = stomp_connection(broker, "1.2")
@@ -167,10 +175,10 @@ def test_websocket_and_tcp_stomp_meet(broker):
     ws.close()
 
 
-def test_amqp_publish_reaches_websocket_topic_subscriber(broker):
+def test_amqp_publish_reaches_websocket_topic_subscriber(broker, clients):
     import pika
 
-    ws, reader, _ = stomp_session(broker)
+    ws, reader, _ = stomp_session(broker, clients)
     key = name("amqp").replace("-", ".")
     subscribe(ws, reader, f"/topic/{key}.#")
     connection = broker.connect()
@@ -189,10 +197,10 @@ def test_amqp_publish_reaches_websocket_topic_subscriber(broker):
     ws.close()
 
 
-def test_mqtt_publish_reaches_websocket_topic_subscriber(broker):
+def test_mqtt_publish_reaches_websocket_topic_subscriber(broker, clients):
     mqtt = pytest.importorskip("paho.mqtt.client")
 
-    ws, reader, _ = stomp_session(broker)
+    ws, reader, _ = stomp_session(broker, clients)
     device = name("dev")
     subscribe(ws, reader, f"/topic/sensors.{device}.*")
     client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id=name("pub"), protocol=mqtt.MQTTv311)
@@ -219,8 +227,8 @@ def test_mqtt_publish_reaches_websocket_topic_subscriber(broker):
     "1007). Fix: send a binary frame when the buffer is not valid UTF-8, or per route/config as RabbitMQ's "
     "web_stomp.ws_frame = binary.",
 )
-def test_binary_body_from_amqp_reaches_websocket_subscriber(broker):
-    ws, reader, _ = stomp_session(broker)
+def test_binary_body_from_amqp_reaches_websocket_subscriber(broker, clients):
+    ws, reader, _ = stomp_session(broker, clients)
     key = name("bytes").replace("-", ".")
     subscribe(ws, reader, f"/topic/{key}")
     connection = broker.connect()

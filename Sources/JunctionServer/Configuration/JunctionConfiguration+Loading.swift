@@ -219,12 +219,6 @@ extension JunctionConfiguration {
             self.stomp.connectTimeout > .zero,
             "stomp.connect_timeout_seconds: must be positive"
         )
-        if self.stomp.allowAnonymous {
-            try Self.require(
-                self.user(named: self.stomp.anonymousUser) != nil,
-                "stomp.anonymous_user: \"\(self.stomp.anonymousUser)\" is not in users.names"
-            )
-        }
     }
 
     private static func require(_ condition: Bool, _ message: @autoclosure () -> String) throws {

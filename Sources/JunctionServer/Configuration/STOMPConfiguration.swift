@@ -13,7 +13,8 @@ public struct STOMPConfiguration: Sendable, Hashable {
     /// Whether a CONNECT without `login` is accepted (`stomp.allow_anonymous`).
     public var allowAnonymous: Bool
     /// The configured user a CONNECT without `login` logs in as (`stomp.anonymous_user`), like
-    /// RabbitMQ's `stomp.default_user`.
+    /// RabbitMQ's `stomp.default_user`. Unlike `mqtt.anonymous_user` it need not exist: a file that
+    /// drops `guest` keeps loading, and CONNECT without `login` is then refused.
     public var anonymousUser: String
 
     public init(
