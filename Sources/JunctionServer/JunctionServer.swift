@@ -138,7 +138,9 @@ public final class JunctionServer: Sendable {
             logger: Logger(label: "junction.mqtt")
         )
         let stomp = STOMPListener(
-            configuration: STOMPAdapterConfiguration(),
+            configuration: self.configuration.stomp.adapterConfiguration(
+                anonymous: self.configuration.user(named: self.configuration.stomp.anonymousUser)
+            ),
             authenticator: authenticator,
             logger: Logger(label: "junction.stomp")
         )

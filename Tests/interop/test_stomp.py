@@ -6,7 +6,7 @@ import uuid
 
 import pytest
 
-from test_stomp_support import stomp_broker  # noqa: F401  (fixture)
+from test_stomp_support import stomp_connection
 
 
 def name(prefix):
@@ -14,8 +14,8 @@ def name(prefix):
 
 
 @pytest.mark.parametrize("version", ["1.0", "1.1", "1.2"])
-def test_send_and_receive_each_version(stomp_broker, version):
-    conn, listener = stomp_broker.stomp(version)
+def test_send_and_receive_each_version(broker, version):
+    conn, listener = stomp_connection(broker, version)
     conn.connect("guest", "guest", wait=True)
     destination = f"/queue/{name('v')}"
     conn.subscribe(destination, id="s1", ack="auto")
@@ -31,8 +31,8 @@ def test_send_and_receive_each_version(stomp_broker, version):
 
 
 @pytest.mark.parametrize("version", ["1.1", "1.2"])
-def test_client_individual_ack_and_nack(stomp_broker, version):
-    conn, listener = stomp_broker.stomp(version)
+def test_client_individual_ack_and_nack(broker, version):
+    conn, listener = stomp_connection(broker, version)
     conn.connect("guest", "guest", wait=True)
     destination = f"/queue/{name('ci')}"
     conn.subscribe(destination, id="s", ack="client-individual")
@@ -63,9 +63,9 @@ def test_client_individual_ack_and_nack(stomp_broker, version):
     conn.disconnect()
 
 
-def test_client_ack_is_cumulative(stomp_broker):
+def test_client_ack_is_cumulative(broker):
     destination = f"/queue/{name('cum')}"
-    conn, listener = stomp_broker.stomp("1.2")
+    conn, listener = stomp_connection(broker, "1.2")
     conn.connect("guest", "guest", wait=True)
     conn.subscribe(destination, id="s", ack="client")
     for index in range(3):
@@ -75,22 +75,22 @@ def test_client_ack_is_cumulative(stomp_broker):
     assert listener.receipt() == "acked"
     conn.disconnect()
     # Everything was settled by one cumulative ACK: a new consumer sees nothing.
-    conn, listener = stomp_broker.stomp("1.2")
+    conn, listener = stomp_connection(broker, "1.2")
     conn.connect("guest", "guest", wait=True)
     conn.subscribe(destination, id="s", ack="client")
     listener.no_message()
     conn.disconnect()
 
 
-def test_unacked_are_redelivered_after_disconnect(stomp_broker):
+def test_unacked_are_redelivered_after_disconnect(broker):
     destination = f"/queue/{name('redeliver')}"
-    conn, listener = stomp_broker.stomp("1.2")
+    conn, listener = stomp_connection(broker, "1.2")
     conn.connect("guest", "guest", wait=True)
     conn.subscribe(destination, id="s", ack="client")
     conn.send(destination, "keep me")
     assert listener.message().headers["redelivered"] == "false"
     conn.disconnect()
-    conn, listener = stomp_broker.stomp("1.2")
+    conn, listener = stomp_connection(broker, "1.2")
     conn.connect("guest", "guest", wait=True)
     conn.subscribe(destination, id="s", ack="client-individual")
     frame = listener.message()
@@ -100,9 +100,9 @@ def test_unacked_are_redelivered_after_disconnect(stomp_broker):
     conn.disconnect()
 
 
-def test_prefetch_count(stomp_broker):
+def test_prefetch_count(broker):
     destination = f"/queue/{name('prefetch')}"
-    conn, listener = stomp_broker.stomp("1.2")
+    conn, listener = stomp_connection(broker, "1.2")
     conn.connect("guest", "guest", wait=True)
     conn.subscribe(destination, id="s", ack="client-individual", headers={"prefetch-count": "1"})
     conn.send(destination, "a")
@@ -114,9 +114,9 @@ def test_prefetch_count(stomp_broker):
     conn.disconnect()
 
 
-def test_transactions_commit_and_abort(stomp_broker):
+def test_transactions_commit_and_abort(broker):
     destination = f"/queue/{name('tx')}"
-    conn, listener = stomp_broker.stomp("1.2")
+    conn, listener = stomp_connection(broker, "1.2")
     conn.connect("guest", "guest", wait=True)
     conn.subscribe(destination, id="s", ack="client-individual")
     tx = conn.begin()
@@ -134,15 +134,15 @@ def test_transactions_commit_and_abort(stomp_broker):
     listener.no_message()
     # The ACK was aborted too: the message is still unacked and comes back on reconnect.
     conn.disconnect()
-    conn, listener = stomp_broker.stomp("1.2")
+    conn, listener = stomp_connection(broker, "1.2")
     conn.connect("guest", "guest", wait=True)
     conn.subscribe(destination, id="s", ack="auto")
     assert listener.message().body == "in tx"
     conn.disconnect()
 
 
-def test_receipt_on_subscribe_and_disconnect(stomp_broker):
-    conn, listener = stomp_broker.stomp("1.2")
+def test_receipt_on_subscribe_and_disconnect(broker):
+    conn, listener = stomp_connection(broker, "1.2")
     conn.connect("guest", "guest", wait=True)
     conn.subscribe(f"/topic/{name('r')}", id="s", receipt="sub")
     assert listener.receipt() == "sub"
@@ -152,8 +152,8 @@ def test_receipt_on_subscribe_and_disconnect(stomp_broker):
     assert listener.disconnected
 
 
-def test_heartbeats_keep_an_idle_connection_open(stomp_broker):
-    conn, listener = stomp_broker.stomp("1.2", heartbeats=(1000, 1000))
+def test_heartbeats_keep_an_idle_connection_open(broker):
+    conn, listener = stomp_connection(broker, "1.2", heartbeats=(1000, 1000))
     conn.connect("guest", "guest", wait=True)
     destination = f"/queue/{name('hb')}"
     conn.subscribe(destination, id="s")
@@ -165,16 +165,16 @@ def test_heartbeats_keep_an_idle_connection_open(stomp_broker):
     conn.disconnect()
 
 
-def test_topic_subscriptions_fan_out(stomp_broker):
+def test_topic_subscriptions_fan_out(broker):
     key = name("fan").replace("-", ".")
     subscribers = []
     for _ in range(2):
-        conn, listener = stomp_broker.stomp("1.2")
+        conn, listener = stomp_connection(broker, "1.2")
         conn.connect("guest", "guest", wait=True)
         conn.subscribe(f"/topic/{key}.#", id="s", receipt="ok")
         assert listener.receipt() == "ok"
         subscribers.append((conn, listener))
-    publisher, _ = stomp_broker.stomp("1.1")
+    publisher, _ = stomp_connection(broker, "1.1")
     publisher.connect("guest", "guest", wait=True)
     publisher.send(f"/topic/{key}.x", "to all")
     for conn, listener in subscribers:
@@ -185,9 +185,9 @@ def test_topic_subscriptions_fan_out(stomp_broker):
     publisher.disconnect()
 
 
-def test_exchange_destination(stomp_broker):
+def test_exchange_destination(broker):
     key = name("k")
-    conn, listener = stomp_broker.stomp("1.2")
+    conn, listener = stomp_connection(broker, "1.2")
     conn.connect("guest", "guest", wait=True)
     conn.subscribe(f"/exchange/amq.direct/{key}", id="s", receipt="ok")
     assert listener.receipt() == "ok"
@@ -198,19 +198,19 @@ def test_exchange_destination(stomp_broker):
     conn.disconnect()
 
 
-def test_durable_topic_subscription_survives_disconnect(stomp_broker):
+def test_durable_topic_subscription_survives_disconnect(broker):
     key = name("durable")
     sub_id = name("sub")
-    conn, listener = stomp_broker.stomp("1.2")
+    conn, listener = stomp_connection(broker, "1.2")
     conn.connect("guest", "guest", wait=True)
     conn.subscribe(f"/topic/{key}", id=sub_id, headers={"durable": "true", "auto-delete": "false"}, receipt="ok")
     assert listener.receipt() == "ok"
     conn.disconnect()
-    publisher, _ = stomp_broker.stomp("1.2")
+    publisher, _ = stomp_connection(broker, "1.2")
     publisher.connect("guest", "guest", wait=True)
     publisher.send(f"/topic/{key}", "while offline", receipt="sent")
     publisher.disconnect()
-    conn, listener = stomp_broker.stomp("1.2")
+    conn, listener = stomp_connection(broker, "1.2")
     conn.connect("guest", "guest", wait=True)
     conn.subscribe(f"/topic/{key}", id=sub_id, headers={"durable": "true"})
     assert listener.message().body == "while offline"
@@ -219,9 +219,9 @@ def test_durable_topic_subscription_survives_disconnect(stomp_broker):
     conn.disconnect()
 
 
-def test_binary_body_with_nul_bytes(stomp_broker):
+def test_binary_body_with_nul_bytes(broker):
     destination = f"/queue/{name('bin')}"
-    conn, listener = stomp_broker.stomp("1.2", auto_decode=False)
+    conn, listener = stomp_connection(broker, "1.2", auto_decode=False)
     conn.connect("guest", "guest", wait=True)
     conn.subscribe(destination, id="s")
     body = bytes(range(256)) * 4
@@ -232,21 +232,21 @@ def test_binary_body_with_nul_bytes(stomp_broker):
     conn.disconnect()
 
 
-def test_bad_login_is_refused(stomp_broker):
-    conn, listener = stomp_broker.stomp("1.2")
+def test_bad_login_is_refused(broker):
+    conn, listener = stomp_connection(broker, "1.2")
     with pytest.raises(Exception):
         conn.connect("guest", "wrong", wait=True)
     error = listener.errors.get(timeout=10)
     assert error.headers["message"] == "Bad CONNECT"
 
 
-def test_nack_without_requeue_dead_letters(stomp_broker):
+def test_nack_without_requeue_dead_letters(broker):
     work, dead = name("work"), name("dead")
-    amqp = stomp_broker.amqp()
+    amqp = broker.connect()
     channel = amqp.channel()
     channel.queue_declare(dead)
     channel.queue_declare(work, durable=True, arguments={"x-dead-letter-exchange": "", "x-dead-letter-routing-key": dead})
-    conn, listener = stomp_broker.stomp("1.2")
+    conn, listener = stomp_connection(broker, "1.2")
     conn.connect("guest", "guest", wait=True)
     conn.subscribe(f"/amq/queue/{work}", id="s", ack="client-individual")
     conn.send(f"/amq/queue/{work}", "poison")

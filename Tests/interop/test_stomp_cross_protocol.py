@@ -3,16 +3,16 @@
 import threading
 import uuid
 
-from test_stomp_support import stomp_broker  # noqa: F401  (fixture)
+from test_stomp_support import stomp_connection
 
 
 def name(prefix):
     return f"{prefix}-{uuid.uuid4().hex[:8]}"
 
 
-def test_stomp_send_reaches_amqp_consumer_with_properties(stomp_broker):
+def test_stomp_send_reaches_amqp_consumer_with_properties(broker):
     queue_name = name("s2a")
-    conn, _ = stomp_broker.stomp("1.2")
+    conn, _ = stomp_connection(broker, "1.2")
     conn.connect("guest", "guest", wait=True)
     conn.send(
         f"/queue/{queue_name}",
@@ -25,7 +25,7 @@ def test_stomp_send_reaches_amqp_consumer_with_properties(stomp_broker):
         receipt="sent",
     )
     conn.disconnect()
-    amqp = stomp_broker.amqp()
+    amqp = broker.connect()
     channel = amqp.channel()
     method, properties, body = channel.basic_get(queue_name, auto_ack=True)
     assert body == b"from stomp"
@@ -42,18 +42,18 @@ def test_stomp_send_reaches_amqp_consumer_with_properties(stomp_broker):
     amqp.close()
 
 
-def test_amqp_publish_reaches_stomp_topic_and_queue_subscribers(stomp_broker):
+def test_amqp_publish_reaches_stomp_topic_and_queue_subscribers(broker):
     import pika
 
     key = name("a2s").replace("-", ".")
     queue_name = name("a2sq")
-    conn, listener = stomp_broker.stomp("1.2")
+    conn, listener = stomp_connection(broker, "1.2")
     conn.connect("guest", "guest", wait=True)
     conn.subscribe(f"/topic/{key}", id="topic", receipt="t")
     assert listener.receipt() == "t"
     conn.subscribe(f"/queue/{queue_name}", id="queue", receipt="q")
     assert listener.receipt() == "q"
-    amqp = stomp_broker.amqp()
+    amqp = broker.connect()
     channel = amqp.channel()
     properties = pika.BasicProperties(content_type="application/json", correlation_id="c", headers={"h": "v", "n": 5})
     channel.basic_publish("amq.topic", key, b'{"to":"topic"}', properties)
@@ -75,9 +75,9 @@ def test_amqp_publish_reaches_stomp_topic_and_queue_subscribers(stomp_broker):
     conn.disconnect()
 
 
-def test_stomp_request_answered_by_amqp_service_via_temp_queue(stomp_broker):
+def test_stomp_request_answered_by_amqp_service_via_temp_queue(broker):
     service_queue = name("service")
-    amqp = stomp_broker.amqp()
+    amqp = broker.connect()
     channel = amqp.channel()
     channel.queue_declare(service_queue, durable=True)
     seen = {}
@@ -96,7 +96,7 @@ def test_stomp_request_answered_by_amqp_service_via_temp_queue(stomp_broker):
 
     thread = threading.Thread(target=serve)
     thread.start()
-    conn, listener = stomp_broker.stomp("1.2")
+    conn, listener = stomp_connection(broker, "1.2")
     conn.connect("guest", "guest", wait=True)
     conn.send(f"/amq/queue/{service_queue}", "question",
               headers={"reply-to": "/temp-queue/answers", "correlation-id": "42"})

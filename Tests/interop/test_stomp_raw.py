@@ -5,7 +5,7 @@ import uuid
 
 import pytest
 
-from test_stomp_support import read_frames_until_closed, stomp_broker  # noqa: F401  (fixture)
+from test_stomp_support import read_frames_until_closed, stomp_connection, stomp_socket
 
 CONNECT = b"CONNECT\naccept-version:1.2\nhost:/\nlogin:guest\npasscode:guest\n\n\x00"
 
@@ -32,12 +32,12 @@ def error_message(data):
         (b"COMMIT\ntransaction:none\n\n\x00", "Invalid transaction"),
     ],
 )
-def test_bad_frame_gets_error_then_close(stomp_broker, frame, message):
-    bystander, listener = stomp_broker.stomp("1.2")
+def test_bad_frame_gets_error_then_close(broker, frame, message):
+    bystander, listener = stomp_connection(broker, "1.2")
     bystander.connect("guest", "guest", wait=True)
     destination = f"/queue/bystander-{uuid.uuid4().hex[:8]}"
     bystander.subscribe(destination, id="s")
-    sock = stomp_broker.raw()
+    sock = stomp_socket(broker)
     sock.sendall(CONNECT + frame)
     data = read_frames_until_closed(sock)
     assert data.startswith(b"CONNECTED\n")
@@ -48,47 +48,47 @@ def test_bad_frame_gets_error_then_close(stomp_broker, frame, message):
     bystander.disconnect()
 
 
-def test_frame_before_connect(stomp_broker):
-    sock = stomp_broker.raw()
+def test_frame_before_connect(broker):
+    sock = stomp_socket(broker)
     sock.sendall(b"SEND\ndestination:/queue/a\n\nx\x00")
     assert error_message(read_frames_until_closed(sock)) == "Illegal command"
 
 
-def test_failed_login(stomp_broker):
-    sock = stomp_broker.raw()
+def test_failed_login(broker):
+    sock = stomp_socket(broker)
     sock.sendall(b"CONNECT\naccept-version:1.2\nlogin:guest\npasscode:nope\n\n\x00")
     data = read_frames_until_closed(sock)
     assert error_message(data) == "Bad CONNECT"
 
 
-def test_unsupported_version(stomp_broker):
-    sock = stomp_broker.raw()
+def test_unsupported_version(broker):
+    sock = stomp_socket(broker)
     sock.sendall(b"CONNECT\naccept-version:3.0\n\n\x00")
     assert error_message(read_frames_until_closed(sock)) == "Protocol version mismatch"
 
 
-def test_header_section_too_large(stomp_broker):
-    sock = stomp_broker.raw()
+def test_header_section_too_large(broker):
+    sock = stomp_socket(broker)
     sock.sendall(CONNECT + b"SEND\nx:" + b"a" * 70000)
     assert error_message(read_frames_until_closed(sock)) == "Frame too large"
 
 
-def test_receipt_id_on_error(stomp_broker):
-    sock = stomp_broker.raw()
+def test_receipt_id_on_error(broker):
+    sock = stomp_socket(broker)
     sock.sendall(CONNECT + b"SEND\nreceipt:r9\n\n\x00")
     data = read_frames_until_closed(sock)
     assert b"receipt-id:r9\n" in data
 
 
-def test_heartbeat_timeout_closes(stomp_broker):
-    sock = stomp_broker.raw()
+def test_heartbeat_timeout_closes(broker):
+    sock = stomp_socket(broker)
     sock.sendall(b"CONNECT\naccept-version:1.2\nheart-beat:1000,0\nlogin:guest\npasscode:guest\n\n\x00")
     data = read_frames_until_closed(sock, timeout=10)
     assert error_message(data) == "Heart-beat timeout"
 
 
-def test_pipelined_frames_and_heartbeat_eols(stomp_broker):
-    sock = stomp_broker.raw()
+def test_pipelined_frames_and_heartbeat_eols(broker):
+    sock = stomp_socket(broker)
     name = f"/queue/raw-{uuid.uuid4().hex[:8]}"
     sock.sendall(
         CONNECT + b"\n\r\n"

@@ -1,89 +1,48 @@
-"""A broker with the STOMP and AMQP listeners for the STOMP interop tests, plus stomp.py helpers.
+"""stomp.py and raw-socket helpers for the STOMP interop tests (test_stomp*.py, test_browser*.py).
 
-Self-contained (it does not need the shared conftest): the broker binary is $JUNCTION_BINARY, else
-`.build/debug/junction` in the package root. Imported by the test_stomp*.py modules.
+The broker comes from the shared fixtures in conftest.py (`broker`, `own_broker`); these helpers
+only open clients against its `.stomp_port` and `.http_port`. The module holds no tests.
 """
 
-import os
-import pathlib
 import queue
 import socket
-import subprocess
-import tempfile
 import time
 
-import pika
-import pytest
 import stomp
 
-PACKAGE_ROOT = pathlib.Path(__file__).resolve().parents[2]
 TIMEOUT = 10.0
 
 
-def _free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+def stomp_connection(broker, version="1.2", heartbeats=(0, 0), **kwargs):
+    """A stomp.py connection (not yet connected) to the broker's STOMP listener and a `Collector`."""
+    cls = {"1.0": stomp.Connection10, "1.1": stomp.Connection11, "1.2": stomp.Connection12}[version]
+    options = dict(heartbeats=heartbeats) if version != "1.0" else {}
+    if version != "1.0":
+        # A hostname, as most clients send: Junction falls back to the default vhost.
+        options["vhost"] = "localhost"
+    options.update(kwargs)
+    conn = cls([(broker.host, broker.stomp_port)], **options)
+    listener = Collector()
+    conn.set_listener("collector", listener)
+    return conn, listener
 
 
-def _wait_for_port(port, process, deadline):
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError("broker exited during startup")
+def wait_for_listener(port, host="127.0.0.1", timeout=TIMEOUT):
+    """`Broker.start()` returns once AMQP accepts; the other listeners may bind a moment later."""
+    deadline = time.monotonic() + timeout
+    while True:
         try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+            socket.create_connection((host, port), timeout=0.5).close()
             return
         except OSError:
-            time.sleep(0.05)
-    raise RuntimeError(f"port {port} not open in time")
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.02)
 
 
-class StompBroker:
-    def __init__(self):
-        self.binary = os.environ.get("JUNCTION_BINARY") or str(PACKAGE_ROOT / ".build" / "debug" / "junction")
-        self.directory = tempfile.mkdtemp(prefix="junction-stomp-")
-        self.amqp_port = _free_port()
-        self.stomp_port = _free_port()
-        self.log_path = os.path.join(self.directory, "broker.log")
-        env = {k: v for k, v in os.environ.items() if not k.startswith("JUNCTION_")}
-        self.log = open(self.log_path, "ab")
-        self.process = subprocess.Popen(
-            [self.binary, "--amqp-port", str(self.amqp_port), "--mqtt-port", "0", "--stomp-port",
-             str(self.stomp_port), "--http-port", "0", "--data-dir", os.path.join(self.directory, "data")],
-            stdout=self.log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=env,
-        )
-        deadline = time.monotonic() + 30
-        _wait_for_port(self.stomp_port, self.process, deadline)
-        _wait_for_port(self.amqp_port, self.process, deadline)
-
-    def stop(self):
-        self.process.terminate()
-        try:
-            self.process.wait(10)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-        self.log.close()
-
-    def stomp(self, version="1.2", heartbeats=(0, 0), **kwargs):
-        cls = {"1.0": stomp.Connection10, "1.1": stomp.Connection11, "1.2": stomp.Connection12}[version]
-        options = dict(heartbeats=heartbeats) if version != "1.0" else {}
-        if version != "1.0":
-            options["vhost"] = "localhost"
-        options.update(kwargs)
-        conn = cls([("127.0.0.1", self.stomp_port)], **options)
-        listener = Collector()
-        conn.set_listener("collector", listener)
-        return conn, listener
-
-    def amqp(self):
-        return pika.BlockingConnection(
-            pika.ConnectionParameters(host="127.0.0.1", port=self.amqp_port,
-                                      credentials=pika.PlainCredentials("guest", "guest"))
-        )
-
-    def raw(self):
-        sock = socket.create_connection(("127.0.0.1", self.stomp_port), timeout=TIMEOUT)
-        return sock
+def stomp_socket(broker):
+    """A raw TCP socket to the broker's STOMP listener."""
+    return socket.create_connection((broker.host, broker.stomp_port), timeout=TIMEOUT)
 
 
 class Collector(stomp.ConnectionListener):
@@ -136,8 +95,31 @@ def read_frames_until_closed(sock, timeout=TIMEOUT):
         data += chunk
 
 
-@pytest.fixture(scope="module")
-def stomp_broker():
-    broker = StompBroker()
-    yield broker
-    broker.stop()
+def encode_frame(command, headers=None, body=""):
+    """A STOMP frame as text (no header escaping: callers pass plain values)."""
+    lines = [command] + [f"{key}:{value}" for key, value in (headers or {}).items()]
+    return "\n".join(lines) + "\n\n" + body + "\0"
+
+
+class FrameReader:
+    """Splits what a WebSocket delivers (one or more frames per message, heart-beat EOLs between
+    them) into (command, headers, body) tuples; the first of repeated headers wins."""
+
+    def __init__(self, ws):
+        self.ws = ws
+        self.buffer = ""
+        self.kinds = []
+
+    def next(self, timeout=TIMEOUT):
+        while "\0" not in self.buffer:
+            data = self.ws.recv(timeout=timeout)
+            self.kinds.append(type(data))
+            self.buffer += data if isinstance(data, str) else data.decode("utf-8")
+        text, self.buffer = self.buffer.split("\0", 1)
+        head, _, body = text.lstrip("\r\n").partition("\n\n")
+        command, *lines = head.split("\n")
+        headers = {}
+        for line in lines:
+            key, _, value = line.partition(":")
+            headers.setdefault(key, value)
+        return command, headers, body

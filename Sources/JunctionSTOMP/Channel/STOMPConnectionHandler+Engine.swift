@@ -31,12 +31,22 @@ extension STOMPConnectionHandler {
             (exchange, routingKey) = (name, key)
         }
         self.publishReceived()
+        let durability = vhost.durability
+        let ticketBefore = durability.currentTicket
+        let failuresBefore = durability.failedAppendCount
         do {
             _ = try vhost.publish(
                 Message(exchange: exchange, routingKey: routingKey, properties: properties, body: request.frame.body)
             )
         } catch {
             throw STOMPError(error)
+        }
+        // A persistent message in a durable queue was appended to the store: a RECEIPT waits for it.
+        if durability.failedAppendCount != failuresBefore {
+            throw STOMPError("internal_error", "the message could not be stored")
+        }
+        if durability.currentTicket != ticketBefore {
+            self.storedTicket = durability.currentTicket
         }
     }
 

@@ -51,6 +51,11 @@ final class STOMPConnectionHandler: ChannelDuplexHandler, MessageConsumer {
     /// `/temp-queue/<name>` → the server-named queue behind it.
     var tempQueues: [String: String] = [:]
     private var hasPublished = false
+    /// The durability ticket of this connection's latest stored message: receipts wait for it.
+    var storedTicket: UInt64?
+    private var pendingReceipts = STOMPPendingReceipts()
+    /// DISCONNECT's receipt is held behind a stored message: close once it has been sent.
+    private var closesAfterReceipts = false
     private var blockedReason: String?
 
     init(
@@ -102,6 +107,7 @@ final class STOMPConnectionHandler: ChannelDuplexHandler, MessageConsumer {
 
     func channelInactive(context: ChannelHandlerContext) {
         self.heartbeatTask?.cancel()
+        self.broker.durability.stopWaiting(self)
         self.connectTimeout?.cancel()
         self.stateMachine.closed()
         self.tearDown()
@@ -123,6 +129,8 @@ final class STOMPConnectionHandler: ChannelDuplexHandler, MessageConsumer {
     }
 
     func channelReadComplete(context: ChannelHandlerContext) {
+        // Under `fsync: always` what this burst stored reaches the disk before its receipts go out.
+        self.broker.durability.readBurstEnded()
         self.flushOutput()
         if let inbound = self.inbound, inbound.readableBytes == 0 {
             self.inbound = nil
@@ -209,14 +217,19 @@ final class STOMPConnectionHandler: ChannelDuplexHandler, MessageConsumer {
                 }
             }
         case .receipt(let receipt):
-            self.writeReceipt(receipt)
+            self.sendReceiptWhenDurable(receipt)
         case .sendHeartbeat:
             self.output.writeSTOMPHeartbeat()
             self.flushOutput()
         case .disconnect(let receipt):
             self.closeReason = "client disconnected"
-            if let receipt { self.writeReceipt(receipt) }
-            self.closeAfterFlush()
+            // STOMP 1.2 "Graceful Disconnect": the receipt says every earlier frame was processed,
+            // so it waits for their messages to be durable, and the connection closes after it.
+            if let receipt, !self.sendReceiptWhenDurable(receipt) {
+                self.closesAfterReceipts = true
+            } else {
+                self.closeAfterFlush()
+            }
         case .fail(let error):
             self.closeReason = "\(error.message): \(error.detail)"
             self.logger.notice("STOMP error", metadata: ["message": "\(error.message)", "detail": "\(error.detail)"])
@@ -229,12 +242,26 @@ final class STOMPConnectionHandler: ChannelDuplexHandler, MessageConsumer {
     private func perform(_ receipt: String?, _ work: () throws(STOMPError) -> Void) {
         do {
             try work()
-            if let receipt { self.writeReceipt(receipt) }
+            if let receipt { self.sendReceiptWhenDurable(receipt) }
         } catch {
             var error = error
             error.receiptID = receipt
             self.run(self.stateMachine.fail(error))
         }
+    }
+
+    /// Sends the RECEIPT now, or holds it until this connection's stored messages are durable.
+    /// Returns whether it was sent.
+    @discardableResult
+    private func sendReceiptWhenDurable(_ receipt: String) -> Bool {
+        let durability = self.broker.durability
+        let ticket = self.storedTicket.flatMap { durability.isDurable($0) ? nil : $0 }
+        guard self.pendingReceipts.add(receipt, ticket: ticket) else {
+            durability.wait(self)
+            return false
+        }
+        self.writeReceipt(receipt)
+        return true
     }
 
     private func writeReceipt(_ receipt: String) {
@@ -322,6 +349,8 @@ final class STOMPConnectionHandler: ChannelDuplexHandler, MessageConsumer {
         guard !self.closing else { return }
         self.closing = true
         self.heartbeatTask?.cancel()
+        self.broker.durability.stopWaiting(self)
+        _ = self.pendingReceipts.removeAll()
         self.tearDown()
         self.flushOutput()
         self.context?.close(promise: nil)
@@ -356,6 +385,34 @@ final class STOMPConnectionHandler: ChannelDuplexHandler, MessageConsumer {
     static func timeAmount(_ duration: Duration) -> TimeAmount {
         let (seconds, attoseconds) = duration.components
         return .nanoseconds(seconds * 1_000_000_000 + attoseconds / 1_000_000_000)
+    }
+}
+
+// MARK: - DurabilityWaiter
+
+extension STOMPConnectionHandler: DurabilityWaiter {
+    func durabilityAdvanced(to ticket: UInt64) {
+        guard !self.closing else { return }
+        for receipt in self.pendingReceipts.durable(through: ticket) {
+            self.writeReceipt(receipt)
+        }
+        if !self.pendingReceipts.isEmpty {
+            self.broker.durability.wait(self)
+        } else if self.closesAfterReceipts {
+            self.closeAfterFlush()
+        }
+    }
+
+    /// The store could not sync: the held receipts will never be true, so the session fails with an
+    /// ERROR naming the first of them (STOMP 1.2 "ERROR": the client must assume nothing after it).
+    func durabilityFailed() {
+        guard !self.closing else { return }
+        let first = self.pendingReceipts.removeAll().first
+        self.run(
+            self.stateMachine.fail(
+                STOMPError("internal_error", "the message store could not make the message durable", receiptID: first)
+            )
+        )
     }
 }
 

@@ -24,6 +24,31 @@ extension JunctionConfiguration {
             ),
             AbsoluteConfigKey(ConfigurationKeys.mqttAllowAnonymous): .init(.bool(self.mqtt.allowAnonymous), isSecret: false),
             AbsoluteConfigKey(ConfigurationKeys.mqttAnonymousUser): .init(.string(self.mqtt.anonymousUser), isSecret: false),
+            AbsoluteConfigKey(ConfigurationKeys.stompMaxHeaderBytes): .init(
+                .int(self.stomp.maxHeaderBytes),
+                isSecret: false
+            ),
+            AbsoluteConfigKey(ConfigurationKeys.stompMaxHeaders): .init(.int(self.stomp.maxHeaders), isSecret: false),
+            AbsoluteConfigKey(ConfigurationKeys.stompMaxBodyBytes): .init(
+                .int(self.stomp.maxBodyBytes),
+                isSecret: false
+            ),
+            AbsoluteConfigKey(ConfigurationKeys.stompHeartbeatMilliseconds): .init(
+                .int(self.stomp.heartbeatMilliseconds),
+                isSecret: false
+            ),
+            AbsoluteConfigKey(ConfigurationKeys.stompConnectTimeoutSeconds): .init(
+                .int(Int(self.stomp.connectTimeout.components.seconds)),
+                isSecret: false
+            ),
+            AbsoluteConfigKey(ConfigurationKeys.stompAllowAnonymous): .init(
+                .bool(self.stomp.allowAnonymous),
+                isSecret: false
+            ),
+            AbsoluteConfigKey(ConfigurationKeys.stompAnonymousUser): .init(
+                .string(self.stomp.anonymousUser),
+                isSecret: false
+            ),
             AbsoluteConfigKey(ConfigurationKeys.userNames): .init(.stringArray(self.users.map(\.name)), isSecret: false),
             AbsoluteConfigKey(ConfigurationKeys.defaultVirtualHost): .init(.string(self.defaultVirtualHost), isSecret: false),
             AbsoluteConfigKey(ConfigurationKeys.logLevel): .init(.string(self.logLevel.rawValue), isSecret: false),

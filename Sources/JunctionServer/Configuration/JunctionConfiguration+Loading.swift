@@ -68,6 +68,19 @@ extension JunctionConfiguration {
             allowAnonymous: try required(ConfigurationKeys.mqttAllowAnonymous) { try reader.requiredBool(forKey: $0) },
             anonymousUser: try required(ConfigurationKeys.mqttAnonymousUser) { try reader.requiredString(forKey: $0) }
         )
+        let stomp = STOMPConfiguration(
+            maxHeaderBytes: try required(ConfigurationKeys.stompMaxHeaderBytes) { try reader.requiredInt(forKey: $0) },
+            maxHeaders: try required(ConfigurationKeys.stompMaxHeaders) { try reader.requiredInt(forKey: $0) },
+            maxBodyBytes: try required(ConfigurationKeys.stompMaxBodyBytes) { try reader.requiredInt(forKey: $0) },
+            heartbeatMilliseconds: try required(ConfigurationKeys.stompHeartbeatMilliseconds) {
+                try reader.requiredInt(forKey: $0)
+            },
+            connectTimeout: .seconds(
+                try required(ConfigurationKeys.stompConnectTimeoutSeconds) { try reader.requiredInt(forKey: $0) }
+            ),
+            allowAnonymous: try required(ConfigurationKeys.stompAllowAnonymous) { try reader.requiredBool(forKey: $0) },
+            anonymousUser: try required(ConfigurationKeys.stompAnonymousUser) { try reader.requiredString(forKey: $0) }
+        )
         let names = try required(ConfigurationKeys.userNames) { try reader.requiredStringArray(forKey: $0) }
         var users: [UserConfiguration] = []
         for name in names {
@@ -116,6 +129,7 @@ extension JunctionConfiguration {
             dataDirectory: try required(ConfigurationKeys.dataDirectory) { try reader.requiredString(forKey: $0) },
             amqp: amqp,
             mqtt: mqtt,
+            stomp: stomp,
             users: users,
             resources: resources,
             storage: storage,
@@ -180,6 +194,31 @@ extension JunctionConfiguration {
                 "mqtt.anonymous_user: \"\(self.mqtt.anonymousUser)\" is not in users.names"
             )
         }
+        try self.validateSTOMP()
+    }
+
+    /// The `stomp` section's ranges; the limits are what a client may make the broker buffer.
+    private func validateSTOMP() throws {
+        try Self.require(
+            (256...16 * 1024 * 1024).contains(self.stomp.maxHeaderBytes),
+            "stomp.max_header_bytes: \(self.stomp.maxHeaderBytes) is outside 256...16777216"
+        )
+        try Self.require(
+            (1...65535).contains(self.stomp.maxHeaders),
+            "stomp.max_headers: \(self.stomp.maxHeaders) is outside 1...65535"
+        )
+        try Self.require(
+            (1...Int(Int32.max)).contains(self.stomp.maxBodyBytes),
+            "stomp.max_body_bytes: \(self.stomp.maxBodyBytes) is outside 1...\(Int32.max)"
+        )
+        try Self.require(
+            (0...3_600_000).contains(self.stomp.heartbeatMilliseconds),
+            "stomp.heartbeat_ms: \(self.stomp.heartbeatMilliseconds) is outside 0...3600000"
+        )
+        try Self.require(
+            self.stomp.connectTimeout > .zero,
+            "stomp.connect_timeout_seconds: must be positive"
+        )
     }
 
     private static func require(_ condition: Bool, _ message: @autoclosure () -> String) throws {

@@ -11,6 +11,7 @@ public struct JunctionConfiguration: Sendable, Hashable {
     public var dataDirectory: String
     public var amqp: AMQPConfiguration
     public var mqtt: MQTTConfiguration
+    public var stomp: STOMPConfiguration
     /// Accounts, in the order the configuration lists them.
     public var users: [UserConfiguration]
     /// The virtual host created at start-up (`default_vhost`).
@@ -25,6 +26,7 @@ public struct JunctionConfiguration: Sendable, Hashable {
         dataDirectory: String = "./data",
         amqp: AMQPConfiguration = AMQPConfiguration(),
         mqtt: MQTTConfiguration = MQTTConfiguration(),
+        stomp: STOMPConfiguration = STOMPConfiguration(),
         users: [UserConfiguration] = [.guest],
         resources: ResourcesConfiguration = ResourcesConfiguration(),
         storage: StorageConfiguration = StorageConfiguration(),
@@ -35,6 +37,7 @@ public struct JunctionConfiguration: Sendable, Hashable {
         self.dataDirectory = dataDirectory
         self.amqp = amqp
         self.mqtt = mqtt
+        self.stomp = stomp
         self.users = users
         self.resources = resources
         self.storage = storage

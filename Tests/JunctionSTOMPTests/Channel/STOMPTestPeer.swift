@@ -65,7 +65,9 @@ final class STOMPTestPeer {
     }
 
     @discardableResult
-    func connect(_ headers: STOMPHeaders = ["accept-version": "1.2", "login": "guest", "passcode": "guest"]) throws
+    func connect(
+        _ headers: STOMPHeaders = ["accept-version": "1.2", "login": "guest", "passcode": "guest"]
+    ) throws
         -> STOMPFrame?
     {
         try self.send(.connect, headers)

@@ -4,7 +4,9 @@ import Testing
 
 @Suite("STOMP frame decoder")
 struct STOMPFrameDecoderTests {
-    func decodeAll(_ text: String, version: STOMPVersion = .v1_2, limits: STOMPFrameLimits = STOMPFrameLimits())
+    func decodeAll(
+        _ text: String, version: STOMPVersion = .v1_2, limits: STOMPFrameLimits = STOMPFrameLimits()
+    )
         throws -> [STOMPInbound]
     {
         var buffer = ByteBuffer(string: text)
