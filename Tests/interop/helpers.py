@@ -147,9 +147,13 @@ class Broker:
                     f"broker exited with code {code} before accepting connections on port {self.port}:\n{self.log()}",
                     pytrace=False,
                 )
+            # Listeners bind one after another: ready once every one of them accepts.
+            ports = [self.port, self.mqtt_port, self.stomp_port, self.http_port]
             try:
-                with socket.create_connection((self.host, self.port), timeout=0.5):
-                    return self
+                for listener_port in ports:
+                    with socket.create_connection((self.host, listener_port), timeout=0.5):
+                        pass
+                return self
             except OSError:
                 pass
             if time.monotonic() >= deadline:
