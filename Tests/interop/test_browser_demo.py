@@ -140,12 +140,6 @@ def test_demo_page_shows_amqp_messages_live(broker, browser, tmp_path):
     assert "ERROR" not in demo_text(browser)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="/demo (JunctionHTTP/Assets/HTTPAssets.swift, HTTP owner) ignores ?topic= and only subscribes when "
-    "Subscribe is pressed; wanted: on load, when the query has topic=<key>, fill the topic field with it and "
-    "subscribe at once, so a link (or a headless browser) shows a topic's messages live.",
-)
 def test_demo_page_subscribes_to_the_topic_in_its_url(broker, browser, tmp_path):
     key = f"demo.{uuid.uuid4().hex[:8]}"
     browser.open(broker.http_url(f"/demo?topic={key}"))

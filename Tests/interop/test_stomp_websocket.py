@@ -220,13 +220,6 @@ def test_mqtt_publish_reaches_websocket_topic_subscriber(broker, clients):
     ws.close()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="WebSocketFrameHandler (JunctionHTTP, HTTP owner) sends every outbound buffer of a text route as a "
-    "text frame; a MESSAGE whose body is not UTF-8 makes the client fail the connection (RFC 6455 §8.1, close "
-    "1007). Fix: send a binary frame when the buffer is not valid UTF-8, or per route/config as RabbitMQ's "
-    "web_stomp.ws_frame = binary.",
-)
 def test_binary_body_from_amqp_reaches_websocket_subscriber(broker, clients):
     ws, reader, _ = stomp_session(broker, clients)
     key = name("bytes").replace("-", ".")

@@ -86,6 +86,9 @@ enum HTTPAssets {
               else if(command==='ERROR'){log('ERROR '+f);}}};
           socket.onclose=()=>{document.getElementById('status').textContent='disconnected';};
         };
+        // A link such as /demo?topic=sensors.# fills the topic and subscribes at once.
+        const linked=new URLSearchParams(location.search).get('topic');
+        if(linked){topic.value=linked;document.getElementById('connect').onclick();}
         document.getElementById('send').onclick=async()=>{
           const r=await fetch('/api/v1/exchanges/%2F/amq.topic/messages?routing_key='+encodeURIComponent(key.value),
             {method:'POST',body:text.value,headers:{'Content-Type':'text/plain',Authorization:'Basic '+btoa(user.value+':'+password.value)}});

@@ -77,7 +77,14 @@ public final class WebSocketFrameHandler: ChannelDuplexHandler, RemovableChannel
             promise?.fail(ChannelError.outputClosed)
             return
         }
-        let frame = WebSocketFrame(fin: true, opcode: self.outboundOpcode, data: Self.unwrapOutboundIn(data))
+        let payload = Self.unwrapOutboundIn(data)
+        // A text frame must hold UTF-8 (RFC 6455 §8.1: clients fail the connection otherwise), and a
+        // STOMP MESSAGE may carry any body: such output goes in a binary frame instead.
+        var opcode = self.outboundOpcode
+        if opcode == .text && !Self.isValidUTF8(payload) {
+            opcode = .binary
+        }
+        let frame = WebSocketFrame(fin: true, opcode: opcode, data: payload)
         context.write(Self.wrapOutboundOut(frame), promise: promise)
     }
 
@@ -92,6 +99,10 @@ public final class WebSocketFrameHandler: ChannelDuplexHandler, RemovableChannel
         payload.write(webSocketErrorCode: .normalClosure)
         let frame = WebSocketFrame(fin: true, opcode: .connectionClose, data: payload)
         context.writeAndFlush(Self.wrapOutboundOut(frame)).assumeIsolated().whenComplete { _ in context.close(mode: mode, promise: promise) }
+    }
+
+    static func isValidUTF8(_ buffer: ByteBuffer) -> Bool {
+        buffer.withUnsafeReadableBytes { String(validating: $0, as: UTF8.self) != nil }
     }
 
     private func fail(context: ChannelHandlerContext, code: WebSocketErrorCode) {
