@@ -9,6 +9,7 @@ import pytest
 from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 
+from helpers import Broker
 from test_mqtt_interop import Client
 
 pytestmark = pytest.mark.junction_only
@@ -107,3 +108,30 @@ def expiry(seconds):
     properties = Properties(PacketTypes.CONNECT)
     properties.SessionExpiryInterval = seconds
     return properties
+
+
+def test_puback_waits_for_the_group_commit(broker_binary_path, tmp_path, unique):
+    # A slow group commit makes the wait visible: PUBACK for a message stored in a persistent
+    # session's (durable) queue comes only after the next fsync; without one it comes at once.
+    slow = Broker(broker_binary_path, str(tmp_path / "data"), env={"JUNCTION_STORAGE_FSYNC_INTERVAL_MS": "1500"})
+    slow.start()
+    try:
+        topic = unique("commit") + "/t"
+        subscriber = Client(slow, unique("durable-sub"), clean=False)
+        subscriber.subscribe(topic, qos=1)
+        subscriber.close()
+        publisher = Client(slow, unique("pub"))
+        started = time.monotonic()
+        publisher.publish(unique("nobody") + "/t", b"transient", qos=1)
+        assert time.monotonic() - started < 0.5
+        waits = []
+        for index in range(3):
+            started = time.monotonic()
+            publisher.publish(topic, f"stored-{index}".encode(), qos=1)
+            waits.append(time.monotonic() - started)
+        # Each PUBACK waited for a commit (up to 1.5 s), and none went out before it.
+        assert max(waits) > 0.3, waits
+        assert sum(waits) > 1.0, waits
+        publisher.close()
+    finally:
+        slow.kill()
