@@ -70,9 +70,17 @@ public final class JunctionServer: Sendable {
             state.value.checkResources(memory: memory, disk: disk, logger: logger)
         }
 
+        let protocolListeners = self.protocolListeners(state: state)
+        // What MQTT keeps across restarts comes back before the first client connects.
+        try await loop.submit {
+            for case let (mqtt as MQTTListener, _) in protocolListeners {
+                mqtt.restore(broker: state.value.broker, eventLoop: loop)
+            }
+        }.get()
+
         var listeners: [any Channel] = []
         do {
-            for (listener, port) in self.protocolListeners() where port != 0 {
+            for (listener, port) in protocolListeners where port != 0 {
                 let channel = try await Self.bind(
                     host: configuration.listeners.bindHost,
                     port: port,
@@ -119,7 +127,7 @@ public final class JunctionServer: Sendable {
     }
 
     /// Every protocol this server speaks, with the port its listener binds (0 = disabled).
-    private func protocolListeners() -> [(any ProtocolListener, Int)] {
+    private func protocolListeners(state: NIOLoopBound<EngineState>) -> [(any ProtocolListener, Int)] {
         let authenticator = ConfiguredAuthenticator(users: self.configuration.users)
         let listeners = self.configuration.listeners
         let amqp = AMQPListener(
@@ -127,15 +135,41 @@ public final class JunctionServer: Sendable {
             authenticator: authenticator,
             logger: Logger(label: "junction.amqp")
         )
-        let anonymous = self.configuration.user(named: self.configuration.mqtt.anonymousUser)
+        let mqttSettings = self.configuration.mqtt
+        let anonymous = self.configuration.user(named: mqttSettings.anonymousUser)
+        let mqttLogger = Logger(label: "junction.mqtt")
         let mqtt = MQTTListener(
             configuration: MQTTAdapterConfiguration(
-                anonymousUser: self.configuration.mqtt.allowAnonymous
+                exchange: mqttSettings.exchange,
+                virtualHost: mqttSettings.virtualHost,
+                anonymousUser: mqttSettings.allowAnonymous
                     ? anonymous.map { AuthenticatedUser(name: $0.name, tags: $0.tags) } : nil,
-                anonymousLoopbackOnly: anonymous?.loopbackOnly ?? false
+                anonymousLoopbackOnly: anonymous?.loopbackOnly ?? false,
+                maximumPacketSize: mqttSettings.maxPacketSize,
+                topicAliasMaximum: UInt16(clamping: mqttSettings.topicAliasMax),
+                maximumSessionExpiry: mqttSettings.maxSessionExpirySeconds,
+                connectTimeout: .seconds(mqttSettings.connectTimeoutSeconds),
+                keepAliveMaximum: mqttSettings.maxKeepAliveSeconds == 0 ? nil : UInt16(clamping: mqttSettings.maxKeepAliveSeconds)
             ),
             authenticator: authenticator,
-            logger: Logger(label: "junction.mqtt")
+            logger: mqttLogger,
+            // Sessions and retained messages live in the metadata store, so they survive a restart.
+            makeSessionStore: {
+                MQTTMetadataSessionStore(
+                    metadata: state.value.metadata,
+                    virtualHost: mqttSettings.virtualHost,
+                    clock: SystemBrokerClock(),
+                    logger: mqttLogger
+                )
+            },
+            makeRetainedStore: {
+                MQTTMetadataRetainedStore(
+                    metadata: state.value.metadata,
+                    virtualHost: mqttSettings.virtualHost,
+                    clock: SystemBrokerClock(),
+                    logger: mqttLogger
+                )
+            }
         )
         let stomp = STOMPListener(
             configuration: self.configuration.stomp.adapterConfiguration(
@@ -211,7 +245,8 @@ final class EngineState {
     private(set) var diskAlarm = false
 
     private let queueStore: LogQueueStore
-    private let metadata: MetadataStore
+    /// Also read by the MQTT session and retained stores.
+    let metadata: MetadataStore
 
     /// Opens the stores under the data directory and restores what they hold.
     init(configuration: JunctionConfiguration, logger: Logger) throws {

@@ -1,19 +1,10 @@
-"""MQTT interop: paho-mqtt (3.1.1 and 5.0), mosquitto_pub/mosquitto_sub and pika against a real
-`junction` process with the MQTT and AMQP listeners enabled.
+"""MQTT interop: paho-mqtt (3.1.1 and 5.0), mosquitto_pub/mosquitto_sub and pika against the
+shared `broker` fixture (conftest.py), on its `mqtt_port`."""
 
-The broker fixture is local to this module: it starts `.build/debug/junction` (or
-$JUNCTION_BINARY) on free ports and waits for both ports.
-"""
-
-import os
-import pathlib
 import queue
-import shutil
 import socket
 import subprocess
-import tempfile
 import time
-import uuid
 
 import paho.mqtt.client as mqtt
 import pika
@@ -22,92 +13,28 @@ from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 from paho.mqtt.subscribeoptions import SubscribeOptions
 
-PACKAGE_ROOT = pathlib.Path(__file__).resolve().parents[2]
 TIMEOUT = 10.0
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def wait_for_port(port, process, deadline):
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise AssertionError(f"junction exited with {process.returncode}")
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
-                return
-        except OSError:
-            time.sleep(0.05)
-    raise AssertionError(f"port {port} not accepting connections")
-
-
-class MQTTBroker:
-    def __init__(self):
-        self.binary = os.environ.get("JUNCTION_BINARY") or str(PACKAGE_ROOT / ".build" / "debug" / "junction")
-        self.mqtt_port = free_port()
-        self.amqp_port = free_port()
-        self.data_dir = tempfile.mkdtemp(prefix="junction-mqtt-")
-        self.log_path = os.path.join(self.data_dir, "broker.log")
-        self.process = None
-
-    def start(self):
-        if not os.access(self.binary, os.X_OK):
-            pytest.fail(f"broker binary {self.binary} not found (set JUNCTION_BINARY)", pytrace=False)
-        env = {k: v for k, v in os.environ.items() if not k.startswith("JUNCTION_")}
-        self.log = open(self.log_path, "ab")
-        self.process = subprocess.Popen(
-            [self.binary, "--amqp-port", str(self.amqp_port), "--mqtt-port", str(self.mqtt_port),
-             "--stomp-port", "0", "--http-port", "0", "--data-dir", self.data_dir],
-            stdout=self.log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=env,
-        )
-        deadline = time.monotonic() + 30
-        wait_for_port(self.amqp_port, self.process, deadline)
-        wait_for_port(self.mqtt_port, self.process, deadline)
-
-    def stop(self):
-        if self.process and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
-        self.log.close()
-        shutil.rmtree(self.data_dir, ignore_errors=True)
-
-    def amqp(self):
-        return pika.BlockingConnection(
-            pika.ConnectionParameters(host="127.0.0.1", port=self.amqp_port, credentials=pika.PlainCredentials("guest", "guest"))
-        )
-
-
-@pytest.fixture(scope="module")
-def mqtt_broker():
-    broker = MQTTBroker()
-    broker.start()
-    yield broker
-    assert broker.process.poll() is None, "junction died during the MQTT tests"
-    broker.stop()
-
-
-@pytest.fixture
-def unique():
-    token = uuid.uuid4().hex[:8]
-    return lambda prefix: f"{prefix}-{token}"
 
 
 class Client:
     """A paho client with its callbacks turned into queues."""
 
-    def __init__(self, broker, client_id, version=mqtt.MQTTv311, clean=True, will=None, connect_properties=None):
+    def __init__(self, broker, client_id, version=mqtt.MQTTv311, clean=True, will=None, connect_properties=None,
+                 websocket=False, manual_ack=False):
         self.messages = queue.Queue()
         self.disconnects = queue.Queue()
         self.connacks = queue.Queue()
         kwargs = {} if version == mqtt.MQTTv5 else {"clean_session": clean}
+        if websocket:
+            # MQTT over WebSocket on the HTTP listener: ws://host:http_port/mqtt, subprotocol "mqtt".
+            kwargs["transport"] = "websockets"
+        if manual_ack:
+            # PUBACK only when the test calls client.ack(mid, qos).
+            kwargs["manual_ack"] = True
         self.client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id=client_id, protocol=version, **kwargs)
+        if websocket:
+            self.client.ws_set_options(path="/mqtt")
+        port = broker.http_port if websocket else broker.mqtt_port
         self.version = version
         if will:
             self.client.will_set(*will)
@@ -115,9 +42,9 @@ class Client:
         self.client.on_connect = lambda c, u, flags, reason, properties: self.connacks.put((flags, reason, properties))
         self.client.on_disconnect = lambda c, u, flags, reason, properties: self.disconnects.put(reason)
         if version == mqtt.MQTTv5:
-            self.client.connect("127.0.0.1", broker.mqtt_port, keepalive=30, clean_start=clean, properties=connect_properties)
+            self.client.connect("127.0.0.1", port, keepalive=30, clean_start=clean, properties=connect_properties)
         else:
-            self.client.connect("127.0.0.1", broker.mqtt_port, keepalive=30)
+            self.client.connect("127.0.0.1", port, keepalive=30)
         self.client.loop_start()
         self.connack = self.connacks.get(timeout=TIMEOUT)
 
@@ -154,12 +81,12 @@ class Client:
 
 @pytest.mark.parametrize("version", [mqtt.MQTTv311, mqtt.MQTTv5], ids=["v311", "v5"])
 @pytest.mark.parametrize("qos", [0, 1, 2])
-def test_publish_subscribe_each_qos(mqtt_broker, unique, version, qos):
+def test_publish_subscribe_each_qos(broker, unique, version, qos):
     topic = unique("qos") + "/data"
-    subscriber = Client(mqtt_broker, unique("sub"), version)
+    subscriber = Client(broker, unique("sub"), version)
     granted = subscriber.subscribe(topic, qos=2)
     assert [int(getattr(code, "value", code)) for code in granted] == [2]
-    publisher = Client(mqtt_broker, unique("pub"), version)
+    publisher = Client(broker, unique("pub"), version)
     for index in range(5):
         publisher.publish(topic, f"m{index}".encode(), qos=qos)
     received = [subscriber.next() for _ in range(5)]
@@ -170,22 +97,22 @@ def test_publish_subscribe_each_qos(mqtt_broker, unique, version, qos):
     subscriber.close()
 
 
-def test_granted_qos_is_minimum(mqtt_broker, unique):
+def test_granted_qos_is_minimum(broker, unique):
     topic = unique("min") + "/t"
-    subscriber = Client(mqtt_broker, unique("sub"))
+    subscriber = Client(broker, unique("sub"))
     subscriber.subscribe(topic, qos=1)
-    publisher = Client(mqtt_broker, unique("pub"))
+    publisher = Client(broker, unique("pub"))
     publisher.publish(topic, b"x", qos=2)
     assert subscriber.next().qos == 1
     publisher.close()
     subscriber.close()
 
 
-def test_wildcards_and_dollar_topics(mqtt_broker, unique):
+def test_wildcards_and_dollar_topics(broker, unique):
     base = unique("wild")
-    subscriber = Client(mqtt_broker, unique("sub"))
+    subscriber = Client(broker, unique("sub"))
     subscriber.subscribe([(f"{base}/+/temp", 0), (f"{base}/alerts/#", 0)])
-    publisher = Client(mqtt_broker, unique("pub"))
+    publisher = Client(broker, unique("pub"))
     publisher.publish(f"{base}/kitchen/temp", b"1")
     publisher.publish(f"{base}/kitchen/humidity", b"no")
     publisher.publish(f"{base}/alerts/fire/now", b"2")
@@ -197,9 +124,9 @@ def test_wildcards_and_dollar_topics(mqtt_broker, unique):
     subscriber.close()
 
 
-def test_retained_with_mosquitto_clients(mqtt_broker, unique):
+def test_retained_with_mosquitto_clients(broker, unique):
     topic = unique("retained") + "/lamp"
-    port = str(mqtt_broker.mqtt_port)
+    port = str(broker.mqtt_port)
     subprocess.run(["mosquitto_pub", "-p", port, "-t", topic, "-m", "on", "-r", "-q", "1"], check=True, timeout=TIMEOUT)
     out = subprocess.run(
         ["mosquitto_sub", "-p", port, "-t", topic.rsplit("/", 1)[0] + "/+", "-C", "1", "-v", "-W", "5"],
@@ -213,18 +140,18 @@ def test_retained_with_mosquitto_clients(mqtt_broker, unique):
     )
     assert out.stdout.strip() == "1 on"
     subprocess.run(["mosquitto_pub", "-p", port, "-t", topic, "-n", "-r"], check=True, timeout=TIMEOUT)
-    late = Client(mqtt_broker, unique("late"))
+    late = Client(broker, unique("late"))
     late.subscribe(topic, qos=1)
     late.nothing()
     late.close()
 
 
-def test_mosquitto_pub_to_paho_subscriber(mqtt_broker, unique):
+def test_mosquitto_pub_to_paho_subscriber(broker, unique):
     topic = unique("mosq") + "/x"
-    subscriber = Client(mqtt_broker, unique("sub"), mqtt.MQTTv5)
+    subscriber = Client(broker, unique("sub"), mqtt.MQTTv5)
     subscriber.subscribe(topic, qos=2)
     subprocess.run(
-        ["mosquitto_pub", "-V", "5", "-p", str(mqtt_broker.mqtt_port), "-t", topic, "-m", "hello", "-q", "2",
+        ["mosquitto_pub", "-V", "5", "-p", str(broker.mqtt_port), "-t", topic, "-m", "hello", "-q", "2",
          "-D", "publish", "user-property", "k", "v"],
         check=True, timeout=TIMEOUT,
     )
@@ -235,13 +162,13 @@ def test_mosquitto_pub_to_paho_subscriber(mqtt_broker, unique):
     subscriber.close()
 
 
-def test_retain_as_published_and_retained_flag(mqtt_broker, unique):
+def test_retain_as_published_and_retained_flag(broker, unique):
     topic = unique("rap") + "/t"
-    keep = Client(mqtt_broker, unique("keep"), mqtt.MQTTv5)
+    keep = Client(broker, unique("keep"), mqtt.MQTTv5)
     keep.subscribe(topic, options=SubscribeOptions(qos=1, retainAsPublished=True))
-    plain = Client(mqtt_broker, unique("plain"), mqtt.MQTTv5)
+    plain = Client(broker, unique("plain"), mqtt.MQTTv5)
     plain.subscribe(topic, options=SubscribeOptions(qos=1))
-    publisher = Client(mqtt_broker, unique("pub"), mqtt.MQTTv5)
+    publisher = Client(broker, unique("pub"), mqtt.MQTTv5)
     publisher.publish(topic, b"r", qos=1, retain=True)
     assert keep.next().retain is True
     assert plain.next().retain is False
@@ -249,29 +176,29 @@ def test_retain_as_published_and_retained_flag(mqtt_broker, unique):
         client.close()
 
 
-def test_will_on_socket_drop_not_on_disconnect(mqtt_broker, unique):
+def test_will_on_socket_drop_not_on_disconnect(broker, unique):
     topic = unique("will") + "/status"
-    watcher = Client(mqtt_broker, unique("watch"))
+    watcher = Client(broker, unique("watch"))
     watcher.subscribe(topic, qos=1)
-    polite = Client(mqtt_broker, unique("polite"), will=(topic, b"polite-gone", 1, False))
+    polite = Client(broker, unique("polite"), will=(topic, b"polite-gone", 1, False))
     polite.close()
     watcher.nothing()
-    rude = Client(mqtt_broker, unique("rude"), will=(topic, b"rude-gone", 1, False))
+    rude = Client(broker, unique("rude"), will=(topic, b"rude-gone", 1, False))
     rude.drop()
     assert watcher.next().payload == b"rude-gone"
     watcher.close()
 
 
-def test_keep_alive_timeout_publishes_will(mqtt_broker, unique):
+def test_keep_alive_timeout_publishes_will(broker, unique):
     topic = unique("keepalive") + "/status"
-    watcher = Client(mqtt_broker, unique("watch"))
+    watcher = Client(broker, unique("watch"))
     watcher.subscribe(topic, qos=0)
     # A raw CONNECT with keep-alive 1 s and a will; then silence.
     client_id = unique("silent").encode()
     will_topic = topic.encode()
     payload = (b"\x00\x04MQTT\x04\x06\x00\x01" + len(client_id).to_bytes(2, "big") + client_id
                + len(will_topic).to_bytes(2, "big") + will_topic + b"\x00\x04dead")
-    sock = socket.create_connection(("127.0.0.1", mqtt_broker.mqtt_port))
+    sock = socket.create_connection(("127.0.0.1", broker.mqtt_port))
     sock.sendall(bytes([0x10, len(payload)]) + payload)
     assert sock.recv(4) == b"\x20\x02\x00\x00"
     started = time.monotonic()
@@ -284,59 +211,59 @@ def test_keep_alive_timeout_publishes_will(mqtt_broker, unique):
     watcher.close()
 
 
-def test_persistent_session_across_reconnect(mqtt_broker, unique):
+def test_persistent_session_across_reconnect(broker, unique):
     client_id = unique("persistent")
     topic = unique("offline") + "/t"
-    subscriber = Client(mqtt_broker, client_id, clean=False)
+    subscriber = Client(broker, client_id, clean=False)
     assert subscriber.connack[0].session_present is False
     subscriber.subscribe(topic, qos=1)
     subscriber.close()
-    publisher = Client(mqtt_broker, unique("pub"))
+    publisher = Client(broker, unique("pub"))
     for index in range(3):
         publisher.publish(topic, f"offline-{index}".encode(), qos=1)
     publisher.publish(topic, b"qos0", qos=0)
-    again = Client(mqtt_broker, client_id, clean=False)
+    again = Client(broker, client_id, clean=False)
     assert again.connack[0].session_present is True
     payloads = [again.next().payload for _ in range(3)]
     assert payloads == [b"offline-0", b"offline-1", b"offline-2"]
     again.close()
     # A clean session ends it.
-    clean = Client(mqtt_broker, client_id, clean=True)
+    clean = Client(broker, client_id, clean=True)
     assert clean.connack[0].session_present is False
     clean.close()
     publisher.close()
 
 
-def test_v5_session_expiry(mqtt_broker, unique):
+def test_v5_session_expiry(broker, unique):
     client_id = unique("expiring")
     properties = Properties(PacketTypes.CONNECT)
     properties.SessionExpiryInterval = 1
-    first = Client(mqtt_broker, client_id, mqtt.MQTTv5, clean=False, connect_properties=properties)
+    first = Client(broker, client_id, mqtt.MQTTv5, clean=False, connect_properties=properties)
     first.subscribe(unique("x"), qos=1)
     first.close()
     time.sleep(2.0)
-    second = Client(mqtt_broker, client_id, mqtt.MQTTv5, clean=False, connect_properties=properties)
+    second = Client(broker, client_id, mqtt.MQTTv5, clean=False, connect_properties=properties)
     assert second.connack[0].session_present is False
     second.close()
 
 
-def test_session_takeover_v5(mqtt_broker, unique):
+def test_session_takeover_v5(broker, unique):
     client_id = unique("twin")
-    first = Client(mqtt_broker, client_id, mqtt.MQTTv5)
-    second = Client(mqtt_broker, client_id, mqtt.MQTTv5)
+    first = Client(broker, client_id, mqtt.MQTTv5)
+    second = Client(broker, client_id, mqtt.MQTTv5)
     reason = first.disconnects.get(timeout=TIMEOUT)
     assert reason.value == 0x8E
     first.client.loop_stop()
     second.close()
 
 
-def test_shared_subscription_splits_messages(mqtt_broker, unique):
+def test_shared_subscription_splits_messages(broker, unique):
     group = unique("group")
     topic = unique("jobs") + "/work"
-    workers = [Client(mqtt_broker, unique(f"w{i}"), mqtt.MQTTv5) for i in range(2)]
+    workers = [Client(broker, unique(f"w{i}"), mqtt.MQTTv5) for i in range(2)]
     for worker in workers:
         worker.subscribe(f"$share/{group}/{topic}", qos=1)
-    publisher = Client(mqtt_broker, unique("pub"), mqtt.MQTTv5)
+    publisher = Client(broker, unique("pub"), mqtt.MQTTv5)
     for index in range(10):
         publisher.publish(topic, str(index).encode(), qos=1)
     time.sleep(0.5)
@@ -347,11 +274,11 @@ def test_shared_subscription_splits_messages(mqtt_broker, unique):
         client.close()
 
 
-def test_topic_alias_from_client(mqtt_broker, unique):
+def test_topic_alias_from_client(broker, unique):
     topic = unique("alias") + "/t"
-    subscriber = Client(mqtt_broker, unique("sub"), mqtt.MQTTv5)
+    subscriber = Client(broker, unique("sub"), mqtt.MQTTv5)
     subscriber.subscribe(topic, qos=0)
-    publisher = Client(mqtt_broker, unique("pub"), mqtt.MQTTv5)
+    publisher = Client(broker, unique("pub"), mqtt.MQTTv5)
     properties = Properties(PacketTypes.PUBLISH)
     properties.TopicAlias = 1
     publisher.publish(topic, b"first", properties=properties)
@@ -361,11 +288,11 @@ def test_topic_alias_from_client(mqtt_broker, unique):
     publisher.close()
 
 
-def test_no_local(mqtt_broker, unique):
+def test_no_local(broker, unique):
     topic = unique("nolocal") + "/t"
-    client = Client(mqtt_broker, unique("self"), mqtt.MQTTv5)
+    client = Client(broker, unique("self"), mqtt.MQTTv5)
     client.subscribe(topic, options=SubscribeOptions(qos=1, noLocal=True))
-    other = Client(mqtt_broker, unique("other"), mqtt.MQTTv5)
+    other = Client(broker, unique("other"), mqtt.MQTTv5)
     other.subscribe(topic, qos=1)
     client.publish(topic, b"mine", qos=1)
     assert other.next().payload == b"mine"
@@ -374,13 +301,13 @@ def test_no_local(mqtt_broker, unique):
     other.close()
 
 
-def test_mqtt_publish_reaches_amqp_queue(mqtt_broker, unique):
-    connection = mqtt_broker.amqp()
+def test_mqtt_publish_reaches_amqp_queue(broker, unique):
+    connection = broker.connect()
     channel = connection.channel()
     queue_name = unique("amqp-q")
     channel.queue_declare(queue_name, exclusive=True)
     channel.queue_bind(queue_name, "amq.topic", routing_key="sensors.*.temp")
-    publisher = Client(mqtt_broker, unique("pub"), mqtt.MQTTv5)
+    publisher = Client(broker, unique("pub"), mqtt.MQTTv5)
     properties = Properties(PacketTypes.PUBLISH)
     properties.ContentType = "application/json"
     properties.CorrelationData = b"corr-1"
@@ -409,11 +336,11 @@ def test_mqtt_publish_reaches_amqp_queue(mqtt_broker, unique):
     publisher.close()
 
 
-def test_amqp_publish_reaches_mqtt_subscriber(mqtt_broker, unique):
+def test_amqp_publish_reaches_mqtt_subscriber(broker, unique):
     room = unique("room")
-    subscriber = Client(mqtt_broker, unique("sub"), mqtt.MQTTv5)
+    subscriber = Client(broker, unique("sub"), mqtt.MQTTv5)
     subscriber.subscribe("sensors/+/temp", qos=1)
-    connection = mqtt_broker.amqp()
+    connection = broker.connect()
     channel = connection.channel()
     channel.basic_publish(
         "amq.topic",
@@ -473,30 +400,30 @@ def read_until_closed(sock):
         ("wildcard-topic", bytes([0x30, 0x06, 0x00, 0x03]) + b"a/#" + b"\x00", 0x90),
     ],
 )
-def test_bad_input_closes_only_that_connection(mqtt_broker, unique, name, packet, v5_reason):
+def test_bad_input_closes_only_that_connection(broker, unique, name, packet, v5_reason):
     topic = unique("alive") + "/t"
-    bystander = Client(mqtt_broker, unique("bystander"))
+    bystander = Client(broker, unique("bystander"))
     bystander.subscribe(topic, qos=0)
-    sock = raw_connect(mqtt_broker.mqtt_port, unique("bad").encode(), version=5)
+    sock = raw_connect(broker.mqtt_port, unique("bad").encode(), version=5)
     sock.sendall(packet)
     data = read_until_closed(sock)
     assert data == bytes([0xE0, 0x01, v5_reason]), (name, data)
     sock.close()
     # 3.1.1: just closed, no DISCONNECT.
-    sock = raw_connect(mqtt_broker.mqtt_port, unique("bad311").encode(), version=4)
+    sock = raw_connect(broker.mqtt_port, unique("bad311").encode(), version=4)
     if name != "second-connect":
         sock.sendall(packet.replace(b"\x05\x02\x00\x3c", b"\x04\x02\x00\x3c"))
         assert read_until_closed(sock) == b""
     sock.close()
-    publisher = Client(mqtt_broker, unique("pub"))
+    publisher = Client(broker, unique("pub"))
     publisher.publish(topic, b"still fine")
     assert bystander.next().payload == b"still fine"
     publisher.close()
     bystander.close()
 
 
-def test_packet_before_connect_and_bad_password(mqtt_broker):
-    sock = socket.create_connection(("127.0.0.1", mqtt_broker.mqtt_port), timeout=5)
+def test_packet_before_connect_and_bad_password(broker):
+    sock = socket.create_connection(("127.0.0.1", broker.mqtt_port), timeout=5)
     sock.sendall(b"\xc0\x00")
     assert read_until_closed(sock) == b""
     sock.close()
@@ -504,17 +431,17 @@ def test_packet_before_connect_and_bad_password(mqtt_broker):
     client.username_pw_set("guest", "not-the-password")
     results = queue.Queue()
     client.on_connect = lambda c, u, flags, reason, properties: results.put(reason)
-    client.connect("127.0.0.1", mqtt_broker.mqtt_port)
+    client.connect("127.0.0.1", broker.mqtt_port)
     client.loop_start()
     assert results.get(timeout=TIMEOUT).value == 0x86
     client.loop_stop()
 
 
-def test_assigned_client_identifier(mqtt_broker):
+def test_assigned_client_identifier(broker):
     client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id="", protocol=mqtt.MQTTv5)
     results = queue.Queue()
     client.on_connect = lambda c, u, flags, reason, properties: results.put(properties)
-    client.connect("127.0.0.1", mqtt_broker.mqtt_port, clean_start=True)
+    client.connect("127.0.0.1", broker.mqtt_port, clean_start=True)
     client.loop_start()
     properties = results.get(timeout=TIMEOUT)
     assert properties.AssignedClientIdentifier.startswith("junction-")

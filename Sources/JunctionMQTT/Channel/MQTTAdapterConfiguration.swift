@@ -17,6 +17,9 @@ public struct MQTTAdapterConfiguration: Sendable {
     public var maximumSessionExpiry: UInt32
     /// Time allowed from TCP accept to CONNECT.
     public var connectTimeout: Duration
+    /// Longest keep-alive, in seconds, granted to MQTT 5 clients (Server Keep Alive); nil: the
+    /// client's value stands. MQTT 3.1.1 has no way to tell the client, so its value stands.
+    public var keepAliveMaximum: UInt16?
 
     public init(
         exchange: String = "amq.topic",
@@ -26,7 +29,8 @@ public struct MQTTAdapterConfiguration: Sendable {
         maximumPacketSize: Int = 16 * 1024 * 1024,
         topicAliasMaximum: UInt16 = 64,
         maximumSessionExpiry: UInt32 = UInt32.max,
-        connectTimeout: Duration = .seconds(10)
+        connectTimeout: Duration = .seconds(10),
+        keepAliveMaximum: UInt16? = nil
     ) {
         self.exchange = exchange
         self.virtualHost = virtualHost
@@ -36,5 +40,6 @@ public struct MQTTAdapterConfiguration: Sendable {
         self.topicAliasMaximum = topicAliasMaximum
         self.maximumSessionExpiry = maximumSessionExpiry
         self.connectTimeout = connectTimeout
+        self.keepAliveMaximum = keepAliveMaximum
     }
 }

@@ -4,7 +4,7 @@ import NIOCore
 
 /// Glue between one TCP connection, the session state machine and the engine. It frames its own
 /// input; every packet of a read burst is encoded into one buffer and flushed once.
-final class MQTTConnectionHandler: ChannelDuplexHandler, MessageConsumer {
+final class MQTTConnectionHandler: ChannelDuplexHandler, MessageConsumer, DurabilityWaiter {
     typealias InboundIn = ByteBuffer
     typealias OutboundIn = Never
     typealias OutboundOut = ByteBuffer
@@ -59,7 +59,11 @@ final class MQTTConnectionHandler: ChannelDuplexHandler, MessageConsumer {
         self.decoder = MQTTPacketDecoder(maximumPacketSize: configuration.maximumPacketSize)
         self.stateMachine = MQTTSessionStateMachine(
             clock: ContinuousClock(),
-            limits: .init(topicAliasMaximum: configuration.topicAliasMaximum, maximumPacketSize: configuration.maximumPacketSize)
+            limits: .init(
+                topicAliasMaximum: configuration.topicAliasMaximum,
+                maximumPacketSize: configuration.maximumPacketSize,
+                keepAliveMaximum: configuration.keepAliveMaximum
+            )
         )
     }
 
@@ -83,6 +87,7 @@ final class MQTTConnectionHandler: ChannelDuplexHandler, MessageConsumer {
     func channelInactive(context: ChannelHandlerContext) {
         self.connectTimeout?.cancel()
         self.keepAliveTask?.cancel()
+        self.broker.durability.stopWaiting(self)
         self.detach(clean: false)
         self.broker.connectionClosed(self.connectionID)
         self.logger.debug("MQTT connection closed", metadata: ["reason": "\(self.closeReason)"])
@@ -116,6 +121,8 @@ final class MQTTConnectionHandler: ChannelDuplexHandler, MessageConsumer {
     private var inputClosed = false
 
     func channelReadComplete(context: ChannelHandlerContext) {
+        // Under `fsync: always` what this burst stored reaches the disk before its PUBACKs go out.
+        self.broker.durability.readBurstEnded()
         self.flushOutput()
         if let inbound = self.inbound, inbound.readableBytes == 0 {
             self.inbound = nil
@@ -321,6 +328,9 @@ final class MQTTConnectionHandler: ChannelDuplexHandler, MessageConsumer {
             self.record = MQTTSessionRecord(clientID: clientID, expiryInterval: expiry)
         }
         self.record!.expiryInterval = expiry
+        // Stored at once (and stamped with the time), so the session survives a crash even before
+        // its first SUBSCRIBE.
+        if expiry > 0 { self.server.sessions.save(self.record!) }
         self.creditPool.limit = self.stateMachine.clientReceiveMaximum
 
         var properties = MQTTProperties()
@@ -416,15 +426,12 @@ final class MQTTConnectionHandler: ChannelDuplexHandler, MessageConsumer {
             record.awaitingCompletion = self.stateMachine.awaitingCompletion
             self.server.sessions.save(record)
             if record.expiryInterval != UInt32.max, let eventLoop = self.context?.eventLoop {
-                let host = self.virtualHost
-                let server = self.server
-                let owner = self.connectionID
-                self.server.expiryTimers[clientID] = eventLoop.assumeIsolated().scheduleTask(in: .seconds(Int64(record.expiryInterval))) {
-                    server.expiryTimers[clientID] = nil
-                    guard server.live[clientID] == nil else { return }
-                    server.sessions.remove(clientID: clientID)
-                    _ = try? host?.deleteQueue(MQTTServerState.queueName(clientID: clientID), ifUnused: false, ifEmpty: false, owner: owner)
-                }
+                self.server.armExpiry(
+                    clientID: clientID,
+                    after: .seconds(Int64(record.expiryInterval)),
+                    host: self.virtualHost,
+                    eventLoop: eventLoop
+                )
             }
         } else {
             self.discardSession(clientID)
@@ -483,9 +490,19 @@ final class MQTTConnectionHandler: ChannelDuplexHandler, MessageConsumer {
             self.hasPublished = true
             if self.alarmRaised, let context = self.context { self.pauseReading(context) }
         }
+        let durability = self.broker.durability
+        let ticketBefore = durability.currentTicket
+        let failuresBefore = durability.failedAppendCount
         switch self.route(publish, topic: topic) {
+        case .success where durability.failedAppendCount != failuresBefore:
+            // A durable queue could not store it: not acknowledged as taken.
+            self.run(self.stateMachine.publishFailed(publish, reason: .unspecifiedError))
         case .success(let matched):
-            self.run(self.stateMachine.publishRouted(publish, matched: matched))
+            // Stored in a durable queue and not yet on disk: PUBACK/PUBREC wait for the disk.
+            let ticket = durability.currentTicket
+            let waits = ticket != ticketBefore && !durability.isDurable(ticket)
+            self.run(self.stateMachine.publishRouted(publish, matched: matched, durabilityTicket: waits ? ticket : nil))
+            if self.stateMachine.isWaitingForDurability { durability.wait(self) }
         case .failure(let error):
             self.logger.debug("MQTT publish refused", metadata: ["error": "\(error)"])
             self.run(self.stateMachine.publishFailed(publish, reason: MQTTReasonCode(error)))
@@ -607,15 +624,20 @@ final class MQTTConnectionHandler: ChannelDuplexHandler, MessageConsumer {
         guard let host = self.virtualHost, let clientID = self.clientID else { return }
         let queue = shared.map { MQTTServerState.sharedQueueName(group: $0.group, filter: $0.filter) }
             ?? MQTTServerState.queueName(clientID: clientID)
-        _ = try host.declareQueue(
-            queue,
-            durable: false,
-            exclusive: false,
-            autoDelete: false,
-            arguments: [:],
-            passive: false,
-            owner: self.connectionID
-        )
+        if host.queue(named: queue) == nil {
+            // A persistent session's queue is durable: its definition, bindings and persistent
+            // (QoS 1/2) messages survive a restart. A clean session's queue costs no storage.
+            let persistent = shared == nil && (self.record?.expiryInterval ?? 0) > 0
+            _ = try host.declareQueue(
+                queue,
+                durable: persistent,
+                exclusive: false,
+                autoDelete: false,
+                arguments: [:],
+                passive: false,
+                owner: self.connectionID
+            )
+        }
         try host.bindQueue(
             queue,
             exchange: self.configuration.exchange,
@@ -629,6 +651,7 @@ final class MQTTConnectionHandler: ChannelDuplexHandler, MessageConsumer {
     private func attachSessionQueue() {
         guard self.sessionSubscription == nil, let host = self.virtualHost, let clientID = self.clientID else { return }
         let queue = MQTTServerState.queueName(clientID: clientID)
+        self.sessionQueue = queue
         if host.queue(named: queue) == nil {
             // The session's queue went (deleted by an operator): bind its filters again.
             for filter in self.record?.subscriptions.keys ?? [:].keys where !filter.hasPrefix("$share/") {
@@ -699,6 +722,18 @@ final class MQTTConnectionHandler: ChannelDuplexHandler, MessageConsumer {
         }
         if self.record!.expiryInterval > 0 { self.server.sessions.save(self.record!) }
         self.send(.unsubAck(MQTTSubAck(packetID: unsubscribe.packetID, reasonCodes: codes)))
+    }
+
+    // MARK: - Durability (DurabilityWaiter)
+
+    func durabilityAdvanced(to ticket: UInt64) {
+        for packet in self.stateMachine.durabilityAdvanced(to: ticket) { self.send(packet) }
+        if self.stateMachine.isWaitingForDurability { self.broker.durability.wait(self) }
+    }
+
+    func durabilityFailed() {
+        self.closeReason = "store failed"
+        self.run(self.stateMachine.durabilityFailed())
     }
 
     // MARK: - Deliveries (MessageConsumer)

@@ -26,6 +26,14 @@ public struct MQTTListener: ProtocolListener {
         self.state = MQTTServerStateBox(makeSessionStore: makeSessionStore, makeRetainedStore: makeRetainedStore)
     }
 
+    /// Rebuilds what survives a restart, before the first connection: re-arms the expiry of
+    /// stored sessions (deleting those that expired while the broker was down) and creates the
+    /// retained store (a durable one loads its messages). Call on the engine loop.
+    public func restore(broker: Broker, eventLoop: any EventLoop) {
+        let state = self.state.value()
+        state.restoreSessions(host: broker.virtualHost(self.configuration.virtualHost), eventLoop: eventLoop)
+    }
+
     public func initializeConnection(
         _ channel: any Channel,
         broker: Broker,

@@ -17,6 +17,39 @@ final class MQTTServerState {
         self.retained = retained
     }
 
+    /// After a restart: sessions whose expiry passed while the broker was down are deleted with
+    /// their queues; the others get their expiry timers back for the time left.
+    func restoreSessions(host: VirtualHost?, eventLoop: any EventLoop) {
+        for restored in self.sessions.restoredSessions() {
+            guard let remaining = restored.remainingLifetime else { continue }
+            let clientID = restored.record.clientID
+            if remaining == .zero {
+                Self.expire(clientID: clientID, host: host, server: self)
+            } else {
+                self.armExpiry(clientID: clientID, after: remaining, host: host, eventLoop: eventLoop)
+            }
+        }
+    }
+
+    /// Deletes the session and its queue when it is still offline after `delay`.
+    func armExpiry(clientID: String, after delay: Duration, host: VirtualHost?, eventLoop: any EventLoop) {
+        self.expiryTimers[clientID]?.cancel()
+        self.expiryTimers[clientID] = eventLoop.assumeIsolated().scheduleTask(in: TimeAmount(delay)) { [unowned self] in
+            self.expiryTimers[clientID] = nil
+            guard self.live[clientID] == nil else { return }
+            Self.expire(clientID: clientID, host: host, server: self)
+        }
+    }
+
+    private static func expire(clientID: String, host: VirtualHost?, server: MQTTServerState) {
+        server.sessions.remove(clientID: clientID)
+        _ = try? host?.deleteQueue(queueName(clientID: clientID), ifUnused: false, ifEmpty: false, owner: Self.owner)
+    }
+
+    /// The owner named for engine calls made by the adapter itself, not for a connection (session
+    /// queues are never exclusive, so the owner is not checked).
+    static let owner = ConnectionID(0)
+
     /// The engine queue holding a session's messages.
     static func queueName(clientID: String) -> String { "mqtt-subscription-\(clientID)" }
 
@@ -42,6 +75,7 @@ final class MQTTServerStateBox: @unchecked Sendable {
         self.makeRetainedStore = makeRetainedStore
     }
 
+    /// The state, created on first use (the server's `start`, or the first connection).
     func value() -> MQTTServerState {
         if let state = self.state { return state }
         let state = MQTTServerState(sessions: self.makeSessionStore(), retained: self.makeRetainedStore())

@@ -38,10 +38,13 @@ public struct MQTTSessionRecord: Sendable, Equatable {
 }
 
 /// Where persistent sessions are kept between connections. Called on the engine loop.
+/// A durable implementation also stamps each save with the time, which `restoredSessions` uses.
 public protocol MQTTSessionStore: AnyObject {
     func load(clientID: String) -> MQTTSessionRecord?
     func save(_ record: MQTTSessionRecord)
     func remove(clientID: String)
+    /// Every session kept from before the broker started (none for a store in memory).
+    func restoredSessions() -> [MQTTRestoredSession]
 }
 
 public final class InMemorySessionStore: MQTTSessionStore {
@@ -52,6 +55,7 @@ public final class InMemorySessionStore: MQTTSessionStore {
     public func load(clientID: String) -> MQTTSessionRecord? { self.records[clientID] }
     public func save(_ record: MQTTSessionRecord) { self.records[record.clientID] = record }
     public func remove(clientID: String) { self.records[clientID] = nil }
+    public func restoredSessions() -> [MQTTRestoredSession] { [] }
     public var count: Int { self.records.count }
 }
 

@@ -13,9 +13,13 @@ public struct MQTTSessionStateMachine<C: Clock, Token> where C.Duration == Durat
     public struct Limits: Sendable {
         public var topicAliasMaximum: UInt16
         public var maximumPacketSize: Int
-        public init(topicAliasMaximum: UInt16 = 64, maximumPacketSize: Int = 1_048_576) {
+        /// Longest keep-alive (seconds) an MQTT 5 client gets; a longer one, or none (0), is
+        /// replaced by this value, announced as Server Keep Alive. Nil: the client's value stands.
+        public var keepAliveMaximum: UInt16?
+        public init(topicAliasMaximum: UInt16 = 64, maximumPacketSize: Int = 1_048_576, keepAliveMaximum: UInt16? = nil) {
             self.topicAliasMaximum = topicAliasMaximum
             self.maximumPacketSize = maximumPacketSize
+            self.keepAliveMaximum = keepAliveMaximum
         }
     }
 
@@ -31,6 +35,8 @@ public struct MQTTSessionStateMachine<C: Clock, Token> where C.Duration == Durat
     public private(set) var clientMaximumPacketSize = Int.max
     public private(set) var clientTopicAliasMaximum: UInt16 = 0
     private var connectSessionExpiry: UInt32 = 0
+    /// Set when the server overrides the client's keep-alive (sent in CONNACK).
+    private var serverKeepAlive: UInt16?
 
     /// QoS 2 packet ids received and not yet released by PUBREL (survives reconnects of a session).
     public private(set) var inboundAwaitingRelease: Set<UInt16> = []
@@ -41,6 +47,8 @@ public struct MQTTSessionStateMachine<C: Clock, Token> where C.Duration == Durat
     private var inflight: [UInt16: (token: Token, qos: MQTTQoS)] = [:]
     public private(set) var awaitingCompletion: Set<UInt16> = []
     private var nextPacketID: UInt16 = 1
+    /// Acknowledgements of inbound PUBLISHes waiting for the disk.
+    private var heldAcknowledgements = MQTTHeldAcknowledgements()
 
     public init(clock: C, limits: Limits = Limits()) {
         self.clock = clock
@@ -70,6 +78,13 @@ public struct MQTTSessionStateMachine<C: Clock, Token> where C.Duration == Durat
             }
             self.version = connect.protocolVersion
             self.keepAlive = .seconds(Int(connect.keepAlive))
+            if connect.protocolVersion == .v5, let maximum = self.limits.keepAliveMaximum,
+                connect.keepAlive == 0 || connect.keepAlive > maximum
+            {
+                // [MQTT-3.2.2-21] the client uses the Server Keep Alive instead of its own.
+                self.serverKeepAlive = maximum
+                self.keepAlive = .seconds(Int(maximum))
+            }
             if let maximum = connect.properties.receiveMaximum { self.clientReceiveMaximum = Int(maximum) }
             if let maximum = connect.properties.maximumPacketSize { self.clientMaximumPacketSize = Int(maximum) }
             self.clientTopicAliasMaximum = connect.properties.topicAliasMaximum ?? 0
@@ -159,25 +174,51 @@ public struct MQTTSessionStateMachine<C: Clock, Token> where C.Duration == Durat
         if publish.qos == .exactlyOnce, let id = publish.packetID?.rawValue {
             // A resent PUBLISH with an id not yet released is not delivered again [MQTT-4.3.3-9].
             if self.inboundAwaitingRelease.contains(id) {
-                return .send(.pubRec(MQTTPublishResponse(packetID: MQTTPacketID(id))))
+                return self.acknowledge(.pubRec(MQTTPublishResponse(packetID: MQTTPacketID(id))), ticket: nil)
             }
         }
         return .publish(publish, topic: topic)
     }
 
     /// The engine routed the PUBLISH; `matched` is false when no subscription received it.
-    public mutating func publishRouted(_ publish: MQTTPublish, matched: Bool) -> MQTTSessionAction<Token> {
+    /// `durabilityTicket` is set when the message went to a durable queue and is not yet on disk:
+    /// its PUBACK/PUBREC (and every later one) then waits for `durabilityAdvanced(to:)`.
+    public mutating func publishRouted(
+        _ publish: MQTTPublish,
+        matched: Bool,
+        durabilityTicket: UInt64? = nil
+    ) -> MQTTSessionAction<Token> {
         guard let id = publish.packetID else { return .none }
         let reason: MQTTReasonCode = matched || self.version != .v5 ? .success : .noMatchingSubscribers
         switch publish.qos {
         case .atMostOnce:
             return .none
         case .atLeastOnce:
-            return .send(.pubAck(MQTTPublishResponse(packetID: id, reasonCode: reason)))
+            return self.acknowledge(.pubAck(MQTTPublishResponse(packetID: id, reasonCode: reason)), ticket: durabilityTicket)
         case .exactlyOnce:
             self.inboundAwaitingRelease.insert(id.rawValue)
-            return .send(.pubRec(MQTTPublishResponse(packetID: id, reasonCode: reason)))
+            return self.acknowledge(.pubRec(MQTTPublishResponse(packetID: id, reasonCode: reason)), ticket: durabilityTicket)
         }
+    }
+
+    private mutating func acknowledge(_ packet: MQTTPacket, ticket: UInt64?) -> MQTTSessionAction<Token> {
+        self.heldAcknowledgements.hold(packet, ticket: ticket) ? .none : .send(packet)
+    }
+
+    /// Whether some acknowledgement waits for the store (the handler stays a durability waiter).
+    public var isWaitingForDurability: Bool { !self.heldAcknowledgements.isEmpty }
+
+    /// Every append up to `ticket` is durable: the acknowledgements to send now, in order.
+    public mutating func durabilityAdvanced(to ticket: UInt64) -> [MQTTPacket] {
+        guard self.isConnected else { return [] }
+        return self.heldAcknowledgements.durable(through: ticket)
+    }
+
+    /// The store could not make the messages durable. They are not acknowledged; the connection
+    /// closes, so the client sends them again on its next connection [MQTT-4.4.0-1].
+    public mutating func durabilityFailed() -> MQTTSessionAction<Token> {
+        self.heldAcknowledgements.removeAll()
+        return self.protocolViolation(.unspecifiedError)
     }
 
     /// The engine refused the PUBLISH (e.g. access refused): MQTT 5 acknowledges with the reason,
@@ -187,8 +228,8 @@ public struct MQTTSessionStateMachine<C: Clock, Token> where C.Duration == Durat
         guard let id = publish.packetID else { return .none }
         switch publish.qos {
         case .atMostOnce: return .none
-        case .atLeastOnce: return .send(.pubAck(MQTTPublishResponse(packetID: id, reasonCode: reason)))
-        case .exactlyOnce: return .send(.pubRec(MQTTPublishResponse(packetID: id, reasonCode: reason)))
+        case .atLeastOnce: return self.acknowledge(.pubAck(MQTTPublishResponse(packetID: id, reasonCode: reason)), ticket: nil)
+        case .exactlyOnce: return self.acknowledge(.pubRec(MQTTPublishResponse(packetID: id, reasonCode: reason)), ticket: nil)
         }
     }
 
@@ -205,6 +246,8 @@ public struct MQTTSessionStateMachine<C: Clock, Token> where C.Duration == Durat
         self.state = .connected
         self.inboundAwaitingRelease = inboundAwaitingRelease
         self.awaitingCompletion = awaitingCompletion
+        var properties = properties
+        if let serverKeepAlive = self.serverKeepAlive { properties.serverKeepAlive = serverKeepAlive }
         return .send(.connAck(MQTTConnAck(sessionPresent: sessionPresent, reasonCode: .success, properties: properties)))
     }
 

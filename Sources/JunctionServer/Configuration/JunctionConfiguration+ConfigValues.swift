@@ -49,6 +49,22 @@ extension JunctionConfiguration {
                 .string(self.stomp.anonymousUser),
                 isSecret: false
             ),
+            AbsoluteConfigKey(ConfigurationKeys.mqttExchange): .init(.string(self.mqtt.exchange), isSecret: false),
+            AbsoluteConfigKey(ConfigurationKeys.mqttVirtualHost): .init(.string(self.mqtt.virtualHost), isSecret: false),
+            AbsoluteConfigKey(ConfigurationKeys.mqttMaxPacketSize): .init(.int(self.mqtt.maxPacketSize), isSecret: false),
+            AbsoluteConfigKey(ConfigurationKeys.mqttTopicAliasMax): .init(.int(self.mqtt.topicAliasMax), isSecret: false),
+            AbsoluteConfigKey(ConfigurationKeys.mqttMaxSessionExpirySeconds): .init(
+                .int(Int(self.mqtt.maxSessionExpirySeconds)),
+                isSecret: false
+            ),
+            AbsoluteConfigKey(ConfigurationKeys.mqttConnectTimeoutSeconds): .init(
+                .int(self.mqtt.connectTimeoutSeconds),
+                isSecret: false
+            ),
+            AbsoluteConfigKey(ConfigurationKeys.mqttMaxKeepAliveSeconds): .init(
+                .int(self.mqtt.maxKeepAliveSeconds),
+                isSecret: false
+            ),
             AbsoluteConfigKey(ConfigurationKeys.userNames): .init(.stringArray(self.users.map(\.name)), isSecret: false),
             AbsoluteConfigKey(ConfigurationKeys.defaultVirtualHost): .init(.string(self.defaultVirtualHost), isSecret: false),
             AbsoluteConfigKey(ConfigurationKeys.logLevel): .init(.string(self.logLevel.rawValue), isSecret: false),

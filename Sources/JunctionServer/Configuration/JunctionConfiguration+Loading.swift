@@ -66,7 +66,24 @@ extension JunctionConfiguration {
         )
         let mqtt = MQTTConfiguration(
             allowAnonymous: try required(ConfigurationKeys.mqttAllowAnonymous) { try reader.requiredBool(forKey: $0) },
-            anonymousUser: try required(ConfigurationKeys.mqttAnonymousUser) { try reader.requiredString(forKey: $0) }
+            anonymousUser: try required(ConfigurationKeys.mqttAnonymousUser) { try reader.requiredString(forKey: $0) },
+            exchange: try required(ConfigurationKeys.mqttExchange) { try reader.requiredString(forKey: $0) },
+            virtualHost: try required(ConfigurationKeys.mqttVirtualHost) { try reader.requiredString(forKey: $0) },
+            maxPacketSize: try required(ConfigurationKeys.mqttMaxPacketSize) { try reader.requiredInt(forKey: $0) },
+            topicAliasMax: try required(ConfigurationKeys.mqttTopicAliasMax) { try reader.requiredInt(forKey: $0) },
+            maxSessionExpirySeconds: try required(ConfigurationKeys.mqttMaxSessionExpirySeconds) { key in
+                let seconds = try reader.requiredInt(forKey: key)
+                guard let value = UInt32(exactly: seconds) else {
+                    throw ConfigurationError("\(seconds) is outside 0...\(UInt32.max)")
+                }
+                return value
+            },
+            connectTimeoutSeconds: try required(ConfigurationKeys.mqttConnectTimeoutSeconds) {
+                try reader.requiredInt(forKey: $0)
+            },
+            maxKeepAliveSeconds: try required(ConfigurationKeys.mqttMaxKeepAliveSeconds) {
+                try reader.requiredInt(forKey: $0)
+            }
         )
         let stomp = STOMPConfiguration(
             maxHeaderBytes: try required(ConfigurationKeys.stompMaxHeaderBytes) { try reader.requiredInt(forKey: $0) },
@@ -187,6 +204,25 @@ extension JunctionConfiguration {
         try Self.require(
             self.amqp.handshakeTimeout > .zero,
             "amqp.handshake_timeout_seconds: must be positive"
+        )
+        try Self.require(!self.mqtt.exchange.isEmpty, "mqtt.exchange: must not be empty")
+        try Self.require(!self.mqtt.virtualHost.isEmpty, "mqtt.vhost: must not be empty")
+        // The MQTT remaining length tops out at 268,435,455 bytes (four varint bytes) plus the header.
+        try Self.require(
+            (64...268_435_460).contains(self.mqtt.maxPacketSize),
+            "mqtt.max_packet_size: \(self.mqtt.maxPacketSize) is outside 64...268435460"
+        )
+        try Self.require(
+            (0...65535).contains(self.mqtt.topicAliasMax),
+            "mqtt.topic_alias_max: \(self.mqtt.topicAliasMax) is outside 0...65535"
+        )
+        try Self.require(
+            self.mqtt.connectTimeoutSeconds > 0,
+            "mqtt.connect_timeout_seconds: must be positive"
+        )
+        try Self.require(
+            (0...65535).contains(self.mqtt.maxKeepAliveSeconds),
+            "mqtt.max_keep_alive_seconds: \(self.mqtt.maxKeepAliveSeconds) is outside 0...65535"
         )
         if self.mqtt.allowAnonymous {
             try Self.require(

@@ -1,12 +1,45 @@
-/// MQTT listener settings.
+/// MQTT listener settings (the `mqtt` section).
 public struct MQTTConfiguration: Sendable, Hashable {
     /// Whether a CONNECT without username is accepted (`mqtt.allow_anonymous`).
     public var allowAnonymous: Bool
     /// The configured user an anonymous MQTT client acts as (`mqtt.anonymous_user`).
     public var anonymousUser: String
+    /// The topic exchange MQTT topics map onto (`mqtt.exchange`).
+    public var exchange: String
+    /// The virtual host of every MQTT session (`mqtt.vhost`).
+    public var virtualHost: String
+    /// Largest packet accepted, in bytes; announced to MQTT 5 clients (`mqtt.max_packet_size`).
+    public var maxPacketSize: Int
+    /// Topic aliases accepted from an MQTT 5 client (`mqtt.topic_alias_max`; 0 refuses aliases).
+    public var topicAliasMax: Int
+    /// Upper bound on a session expiry interval in seconds (`mqtt.max_session_expiry_seconds`;
+    /// 4294967295 lets sessions live forever).
+    public var maxSessionExpirySeconds: UInt32
+    /// Seconds from TCP accept to CONNECT before the connection is closed (`mqtt.connect_timeout_seconds`).
+    public var connectTimeoutSeconds: Int
+    /// Longest keep-alive granted to MQTT 5 clients, sent as Server Keep Alive when a client asks
+    /// for more or for none (`mqtt.max_keep_alive_seconds`; 0: the client's value stands).
+    public var maxKeepAliveSeconds: Int
 
-    public init(allowAnonymous: Bool = true, anonymousUser: String = "guest") {
+    public init(
+        allowAnonymous: Bool = true,
+        anonymousUser: String = "guest",
+        exchange: String = "amq.topic",
+        virtualHost: String = "/",
+        maxPacketSize: Int = 16 * 1024 * 1024,
+        topicAliasMax: Int = 64,
+        maxSessionExpirySeconds: UInt32 = UInt32.max,
+        connectTimeoutSeconds: Int = 10,
+        maxKeepAliveSeconds: Int = 0
+    ) {
         self.allowAnonymous = allowAnonymous
         self.anonymousUser = anonymousUser
+        self.exchange = exchange
+        self.virtualHost = virtualHost
+        self.maxPacketSize = maxPacketSize
+        self.topicAliasMax = topicAliasMax
+        self.maxSessionExpirySeconds = maxSessionExpirySeconds
+        self.connectTimeoutSeconds = connectTimeoutSeconds
+        self.maxKeepAliveSeconds = maxKeepAliveSeconds
     }
 }
