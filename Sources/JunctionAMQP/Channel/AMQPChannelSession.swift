@@ -519,7 +519,7 @@ final class AMQPChannelSession: MessageConsumer {
 
     private func write(_ delivery: Delivery, subscription: Subscription) {
         let tag = self.unacked.nextTag(for: Unacked(queue: delivery.queue, id: delivery.id), track: !subscription.noAck)
-        self.connection.output.buffer.writeAMQPBasicDeliverFrame(
+        self.connection.output.sink.buffer.writeAMQPBasicDeliverFrame(
             channel: self.channelID,
             consumerTag: subscription.tag,
             deliveryTag: tag,

@@ -26,7 +26,6 @@ final class AMQPConnectionHandler: ChannelDuplexHandler {
 
     private var context: ChannelHandlerContext?
     var output: AMQPOutput
-    private var flushScheduled = false
     private var sessions: [UInt16: AMQPChannelSession] = [:]
     private var heartbeatTask: Scheduled<Void>?
     private var handshakeTimeout: Scheduled<Void>?
@@ -77,7 +76,7 @@ final class AMQPConnectionHandler: ChannelDuplexHandler {
 
     func handlerAdded(context: ChannelHandlerContext) {
         self.context = context
-        self.output.buffer = context.channel.allocator.buffer(capacity: 4096)
+        self.output.sink.attach(context)
         self.logger[metadataKey: "connection"] = "\(self.connectionID.rawValue)"
         if let peer = context.channel.remoteAddress {
             self.peer = peer.peerDescription
@@ -93,6 +92,7 @@ final class AMQPConnectionHandler: ChannelDuplexHandler {
 
     func handlerRemoved(context: ChannelHandlerContext) {
         self.context = nil
+        self.output.sink.detach()
     }
 
     func channelActive(context: ChannelHandlerContext) {
@@ -267,7 +267,7 @@ final class AMQPConnectionHandler: ChannelDuplexHandler {
             // Handled where the frame is decoded (`processInbound`), which still holds it.
             break
         case .sendHeartbeat:
-            self.output.buffer.writeAMQPHeartbeatFrame()
+            self.output.sink.buffer.writeAMQPHeartbeatFrame()
             self.scheduleFlush()
         case .sendClose(let error):
             self.closeReason = error.text
@@ -377,20 +377,13 @@ final class AMQPConnectionHandler: ChannelDuplexHandler {
     /// Output was written outside a read burst (a delivery caused by another connection's publish):
     /// flush once when the event loop gets to it, so a burst of deliveries costs one syscall.
     func scheduleFlush() {
-        guard !self.flushScheduled, let context = self.context else { return }
-        self.flushScheduled = true
-        context.eventLoop.assumeIsolated().execute { [weak self] in
-            self?.flushOutput()
-        }
+        self.output.sink.scheduleFlush()
     }
 
     func flushOutput() {
-        self.flushScheduled = false
-        guard let context = self.context, self.output.buffer.readableBytes > 0 else { return }
-        let buffer = self.output.buffer
-        self.output.buffer = context.channel.allocator.buffer(capacity: max(4096, buffer.readableBytes))
-        context.writeAndFlush(Self.wrapOutboundOut(buffer), promise: nil)
-        self.stateMachine.outputSent()
+        if self.output.sink.flush() {
+            self.stateMachine.outputSent()
+        }
     }
 
     /// A publish arrived: under an active alarm this connection stops being read from, and a client

@@ -22,8 +22,7 @@ final class MQTTConnectionHandler: ChannelDuplexHandler, MessageConsumer, Durabi
     private let decoder: MQTTPacketDecoder
     private var inbound: ByteBuffer?
     private var context: ChannelHandlerContext?
-    private var output = ByteBuffer()
-    private var flushScheduled = false
+    private let output = ConnectionOutput(minimumCapacity: 1024)
     private var keepAliveTask: Scheduled<Void>?
     private var connectTimeout: Scheduled<Void>?
 
@@ -71,7 +70,7 @@ final class MQTTConnectionHandler: ChannelDuplexHandler, MessageConsumer, Durabi
 
     func handlerAdded(context: ChannelHandlerContext) {
         self.context = context
-        self.output = context.channel.allocator.buffer(capacity: 1024)
+        self.output.attach(context)
         self.logger[metadataKey: "connection"] = "\(self.connectionID.rawValue)"
         self.connectTimeout = context.eventLoop.assumeIsolated().scheduleTask(in: TimeAmount(self.configuration.connectTimeout)) {
             [weak self] in
@@ -82,6 +81,7 @@ final class MQTTConnectionHandler: ChannelDuplexHandler, MessageConsumer, Durabi
 
     func handlerRemoved(context: ChannelHandlerContext) {
         self.context = nil
+        self.output.detach()
     }
 
     func channelInactive(context: ChannelHandlerContext) {
@@ -192,7 +192,7 @@ final class MQTTConnectionHandler: ChannelDuplexHandler, MessageConsumer, Durabi
         if case .unsupportedProtocol = error, !self.stateMachine.isConnected {
             // [MQTT-3.1.2-2] CONNACK 0x01 (3.1.1 format, the client's level is unknown), then close.
             self.closeReason = "unsupported protocol"
-            self.output.writeMQTTPacket(.connAck(MQTTConnAck(sessionPresent: false, reasonCode: .unsupportedProtocolVersion)), version: .v311)
+            self.output.buffer.writeMQTTPacket(.connAck(MQTTConnAck(sessionPresent: false, reasonCode: .unsupportedProtocolVersion)), version: .v311)
             self.flushOutput()
             self.context?.close(promise: nil)
             return
@@ -233,7 +233,7 @@ final class MQTTConnectionHandler: ChannelDuplexHandler, MessageConsumer, Durabi
         case .close(let reason, let sendDisconnect):
             self.closeReason = "closed with reason \(reason)"
             if sendDisconnect {
-                self.output.writeMQTTPacket(.disconnect(MQTTDisconnect(reasonCode: reason)), version: .v5)
+                self.output.buffer.writeMQTTPacket(.disconnect(MQTTDisconnect(reasonCode: reason)), version: .v5)
             }
             self.flushOutput()
             self.context?.close(promise: nil)
@@ -241,26 +241,18 @@ final class MQTTConnectionHandler: ChannelDuplexHandler, MessageConsumer, Durabi
     }
 
     private func send(_ packet: MQTTPacket) {
-        self.output.writeMQTTPacket(packet, version: self.stateMachine.version)
+        self.output.buffer.writeMQTTPacket(packet, version: self.stateMachine.version)
         self.scheduleFlush()
     }
 
     /// Output written outside a read burst (a delivery caused by another connection) is flushed
     /// once when the event loop gets to it, so a burst of deliveries costs one syscall.
     private func scheduleFlush() {
-        guard !self.flushScheduled, let context = self.context else { return }
-        self.flushScheduled = true
-        context.eventLoop.assumeIsolated().execute { [weak self] in
-            self?.flushOutput()
-        }
+        self.output.scheduleFlush()
     }
 
     private func flushOutput() {
-        self.flushScheduled = false
-        guard let context = self.context, self.output.readableBytes > 0 else { return }
-        let buffer = self.output
-        self.output = context.channel.allocator.buffer(capacity: max(1024, buffer.readableBytes))
-        context.writeAndFlush(Self.wrapOutboundOut(buffer), promise: nil)
+        self.output.flush()
     }
 
     // MARK: - CONNECT
@@ -792,10 +784,10 @@ final class MQTTConnectionHandler: ChannelDuplexHandler, MessageConsumer, Durabi
     /// and settled as if delivered [MQTT-3.1.2-25].
     private func write(_ publish: MQTTPublish, token: MQTTDeliveryToken) {
         guard let prepared = self.stateMachine.deliveryReady(publish, token: token) else { return }
-        let start = self.output.writerIndex
-        let size = self.output.writeMQTTPacket(.publish(prepared), version: self.stateMachine.version)
+        let start = self.output.buffer.writerIndex
+        let size = self.output.buffer.writeMQTTPacket(.publish(prepared), version: self.stateMachine.version)
         if size > self.stateMachine.clientMaximumPacketSize {
-            self.output.moveWriterIndex(to: start)
+            self.output.buffer.moveWriterIndex(to: start)
             self.stateMachine.deliveryDropped(prepared)?.settle()
             return
         }

@@ -313,7 +313,7 @@ extension STOMPConnectionHandler {
             ? STOMPDestination.of(exchange: delivery.message.exchange, routingKey: delivery.message.routingKey).text
             : active.destination.text
         STOMPMessageMapping.writeMessage(
-            into: &self.output,
+            into: &self.output.buffer,
             message: delivery.message,
             destination: destination,
             subscription: subscription.tag,

@@ -36,8 +36,7 @@ final class STOMPConnectionHandler: ChannelDuplexHandler, MessageConsumer {
     private var inbound: ByteBuffer?
 
     private(set) var context: ChannelHandlerContext?
-    var output = ByteBuffer()
-    private var flushScheduled = false
+    let output = ConnectionOutput(minimumCapacity: 4096)
     private var closing = false
     private var heartbeatTask: Scheduled<Void>?
     private var connectTimeout: Scheduled<Void>?
@@ -86,7 +85,7 @@ final class STOMPConnectionHandler: ChannelDuplexHandler, MessageConsumer {
 
     func handlerAdded(context: ChannelHandlerContext) {
         self.context = context
-        self.output = context.channel.allocator.buffer(capacity: 4096)
+        self.output.attach(context)
         self.logger[metadataKey: "connection"] = "\(self.connectionID.rawValue)"
         if let peer = context.channel.remoteAddress {
             self.logger[metadataKey: "peer"] = "\(peer)"
@@ -103,6 +102,7 @@ final class STOMPConnectionHandler: ChannelDuplexHandler, MessageConsumer {
 
     func handlerRemoved(context: ChannelHandlerContext) {
         self.context = nil
+        self.output.detach()
     }
 
     func channelInactive(context: ChannelHandlerContext) {
@@ -219,7 +219,7 @@ final class STOMPConnectionHandler: ChannelDuplexHandler, MessageConsumer {
         case .receipt(let receipt):
             self.sendReceiptWhenDurable(receipt)
         case .sendHeartbeat:
-            self.output.writeSTOMPHeartbeat()
+            self.output.buffer.writeSTOMPHeartbeat()
             self.flushOutput()
         case .disconnect(let receipt):
             self.closeReason = "client disconnected"
@@ -233,7 +233,7 @@ final class STOMPConnectionHandler: ChannelDuplexHandler, MessageConsumer {
         case .fail(let error):
             self.closeReason = "\(error.message): \(error.detail)"
             self.logger.notice("STOMP error", metadata: ["message": "\(error.message)", "detail": "\(error.detail)"])
-            self.output.writeSTOMPFrame(error.frame, version: self.stateMachine.version)
+            self.output.buffer.writeSTOMPFrame(error.frame, version: self.stateMachine.version)
             self.closeAfterFlush()
         }
     }
@@ -265,7 +265,7 @@ final class STOMPConnectionHandler: ChannelDuplexHandler, MessageConsumer {
     }
 
     private func writeReceipt(_ receipt: String) {
-        self.output.writeSTOMPFrame(
+        self.output.buffer.writeSTOMPFrame(
             STOMPFrame(.receipt, headers: ["receipt-id": receipt]), version: self.stateMachine.version)
         self.scheduleFlush()
     }
@@ -305,7 +305,7 @@ final class STOMPConnectionHandler: ChannelDuplexHandler, MessageConsumer {
         else { return }
         self.connectTimeout?.cancel()
         self.decoder.version = request.version
-        self.output.writeSTOMPFrame(connected, version: request.version)
+        self.output.buffer.writeSTOMPFrame(connected, version: request.version)
         self.scheduleFlush()
         self.logger.info("STOMP session opened", metadata: ["version": "\(request.version.rawValue)"])
         if let interval = self.stateMachine.heartbeatTimerInterval {
@@ -329,20 +329,13 @@ final class STOMPConnectionHandler: ChannelDuplexHandler, MessageConsumer {
     /// Output written outside a read burst (a delivery caused by another connection's publish) is
     /// flushed once when the event loop gets to it, so a burst of deliveries costs one syscall.
     func scheduleFlush() {
-        guard !self.flushScheduled, let context = self.context else { return }
-        self.flushScheduled = true
-        context.eventLoop.assumeIsolated().execute { [weak self] in
-            self?.flushOutput()
-        }
+        self.output.scheduleFlush()
     }
 
     func flushOutput() {
-        self.flushScheduled = false
-        guard let context = self.context, self.output.readableBytes > 0 else { return }
-        let buffer = self.output
-        self.output = context.channel.allocator.buffer(capacity: max(4096, buffer.readableBytes))
-        self.stateMachine.outputSent()
-        context.writeAndFlush(Self.wrapOutboundOut(buffer), promise: nil)
+        if self.output.flush() {
+            self.stateMachine.outputSent()
+        }
     }
 
     private func closeAfterFlush() {

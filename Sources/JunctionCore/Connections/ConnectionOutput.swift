@@ -1,0 +1,51 @@
+public import NIOCore
+
+/// One connection's outbound bytes. Every frame of a read burst (replies, deliveries, confirms) is
+/// encoded into `buffer` and written with one flush at the end of the burst; output caused by
+/// another connection (a delivery during someone else's publish) is flushed once when the event
+/// loop gets to it, so a burst of deliveries costs one syscall. Shared by every protocol handler.
+public final class ConnectionOutput {
+    public var buffer: ByteBuffer
+    private var flushScheduled = false
+    private var context: ChannelHandlerContext?
+    private let minimumCapacity: Int
+
+    public init(minimumCapacity: Int = 4096) {
+        self.minimumCapacity = minimumCapacity
+        self.buffer = ByteBuffer()
+    }
+
+    /// From the handler's `handlerAdded`.
+    public func attach(_ context: ChannelHandlerContext) {
+        self.context = context
+        self.buffer = context.channel.allocator.buffer(capacity: self.minimumCapacity)
+    }
+
+    /// From the handler's `handlerRemoved`.
+    public func detach() {
+        self.context = nil
+    }
+
+    /// Flushes once, later in this event-loop turn.
+    public func scheduleFlush() {
+        guard !self.flushScheduled, let context = self.context else { return }
+        self.flushScheduled = true
+        context.eventLoop.assumeIsolated().execute { [weak self] in
+            self?.flush()
+        }
+    }
+
+    /// Writes and flushes what is buffered; returns whether anything was written.
+    @discardableResult
+    public func flush() -> Bool {
+        self.flushScheduled = false
+        guard let context = self.context, self.buffer.readableBytes > 0 else { return false }
+        let pending = self.buffer
+        self.buffer = context.channel.allocator.buffer(capacity: max(self.minimumCapacity, pending.readableBytes))
+        context.writeAndFlush(NIOAny(pending), promise: nil)
+        return true
+    }
+}
+
+@available(*, unavailable)
+extension ConnectionOutput: Sendable {}
