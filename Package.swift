@@ -157,7 +157,7 @@ let package = Package(
         ),
         .testTarget(
             name: "JunctionCoreTests",
-            dependencies: ["JunctionCore", "JunctionTestSupport"],
+            dependencies: ["JunctionCore", "JunctionStorage", "JunctionTestSupport"],
             swiftSettings: strictSettings
         ),
         .testTarget(

@@ -7,6 +7,7 @@ import shutil
 import subprocess
 import time
 
+import pika
 import pytest
 import requests
 from prometheus_client.parser import text_string_to_metric_families
@@ -173,3 +174,22 @@ def test_websocket_refuses_unknown_subprotocol(broker):
     with pytest.raises(InvalidStatus) as refused:
         websockets.connect(f"ws://{broker.host}:{broker.http_port}/amqp", subprotocols=["mqtt"], open_timeout=10)
     assert refused.value.response.status_code == 400
+
+
+def test_vhost_create_use_and_delete(broker, unique):
+    vhost = unique("tenant")
+    assert api(broker, "PUT", f"/api/vhosts/{vhost}").status_code == 201
+    assert api(broker, "PUT", f"/api/queues/{vhost}/orders", json={"durable": True}).status_code == 201
+    # An AMQP client on that vhost is disconnected when it goes (320 CONNECTION_FORCED).
+    connection = broker.connect(virtual_host=vhost)
+    assert connection.channel().queue_declare("orders", passive=True).method.queue == "orders"
+    assert api(broker, "DELETE", f"/api/vhosts/{vhost}").status_code == 204
+    with pytest.raises(pika.exceptions.ConnectionClosedByBroker) as closed:
+        connection.process_data_events(time_limit=5)
+        connection.channel()
+    assert closed.value.reply_code == 320
+    assert api(broker, "GET", f"/api/vhosts/{vhost}").status_code == 404
+    assert api(broker, "GET", f"/api/queues/{vhost}/orders").status_code == 404
+    refused = api(broker, "DELETE", "/api/vhosts/%2F")
+    assert refused.status_code == 400
+    assert refused.json()["error"] == "precondition_failed"

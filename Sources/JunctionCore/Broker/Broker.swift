@@ -78,6 +78,10 @@ public final class Broker {
 
     public var virtualHosts: [VirtualHost] { self.hosts.values.sorted { $0.name < $1.name } }
 
+    func forgetVirtualHost(_ name: String) {
+        self.hosts[name] = nil
+    }
+
     /// TTL expiry and dead-lettering for all queues, and deletion of queues unused past `x-expires`.
     /// The server calls it on a timer (about every 250 ms).
     public func expireMessages() {

@@ -7,7 +7,7 @@ import NIOCore
 /// declaration); removal after it (a failed write is logged and the definition comes back on restart).
 extension VirtualHost {
     func persist(_ body: (MetadataTransaction) throws -> Void) throws(BrokerError) {
-        guard let metadata = self.metadata, !self.isRestoring else { return }
+        guard let metadata = self.metadata, !self.suppressesMetadataWrites else { return }
         do {
             try metadata.write { try body($0) }
         } catch {
@@ -86,8 +86,8 @@ extension VirtualHost {
 
     /// Rebuilds what the metadata store holds for this virtual host (start-up), without writing back.
     func restore(from snapshot: MetadataSnapshot) {
-        self.isRestoring = true
-        defer { self.isRestoring = false }
+        self.suppressesMetadataWrites = true
+        defer { self.suppressesMetadataWrites = false }
         let owner = ConnectionID(0)
         for record in snapshot.exchanges where record.virtualHost == self.name {
             do {

@@ -11,8 +11,9 @@ public final class VirtualHost {
     public let durability: DurabilityMonitor
     /// Where durable definitions are written; nil keeps everything in memory.
     let metadata: MetadataStore?
-    /// Set while definitions are rebuilt from `metadata` at start-up, so they are not written back.
-    var isRestoring = false
+    /// Set while definitions are rebuilt from `metadata` at start-up (so they are not written back)
+    /// or a whole virtual host is removed (its rows go in one transaction).
+    var suppressesMetadataWrites = false
     let logger: Logger
 
     var exchanges: [String: Exchange] = [:]

@@ -164,7 +164,12 @@ struct HTTPAPI {
             return .response(HTTPResponse(status: existed ? .noContent : .created))
         case .DELETE:
             _ = try self.host(name, user: user)
-            throw HTTPAPIError(status: .methodNotAllowed, error: "not_supported", reason: "virtual hosts cannot be deleted in this version")
+            do {
+                try self.broker.deleteVirtualHost(name)
+            } catch {
+                throw HTTPAPIError(error)
+            }
+            return .response(.noContent())
         default:
             return .response(.json(ManagementRepresentation.vhost(try self.host(name, user: user))))
         }
