@@ -19,7 +19,7 @@ final class AMQPConnectionHandler: ChannelDuplexHandler {
 
     private var stateMachine: AMQPConnectionStateMachine<ContinuousClock>
     private var decoder: AMQPFrameDecoder
-    private var inbound: ByteBuffer?
+    private var inbound = InboundBuffer()
     private var awaitingProtocolHeader = true
     /// After a framing error the byte stream is out of step: what was buffered is dropped.
     private var inputDiscarded = false
@@ -115,12 +115,7 @@ final class AMQPConnectionHandler: ChannelDuplexHandler {
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         self.stateMachine.inputReceived()
-        var bytes = Self.unwrapInboundIn(data)
-        if self.inbound == nil || self.inbound!.readableBytes == 0 {
-            self.inbound = bytes
-        } else {
-            self.inbound!.writeBuffer(&bytes)
-        }
+        self.inbound.append(Self.unwrapInboundIn(data))
         self.processInbound()
     }
 
@@ -131,11 +126,7 @@ final class AMQPConnectionHandler: ChannelDuplexHandler {
             session.readBurstEnded()
         }
         self.flushOutput()
-        if let inbound = self.inbound, inbound.readableBytes == 0 {
-            self.inbound = nil
-        } else {
-            self.inbound?.discardReadBytes()
-        }
+        self.inbound.readBurstEnded()
         context.fireChannelReadComplete()
     }
 
@@ -171,8 +162,8 @@ final class AMQPConnectionHandler: ChannelDuplexHandler {
     // MARK: - Input
 
     private func processInbound() {
-        guard var buffer = self.inbound else { return }
-        defer { self.inbound = buffer }
+        guard var buffer = self.inbound.bytes else { return }
+        defer { self.inbound.bytes = buffer }
         if self.awaitingProtocolHeader {
             do {
                 guard let valid = try AMQPProtocolHeader.decode(&buffer) else { return }

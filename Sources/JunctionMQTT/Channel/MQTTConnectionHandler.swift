@@ -20,7 +20,7 @@ final class MQTTConnectionHandler: ChannelDuplexHandler, MessageConsumer, Durabi
 
     private var stateMachine: MQTTSessionStateMachine<ContinuousClock, MQTTDeliveryToken>
     private let decoder: MQTTPacketDecoder
-    private var inbound: ByteBuffer?
+    private var inbound = InboundBuffer()
     private var context: ChannelHandlerContext?
     private let output = ConnectionOutput(minimumCapacity: 1024)
     private var keepAliveTask: Scheduled<Void>?
@@ -95,14 +95,9 @@ final class MQTTConnectionHandler: ChannelDuplexHandler, MessageConsumer, Durabi
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        var bytes = Self.unwrapInboundIn(data)
-        if self.inbound == nil || self.inbound!.readableBytes == 0 {
-            self.inbound = bytes
-        } else {
-            self.inbound!.writeBuffer(&bytes)
-        }
-        guard var buffer = self.inbound else { return }
-        defer { self.inbound = buffer }
+        self.inbound.append(Self.unwrapInboundIn(data))
+        guard var buffer = self.inbound.bytes else { return }
+        defer { self.inbound.bytes = buffer }
         while self.context != nil, !self.inputClosed {
             let packet: MQTTPacket
             do {
@@ -124,11 +119,7 @@ final class MQTTConnectionHandler: ChannelDuplexHandler, MessageConsumer, Durabi
         // Under `fsync: always` what this burst stored reaches the disk before its PUBACKs go out.
         self.broker.durability.readBurstEnded()
         self.flushOutput()
-        if let inbound = self.inbound, inbound.readableBytes == 0 {
-            self.inbound = nil
-        } else {
-            self.inbound?.discardReadBytes()
-        }
+        self.inbound.readBurstEnded()
         context.fireChannelReadComplete()
     }
 

@@ -33,7 +33,7 @@ final class STOMPConnectionHandler: ChannelDuplexHandler, MessageConsumer {
 
     var stateMachine: STOMPSessionStateMachine<ContinuousClock>
     private var decoder: STOMPFrameDecoder
-    private var inbound: ByteBuffer?
+    private var inbound = InboundBuffer()
 
     private(set) var context: ChannelHandlerContext?
     let output = ConnectionOutput(minimumCapacity: 4096)
@@ -118,13 +118,8 @@ final class STOMPConnectionHandler: ChannelDuplexHandler, MessageConsumer {
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         guard !self.closing else { return }
-        var bytes = Self.unwrapInboundIn(data)
         self.stateMachine.inputReceived()
-        if self.inbound == nil || self.inbound!.readableBytes == 0 {
-            self.inbound = bytes
-        } else {
-            self.inbound!.writeBuffer(&bytes)
-        }
+        self.inbound.append(Self.unwrapInboundIn(data))
         self.processInbound()
     }
 
@@ -132,11 +127,7 @@ final class STOMPConnectionHandler: ChannelDuplexHandler, MessageConsumer {
         // Under `fsync: always` what this burst stored reaches the disk before its receipts go out.
         self.broker.durability.readBurstEnded()
         self.flushOutput()
-        if let inbound = self.inbound, inbound.readableBytes == 0 {
-            self.inbound = nil
-        } else {
-            self.inbound?.discardReadBytes()
-        }
+        self.inbound.readBurstEnded()
         context.fireChannelReadComplete()
     }
 
@@ -169,8 +160,8 @@ final class STOMPConnectionHandler: ChannelDuplexHandler, MessageConsumer {
     // MARK: - Input
 
     private func processInbound() {
-        guard var buffer = self.inbound else { return }
-        defer { self.inbound = buffer }
+        guard var buffer = self.inbound.bytes else { return }
+        defer { self.inbound.bytes = buffer }
         while self.context != nil && !self.closing {
             let item: STOMPInbound?
             do {
