@@ -32,6 +32,14 @@ public struct StreamGroupInfo: Sendable, Equatable {
     public var lag: Int64
     public var activeConsumerTag: String?
     public var memberCount: Int
+
+    public init(name: String, committedOffset: Int64?, lag: Int64, activeConsumerTag: String?, memberCount: Int) {
+        self.name = name
+        self.committedOffset = committedOffset
+        self.lag = lag
+        self.activeConsumerTag = activeConsumerTag
+        self.memberCount = memberCount
+    }
 }
 
 @available(*, unavailable)
