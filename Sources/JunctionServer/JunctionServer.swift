@@ -269,7 +269,8 @@ final class EngineState {
             configuration: brokerConfiguration,
             logger: Logger(label: "junction.core"),
             queueStore: self.queueStore,
-            metadata: self.metadata
+            metadata: self.metadata,
+            streamRoot: directory + "/streams"
         )
         try self.broker.restoreDefinitions()
         let restored = self.broker.virtualHosts.reduce(0) { $0 + $1.queues.count }
@@ -279,6 +280,7 @@ final class EngineState {
     /// Last words before the process ends: everything stored is synced and the files closed.
     func close() {
         self.broker.durability.syncNow()
+        self.broker.closeStreams()
         self.queueStore.close()
         try? self.metadata.close()
     }

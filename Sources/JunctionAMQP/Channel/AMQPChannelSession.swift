@@ -5,8 +5,9 @@ import NIOCore
 /// consumer for its subscriptions, and keeps the channel's delivery tags, confirms and transaction.
 /// Frame sequencing is the pure `AMQPChannelStateMachine`; this class only applies its actions.
 final class AMQPChannelSession: MessageConsumer {
+    /// A classic queue or a stream consumer, and the delivery's id there.
     private struct Unacked {
-        var queue: MessageQueue
+        var source: any DeliverySource
         var id: DeliveryID
     }
 
@@ -24,6 +25,7 @@ final class AMQPChannelSession: MessageConsumer {
     private(set) var isReleased = false
 
     private var subscriptions: [String: Subscription] = [:]
+    private var streamSubscriptions: [String: StreamSubscription] = [:]
     private var unacked = AMQPUnackedDeliveries<Unacked>()
     /// basic.qos global=true: one credit pool for all consumers of this channel (RabbitMQ semantics).
     private let channelCredit = CreditPool(limit: 0)
@@ -230,6 +232,9 @@ final class AMQPChannelSession: MessageConsumer {
             if let subscription = self.subscriptions.removeValue(forKey: cancel.consumerTag) {
                 subscription.cancel()
             }
+            if let subscription = self.streamSubscriptions.removeValue(forKey: cancel.consumerTag) {
+                subscription.cancel()
+            }
             if !cancel.noWait { self.send(.basicCancelOk(consumerTag: cancel.consumerTag)) }
         case .basicGet(let get):
             try self.get(get, method: method)
@@ -331,8 +336,12 @@ final class AMQPChannelSession: MessageConsumer {
 
     private func consume(_ consume: AMQPBasicConsume, method: AMQPMethod) throws(AMQPError) {
         let tag = consume.consumerTag.isEmpty ? Self.generatedConsumerTag() : consume.consumerTag
-        guard self.subscriptions[tag] == nil else {
+        guard self.subscriptions[tag] == nil, self.streamSubscriptions[tag] == nil else {
             throw AMQPError(.notAllowed, "attempt to reuse consumer tag '\(tag)'", classID: 60, methodID: 20)
+        }
+        if self.virtualHost.stream(named: consume.queue) != nil {
+            try self.consumeStream(consume, tag: tag, method: method)
+            return
         }
         self.heldDeliveries = []
         defer { self.heldDeliveries = nil }
@@ -360,6 +369,25 @@ final class AMQPChannelSession: MessageConsumer {
         subscription.resume()
     }
 
+    /// A stream consumer: its credit is the consumer prefetch (else the channel's global one).
+    private func consumeStream(_ consume: AMQPBasicConsume, tag: String, method: AMQPMethod) throws(AMQPError) {
+        let prefetch = self.consumerPrefetch != 0 ? self.consumerPrefetch : self.channelCredit.limit
+        let subscription = try self.engine(method) {
+            try self.virtualHost.consumeStream(
+                consume.queue,
+                consumer: self,
+                tag: tag,
+                noAck: consume.noAck,
+                prefetch: prefetch,
+                arguments: consume.arguments,
+                owner: self.connection.connectionID
+            )
+        }
+        self.streamSubscriptions[tag] = subscription
+        if !consume.noWait { self.send(.basicConsumeOk(consumerTag: tag)) }
+        subscription.resume()
+    }
+
     private func get(_ get: AMQPBasicGet, method: AMQPMethod) throws(AMQPError) {
         let owner = self.connection.connectionID
         guard
@@ -370,7 +398,7 @@ final class AMQPChannelSession: MessageConsumer {
             self.send(.basicGetEmpty)
             return
         }
-        let tag = self.unacked.nextTag(for: Unacked(queue: delivery.queue, id: delivery.id), track: !get.noAck)
+        let tag = self.unacked.nextTag(for: Unacked(source: delivery.queue, id: delivery.id), track: !get.noAck)
         self.send(
             .basicGetOk(
                 AMQPBasicGetOk(
@@ -518,7 +546,7 @@ final class AMQPChannelSession: MessageConsumer {
     }
 
     private func write(_ delivery: Delivery, subscription: Subscription) {
-        let tag = self.unacked.nextTag(for: Unacked(queue: delivery.queue, id: delivery.id), track: !subscription.noAck)
+        let tag = self.unacked.nextTag(for: Unacked(source: delivery.queue, id: delivery.id), track: !subscription.noAck)
         self.connection.output.sink.buffer.writeAMQPBasicDeliverFrame(
             channel: self.channelID,
             consumerTag: subscription.tag,
@@ -542,6 +570,9 @@ final class AMQPChannelSession: MessageConsumer {
         for subscription in self.subscriptions.values {
             subscription.resume()
         }
+        for subscription in self.streamSubscriptions.values {
+            subscription.resume()
+        }
     }
 
     // MARK: - Teardown
@@ -553,6 +584,11 @@ final class AMQPChannelSession: MessageConsumer {
         for subscription in subscriptions {
             subscription.cancel()
         }
+        let streamSubscriptions = self.streamSubscriptions.values
+        self.streamSubscriptions.removeAll()
+        for subscription in streamSubscriptions {
+            subscription.cancel()
+        }
         Self.requeue(self.unacked.removeAll())
         self.transactionPublishes.removeAll()
         self.transactionSettlements.removeAll()
@@ -562,30 +598,30 @@ final class AMQPChannelSession: MessageConsumer {
     // MARK: - Settling, grouped per queue so each queue gets one call per batch
 
     private static func ack(_ entries: [Unacked]) {
-        Self.grouped(entries) { queue, ids in queue.ack(ids) }
+        Self.grouped(entries) { source, ids in source.settle(acked: ids) }
     }
 
     private static func reject(_ entries: [Unacked], requeue: Bool) {
-        Self.grouped(entries) { queue, ids in queue.reject(ids, requeue: requeue) }
+        Self.grouped(entries) { source, ids in source.settle(rejected: ids, requeue: requeue) }
     }
 
     private static func requeue(_ entries: [Unacked]) {
         Self.reject(entries, requeue: true)
     }
 
-    private static func grouped(_ entries: [Unacked], _ body: (MessageQueue, [DeliveryID]) -> Void) {
+    private static func grouped(_ entries: [Unacked], _ body: (any DeliverySource, [DeliveryID]) -> Void) {
         guard let first = entries.first else { return }
-        if entries.allSatisfy({ $0.queue === first.queue }) {
-            body(first.queue, entries.map(\.id))
+        if entries.allSatisfy({ $0.source === first.source }) {
+            body(first.source, entries.map(\.id))
             return
         }
         var order: [ObjectIdentifier] = []
-        var groups: [ObjectIdentifier: (MessageQueue, [DeliveryID])] = [:]
+        var groups: [ObjectIdentifier: (any DeliverySource, [DeliveryID])] = [:]
         for entry in entries {
-            let key = ObjectIdentifier(entry.queue)
+            let key = ObjectIdentifier(entry.source)
             if groups[key] == nil {
                 order.append(key)
-                groups[key] = (entry.queue, [])
+                groups[key] = (entry.source, [])
             }
             groups[key]!.1.append(entry.id)
         }
@@ -600,6 +636,34 @@ final class AMQPChannelSession: MessageConsumer {
         let bytes = (0..<16).map { _ in UInt8.random(in: 0...255, using: &generator) }
         let hex = bytes.map { String($0, radix: 16) }.joined()
         return "amq.ctag-\(hex)"
+    }
+}
+
+extension AMQPChannelSession: StreamConsumer {
+    /// Like a queue delivery, with the message's stream offset in the `x-stream-offset` header (long).
+    func deliver(_ delivery: StreamDelivery) {
+        let tag = self.unacked.nextTag(for: Unacked(source: delivery.subscription, id: delivery.id), track: true)
+        var properties = delivery.message.properties
+        var headers = properties.headers ?? [:]
+        headers["x-stream-offset"] = .int64(delivery.offset)
+        properties.headers = headers
+        self.connection.output.sink.buffer.writeAMQPBasicDeliverFrame(
+            channel: self.channelID,
+            consumerTag: delivery.subscription.tag,
+            deliveryTag: tag,
+            redelivered: false,
+            exchange: delivery.message.exchange,
+            routingKey: delivery.message.routingKey
+        )
+        self.connection.output.content(self.channelID, properties: properties, body: delivery.message.body)
+        self.connection.scheduleFlush()
+    }
+
+    func consumerCancelled(subscription: StreamSubscription) {
+        guard self.streamSubscriptions.removeValue(forKey: subscription.tag) != nil else { return }
+        if self.connection.clientSupportsCancelNotify && self.stateMachine.isOpen {
+            self.send(.basicCancel(AMQPBasicCancel(consumerTag: subscription.tag, noWait: true)))
+        }
     }
 }
 

@@ -12,6 +12,8 @@ public final class Broker {
     public let durability: DurabilityMonitor
     /// Where durable definitions live; nil keeps them in memory only.
     let metadata: MetadataStore?
+    /// Stream logs and consumer-group offsets.
+    let streams: StreamStorage
     private var hosts: [String: VirtualHost] = [:]
     private var clientConnections: [ConnectionID: any ClientConnection] = [:]
 
@@ -19,19 +21,25 @@ public final class Broker {
     ///   - queueStore: where durable queues keep persistent messages.
     ///   - metadata: where durable vhosts, exchanges, queues and bindings are written; call
     ///     `restoreDefinitions()` to bring back what it holds.
+    ///   - streamRoot: the directory of stream logs (`<data_dir>/streams`); nil keeps streams in memory.
     public init(
         configuration: BrokerConfiguration = .init(),
         clock: any BrokerClock = SystemBrokerClock(),
         logger: Logger,
         queueStore: any QueueStore = InMemoryQueueStore(),
-        metadata: MetadataStore? = nil
+        metadata: MetadataStore? = nil,
+        streamRoot: String? = nil
     ) {
         self.metadata = metadata
         self.configuration = configuration
         self.clock = clock
         self.logger = logger
-        self.store = queueStore
-        self.durability = DurabilityMonitor(policy: configuration.durability, store: queueStore) { error in
+        let streams = StreamStorage(root: streamRoot, metadata: metadata, clock: clock, logger: logger)
+        self.streams = streams
+        // Queue and stream appends share one durability ticket and one group commit.
+        let store = GroupCommitStore(queues: queueStore, streams: streams)
+        self.store = store
+        self.durability = DurabilityMonitor(policy: configuration.durability, store: store) { error in
             logger.critical("message store sync failed: pending confirms are refused", metadata: ["error": "\(error)"])
         }
         self.addVirtualHost(configuration.defaultVirtualHost)
@@ -63,6 +71,7 @@ public final class Broker {
             store: self.store,
             durability: self.durability,
             metadata: self.metadata,
+            streams: self.streams,
             logger: self.logger
         )
         if let metadata = self.metadata {
@@ -89,6 +98,11 @@ public final class Broker {
         for host in self.hosts.values {
             host.expire(now: now)
         }
+    }
+
+    /// Shutdown, after a last `durability.syncNow()`: stream logs are closed.
+    public func closeStreams() {
+        self.streams.close()
     }
 
     /// Deletes that connection's exclusive queues in all virtual hosts and forgets the connection.

@@ -14,6 +14,8 @@ struct QueueArguments: Equatable {
     var overflow: Overflow = .dropHead
     var deadLetterExchange: String?
     var deadLetterRoutingKey: String?
+    /// Set for `x-queue-type: stream`.
+    var stream: StreamArguments?
 
     init(_ table: FieldTable, queue: String) throws(BrokerError) {
         self.messageTTL = try Self.integer(table, "x-message-ttl", queue: queue, minimum: 0).map(UInt64.init)
@@ -34,8 +36,11 @@ struct QueueArguments: Equatable {
             )
         }
         if let value = table["x-queue-type"] {
-            guard value.stringValue == "classic" else {
-                throw .preconditionFailed("invalid arg 'x-queue-type' for queue '\(queue)': only classic is supported")
+            switch value.stringValue {
+            case "classic": break
+            case "stream": self.stream = try StreamArguments(table, queue: queue)
+            default:
+                throw .preconditionFailed("invalid arg 'x-queue-type' for queue '\(queue)': only classic and stream are supported")
             }
         }
     }

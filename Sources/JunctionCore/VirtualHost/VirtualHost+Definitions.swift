@@ -40,7 +40,7 @@ extension VirtualHost {
         QueueRecord(
             virtualHost: self.name,
             name: queue.name,
-            kind: .classic,
+            kind: queue.settings.stream == nil ? .classic : .stream,
             durable: queue.durable,
             exclusive: queue.exclusiveOwner != nil,
             autoDelete: queue.autoDelete,
@@ -118,6 +118,9 @@ extension VirtualHost {
             } catch {
                 self.logger.error("cannot restore queue", metadata: ["queue": "\(record.name)", "error": "\(error)"])
             }
+        }
+        for record in snapshot.consumerOffsets where record.virtualHost == self.name {
+            self.streamsByName[record.stream]?.restoreGroup(record.group, committedOffset: LogOffset(Int64(clamping: record.offset)))
         }
         for record in snapshot.bindings where record.virtualHost == self.name {
             do {

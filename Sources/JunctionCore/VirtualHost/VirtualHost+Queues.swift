@@ -28,6 +28,9 @@ extension VirtualHost {
                 }
             }
             existing.lastUsed = self.clock.nowMilliseconds()
+            if let stream = self.streamsByName[name] {
+                return QueueDeclareOK(queue: name, messageCount: stream.messageCount, consumerCount: stream.consumerCount)
+            }
             return QueueDeclareOK(queue: name, messageCount: existing.readyCount, consumerCount: existing.consumerCount)
         }
         if passive {
@@ -41,6 +44,9 @@ extension VirtualHost {
         }
         let queueName = name.isEmpty ? self.generateQueueName() : name
         let settings = try QueueArguments(arguments, queue: queueName)
+        if settings.stream != nil {
+            try Self.checkStreamProperties(queueName, durable: durable, exclusive: exclusive, autoDelete: autoDelete)
+        }
         let queue = MessageQueue(
             name: queueName,
             durable: durable,
@@ -52,11 +58,16 @@ extension VirtualHost {
             clock: self.clock,
             store: self.store
         )
+        let stream = try settings.stream.map { arguments throws(BrokerError) in try self.openStream(queue, arguments) }
         if queue.isPersistedDefinition {
             let record = self.queueRecord(queue)
             try self.persist { try $0.declareQueue(record) }
         }
         self.queuesByName[queueName] = queue
+        if let stream {
+            self.streamsByName[queueName] = stream
+            return QueueDeclareOK(queue: queueName, messageCount: stream.messageCount, consumerCount: 0)
+        }
         queue.recoverStoredMessages()
         return QueueDeclareOK(queue: queueName, messageCount: queue.readyCount, consumerCount: 0)
     }
@@ -112,7 +123,11 @@ extension VirtualHost {
 
     /// Removes the ready messages; returns how many.
     public func purgeQueue(_ name: String, owner: ConnectionID) throws(BrokerError) -> Int {
-        try self.existingQueue(name, owner: owner).purge()
+        let queue = try self.existingQueue(name, owner: owner)
+        if self.streamsByName[name] != nil {
+            throw .preconditionFailed("queue '\(name)' in vhost '\(self.name)' is a stream: purge is not supported")
+        }
+        return queue.purge()
     }
 
     /// Deletes a queue; returns its ready message count. Its consumers get `consumerCancelled`, its
@@ -120,7 +135,7 @@ extension VirtualHost {
     public func deleteQueue(_ name: String, ifUnused: Bool, ifEmpty: Bool, owner: ConnectionID) throws(BrokerError) -> Int {
         guard let queue = self.queuesByName[name] else { return 0 }
         try self.checkAccess(queue, owner: owner)
-        if ifUnused && queue.consumerCount > 0 {
+        if ifUnused && (queue.consumerCount > 0 || (self.streamsByName[name]?.consumerCount ?? 0) > 0) {
             throw .preconditionFailed("queue '\(name)' in vhost '\(self.name)' in use")
         }
         if ifEmpty && queue.readyCount > 0 {
@@ -138,7 +153,11 @@ extension VirtualHost {
         for binding in queue.incoming {
             self.removeBinding(binding)
         }
-        queue.dropStoredMessages()
+        if let stream = self.streamsByName.removeValue(forKey: queue.name) {
+            self.closeStream(stream)
+        } else {
+            queue.dropStoredMessages()
+        }
         if queue.isPersistedDefinition {
             let name = queue.name
             self.persistRemoval { _ = try $0.deleteQueue(virtualHost: self.name, name: name) }
@@ -163,6 +182,9 @@ extension VirtualHost {
         owner: ConnectionID
     ) throws(BrokerError) -> Subscription {
         let target = try self.existingQueue(queue, owner: owner)
+        if self.streamsByName[queue] != nil {
+            throw .preconditionFailed("queue '\(queue)' in vhost '\(self.name)' is a stream: consume it with stream offsets")
+        }
         if target.consumers.contains(where: \.exclusive) || (exclusive && !target.consumers.isEmpty) {
             throw .accessRefused("queue '\(queue)' in vhost '\(self.name)' in exclusive use")
         }
@@ -182,10 +204,15 @@ extension VirtualHost {
     }
 
     public func get(queue: String, noAck: Bool, owner: ConnectionID) throws(BrokerError) -> (delivery: Delivery, messageCount: Int)? {
-        try self.existingQueue(queue, owner: owner).get(noAck: noAck)
+        let target = try self.existingQueue(queue, owner: owner)
+        if self.streamsByName[queue] != nil {
+            // RabbitMQ refuses basic.get on streams the same way.
+            throw .preconditionFailed("queue '\(queue)' in vhost '\(self.name)' is a stream: basic.get is not supported")
+        }
+        return target.get(noAck: noAck)
     }
 
-    private func existingQueue(_ name: String, owner: ConnectionID) throws(BrokerError) -> MessageQueue {
+    func existingQueue(_ name: String, owner: ConnectionID) throws(BrokerError) -> MessageQueue {
         guard let queue = self.queuesByName[name] else {
             throw .notFound("no queue '\(name)' in vhost '\(self.name)'")
         }
@@ -208,7 +235,10 @@ extension VirtualHost {
 
     /// TTL expiry at the head of every queue, then `x-expires` for unused queues.
     func expire(now: UInt64) {
-        for queue in self.queuesByName.values {
+        for stream in self.streamsByName.values {
+            stream.enforceRetention()
+        }
+        for queue in self.queuesByName.values where self.streamsByName[queue.name] == nil {
             queue.expireMessages(now: now)
             if let expires = queue.settings.expires, queue.consumers.isEmpty, now >= queue.lastUsed &+ expires {
                 self.removeQueue(queue)

@@ -11,6 +11,10 @@ public final class VirtualHost {
     public let durability: DurabilityMonitor
     /// Where durable definitions are written; nil keeps everything in memory.
     let metadata: MetadataStore?
+    /// Stream logs and consumer-group offsets (shared by every virtual host).
+    let streamStorage: StreamStorage
+    /// The streams of this host by name; each also has its `MessageQueue` in `queuesByName`.
+    var streamsByName: [String: StreamQueue] = [:]
     /// Set while definitions are rebuilt from `metadata` at start-up (so they are not written back)
     /// or a whole virtual host is removed (its rows go in one transaction).
     var suppressesMetadataWrites = false
@@ -34,8 +38,10 @@ public final class VirtualHost {
         store: any QueueStore,
         durability: DurabilityMonitor,
         metadata: MetadataStore?,
+        streams: StreamStorage,
         logger: Logger
     ) {
+        self.streamStorage = streams
         self.name = name
         self.configuration = configuration
         self.clock = clock
@@ -119,7 +125,7 @@ public final class VirtualHost {
         self.collectTargets(from: exchange, message: message, into: &targets)
         guard !targets.isEmpty else { return .unroutable }
         var accepted = 0
-        for queue in targets where queue.enqueue(message, ttl: ttl) {
+        for queue in targets where self.accept(message, into: queue, ttl: ttl) {
             accepted += 1
         }
         return .routed(queueCount: accepted)
@@ -197,7 +203,7 @@ public final class VirtualHost {
                 self.logger.debug("dead-letter cycle, message dropped", metadata: ["queue": "\(target.name)"])
                 continue
             }
-            _ = target.enqueue(message, ttl: nil)
+            _ = self.accept(message, into: target, ttl: nil)
         }
     }
 }

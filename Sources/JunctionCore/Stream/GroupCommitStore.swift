@@ -1,0 +1,41 @@
+/// The queue store and the streams, committed together: a publish's durability ticket counts
+/// appends to both, so one `DurabilityMonitor` confirms publishes to classic queues and streams
+/// alike, and one group commit syncs queue logs, stream logs and consumer-group offsets.
+final class GroupCommitStore: QueueStore {
+    let queues: any QueueStore
+    let streams: StreamStorage
+    /// `appendCount` at the last successful sync.
+    private var syncedAppendCount: UInt64 = 0
+
+    init(queues: any QueueStore, streams: StreamStorage) {
+        self.queues = queues
+        self.streams = streams
+    }
+
+    func append(_ message: Message, queue: QueueStoreKey) -> UInt64? { self.queues.append(message, queue: queue) }
+    func delivered(sequence: UInt64, queue: QueueStoreKey) { self.queues.delivered(sequence: sequence, queue: queue) }
+    func settle(sequence: UInt64, queue: QueueStoreKey) { self.queues.settle(sequence: sequence, queue: queue) }
+    func recover(queue: QueueStoreKey) -> [StoredMessage] { self.queues.recover(queue: queue) }
+    func removeQueue(_ queue: QueueStoreKey) { self.queues.removeQueue(queue) }
+
+    var appendCount: UInt64 { self.queues.appendCount + self.streams.appendCount }
+    var failedAppendCount: UInt64 { self.queues.failedAppendCount + self.streams.failedAppendCount }
+    var needsSync: Bool { self.queues.needsSync || self.streams.needsSync }
+    /// With nothing left to sync every append is durable (an in-memory queue store needs no sync);
+    /// otherwise what the last sync covered.
+    var durableAppendCount: UInt64 {
+        self.queues.needsSync || self.streams.hasUnsyncedAppends ? self.syncedAppendCount : self.appendCount
+    }
+
+    func writeBuffered() { self.queues.writeBuffered() }
+
+    func sync() throws {
+        let target = self.appendCount
+        if self.queues.needsSync { try self.queues.sync() }
+        try self.streams.sync()
+        self.syncedAppendCount = target
+    }
+}
+
+@available(*, unavailable)
+extension GroupCommitStore: Sendable {}

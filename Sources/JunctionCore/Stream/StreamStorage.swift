@@ -1,0 +1,149 @@
+import Foundation
+import JunctionStorage
+import Logging
+
+/// Where streams keep their logs and consumer-group offsets, and what the group commit must sync
+/// for them. Logs live under `<root>/<vhost>/<stream>/` (names percent-encoded as for durable
+/// queues); without a root, streams are in memory (tests). Offsets committed by acks are kept
+/// here until `sync()` writes them in one metadata transaction, so acks cost no SQLite write each.
+final class StreamStorage {
+    let root: String?
+    private let metadata: MetadataStore?
+    private let clock: any BrokerClock
+    private let logger: Logger
+    private var openLogs: [QueueStoreKey: SegmentedLog] = [:]
+    private var dirtyLogs: [ObjectIdentifier: any MessageLog] = [:]
+    private var pendingOffsets: [PendingOffsetKey: ConsumerOffsetRecord] = [:]
+
+    private(set) var appendCount: UInt64 = 0
+    private(set) var failedAppendCount: UInt64 = 0
+
+    private struct PendingOffsetKey: Hashable {
+        var stream: QueueStoreKey
+        var group: String
+    }
+
+    init(root: String?, metadata: MetadataStore?, clock: any BrokerClock, logger: Logger) {
+        self.root = root
+        self.metadata = metadata
+        self.clock = clock
+        self.logger = logger
+    }
+
+    var needsSync: Bool { !self.dirtyLogs.isEmpty || !self.pendingOffsets.isEmpty }
+    var hasUnsyncedAppends: Bool { !self.dirtyLogs.isEmpty }
+
+    /// Opens (recovering) or creates the log of a stream.
+    func openLog(_ key: QueueStoreKey, arguments: StreamArguments) throws(BrokerError) -> (any MessageLog, SegmentedLog?) {
+        guard let root = self.root else { return (InMemoryLog(), nil) }
+        let directory = "\(root)/\(LogQueueStore.pathComponent(key.virtualHost))/\(LogQueueStore.pathComponent(key.queue))"
+        let configuration = SegmentedLogConfiguration(
+            maxSegmentBytes: arguments.maxSegmentBytes,
+            // The group commit decides when to fsync; the log never syncs on its own.
+            fsyncPolicy: .never,
+            retentionMilliseconds: arguments.maxAgeMilliseconds,
+            retentionBytes: arguments.maxLengthBytes
+        )
+        let clock = self.clock
+        do {
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+            let log = try SegmentedLog(directory: directory, configuration: configuration) {
+                Int64(clamping: clock.nowMilliseconds())
+            }
+            if !log.recoveryReport.isClean {
+                self.logger.warning("stream log repaired", metadata: ["stream": "\(key.queue)", "report": "\(log.recoveryReport)"])
+            }
+            self.openLogs[key] = log
+            return (log, log)
+        } catch {
+            self.logger.error("cannot open stream log", metadata: ["stream": "\(key.queue)", "error": "\(error)"])
+            throw .internalError("cannot open the log of stream '\(key.queue)': \(error)")
+        }
+    }
+
+    /// The stream was deleted: its files and its groups' offsets go.
+    func removeStream(_ key: QueueStoreKey, log: any MessageLog, groups: [String]) {
+        self.dirtyLogs[ObjectIdentifier(log)] = nil
+        self.pendingOffsets = self.pendingOffsets.filter { $0.key.stream != key }
+        if let segmented = self.openLogs.removeValue(forKey: key) {
+            try? segmented.close()
+            do {
+                try FileManager.default.removeItem(atPath: segmented.directory)
+            } catch {
+                self.logger.error("cannot remove stream log", metadata: ["stream": "\(key.queue)", "error": "\(error)"])
+            }
+        }
+        guard let metadata = self.metadata, !groups.isEmpty else { return }
+        do {
+            try metadata.write { transaction in
+                for group in groups {
+                    _ = try transaction.deleteConsumerOffset(virtualHost: key.virtualHost, stream: key.queue, group: group)
+                }
+            }
+        } catch {
+            self.logger.error("cannot delete consumer offsets", metadata: ["stream": "\(key.queue)", "error": "\(error)"])
+        }
+    }
+
+    func appended(to log: any MessageLog) {
+        self.appendCount += 1
+        // An in-memory log has nothing to sync.
+        if self.root != nil { self.dirtyLogs[ObjectIdentifier(log)] = log }
+    }
+
+    func appendFailed(_ error: any Error, stream: QueueStoreKey) {
+        self.failedAppendCount += 1
+        self.logger.error("cannot append to stream", metadata: ["stream": "\(stream.queue)", "error": "\(error)"])
+    }
+
+    func readFailed(_ error: any Error, stream: QueueStoreKey) {
+        self.logger.error("cannot read stream", metadata: ["stream": "\(stream.queue)", "error": "\(error)"])
+    }
+
+    func offsetCommitted(stream: QueueStoreKey, group: String, offset: LogOffset) {
+        guard self.metadata != nil else { return }
+        self.pendingOffsets[PendingOffsetKey(stream: stream, group: group)] = ConsumerOffsetRecord(
+            virtualHost: stream.virtualHost,
+            stream: stream.queue,
+            group: group,
+            offset: UInt64(offset.rawValue),
+            updatedAtMilliseconds: self.clock.nowMilliseconds()
+        )
+    }
+
+    /// Group commit: fsyncs every stream appended to, then writes the committed offsets in one transaction.
+    func sync() throws {
+        let dirty = self.dirtyLogs
+        self.dirtyLogs.removeAll(keepingCapacity: true)
+        for (identifier, log) in dirty {
+            do {
+                try log.sync()
+            } catch {
+                // Stays dirty: the next group commit tries again, and nothing is confirmed meanwhile.
+                self.dirtyLogs[identifier] = log
+                throw error
+            }
+        }
+        guard let metadata = self.metadata, !self.pendingOffsets.isEmpty else { return }
+        let records = Array(self.pendingOffsets.values)
+        try metadata.write { transaction in
+            for record in records { try transaction.commitConsumerOffset(record) }
+        }
+        self.pendingOffsets.removeAll(keepingCapacity: true)
+    }
+
+    /// Shutdown: every stream log is synced and closed.
+    func close() {
+        for (key, log) in self.openLogs {
+            do {
+                try log.close()
+            } catch {
+                self.logger.error("cannot close stream log", metadata: ["stream": "\(key.queue)", "error": "\(error)"])
+            }
+        }
+        self.openLogs.removeAll()
+    }
+}
+
+@available(*, unavailable)
+extension StreamStorage: Sendable {}
