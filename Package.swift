@@ -128,6 +128,8 @@ let package = Package(
             name: "junction-bench",
             dependencies: [
                 "JunctionAMQP",
+                "JunctionMQTT",
+                "JunctionSTOMP",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
