@@ -13,6 +13,7 @@ import sys
 
 PEERS = ["rabbitmq", "mosquitto"]
 BROKERS = PEERS + ["junction"]
+COLORS = {"rabbitmq": "tab:orange", "mosquitto": "tab:blue", "junction": "tab:green"}
 PERCENTILES = [("p50", "p50"), ("p90", "p90"), ("p99", "p99"), ("p999", "p99.9"), ("max", "max")]
 
 
@@ -93,11 +94,12 @@ def write_markdown(runs, raw, prefix, failures):
                 continue
             p = summary(records)
             ratio = f"{j['rate'] / p['rate']:.2f}" if j and p["rate"] else "—"
+            published_only = records[0]["consumers"] == 0
             lines.append(
                 f"| {scenario} | {peer} | {p['runs']}/{j['runs'] if j else 0} | {fmt_rate(p['rate'])} | "
                 f"{fmt_rate(j['rate']) if j else 'failed'} | {ratio} | "
-                f"{fmt_us(p['p50'])} / {fmt_us(p['p99'])} | "
-                f"{(fmt_us(j['p50']) + ' / ' + fmt_us(j['p99'])) if j else '—'} | {integrity(p)} | "
+                f"{'—' if published_only else fmt_us(p['p50']) + ' / ' + fmt_us(p['p99'])} | "
+                f"{(fmt_us(j['p50']) + ' / ' + fmt_us(j['p99'])) if j and not published_only else '—'} | {integrity(p)} | "
                 f"{integrity(j) if j else '—'} |")
     latency = [s for s in scenarios if s.startswith("latency")]
     if latency:
@@ -111,6 +113,9 @@ def write_markdown(runs, raw, prefix, failures):
                     s = summary(records)
                     lines.append(f"| {scenario} | {broker} | " + " | ".join(fmt_us(s[k]) for k, _ in PERCENTILES)
                                  + f" | {fmt_rate(s['rate'])} |")
+    notes = os.path.join(raw, "notes.md")
+    if os.path.exists(notes):
+        lines += ["", open(notes).read().strip()]
     if failures:
         lines += ["", "## Failed runs", "", "```", failures.strip(), "```"]
     lines += ["", f"![throughput]({base}-throughput.png)", "", f"![latency]({base}-latency.png)", ""]
@@ -129,7 +134,8 @@ def plot(runs, prefix):
     fig, ax = plt.subplots(figsize=(max(8, len(scenarios) * 0.9), 5))
     for i, broker in enumerate(brokers):
         values = [summary(runs[(broker, s)])["rate"] if (broker, s) in runs else 0 for s in scenarios]
-        ax.bar([x + i * width for x in range(len(scenarios))], values, width, label=broker)
+        ax.bar([x + i * width for x in range(len(scenarios))], values, width, label=broker,
+               color=COLORS[broker])
     ax.set_xticks([x + width * (len(brokers) - 1) / 2 for x in range(len(scenarios))])
     ax.set_xticklabels(scenarios, rotation=40, ha="right", fontsize=8)
     ax.set_ylabel("messages/s (delivered; published for publish-only)")
@@ -146,7 +152,7 @@ def plot(runs, prefix):
             if (broker, scenario) in runs:
                 s = summary(runs[(broker, scenario)])
                 ax.plot([name for _, name in PERCENTILES], [s[k] / 1000 for k, _ in PERCENTILES], marker="o",
-                        label=broker)
+                        label=broker, color=COLORS[broker])
         ax.set_yscale("log")
         ax.set_ylabel("ms (log)")
         ax.set_title(scenario, fontsize=9)

@@ -8,6 +8,14 @@ protocol BenchClient: ChannelHandler {
     func close()
     /// Closes the socket without a goodbye.
     func abort()
+    /// Installs the client (and any codec handlers it needs in front of it) on a new connection.
+    func addHandlers(to pipeline: ChannelPipeline.SynchronousOperations) throws
+}
+
+extension BenchClient {
+    func addHandlers(to pipeline: ChannelPipeline.SynchronousOperations) throws {
+        try pipeline.addHandler(self)
+    }
 }
 
 /// A connection's part in a run.

@@ -109,7 +109,7 @@ final class BenchRun {
             .channelOption(.socketOption(.tcp_nodelay), value: 1)
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
-                    try channel.pipeline.syncOperations.addHandler(boundClient.value)
+                    try boundClient.value.addHandlers(to: channel.pipeline.syncOperations)
                 }
             }
             .connect(host: self.configuration.host, port: self.configuration.port)
