@@ -41,6 +41,8 @@ check_ports_free() {
 start_rabbitmq() {
     local dir=$BENCH_TMP/rabbitmq
     mkdir -p "$dir/mnesia" "$dir/log"
+    # Erlang starts the shared epmd daemon when none runs; remember to stop it only in that case.
+    if pgrep -x epmd >/dev/null; then EPMD_STARTED=0; else EPMD_STARTED=1; fi
     cat > "$dir/rabbitmq.conf" <<CONF
 listeners.tcp.default = 127.0.0.1:$RABBIT_AMQP_PORT
 mqtt.listeners.tcp.default = 127.0.0.1:$RABBIT_MQTT_PORT
@@ -107,4 +109,13 @@ stop_brokers() {
         wait "$pid" 2>/dev/null || true
     done
     BENCH_PIDS=()
+    if [ "${EPMD_STARTED:-0}" = 1 ]; then
+        # Refuses (and so leaves it running) while any Erlang node is still registered; the stopped
+        # node deregisters a moment after its process ends.
+        for _ in $(seq 50); do
+            epmd -names 2>/dev/null | grep -q '^name ' || { epmd -kill >/dev/null 2>&1; break; }
+            sleep 0.1
+        done
+        EPMD_STARTED=0
+    fi
 }
