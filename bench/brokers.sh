@@ -101,6 +101,8 @@ stop_brokers() {
     local pid
     if [ -n "${RABBITMQ_NODENAME:-}" ]; then
         HOME=$BENCH_TMP/rabbitmq /usr/lib/rabbitmq/bin/rabbitmqctl -n "$RABBITMQ_NODENAME" stop >/dev/null 2>&1 || true
+        # rabbitmqctl is an Erlang node too: calling it again would start epmd again.
+        unset RABBITMQ_NODENAME
     fi
     for pid in "${BENCH_PIDS[@]}"; do
         kill "$pid" 2>/dev/null || true
