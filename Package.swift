@@ -133,8 +133,11 @@ let package = Package(
             name: "junction-bench",
             dependencies: [
                 "JunctionAMQP",
+                "JunctionMQTT",
+                "JunctionSTOMP",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
             ],

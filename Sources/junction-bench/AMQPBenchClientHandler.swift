@@ -7,14 +7,9 @@ import NIOCore
 ///
 /// Setup goes through `AMQPBenchHandshake`; afterwards a publisher writes batches (one flush per batch, bounded by
 /// the confirm window and channel writability) and a consumer reassembles deliveries and acks once per read burst.
-final class AMQPBenchClientHandler: ChannelInboundHandler {
+final class AMQPBenchClientHandler: ChannelInboundHandler, BenchClient {
     typealias InboundIn = ByteBuffer
     typealias OutboundOut = ByteBuffer
-
-    enum Role {
-        case publisher(index: Int)
-        case consumer(index: Int)
-    }
 
     private enum Phase {
         case handshaking
@@ -27,8 +22,9 @@ final class AMQPBenchClientHandler: ChannelInboundHandler {
         case closed
     }
 
-    private let role: Role
-    private let run: AMQPBenchRun
+    private let role: BenchRole
+    private let run: BenchRun
+    private let topology: AMQPBenchTopology
     private var handshake: AMQPBenchHandshake
     private var framer = NIOSingleStepByteToMessageProcessor(
         AMQPFrameDecoder(maxFrameSize: AMQPBenchHandshake.preferredFrameMax),
@@ -38,32 +34,33 @@ final class AMQPBenchClientHandler: ChannelInboundHandler {
 
     // Publisher state.
     private var body: ByteBuffer
-    private var nextSequence: UInt64 = 0
-    private var quota: Int?
+    private var publisher: BenchPublisher
     private var publishScheduled = false
     private var confirms = AMQPBenchConfirmTracker()
+    private let publish: AMQPMethod
+    private let properties: MessageProperties
 
     // Consumer state.
     private var deliveryTag: UInt64 = 0
     private var remainingBody: UInt64 = 0
-    private var stamp: AMQPBenchBody?
+    private var stamp: BenchStamp?
     private var pendingAck: UInt64?
 
-    init(role: Role, run: AMQPBenchRun) {
+    init(role: BenchRole, run: BenchRun, topology: AMQPBenchTopology) {
         self.role = role
         self.run = run
-        let configuration = run.configuration
+        self.topology = topology
+        self.handshake = AMQPBenchHandshake(setup: topology.setup(for: role))
+        let index: Int
         switch role {
-        case .publisher(let index):
-            self.handshake = AMQPBenchHandshake(
-                role: .publisher(confirm: configuration.confirm), queue: configuration.queue)
-            self.quota = configuration.quota(ofPublisher: index)
-        case .consumer:
-            self.handshake = AMQPBenchHandshake(
-                role: .consumer(prefetch: configuration.prefetch, noAck: configuration.noAck),
-                queue: configuration.queue)
+        case .publisher(let publisherIndex): index = publisherIndex
+        case .consumer: index = 0
         }
-        self.body = ByteBuffer(repeating: 0x2E, count: configuration.bodySize)
+        self.publisher = BenchPublisher(index: index, configuration: run.configuration)
+        self.publish = .basicPublish(
+            AMQPBasicPublish(exchange: topology.exchange, routingKey: topology.routingKey(ofPublisher: index)))
+        self.properties = MessageProperties(deliveryMode: topology.durable || topology.stream ? 2 : nil)
+        self.body = ByteBuffer(repeating: 0x2E, count: run.configuration.bodySize)
     }
 
     // MARK: - Channel events
@@ -163,12 +160,10 @@ final class AMQPBenchClientHandler: ChannelInboundHandler {
     private func publisherFrameReceived(_ frame: AMQPFrame) {
         switch frame {
         case .method(_, .basicAck(let ack)):
-            self.confirms.acknowledged(ack.deliveryTag, multiple: ack.multiple)
+            self.publisher.confirmed(self.confirms.acknowledged(ack.deliveryTag, multiple: ack.multiple))
             self.publishBatches()
-        case .method(_, .basicNack(let nack)):
-            self.confirms.acknowledged(nack.deliveryTag, multiple: nack.multiple)
-            self.run.publishNacked()
-            self.publishBatches()
+        case .method(_, .basicNack):
+            self.run.publishRefused("basic.nack")
         case .method(_, .connectionClose(let close)):
             self.run.fail("server closed the connection: \(close.replyCode) \(close.replyText)")
         case .method(_, .channelClose(let close)):
@@ -187,7 +182,7 @@ final class AMQPBenchClientHandler: ChannelInboundHandler {
             self.remainingBody = header.bodySize
             if header.bodySize == 0 { self.deliveryCompleted() }
         case .body(_, let body):
-            if self.stamp == nil { self.stamp = AMQPBenchBody(from: body) }
+            if self.stamp == nil { self.stamp = BenchStamp(from: body) }
             self.remainingBody -= min(self.remainingBody, UInt64(body.readableBytes))
             if self.remainingBody == 0 { self.deliveryCompleted() }
         case .method(_, .connectionClose(let close)):
@@ -202,15 +197,15 @@ final class AMQPBenchClientHandler: ChannelInboundHandler {
     }
 
     private func deliveryCompleted() {
-        self.run.received(self.stamp)
-        if !self.run.configuration.noAck {
+        guard case .consumer(let index, let group) = self.role else { return }
+        self.run.received(self.stamp, consumer: index, group: group)
+        if !self.topology.noAck {
             self.pendingAck = self.deliveryTag
         }
     }
 
     // MARK: - Publishing
 
-    /// Starts publishing once every connection is ready.
     func startPublishing() {
         guard case .waitingToPublish(let frameMax) = self.phase else { return }
         self.phase = .publishing(frameMax: frameMax)
@@ -220,73 +215,42 @@ final class AMQPBenchClientHandler: ChannelInboundHandler {
     /// Writes one batch, then yields to the event loop before the next so confirms and deliveries are read.
     private func publishBatches() {
         guard case .publishing(let frameMax) = self.phase, let context else { return }
-        let configuration = self.run.configuration
-        let quotaReached = self.quota.map { Int(self.nextSequence) >= $0 } ?? false
-        if quotaReached || self.run.publishDeadlinePassed() {
-            // Done sending; the publisher is finished once every confirm is in.
-            if !configuration.confirm || self.confirms.outstanding == 0 {
-                self.phase = .published
-                self.run.publisherFinished()
+        switch self.publisher.decide(run: self.run, isWritable: context.channel.isWritable) {
+        case .send(let count):
+            let channel = AMQPBenchHandshake.channel
+            var buffer = context.channel.allocator.buffer(capacity: count * (self.body.readableBytes + 80))
+            for _ in 0..<count {
+                self.publisher.stampNext(&self.body, run: self.run)
+                buffer.writeAMQPMethodFrame(channel: channel, method: self.publish)
+                buffer.writeAMQPContentHeaderFrame(
+                    channel: channel, bodySize: UInt64(self.body.readableBytes), properties: self.properties)
+                buffer.writeAMQPBodyFrames(channel: channel, body: self.body, frameMax: frameMax)
             }
-            return
+            if self.topology.confirm { self.confirms.published(count) }
+            self.run.published(count, by: self.publisher.index)
+            context.writeAndFlush(Self.wrapOutboundOut(buffer), promise: nil)
+            self.schedulePublish(in: nil)
+        case .wait(let delay):
+            self.schedulePublish(in: delay)
+        case .blocked, .draining:
+            break
+        case .finished:
+            self.phase = .published
+            self.run.publisherFinished()
         }
-        var allowed = configuration.batch
-        if let quota = self.quota { allowed = min(allowed, quota - Int(self.nextSequence)) }
-        if configuration.confirm { allowed = min(allowed, configuration.confirmWindow - self.confirms.outstanding) }
-        if let rate = configuration.ratePerPublisher {
-            // Open loop: send what the schedule says is due, so latency is not measured against a backlog.
-            let elapsed = NIODeadline.now().uptimeNanoseconds - self.run.startNanoseconds
-            let due = Int(Double(elapsed) * rate / 1e9) + 1 - Int(self.nextSequence)
-            guard due > 0 else {
-                self.schedulePublish(in: .milliseconds(1))
-                return
-            }
-            allowed = min(allowed, due)
-        }
-        guard allowed > 0, context.channel.isWritable, case .publisher(let index) = self.role else { return }
-
-        let publish = AMQPMethod.basicPublish(AMQPBasicPublish(exchange: "", routingKey: configuration.queue))
-        let properties = MessageProperties()
-        var buffer = context.channel.allocator.buffer(capacity: allowed * (configuration.bodySize + 80))
-        for _ in 0..<allowed {
-            AMQPBenchBody(
-                sentNanoseconds: NIODeadline.now().uptimeNanoseconds, runID: self.run.runID, publisher: UInt16(truncatingIfNeeded: index),
-                sequence: UInt32(truncatingIfNeeded: self.nextSequence)
-            ).stamp(&self.body)
-            self.nextSequence += 1
-            buffer.writeAMQPMethodFrame(channel: AMQPBenchHandshake.channel, method: publish)
-            buffer.writeAMQPContentHeaderFrame(
-                channel: AMQPBenchHandshake.channel, bodySize: UInt64(self.body.readableBytes), properties: properties)
-            buffer.writeAMQPBodyFrames(channel: AMQPBenchHandshake.channel, body: self.body, frameMax: frameMax)
-        }
-        if configuration.confirm { self.confirms.published(allowed) }
-        self.run.published(allowed)
-        context.writeAndFlush(Self.wrapOutboundOut(buffer), promise: nil)
-
-        self.schedulePublish(in: nil)
     }
 
-    /// Runs `publishBatches` again after the events already queued on the loop (or after `delay`).
     private func schedulePublish(in delay: TimeAmount?) {
         guard !self.publishScheduled, let context else { return }
         self.publishScheduled = true
-        let loop = context.eventLoop.assumeIsolated()
-        if let delay {
-            loop.scheduleTask(in: delay) {
-                self.publishScheduled = false
-                self.publishBatches()
-            }
-        } else {
-            loop.execute {
-                self.publishScheduled = false
-                self.publishBatches()
-            }
+        context.benchSchedule(in: delay) {
+            self.publishScheduled = false
+            self.publishBatches()
         }
     }
 
     // MARK: - Closing
 
-    /// Sends connection.close; the socket closes on close-ok (or when the run gives up waiting).
     func close() {
         guard let context else { return }
         switch self.phase {
@@ -301,7 +265,6 @@ final class AMQPBenchClientHandler: ChannelInboundHandler {
         }
     }
 
-    /// Closes the socket without the AMQP close handshake.
     func abort() {
         self.context?.close(promise: nil)
     }
@@ -322,9 +285,11 @@ struct AMQPBenchConfirmTracker {
         self.nextTag += UInt64(count)
     }
 
-    mutating func acknowledged(_ tag: UInt64, multiple: Bool) {
+    /// Returns how many messages this ack confirmed.
+    mutating func acknowledged(_ tag: UInt64, multiple: Bool) -> Int {
+        let before = self.outstanding
         if multiple {
-            guard tag >= self.lowestUnconfirmed else { return }
+            guard tag >= self.lowestUnconfirmed else { return 0 }
             self.confirmedAhead = self.confirmedAhead.filter { $0 > tag }
             self.lowestUnconfirmed = min(tag + 1, self.nextTag)
         } else if tag == self.lowestUnconfirmed {
@@ -335,5 +300,6 @@ struct AMQPBenchConfirmTracker {
         while self.confirmedAhead.remove(self.lowestUnconfirmed) != nil {
             self.lowestUnconfirmed += 1
         }
+        return before - self.outstanding
     }
 }

@@ -5,16 +5,11 @@ import JunctionCore
 /// The client side of connection and channel setup, without I/O: frames in, frames to send out.
 ///
 /// protocol header → start/start-ok (PLAIN guest/guest) → tune/tune-ok + open → open-ok → channel.open (1) →
-/// queue.declare → publishers: confirm.select when confirming; consumers: basic.qos when prefetching with
-/// manual acks, then basic.consume → ready.
+/// the setup methods one by one, each waiting for its -ok (topology declarations, then confirm.select for
+/// publishers or basic.qos and basic.consume for consumers) → ready.
 struct AMQPBenchHandshake {
-    enum Role: Sendable {
-        case publisher(confirm: Bool)
-        case consumer(prefetch: Int, noAck: Bool)
-    }
-
     enum Action: Equatable {
-        /// Write these method frames (channel, method) and flush.
+        /// Write these frames and flush.
         case send([AMQPFrame])
         /// Setup is complete; body frames may be this large, overhead included.
         case ready(frameMax: Int)
@@ -27,10 +22,8 @@ struct AMQPBenchHandshake {
         case awaitingTune
         case awaitingOpenOk(frameMax: Int)
         case awaitingChannelOpenOk(frameMax: Int)
-        case awaitingDeclareOk(frameMax: Int)
-        case awaitingConfirmSelectOk(frameMax: Int)
-        case awaitingQosOk(frameMax: Int)
-        case awaitingConsumeOk(frameMax: Int)
+        /// `remaining` setup methods follow the one whose -ok is awaited.
+        case settingUp(frameMax: Int, remaining: ArraySlice<AMQPMethod>)
         case ready
         case failed
     }
@@ -40,13 +33,12 @@ struct AMQPBenchHandshake {
     /// The largest frame the bench asks for.
     static let preferredFrameMax = 131_072
 
-    private let role: Role
-    private let queue: String
+    private let setup: [AMQPMethod]
     private var state = State.awaitingStart
 
-    init(role: Role, queue: String) {
-        self.role = role
-        self.queue = queue
+    /// `setup`: the synchronous channel methods to run in order after channel.open.
+    init(setup: [AMQPMethod]) {
+        self.setup = setup
     }
 
     mutating func frameReceived(_ frame: AMQPFrame) -> Action {
@@ -77,55 +69,38 @@ struct AMQPBenchHandshake {
             return .send([.method(Self.channel, .channelOpen)])
 
         case (.awaitingChannelOpenOk(let frameMax), .method(Self.channel, .channelOpenOk)):
-            self.state = .awaitingDeclareOk(frameMax: frameMax)
-            return .send([.method(Self.channel, .queueDeclare(AMQPQueueDeclare(queue: self.queue, autoDelete: true)))])
+            return self.next(frameMax: frameMax, remaining: self.setup[...])
 
-        case (.awaitingDeclareOk(let frameMax), .method(Self.channel, .queueDeclareOk)):
-            switch self.role {
-            case .publisher(confirm: true):
-                self.state = .awaitingConfirmSelectOk(frameMax: frameMax)
-                return .send([.method(Self.channel, .confirmSelect(noWait: false))])
-            case .publisher(confirm: false):
-                self.state = .ready
-                return .ready(frameMax: frameMax)
-            case .consumer(let prefetch, let noAck) where prefetch > 0 && !noAck:
-                self.state = .awaitingQosOk(frameMax: frameMax)
-                return .send([.method(Self.channel, .basicQos(AMQPBasicQos(prefetchCount: UInt16(prefetch))))])
-            case .consumer:
-                return self.consume(frameMax: frameMax)
-            }
-
-        case (.awaitingConfirmSelectOk(let frameMax), .method(Self.channel, .confirmSelectOk)):
-            self.state = .ready
-            return .ready(frameMax: frameMax)
-
-        case (.awaitingQosOk(let frameMax), .method(Self.channel, .basicQosOk)):
-            return self.consume(frameMax: frameMax)
-
-        case (.awaitingConsumeOk(let frameMax), .method(Self.channel, .basicConsumeOk)):
-            self.state = .ready
-            return .ready(frameMax: frameMax)
+        case (.settingUp(let frameMax, let remaining), .method(Self.channel, let method)) where Self.isSetupReply(method):
+            return self.next(frameMax: frameMax, remaining: remaining)
 
         case (_, .method(_, .connectionClose(let close))):
             return self.fail("server closed the connection: \(close.replyCode) \(close.replyText)")
         case (_, .method(_, .channelClose(let close))):
             return self.fail("server closed the channel: \(close.replyCode) \(close.replyText)")
-        case (_, .heartbeat):
+        case (_, .heartbeat), (.failed, _), (.ready, _):
             return .none
-        case (.failed, _):
-            return .none
-        case (.ready, _):
-            return .none
-        case (.awaitingStart, _), (.awaitingTune, _), (.awaitingOpenOk, _), (.awaitingChannelOpenOk, _),
-            (.awaitingDeclareOk, _), (.awaitingConfirmSelectOk, _), (.awaitingQosOk, _), (.awaitingConsumeOk, _):
+        case (.awaitingStart, _), (.awaitingTune, _), (.awaitingOpenOk, _), (.awaitingChannelOpenOk, _), (.settingUp, _):
             return self.fail("unexpected frame during setup: \(frame)")
         }
     }
 
-    private mutating func consume(frameMax: Int) -> Action {
-        guard case .consumer(_, let noAck) = self.role else { return self.fail("only consumers consume") }
-        self.state = .awaitingConsumeOk(frameMax: frameMax)
-        return .send([.method(Self.channel, .basicConsume(AMQPBasicConsume(queue: self.queue, noAck: noAck)))])
+    private mutating func next(frameMax: Int, remaining: ArraySlice<AMQPMethod>) -> Action {
+        guard let method = remaining.first else {
+            self.state = .ready
+            return .ready(frameMax: frameMax)
+        }
+        self.state = .settingUp(frameMax: frameMax, remaining: remaining.dropFirst())
+        return .send([.method(Self.channel, method)])
+    }
+
+    private static func isSetupReply(_ method: AMQPMethod) -> Bool {
+        switch method {
+        case .exchangeDeclareOk, .queueDeclareOk, .queueBindOk, .confirmSelectOk, .basicQosOk, .basicConsumeOk:
+            true
+        default:
+            false
+        }
     }
 
     private mutating func fail(_ reason: String) -> Action {

@@ -1,11 +1,11 @@
 import NIOCore
 
-/// The bench's message body: send time, run, publisher and sequence, then padding.
+/// The stamp at the front of every bench message body: send time, run, publisher and sequence, then padding.
 ///
 /// Layout (big-endian): send time in uptime nanoseconds (8), run id (2), publisher index (2), sequence (4),
 /// 16 bytes in all so the smallest benchmark message (16 B) carries the whole stamp.
 /// The run id keeps messages left in the queue by an earlier run out of the counts.
-struct AMQPBenchBody {
+struct BenchStamp {
     static let headerSize = 16
 
     var sentNanoseconds: UInt64
