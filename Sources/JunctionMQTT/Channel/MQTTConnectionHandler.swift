@@ -38,6 +38,9 @@ final class MQTTConnectionHandler: ChannelDuplexHandler, MessageConsumer, Durabi
     private var creditPool = CreditPool(limit: 0)
     private var detached = false
     private var closeReason = "client closed the socket"
+    private var peer = "unknown"
+    private var userName: String?
+    private let connectedAt: UInt64
 
     init(
         broker: Broker,
@@ -56,6 +59,7 @@ final class MQTTConnectionHandler: ChannelDuplexHandler, MessageConsumer, Durabi
         self.isLoopback = isLoopback
         self.logger = logger
         self.decoder = MQTTPacketDecoder(maximumPacketSize: configuration.maximumPacketSize)
+        self.connectedAt = broker.now
         self.stateMachine = MQTTSessionStateMachine(
             clock: ContinuousClock(),
             limits: .init(
@@ -72,6 +76,11 @@ final class MQTTConnectionHandler: ChannelDuplexHandler, MessageConsumer, Durabi
         self.context = context
         self.output.attach(context)
         self.logger[metadataKey: "connection"] = "\(self.connectionID.rawValue)"
+        if let peer = context.channel.remoteAddress {
+            self.peer = peer.peerDescription
+        }
+        // Registered at once: after a WebSocket upgrade the channel is already active.
+        self.broker.connectionOpened(self)
         self.connectTimeout = context.eventLoop.assumeIsolated().scheduleTask(in: TimeAmount(self.configuration.connectTimeout)) {
             [weak self] in
             guard let self, !self.stateMachine.isConnected else { return }
@@ -263,12 +272,14 @@ final class MQTTConnectionHandler: ChannelDuplexHandler, MessageConsumer, Durabi
             assigned = true
         }
         guard let user = self.authenticate(connect) else {
+            self.userName = nil
             let reason: MQTTReasonCode = connect.username == nil ? .notAuthorized : .badUserNameOrPassword
             self.logger.notice("MQTT login refused", metadata: ["user": "\(connect.username ?? "")"])
             self.run(self.stateMachine.connectRefused(reason))
             self.run(.close(reason, sendDisconnect: false))
             return
         }
+        self.userName = user.name
         guard user.mayAccess(virtualHost: self.configuration.virtualHost),
             let virtualHost = self.broker.virtualHost(self.configuration.virtualHost)
         else {
@@ -791,6 +802,26 @@ final class MQTTConnectionHandler: ChannelDuplexHandler, MessageConsumer, Durabi
         } else if let (filter, _) = self.sharedSubscriptions.first(where: { $0.value === subscription }) {
             self.sharedSubscriptions[filter] = nil
         }
+    }
+}
+
+extension MQTTConnectionHandler: ClientConnection {
+    var summary: ConnectionSummary {
+        ConnectionSummary(
+            id: self.connectionID,
+            protocolName: self.stateMachine.version == .v5 ? "MQTT 5.0" : "MQTT 3.1.1",
+            peer: self.peer,
+            user: self.userName,
+            virtualHost: self.virtualHost?.name,
+            channelCount: self.clientID == nil ? 0 : 1,
+            connectedAtMilliseconds: self.connectedAt,
+            clientProperties: self.clientID.map { ["client_id": $0] } ?? [:]
+        )
+    }
+
+    func closeByOperator(reason: String) {
+        self.closeReason = reason
+        self.run(self.stateMachine.closeRequested(.administrativeAction))
     }
 }
 

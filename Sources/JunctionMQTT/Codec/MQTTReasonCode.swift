@@ -36,6 +36,7 @@ public struct MQTTReasonCode: RawRepresentable, Hashable, Sendable, CustomString
     public static let topicAliasInvalid = Self(rawValue: 0x94)
     public static let packetTooLarge = Self(rawValue: 0x95)
     public static let quotaExceeded = Self(rawValue: 0x97)
+    public static let administrativeAction = Self(rawValue: 0x98)
     public static let payloadFormatInvalid = Self(rawValue: 0x99)
     public static let retainNotSupported = Self(rawValue: 0x9A)
     public static let qosNotSupported = Self(rawValue: 0x9B)
