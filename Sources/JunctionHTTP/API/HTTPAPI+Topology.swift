@@ -8,7 +8,7 @@ extension HTTPAPI {
     }
 
     func queues(in vhost: String?, user: AuthenticatedUser) throws(HTTPAPIError) -> [JSONValue] {
-        try self.hosts(vhost, user: user).flatMap { host in host.queues.map { ManagementRepresentation.queue($0, vhost: host.name) } }
+        try self.hosts(vhost, user: user).flatMap { host in host.queues.map { ManagementRepresentation.queue($0, vhost: host.name, stream: host.stream(named: $0.name)) } }
     }
 
     func exchange(vhost: String, name: String, request: HTTPRequest, user: AuthenticatedUser) throws(HTTPAPIError) -> HTTPAPIResult {
@@ -78,7 +78,7 @@ extension HTTPAPI {
             return .response(.noContent())
         default:
             guard let queue = host.queue(named: name) else { throw .notFound("no queue '\(name)' in vhost '\(vhost)'") }
-            return .response(.json(ManagementRepresentation.queue(queue, vhost: vhost)))
+            return .response(.json(ManagementRepresentation.queue(queue, vhost: vhost, stream: host.stream(named: name))))
         }
     }
 

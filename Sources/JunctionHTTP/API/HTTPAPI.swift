@@ -96,6 +96,8 @@ struct HTTPAPI {
         case .alivenessTest(let vhost): return .response(try self.aliveness(vhost: vhost, user: user))
         case .rawPublish(let vhost, let exchange): return .response(try self.rawPublish(vhost: vhost, exchange: exchange, request: request, user: user))
         case .messages(let vhost, let queue): return .poll(try self.pollRequest(vhost: vhost, queue: queue, request: request, user: user))
+        case .streamMessages(let vhost, let stream):
+            return .response(try self.readStream(vhost: vhost, stream: stream, request: request, user: user))
         case .receipt(let receipt):
             let settlement: HTTPLeases.Settlement
             if request.method == .DELETE {
@@ -115,7 +117,7 @@ struct HTTPAPI {
     /// writes `administrator`; publishing and consuming need only access to the vhost.
     private func authorize(route: HTTPRoute, method: HTTPMethod, user: AuthenticatedUser) throws(HTTPAPIError) {
         switch route {
-        case .publish, .queueGet, .rawPublish, .messages, .receipt, .whoami, .alivenessTest, .overview:
+        case .publish, .queueGet, .rawPublish, .messages, .streamMessages, .receipt, .whoami, .alivenessTest, .overview:
             return
         case .dashboard, .demo, .metrics, .vhosts, .vhost, .users, .user, .permissions, .exchanges, .exchange, .queues, .queue,
             .queueContents, .queueBindings, .bindings, .bindingsBetween, .binding, .connections, .connection, .channels, .consumers,

@@ -38,6 +38,8 @@ public enum HTTPRoute: Sendable, Equatable {
     case rawPublish(vhost: String, exchange: String)
     case messages(vhost: String, queue: String)
     case receipt(String)
+    /// `/api/v1/streams/{vhost}/{stream}/messages`: read a stream by offset, timestamp or group.
+    case streamMessages(vhost: String, stream: String)
 
     public enum BindingKind: String, Sendable, Equatable {
         case queue = "q"
@@ -55,7 +57,8 @@ public enum HTTPRoute: Sendable, Equatable {
         case .definitions: [.GET, .POST]
         case .receipt: [.DELETE, .POST]
         case .dashboard, .demo, .metrics, .overview, .whoami, .vhosts, .users, .user, .permissions, .exchanges, .queues,
-            .queueBindings, .bindings, .connections, .channels, .consumers, .alarmsHealthCheck, .alivenessTest, .messages:
+            .queueBindings, .bindings, .connections, .channels, .consumers, .alarmsHealthCheck, .alivenessTest, .messages,
+            .streamMessages:
             [.GET]
         }
     }
@@ -148,6 +151,9 @@ public enum HTTPRoute: Sendable, Equatable {
         }
         if rest.count == 4 && rest[0] == "queues" && rest[3] == "messages" {
             return .messages(vhost: rest[1], queue: rest[2])
+        }
+        if rest.count == 4 && rest[0] == "streams" && rest[3] == "messages" {
+            return .streamMessages(vhost: rest[1], stream: rest[2])
         }
         if rest.count == 2 && rest[0] == "receipts" {
             return .receipt(rest[1])

@@ -2,9 +2,63 @@ public import JunctionCore
 
 /// RabbitMQ-shaped JSON for engine objects (what `rabbitmqadmin` and the management UI read).
 public enum ManagementRepresentation {
-    public static func queue(_ queue: MessageQueue, vhost: String) -> JSONValue {
+    /// A queue; with `stream`, the queue behind a stream: `type: stream`, its messages are the
+    /// retained ones, plus offsets and consumer groups (`streamFields`).
+    public static func queue(_ queue: MessageQueue, vhost: String, stream: StreamQueue? = nil) -> JSONValue {
         let stats = queue.statistics
-        return .object([
+        var fields = Self.queueFields(queue, vhost: vhost, stats: stats)
+        if let stream {
+            fields = fields.map { key, value in
+                switch key {
+                case "type": (key, .string("stream"))
+                case "messages", "messages_ready": (key, .int(Int64(stream.messageCount)))
+                default: (key, value)
+                }
+            }
+            fields += Self.streamFields(
+                firstOffset: stream.offsetRange.first,
+                nextOffset: stream.offsetRange.next,
+                sizeInBytes: stream.sizeInBytes,
+                groups: stream.groups
+            )
+        }
+        return .object(fields)
+    }
+
+    /// Stream-only fields: `first_offset`/`last_offset` (null while empty), `segment_bytes`, and
+    /// `consumer_groups` with each group's committed offset (null until it acknowledged
+    /// something), lag (messages after the committed offset) and active consumer tag.
+    public static func streamFields(
+        firstOffset: Int64,
+        nextOffset: Int64,
+        sizeInBytes: Int64,
+        groups: [StreamGroupInfo]
+    ) -> [(String, JSONValue)] {
+        let isEmpty = nextOffset <= firstOffset
+        return [
+            ("first_offset", isEmpty ? .null : .int(firstOffset)),
+            ("last_offset", isEmpty ? .null : .int(nextOffset - 1)),
+            ("next_offset", .int(nextOffset)),
+            ("segment_bytes", .int(sizeInBytes)),
+            (
+                "consumer_groups",
+                .array(
+                    groups.map { group in
+                        .object([
+                            ("name", .string(group.name)),
+                            ("committed_offset", group.committedOffset.map(JSONValue.int) ?? .null),
+                            ("lag", .int(group.lag)),
+                            ("active_consumer", group.activeConsumerTag.map(JSONValue.string) ?? .null),
+                            ("members", .int(Int64(group.memberCount))),
+                        ])
+                    }
+                )
+            ),
+        ]
+    }
+
+    private static func queueFields(_ queue: MessageQueue, vhost: String, stats: MessageStatistics) -> [(String, JSONValue)] {
+        [
             ("name", .string(queue.name)),
             ("vhost", .string(vhost)),
             ("type", .string("classic")),
@@ -27,7 +81,7 @@ public enum ManagementRepresentation {
                     ("ack", .int(stats.acknowledged)),
                 ])
             ),
-        ])
+        ]
     }
 
     public static func exchange(_ exchange: Exchange, vhost: String) -> JSONValue {

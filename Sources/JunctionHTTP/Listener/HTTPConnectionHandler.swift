@@ -146,7 +146,9 @@ final class HTTPConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
             let text = self.shared.metrics.scrape(
                 broker: self.broker,
                 leasedMessages: self.shared.leases.count,
-                watermarkBytes: self.configuration.memoryWatermarkBytes
+                watermarkBytes: self.configuration.memoryWatermarkBytes,
+                dataDirectory: self.configuration.dataDirectory,
+                diskFreeLimitBytes: self.configuration.diskFreeLimitBytes
             )
             let response = HTTPResponse(
                 status: .ok,

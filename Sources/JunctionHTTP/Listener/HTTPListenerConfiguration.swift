@@ -14,6 +14,10 @@ public struct HTTPListenerConfiguration: Sendable {
     public var users: [UserInfo]
     /// The memory watermark shown next to RSS in `/metrics` (nil = not reported).
     public var memoryWatermarkBytes: Int?
+    /// The data directory: `/metrics` reports the free space of its file system (nil = not reported).
+    public var dataDirectory: String?
+    /// The server's `disk_free_limit`, shown next to the free space in `/metrics` (nil = not reported).
+    public var diskFreeLimitBytes: Int?
 
     public struct UserInfo: Sendable, Hashable {
         public var name: String
@@ -31,7 +35,9 @@ public struct HTTPListenerConfiguration: Sendable {
         allowedWebSocketOrigins: Set<String> = [],
         maxWebSocketFrameBytes: Int = 1 << 20,
         users: [UserInfo] = [],
-        memoryWatermarkBytes: Int? = nil
+        memoryWatermarkBytes: Int? = nil,
+        dataDirectory: String? = nil,
+        diskFreeLimitBytes: Int? = nil
     ) {
         self.maxBodyBytes = maxBodyBytes
         self.maxPollWaitSeconds = maxPollWaitSeconds
@@ -40,5 +46,7 @@ public struct HTTPListenerConfiguration: Sendable {
         self.maxWebSocketFrameBytes = maxWebSocketFrameBytes
         self.users = users
         self.memoryWatermarkBytes = memoryWatermarkBytes
+        self.dataDirectory = dataDirectory
+        self.diskFreeLimitBytes = diskFreeLimitBytes
     }
 }

@@ -16,6 +16,20 @@ final class BrokerMetrics {
     private let memoryAlarm: CoreMetrics.Gauge
     private let diskAlarm: CoreMetrics.Gauge
     private let leased: CoreMetrics.Gauge
+    private let diskFree: CoreMetrics.Gauge
+    private let diskFreeLimit: CoreMetrics.Gauge
+    private var groupGauges: [GroupKey: GroupGauges] = [:]
+
+    private struct GroupKey: Hashable {
+        var vhost: String
+        var stream: String
+        var group: String
+    }
+
+    private struct GroupGauges {
+        var lag: CoreMetrics.Gauge
+        var committed: CoreMetrics.Gauge
+    }
 
     private struct QueueKey: Hashable {
         var vhost: String
@@ -44,11 +58,25 @@ final class BrokerMetrics {
         self.memoryAlarm = CoreMetrics.Gauge(label: "junction_resource_alarm", dimensions: [("resource", "memory")], factory: self.factory)
         self.diskAlarm = CoreMetrics.Gauge(label: "junction_resource_alarm", dimensions: [("resource", "disk")], factory: self.factory)
         self.leased = CoreMetrics.Gauge(label: "junction_http_leased_messages", factory: self.factory)
+        self.diskFree = CoreMetrics.Gauge(label: "junction_disk_free_bytes", factory: self.factory)
+        self.diskFreeLimit = CoreMetrics.Gauge(label: "junction_disk_free_limit_bytes", factory: self.factory)
     }
 
     /// Refreshes every series from the engine and renders the Prometheus text format.
-    func scrape(broker: Broker, leasedMessages: Int, watermarkBytes: Int?) -> [UInt8] {
+    /// - Parameters:
+    ///   - dataDirectory: where free disk space is measured (nil: not reported, 0).
+    ///   - diskFreeLimitBytes: the server's `disk_free_limit` (nil: not reported, 0).
+    func scrape(
+        broker: Broker,
+        leasedMessages: Int,
+        watermarkBytes: Int?,
+        dataDirectory: String? = nil,
+        diskFreeLimitBytes: Int? = nil
+    ) -> [UInt8] {
         self.refreshQueues(broker)
+        self.refreshStreamGroups(broker)
+        self.diskFree.record(dataDirectory.flatMap(DiskSpace.freeBytes) ?? 0)
+        self.diskFreeLimit.record(diskFreeLimitBytes ?? 0)
         self.refreshCounters(broker)
         self.refreshConnections(broker)
         self.residentMemory.record(ProcessMemory.residentBytes() ?? 0)
@@ -78,6 +106,37 @@ final class BrokerMetrics {
             gauges.consumers.destroy()
             self.queueGauges[key] = nil
         }
+    }
+
+    /// One lag and one committed-offset series per consumer group of every stream; the committed
+    /// offset is -1 while the group has acknowledged nothing.
+    private func refreshStreamGroups(_ broker: Broker) {
+        var seen = Set<GroupKey>()
+        for host in broker.virtualHosts {
+            for stream in host.streams {
+                for group in stream.groups {
+                    let key = GroupKey(vhost: host.name, stream: stream.name, group: group.name)
+                    seen.insert(key)
+                    let gauges = self.groupGauges[key] ?? self.makeGroupGauges(key)
+                    self.groupGauges[key] = gauges
+                    gauges.lag.record(group.lag)
+                    gauges.committed.record(group.committedOffset ?? -1)
+                }
+            }
+        }
+        for (key, gauges) in self.groupGauges where !seen.contains(key) {
+            gauges.lag.destroy()
+            gauges.committed.destroy()
+            self.groupGauges[key] = nil
+        }
+    }
+
+    private func makeGroupGauges(_ key: GroupKey) -> GroupGauges {
+        let labels = [("vhost", key.vhost), ("stream", key.stream), ("group", key.group)]
+        return GroupGauges(
+            lag: CoreMetrics.Gauge(label: "junction_stream_consumer_group_lag", dimensions: labels, factory: self.factory),
+            committed: CoreMetrics.Gauge(label: "junction_stream_committed_offset", dimensions: labels, factory: self.factory)
+        )
     }
 
     private func makeQueueGauges(_ key: QueueKey) -> QueueGauges {

@@ -61,7 +61,9 @@ extension STOMPConnectionHandler {
         var namesPublishAddress = false
         switch destination {
         case .queue(let name):
-            try self.declareDurableQueue(name, arguments: Self.queueArguments(request.headers))
+            if vhost.stream(named: name) == nil {
+                try self.declareDurableQueue(name, arguments: Self.queueArguments(request.headers))
+            }
             queueName = name
         case .amqQueue(let name), .replyQueue(let name):
             guard vhost.queue(named: name) != nil else {
@@ -76,6 +78,10 @@ extension STOMPConnectionHandler {
         case .exchange(let name, let key):
             queueName = try self.subscriptionQueue(request, exchange: name, routingKey: key)
             namesPublishAddress = true
+        }
+        if vhost.stream(named: queueName) != nil {
+            try self.subscribeStream(request, vhost: vhost, destination: destination, queueName: queueName)
+            return
         }
         let subscription: Subscription
         do {
@@ -94,9 +100,42 @@ extension STOMPConnectionHandler {
             throw STOMPError(error)
         }
         self.subscriptions[request.id] = ActiveSubscription(
-            subscription: subscription,
+            subscription: .queue(subscription),
             destination: destination,
             namesPublishAddress: namesPublishAddress,
+            queueName: queueName
+        )
+        subscription.resume()
+    }
+
+    /// A stream consumer (RabbitMQ's rules): `ack:client` or `client-individual` and a
+    /// `prefetch-count` > 0, else an ERROR; `x-stream-offset` says where to start and MESSAGE frames
+    /// carry each message's offset in an `x-stream-offset` header.
+    private func subscribeStream(
+        _ request: STOMPSubscribeRequest,
+        vhost: VirtualHost,
+        destination: STOMPDestination,
+        queueName: String
+    ) throws(STOMPError) {
+        let arguments = try STOMPStreamArguments.arguments(from: request.headers)
+        let subscription: StreamSubscription
+        do {
+            subscription = try vhost.consumeStream(
+                queueName,
+                consumer: self,
+                tag: request.id,
+                noAck: request.ackMode == .auto,
+                prefetch: request.prefetch,
+                arguments: arguments,
+                owner: self.connectionID
+            )
+        } catch {
+            throw STOMPError(error)
+        }
+        self.subscriptions[request.id] = ActiveSubscription(
+            subscription: .stream(subscription),
+            destination: destination,
+            namesPublishAddress: false,
             queueName: queueName
         )
         subscription.resume()
@@ -228,11 +267,15 @@ extension STOMPConnectionHandler {
     /// integers are passed as integers.
     static func queueArguments(_ headers: STOMPHeaders) -> FieldTable {
         var table = FieldTable()
-        for entry in headers where entry.name.hasPrefix("x-") && table[entry.name] == nil {
+        for entry in headers
+        where entry.name.hasPrefix("x-") && !Self.consumerHeaders.contains(entry.name) && table[entry.name] == nil {
             table[entry.name] = Int64(entry.value).map { .int64($0) } ?? .string(entry.value)
         }
         return table
     }
+
+    /// `x-` headers that configure the consumer, not the queue.
+    static let consumerHeaders: Set<String> = ["x-stream-offset", "x-consumer-group"]
 
     private static func unknownDestination(_ text: String) -> STOMPError {
         STOMPError(
@@ -247,28 +290,28 @@ extension STOMPConnectionHandler {
     func settle(_ request: STOMPSettleRequest) {
         let entries = self.unacked.settle(request.ackID, cumulative: request.ackMode == .client)
         if request.accept {
-            Self.grouped(entries) { queue, ids in queue.ack(ids) }
+            Self.grouped(entries) { source, ids in source.settle(acked: ids) }
         } else {
             Self.reject(entries, requeue: request.requeue)
         }
     }
 
     static func reject(_ entries: [Unacked], requeue: Bool) {
-        Self.grouped(entries) { queue, ids in queue.reject(ids, requeue: requeue) }
+        Self.grouped(entries) { source, ids in source.settle(rejected: ids, requeue: requeue) }
     }
 
-    /// One engine call per queue for a batch of settlements.
-    private static func grouped(_ entries: [Unacked], _ body: (MessageQueue, [DeliveryID]) -> Void) {
+    /// One engine call per queue or stream consumer for a batch of settlements.
+    private static func grouped(_ entries: [Unacked], _ body: (any DeliverySource, [DeliveryID]) -> Void) {
         var start = 0
         while start < entries.count {
-            let queue = entries[start].queue
+            let source = entries[start].source
             var ids: [DeliveryID] = []
             var end = start
-            while end < entries.count && entries[end].queue === queue {
+            while end < entries.count && entries[end].source === source {
                 ids.append(entries[end].id)
                 end += 1
             }
-            body(queue, ids)
+            body(source, ids)
             start = end
         }
     }
@@ -305,7 +348,7 @@ extension STOMPConnectionHandler {
             ackID = nil
             messageID = "\(subscription.tag)@@auto-\(self.autoMessageCounter)"
         } else {
-            ackID = self.unacked.add(Unacked(queue: delivery.queue, id: delivery.id), subscription: subscription.tag)
+            ackID = self.unacked.add(Unacked(source: delivery.queue, id: delivery.id), subscription: subscription.tag)
             messageID = ackID!
         }
         let destination =
@@ -331,6 +374,46 @@ extension STOMPConnectionHandler {
         self.run(
             self.stateMachine.fail(
                 STOMPError("Subscription cancelled", "the queue of subscription '\(subscription.tag)' was deleted")
+            )
+        )
+    }
+}
+
+// MARK: - StreamConsumer
+
+extension STOMPConnectionHandler: StreamConsumer {
+    /// Stream deliveries are never redelivered and always acknowledged by the client; the
+    /// message's offset goes out as the `x-stream-offset` header, as in RabbitMQ.
+    func deliver(_ delivery: StreamDelivery) {
+        let tag = delivery.subscription.tag
+        guard let active = self.subscriptions[tag] else {
+            delivery.subscription.settle(rejected: [delivery.id], requeue: true)
+            return
+        }
+        let ackID = self.unacked.add(Unacked(source: delivery.subscription, id: delivery.id), subscription: tag)
+        var message = delivery.message
+        var headers = message.properties.headers ?? FieldTable()
+        headers["x-stream-offset"] = .int64(delivery.offset)
+        message.properties.headers = headers
+        STOMPMessageMapping.writeMessage(
+            into: &self.output.buffer,
+            message: message,
+            destination: active.destination.text,
+            subscription: tag,
+            messageID: ackID,
+            ackID: ackID,
+            redelivered: false,
+            version: self.stateMachine.version
+        )
+        self.scheduleFlush()
+    }
+
+    func consumerCancelled(subscription: StreamSubscription) {
+        guard self.subscriptions.removeValue(forKey: subscription.tag) != nil else { return }
+        Self.reject(self.unacked.removeAll(subscription: subscription.tag), requeue: false)
+        self.run(
+            self.stateMachine.fail(
+                STOMPError("Subscription cancelled", "the stream of subscription '\(subscription.tag)' was deleted")
             )
         )
     }

@@ -12,12 +12,13 @@ final class STOMPConnectionHandler: ChannelDuplexHandler, MessageConsumer {
     typealias OutboundOut = ByteBuffer
 
     struct Unacked {
-        var queue: MessageQueue
+        /// A classic queue or a stream consumer.
+        var source: any DeliverySource
         var id: DeliveryID
     }
 
     struct ActiveSubscription {
-        var subscription: Subscription
+        var subscription: STOMPConsumerSource
         var destination: STOMPDestination
         /// MESSAGE frames name the publish address (topic, exchange) rather than the subscription's.
         var namesPublishAddress: Bool
