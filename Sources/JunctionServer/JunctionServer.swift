@@ -183,7 +183,9 @@ public final class JunctionServer: Sendable {
                 users: self.configuration.users.map { .init(name: $0.name, tags: $0.tags) },
                 memoryWatermarkBytes: Int(
                     clamping: MemoryMonitor(watermark: self.configuration.resources.memoryHighWatermark).watermarkBytes
-                )
+                ),
+                dataDirectory: self.configuration.dataDirectory,
+                diskFreeLimitBytes: self.configuration.resources.diskFreeLimit
             ),
             authenticator: authenticator,
             // One implementation per protocol, two transports: the same listeners run over WebSocket.

@@ -193,3 +193,38 @@ def test_vhost_create_use_and_delete(broker, unique):
     refused = api(broker, "DELETE", "/api/vhosts/%2F")
     assert refused.status_code == 400
     assert refused.json()["error"] == "precondition_failed"
+
+
+def test_connections_of_every_protocol_are_listed(broker):
+    import paho.mqtt.client as mqtt
+    import stomp
+
+    amqp_connection = broker.connect()
+    mqtt_client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id="listed-mqtt", protocol=mqtt.MQTTv5)
+    disconnects = []
+    mqtt_client.on_disconnect = lambda _client, _userdata, _flags, reason, _properties: disconnects.append(reason)
+    mqtt_client.connect("127.0.0.1", broker.mqtt_port)
+    mqtt_client.loop_start()
+    stomp_connection = stomp.Connection12([("127.0.0.1", broker.stomp_port)])
+    stomp_connection.connect("guest", "guest", wait=True)
+    try:
+        deadline = time.monotonic() + 10
+        protocols = set()
+        while time.monotonic() < deadline:
+            listed = api(broker, "GET", "/api/connections").json()
+            protocols = {entry["protocol"] for entry in listed}
+            if {"AMQP 0-9-1", "MQTT 5.0", "STOMP 1.2"} <= protocols:
+                break
+            time.sleep(0.1)
+        assert {"AMQP 0-9-1", "MQTT 5.0", "STOMP 1.2"} <= protocols
+        mqtt_entry = next(e for e in api(broker, "GET", "/api/connections").json() if e["protocol"] == "MQTT 5.0")
+        # Closing it through the API disconnects the MQTT client (DISCONNECT 0x98).
+        assert api(broker, "DELETE", f"/api/connections/{requests.utils.quote(mqtt_entry['name'], safe='')}").status_code == 204
+        deadline = time.monotonic() + 10
+        while not disconnects and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert disconnects and disconnects[0].value == 0x98
+    finally:
+        mqtt_client.loop_stop()
+        stomp_connection.disconnect()
+        amqp_connection.close()

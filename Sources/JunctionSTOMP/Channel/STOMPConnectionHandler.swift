@@ -42,6 +42,8 @@ final class STOMPConnectionHandler: ChannelDuplexHandler, MessageConsumer {
     private var heartbeatTask: Scheduled<Void>?
     private var connectTimeout: Scheduled<Void>?
     private var closeReason = "client closed the socket"
+    private var peer = "unknown"
+    private let connectedAt: UInt64
 
     var user: AuthenticatedUser?
     var virtualHost: VirtualHost?
@@ -72,6 +74,7 @@ final class STOMPConnectionHandler: ChannelDuplexHandler, MessageConsumer {
         self.connectionID = connectionID
         self.isLoopback = isLoopback
         self.logger = logger
+        self.connectedAt = broker.now
         self.stateMachine = STOMPSessionStateMachine(
             clock: ContinuousClock(),
             heartbeatOffer: .init(
@@ -89,8 +92,11 @@ final class STOMPConnectionHandler: ChannelDuplexHandler, MessageConsumer {
         self.output.attach(context)
         self.logger[metadataKey: "connection"] = "\(self.connectionID.rawValue)"
         if let peer = context.channel.remoteAddress {
-            self.logger[metadataKey: "peer"] = "\(peer)"
+            self.peer = peer.peerDescription
+            self.logger[metadataKey: "peer"] = "\(self.peer)"
         }
+        // Registered at once: after a WebSocket upgrade the channel is already active.
+        self.broker.connectionOpened(self)
         self.connectTimeout = context.eventLoop.assumeIsolated().scheduleTask(
             in: Self.timeAmount(self.configuration.connectTimeout)
         ) { [weak self] in
@@ -398,6 +404,25 @@ extension STOMPConnectionHandler: DurabilityWaiter {
                 STOMPError("internal_error", "the message store could not make the message durable", receiptID: first)
             )
         )
+    }
+}
+
+extension STOMPConnectionHandler: ClientConnection {
+    var summary: ConnectionSummary {
+        ConnectionSummary(
+            id: self.connectionID,
+            protocolName: "STOMP \(self.stateMachine.version.rawValue)",
+            peer: self.peer,
+            user: self.user?.name,
+            virtualHost: self.virtualHost?.name,
+            channelCount: self.stateMachine.isConnected ? 1 : 0,
+            connectedAtMilliseconds: self.connectedAt
+        )
+    }
+
+    func closeByOperator(reason: String) {
+        self.closeReason = reason
+        self.run(self.stateMachine.fail(STOMPError("Connection closed by the broker", reason)))
     }
 }
 
