@@ -1,22 +1,156 @@
 /// The basic properties every protocol maps onto (AMQP's `basic` content header, by name).
+///
+/// Delivery mode and priority (read on every routing decision) are stored inline; the rest, absent
+/// from most messages, live in one copy-on-write box that is not allocated at all while they are
+/// all nil. That keeps a `Message` at 80 bytes instead of ~290: fewer bytes moved on every copy
+/// along the hot path and held by every queued message.
 public struct MessageProperties: Sendable, Hashable {
-    public var contentType: String?
-    public var contentEncoding: String?
-    public var headers: FieldTable?
     /// 1 = transient, 2 = persistent.
     public var deliveryMode: UInt8?
     public var priority: UInt8?
-    public var correlationID: String?
-    public var replyTo: String?
+    private var storage: Storage?
+
+    private final class Storage: @unchecked Sendable {
+        var contentType: String?
+        var contentEncoding: String?
+        var headers: FieldTable?
+        var correlationID: String?
+        var replyTo: String?
+        var expiration: String?
+        var messageID: String?
+        var timestamp: UInt64?
+        var type: String?
+        var userID: String?
+        var appID: String?
+        var clusterID: String?
+
+        init() {}
+
+        func copy() -> Storage {
+            let copy = Storage()
+            copy.contentType = self.contentType
+            copy.contentEncoding = self.contentEncoding
+            copy.headers = self.headers
+            copy.correlationID = self.correlationID
+            copy.replyTo = self.replyTo
+            copy.expiration = self.expiration
+            copy.messageID = self.messageID
+            copy.timestamp = self.timestamp
+            copy.type = self.type
+            copy.userID = self.userID
+            copy.appID = self.appID
+            copy.clusterID = self.clusterID
+            return copy
+        }
+    }
+
+    /// The box, created or un-shared before a write (copy-on-write).
+    private mutating func writableStorage() -> Storage {
+        if self.storage == nil {
+            self.storage = Storage()
+        } else if !isKnownUniquelyReferenced(&self.storage!) {
+            self.storage = self.storage!.copy()
+        }
+        return self.storage!
+    }
+
+    public var contentType: String? {
+        get { self.storage?.contentType }
+        set {
+            if newValue == nil && self.storage == nil { return }
+            self.writableStorage().contentType = newValue
+        }
+    }
+
+    public var contentEncoding: String? {
+        get { self.storage?.contentEncoding }
+        set {
+            if newValue == nil && self.storage == nil { return }
+            self.writableStorage().contentEncoding = newValue
+        }
+    }
+
+    public var headers: FieldTable? {
+        get { self.storage?.headers }
+        set {
+            if newValue == nil && self.storage == nil { return }
+            self.writableStorage().headers = newValue
+        }
+    }
+
+    public var correlationID: String? {
+        get { self.storage?.correlationID }
+        set {
+            if newValue == nil && self.storage == nil { return }
+            self.writableStorage().correlationID = newValue
+        }
+    }
+
+    public var replyTo: String? {
+        get { self.storage?.replyTo }
+        set {
+            if newValue == nil && self.storage == nil { return }
+            self.writableStorage().replyTo = newValue
+        }
+    }
+
     /// Per-message TTL in milliseconds, as a decimal string (AMQP's representation).
-    public var expiration: String?
-    public var messageID: String?
+    public var expiration: String? {
+        get { self.storage?.expiration }
+        set {
+            if newValue == nil && self.storage == nil { return }
+            self.writableStorage().expiration = newValue
+        }
+    }
+
+    public var messageID: String? {
+        get { self.storage?.messageID }
+        set {
+            if newValue == nil && self.storage == nil { return }
+            self.writableStorage().messageID = newValue
+        }
+    }
+
     /// Seconds since the epoch.
-    public var timestamp: UInt64?
-    public var type: String?
-    public var userID: String?
-    public var appID: String?
-    public var clusterID: String?
+    public var timestamp: UInt64? {
+        get { self.storage?.timestamp }
+        set {
+            if newValue == nil && self.storage == nil { return }
+            self.writableStorage().timestamp = newValue
+        }
+    }
+
+    public var type: String? {
+        get { self.storage?.type }
+        set {
+            if newValue == nil && self.storage == nil { return }
+            self.writableStorage().type = newValue
+        }
+    }
+
+    public var userID: String? {
+        get { self.storage?.userID }
+        set {
+            if newValue == nil && self.storage == nil { return }
+            self.writableStorage().userID = newValue
+        }
+    }
+
+    public var appID: String? {
+        get { self.storage?.appID }
+        set {
+            if newValue == nil && self.storage == nil { return }
+            self.writableStorage().appID = newValue
+        }
+    }
+
+    public var clusterID: String? {
+        get { self.storage?.clusterID }
+        set {
+            if newValue == nil && self.storage == nil { return }
+            self.writableStorage().clusterID = newValue
+        }
+    }
 
     public init(
         contentType: String? = nil,
@@ -34,11 +168,11 @@ public struct MessageProperties: Sendable, Hashable {
         appID: String? = nil,
         clusterID: String? = nil
     ) {
+        self.deliveryMode = deliveryMode
+        self.priority = priority
         self.contentType = contentType
         self.contentEncoding = contentEncoding
         self.headers = headers
-        self.deliveryMode = deliveryMode
-        self.priority = priority
         self.correlationID = correlationID
         self.replyTo = replyTo
         self.expiration = expiration
@@ -51,4 +185,38 @@ public struct MessageProperties: Sendable, Hashable {
     }
 
     public var isPersistent: Bool { self.deliveryMode == 2 }
+
+    public static func == (lhs: MessageProperties, rhs: MessageProperties) -> Bool {
+        guard lhs.deliveryMode == rhs.deliveryMode, lhs.priority == rhs.priority else { return false }
+        if lhs.storage === rhs.storage { return true }
+        return lhs.contentType == rhs.contentType
+            && lhs.contentEncoding == rhs.contentEncoding
+            && lhs.headers == rhs.headers
+            && lhs.correlationID == rhs.correlationID
+            && lhs.replyTo == rhs.replyTo
+            && lhs.expiration == rhs.expiration
+            && lhs.messageID == rhs.messageID
+            && lhs.timestamp == rhs.timestamp
+            && lhs.type == rhs.type
+            && lhs.userID == rhs.userID
+            && lhs.appID == rhs.appID
+            && lhs.clusterID == rhs.clusterID
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(self.deliveryMode)
+        hasher.combine(self.priority)
+        hasher.combine(self.contentType)
+        hasher.combine(self.contentEncoding)
+        hasher.combine(self.headers)
+        hasher.combine(self.correlationID)
+        hasher.combine(self.replyTo)
+        hasher.combine(self.expiration)
+        hasher.combine(self.messageID)
+        hasher.combine(self.timestamp)
+        hasher.combine(self.type)
+        hasher.combine(self.userID)
+        hasher.combine(self.appID)
+        hasher.combine(self.clusterID)
+    }
 }
