@@ -18,6 +18,10 @@ final class DurableQueueLog {
     private var deliveredThrough: UInt64 = 0
     private var deliveredDirty = false
     private var ackRecordsSinceCheckpoint = 0
+    /// Appended since the message log was last fsynced.
+    private var hasUnsyncedMessages = false
+    private var lastAckSync: Int64 = 0
+    static let ackSyncInterval: Int64 = 200
     /// A checkpoint written but not yet synced: the ack log before it can go after the next fsync.
     private var checkpointOffset: LogOffset?
     private(set) var dirty = false
@@ -96,6 +100,7 @@ final class DurableQueueLog {
         let sequence = UInt64(result.firstOffset.rawValue)
         self.live.append(sequence)
         self.dirty = true
+        self.hasUnsyncedMessages = true
         return sequence
     }
 
@@ -149,13 +154,23 @@ final class DurableQueueLog {
         self.deliveredDirty = false
     }
 
-    /// Writes what is pending, fsyncs both logs, and drops what is no longer needed.
-    func sync() throws {
+    /// Writes what is pending and fsyncs the message log (what confirms wait for). The ack log is
+    /// fsynced at most every `ackSyncInterval`: an acknowledgement lost in a machine crash only makes
+    /// a message come back (at-least-once), so it need not cost a second fsync on every group
+    /// commit of the engine loop. Truncation waits for the ack records that justify it to be durable.
+    func sync(nowMilliseconds: Int64) throws {
         guard self.dirty else { return }
         try self.writePending()
+        if self.hasUnsyncedMessages {
+            try self.messages.sync()
+            self.hasUnsyncedMessages = false
+        }
+        guard nowMilliseconds - self.lastAckSync >= Self.ackSyncInterval || self.checkpointOffset != nil else {
+            return  // still dirty: the ack log is synced on a later group commit
+        }
         let watermark = self.watermark
-        try self.messages.sync()
         try self.acks.sync()
+        self.lastAckSync = nowMilliseconds
         self.dirty = false
         // Only once the ack records are durable may the messages they settle, and the ack history
         // before the last checkpoint, disappear.

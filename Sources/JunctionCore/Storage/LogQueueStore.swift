@@ -109,9 +109,14 @@ public final class LogQueueStore: QueueStore {
         let target = self.appendCount
         let dirty = self.dirtyQueues
         self.dirtyQueues.removeAll(keepingCapacity: true)
+        let now = SegmentedLog.wallClockMilliseconds()
         for (key, log) in dirty {
             do {
-                try log.sync()
+                try log.sync(nowMilliseconds: now)
+                if log.dirty {
+                    // Its ack log waits for a later group commit.
+                    self.dirtyQueues[key] = log
+                }
             } catch {
                 // Keep it dirty: the next group commit tries again, and nothing is confirmed meanwhile.
                 self.dirtyQueues[key] = log
@@ -123,6 +128,7 @@ public final class LogQueueStore: QueueStore {
 
     public func close() {
         for log in self.queues.values {
+            try? log.sync(nowMilliseconds: .max)
             log.close()
         }
         self.queues.removeAll()
