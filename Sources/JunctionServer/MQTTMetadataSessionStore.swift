@@ -7,8 +7,9 @@ import Logging
 /// is stamped with the time: after a restart a session's expiry counts from then. Messages are not
 /// here: they wait in the session's durable queue. On the engine loop.
 ///
-/// The QoS 2 packet ids in flight (`inboundAwaitingRelease`, `awaitingCompletion`) are kept in
-/// memory only: the metadata schema has no column for them (see protocols/mqtt/README.md).
+/// The QoS 2 packet ids in flight (`inboundAwaitingRelease`, `awaitingCompletion`) are stored with
+/// the session (schema v2), at most once per read burst of its connection (`saveInFlight`): one
+/// SQLite commit (fsynced, `synchronous = FULL`) for a burst that changed them.
 final class MQTTMetadataSessionStore: MQTTSessionStore {
     private let metadata: MetadataStore
     private let virtualHost: String
@@ -40,6 +41,22 @@ final class MQTTMetadataSessionStore: MQTTSessionStore {
             try self.metadata.saveMQTTSession(self.stored(record))
         } catch {
             self.logger.error("saving an MQTT session failed", metadata: ["client": "\(record.clientID)", "error": "\(error)"])
+        }
+    }
+
+    func saveInFlight(clientID: String, inboundAwaitingRelease: Set<UInt16>, awaitingCompletion: Set<UInt16>) {
+        self.cache[clientID]?.inboundAwaitingRelease = inboundAwaitingRelease
+        self.cache[clientID]?.awaitingCompletion = awaitingCompletion
+        do {
+            try self.metadata.updateMQTTSessionInFlight(
+                virtualHost: self.virtualHost,
+                clientID: clientID,
+                inboundAwaitingRelease: inboundAwaitingRelease,
+                awaitingCompletion: awaitingCompletion,
+                lastSeenMilliseconds: self.clock.nowMilliseconds()
+            )
+        } catch {
+            self.logger.error("saving an MQTT session's QoS 2 state failed", metadata: ["client": "\(clientID)", "error": "\(error)"])
         }
     }
 
@@ -84,7 +101,9 @@ final class MQTTMetadataSessionStore: MQTTSessionStore {
                     retainHandling: entry.subscription.retainHandling.rawValue,
                     subscriptionIdentifier: entry.identifier.map { UInt32(clamping: $0) }
                 )
-            }
+            },
+            inboundAwaitingRelease: record.inboundAwaitingRelease,
+            awaitingCompletion: record.awaitingCompletion
         )
     }
 
@@ -106,7 +125,9 @@ final class MQTTMetadataSessionStore: MQTTSessionStore {
         return JunctionMQTT.MQTTSessionRecord(
             clientID: stored.clientID,
             subscriptions: subscriptions,
-            expiryInterval: stored.expiryIntervalSeconds
+            expiryInterval: stored.expiryIntervalSeconds,
+            inboundAwaitingRelease: stored.inboundAwaitingRelease,
+            awaitingCompletion: stored.awaitingCompletion
         )
     }
 }

@@ -36,6 +36,8 @@ final class MQTTConnectionHandler: ChannelDuplexHandler, MessageConsumer, Durabi
     /// Shared-group subscriptions by their `$share/…` filter.
     private var sharedSubscriptions: [String: Subscription] = [:]
     private var creditPool = CreditPool(limit: 0)
+    /// The state machine's `exactlyOnceRevision` last written to the session store.
+    private var savedExactlyOnceRevision: UInt64 = 0
     private var detached = false
     private var closeReason = "client closed the socket"
     private var peer = "unknown"
@@ -127,6 +129,7 @@ final class MQTTConnectionHandler: ChannelDuplexHandler, MessageConsumer, Durabi
     func channelReadComplete(context: ChannelHandlerContext) {
         // Under `fsync: always` what this burst stored reaches the disk before its PUBACKs go out.
         self.broker.durability.readBurstEnded()
+        self.saveExactlyOnceState()
         self.flushOutput()
         self.inbound.readBurstEnded()
         context.fireChannelReadComplete()
@@ -348,6 +351,8 @@ final class MQTTConnectionHandler: ChannelDuplexHandler, MessageConsumer, Durabi
                 properties: properties
             )
         )
+        // The record saved above already holds the restored ids.
+        self.savedExactlyOnceRevision = self.stateMachine.exactlyOnceRevision
         for release in self.stateMachine.pendingReleases { self.send(release) }
         self.startKeepAlive()
         if sessionPresent { self.restoreSubscriptions() }
@@ -435,6 +440,22 @@ final class MQTTConnectionHandler: ChannelDuplexHandler, MessageConsumer, Durabi
         if !clean || self.will != nil { self.publishWill(record: record) }
     }
 
+    /// Stores a persistent session's QoS 2 ids in flight when this burst changed them: one write
+    /// per burst, before the burst's output (PUBREC, PUBCOMP) is flushed, so a PUBREC the client
+    /// saw is never for an id a crash forgets, and a PUBREL owed is resent after one.
+    private func saveExactlyOnceState() {
+        let revision = self.stateMachine.exactlyOnceRevision
+        guard revision != self.savedExactlyOnceRevision, !self.detached, let clientID = self.clientID,
+            let record = self.record, record.expiryInterval > 0
+        else { return }
+        self.savedExactlyOnceRevision = revision
+        self.server.sessions.saveInFlight(
+            clientID: clientID,
+            inboundAwaitingRelease: self.stateMachine.inboundAwaitingRelease,
+            awaitingCompletion: self.stateMachine.awaitingCompletion
+        )
+    }
+
     /// A shared group's queue goes with its last member when that member's session ends.
     private func deleteUnusedSharedQueues(_ record: MQTTSessionRecord) {
         guard let host = self.virtualHost else { return }
@@ -459,9 +480,10 @@ final class MQTTConnectionHandler: ChannelDuplexHandler, MessageConsumer, Durabi
         let server = self.server
         let exchange = self.configuration.exchange
         let host = self.virtualHost
+        let broker = self.broker
         server.willTimers[clientID] = self.context!.eventLoop.assumeIsolated().scheduleTask(in: .seconds(Int64(delay))) {
             server.willTimers[clientID] = nil
-            _ = Self.route(publish, topic: will.topic, exchange: exchange, host: host, server: server, publisher: nil)
+            _ = Self.route(publish, topic: will.topic, exchange: exchange, host: host, server: server, publisher: nil, now: broker.now)
         }
     }
 
@@ -507,7 +529,7 @@ final class MQTTConnectionHandler: ChannelDuplexHandler, MessageConsumer, Durabi
     @discardableResult
     private func route(_ publish: MQTTPublish, topic: String) -> Result<Bool, BrokerError> {
         let publisher = self.server.noLocalSubscriptions > 0 ? self.clientID : nil
-        return Self.route(publish, topic: topic, exchange: self.configuration.exchange, host: self.virtualHost, server: self.server, publisher: publisher)
+        return Self.route(publish, topic: topic, exchange: self.configuration.exchange, host: self.virtualHost, server: self.server, publisher: publisher, now: self.broker.now)
     }
 
     private static func route(
@@ -516,10 +538,11 @@ final class MQTTConnectionHandler: ChannelDuplexHandler, MessageConsumer, Durabi
         exchange: String,
         host: VirtualHost?,
         server: MQTTServerState,
-        publisher: String?
+        publisher: String?,
+        now: UInt64
     ) -> Result<Bool, BrokerError> {
         guard let host else { return .failure(.notAllowed("no virtual host")) }
-        var message = MQTTMessageMapping.message(from: publish, topic: topic, exchange: exchange, publisher: publisher)
+        var message = MQTTMessageMapping.message(from: publish, topic: topic, exchange: exchange, publisher: publisher, receivedAt: now)
         if publish.retain {
             // An empty payload clears the retained message [MQTT-3.3.1-6].
             if publish.payload.readableBytes == 0 {
@@ -605,7 +628,7 @@ final class MQTTConnectionHandler: ChannelDuplexHandler, MessageConsumer, Durabi
         // Retained messages go after SUBACK [MQTT-3.8.4-4], with the retain flag set.
         for (retained, subscription, identifier) in retainedToSend {
             let qos = min(retained.qos, subscription.qos)
-            var publish = MQTTMessageMapping.publish(from: retained.message, qos: qos, retain: true, version: version)
+            var publish = MQTTMessageMapping.publish(from: retained.message, qos: qos, retain: true, version: version, now: self.broker.now)
             publish.topic = retained.topic
             if let identifier, version == .v5 { publish.properties.subscriptionIdentifiers = [identifier] }
             self.write(publish, token: .retained)
@@ -774,7 +797,8 @@ final class MQTTConnectionHandler: ChannelDuplexHandler, MessageConsumer, Durabi
             from: message,
             qos: granted,
             retain: retainAsPublished && MQTTMessageMapping.wasRetained(message),
-            version: version
+            version: version,
+            now: self.broker.now
         )
         publish.dup = delivery.redelivered && granted != .atMostOnce
         if version == .v5 { publish.properties.subscriptionIdentifiers = identifiers }

@@ -9,15 +9,20 @@ public enum MQTTMessageMapping {
     public static let retainHeader = "x-mqtt-retain"
     /// Header naming the publishing client, set only while some subscription asks for no-local.
     public static let publisherHeader = "x-mqtt-publisher"
+    /// Wall-clock milliseconds when a PUBLISH with a Message Expiry Interval was received, so a
+    /// subscriber is sent the time left [MQTT-3.3.2-6], not the original interval.
+    public static let publishedAtHeader = "x-mqtt-published-at"
     /// Correlation data that is not UTF-8 travels in this header as bytes.
     public static let correlationDataHeader = "x-correlation-data"
 
-    /// The message an inbound PUBLISH becomes. `topic` is the resolved topic (after aliases).
+    /// The message an inbound PUBLISH becomes. `topic` is the resolved topic (after aliases);
+    /// `receivedAt` (wall-clock milliseconds) is stamped on messages that expire.
     public static func message(
         from publish: MQTTPublish,
         topic: String,
         exchange: String,
-        publisher: String?
+        publisher: String?,
+        receivedAt: UInt64? = nil
     ) -> Message {
         var properties = MessageProperties()
         properties.deliveryMode = publish.qos == .atMostOnce ? 1 : 2
@@ -47,6 +52,9 @@ public enum MQTTMessageMapping {
         if publish.qos == .exactlyOnce { header(Self.qosHeader, .uint8(2)) }
         if publish.retain { header(Self.retainHeader, .boolean(true)) }
         if let publisher { header(Self.publisherHeader, .string(publisher)) }
+        if mqtt.messageExpiryInterval != nil, let receivedAt {
+            header(Self.publishedAtHeader, .int64(Int64(clamping: receivedAt)))
+        }
         properties.headers = headers
         return Message(
             exchange: exchange,
@@ -68,13 +76,31 @@ public enum MQTTMessageMapping {
         message.properties.headers?[Self.retainHeader] == .boolean(true)
     }
 
+    /// Milliseconds of `expiration` not yet used up since the message was received; the whole
+    /// interval when it was not stamped (e.g. published over AMQP). At least 1, since a message
+    /// still delivered has not expired in the engine.
+    static func timeLeft(_ expiration: UInt64, of message: Message, now: UInt64?) -> UInt64 {
+        guard let now, let stamp = message.properties.headers?[Self.publishedAtHeader]?.integerValue, stamp >= 0 else {
+            return expiration
+        }
+        let elapsed = now > UInt64(stamp) ? now - UInt64(stamp) : 0
+        return elapsed >= expiration ? 1 : expiration - elapsed
+    }
+
     public static func publisher(of message: Message) -> String? {
         message.properties.headers?[Self.publisherHeader]?.stringValue
     }
 
     /// The PUBLISH sent to a subscriber (packet id, topic alias and subscription identifiers are
-    /// filled in by the session). MQTT 5 properties are only encoded for 5.0 clients.
-    public static func publish(from message: Message, qos: MQTTQoS, retain: Bool, version: MQTTProtocolVersion) -> MQTTPublish {
+    /// filled in by the session). MQTT 5 properties are only encoded for 5.0 clients. With `now`
+    /// (wall-clock milliseconds), the expiry of a message stamped when received is the time left.
+    public static func publish(
+        from message: Message,
+        qos: MQTTQoS,
+        retain: Bool,
+        version: MQTTProtocolVersion,
+        now: UInt64? = nil
+    ) -> MQTTPublish {
         var properties = MQTTProperties()
         if version == .v5 {
             let source = message.properties
@@ -84,12 +110,13 @@ public enum MQTTMessageMapping {
                 properties.correlationData = ByteBuffer(string: correlation)
             }
             if let expiration = source.expiration, let milliseconds = UInt64(expiration) {
-                properties.messageExpiryInterval = UInt32(clamping: (milliseconds + 999) / 1000)
+                let left = Self.timeLeft(milliseconds, of: message, now: now)
+                properties.messageExpiryInterval = UInt32(clamping: (left + 999) / 1000)
             }
             if let headers = source.headers {
                 for (key, value) in headers {
                     switch key {
-                    case Self.qosHeader, Self.retainHeader, Self.publisherHeader:
+                    case Self.qosHeader, Self.retainHeader, Self.publisherHeader, Self.publishedAtHeader:
                         continue
                     case Self.correlationDataHeader:
                         if case .byteArray(let bytes) = value { properties.correlationData = ByteBuffer(bytes: bytes) }

@@ -43,6 +43,10 @@ public protocol MQTTSessionStore: AnyObject {
     func load(clientID: String) -> MQTTSessionRecord?
     func save(_ record: MQTTSessionRecord)
     func remove(clientID: String)
+    /// Replaces a saved session's QoS 2 packet ids in flight (a no-op for a session not saved).
+    /// Called at most once per read burst of a connection, when they changed; a durable store
+    /// writes them before the burst's PUBREC/PUBCOMP leave, so exactly-once holds across a crash.
+    func saveInFlight(clientID: String, inboundAwaitingRelease: Set<UInt16>, awaitingCompletion: Set<UInt16>)
     /// Every session kept from before the broker started (none for a store in memory).
     func restoredSessions() -> [MQTTRestoredSession]
 }
@@ -55,6 +59,10 @@ public final class InMemorySessionStore: MQTTSessionStore {
     public func load(clientID: String) -> MQTTSessionRecord? { self.records[clientID] }
     public func save(_ record: MQTTSessionRecord) { self.records[record.clientID] = record }
     public func remove(clientID: String) { self.records[clientID] = nil }
+    public func saveInFlight(clientID: String, inboundAwaitingRelease: Set<UInt16>, awaitingCompletion: Set<UInt16>) {
+        self.records[clientID]?.inboundAwaitingRelease = inboundAwaitingRelease
+        self.records[clientID]?.awaitingCompletion = awaitingCompletion
+    }
     public func restoredSessions() -> [MQTTRestoredSession] { [] }
     public var count: Int { self.records.count }
 }

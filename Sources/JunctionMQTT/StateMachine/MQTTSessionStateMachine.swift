@@ -39,13 +39,20 @@ public struct MQTTSessionStateMachine<C: Clock, Token> where C.Duration == Durat
     private var serverKeepAlive: UInt16?
 
     /// QoS 2 packet ids received and not yet released by PUBREL (survives reconnects of a session).
-    public private(set) var inboundAwaitingRelease: Set<UInt16> = []
+    public private(set) var inboundAwaitingRelease: Set<UInt16> = [] {
+        didSet { self.exactlyOnceRevision &+= 1 }
+    }
     private var inboundAliases: [UInt16: String] = [:]
     private var outboundAliases: [String: UInt16] = [:]
 
     /// Outbound: packet id → delivery waiting for PUBACK/PUBREC; ids waiting for PUBCOMP.
     private var inflight: [UInt16: (token: Token, qos: MQTTQoS)] = [:]
-    public private(set) var awaitingCompletion: Set<UInt16> = []
+    public private(set) var awaitingCompletion: Set<UInt16> = [] {
+        didSet { self.exactlyOnceRevision &+= 1 }
+    }
+    /// Moves on whenever `inboundAwaitingRelease` or `awaitingCompletion` is written, so the
+    /// handler can store a persistent session's ids once per read burst, only when they changed.
+    public private(set) var exactlyOnceRevision: UInt64 = 0
     private var nextPacketID: UInt16 = 1
     /// Acknowledgements of inbound PUBLISHes waiting for the disk.
     private var heldAcknowledgements = MQTTHeldAcknowledgements()
@@ -107,7 +114,9 @@ public struct MQTTSessionStateMachine<C: Clock, Token> where C.Duration == Durat
         case .publish(let publish):
             return self.publishReceived(publish)
         case .pubRel(let release):
-            self.inboundAwaitingRelease.remove(release.packetID.rawValue)
+            if self.inboundAwaitingRelease.contains(release.packetID.rawValue) {
+                self.inboundAwaitingRelease.remove(release.packetID.rawValue)
+            }
             // PUBCOMP even for an unknown id, so a client retrying after a reconnect finishes [MQTT-4.3.3].
             return .send(.pubComp(MQTTPublishResponse(packetID: release.packetID)))
         case .pubAck(let ack):
@@ -132,7 +141,9 @@ public struct MQTTSessionStateMachine<C: Clock, Token> where C.Duration == Durat
             self.awaitingCompletion.insert(id)
             return .settle(entry.token, reply: .pubRel(MQTTPublishResponse(packetID: received.packetID)))
         case .pubComp(let complete):
-            self.awaitingCompletion.remove(complete.packetID.rawValue)
+            if self.awaitingCompletion.contains(complete.packetID.rawValue) {
+                self.awaitingCompletion.remove(complete.packetID.rawValue)
+            }
             return .none
         case .subscribe(let subscribe):
             return .subscribe(subscribe)
@@ -196,7 +207,9 @@ public struct MQTTSessionStateMachine<C: Clock, Token> where C.Duration == Durat
         case .atLeastOnce:
             return self.acknowledge(.pubAck(MQTTPublishResponse(packetID: id, reasonCode: reason)), ticket: durabilityTicket)
         case .exactlyOnce:
-            self.inboundAwaitingRelease.insert(id.rawValue)
+            if !self.inboundAwaitingRelease.contains(id.rawValue) {
+                self.inboundAwaitingRelease.insert(id.rawValue)
+            }
             return self.acknowledge(.pubRec(MQTTPublishResponse(packetID: id, reasonCode: reason)), ticket: durabilityTicket)
         }
     }

@@ -1,5 +1,5 @@
-/// A persistent MQTT session: the client's connection flags and its subscriptions.
-/// `lastSeenMilliseconds` is the caller's clock (milliseconds since the Unix epoch).
+/// A persistent MQTT session: the client's connection flags, its subscriptions and its QoS 2
+/// packet ids in flight. `lastSeenMilliseconds` is the caller's clock (milliseconds since the Unix epoch).
 public struct MQTTSessionRecord: Hashable, Sendable {
     public var virtualHost: String
     public var clientID: String
@@ -12,6 +12,10 @@ public struct MQTTSessionRecord: Hashable, Sendable {
     public var lastSeenMilliseconds: UInt64
     /// Kept sorted by topic filter when loaded.
     public var subscriptions: [MQTTSubscriptionRecord]
+    /// QoS 2 PUBLISHes received (PUBREC sent) whose PUBREL has not come yet (schema v2).
+    public var inboundAwaitingRelease: Set<UInt16>
+    /// QoS 2 deliveries acknowledged by PUBREC whose PUBCOMP has not come yet (schema v2).
+    public var awaitingCompletion: Set<UInt16>
 
     public init(
         virtualHost: String,
@@ -20,7 +24,9 @@ public struct MQTTSessionRecord: Hashable, Sendable {
         expiryIntervalSeconds: UInt32,
         protocolLevel: UInt8,
         lastSeenMilliseconds: UInt64,
-        subscriptions: [MQTTSubscriptionRecord] = []
+        subscriptions: [MQTTSubscriptionRecord] = [],
+        inboundAwaitingRelease: Set<UInt16> = [],
+        awaitingCompletion: Set<UInt16> = []
     ) {
         self.virtualHost = virtualHost
         self.clientID = clientID
@@ -29,5 +35,7 @@ public struct MQTTSessionRecord: Hashable, Sendable {
         self.protocolLevel = protocolLevel
         self.lastSeenMilliseconds = lastSeenMilliseconds
         self.subscriptions = subscriptions
+        self.inboundAwaitingRelease = inboundAwaitingRelease
+        self.awaitingCompletion = awaitingCompletion
     }
 }

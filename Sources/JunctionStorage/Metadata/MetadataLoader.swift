@@ -121,7 +121,9 @@ struct MetadataLoader {
                 cleanStart: try row.bool("clean_start"),
                 expiryIntervalSeconds: try row.fixedWidth("expiry_interval"),
                 protocolLevel: try row.fixedWidth("protocol_level"),
-                lastSeenMilliseconds: try row.unsigned64("last_seen")
+                lastSeenMilliseconds: try row.unsigned64("last_seen"),
+                inboundAwaitingRelease: try row.packetIDs("inbound_awaiting_release"),
+                awaitingCompletion: try row.packetIDs("awaiting_completion")
             )
         }
         let subscriptions = try rows(

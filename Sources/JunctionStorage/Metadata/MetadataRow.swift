@@ -19,6 +19,15 @@ struct MetadataRow {
         return [UInt8](data)
     }
 
+    /// A set of MQTT packet ids stored by `MQTTPacketIDs.encode`.
+    func packetIDs(_ column: String) throws -> Set<UInt16> {
+        let bytes = try bytes(column)
+        guard let ids = MQTTPacketIDs.decode(bytes) else {
+            throw corrupt(column, DatabaseValue(value: MetadataValue.blob(bytes)))
+        }
+        return ids
+    }
+
     func bool(_ column: String) throws -> Bool {
         try integer(column) != 0
     }

@@ -6,6 +6,7 @@ enum MetadataSchema {
     static let migrator: DatabaseMigrator = {
         var migrator = DatabaseMigrator()
         migrator.registerMigration("v1", migrate: createVersion1)
+        migrator.registerMigration("v2", migrate: createVersion2)
         return migrator
     }()
 
@@ -135,6 +136,18 @@ enum MetadataSchema {
                     stored_at INTEGER NOT NULL,
                     PRIMARY KEY (virtual_host, topic)
                 ) WITHOUT ROWID;
+                """
+        )
+    }
+
+    /// MQTT QoS 2 packet ids in flight, kept with their session so exactly-once holds across a
+    /// restart: each column is the ids as big-endian 16-bit values, ascending (`MQTTPacketIDs`).
+    /// Existing sessions get none.
+    private static func createVersion2(_ db: Database) throws {
+        try db.execute(
+            sql: """
+                ALTER TABLE mqtt_sessions ADD COLUMN inbound_awaiting_release BLOB NOT NULL DEFAULT x'';
+                ALTER TABLE mqtt_sessions ADD COLUMN awaiting_completion BLOB NOT NULL DEFAULT x'';
                 """
         )
     }

@@ -90,6 +90,25 @@ extension MetadataStore {
         }
     }
 
+    @discardableResult
+    public func updateMQTTSessionInFlight(
+        virtualHost: String,
+        clientID: String,
+        inboundAwaitingRelease: Set<UInt16>,
+        awaitingCompletion: Set<UInt16>,
+        lastSeenMilliseconds: UInt64
+    ) throws -> Bool {
+        try write {
+            try $0.updateMQTTSessionInFlight(
+                virtualHost: virtualHost,
+                clientID: clientID,
+                inboundAwaitingRelease: inboundAwaitingRelease,
+                awaitingCompletion: awaitingCompletion,
+                lastSeenMilliseconds: lastSeenMilliseconds
+            )
+        }
+    }
+
     public func addMQTTSubscription(_ record: MQTTSubscriptionRecord, virtualHost: String, clientID: String) throws {
         try write { try $0.addMQTTSubscription(record, virtualHost: virtualHost, clientID: clientID) }
     }

@@ -249,15 +249,20 @@ extension MetadataTransaction {
         try execute(
             """
             INSERT INTO mqtt_sessions
-                (virtual_host, client_id, clean_start, expiry_interval, protocol_level, last_seen)
-            VALUES (?, ?, ?, ?, ?, ?)
+                (virtual_host, client_id, clean_start, expiry_interval, protocol_level, last_seen,
+                 inbound_awaiting_release, awaiting_completion)
+            VALUES (?, ?, ?, ?, ?, ?, coalesce(?, x''), coalesce(?, x''))
             ON CONFLICT (virtual_host, client_id) DO UPDATE SET
                 clean_start = excluded.clean_start, expiry_interval = excluded.expiry_interval,
-                protocol_level = excluded.protocol_level, last_seen = excluded.last_seen
+                protocol_level = excluded.protocol_level, last_seen = excluded.last_seen,
+                inbound_awaiting_release = excluded.inbound_awaiting_release,
+                awaiting_completion = excluded.awaiting_completion
             """,
             [
                 record.virtualHost, record.clientID, record.cleanStart, Int64(record.expiryIntervalSeconds),
                 Int64(record.protocolLevel), MetadataValue.unsigned(record.lastSeenMilliseconds),
+                MetadataValue.blob(MQTTPacketIDs.encode(record.inboundAwaitingRelease)),
+                MetadataValue.blob(MQTTPacketIDs.encode(record.awaitingCompletion)),
             ]
         )
         try execute(
@@ -284,6 +289,31 @@ extension MetadataTransaction {
         try changes(
             "UPDATE mqtt_sessions SET last_seen = ? WHERE virtual_host = ? AND client_id = ?",
             [MetadataValue.unsigned(lastSeenMilliseconds), virtualHost, clientID]
+        ) > 0
+    }
+
+    /// Replaces a stored session's QoS 2 packet ids in flight and stamps it with the time, without
+    /// rewriting its subscriptions (the frequent write of a QoS 2 flow). Returns false if there is
+    /// no such session.
+    @discardableResult
+    public func updateMQTTSessionInFlight(
+        virtualHost: String,
+        clientID: String,
+        inboundAwaitingRelease: Set<UInt16>,
+        awaitingCompletion: Set<UInt16>,
+        lastSeenMilliseconds: UInt64
+    ) throws -> Bool {
+        try changes(
+            """
+            UPDATE mqtt_sessions SET inbound_awaiting_release = coalesce(?, x''),
+                awaiting_completion = coalesce(?, x''), last_seen = ?
+            WHERE virtual_host = ? AND client_id = ?
+            """,
+            [
+                MetadataValue.blob(MQTTPacketIDs.encode(inboundAwaitingRelease)),
+                MetadataValue.blob(MQTTPacketIDs.encode(awaitingCompletion)),
+                MetadataValue.unsigned(lastSeenMilliseconds), virtualHost, clientID,
+            ]
         ) > 0
     }
 

@@ -93,3 +93,33 @@ import Testing
         #expect(MQTTReasonCode(BrokerError.notFound("x")) == .topicNameInvalid)
     }
 }
+
+/// Message expiry sent to subscribers is the time left since the PUBLISH was received.
+@Suite struct MQTTMessageExpiryTimeLeftTests {
+    func stamped(interval: UInt32, at receivedAt: UInt64) -> Message {
+        var properties = MQTTProperties()
+        properties.messageExpiryInterval = interval
+        let publish = MQTTPublish(topic: "a", qos: .atLeastOnce, packetID: MQTTPacketID(1), properties: properties, payload: ByteBuffer())
+        return MQTTMessageMapping.message(from: publish, topic: "a", exchange: "amq.topic", publisher: nil, receivedAt: receivedAt)
+    }
+
+    @Test func subscriberGetsTheTimeLeft() {
+        let message = self.stamped(interval: 60, at: 1_000_000)
+        let later = MQTTMessageMapping.publish(from: message, qos: .atLeastOnce, retain: false, version: .v5, now: 1_000_000 + 25_500)
+        #expect(later.properties.messageExpiryInterval == 35)
+        #expect(later.properties.userProperties.isEmpty)
+        let atOnce = MQTTMessageMapping.publish(from: message, qos: .atLeastOnce, retain: false, version: .v5, now: 1_000_000)
+        #expect(atOnce.properties.messageExpiryInterval == 60)
+        // Still delivered past its time (the engine had not dropped it yet): at least 1 s.
+        let late = MQTTMessageMapping.publish(from: message, qos: .atLeastOnce, retain: false, version: .v5, now: 1_000_000 + 90_000)
+        #expect(late.properties.messageExpiryInterval == 1)
+    }
+
+    @Test func unstampedMessageKeepsItsInterval() {
+        var properties = MessageProperties()
+        properties.expiration = "10000"
+        let message = Message(exchange: "amq.topic", routingKey: "a", properties: properties, body: ByteBuffer())
+        let publish = MQTTMessageMapping.publish(from: message, qos: .atMostOnce, retain: false, version: .v5, now: 123_456)
+        #expect(publish.properties.messageExpiryInterval == 10)
+    }
+}
