@@ -155,7 +155,10 @@ let package = Package(
         ),
         .testTarget(
             name: "JunctionStorageTests",
-            dependencies: ["JunctionStorage", "JunctionTestSupport"],
+            dependencies: [
+                "JunctionStorage", "JunctionTestSupport",
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ],
             swiftSettings: strictSettings
         ),
         .testTarget(
