@@ -4,6 +4,7 @@
 `iter_lines`); messages come from pika and paho-mqtt."""
 
 import queue
+import socket
 import threading
 import uuid
 
@@ -49,13 +50,17 @@ class EventReader:
                         data.append(value)
                     else:
                         fields[name] = value
-        except (requests.exceptions.ConnectionError, requests.exceptions.ChunkedEncodingError, AttributeError):
+        except (requests.exceptions.ConnectionError, requests.exceptions.ChunkedEncodingError, OSError, ValueError, AttributeError):
             pass
 
     def take(self, count):
         return [self.events.get(timeout=TIMEOUT) for _ in range(count)]
 
     def close(self):
+        # Shut the socket down first: the reader thread is blocked in recv, and closing the
+        # response alone waits for it (until the next heartbeat). This is a client disconnect.
+        sock = self.response.raw._fp.fp.raw._sock
+        sock.shutdown(socket.SHUT_RDWR)
         self.response.close()
 
 
