@@ -1,6 +1,7 @@
 import JunctionCore
 import NIOCore
 import NIOEmbedded
+import NIOHTTP1
 import Testing
 
 @testable import JunctionHTTP
@@ -19,7 +20,7 @@ struct HTTPEventsTests {
         #expect(ServerSentEvent.heartbeat == ": heartbeat\n\n")
     }
 
-    @Test func textBodiesAreTextOthersBase64() {
+    @Test func textBodiesAreTextOthersBase64() throws {
         #expect(HTTPEventFormat.textEvent(id: "1", body: ByteBuffer(string: "a\nb")) == ServerSentEvent(id: "1", event: "message", data: "a\nb"))
         // A CR would come back as LF, and invalid UTF-8 cannot be text: both go as base64.
         #expect(HTTPEventFormat.textEvent(id: "2", body: ByteBuffer(string: "a\r\nb")) == ServerSentEvent(id: "2", event: "message-base64", data: "YQ0KYg=="))
