@@ -83,6 +83,31 @@ struct HTTPEventsTests {
         #expect(host.queue(named: queue.name) == nil)
     }
 
+    @Test func takesNothingWhileNotWritableAndEndsWhenTheStreamGoes() throws {
+        let harness = try HTTPHarness()
+        let host = try #require(harness.broker.virtualHost("/"))
+        _ = try host.declareQueue("s", durable: true, exclusive: false, autoDelete: false, arguments: ["x-queue-type": .string("stream")], passive: false, owner: ConnectionID(9))
+        try harness.send("GET", "/api/v1/streams/%2F/s/events")
+        #expect(try #require(try harness.readResponse()).status == 200)
+        harness.channel.isWritable = false
+        harness.channel.pipeline.fireChannelWritabilityChanged()
+        for index in 0..<300 {
+            _ = try host.publish(Message(exchange: "", routingKey: "s", body: ByteBuffer(string: "m\(index)")))
+        }
+        harness.channel.embeddedEventLoop.run()
+        #expect(harness.outboundText().isEmpty)
+        harness.channel.isWritable = true
+        harness.channel.pipeline.fireChannelWritabilityChanged()
+        harness.channel.embeddedEventLoop.run()
+        // More than the credit window: acknowledgements on write keep it flowing to the end.
+        let text = harness.outboundText()
+        #expect(text.contains("id: 0\nevent: message\ndata: m0\n\n") && text.contains("id: 299\nevent: message\ndata: m299\n\n"))
+        _ = try host.deleteQueue("s", ifUnused: false, ifEmpty: false, owner: ConnectionID(9))
+        harness.channel.embeddedEventLoop.run()
+        #expect(harness.outboundText().hasSuffix("0\r\n\r\n"))
+        #expect(!harness.channel.isActive)
+    }
+
     @Test func errorsBeforeTheStreamStartAreJSON() throws {
         let harness = try HTTPHarness()
         #expect(try harness.request("GET", "/api/v1/streams/%2F/nope/events").status == 404)
