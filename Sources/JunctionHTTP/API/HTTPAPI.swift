@@ -2,11 +2,13 @@ import JunctionCore
 import NIOCore
 import NIOHTTP1
 
-/// What the API makes of a request: a response now, or a long-poll consume the connection handler
-/// completes later.
+/// What the API makes of a request: a response now, a long-poll consume the connection handler
+/// completes later, or an event stream it keeps open.
 enum HTTPAPIResult {
     case response(HTTPResponse)
     case poll(HTTPPollRequest)
+    /// A Server-Sent Events response the connection handler keeps writing until the client goes.
+    case events(HTTPEventsRequest)
 }
 
 struct HTTPPollRequest {
@@ -98,6 +100,10 @@ struct HTTPAPI {
         case .messages(let vhost, let queue): return .poll(try self.pollRequest(vhost: vhost, queue: queue, request: request, user: user))
         case .streamMessages(let vhost, let stream):
             return .response(try self.readStream(vhost: vhost, stream: stream, request: request, user: user))
+        case .streamEvents(let vhost, let stream):
+            return .events(try self.streamEvents(vhost: vhost, stream: stream, request: request, user: user))
+        case .exchangeEvents(let vhost, let exchange):
+            return .events(try self.exchangeEvents(vhost: vhost, exchange: exchange, request: request, user: user))
         case .receipt(let receipt):
             let settlement: HTTPLeases.Settlement
             if request.method == .DELETE {
@@ -117,7 +123,7 @@ struct HTTPAPI {
     /// writes `administrator`; publishing and consuming need only access to the vhost.
     private func authorize(route: HTTPRoute, method: HTTPMethod, user: AuthenticatedUser) throws(HTTPAPIError) {
         switch route {
-        case .publish, .queueGet, .rawPublish, .messages, .streamMessages, .receipt, .whoami, .alivenessTest, .overview:
+        case .publish, .queueGet, .rawPublish, .messages, .streamMessages, .streamEvents, .exchangeEvents, .receipt, .whoami, .alivenessTest, .overview:
             return
         case .dashboard, .demo, .metrics, .vhosts, .vhost, .users, .user, .permissions, .exchanges, .exchange, .queues, .queue,
             .queueContents, .queueBindings, .bindings, .bindingsBetween, .binding, .connections, .connection, .channels, .consumers,

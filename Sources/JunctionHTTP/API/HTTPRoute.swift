@@ -40,6 +40,10 @@ public enum HTTPRoute: Sendable, Equatable {
     case receipt(String)
     /// `/api/v1/streams/{vhost}/{stream}/messages`: read a stream by offset, timestamp or group.
     case streamMessages(vhost: String, stream: String)
+    /// `/api/v1/streams/{vhost}/{stream}/events`: follow a stream live (Server-Sent Events).
+    case streamEvents(vhost: String, stream: String)
+    /// `/api/v1/exchanges/{vhost}/{exchange}/events`: what a binding would receive, live.
+    case exchangeEvents(vhost: String, exchange: String)
 
     public enum BindingKind: String, Sendable, Equatable {
         case queue = "q"
@@ -58,7 +62,7 @@ public enum HTTPRoute: Sendable, Equatable {
         case .receipt: [.DELETE, .POST]
         case .dashboard, .demo, .metrics, .overview, .whoami, .vhosts, .users, .user, .permissions, .exchanges, .queues,
             .queueBindings, .bindings, .connections, .channels, .consumers, .alarmsHealthCheck, .alivenessTest, .messages,
-            .streamMessages:
+            .streamMessages, .streamEvents, .exchangeEvents:
             [.GET]
         }
     }
@@ -148,6 +152,12 @@ public enum HTTPRoute: Sendable, Equatable {
     private static func resolveScriptAPI(_ rest: [String]) -> HTTPRoute? {
         if rest.count == 4 && rest[0] == "exchanges" && rest[3] == "messages" {
             return .rawPublish(vhost: rest[1], exchange: Self.exchangeName(rest[2]))
+        }
+        if rest.count == 4 && rest[0] == "exchanges" && rest[3] == "events" {
+            return .exchangeEvents(vhost: rest[1], exchange: Self.exchangeName(rest[2]))
+        }
+        if rest.count == 4 && rest[0] == "streams" && rest[3] == "events" {
+            return .streamEvents(vhost: rest[1], stream: rest[2])
         }
         if rest.count == 4 && rest[0] == "queues" && rest[3] == "messages" {
             return .messages(vhost: rest[1], queue: rest[2])

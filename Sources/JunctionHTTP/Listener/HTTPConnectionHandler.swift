@@ -17,6 +17,8 @@ final class HTTPConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
         /// The body is over the limit: read to its end without keeping it, then answer 413.
         case discarding(HTTPRequestHead)
         case polling(HTTPRequestHead, HTTPPollConsumer)
+        /// A Server-Sent Events response: open until the client goes; later requests are not read.
+        case streamingEvents(HTTPEventSource)
     }
 
     private var state = State.idle
@@ -65,10 +67,19 @@ final class HTTPConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
     }
 
     func channelInactive(context: ChannelHandlerContext) {
-        if case .polling(_, let consumer) = self.state { consumer.abandon() }
+        switch self.state {
+        case .polling(_, let consumer): consumer.abandon()
+        case .streamingEvents(let source): source.stop()
+        case .idle, .receiving, .discarding: break
+        }
         self.state = .idle
         self.broker.connectionClosed(self.connectionID)
         context.fireChannelInactive()
+    }
+
+    func channelWritabilityChanged(context: ChannelHandlerContext) {
+        if case .streamingEvents(let source) = self.state, context.channel.isWritable { source.resume() }
+        context.fireChannelWritabilityChanged()
     }
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
@@ -111,6 +122,9 @@ final class HTTPConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
         case (.end, .discarding(let head)):
             self.state = .idle
             self.respond(.error(.payloadTooLarge(limit: self.configuration.maxBodyBytes)), to: head, context: context, forceClose: true)
+        case (_, .streamingEvents):
+            // Nothing after an event stream is served; the client closes to end it.
+            break
         case (.head, _), (.body, _), (.end, _):
             // The pipelining handler never interleaves requests; anything else is a broken peer.
             context.close(promise: nil)
@@ -170,6 +184,7 @@ final class HTTPConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
             switch try api.handle(request, route: route, user: user) {
             case .response(let response): self.respond(response, to: head, context: context)
             case .poll(let poll): self.startPoll(poll, head: head, context: context)
+            case .events(let events): self.startEvents(events, head: head, context: context)
             }
         } catch {
             self.respond(.error(error), to: head, context: context)
@@ -229,6 +244,51 @@ final class HTTPConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
             to: head,
             context: context
         )
+    }
+
+    // MARK: Server-Sent Events
+
+    private func startEvents(_ request: HTTPEventsRequest, head: HTTPRequestHead, context: ChannelHandlerContext) {
+        var headers: HTTPHeaders = [
+            "Content-Type": "text/event-stream; charset=utf-8",
+            "Cache-Control": "no-cache",
+            // Tells buffering reverse proxies (nginx) to pass events through at once.
+            "X-Accel-Buffering": "no",
+            "Server": "Junction",
+        ]
+        if head.method == .HEAD {
+            return self.respond(HTTPResponse(status: .ok, headers: headers), to: head, context: context)
+        }
+        let channel = context.channel
+        let source = HTTPEventSource(
+            request: request,
+            owner: self.connectionID,
+            eventLoop: context.eventLoop,
+            send: { bytes in context.writeAndFlush(Self.wrapOutboundOut(.body(.byteBuffer(bytes)))) },
+            isWritable: { channel.isWritable },
+            onServerEnd: { [weak self] in
+                guard let self, let context = self.context else { return }
+                self.state = .idle
+                context.writeAndFlush(Self.wrapOutboundOut(.end(nil))).assumeIsolated().whenComplete { _ in context.close(promise: nil) }
+            }
+        )
+        do {
+            try source.subscribe()
+        } catch {
+            return self.respond(.error(error), to: head, context: context)
+        }
+        self.state = .streamingEvents(source)
+        // The pipelining handler stops reading while a response is unfinished, so a client that
+        // disconnects would only be noticed at a failing write. This response never finishes and
+        // is the connection's last, so the handler goes: reads continue and EOF arrives at once.
+        if let pipelining = try? context.pipeline.syncOperations.handler(type: HTTPServerPipelineHandler.self) {
+            context.pipeline.syncOperations.removeHandler(pipelining, promise: nil)
+        }
+        // No Content-Length: the encoder frames the body chunked (HTTP/1.1) or until close (1.0).
+        // The response ends only when the connection does, so it is the connection's last one.
+        headers.add(name: "Connection", value: "close")
+        context.writeAndFlush(Self.wrapOutboundOut(.head(HTTPResponseHead(version: head.version, status: .ok, headers: headers))), promise: nil)
+        source.begin()
     }
 
     // MARK: Output
