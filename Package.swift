@@ -125,7 +125,7 @@ let package = Package(
         .executableTarget(
             name: "junctionctl",
             dependencies: [
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "ArgumentParser", package: "swift-argument-parser")
             ],
             swiftSettings: strictSettings
         ),

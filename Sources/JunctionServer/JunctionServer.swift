@@ -149,7 +149,8 @@ public final class JunctionServer: Sendable {
                 topicAliasMaximum: UInt16(clamping: mqttSettings.topicAliasMax),
                 maximumSessionExpiry: mqttSettings.maxSessionExpirySeconds,
                 connectTimeout: .seconds(mqttSettings.connectTimeoutSeconds),
-                keepAliveMaximum: mqttSettings.maxKeepAliveSeconds == 0 ? nil : UInt16(clamping: mqttSettings.maxKeepAliveSeconds)
+                keepAliveMaximum: mqttSettings.maxKeepAliveSeconds == 0
+                    ? nil : UInt16(clamping: mqttSettings.maxKeepAliveSeconds)
             ),
             authenticator: authenticator,
             logger: mqttLogger,
@@ -190,7 +191,8 @@ public final class JunctionServer: Sendable {
             authenticator: authenticator,
             // One implementation per protocol, two transports: the same listeners run over WebSocket.
             webSocketRoutes: [
-                "/ws": WebSocketRoute(subprotocols: ["v12.stomp", "v11.stomp", "v10.stomp"], listener: stomp, sendsTextFrames: true),
+                "/ws": WebSocketRoute(
+                    subprotocols: ["v12.stomp", "v11.stomp", "v10.stomp"], listener: stomp, sendsTextFrames: true),
                 "/mqtt": WebSocketRoute(subprotocols: ["mqtt"], listener: mqtt, sendsTextFrames: false),
                 "/amqp": WebSocketRoute(subprotocols: ["amqp"], listener: amqp, sendsTextFrames: false),
             ],
@@ -294,7 +296,11 @@ final class EngineState {
         let memoryHigh = memory.isAboveWatermark()
         if memoryHigh != self.memoryAlarm {
             self.memoryAlarm = memoryHigh
-            if memoryHigh { self.broker.resourceAlarms.insert("memory") } else { self.broker.resourceAlarms.remove("memory") }
+            if memoryHigh {
+                self.broker.resourceAlarms.insert("memory")
+            } else {
+                self.broker.resourceAlarms.remove("memory")
+            }
             if memoryHigh {
                 logger.warning("memory alarm set", metadata: ["watermark": "\(memory.watermarkBytes)"])
             } else {
@@ -306,7 +312,8 @@ final class EngineState {
             self.diskAlarm = diskLow
             if diskLow { self.broker.resourceAlarms.insert("disk") } else { self.broker.resourceAlarms.remove("disk") }
             if diskLow {
-                logger.warning("disk alarm set", metadata: ["free_limit": "\(disk.freeLimitBytes)", "path": "\(disk.path)"])
+                logger.warning(
+                    "disk alarm set", metadata: ["free_limit": "\(disk.freeLimitBytes)", "path": "\(disk.path)"])
             } else {
                 logger.notice("disk alarm cleared")
             }
@@ -352,8 +359,10 @@ public final class RunningServer: Sendable {
         }
         let loop = self.state.eventLoop
         let state = self.state
-        let connections = try await loop.submit { state.value.connections.all.map { NIOLoopBound($0, eventLoop: loop) } }
-            .get()
+        let connections = try await loop.submit {
+            state.value.connections.all.map { NIOLoopBound($0, eventLoop: loop) }
+        }
+        .get()
         for connection in connections {
             connection.eventLoop.execute {
                 connection.value.pipeline.fireUserInboundEventTriggered(BrokerShutdownEvent())

@@ -54,7 +54,8 @@ final class MQTTMetadataRetainedStore: MQTTRetainedStore {
         do {
             try self.metadata.retainMQTTMessage(record)
         } catch {
-            self.logger.error("storing a retained MQTT message failed", metadata: ["topic": "\(message.topic)", "error": "\(error)"])
+            self.logger.error(
+                "storing a retained MQTT message failed", metadata: ["topic": "\(message.topic)", "error": "\(error)"])
         }
     }
 
@@ -63,7 +64,8 @@ final class MQTTMetadataRetainedStore: MQTTRetainedStore {
         do {
             try self.metadata.deleteMQTTRetainedMessage(virtualHost: self.virtualHost, topic: topic)
         } catch {
-            self.logger.error("deleting a retained MQTT message failed", metadata: ["topic": "\(topic)", "error": "\(error)"])
+            self.logger.error(
+                "deleting a retained MQTT message failed", metadata: ["topic": "\(topic)", "error": "\(error)"])
         }
     }
 

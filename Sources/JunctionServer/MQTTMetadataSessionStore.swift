@@ -28,9 +28,11 @@ final class MQTTMetadataSessionStore: MQTTSessionStore {
     func load(clientID: String) -> JunctionMQTT.MQTTSessionRecord? {
         if let cached = self.cache[clientID] { return cached }
         do {
-            return try self.metadata.mqttSession(virtualHost: self.virtualHost, clientID: clientID).map(Self.record(from:))
+            return try self.metadata.mqttSession(virtualHost: self.virtualHost, clientID: clientID).map(
+                Self.record(from:))
         } catch {
-            self.logger.error("loading an MQTT session failed", metadata: ["client": "\(clientID)", "error": "\(error)"])
+            self.logger.error(
+                "loading an MQTT session failed", metadata: ["client": "\(clientID)", "error": "\(error)"])
             return nil
         }
     }
@@ -40,7 +42,8 @@ final class MQTTMetadataSessionStore: MQTTSessionStore {
         do {
             try self.metadata.saveMQTTSession(self.stored(record))
         } catch {
-            self.logger.error("saving an MQTT session failed", metadata: ["client": "\(record.clientID)", "error": "\(error)"])
+            self.logger.error(
+                "saving an MQTT session failed", metadata: ["client": "\(record.clientID)", "error": "\(error)"])
         }
     }
 
@@ -56,7 +59,8 @@ final class MQTTMetadataSessionStore: MQTTSessionStore {
                 lastSeenMilliseconds: self.clock.nowMilliseconds()
             )
         } catch {
-            self.logger.error("saving an MQTT session's QoS 2 state failed", metadata: ["client": "\(clientID)", "error": "\(error)"])
+            self.logger.error(
+                "saving an MQTT session's QoS 2 state failed", metadata: ["client": "\(clientID)", "error": "\(error)"])
         }
     }
 
@@ -65,7 +69,8 @@ final class MQTTMetadataSessionStore: MQTTSessionStore {
         do {
             try self.metadata.deleteMQTTSession(virtualHost: self.virtualHost, clientID: clientID)
         } catch {
-            self.logger.error("deleting an MQTT session failed", metadata: ["client": "\(clientID)", "error": "\(error)"])
+            self.logger.error(
+                "deleting an MQTT session failed", metadata: ["client": "\(clientID)", "error": "\(error)"])
         }
     }
 
@@ -76,7 +81,8 @@ final class MQTTMetadataSessionStore: MQTTSessionStore {
                 .filter { $0.virtualHost == self.virtualHost }
                 .map { stored in
                     let offline = now > stored.lastSeenMilliseconds ? now - stored.lastSeenMilliseconds : 0
-                    return MQTTRestoredSession(record: Self.record(from: stored), offline: .milliseconds(Int64(clamping: offline)))
+                    return MQTTRestoredSession(
+                        record: Self.record(from: stored), offline: .milliseconds(Int64(clamping: offline)))
                 }
         } catch {
             self.logger.error("loading MQTT sessions failed", metadata: ["error": "\(error)"])

@@ -71,7 +71,8 @@ struct AMQPBenchHandshake {
         case (.awaitingChannelOpenOk(let frameMax), .method(Self.channel, .channelOpenOk)):
             return self.next(frameMax: frameMax, remaining: self.setup[...])
 
-        case (.settingUp(let frameMax, let remaining), .method(Self.channel, let method)) where Self.isSetupReply(method):
+        case (.settingUp(let frameMax, let remaining), .method(Self.channel, let method))
+        where Self.isSetupReply(method):
             return self.next(frameMax: frameMax, remaining: remaining)
 
         case (_, .method(_, .connectionClose(let close))):
@@ -80,7 +81,8 @@ struct AMQPBenchHandshake {
             return self.fail("server closed the channel: \(close.replyCode) \(close.replyText)")
         case (_, .heartbeat), (.failed, _), (.ready, _):
             return .none
-        case (.awaitingStart, _), (.awaitingTune, _), (.awaitingOpenOk, _), (.awaitingChannelOpenOk, _), (.settingUp, _):
+        case (.awaitingStart, _), (.awaitingTune, _), (.awaitingOpenOk, _), (.awaitingChannelOpenOk, _),
+            (.settingUp, _):
             return self.fail("unexpected frame during setup: \(frame)")
         }
     }

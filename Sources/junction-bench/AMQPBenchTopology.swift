@@ -63,7 +63,8 @@ struct AMQPBenchTopology: Sendable {
             let arguments: FieldTable = self.stream ? ["x-stream-offset": .string("first")] : [:]
             methods.append(
                 .basicConsume(
-                    AMQPBasicConsume(queue: self.queueName(index % self.queues), noAck: self.noAck, arguments: arguments)))
+                    AMQPBasicConsume(
+                        queue: self.queueName(index % self.queues), noAck: self.noAck, arguments: arguments)))
         }
         return methods
     }

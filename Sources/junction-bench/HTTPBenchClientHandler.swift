@@ -155,7 +155,9 @@ final class HTTPBenchClientHandler: ChannelInboundHandler, BenchClient {
             return 0
         }
         for message in messages {
-            guard let payload = message["payload"] as? String, let bytes = Data(base64Encoded: payload) else { continue }
+            guard let payload = message["payload"] as? String, let bytes = Data(base64Encoded: payload) else {
+                continue
+            }
             self.run.received(BenchStamp(from: ByteBuffer(bytes: bytes)), consumer: index, group: group)
         }
         return messages.count

@@ -11,7 +11,8 @@ struct HTTPBenchCommand: AsyncParsableCommand {
 
     @OptionGroup var options: BenchOptions
     @Option(help: "Broker HTTP port.") var port = 15672
-    @Option(help: "Queue name (declared non-durable with PUT /api/queues/{vhost}/{queue}).") var queue = "junction-bench"
+    @Option(help: "Queue name (declared non-durable with PUT /api/queues/{vhost}/{queue}).") var queue =
+        "junction-bench"
     @Option(help: "Virtual host.") var virtualHost = "/"
     @Option(help: "Messages asked for per get request.") var getCount = 100
     @Option(help: "Basic auth user.") var user = "guest"

@@ -132,7 +132,9 @@ final class MQTTBenchClientHandler: ChannelInboundHandler, BenchClient {
             case .consumer(let index, _):
                 self.phase = .subscribing
                 let subscription = MQTTSubscription(filter: self.settings.topic(index), qos: self.settings.qos)
-                self.send(.subscribe(MQTTSubscribe(packetID: MQTTPacketID(1), subscriptions: [subscription])), context: context)
+                self.send(
+                    .subscribe(MQTTSubscribe(packetID: MQTTPacketID(1), subscriptions: [subscription])),
+                    context: context)
             }
         case (.subscribing, .subAck(let subAck)):
             guard let code = subAck.reasonCodes.first, code.rawValue < 0x80 else {
@@ -184,7 +186,8 @@ final class MQTTBenchClientHandler: ChannelInboundHandler, BenchClient {
         switch self.publisher.decide(run: self.run, isWritable: context.channel.isWritable) {
         case .send(let count):
             let topic = self.settings.topic(self.publisher.index)
-            var buffer = context.channel.allocator.buffer(capacity: count * (self.body.readableBytes + topic.utf8.count + 8))
+            var buffer = context.channel.allocator.buffer(
+                capacity: count * (self.body.readableBytes + topic.utf8.count + 8))
             for _ in 0..<count {
                 self.publisher.stampNext(&self.body, run: self.run)
                 var packetID: MQTTPacketID?

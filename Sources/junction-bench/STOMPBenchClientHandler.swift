@@ -137,7 +137,8 @@ final class STOMPBenchClientHandler: ChannelInboundHandler, BenchClient {
             case .consumer:
                 self.phase = .subscribing
                 var headers: STOMPHeaders = [
-                    "destination": self.settings.destination, "id": "0", "ack": self.settings.ack, "receipt": "subscribed",
+                    "destination": self.settings.destination, "id": "0", "ack": self.settings.ack,
+                    "receipt": "subscribed",
                 ]
                 if self.settings.prefetch > 0 { headers.append("prefetch-count", String(self.settings.prefetch)) }
                 if self.settings.persistent { headers.append("durable", "true") }
@@ -149,7 +150,9 @@ final class STOMPBenchClientHandler: ChannelInboundHandler, BenchClient {
         case (.consuming, .message):
             guard case .consumer(let index, let group) = self.role else { return }
             self.run.received(BenchStamp(from: frame.body), consumer: index, group: group)
-            guard self.settings.ack != "auto", let id = frame.headers["ack"] ?? frame.headers["message-id"] else { return }
+            guard self.settings.ack != "auto", let id = frame.headers["ack"] ?? frame.headers["message-id"] else {
+                return
+            }
             if self.settings.ack == "client" {
                 self.pendingAcks = [id]
             } else {

@@ -6,7 +6,10 @@ struct Junctionctl: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "junctionctl",
         abstract: "Administer a Junction broker through its HTTP management API.",
-        subcommands: [List.self, DeclareQueue.self, DeleteQueue.self, Purge.self, Publish.self, Get.self, Export.self, Import.self]
+        subcommands: [
+            List.self, DeclareQueue.self, DeleteQueue.self, Purge.self, Publish.self, Get.self, Export.self,
+            Import.self,
+        ]
     )
 }
 
@@ -34,10 +37,19 @@ struct List: AsyncParsableCommand {
     func run() async throws {
         let (path, columns): (String, [String]) =
             switch self.kind {
-            case .queues: ("/api/queues/\(self.options.vhostSegment)", ["name", "messages_ready", "messages_unacknowledged", "consumers", "durable"])
-            case .exchanges: ("/api/exchanges/\(self.options.vhostSegment)", ["name", "type", "durable", "auto_delete"])
+            case .queues:
+                (
+                    "/api/queues/\(self.options.vhostSegment)",
+                    ["name", "messages_ready", "messages_unacknowledged", "consumers", "durable"]
+                )
+            case .exchanges:
+                ("/api/exchanges/\(self.options.vhostSegment)", ["name", "type", "durable", "auto_delete"])
             case .connections: ("/api/connections", ["name", "protocol", "user", "channels"])
-            case .bindings: ("/api/bindings/\(self.options.vhostSegment)", ["source", "destination", "destination_type", "routing_key"])
+            case .bindings:
+                (
+                    "/api/bindings/\(self.options.vhostSegment)",
+                    ["source", "destination", "destination_type", "routing_key"]
+                )
             }
         let items = try await self.options.client.json("GET", path) as? [[String: Any]] ?? []
         try TableFormatter.print(items, columns: columns, json: self.options.json)
@@ -67,7 +79,8 @@ struct DeleteQueue: AsyncParsableCommand {
     @OptionGroup var options: ConnectionOptions
 
     func run() async throws {
-        _ = try await self.options.client.request("DELETE", "/api/queues/\(self.options.vhostSegment)/\(ManagementClient.segment(self.name))")
+        _ = try await self.options.client.request(
+            "DELETE", "/api/queues/\(self.options.vhostSegment)/\(ManagementClient.segment(self.name))")
         print("queue \(self.name) deleted")
     }
 }
@@ -78,7 +91,8 @@ struct Purge: AsyncParsableCommand {
     @OptionGroup var options: ConnectionOptions
 
     func run() async throws {
-        _ = try await self.options.client.request("DELETE", "/api/queues/\(self.options.vhostSegment)/\(ManagementClient.segment(self.name))/contents")
+        _ = try await self.options.client.request(
+            "DELETE", "/api/queues/\(self.options.vhostSegment)/\(ManagementClient.segment(self.name))/contents")
         print("queue \(self.name) purged")
     }
 }
@@ -98,7 +112,10 @@ struct Publish: AsyncParsableCommand {
         let result = try await self.options.client.json(
             "POST",
             "/api/exchanges/\(self.options.vhostSegment)/\(ManagementClient.segment(name))/publish",
-            body: ["routing_key": self.routingKey, "payload": self.payload, "payload_encoding": "string", "properties": properties]
+            body: [
+                "routing_key": self.routingKey, "payload": self.payload, "payload_encoding": "string",
+                "properties": properties,
+            ]
         )
         let routed = (result as? [String: Any])?["routed"] as? Bool ?? false
         if self.options.json {
@@ -121,9 +138,14 @@ struct Get: AsyncParsableCommand {
             try await self.options.client.json(
                 "POST",
                 "/api/queues/\(self.options.vhostSegment)/\(ManagementClient.segment(self.queue))/get",
-                body: ["count": self.count, "ackmode": self.ack ? "ack_requeue_false" : "ack_requeue_true", "encoding": "auto"]
+                body: [
+                    "count": self.count, "ackmode": self.ack ? "ack_requeue_false" : "ack_requeue_true",
+                    "encoding": "auto",
+                ]
             ) as? [[String: Any]] ?? []
-        try TableFormatter.print(items, columns: ["routing_key", "exchange", "redelivered", "payload_encoding", "payload"], json: self.options.json)
+        try TableFormatter.print(
+            items, columns: ["routing_key", "exchange", "redelivered", "payload_encoding", "payload"],
+            json: self.options.json)
     }
 }
 
@@ -144,7 +166,8 @@ struct Export: AsyncParsableCommand {
 }
 
 struct Import: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Create the exchanges, queues and bindings of a definitions file.")
+    static let configuration = CommandConfiguration(
+        abstract: "Create the exchanges, queues and bindings of a definitions file.")
     @Argument var file: String
     @OptionGroup var options: ConnectionOptions
 

@@ -22,7 +22,9 @@ struct ManagementClient: Sendable {
     }
 
     func request(_ method: String, _ path: String, body: Data? = nil) async throws -> Data {
-        guard let url = URL(string: self.baseURL.trimmingSuffix("/") + path) else { throw Failure(description: "bad URL \(self.baseURL)\(path)") }
+        guard let url = URL(string: self.baseURL.trimmingSuffix("/") + path) else {
+            throw Failure(description: "bad URL \(self.baseURL)\(path)")
+        }
         var request = URLRequest(url: url)
         request.httpMethod = method
         request.httpBody = body
@@ -32,7 +34,9 @@ struct ManagementClient: Sendable {
         let (data, response) = try await Self.send(request)
         let status = (response as? HTTPURLResponse)?.statusCode ?? 0
         guard (200..<300).contains(status) else {
-            if let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any], let reason = object["reason"] {
+            if let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
+                let reason = object["reason"]
+            {
                 throw Failure(description: "HTTP \(status) \(object["error"] ?? ""): \(reason)")
             }
             throw Failure(description: "HTTP \(status)")

@@ -23,7 +23,9 @@ enum TableFormatter {
         case let string as String: string
         case let number as NSNumber: "\(number)"
         case let other?:
-            (try? JSONSerialization.data(withJSONObject: other, options: [.sortedKeys])).map { String(decoding: $0, as: UTF8.self) } ?? "\(other)"
+            (try? JSONSerialization.data(withJSONObject: other, options: [.sortedKeys])).map {
+                String(decoding: $0, as: UTF8.self)
+            } ?? "\(other)"
         }
     }
 }

@@ -25,7 +25,8 @@ import Testing
             arguments: ["x-dead-letter-exchange": .string("dlx"), "x-dead-letter-routing-key": .string("dead-key")]
         )
         try fixture.bind("work", "amq.direct", "orders")
-        try fixture.publish("amq.direct", "orders", "payload", properties: .init(headers: ["app": .string("a")], expiration: "60000"))
+        try fixture.publish(
+            "amq.direct", "orders", "payload", properties: .init(headers: ["app": .string("a")], expiration: "60000"))
         let got = try #require(try fixture.get("work"))
         fixture.vhost.queue(named: "work")?.reject([got.delivery.id], requeue: false)
 
@@ -107,16 +108,23 @@ import Testing
         let fixture = CoreFixture()
         try fixture.declareQueue(
             "a",
-            arguments: ["x-message-ttl": .int32(10), "x-dead-letter-exchange": .string(""), "x-dead-letter-routing-key": .string("b")]
+            arguments: [
+                "x-message-ttl": .int32(10), "x-dead-letter-exchange": .string(""),
+                "x-dead-letter-routing-key": .string("b"),
+            ]
         )
         try fixture.declareQueue(
             "b",
-            arguments: ["x-message-ttl": .int32(10), "x-dead-letter-exchange": .string(""), "x-dead-letter-routing-key": .string("a")]
+            arguments: [
+                "x-message-ttl": .int32(10), "x-dead-letter-exchange": .string(""),
+                "x-dead-letter-routing-key": .string("a"),
+            ]
         )
         try fixture.publish("", "a")
         fixture.clock.advance(byMilliseconds: 10)
         fixture.broker.expireMessages()
-        let total1 = (fixture.vhost.queue(named: "a")?.readyCount ?? 0) + (fixture.vhost.queue(named: "b")?.readyCount ?? 0)
+        let total1 =
+            (fixture.vhost.queue(named: "a")?.readyCount ?? 0) + (fixture.vhost.queue(named: "b")?.readyCount ?? 0)
         #expect(total1 == 1)
         for _ in 0..<4 {
             fixture.clock.advance(byMilliseconds: 10)
@@ -130,7 +138,10 @@ import Testing
         let fixture = CoreFixture()
         try fixture.declareQueue(
             "loop",
-            arguments: ["x-message-ttl": .int32(5), "x-dead-letter-exchange": .string(""), "x-dead-letter-routing-key": .string("loop")]
+            arguments: [
+                "x-message-ttl": .int32(5), "x-dead-letter-exchange": .string(""),
+                "x-dead-letter-routing-key": .string("loop"),
+            ]
         )
         try fixture.publish("", "loop")
         let got = try #require(try fixture.get("loop"))
@@ -155,7 +166,8 @@ import Testing
     @Test func deadLetteredMessageReachesAConsumerSynchronously() throws {
         let fixture = CoreFixture()
         try fixture.declareQueue("dead")
-        try fixture.declareQueue("work", arguments: ["x-dead-letter-exchange": .string(""), "x-dead-letter-routing-key": .string("dead")])
+        try fixture.declareQueue(
+            "work", arguments: ["x-dead-letter-exchange": .string(""), "x-dead-letter-routing-key": .string("dead")])
         let deadConsumer = RecordingConsumer()
         _ = try fixture.consume("dead", deadConsumer, noAck: true)
         let worker = RecordingConsumer()

@@ -96,7 +96,10 @@ import Testing
         try fixture.declareQueue("dead")
         try fixture.declareQueue(
             "q",
-            arguments: ["x-message-ttl": .int32(10), "x-dead-letter-exchange": .string(""), "x-dead-letter-routing-key": .string("dead")]
+            arguments: [
+                "x-message-ttl": .int32(10), "x-dead-letter-exchange": .string(""),
+                "x-dead-letter-routing-key": .string("dead"),
+            ]
         )
         try fixture.publish("", "q", "late")
         fixture.clock.advance(byMilliseconds: 10)
@@ -110,7 +113,10 @@ import Testing
         try fixture.declareQueue("dead")
         try fixture.declareQueue(
             "q",
-            arguments: ["x-max-length": .int32(2), "x-dead-letter-exchange": .string(""), "x-dead-letter-routing-key": .string("dead")]
+            arguments: [
+                "x-max-length": .int32(2), "x-dead-letter-exchange": .string(""),
+                "x-dead-letter-routing-key": .string("dead"),
+            ]
         )
         for index in 1...4 {
             #expect(try fixture.publish("", "q", "\(index)") == .routed(queueCount: 1))
@@ -144,7 +150,8 @@ import Testing
 
     @Test func rejectPublishRefusesAtLimitAndOtherQueuesStillGetIt() throws {
         let fixture = CoreFixture()
-        try fixture.declareQueue("bounded", arguments: ["x-max-length": .int32(1), "x-overflow": .string("reject-publish")])
+        try fixture.declareQueue(
+            "bounded", arguments: ["x-max-length": .int32(1), "x-overflow": .string("reject-publish")])
         try fixture.declareQueue("open")
         try fixture.bind("bounded", "amq.fanout", "")
         try fixture.bind("open", "amq.fanout", "")

@@ -15,20 +15,32 @@ import Testing
         )
         #expect(passive == QueueDeclareOK(queue: "q", messageCount: 1, consumerCount: 1))
         #expect(throws: BrokerError.notFound("no queue 'nope' in vhost '/'")) {
-            try fixture.vhost.declareQueue("nope", durable: false, exclusive: false, autoDelete: false, arguments: [:], passive: true, owner: CoreFixture.owner)
+            try fixture.vhost.declareQueue(
+                "nope", durable: false, exclusive: false, autoDelete: false, arguments: [:], passive: true,
+                owner: CoreFixture.owner)
         }
     }
 
     @Test func redeclareEquivalence() throws {
         let fixture = CoreFixture()
-        try fixture.declareQueue("q", durable: true, arguments: ["x-message-ttl": .int32(1000), "x-custom": .string("a")])
-        try fixture.declareQueue("q", durable: true, arguments: ["x-message-ttl": .int64(1000), "x-custom": .string("b")])
+        try fixture.declareQueue(
+            "q", durable: true, arguments: ["x-message-ttl": .int32(1000), "x-custom": .string("a")])
+        try fixture.declareQueue(
+            "q", durable: true, arguments: ["x-message-ttl": .int64(1000), "x-custom": .string("b")])
         let inequivalent = BrokerError.preconditionFailed("inequivalent arguments for queue 'q' in vhost '/'")
-        #expect(throws: inequivalent) { try fixture.declareQueue("q", durable: false, arguments: ["x-message-ttl": .int32(1000)]) }
-        #expect(throws: inequivalent) { try fixture.declareQueue("q", durable: true, arguments: ["x-message-ttl": .int32(2000)]) }
+        #expect(throws: inequivalent) {
+            try fixture.declareQueue("q", durable: false, arguments: ["x-message-ttl": .int32(1000)])
+        }
+        #expect(throws: inequivalent) {
+            try fixture.declareQueue("q", durable: true, arguments: ["x-message-ttl": .int32(2000)])
+        }
         #expect(throws: inequivalent) { try fixture.declareQueue("q", durable: true) }
-        #expect(throws: inequivalent) { try fixture.declareQueue("q", durable: true, autoDelete: true, arguments: ["x-message-ttl": .int32(1000)]) }
-        #expect(throws: inequivalent) { try fixture.declareQueue("q", durable: true, exclusive: true, arguments: ["x-message-ttl": .int32(1000)]) }
+        #expect(throws: inequivalent) {
+            try fixture.declareQueue("q", durable: true, autoDelete: true, arguments: ["x-message-ttl": .int32(1000)])
+        }
+        #expect(throws: inequivalent) {
+            try fixture.declareQueue("q", durable: true, exclusive: true, arguments: ["x-message-ttl": .int32(1000)])
+        }
     }
 
     @Test(arguments: [
@@ -55,7 +67,9 @@ import Testing
 
     @Test func deadLetterRoutingKeyNeedsExchangeAndClassicIsAccepted() throws {
         let fixture = CoreFixture()
-        #expect(throws: BrokerError.self) { try fixture.declareQueue("q", arguments: ["x-dead-letter-routing-key": .string("k")]) }
+        #expect(throws: BrokerError.self) {
+            try fixture.declareQueue("q", arguments: ["x-dead-letter-routing-key": .string("k")])
+        }
         try fixture.declareQueue("q", arguments: ["x-queue-type": .string("classic")])
     }
 
@@ -83,14 +97,19 @@ import Testing
         let locked = BrokerError.resourceLocked("cannot obtain exclusive access to locked queue 'ex' in vhost '/'")
         #expect(throws: locked) { try fixture.declareQueue("ex", exclusive: true, owner: CoreFixture.other) }
         #expect(throws: locked) {
-            try fixture.vhost.declareQueue("ex", durable: false, exclusive: false, autoDelete: false, arguments: [:], passive: true, owner: CoreFixture.other)
+            try fixture.vhost.declareQueue(
+                "ex", durable: false, exclusive: false, autoDelete: false, arguments: [:], passive: true,
+                owner: CoreFixture.other)
         }
         #expect(throws: locked) { try fixture.consume("ex", RecordingConsumer(), owner: CoreFixture.other) }
         #expect(throws: locked) { try fixture.vhost.purgeQueue("ex", owner: CoreFixture.other) }
-        #expect(throws: locked) { try fixture.vhost.deleteQueue("ex", ifUnused: false, ifEmpty: false, owner: CoreFixture.other) }
+        #expect(throws: locked) {
+            try fixture.vhost.deleteQueue("ex", ifUnused: false, ifEmpty: false, owner: CoreFixture.other)
+        }
         #expect(throws: locked) { try fixture.vhost.get(queue: "ex", noAck: true, owner: CoreFixture.other) }
         #expect(throws: locked) {
-            try fixture.vhost.bindQueue("ex", exchange: "amq.direct", routingKey: "k", arguments: [:], owner: CoreFixture.other)
+            try fixture.vhost.bindQueue(
+                "ex", exchange: "amq.direct", routingKey: "k", arguments: [:], owner: CoreFixture.other)
         }
         #expect(fixture.vhost.queue(named: "ex")?.exclusiveOwner == CoreFixture.owner)
         fixture.broker.connectionClosed(CoreFixture.other)

@@ -23,7 +23,8 @@ import Testing
         try fixture.bind("q", "amq.direct", "k")
         try fixture.bind("q", "amq.direct", "k")
         #expect(fixture.vhost.exchange(named: "amq.direct")?.bindingCount == 1)
-        try fixture.vhost.unbindQueue("q", exchange: "amq.direct", routingKey: "k", arguments: [:], owner: CoreFixture.owner)
+        try fixture.vhost.unbindQueue(
+            "q", exchange: "amq.direct", routingKey: "k", arguments: [:], owner: CoreFixture.owner)
         #expect(try fixture.publish("amq.direct", "k") == .unroutable)
     }
 
@@ -39,10 +40,16 @@ import Testing
     @Test func headersAllRequiresEveryNonXArgument() throws {
         let fixture = CoreFixture()
         try fixture.declareQueue("q")
-        try fixture.bind("q", "amq.headers", "", ["x-match": .string("all"), "a": .int32(1), "b": .string("x"), "x-ignored": .string("y")])
-        #expect(try fixture.publish("amq.headers", "", properties: .init(headers: ["a": .int64(1), "b": .string("x")])) == .routed(queueCount: 1))
+        try fixture.bind(
+            "q", "amq.headers", "",
+            ["x-match": .string("all"), "a": .int32(1), "b": .string("x"), "x-ignored": .string("y")])
+        #expect(
+            try fixture.publish("amq.headers", "", properties: .init(headers: ["a": .int64(1), "b": .string("x")]))
+                == .routed(queueCount: 1))
         #expect(try fixture.publish("amq.headers", "", properties: .init(headers: ["a": .int64(1)])) == .unroutable)
-        #expect(try fixture.publish("amq.headers", "", properties: .init(headers: ["a": .int64(2), "b": .string("x")])) == .unroutable)
+        #expect(
+            try fixture.publish("amq.headers", "", properties: .init(headers: ["a": .int64(2), "b": .string("x")]))
+                == .unroutable)
         #expect(try fixture.publish("amq.headers", "") == .unroutable)
     }
 
@@ -50,16 +57,23 @@ import Testing
         let fixture = CoreFixture()
         try fixture.declareQueue("q")
         try fixture.bind("q", "amq.match", "", ["present": .void])
-        #expect(try fixture.publish("amq.match", "", properties: .init(headers: ["present": .boolean(false)])) == .routed(queueCount: 1))
-        #expect(try fixture.publish("amq.match", "", properties: .init(headers: ["absent": .boolean(true)])) == .unroutable)
+        #expect(
+            try fixture.publish("amq.match", "", properties: .init(headers: ["present": .boolean(false)]))
+                == .routed(queueCount: 1))
+        #expect(
+            try fixture.publish("amq.match", "", properties: .init(headers: ["absent": .boolean(true)])) == .unroutable)
     }
 
     @Test func headersAnyNeedsOneMatch() throws {
         let fixture = CoreFixture()
         try fixture.declareQueue("q")
         try fixture.bind("q", "amq.headers", "", ["x-match": .string("any"), "a": .int32(1), "b": .int32(2)])
-        #expect(try fixture.publish("amq.headers", "", properties: .init(headers: ["b": .int8(2)])) == .routed(queueCount: 1))
-        #expect(try fixture.publish("amq.headers", "", properties: .init(headers: ["a": .int8(2), "b": .int8(1)])) == .unroutable)
+        #expect(
+            try fixture.publish("amq.headers", "", properties: .init(headers: ["b": .int8(2)]))
+                == .routed(queueCount: 1))
+        #expect(
+            try fixture.publish("amq.headers", "", properties: .init(headers: ["a": .int8(2), "b": .int8(1)]))
+                == .unroutable)
     }
 
     @Test func headersAnyWithNoArgumentsMatchesNothingAllMatchesEverything() throws {
@@ -68,7 +82,9 @@ import Testing
         try fixture.declareQueue("all")
         try fixture.bind("any", "amq.headers", "", ["x-match": .string("any")])
         try fixture.bind("all", "amq.headers", "", ["x-match": .string("all")])
-        #expect(try fixture.publish("amq.headers", "", properties: .init(headers: ["a": .int8(1)])) == .routed(queueCount: 1))
+        #expect(
+            try fixture.publish("amq.headers", "", properties: .init(headers: ["a": .int8(1)]))
+                == .routed(queueCount: 1))
         #expect(fixture.vhost.queue(named: "all")?.readyCount == 1)
     }
 
@@ -77,8 +93,10 @@ import Testing
         try fixture.declareQueue("allx")
         try fixture.declareQueue("anyx")
         try fixture.declareQueue("plain")
-        try fixture.bind("allx", "amq.headers", "", ["x-match": .string("all-with-x"), "x-tenant": .string("t1"), "a": .int32(1)])
-        try fixture.bind("anyx", "amq.headers", "", ["x-match": .string("any-with-x"), "x-tenant": .string("t1"), "a": .int32(9)])
+        try fixture.bind(
+            "allx", "amq.headers", "", ["x-match": .string("all-with-x"), "x-tenant": .string("t1"), "a": .int32(1)])
+        try fixture.bind(
+            "anyx", "amq.headers", "", ["x-match": .string("any-with-x"), "x-tenant": .string("t1"), "a": .int32(9)])
         try fixture.bind("plain", "amq.headers", "", ["x-match": .string("any"), "x-tenant": .string("t1")])
         let outcome = try fixture.publish(
             "amq.headers",
@@ -89,7 +107,10 @@ import Testing
         #expect(fixture.vhost.queue(named: "allx")?.readyCount == 1)
         #expect(fixture.vhost.queue(named: "anyx")?.readyCount == 1)
         #expect(fixture.vhost.queue(named: "plain")?.readyCount == 0)
-        #expect(try fixture.publish("amq.headers", "", properties: .init(headers: ["x-tenant": .string("t2"), "a": .int32(1)])) == .unroutable)
+        #expect(
+            try fixture.publish(
+                "amq.headers", "", properties: .init(headers: ["x-tenant": .string("t2"), "a": .int32(1)]))
+                == .unroutable)
     }
 
     @Test func headersUnbindRemovesOnlyThatRule() throws {
@@ -97,9 +118,12 @@ import Testing
         try fixture.declareQueue("q")
         try fixture.bind("q", "amq.headers", "", ["a": .int32(1)])
         try fixture.bind("q", "amq.headers", "", ["b": .int32(2)])
-        try fixture.vhost.unbindQueue("q", exchange: "amq.headers", routingKey: "", arguments: ["a": .int32(1)], owner: CoreFixture.owner)
+        try fixture.vhost.unbindQueue(
+            "q", exchange: "amq.headers", routingKey: "", arguments: ["a": .int32(1)], owner: CoreFixture.owner)
         #expect(try fixture.publish("amq.headers", "", properties: .init(headers: ["a": .int32(1)])) == .unroutable)
-        #expect(try fixture.publish("amq.headers", "", properties: .init(headers: ["b": .int32(2)])) == .routed(queueCount: 1))
+        #expect(
+            try fixture.publish("amq.headers", "", properties: .init(headers: ["b": .int32(2)]))
+                == .routed(queueCount: 1))
     }
 
     @Test func invalidXMatchIsRefused() throws {
@@ -175,19 +199,26 @@ import Testing
         }
         #expect(throws: BrokerError.self) { try fixture.vhost.deleteExchange("", ifUnused: false) }
         #expect(throws: BrokerError.self) { try fixture.declareExchange("", type: "direct") }
-        try fixture.vhost.declareExchange("", type: "direct", durable: true, autoDelete: false, internal: false, arguments: [:], passive: true)
+        try fixture.vhost.declareExchange(
+            "", type: "direct", durable: true, autoDelete: false, internal: false, arguments: [:], passive: true)
     }
 
     @Test func builtInExchangesExistAndAreProtected() throws {
         let fixture = CoreFixture()
-        for (name, type) in [("amq.direct", "direct"), ("amq.fanout", "fanout"), ("amq.topic", "topic"), ("amq.headers", "headers"), ("amq.match", "headers")] {
+        for (name, type) in [
+            ("amq.direct", "direct"), ("amq.fanout", "fanout"), ("amq.topic", "topic"), ("amq.headers", "headers"),
+            ("amq.match", "headers"),
+        ] {
             let exchange = try #require(fixture.vhost.exchange(named: name))
             #expect(exchange.type.rawValue == type)
             #expect(exchange.durable)
-            try fixture.vhost.declareExchange(name, type: type, durable: true, autoDelete: false, internal: false, arguments: [:], passive: false)
+            try fixture.vhost.declareExchange(
+                name, type: type, durable: true, autoDelete: false, internal: false, arguments: [:], passive: false)
         }
         #expect(throws: BrokerError.accessRefused("exchange name 'amq.direct' contains reserved prefix 'amq.*'")) {
-            try fixture.vhost.declareExchange("amq.direct", type: "fanout", durable: true, autoDelete: false, internal: false, arguments: [:], passive: false)
+            try fixture.vhost.declareExchange(
+                "amq.direct", type: "fanout", durable: true, autoDelete: false, internal: false, arguments: [:],
+                passive: false)
         }
         #expect(throws: BrokerError.accessRefused("exchange name 'amq.custom' contains reserved prefix 'amq.*'")) {
             try fixture.declareExchange("amq.custom", type: "direct")
@@ -197,16 +228,22 @@ import Testing
 
     @Test func exchangeDeclareErrors() throws {
         let fixture = CoreFixture()
-        #expect(throws: BrokerError.commandInvalid("unknown exchange type 'x-weird'")) { try fixture.declareExchange("e", type: "x-weird") }
+        #expect(throws: BrokerError.commandInvalid("unknown exchange type 'x-weird'")) {
+            try fixture.declareExchange("e", type: "x-weird")
+        }
         try fixture.declareExchange("e", type: "direct")
         try fixture.declareExchange("e", type: "direct")
         #expect(throws: BrokerError.preconditionFailed("inequivalent arguments for exchange 'e' in vhost '/'")) {
             try fixture.declareExchange("e", type: "topic")
         }
         #expect(throws: BrokerError.self) { try fixture.declareExchange("e", type: "direct", autoDelete: true) }
-        #expect(throws: BrokerError.self) { try fixture.declareExchange("e", type: "direct", arguments: ["alternate-exchange": .string("x")]) }
+        #expect(throws: BrokerError.self) {
+            try fixture.declareExchange("e", type: "direct", arguments: ["alternate-exchange": .string("x")])
+        }
         #expect(throws: BrokerError.notFound("no exchange 'nope' in vhost '/'")) {
-            try fixture.vhost.declareExchange("nope", type: "direct", durable: false, autoDelete: false, internal: false, arguments: [:], passive: true)
+            try fixture.vhost.declareExchange(
+                "nope", type: "direct", durable: false, autoDelete: false, internal: false, arguments: [:],
+                passive: true)
         }
     }
 
@@ -264,7 +301,9 @@ import Testing
         let fixture = CoreFixture()
         try fixture.declareQueue("q")
         #expect(throws: BrokerError.notFound("no exchange 'nope' in vhost '/'")) { try fixture.bind("q", "nope", "k") }
-        #expect(throws: BrokerError.notFound("no queue 'nope' in vhost '/'")) { try fixture.bind("nope", "amq.direct", "k") }
+        #expect(throws: BrokerError.notFound("no queue 'nope' in vhost '/'")) {
+            try fixture.bind("nope", "amq.direct", "k")
+        }
         #expect(throws: BrokerError.self) {
             try fixture.vhost.bindExchange(destination: "nope", source: "amq.direct", routingKey: "", arguments: [:])
         }
@@ -275,7 +314,12 @@ import Testing
         try fixture.declareQueue("q")
         try fixture.bind("q", "amq.direct", "k")
         let bindings = fixture.vhost.bindings
-        #expect(bindings.contains(BindingInfo(source: "", destination: "q", destinationKind: .queue, routingKey: "q", arguments: [:])))
-        #expect(bindings.contains(BindingInfo(source: "amq.direct", destination: "q", destinationKind: .queue, routingKey: "k", arguments: [:])))
+        #expect(
+            bindings.contains(
+                BindingInfo(source: "", destination: "q", destinationKind: .queue, routingKey: "q", arguments: [:])))
+        #expect(
+            bindings.contains(
+                BindingInfo(
+                    source: "amq.direct", destination: "q", destinationKind: .queue, routingKey: "k", arguments: [:])))
     }
 }

@@ -91,9 +91,11 @@ import Testing
         #expect(try fixture.publish("amq.topic", "a.b") == .routed(queueCount: 1))
         try fixture.bind("q2", "amq.topic", "#.b")
         #expect(try fixture.publish("amq.topic", "a.b") == .routed(queueCount: 2))
-        try fixture.vhost.unbindQueue("q1", exchange: "amq.topic", routingKey: "a.*", arguments: [:], owner: CoreFixture.owner)
+        try fixture.vhost.unbindQueue(
+            "q1", exchange: "amq.topic", routingKey: "a.*", arguments: [:], owner: CoreFixture.owner)
         #expect(try fixture.publish("amq.topic", "a.b") == .routed(queueCount: 1))
-        try fixture.vhost.unbindQueue("q2", exchange: "amq.topic", routingKey: "#.b", arguments: [:], owner: CoreFixture.owner)
+        try fixture.vhost.unbindQueue(
+            "q2", exchange: "amq.topic", routingKey: "#.b", arguments: [:], owner: CoreFixture.owner)
         #expect(try fixture.publish("amq.topic", "a.b") == .unroutable)
         #expect(try fixture.drain("q1") == ["m", "m"])
         #expect(try fixture.drain("q2") == ["m", "m"])
@@ -104,7 +106,8 @@ import Testing
         try fixture.declareQueue("q")
         try fixture.bind("q", "amq.topic", "a.#", ["x": .int32(1)])
         try fixture.bind("q", "amq.topic", "a.#", ["x": .int32(2)])
-        try fixture.vhost.unbindQueue("q", exchange: "amq.topic", routingKey: "a.#", arguments: ["x": .int32(1)], owner: CoreFixture.owner)
+        try fixture.vhost.unbindQueue(
+            "q", exchange: "amq.topic", routingKey: "a.#", arguments: ["x": .int32(1)], owner: CoreFixture.owner)
         #expect(try fixture.publish("amq.topic", "a.z") == .routed(queueCount: 1))
     }
 }

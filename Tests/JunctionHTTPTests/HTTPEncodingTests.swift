@@ -11,12 +11,17 @@ struct HTTPEncodingTests {
     @Test func queueHasRabbitMQShape() throws {
         let broker = Broker(logger: Logger(label: "test"))
         let host = try #require(broker.virtualHost("/"))
-        _ = try host.declareQueue("q", durable: true, exclusive: false, autoDelete: false, arguments: ["x-max-length": .int32(5)], passive: false, owner: ConnectionID(1))
+        _ = try host.declareQueue(
+            "q", durable: true, exclusive: false, autoDelete: false, arguments: ["x-max-length": .int32(5)],
+            passive: false, owner: ConnectionID(1))
         _ = try host.publish(Message(exchange: "", routingKey: "q", body: ByteBuffer(string: "a")))
         _ = try host.publish(Message(exchange: "", routingKey: "q", body: ByteBuffer(string: "b")))
         _ = try host.get(queue: "q", noAck: false, owner: ConnectionID(1))
         let json = ManagementRepresentation.queue(try #require(host.queue(named: "q")), vhost: "/").serialized
-        #expect(json.hasPrefix(#"{"name":"q","vhost":"/","type":"classic","durable":true,"auto_delete":false,"exclusive":false,"arguments":{"x-max-length":5},"#))
+        #expect(
+            json.hasPrefix(
+                #"{"name":"q","vhost":"/","type":"classic","durable":true,"auto_delete":false,"exclusive":false,"arguments":{"x-max-length":5},"#
+            ))
         #expect(json.contains(#""messages":2,"messages_ready":1,"messages_unacknowledged":1,"consumers":0"#))
         #expect(json.contains(#""message_stats":{"publish":2,"deliver_get":1,"redeliver":0,"ack":0}"#))
     }
@@ -24,14 +29,18 @@ struct HTTPEncodingTests {
     @Test func bindingPropertiesKeyIsTildeForEmptyKeyAndStableWithArguments() {
         let plain = BindingInfo(source: "x", destination: "q", destinationKind: .queue, routingKey: "", arguments: [:])
         #expect(ManagementRepresentation.propertiesKey(plain) == "~")
-        let withArguments = BindingInfo(source: "x", destination: "q", destinationKind: .queue, routingKey: "k", arguments: ["a": .string("b")])
+        let withArguments = BindingInfo(
+            source: "x", destination: "q", destinationKind: .queue, routingKey: "k", arguments: ["a": .string("b")])
         let key = ManagementRepresentation.propertiesKey(withArguments)
         #expect(key.hasPrefix("k~"))
         #expect(key == ManagementRepresentation.propertiesKey(withArguments))
     }
 
     @Test func serializesEscapesAndParsesBack() throws {
-        let value = JSONValue.object([("a\"b", .string("line\nbreak\u{01}é")), ("n", .int(-3)), ("d", .double(1.5)), ("l", .array([.null, .bool(true)]))])
+        let value = JSONValue.object([
+            ("a\"b", .string("line\nbreak\u{01}é")), ("n", .int(-3)), ("d", .double(1.5)),
+            ("l", .array([.null, .bool(true)])),
+        ])
         let text = value.serialized
         #expect(text == #"{"a\"b":"line\nbreak\u0001é","n":-3,"d":1.5,"l":[null,true]}"#)
         #expect(try JSONParser.parse(Array(text.utf8)) == value)
@@ -41,19 +50,24 @@ struct HTTPEncodingTests {
         #expect(throws: JSONParser.ParseError.self) { try JSONParser.parse(Array("{\"a\":}".utf8)) }
         #expect(throws: JSONParser.ParseError.self) { try JSONParser.parse(Array("[1,]".utf8)) }
         #expect(throws: JSONParser.ParseError.self) { try JSONParser.parse(Array("{} x".utf8)) }
-        #expect(throws: JSONParser.ParseError.tooDeep) { try JSONParser.parse(Array(String(repeating: "[", count: 100).utf8)) }
+        #expect(throws: JSONParser.ParseError.tooDeep) {
+            try JSONParser.parse(Array(String(repeating: "[", count: 100).utf8))
+        }
         #expect(try JSONParser.parse(Array(#""\ud83d\ude00""#.utf8)) == .string("😀"))
     }
 
     @Test func propertiesRoundTripThroughJSON() throws {
-        var properties = MessageProperties(contentType: "application/json", deliveryMode: 2, correlationID: "c", messageID: "m")
+        var properties = MessageProperties(
+            contentType: "application/json", deliveryMode: 2, correlationID: "c", messageID: "m")
         properties.headers = ["tenant": .string("acme"), "n": .int64(7)]
         #expect(try MessageProperties(json: properties.json) == properties)
         #expect(throws: HTTPAPIError.self) { try MessageProperties(json: .object([("delivery_mode", .string("x"))])) }
     }
 
     @Test func basicAuthorizationParses() {
-        #expect(BasicAuthorization(headerValue: "Basic Z3Vlc3Q6Z3Vlc3Q=") == BasicAuthorization(username: "guest", password: "guest"))
+        #expect(
+            BasicAuthorization(headerValue: "Basic Z3Vlc3Q6Z3Vlc3Q=")
+                == BasicAuthorization(username: "guest", password: "guest"))
         #expect(BasicAuthorization(headerValue: "basic dTpwOnc=") == BasicAuthorization(username: "u", password: "p:w"))
         #expect(BasicAuthorization(headerValue: "Bearer abc") == nil)
         #expect(BasicAuthorization(headerValue: "Basic !!!") == nil)
@@ -72,7 +86,8 @@ struct HTTPEncodingTests {
 
     @Test(arguments: [
         (BrokerError.Kind.notFound, 404), (.accessRefused, 403), (.notAllowed, 403), (.resourceLocked, 423),
-        (.preconditionFailed, 400), (.commandInvalid, 400), (.notImplemented, 501), (.resourceError, 503), (.internalError, 500),
+        (.preconditionFailed, 400), (.commandInvalid, 400), (.notImplemented, 501), (.resourceError, 503),
+        (.internalError, 500),
     ])
     func brokerErrorsMapToStatuses(kind: BrokerError.Kind, status: Int) {
         let error = HTTPAPIError(BrokerError(kind, "detail"))

@@ -21,24 +21,35 @@ struct HTTPEventsTests {
     }
 
     @Test func textBodiesAreTextOthersBase64() throws {
-        #expect(HTTPEventFormat.textEvent(id: "1", body: ByteBuffer(string: "a\nb")) == ServerSentEvent(id: "1", event: "message", data: "a\nb"))
+        #expect(
+            HTTPEventFormat.textEvent(id: "1", body: ByteBuffer(string: "a\nb"))
+                == ServerSentEvent(id: "1", event: "message", data: "a\nb"))
         // A CR would come back as LF, and invalid UTF-8 cannot be text: both go as base64.
-        #expect(HTTPEventFormat.textEvent(id: "2", body: ByteBuffer(string: "a\r\nb")) == ServerSentEvent(id: "2", event: "message-base64", data: "YQ0KYg=="))
-        #expect(HTTPEventFormat.textEvent(id: "3", body: ByteBuffer(bytes: [0xFF, 0x00])) == ServerSentEvent(id: "3", event: "message-base64", data: "/wA="))
+        #expect(
+            HTTPEventFormat.textEvent(id: "2", body: ByteBuffer(string: "a\r\nb"))
+                == ServerSentEvent(id: "2", event: "message-base64", data: "YQ0KYg=="))
+        #expect(
+            HTTPEventFormat.textEvent(id: "3", body: ByteBuffer(bytes: [0xFF, 0x00]))
+                == ServerSentEvent(id: "3", event: "message-base64", data: "/wA="))
         #expect(throws: HTTPAPIError.self) { try HTTPEventFormat(query: "xml") }
         #expect(try HTTPEventFormat(query: nil) == .text)
     }
 
     @Test func routesEventEndpoints() {
-        #expect(HTTPRoute(path: ["api", "v1", "streams", "/", "s", "events"]) == .streamEvents(vhost: "/", stream: "s"))
-        #expect(HTTPRoute(path: ["api", "v1", "exchanges", "/", "amq.topic", "events"]) == .exchangeEvents(vhost: "/", exchange: "amq.topic"))
+        #expect(
+            HTTPRoute(path: ["api", "v1", "streams", "/", "s", "events"]) == .streamEvents(vhost: "/", stream: "s"))
+        #expect(
+            HTTPRoute(path: ["api", "v1", "exchanges", "/", "amq.topic", "events"])
+                == .exchangeEvents(vhost: "/", exchange: "amq.topic"))
         #expect(HTTPRoute.streamEvents(vhost: "/", stream: "s").allowedMethods == [.GET])
     }
 
     @Test func followsAStreamAndResumesAfterLastEventID() throws {
         let harness = try HTTPHarness()
         let host = try #require(harness.broker.virtualHost("/"))
-        _ = try host.declareQueue("s", durable: true, exclusive: false, autoDelete: false, arguments: ["x-queue-type": .string("stream")], passive: false, owner: ConnectionID(9))
+        _ = try host.declareQueue(
+            "s", durable: true, exclusive: false, autoDelete: false, arguments: ["x-queue-type": .string("stream")],
+            passive: false, owner: ConnectionID(9))
         for body in ["a", "b\nc"] {
             _ = try host.publish(Message(exchange: "", routingKey: "s", body: ByteBuffer(string: body)))
         }
@@ -57,7 +68,8 @@ struct HTTPEventsTests {
         #expect(host.stream(named: "s")?.consumerCount == 0)
 
         let resumed = try HTTPHarness(broker: harness.broker, connectionID: 2)
-        try resumed.send("GET", "/api/v1/streams/%2F/s/events?offset=first", headers: HTTPHarness.guest + "Last-Event-ID: 1\r\n")
+        try resumed.send(
+            "GET", "/api/v1/streams/%2F/s/events?offset=first", headers: HTTPHarness.guest + "Last-Event-ID: 1\r\n")
         resumed.channel.embeddedEventLoop.run()
         let body = try #require(try resumed.readResponse()).body
         #expect(body.contains("id: 2\nevent: message\ndata: live\n\n") && !body.contains("id: 1\n"))
@@ -71,8 +83,10 @@ struct HTTPEventsTests {
         #expect(response.status == 200)
         let queue = try #require(host.queues.first { $0.name.hasPrefix("amq.gen-") })
         #expect(queue.exclusiveOwner == ConnectionID(1) && queue.autoDelete)
-        _ = try host.publish(Message(exchange: "amq.topic", routingKey: "sensors.room1.temp", body: ByteBuffer(string: "21.5")))
-        _ = try host.publish(Message(exchange: "amq.topic", routingKey: "sensors.room1.humidity", body: ByteBuffer(string: "40")))
+        _ = try host.publish(
+            Message(exchange: "amq.topic", routingKey: "sensors.room1.temp", body: ByteBuffer(string: "21.5")))
+        _ = try host.publish(
+            Message(exchange: "amq.topic", routingKey: "sensors.room1.humidity", body: ByteBuffer(string: "40")))
         harness.channel.embeddedEventLoop.run()
         let text = harness.outboundText()
         #expect(text.contains("id: 1\nevent: message\ndata: {\"id\":1,"))
@@ -86,7 +100,9 @@ struct HTTPEventsTests {
     @Test func takesNothingWhileNotWritableAndEndsWhenTheStreamGoes() throws {
         let harness = try HTTPHarness()
         let host = try #require(harness.broker.virtualHost("/"))
-        _ = try host.declareQueue("s", durable: true, exclusive: false, autoDelete: false, arguments: ["x-queue-type": .string("stream")], passive: false, owner: ConnectionID(9))
+        _ = try host.declareQueue(
+            "s", durable: true, exclusive: false, autoDelete: false, arguments: ["x-queue-type": .string("stream")],
+            passive: false, owner: ConnectionID(9))
         try harness.send("GET", "/api/v1/streams/%2F/s/events")
         #expect(try #require(try harness.readResponse()).status == 200)
         harness.channel.isWritable = false
@@ -101,7 +117,9 @@ struct HTTPEventsTests {
         harness.channel.embeddedEventLoop.run()
         // More than the credit window: acknowledgements on write keep it flowing to the end.
         let text = harness.outboundText()
-        #expect(text.contains("id: 0\nevent: message\ndata: m0\n\n") && text.contains("id: 299\nevent: message\ndata: m299\n\n"))
+        #expect(
+            text.contains("id: 0\nevent: message\ndata: m0\n\n")
+                && text.contains("id: 299\nevent: message\ndata: m299\n\n"))
         _ = try host.deleteQueue("s", ifUnused: false, ifEmpty: false, owner: ConnectionID(9))
         harness.channel.embeddedEventLoop.run()
         #expect(harness.outboundText().hasSuffix("0\r\n\r\n"))
@@ -113,7 +131,8 @@ struct HTTPEventsTests {
         #expect(try harness.request("GET", "/api/v1/streams/%2F/nope/events").status == 404)
         #expect(try harness.request("GET", "/api/v1/exchanges/%2F/nope/events").status == 404)
         _ = try #require(harness.broker.virtualHost("/")).declareQueue(
-            "s", durable: true, exclusive: false, autoDelete: false, arguments: ["x-queue-type": .string("stream")], passive: false, owner: ConnectionID(9)
+            "s", durable: true, exclusive: false, autoDelete: false, arguments: ["x-queue-type": .string("stream")],
+            passive: false, owner: ConnectionID(9)
         )
         #expect(try harness.request("GET", "/api/v1/streams/%2F/s/events?offset=soon").status == 400)
         #expect(try harness.request("GET", "/api/v1/streams/%2F/s/events?heartbeat=0").status == 400)

@@ -35,21 +35,25 @@ struct HTTPHandlerTests {
         #expect(try harness.request("PUT", "/api/queues/%2F/jobs", body: #"{"durable":true}"#).status == 204)
         let publish = try harness.request(
             "POST", "/api/exchanges/%2F/amq.default/publish",
-            body: #"{"routing_key":"jobs","payload":"aGk=","payload_encoding":"base64","properties":{"content_type":"text/plain"}}"#
+            body:
+                #"{"routing_key":"jobs","payload":"aGk=","payload_encoding":"base64","properties":{"content_type":"text/plain"}}"#
         )
         #expect(publish.json?["routed"] == .bool(true))
         let queue = try harness.request("GET", "/api/queues/%2F/jobs")
         #expect(queue.json?["messages_ready"] == .int(1))
-        let got = try harness.request("POST", "/api/queues/%2F/jobs/get", body: #"{"count":5,"ackmode":"ack_requeue_true","encoding":"auto"}"#)
+        let got = try harness.request(
+            "POST", "/api/queues/%2F/jobs/get", body: #"{"count":5,"ackmode":"ack_requeue_true","encoding":"auto"}"#)
         let items = try #require(got.json?.arrayValue)
         #expect(items.count == 1)
         #expect(items[0]["payload"] == .string("hi"))
         #expect(items[0]["properties"]?["content_type"] == .string("text/plain"))
         // ack_requeue_true puts it back, redelivered.
-        let again = try harness.request("POST", "/api/queues/%2F/jobs/get", body: #"{"count":1,"ackmode":"ack_requeue_false"}"#)
+        let again = try harness.request(
+            "POST", "/api/queues/%2F/jobs/get", body: #"{"count":1,"ackmode":"ack_requeue_false"}"#)
         #expect(again.json?.arrayValue?.first?["redelivered"] == .bool(true))
         #expect(harness.broker.virtualHost("/")?.queue(named: "jobs")?.readyCount == 0)
-        _ = try harness.request("POST", "/api/exchanges/%2F/amq.default/publish", body: #"{"routing_key":"jobs","payload":"x"}"#)
+        _ = try harness.request(
+            "POST", "/api/exchanges/%2F/amq.default/publish", body: #"{"routing_key":"jobs","payload":"x"}"#)
         #expect(try harness.request("DELETE", "/api/queues/%2F/jobs/contents").status == 204)
         #expect(harness.broker.virtualHost("/")?.queue(named: "jobs")?.readyCount == 0)
     }
@@ -61,7 +65,8 @@ struct HTTPHandlerTests {
         #expect(badJSON.json?["error"] == .string("bad_request"))
         #expect(try harness.request("GET", "/api/queues/nowhere").status == 404)
         #expect(try harness.request("GET", "/api/queues/%2F/missing").status == 404)
-        let unknownExchange = try harness.request("POST", "/api/exchanges/%2F/nope/publish", body: #"{"routing_key":"","payload":""}"#)
+        let unknownExchange = try harness.request(
+            "POST", "/api/exchanges/%2F/nope/publish", body: #"{"routing_key":"","payload":""}"#)
         #expect(unknownExchange.status == 404)
         #expect(unknownExchange.json?["reason"] == .string("no exchange 'nope' in vhost '/'"))
         let method = try harness.request("PATCH", "/api/queues/%2F/q")
@@ -73,7 +78,8 @@ struct HTTPHandlerTests {
 
     @Test func oversizedBodyIs413AndCloses() throws {
         let harness = try HTTPHarness(configuration: .init(maxBodyBytes: 10))
-        let response = try harness.request("POST", "/api/exchanges/%2F/amq.default/publish", body: String(repeating: "x", count: 11))
+        let response = try harness.request(
+            "POST", "/api/exchanges/%2F/amq.default/publish", body: String(repeating: "x", count: 11))
         #expect(response.status == 413)
         #expect(response.json?["error"] == .string("payload_too_large"))
     }
@@ -81,7 +87,8 @@ struct HTTPHandlerTests {
     @Test func publishingDuringAnAlarmIs503() throws {
         let harness = try HTTPHarness()
         harness.broker.resourceAlarms = ["memory"]
-        let response = try harness.request("POST", "/api/exchanges/%2F/amq.default/publish", body: #"{"routing_key":"q","payload":"x"}"#)
+        let response = try harness.request(
+            "POST", "/api/exchanges/%2F/amq.default/publish", body: #"{"routing_key":"q","payload":"x"}"#)
         #expect(response.status == 503)
         #expect(try harness.request("GET", "/api/health/checks/alarms").status == 503)
     }
@@ -145,7 +152,8 @@ struct HTTPHandlerTests {
     @Test func metricsAreUnauthenticatedPrometheusText() throws {
         let harness = try HTTPHarness()
         _ = try harness.request("PUT", "/api/queues/%2F/m", body: "{}")
-        _ = try harness.request("POST", "/api/exchanges/%2F/amq.default/publish", body: #"{"routing_key":"m","payload":"x"}"#)
+        _ = try harness.request(
+            "POST", "/api/exchanges/%2F/amq.default/publish", body: #"{"routing_key":"m","payload":"x"}"#)
         let metrics = try harness.request("GET", "/metrics", headers: "")
         #expect(metrics.status == 200)
         #expect(metrics.body.contains(#"junction_queue_messages_ready{vhost="/",queue="m"} 1"#))
@@ -158,7 +166,9 @@ struct HTTPHandlerTests {
         let harness = try HTTPHarness()
         _ = try harness.request("PUT", "/api/exchanges/%2F/orders", body: #"{"type":"topic","durable":true}"#)
         _ = try harness.request("PUT", "/api/queues/%2F/eu", body: #"{"durable":true,"arguments":{"x-max-length":10}}"#)
-        #expect(try harness.request("POST", "/api/bindings/%2F/e/orders/q/eu", body: #"{"routing_key":"eu.*"}"#).status == 201)
+        #expect(
+            try harness.request("POST", "/api/bindings/%2F/e/orders/q/eu", body: #"{"routing_key":"eu.*"}"#).status
+                == 201)
         let exported = try harness.request("GET", "/api/definitions").body
 
         let other = try HTTPHarness()

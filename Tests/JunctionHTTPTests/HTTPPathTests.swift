@@ -11,7 +11,8 @@ struct HTTPPathTests {
     }
 
     @Test func parsesQueryWithPlusAsSpace() throws {
-        let path = try #require(HTTPPath(target: "/api/v1/exchanges/%2F/orders/messages?routing_key=order.created&x=a+b%21"))
+        let path = try #require(
+            HTTPPath(target: "/api/v1/exchanges/%2F/orders/messages?routing_key=order.created&x=a+b%21"))
         #expect(path.query == ["routing_key": "order.created", "x": "a b!"])
         #expect(HTTPRoute(path: path.segments) == .rawPublish(vhost: "/", exchange: "orders"))
     }
@@ -38,8 +39,14 @@ struct HTTPPathTests {
         ("/api/exchanges/%2F/amq.default/publish", .publish(vhost: "/", exchange: "")),
         ("/api/queues/%2F/q/contents", .queueContents(vhost: "/", name: "q")),
         ("/api/queues/%2F/q/get", .queueGet(vhost: "/", name: "q")),
-        ("/api/bindings/%2F/e/x/q/q", .bindingsBetween(vhost: "/", source: "x", destinationKind: .queue, destination: "q")),
-        ("/api/bindings/%2F/e/x/e/y/~", .binding(vhost: "/", source: "x", destinationKind: .exchange, destination: "y", propertiesKey: "~")),
+        (
+            "/api/bindings/%2F/e/x/q/q",
+            .bindingsBetween(vhost: "/", source: "x", destinationKind: .queue, destination: "q")
+        ),
+        (
+            "/api/bindings/%2F/e/x/e/y/~",
+            .binding(vhost: "/", source: "x", destinationKind: .exchange, destination: "y", propertiesKey: "~")
+        ),
         ("/api/health/checks/alarms", .alarmsHealthCheck),
         ("/api/aliveness-test/%2F", .alivenessTest(vhost: "/")),
         ("/api/v1/queues/%2F/jobs/messages", .messages(vhost: "/", queue: "jobs")),

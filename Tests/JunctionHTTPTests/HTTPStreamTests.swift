@@ -9,7 +9,9 @@ import Testing
 @Suite("HTTP stream reads and stream observability")
 struct HTTPStreamTests {
     @Test func routesStreamReads() {
-        #expect(HTTPRoute(path: ["api", "v1", "streams", "/", "events", "messages"]) == .streamMessages(vhost: "/", stream: "events"))
+        #expect(
+            HTTPRoute(path: ["api", "v1", "streams", "/", "events", "messages"])
+                == .streamMessages(vhost: "/", stream: "events"))
         #expect(HTTPRoute(path: ["api", "v1", "streams", "/", "events"]) == nil)
         #expect(HTTPRoute.streamMessages(vhost: "/", stream: "s").allowedMethods == [.GET])
     }
@@ -42,22 +44,30 @@ struct HTTPStreamTests {
             StreamGroupInfo(name: "a", committedOffset: 4, lag: 5, activeConsumerTag: "c1", memberCount: 2),
             StreamGroupInfo(name: "b", committedOffset: nil, lag: 10, activeConsumerTag: nil, memberCount: 0),
         ]
-        let json = JSONValue.object(ManagementRepresentation.streamFields(firstOffset: 0, nextOffset: 10, sizeInBytes: 99, groups: groups)).serialized
+        let json = JSONValue.object(
+            ManagementRepresentation.streamFields(firstOffset: 0, nextOffset: 10, sizeInBytes: 99, groups: groups)
+        ).serialized
         #expect(json.contains(#""first_offset":0,"last_offset":9,"next_offset":10,"segment_bytes":99"#))
         #expect(json.contains(#"{"name":"a","committed_offset":4,"lag":5,"active_consumer":"c1","members":2}"#))
         #expect(json.contains(#"{"name":"b","committed_offset":null,"lag":10,"active_consumer":null,"members":0}"#))
-        let empty = JSONValue.object(ManagementRepresentation.streamFields(firstOffset: 3, nextOffset: 3, sizeInBytes: 0, groups: [])).serialized
+        let empty = JSONValue.object(
+            ManagementRepresentation.streamFields(firstOffset: 3, nextOffset: 3, sizeInBytes: 0, groups: [])
+        ).serialized
         #expect(empty.contains(#""first_offset":null,"last_offset":null"#))
     }
 
     @Test func streamQueueHasStreamTypeAndRetainedMessageCount() throws {
         let broker = Broker(logger: Logger(label: "test"))
         let host = try #require(broker.virtualHost("/"))
-        _ = try host.declareQueue("s", durable: true, exclusive: false, autoDelete: false, arguments: ["x-queue-type": .string("stream")], passive: false, owner: ConnectionID(1))
+        _ = try host.declareQueue(
+            "s", durable: true, exclusive: false, autoDelete: false, arguments: ["x-queue-type": .string("stream")],
+            passive: false, owner: ConnectionID(1))
         for body in ["a", "b", "c"] {
             _ = try host.publish(Message(exchange: "", routingKey: "s", body: ByteBuffer(string: body)))
         }
-        let json = ManagementRepresentation.queue(try #require(host.queue(named: "s")), vhost: "/", stream: host.stream(named: "s")).serialized
+        let json = ManagementRepresentation.queue(
+            try #require(host.queue(named: "s")), vhost: "/", stream: host.stream(named: "s")
+        ).serialized
         #expect(json.contains(#""type":"stream""#))
         #expect(json.contains(#""messages":3,"messages_ready":3"#))
         #expect(json.contains(#""first_offset":0,"last_offset":2"#))

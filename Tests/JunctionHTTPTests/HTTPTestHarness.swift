@@ -33,9 +33,12 @@ final class HTTPHarness {
         self.broker = broker ?? Broker(clock: self.clock, logger: Logger(label: "test"))
         let listener =
             listener
-            ?? HTTPListener(configuration: configuration, authenticator: TestAuthenticator(), webSocketRoutes: routes, logger: Logger(label: "test"))
+            ?? HTTPListener(
+                configuration: configuration, authenticator: TestAuthenticator(), webSocketRoutes: routes,
+                logger: Logger(label: "test"))
         try self.channel.connect(to: SocketAddress(ipAddress: "127.0.0.1", port: 4000)).wait()
-        try listener.initializeConnection(self.channel, broker: self.broker, connectionID: ConnectionID(connectionID), isLoopback: true)
+        try listener.initializeConnection(
+            self.channel, broker: self.broker, connectionID: ConnectionID(connectionID), isLoopback: true)
     }
 
     struct Response {
@@ -48,12 +51,15 @@ final class HTTPHarness {
     static let guest = "Authorization: Basic Z3Vlc3Q6Z3Vlc3Q=\r\n"
 
     func send(_ method: String, _ target: String, body: String = "", headers: String = HTTPHarness.guest) throws {
-        let request = "\(method) \(target) HTTP/1.1\r\nHost: localhost\r\n\(headers)Content-Length: \(body.utf8.count)\r\n\r\n\(body)"
+        let request =
+            "\(method) \(target) HTTP/1.1\r\nHost: localhost\r\n\(headers)Content-Length: \(body.utf8.count)\r\n\r\n\(body)"
         try self.channel.writeInbound(ByteBuffer(string: request))
     }
 
     /// Sends a request and parses the one response it produces.
-    func request(_ method: String, _ target: String, body: String = "", headers: String = HTTPHarness.guest) throws -> Response {
+    func request(
+        _ method: String, _ target: String, body: String = "", headers: String = HTTPHarness.guest
+    ) throws -> Response {
         try self.send(method, target, body: body, headers: headers)
         return try #require(try self.readResponse())
     }

@@ -10,7 +10,9 @@ import Testing
 struct EchoListener: ProtocolListener {
     var protocolName: String { "Echo" }
 
-    func initializeConnection(_ channel: any Channel, broker: Broker, connectionID: ConnectionID, isLoopback: Bool) throws {
+    func initializeConnection(
+        _ channel: any Channel, broker: Broker, connectionID: ConnectionID, isLoopback: Bool
+    ) throws {
         try channel.pipeline.syncOperations.addHandler(EchoHandler())
     }
 
@@ -30,7 +32,9 @@ struct EchoListener: ProtocolListener {
 
 private let maskKey: WebSocketMaskingKey = [1, 2, 3, 4]
 
-private func clientFrame(_ opcode: WebSocketOpcode, _ text: String, fin: Bool = true, masked: Bool = true) -> WebSocketFrame {
+private func clientFrame(
+    _ opcode: WebSocketOpcode, _ text: String, fin: Bool = true, masked: Bool = true
+) -> WebSocketFrame {
     var data = ByteBuffer(string: text)
     if masked { data.webSocketMask(maskKey) }
     return WebSocketFrame(fin: fin, opcode: opcode, maskKey: masked ? maskKey : nil, data: data)
@@ -127,9 +131,14 @@ struct WebSocketFrameHandlerTests {
 
 @Suite("HTTP WebSocket upgrade seam")
 struct WebSocketUpgradeTests {
-    private static let routes = ["/ws": WebSocketRoute(subprotocols: ["v12.stomp", "v11.stomp"], listener: EchoListener(), sendsTextFrames: true)]
+    private static let routes = [
+        "/ws": WebSocketRoute(
+            subprotocols: ["v12.stomp", "v11.stomp"], listener: EchoListener(), sendsTextFrames: true)
+    ]
 
-    private func upgradeRequest(path: String = "/ws", protocols: String = "v11.stomp, v12.stomp", origin: String? = nil) -> String {
+    private func upgradeRequest(
+        path: String = "/ws", protocols: String = "v11.stomp, v12.stomp", origin: String? = nil
+    ) -> String {
         "GET \(path) HTTP/1.1\r\nHost: localhost\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
             + "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n"
             + (protocols.isEmpty ? "" : "Sec-WebSocket-Protocol: \(protocols)\r\n")
@@ -175,7 +184,8 @@ struct WebSocketUpgradeTests {
 
     @Test(arguments: [("mqtt", nil), ("v12.stomp", "https://evil.example"), ("v12.stomp", "https://ok.example")])
     func subprotocolAndOriginDecideTheUpgrade(protocols: String, origin: String?) throws {
-        let harness = try HTTPHarness(configuration: .init(allowedWebSocketOrigins: ["https://ok.example"]), routes: Self.routes)
+        let harness = try HTTPHarness(
+            configuration: .init(allowedWebSocketOrigins: ["https://ok.example"]), routes: Self.routes)
         try harness.channel.writeInbound(ByteBuffer(string: self.upgradeRequest(protocols: protocols, origin: origin)))
         harness.channel.embeddedEventLoop.run()
         let response = try #require(try harness.readResponse())

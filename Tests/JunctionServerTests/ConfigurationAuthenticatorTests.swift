@@ -22,8 +22,10 @@ struct ServerConfiguredAuthenticatorTests {
 
     @Test func ordinaryUserLogsInFromAnywhere() {
         let expected = AuthenticatedUser(name: "alice", virtualHosts: nil, tags: ["monitoring"])
-        #expect(self.authenticator.authenticate(username: "alice", password: "wonderland", isLoopback: false) == expected)
-        #expect(self.authenticator.authenticate(username: "alice", password: "wonderland", isLoopback: true) == expected)
+        #expect(
+            self.authenticator.authenticate(username: "alice", password: "wonderland", isLoopback: false) == expected)
+        #expect(
+            self.authenticator.authenticate(username: "alice", password: "wonderland", isLoopback: true) == expected)
     }
 
     @Test(arguments: [

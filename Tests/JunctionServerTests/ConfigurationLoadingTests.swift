@@ -32,14 +32,20 @@ struct ServerConfigurationLoadingTests {
 
     @Test func compiledDefaultsAreTheDocumentedValues() {
         let defaults = JunctionConfiguration()
-        #expect(defaults.listeners == ListenersConfiguration(bindHost: "127.0.0.1", amqpPort: 5672, mqttPort: 1883, stompPort: 61613, httpPort: 15672))
+        #expect(
+            defaults.listeners
+                == ListenersConfiguration(
+                    bindHost: "127.0.0.1", amqpPort: 5672, mqttPort: 1883, stompPort: 61613, httpPort: 15672))
         #expect(defaults.dataDirectory == "./data")
         #expect(defaults.amqp.frameMax == 131_072)
         #expect(defaults.amqp.channelMax == 2047)
         #expect(defaults.amqp.heartbeat == .seconds(60))
         #expect(defaults.amqp.maxMessageSize == 134_217_728)
         #expect(defaults.amqp.handshakeTimeout == .seconds(10))
-        #expect(defaults.users == [UserConfiguration(name: "guest", password: "guest", tags: ["administrator"], loopbackOnly: true)])
+        #expect(
+            defaults.users == [
+                UserConfiguration(name: "guest", password: "guest", tags: ["administrator"], loopbackOnly: true)
+            ])
         #expect(defaults.defaultVirtualHost == "/")
         #expect(defaults.logLevel == .info)
         #expect(defaults.mqtt == MQTTConfiguration(allowAnonymous: true, anonymousUser: "guest"))
@@ -89,7 +95,10 @@ struct ServerConfigurationLoadingTests {
             "JUNCTION_AMQP_FRAME_MAX": "65536",
         ]
         let fromEnvironment = try await JunctionConfiguration.load(configFile: path, environment: environment)
-        #expect(fromEnvironment.listeners == ListenersConfiguration(bindHost: "0.0.0.0", amqpPort: 5900, mqttPort: 0, stompPort: 61700, httpPort: 15700))
+        #expect(
+            fromEnvironment.listeners
+                == ListenersConfiguration(
+                    bindHost: "0.0.0.0", amqpPort: 5900, mqttPort: 0, stompPort: 61700, httpPort: 15700))
         #expect(fromEnvironment.dataDirectory == "/from/env")
         #expect(fromEnvironment.logLevel == .warning)
         #expect(fromEnvironment.amqp.frameMax == 65536)
@@ -103,8 +112,12 @@ struct ServerConfigurationLoadingTests {
             httpPort: 0,
             logLevel: "error"
         )
-        let fromFlags = try await JunctionConfiguration.load(configFile: path, environment: environment, overrides: overrides)
-        #expect(fromFlags.listeners == ListenersConfiguration(bindHost: "::1", amqpPort: 6000, mqttPort: 6001, stompPort: 6002, httpPort: 0))
+        let fromFlags = try await JunctionConfiguration.load(
+            configFile: path, environment: environment, overrides: overrides)
+        #expect(
+            fromFlags.listeners
+                == ListenersConfiguration(bindHost: "::1", amqpPort: 6000, mqttPort: 6001, stompPort: 6002, httpPort: 0)
+        )
         #expect(fromFlags.dataDirectory == "/from/flag")
         #expect(fromFlags.logLevel == .error)
         #expect(fromFlags.amqp.frameMax == 65536)
@@ -128,7 +141,8 @@ struct ServerConfigurationLoadingTests {
         let loaded = try await JunctionConfiguration.load(configFile: path, environment: [:])
         #expect(
             loaded.users == [
-                UserConfiguration(name: "alice", password: "wonderland", tags: ["monitoring", "management"], loopbackOnly: false),
+                UserConfiguration(
+                    name: "alice", password: "wonderland", tags: ["monitoring", "management"], loopbackOnly: false),
                 UserConfiguration(name: "bob", password: "builder", tags: [], loopbackOnly: false),
             ]
         )

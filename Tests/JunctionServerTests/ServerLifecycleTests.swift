@@ -64,8 +64,10 @@ import Testing
 
     @Test func wrongProtocolHeaderOverTCPGetsOursBackThenClose() async throws {
         let port = try Self.freePort()
-        let server = try await JunctionServer(configuration: Self.configuration(amqpPort: port), logger: Logger(label: "test"))
-            .start()
+        let server = try await JunctionServer(
+            configuration: Self.configuration(amqpPort: port), logger: Logger(label: "test")
+        )
+        .start()
         let (channel, received, _) = try await Self.connect(port: port)
         try await channel.writeAndFlush(ByteBuffer(string: "HELLO123")).get()
         let bytes = try await received.get()
@@ -83,8 +85,10 @@ import Testing
     }
 
     @Test func disabledListenerDoesNotBind() async throws {
-        let server = try await JunctionServer(configuration: Self.configuration(amqpPort: 0), logger: Logger(label: "test"))
-            .start()
+        let server = try await JunctionServer(
+            configuration: Self.configuration(amqpPort: 0), logger: Logger(label: "test")
+        )
+        .start()
         #expect(server.localAddresses.isEmpty)
         try await server.stop()
     }

@@ -42,7 +42,8 @@ final class AMQPChannelSession: MessageConsumer {
     private var transactionPublishes: [(AMQPBasicPublish, AMQPContentHeader, ByteBuffer)] = []
     private var transactionSettlements: [PendingSettlement] = []
 
-    init(channelID: AMQPChannelID, connection: AMQPConnectionHandler, virtualHost: VirtualHost, user: AuthenticatedUser) {
+    init(channelID: AMQPChannelID, connection: AMQPConnectionHandler, virtualHost: VirtualHost, user: AuthenticatedUser)
+    {
         self.channelID = channelID
         self.connection = connection
         self.virtualHost = virtualHost
@@ -391,9 +392,11 @@ final class AMQPChannelSession: MessageConsumer {
     private func get(_ get: AMQPBasicGet, method: AMQPMethod) throws(AMQPError) {
         let owner = self.connection.connectionID
         guard
-            let (delivery, remaining) = try self.engine(method, {
-                try self.virtualHost.get(queue: get.queue, noAck: get.noAck, owner: owner)
-            })
+            let (delivery, remaining) = try self.engine(
+                method,
+                {
+                    try self.virtualHost.get(queue: get.queue, noAck: get.noAck, owner: owner)
+                })
         else {
             self.send(.basicGetEmpty)
             return
@@ -410,7 +413,8 @@ final class AMQPChannelSession: MessageConsumer {
                 )
             )
         )
-        self.connection.output.content(self.channelID, properties: delivery.message.properties, body: delivery.message.body)
+        self.connection.output.content(
+            self.channelID, properties: delivery.message.properties, body: delivery.message.body)
     }
 
     private func settle(tag: UInt64, multiple: Bool, method: AMQPMethod) throws(AMQPError) -> [Unacked] {
@@ -546,7 +550,8 @@ final class AMQPChannelSession: MessageConsumer {
     }
 
     private func write(_ delivery: Delivery, subscription: Subscription) {
-        let tag = self.unacked.nextTag(for: Unacked(source: delivery.queue, id: delivery.id), track: !subscription.noAck)
+        let tag = self.unacked.nextTag(
+            for: Unacked(source: delivery.queue, id: delivery.id), track: !subscription.noAck)
         self.connection.output.sink.buffer.writeAMQPBasicDeliverFrame(
             channel: self.channelID,
             consumerTag: subscription.tag,
@@ -555,7 +560,8 @@ final class AMQPChannelSession: MessageConsumer {
             exchange: delivery.message.exchange,
             routingKey: delivery.message.routingKey
         )
-        self.connection.output.content(self.channelID, properties: delivery.message.properties, body: delivery.message.body)
+        self.connection.output.content(
+            self.channelID, properties: delivery.message.properties, body: delivery.message.body)
         self.connection.scheduleFlush()
     }
 

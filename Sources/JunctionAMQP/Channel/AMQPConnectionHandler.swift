@@ -83,7 +83,9 @@ final class AMQPConnectionHandler: ChannelDuplexHandler {
             self.logger[metadataKey: "peer"] = "\(self.peer)"
         }
         self.broker.connectionOpened(self)
-        self.handshakeTimeout = context.eventLoop.assumeIsolated().scheduleTask(in: TimeAmount(self.configuration.handshakeTimeout)) {
+        self.handshakeTimeout = context.eventLoop.assumeIsolated().scheduleTask(
+            in: TimeAmount(self.configuration.handshakeTimeout)
+        ) {
             [weak self] in
             guard let self else { return }
             self.run(self.stateMachine.handshakeTimerFired())
@@ -276,7 +278,9 @@ final class AMQPConnectionHandler: ChannelDuplexHandler {
             )
             self.scheduleFlush()
             if let eventLoop = self.context?.eventLoop {
-                self.closeTimeout = eventLoop.assumeIsolated().scheduleTask(in: TimeAmount(self.configuration.closeTimeout)) {
+                self.closeTimeout = eventLoop.assumeIsolated().scheduleTask(
+                    in: TimeAmount(self.configuration.closeTimeout)
+                ) {
                     [weak self] in
                     guard let self else { return }
                     self.run(self.stateMachine.closeTimerFired())

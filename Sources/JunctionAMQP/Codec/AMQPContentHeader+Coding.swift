@@ -26,7 +26,9 @@ extension AMQPContentHeader {
         buffer.writeBinaryMessageProperties(self.properties)
     }
 
-    private static func decodeProperties(flags: UInt16, reading buffer: inout ByteBuffer) throws(AMQPDecodingError)
+    private static func decodeProperties(
+        flags: UInt16, reading buffer: inout ByteBuffer
+    ) throws(AMQPDecodingError)
         -> MessageProperties?
     {
         do {

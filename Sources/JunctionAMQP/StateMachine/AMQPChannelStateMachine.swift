@@ -102,7 +102,8 @@ struct AMQPChannelStateMachine {
             switch method {
             case .channelOpen:
                 self.state = .closed
-                return .closeConnection(AMQPError(.channelError, "second 'channel.open' seen", classID: 20, methodID: 10))
+                return .closeConnection(
+                    AMQPError(.channelError, "second 'channel.open' seen", classID: 20, methodID: 10))
             case .channelClose:
                 self.state = .closed
                 return .sendCloseOk
@@ -146,7 +147,8 @@ struct AMQPChannelStateMachine {
             guard size <= remaining else {
                 self.state = .open(.idle)
                 return .closeConnection(
-                    AMQPError(.frameError, "content body exceeds the size declared in its header", classID: 60, methodID: 40)
+                    AMQPError(
+                        .frameError, "content body exceeds the size declared in its header", classID: 60, methodID: 40)
                 )
             }
             if size == remaining {

@@ -96,7 +96,8 @@ struct AMQPConnectionStateMachine<C: Clock> where C.Duration == Duration {
             self.state = .closed
             return .sendCloseOkAndClose
         case (.awaitingStartOk, .connectionStartOk(let startOk)):
-            guard let credentials = AMQPSASL.credentials(mechanism: startOk.mechanism, response: startOk.response) else {
+            guard let credentials = AMQPSASL.credentials(mechanism: startOk.mechanism, response: startOk.response)
+            else {
                 return self.fail(
                     AMQPError(.accessRefused, "unsupported mechanism or malformed response for \(startOk.mechanism)")
                 )
@@ -168,7 +169,8 @@ struct AMQPConnectionStateMachine<C: Clock> where C.Duration == Duration {
             }
         }
         if channel.rawValue > tuning.channelMax {
-            return self.fail(AMQPError(.channelError, "channel \(channel.rawValue) above channel_max \(tuning.channelMax)"))
+            return self.fail(
+                AMQPError(.channelError, "channel \(channel.rawValue) above channel_max \(tuning.channelMax)"))
         }
         return .forwardToChannel
     }

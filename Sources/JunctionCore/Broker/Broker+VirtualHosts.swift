@@ -21,7 +21,9 @@ extension Broker {
             do {
                 try metadata.write { _ = try $0.deleteVirtualHost(named: name) }
             } catch {
-                self.logger.error("cannot remove virtual host from the metadata store", metadata: ["vhost": "\(name)", "error": "\(error)"])
+                self.logger.error(
+                    "cannot remove virtual host from the metadata store",
+                    metadata: ["vhost": "\(name)", "error": "\(error)"])
             }
         }
     }

@@ -41,4 +41,3 @@ public struct BrokerError: Error, Sendable, Hashable, CustomStringConvertible {
     public static func commandInvalid(_ detail: String) -> BrokerError { BrokerError(.commandInvalid, detail) }
     public static func internalError(_ detail: String) -> BrokerError { BrokerError(.internalError, detail) }
 }
-

@@ -9,7 +9,9 @@ public struct Message: Sendable, Equatable {
     public var properties: MessageProperties
     public var body: ByteBuffer
 
-    public init(exchange: String, routingKey: String, properties: MessageProperties = MessageProperties(), body: ByteBuffer) {
+    public init(
+        exchange: String, routingKey: String, properties: MessageProperties = MessageProperties(), body: ByteBuffer
+    ) {
         self.exchange = exchange
         self.routingKey = routingKey
         self.properties = properties

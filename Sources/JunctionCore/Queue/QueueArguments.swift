@@ -40,7 +40,8 @@ struct QueueArguments: Equatable {
             case "classic": break
             case "stream": self.stream = try StreamArguments(table, queue: queue)
             default:
-                throw .preconditionFailed("invalid arg 'x-queue-type' for queue '\(queue)': only classic and stream are supported")
+                throw .preconditionFailed(
+                    "invalid arg 'x-queue-type' for queue '\(queue)': only classic and stream are supported")
             }
         }
     }

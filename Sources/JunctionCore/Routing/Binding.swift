@@ -32,7 +32,9 @@ public struct BindingInfo: Sendable, Hashable {
     public var routingKey: String
     public var arguments: FieldTable
 
-    public init(source: String, destination: String, destinationKind: DestinationKind, routingKey: String, arguments: FieldTable) {
+    public init(
+        source: String, destination: String, destinationKind: DestinationKind, routingKey: String, arguments: FieldTable
+    ) {
         self.source = source
         self.destination = destination
         self.destinationKind = destinationKind

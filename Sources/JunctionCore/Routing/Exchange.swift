@@ -115,7 +115,8 @@ public final class Exchange {
 
     private static func sameRule(_ rule: HeadersBinding, _ arguments: FieldTable) -> Bool {
         guard let other = try? HeadersBinding(arguments: arguments) else { return false }
-        return other.mode == rule.mode && other.pairs.elementsEqual(rule.pairs) { $0.key == $1.key && $0.value == $1.value }
+        return other.mode == rule.mode
+            && other.pairs.elementsEqual(rule.pairs) { $0.key == $1.key && $0.value == $1.value }
     }
 
     /// Calls `visit` for each destination of a matching binding (possibly more than once).

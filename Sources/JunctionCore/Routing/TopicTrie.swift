@@ -97,13 +97,18 @@ final class TopicTrie {
         let rest = words.dropFirst()
         switch word {
         case "*":
-            guard let star = node.star, Self.remove(from: star, words: rest, destination: destination) else { return false }
+            guard let star = node.star, Self.remove(from: star, words: rest, destination: destination) else {
+                return false
+            }
             if star.isEmpty { node.star = nil }
         case "#":
-            guard let hash = node.hash, Self.remove(from: hash, words: rest, destination: destination) else { return false }
+            guard let hash = node.hash, Self.remove(from: hash, words: rest, destination: destination) else {
+                return false
+            }
             if hash.isEmpty { node.hash = nil }
         default:
-            guard let child = node.children[word], Self.remove(from: child, words: rest, destination: destination) else {
+            guard let child = node.children[word], Self.remove(from: child, words: rest, destination: destination)
+            else {
                 return false
             }
             if child.isEmpty { node.children[word] = nil }

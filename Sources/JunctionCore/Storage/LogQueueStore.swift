@@ -100,7 +100,8 @@ public final class LogQueueStore: QueueStore {
             do {
                 try log.writePending()
             } catch {
-                self.logger.error("cannot write acknowledgements", metadata: ["queue": "\(key.queue)", "error": "\(error)"])
+                self.logger.error(
+                    "cannot write acknowledgements", metadata: ["queue": "\(key.queue)", "error": "\(error)"])
             }
         }
     }
@@ -136,7 +137,8 @@ public final class LogQueueStore: QueueStore {
 
     private func log(for queue: QueueStoreKey) throws -> DurableQueueLog {
         if let log = self.queues[queue] { return log }
-        let log = try DurableQueueLog(directory: self.directory(for: queue), configuration: self.configuration, logger: self.logger)
+        let log = try DurableQueueLog(
+            directory: self.directory(for: queue), configuration: self.configuration, logger: self.logger)
         self.queues[queue] = log
         return log
     }

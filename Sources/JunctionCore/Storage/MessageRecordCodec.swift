@@ -14,7 +14,8 @@ public enum MessageRecordCodec {
         case malformed(BinaryEncodingError)
     }
 
-    public static func encode(_ message: Message, allocator: ByteBufferAllocator = ByteBufferAllocator()) -> ByteBuffer {
+    public static func encode(_ message: Message, allocator: ByteBufferAllocator = ByteBufferAllocator()) -> ByteBuffer
+    {
         var buffer = allocator.buffer(capacity: 64 + message.body.readableBytes)
         buffer.writeInteger(Self.version)
         buffer.writeBinaryShortString(message.exchange)

@@ -25,7 +25,8 @@ struct StreamArguments: Equatable {
         }
         if let value = table["x-stream-max-segment-size-bytes"] {
             guard let bytes = value.integerValue, bytes > 0 else {
-                throw .preconditionFailed("invalid arg 'x-stream-max-segment-size-bytes' for queue '\(queue)': \(value)")
+                throw .preconditionFailed(
+                    "invalid arg 'x-stream-max-segment-size-bytes' for queue '\(queue)': \(value)")
             }
             self.maxSegmentBytes = bytes
         }

@@ -31,7 +31,10 @@ public final class StreamQueue {
     static let readBatchRecords = 512
     static let readBatchBytes = 1 << 20
 
-    init(queue: MessageQueue, log: any MessageLog, segmentedLog: SegmentedLog?, storage: StreamStorage, clock: any BrokerClock) {
+    init(
+        queue: MessageQueue, log: any MessageLog, segmentedLog: SegmentedLog?, storage: StreamStorage,
+        clock: any BrokerClock
+    ) {
         self.queue = queue
         self.log = log
         self.segmentedLog = segmentedLog
@@ -116,7 +119,8 @@ public final class StreamQueue {
             isActive: becomesActive
         )
         if let group {
-            subscription.position = becomesActive ? group.resumeOffset(for: subscription, in: self.log) : self.log.nextOffset
+            subscription.position =
+                becomesActive ? group.resumeOffset(for: subscription, in: self.log) : self.log.nextOffset
             group.members.append(subscription)
         } else {
             subscription.position = start.startOffset(in: self.log)
@@ -213,7 +217,8 @@ public final class StreamQueue {
         self.nextDeliveryID += 1
         subscription.tookDelivery(id, offset: offset)
         self.deliveredCount += 1
-        subscription.consumer.deliver(StreamDelivery(subscription: subscription, id: id, offset: offset.rawValue, message: message))
+        subscription.consumer.deliver(
+            StreamDelivery(subscription: subscription, id: id, offset: offset.rawValue, message: message))
     }
 
     // MARK: Lifecycle

@@ -34,9 +34,12 @@ final class StreamStorage {
     var hasUnsyncedAppends: Bool { !self.dirtyLogs.isEmpty }
 
     /// Opens (recovering) or creates the log of a stream.
-    func openLog(_ key: QueueStoreKey, arguments: StreamArguments) throws(BrokerError) -> (any MessageLog, SegmentedLog?) {
+    func openLog(
+        _ key: QueueStoreKey, arguments: StreamArguments
+    ) throws(BrokerError) -> (any MessageLog, SegmentedLog?) {
         guard let root = self.root else { return (InMemoryLog(), nil) }
-        let directory = "\(root)/\(LogQueueStore.pathComponent(key.virtualHost))/\(LogQueueStore.pathComponent(key.queue))"
+        let directory =
+            "\(root)/\(LogQueueStore.pathComponent(key.virtualHost))/\(LogQueueStore.pathComponent(key.queue))"
         let configuration = SegmentedLogConfiguration(
             maxSegmentBytes: arguments.maxSegmentBytes,
             // The group commit decides when to fsync; the log never syncs on its own.
@@ -51,7 +54,8 @@ final class StreamStorage {
                 Int64(clamping: clock.nowMilliseconds())
             }
             if !log.recoveryReport.isClean {
-                self.logger.warning("stream log repaired", metadata: ["stream": "\(key.queue)", "report": "\(log.recoveryReport)"])
+                self.logger.warning(
+                    "stream log repaired", metadata: ["stream": "\(key.queue)", "report": "\(log.recoveryReport)"])
             }
             self.openLogs[key] = log
             return (log, log)
@@ -70,18 +74,21 @@ final class StreamStorage {
             do {
                 try FileManager.default.removeItem(atPath: segmented.directory)
             } catch {
-                self.logger.error("cannot remove stream log", metadata: ["stream": "\(key.queue)", "error": "\(error)"])
+                self.logger.error(
+                    "cannot remove stream log", metadata: ["stream": "\(key.queue)", "error": "\(error)"])
             }
         }
         guard let metadata = self.metadata, !groups.isEmpty else { return }
         do {
             try metadata.write { transaction in
                 for group in groups {
-                    _ = try transaction.deleteConsumerOffset(virtualHost: key.virtualHost, stream: key.queue, group: group)
+                    _ = try transaction.deleteConsumerOffset(
+                        virtualHost: key.virtualHost, stream: key.queue, group: group)
                 }
             }
         } catch {
-            self.logger.error("cannot delete consumer offsets", metadata: ["stream": "\(key.queue)", "error": "\(error)"])
+            self.logger.error(
+                "cannot delete consumer offsets", metadata: ["stream": "\(key.queue)", "error": "\(error)"])
         }
     }
 

@@ -28,7 +28,8 @@ extension VirtualHost {
             throw .preconditionFailed("queue '\(name)' in vhost '\(self.name)' is not a stream")
         }
         guard !noAck else {
-            throw .preconditionFailed("stream queue '\(name)' requires manual acknowledgements (no-ack is not supported)")
+            throw .preconditionFailed(
+                "stream queue '\(name)' requires manual acknowledgements (no-ack is not supported)")
         }
         guard prefetch > 0 else {
             throw .preconditionFailed("consumer prefetch count is not set for stream queue '\(name)'")
@@ -42,11 +43,14 @@ extension VirtualHost {
             group = text
         }
         queue.lastUsed = self.clock.nowMilliseconds()
-        return stream.subscribe(tag: tag, consumer: consumer, start: start, group: group, prefetch: prefetch, owner: owner)
+        return stream.subscribe(
+            tag: tag, consumer: consumer, start: start, group: group, prefetch: prefetch, owner: owner)
     }
 
     /// RabbitMQ's rule: streams are durable, not exclusive and not auto-delete.
-    static func checkStreamProperties(_ name: String, durable: Bool, exclusive: Bool, autoDelete: Bool) throws(BrokerError) {
+    static func checkStreamProperties(
+        _ name: String, durable: Bool, exclusive: Bool, autoDelete: Bool
+    ) throws(BrokerError) {
         guard durable, !exclusive, !autoDelete else {
             throw .preconditionFailed("stream queue '\(name)' must be durable, not exclusive and not auto-delete")
         }
@@ -55,7 +59,8 @@ extension VirtualHost {
     func openStream(_ queue: MessageQueue, _ arguments: StreamArguments) throws(BrokerError) -> StreamQueue {
         let key = QueueStoreKey(virtualHost: self.name, queue: queue.name)
         let (log, segmented) = try self.streamStorage.openLog(key, arguments: arguments)
-        return StreamQueue(queue: queue, log: log, segmentedLog: segmented, storage: self.streamStorage, clock: self.clock)
+        return StreamQueue(
+            queue: queue, log: log, segmentedLog: segmented, storage: self.streamStorage, clock: self.clock)
     }
 
     /// The stream's queue was deleted: consumers are cancelled, files and group offsets removed.

@@ -101,7 +101,8 @@ extension VirtualHost {
                     passive: false
                 )
             } catch {
-                self.logger.error("cannot restore exchange", metadata: ["exchange": "\(record.name)", "error": "\(error)"])
+                self.logger.error(
+                    "cannot restore exchange", metadata: ["exchange": "\(record.name)", "error": "\(error)"])
             }
         }
         for record in snapshot.queues where record.virtualHost == self.name {
@@ -120,7 +121,8 @@ extension VirtualHost {
             }
         }
         for record in snapshot.consumerOffsets where record.virtualHost == self.name {
-            self.streamsByName[record.stream]?.restoreGroup(record.group, committedOffset: LogOffset(Int64(clamping: record.offset)))
+            self.streamsByName[record.stream]?.restoreGroup(
+                record.group, committedOffset: LogOffset(Int64(clamping: record.offset)))
         }
         for record in snapshot.bindings where record.virtualHost == self.name {
             do {
@@ -142,7 +144,8 @@ extension VirtualHost {
                     )
                 }
             } catch {
-                self.logger.error("cannot restore binding", metadata: ["source": "\(record.source)", "error": "\(error)"])
+                self.logger.error(
+                    "cannot restore binding", metadata: ["source": "\(record.source)", "error": "\(error)"])
             }
         }
     }

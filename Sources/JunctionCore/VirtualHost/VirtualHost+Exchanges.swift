@@ -1,4 +1,5 @@
 import JunctionStorage
+
 extension VirtualHost {
     /// Declares (or, with `passive`, checks) an exchange.
     /// - Throws: `.commandInvalid` for an unknown type; `.accessRefused` for the default exchange or a

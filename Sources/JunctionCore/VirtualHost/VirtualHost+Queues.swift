@@ -29,7 +29,8 @@ extension VirtualHost {
             }
             existing.lastUsed = self.clock.nowMilliseconds()
             if let stream = self.streamsByName[name] {
-                return QueueDeclareOK(queue: name, messageCount: stream.messageCount, consumerCount: stream.consumerCount)
+                return QueueDeclareOK(
+                    queue: name, messageCount: stream.messageCount, consumerCount: stream.consumerCount)
             }
             return QueueDeclareOK(queue: name, messageCount: existing.readyCount, consumerCount: existing.consumerCount)
         }
@@ -91,7 +92,8 @@ extension VirtualHost {
         owner: ConnectionID
     ) throws(BrokerError) {
         let (source, target) = try self.bindingEnds(queue: queue, exchange: exchange, owner: owner)
-        try self.addBinding(Binding(source: source, destination: .queue(target), routingKey: routingKey, arguments: arguments))
+        try self.addBinding(
+            Binding(source: source, destination: .queue(target), routingKey: routingKey, arguments: arguments))
     }
 
     /// Unbinding a binding that does not exist succeeds.
@@ -103,7 +105,8 @@ extension VirtualHost {
         owner: ConnectionID
     ) throws(BrokerError) {
         let (source, target) = try self.bindingEnds(queue: queue, exchange: exchange, owner: owner)
-        self.removeBinding(Binding(source: source, destination: .queue(target), routingKey: routingKey, arguments: arguments))
+        self.removeBinding(
+            Binding(source: source, destination: .queue(target), routingKey: routingKey, arguments: arguments))
     }
 
     private func bindingEnds(
@@ -132,7 +135,9 @@ extension VirtualHost {
 
     /// Deletes a queue; returns its ready message count. Its consumers get `consumerCancelled`, its
     /// unacked deliveries are dropped. Deleting a missing queue returns 0 (RabbitMQ: idempotent).
-    public func deleteQueue(_ name: String, ifUnused: Bool, ifEmpty: Bool, owner: ConnectionID) throws(BrokerError) -> Int {
+    public func deleteQueue(
+        _ name: String, ifUnused: Bool, ifEmpty: Bool, owner: ConnectionID
+    ) throws(BrokerError) -> Int {
         guard let queue = self.queuesByName[name] else { return 0 }
         try self.checkAccess(queue, owner: owner)
         if ifUnused && (queue.consumerCount > 0 || (self.streamsByName[name]?.consumerCount ?? 0) > 0) {
@@ -183,7 +188,8 @@ extension VirtualHost {
     ) throws(BrokerError) -> Subscription {
         let target = try self.existingQueue(queue, owner: owner)
         if self.streamsByName[queue] != nil {
-            throw .preconditionFailed("queue '\(queue)' in vhost '\(self.name)' is a stream: consume it with stream offsets")
+            throw .preconditionFailed(
+                "queue '\(queue)' in vhost '\(self.name)' is a stream: consume it with stream offsets")
         }
         if target.consumers.contains(where: \.exclusive) || (exclusive && !target.consumers.isEmpty) {
             throw .accessRefused("queue '\(queue)' in vhost '\(self.name)' in exclusive use")
@@ -203,11 +209,14 @@ extension VirtualHost {
         return subscription
     }
 
-    public func get(queue: String, noAck: Bool, owner: ConnectionID) throws(BrokerError) -> (delivery: Delivery, messageCount: Int)? {
+    public func get(
+        queue: String, noAck: Bool, owner: ConnectionID
+    ) throws(BrokerError) -> (delivery: Delivery, messageCount: Int)? {
         let target = try self.existingQueue(queue, owner: owner)
         if self.streamsByName[queue] != nil {
             // RabbitMQ refuses basic.get on streams the same way.
-            throw .preconditionFailed("queue '\(queue)' in vhost '\(self.name)' is a stream: basic.get is not supported")
+            throw .preconditionFailed(
+                "queue '\(queue)' in vhost '\(self.name)' is a stream: basic.get is not supported")
         }
         return target.get(noAck: noAck)
     }
@@ -222,7 +231,8 @@ extension VirtualHost {
 
     private func checkAccess(_ queue: MessageQueue, owner: ConnectionID) throws(BrokerError) {
         if let exclusiveOwner = queue.exclusiveOwner, exclusiveOwner != owner {
-            throw .resourceLocked("cannot obtain exclusive access to locked queue '\(queue.name)' in vhost '\(self.name)'")
+            throw .resourceLocked(
+                "cannot obtain exclusive access to locked queue '\(queue.name)' in vhost '\(self.name)'")
         }
     }
 

@@ -96,10 +96,14 @@ public final class VirtualHost {
     /// Every binding, including the implicit default-exchange binding of each queue.
     public var bindings: [BindingInfo] {
         var result: [BindingInfo] = self.queues.map { queue in
-            BindingInfo(source: "", destination: queue.name, destinationKind: .queue, routingKey: queue.name, arguments: [:])
+            BindingInfo(
+                source: "", destination: queue.name, destinationKind: .queue, routingKey: queue.name, arguments: [:])
         }
         for exchange in self.allExchanges {
-            result.append(contentsOf: exchange.bindings.map(\.info).sorted { ($0.destination, $0.routingKey) < ($1.destination, $1.routingKey) })
+            result.append(
+                contentsOf: exchange.bindings.map(\.info).sorted {
+                    ($0.destination, $0.routingKey) < ($1.destination, $1.routingKey)
+                })
         }
         return result
     }

@@ -20,11 +20,15 @@ extension HTTPAPI {
                 )
             }
             for binding in host.bindings where !binding.source.isEmpty {
-                if binding.destinationKind == .queue, host.queue(named: binding.destination)?.exclusiveOwner != nil { continue }
+                if binding.destinationKind == .queue, host.queue(named: binding.destination)?.exclusiveOwner != nil {
+                    continue
+                }
                 bindings.append(
                     .object([
-                        ("source", .string(binding.source)), ("vhost", .string(host.name)), ("destination", .string(binding.destination)),
-                        ("destination_type", .string(binding.destinationKind.rawValue)), ("routing_key", .string(binding.routingKey)),
+                        ("source", .string(binding.source)), ("vhost", .string(host.name)),
+                        ("destination", .string(binding.destination)),
+                        ("destination_type", .string(binding.destinationKind.rawValue)),
+                        ("routing_key", .string(binding.routingKey)),
                         ("arguments", JSONValue(binding.arguments)),
                     ])
                 )
@@ -35,7 +39,13 @@ extension HTTPAPI {
             ("rabbitmq_version", .string("3.12.0")),
             ("product_name", .string("Junction")),
             ("product_version", .string("0.1.0")),
-            ("users", .array(self.configuration.users.map { .object([("name", .string($0.name)), ("tags", .array($0.tags.sorted().map(JSONValue.string)))]) })),
+            (
+                "users",
+                .array(
+                    self.configuration.users.map {
+                        .object([("name", .string($0.name)), ("tags", .array($0.tags.sorted().map(JSONValue.string)))])
+                    })
+            ),
             ("vhosts", .array(hosts.map { .object([("name", .string($0.name))]) })),
             ("permissions", .array([])),
             ("parameters", .array([])),
@@ -72,7 +82,8 @@ extension HTTPAPI {
             guard let vhost = binding["vhost"]?.stringValue, let host = self.broker.virtualHost(vhost),
                 let source = binding["source"]?.stringValue, let destination = binding["destination"]?.stringValue
             else { throw .badRequest("binding needs vhost, source and destination") }
-            let kind: HTTPRoute.BindingKind = binding["destination_type"]?.stringValue == "exchange" ? .exchange : .queue
+            let kind: HTTPRoute.BindingKind =
+                binding["destination_type"]?.stringValue == "exchange" ? .exchange : .queue
             try self.bind(
                 host: host,
                 source: source,

@@ -20,10 +20,14 @@ struct HTTPEventsRequest {
 /// `GET /api/v1/streams/{vhost}/{stream}/events` and `GET /api/v1/exchanges/{vhost}/{exchange}/events`.
 extension HTTPAPI {
     /// Everything that can fail before the event stream starts fails here, as a JSON error.
-    func streamEvents(vhost: String, stream name: String, request: HTTPRequest, user: AuthenticatedUser) throws(HTTPAPIError) -> HTTPEventsRequest {
+    func streamEvents(
+        vhost: String, stream name: String, request: HTTPRequest, user: AuthenticatedUser
+    ) throws(HTTPAPIError) -> HTTPEventsRequest {
         let host = try self.host(vhost, user: user)
         guard host.stream(named: name) != nil else {
-            if host.queue(named: name) != nil { throw .badRequest("queue '\(name)' in vhost '\(vhost)' is not a stream") }
+            if host.queue(named: name) != nil {
+                throw .badRequest("queue '\(name)' in vhost '\(vhost)' is not a stream")
+            }
             throw .notFound("no stream '\(name)' in vhost '\(vhost)'")
         }
         let query = try HTTPStreamQuery(request.path.query, defaultOffset: "next")
@@ -43,7 +47,9 @@ extension HTTPAPI {
         )
     }
 
-    func exchangeEvents(vhost: String, exchange name: String, request: HTTPRequest, user: AuthenticatedUser) throws(HTTPAPIError) -> HTTPEventsRequest {
+    func exchangeEvents(
+        vhost: String, exchange name: String, request: HTTPRequest, user: AuthenticatedUser
+    ) throws(HTTPAPIError) -> HTTPEventsRequest {
         let host = try self.host(vhost, user: user)
         guard host.exchange(named: name) != nil else { throw .notFound("no exchange '\(name)' in vhost '\(vhost)'") }
         if name.isEmpty { throw .forbidden("the default exchange cannot be bound to") }

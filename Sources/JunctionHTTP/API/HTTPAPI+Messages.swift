@@ -5,13 +5,17 @@ import NIOHTTP1
 /// Publishing and consuming: RabbitMQ's `/publish` and `/get`, the raw-body publish and the
 /// long-poll consume of the script API.
 extension HTTPAPI {
-    func publish(vhost: String, exchange: String, request: HTTPRequest, user: AuthenticatedUser) throws(HTTPAPIError) -> HTTPResponse {
+    func publish(
+        vhost: String, exchange: String, request: HTTPRequest, user: AuthenticatedUser
+    ) throws(HTTPAPIError) -> HTTPResponse {
         let host = try self.host(vhost, user: user)
         let body = try request.jsonBody()
         guard body.objectValue != nil else { throw .badRequest("body must be a JSON object") }
         guard let routingKey = body["routing_key"]?.stringValue else { throw .badRequest("'routing_key' is required") }
         guard let payload = body["payload"]?.stringValue else { throw .badRequest("'payload' must be a string") }
-        let properties = try body["properties"].map { value throws(HTTPAPIError) in try MessageProperties(json: value) } ?? MessageProperties()
+        let properties =
+            try body["properties"].map { value throws(HTTPAPIError) in try MessageProperties(json: value) }
+            ?? MessageProperties()
         let bytes: ByteBuffer
         switch body["payload_encoding"]?.stringValue ?? "string" {
         case "string": bytes = ByteBuffer(string: payload)
@@ -20,19 +24,25 @@ extension HTTPAPI {
             bytes = ByteBuffer(bytes: decoded)
         default: throw .badRequest("payload_encoding must be 'string' or 'base64'")
         }
-        let outcome = try self.route(Message(exchange: exchange, routingKey: routingKey, properties: properties, body: bytes), in: host)
+        let outcome = try self.route(
+            Message(exchange: exchange, routingKey: routingKey, properties: properties, body: bytes), in: host)
         return .json(.object([("routed", .bool(outcome))]))
     }
 
-    func rawPublish(vhost: String, exchange: String, request: HTTPRequest, user: AuthenticatedUser) throws(HTTPAPIError) -> HTTPResponse {
+    func rawPublish(
+        vhost: String, exchange: String, request: HTTPRequest, user: AuthenticatedUser
+    ) throws(HTTPAPIError) -> HTTPResponse {
         let host = try self.host(vhost, user: user)
         var properties = try HTTPMessageHeaders.properties(from: request.headers)
         let messageID = properties.messageID ?? Self.newMessageID()
         properties.messageID = messageID
         if properties.timestamp == nil { properties.timestamp = self.broker.now / 1000 }
-        let routingKey = request.path.query["routing_key"] ?? request.headers.first(name: HTTPMessageHeaders.routingKey) ?? ""
-        let routed = try self.route(Message(exchange: exchange, routingKey: routingKey, properties: properties, body: request.body), in: host)
-        var response = HTTPResponse.json(.object([("message_id", .string(messageID)), ("routed", .bool(routed))]), status: .created)
+        let routingKey =
+            request.path.query["routing_key"] ?? request.headers.first(name: HTTPMessageHeaders.routingKey) ?? ""
+        let routed = try self.route(
+            Message(exchange: exchange, routingKey: routingKey, properties: properties, body: request.body), in: host)
+        var response = HTTPResponse.json(
+            .object([("message_id", .string(messageID)), ("routed", .bool(routed))]), status: .created)
         response.headers.add(name: HTTPMessageHeaders.messageID, value: messageID)
         return response
     }
@@ -62,7 +72,9 @@ extension HTTPAPI {
 
     /// `POST /api/queues/{vhost}/{queue}/get`: takes up to `count` messages, then settles them as
     /// `ackmode` says. Requeueing happens after all are taken, so one call never sees a message twice.
-    func get(vhost: String, queue name: String, request: HTTPRequest, user: AuthenticatedUser) throws(HTTPAPIError) -> HTTPResponse {
+    func get(
+        vhost: String, queue name: String, request: HTTPRequest, user: AuthenticatedUser
+    ) throws(HTTPAPIError) -> HTTPResponse {
         let host = try self.host(vhost, user: user)
         let body = try request.jsonBody()
         guard body.objectValue != nil else { throw .badRequest("body must be a JSON object") }
@@ -74,10 +86,14 @@ extension HTTPAPI {
         case "ack_requeue_true", "reject_requeue_true": settle = { queue, ids in queue.reject(ids, requeue: true) }
         case "ack_requeue_false": settle = { queue, ids in queue.ack(ids) }
         case "reject_requeue_false": settle = { queue, ids in queue.reject(ids, requeue: false) }
-        default: throw .badRequest("ackmode must be ack_requeue_true, ack_requeue_false, reject_requeue_true or reject_requeue_false")
+        default:
+            throw .badRequest(
+                "ackmode must be ack_requeue_true, ack_requeue_false, reject_requeue_true or reject_requeue_false")
         }
         let encoding = body["encoding"]?.stringValue ?? "auto"
-        guard encoding == "auto" || encoding == "base64" else { throw .badRequest("encoding must be 'auto' or 'base64'") }
+        guard encoding == "auto" || encoding == "base64" else {
+            throw .badRequest("encoding must be 'auto' or 'base64'")
+        }
         let truncate = body["truncate"]?.intValue.map { Int(clamping: $0) }
         guard let queue = host.queue(named: name) else { throw .notFound("no queue '\(name)' in vhost '\(vhost)'") }
         var items: [JSONValue] = []
@@ -103,7 +119,9 @@ extension HTTPAPI {
     static func messageFields(_ delivery: Delivery, base64: Bool, truncate: Int?) -> [(String, JSONValue)] {
         var body = delivery.message.body
         let size = body.readableBytes
-        if let truncate, truncate >= 0, truncate < size { body = body.getSlice(at: body.readerIndex, length: truncate) ?? body }
+        if let truncate, truncate >= 0, truncate < size {
+            body = body.getSlice(at: body.readerIndex, length: truncate) ?? body
+        }
         let bytes = Array(body.readableBytesView)
         let text = base64 ? nil : String(validating: bytes, as: UTF8.self)
         return [
@@ -118,7 +136,9 @@ extension HTTPAPI {
     }
 
     /// `GET /api/v1/queues/{vhost}/{queue}/messages?max=N&wait=S&lease=S`.
-    func pollRequest(vhost: String, queue name: String, request: HTTPRequest, user: AuthenticatedUser) throws(HTTPAPIError) -> HTTPPollRequest {
+    func pollRequest(
+        vhost: String, queue name: String, request: HTTPRequest, user: AuthenticatedUser
+    ) throws(HTTPAPIError) -> HTTPPollRequest {
         let host = try self.host(vhost, user: user)
         guard let queue = host.queue(named: name) else { throw .notFound("no queue '\(name)' in vhost '\(vhost)'") }
         if let owner = queue.exclusiveOwner, owner != self.connectionID {
@@ -126,13 +146,19 @@ extension HTTPAPI {
         }
         let query = request.path.query
         let max = try Self.number(query["max"], name: "max", default: 1, range: 1...100)
-        let wait = try Self.seconds(query["wait"], name: "wait", default: 0, limit: Double(self.configuration.maxPollWaitSeconds))
-        let lease = try Self.seconds(query["lease"], name: "lease", default: Double(self.configuration.defaultLeaseSeconds), limit: 43_200)
+        let wait = try Self.seconds(
+            query["wait"], name: "wait", default: 0, limit: Double(self.configuration.maxPollWaitSeconds))
+        let lease = try Self.seconds(
+            query["lease"], name: "lease", default: Double(self.configuration.defaultLeaseSeconds), limit: 43_200)
         guard lease > 0 else { throw .badRequest("'lease' must be positive") }
-        return HTTPPollRequest(queue: queue, vhost: vhost, max: max, waitMilliseconds: Int64(wait * 1000), leaseMilliseconds: Int64(lease * 1000))
+        return HTTPPollRequest(
+            queue: queue, vhost: vhost, max: max, waitMilliseconds: Int64(wait * 1000),
+            leaseMilliseconds: Int64(lease * 1000))
     }
 
-    private static func number(_ text: String?, name: String, default value: Int, range: ClosedRange<Int>) throws(HTTPAPIError) -> Int {
+    private static func number(
+        _ text: String?, name: String, default value: Int, range: ClosedRange<Int>
+    ) throws(HTTPAPIError) -> Int {
         guard let text else { return value }
         guard let number = Int(text), range.contains(number) else {
             throw .badRequest("'\(name)' must be an integer in \(range.lowerBound)...\(range.upperBound)")
@@ -140,7 +166,9 @@ extension HTTPAPI {
         return number
     }
 
-    private static func seconds(_ text: String?, name: String, default value: Double, limit: Double) throws(HTTPAPIError) -> Double {
+    private static func seconds(
+        _ text: String?, name: String, default value: Double, limit: Double
+    ) throws(HTTPAPIError) -> Double {
         guard let text else { return value }
         guard let number = Double(text), number >= 0, number <= limit else {
             throw .badRequest("'\(name)' must be a number of seconds in 0...\(Int(limit))")
@@ -153,12 +181,16 @@ extension HTTPAPI {
         let host = try self.host(vhost, user: user)
         let name = "aliveness-test"
         do {
-            _ = try host.declareQueue(name, durable: false, exclusive: false, autoDelete: false, arguments: [:], passive: false, owner: self.connectionID)
+            _ = try host.declareQueue(
+                name, durable: false, exclusive: false, autoDelete: false, arguments: [:], passive: false,
+                owner: self.connectionID)
             _ = try host.publish(Message(exchange: "", routingKey: name, body: ByteBuffer(string: "test_message")))
             guard let (delivery, _) = try host.get(queue: name, noAck: true, owner: self.connectionID),
                 delivery.message.body == ByteBuffer(string: "test_message")
             else {
-                return .json(.object([("status", .string("failed")), ("reason", .string("message did not come back"))]), status: .serviceUnavailable)
+                return .json(
+                    .object([("status", .string("failed")), ("reason", .string("message did not come back"))]),
+                    status: .serviceUnavailable)
             }
         } catch {
             throw HTTPAPIError(error)

@@ -9,10 +9,14 @@ extension HTTPAPI {
     /// messages are committed for the group as the response is produced: a client that loses the
     /// response loses them (at-most-once), the next read continues after them. A group whose
     /// active member is another consumer answers 409.
-    func readStream(vhost: String, stream name: String, request: HTTPRequest, user: AuthenticatedUser) throws(HTTPAPIError) -> HTTPResponse {
+    func readStream(
+        vhost: String, stream name: String, request: HTTPRequest, user: AuthenticatedUser
+    ) throws(HTTPAPIError) -> HTTPResponse {
         let host = try self.host(vhost, user: user)
         guard let stream = host.stream(named: name) else {
-            if host.queue(named: name) != nil { throw .badRequest("queue '\(name)' in vhost '\(vhost)' is not a stream") }
+            if host.queue(named: name) != nil {
+                throw .badRequest("queue '\(name)' in vhost '\(vhost)' is not a stream")
+            }
             throw .notFound("no stream '\(name)' in vhost '\(vhost)'")
         }
         let query = try HTTPStreamQuery(request.path.query, defaultOffset: "first")

@@ -4,14 +4,22 @@ import NIOHTTP1
 /// Exchanges, queues and bindings: `/api/exchanges`, `/api/queues`, `/api/bindings`.
 extension HTTPAPI {
     func exchanges(in vhost: String?, user: AuthenticatedUser) throws(HTTPAPIError) -> [JSONValue] {
-        try self.hosts(vhost, user: user).flatMap { host in host.allExchanges.map { ManagementRepresentation.exchange($0, vhost: host.name) } }
+        try self.hosts(vhost, user: user).flatMap { host in
+            host.allExchanges.map { ManagementRepresentation.exchange($0, vhost: host.name) }
+        }
     }
 
     func queues(in vhost: String?, user: AuthenticatedUser) throws(HTTPAPIError) -> [JSONValue] {
-        try self.hosts(vhost, user: user).flatMap { host in host.queues.map { ManagementRepresentation.queue($0, vhost: host.name, stream: host.stream(named: $0.name)) } }
+        try self.hosts(vhost, user: user).flatMap { host in
+            host.queues.map {
+                ManagementRepresentation.queue($0, vhost: host.name, stream: host.stream(named: $0.name))
+            }
+        }
     }
 
-    func exchange(vhost: String, name: String, request: HTTPRequest, user: AuthenticatedUser) throws(HTTPAPIError) -> HTTPAPIResult {
+    func exchange(
+        vhost: String, name: String, request: HTTPRequest, user: AuthenticatedUser
+    ) throws(HTTPAPIError) -> HTTPAPIResult {
         let host = try self.host(vhost, user: user)
         switch request.method {
         case .PUT:
@@ -20,7 +28,9 @@ extension HTTPAPI {
             try self.declareExchange(name, in: host, body: body)
             return .response(HTTPResponse(status: existed ? .noContent : .created))
         case .DELETE:
-            guard host.exchange(named: name) != nil else { throw .notFound("no exchange '\(name)' in vhost '\(vhost)'") }
+            guard host.exchange(named: name) != nil else {
+                throw .notFound("no exchange '\(name)' in vhost '\(vhost)'")
+            }
             do {
                 try host.deleteExchange(name, ifUnused: request.path.query["if-unused"] == "true")
             } catch {
@@ -28,7 +38,9 @@ extension HTTPAPI {
             }
             return .response(.noContent())
         default:
-            guard let exchange = host.exchange(named: name) else { throw .notFound("no exchange '\(name)' in vhost '\(vhost)'") }
+            guard let exchange = host.exchange(named: name) else {
+                throw .notFound("no exchange '\(name)' in vhost '\(vhost)'")
+            }
             return .response(.json(ManagementRepresentation.exchange(exchange, vhost: vhost)))
         }
     }
@@ -55,7 +67,9 @@ extension HTTPAPI {
         }
     }
 
-    func queue(vhost: String, name: String, request: HTTPRequest, user: AuthenticatedUser) throws(HTTPAPIError) -> HTTPAPIResult {
+    func queue(
+        vhost: String, name: String, request: HTTPRequest, user: AuthenticatedUser
+    ) throws(HTTPAPIError) -> HTTPAPIResult {
         let host = try self.host(vhost, user: user)
         switch request.method {
         case .PUT:
@@ -78,7 +92,8 @@ extension HTTPAPI {
             return .response(.noContent())
         default:
             guard let queue = host.queue(named: name) else { throw .notFound("no queue '\(name)' in vhost '\(vhost)'") }
-            return .response(.json(ManagementRepresentation.queue(queue, vhost: vhost, stream: host.stream(named: name))))
+            return .response(
+                .json(ManagementRepresentation.queue(queue, vhost: vhost, stream: host.stream(named: name))))
         }
     }
 
@@ -121,7 +136,9 @@ extension HTTPAPI {
             guard body.objectValue != nil else { throw .badRequest("body must be a JSON object") }
             let routingKey = body["routing_key"]?.stringValue ?? ""
             let arguments = try Self.arguments(body)
-            try self.bind(host: host, source: source, kind: kind, destination: destination, routingKey: routingKey, arguments: arguments)
+            try self.bind(
+                host: host, source: source, kind: kind, destination: destination, routingKey: routingKey,
+                arguments: arguments)
             let info = BindingInfo(
                 source: source,
                 destination: destination,
@@ -151,13 +168,19 @@ extension HTTPAPI {
         guard let binding = matching.first(where: { ManagementRepresentation.propertiesKey($0) == key }) else {
             throw .notFound("no binding '\(key)' from '\(source)' to '\(destination)'")
         }
-        guard request.method == .DELETE else { return .response(.json(ManagementRepresentation.binding(binding, vhost: vhost))) }
+        guard request.method == .DELETE else {
+            return .response(.json(ManagementRepresentation.binding(binding, vhost: vhost)))
+        }
         do {
             switch kind {
             case .queue:
-                try host.unbindQueue(destination, exchange: source, routingKey: binding.routingKey, arguments: binding.arguments, owner: self.connectionID)
+                try host.unbindQueue(
+                    destination, exchange: source, routingKey: binding.routingKey, arguments: binding.arguments,
+                    owner: self.connectionID)
             case .exchange:
-                try host.unbindExchange(destination: destination, source: source, routingKey: binding.routingKey, arguments: binding.arguments)
+                try host.unbindExchange(
+                    destination: destination, source: source, routingKey: binding.routingKey,
+                    arguments: binding.arguments)
             }
         } catch {
             throw HTTPAPIError(error)
@@ -176,25 +199,38 @@ extension HTTPAPI {
         do {
             switch kind {
             case .queue:
-                try host.bindQueue(destination, exchange: source, routingKey: routingKey, arguments: arguments, owner: self.connectionID)
+                try host.bindQueue(
+                    destination, exchange: source, routingKey: routingKey, arguments: arguments,
+                    owner: self.connectionID)
             case .exchange:
-                try host.bindExchange(destination: destination, source: source, routingKey: routingKey, arguments: arguments)
+                try host.bindExchange(
+                    destination: destination, source: source, routingKey: routingKey, arguments: arguments)
             }
         } catch {
             throw HTTPAPIError(error)
         }
     }
 
-    private func existingBindings(host: VirtualHost, source: String, kind: HTTPRoute.BindingKind, destination: String) throws(HTTPAPIError) -> [BindingInfo] {
-        guard host.exchange(named: source) != nil else { throw .notFound("no exchange '\(source)' in vhost '\(host.name)'") }
+    private func existingBindings(
+        host: VirtualHost, source: String, kind: HTTPRoute.BindingKind, destination: String
+    ) throws(HTTPAPIError) -> [BindingInfo] {
+        guard host.exchange(named: source) != nil else {
+            throw .notFound("no exchange '\(source)' in vhost '\(host.name)'")
+        }
         switch kind {
         case .queue:
-            guard host.queue(named: destination) != nil else { throw .notFound("no queue '\(destination)' in vhost '\(host.name)'") }
+            guard host.queue(named: destination) != nil else {
+                throw .notFound("no queue '\(destination)' in vhost '\(host.name)'")
+            }
         case .exchange:
-            guard host.exchange(named: destination) != nil else { throw .notFound("no exchange '\(destination)' in vhost '\(host.name)'") }
+            guard host.exchange(named: destination) != nil else {
+                throw .notFound("no exchange '\(destination)' in vhost '\(host.name)'")
+            }
         }
         let destinationKind: BindingInfo.DestinationKind = kind == .queue ? .queue : .exchange
-        return host.bindings.filter { $0.source == source && $0.destination == destination && $0.destinationKind == destinationKind }
+        return host.bindings.filter {
+            $0.source == source && $0.destination == destination && $0.destinationKind == destinationKind
+        }
     }
 
     // MARK: Body fields

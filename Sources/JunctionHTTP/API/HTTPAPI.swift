@@ -29,25 +29,37 @@ struct HTTPAPI {
     let connectionID: ConnectionID
     let eventLoop: any EventLoop
 
-    func handle(_ request: HTTPRequest, route: HTTPRoute, user: AuthenticatedUser) throws(HTTPAPIError) -> HTTPAPIResult {
+    func handle(_ request: HTTPRequest, route: HTTPRoute, user: AuthenticatedUser) throws(HTTPAPIError) -> HTTPAPIResult
+    {
         try self.authorize(route: route, method: request.method, user: user)
         switch route {
         case .dashboard, .demo, .metrics:
             preconditionFailure("pages and metrics are served without the API")
         case .overview: return .response(.json(self.overview(user: user)))
         case .whoami:
-            return .response(.json(.object([("name", .string(user.name)), ("tags", .array(user.tags.sorted().map(JSONValue.string)))])))
+            return .response(
+                .json(
+                    .object([("name", .string(user.name)), ("tags", .array(user.tags.sorted().map(JSONValue.string)))]))
+            )
         case .vhosts:
-            return .response(.json(.array(self.broker.virtualHosts.filter { user.mayAccess(virtualHost: $0.name) }.map(ManagementRepresentation.vhost))))
+            return .response(
+                .json(
+                    .array(
+                        self.broker.virtualHosts.filter { user.mayAccess(virtualHost: $0.name) }.map(
+                            ManagementRepresentation.vhost))))
         case .vhost(let name): return try self.vhost(name, request: request, user: user)
         case .users: return .response(.json(.array(self.configuration.users.map(Self.user))))
         case .user(let name):
-            guard let info = self.configuration.users.first(where: { $0.name == name }) else { throw .notFound("no user '\(name)'") }
+            guard let info = self.configuration.users.first(where: { $0.name == name }) else {
+                throw .notFound("no user '\(name)'")
+            }
             return .response(.json(Self.user(info)))
         case .permissions: return .response(.json(.array(self.permissions())))
         case .exchanges(let vhost): return .response(.json(.array(try self.exchanges(in: vhost, user: user))))
-        case .exchange(let vhost, let name): return try self.exchange(vhost: vhost, name: name, request: request, user: user)
-        case .publish(let vhost, let exchange): return .response(try self.publish(vhost: vhost, exchange: exchange, request: request, user: user))
+        case .exchange(let vhost, let name):
+            return try self.exchange(vhost: vhost, name: name, request: request, user: user)
+        case .publish(let vhost, let exchange):
+            return .response(try self.publish(vhost: vhost, exchange: exchange, request: request, user: user))
         case .queues(let vhost): return .response(.json(.array(try self.queues(in: vhost, user: user))))
         case .queue(let vhost, let name): return try self.queue(vhost: vhost, name: name, request: request, user: user)
         case .queueContents(let vhost, let name):
@@ -58,7 +70,8 @@ struct HTTPAPI {
                 throw HTTPAPIError(error)
             }
             return .response(.noContent())
-        case .queueGet(let vhost, let name): return .response(try self.get(vhost: vhost, queue: name, request: request, user: user))
+        case .queueGet(let vhost, let name):
+            return .response(try self.get(vhost: vhost, queue: name, request: request, user: user))
         case .queueBindings(let vhost, let name):
             let host = try self.host(vhost, user: user)
             guard host.queue(named: name) != nil else { throw .notFound("no queue '\(name)' in vhost '\(vhost)'") }
@@ -66,19 +79,34 @@ struct HTTPAPI {
             return .response(.json(.array(bindings.map { ManagementRepresentation.binding($0, vhost: vhost) })))
         case .bindings(let vhost):
             let hosts = try self.hosts(vhost, user: user)
-            return .response(.json(.array(hosts.flatMap { host in host.bindings.map { ManagementRepresentation.binding($0, vhost: host.name) } })))
+            return .response(
+                .json(
+                    .array(
+                        hosts.flatMap { host in
+                            host.bindings.map { ManagementRepresentation.binding($0, vhost: host.name) }
+                        })))
         case .bindingsBetween(let vhost, let source, let kind, let destination):
-            return try self.bindingsBetween(vhost: vhost, source: source, kind: kind, destination: destination, request: request, user: user)
+            return try self.bindingsBetween(
+                vhost: vhost, source: source, kind: kind, destination: destination, request: request, user: user)
         case .binding(let vhost, let source, let kind, let destination, let key):
-            return try self.binding(vhost: vhost, source: source, kind: kind, destination: destination, key: key, request: request, user: user)
+            return try self.binding(
+                vhost: vhost, source: source, kind: kind, destination: destination, key: key, request: request,
+                user: user)
         case .connections:
-            return .response(.json(.array(self.broker.connections.map { ManagementRepresentation.connection($0.summary) })))
+            return .response(
+                .json(.array(self.broker.connections.map { ManagementRepresentation.connection($0.summary) })))
         case .connection(let name): return try self.connection(name, request: request)
         case .channels: return .response(.json(.array(self.channels())))
         case .consumers(let vhost):
             let hosts = try self.hosts(vhost, user: user)
             return .response(
-                .json(.array(hosts.flatMap { host in host.queues.flatMap { $0.subscriptions.map { ManagementRepresentation.consumer($0, vhost: host.name) } } }))
+                .json(
+                    .array(
+                        hosts.flatMap { host in
+                            host.queues.flatMap {
+                                $0.subscriptions.map { ManagementRepresentation.consumer($0, vhost: host.name) }
+                            }
+                        }))
             )
         case .definitions:
             if request.method == .POST {
@@ -91,13 +119,18 @@ struct HTTPAPI {
             if alarms.isEmpty { return .response(.json(.object([("status", .string("ok"))]))) }
             return .response(
                 .json(
-                    .object([("status", .string("failed")), ("reason", .string("resource alarm(s) in effect: \(alarms.sorted().joined(separator: ", "))"))]),
+                    .object([
+                        ("status", .string("failed")),
+                        ("reason", .string("resource alarm(s) in effect: \(alarms.sorted().joined(separator: ", "))")),
+                    ]),
                     status: .serviceUnavailable
                 )
             )
         case .alivenessTest(let vhost): return .response(try self.aliveness(vhost: vhost, user: user))
-        case .rawPublish(let vhost, let exchange): return .response(try self.rawPublish(vhost: vhost, exchange: exchange, request: request, user: user))
-        case .messages(let vhost, let queue): return .poll(try self.pollRequest(vhost: vhost, queue: queue, request: request, user: user))
+        case .rawPublish(let vhost, let exchange):
+            return .response(try self.rawPublish(vhost: vhost, exchange: exchange, request: request, user: user))
+        case .messages(let vhost, let queue):
+            return .poll(try self.pollRequest(vhost: vhost, queue: queue, request: request, user: user))
         case .streamMessages(let vhost, let stream):
             return .response(try self.readStream(vhost: vhost, stream: stream, request: request, user: user))
         case .streamEvents(let vhost, let stream):
@@ -123,15 +156,19 @@ struct HTTPAPI {
     /// writes `administrator`; publishing and consuming need only access to the vhost.
     private func authorize(route: HTTPRoute, method: HTTPMethod, user: AuthenticatedUser) throws(HTTPAPIError) {
         switch route {
-        case .publish, .queueGet, .rawPublish, .messages, .streamMessages, .streamEvents, .exchangeEvents, .receipt, .whoami, .alivenessTest, .overview:
+        case .publish, .queueGet, .rawPublish, .messages, .streamMessages, .streamEvents, .exchangeEvents, .receipt,
+            .whoami, .alivenessTest, .overview:
             return
-        case .dashboard, .demo, .metrics, .vhosts, .vhost, .users, .user, .permissions, .exchanges, .exchange, .queues, .queue,
-            .queueContents, .queueBindings, .bindings, .bindingsBetween, .binding, .connections, .connection, .channels, .consumers,
+        case .dashboard, .demo, .metrics, .vhosts, .vhost, .users, .user, .permissions, .exchanges, .exchange, .queues,
+            .queue,
+            .queueContents, .queueBindings, .bindings, .bindingsBetween, .binding, .connections, .connection, .channels,
+            .consumers,
             .definitions, .alarmsHealthCheck:
             let isWrite = method != .GET && method != .HEAD
             let allowed: Set<String> = isWrite ? ["administrator"] : ["administrator", "monitoring", "management"]
             guard !user.tags.isDisjoint(with: allowed) else {
-                throw .forbidden("user '\(user.name)' needs one of the tags \(allowed.sorted().joined(separator: ", "))")
+                throw .forbidden(
+                    "user '\(user.name)' needs one of the tags \(allowed.sorted().joined(separator: ", "))")
             }
         }
     }
@@ -140,7 +177,9 @@ struct HTTPAPI {
 
     func host(_ name: String, user: AuthenticatedUser) throws(HTTPAPIError) -> VirtualHost {
         guard let host = self.broker.virtualHost(name) else { throw .notFound("vhost '\(name)' not found") }
-        guard user.mayAccess(virtualHost: name) else { throw .forbidden("access to vhost '\(name)' refused for user '\(user.name)'") }
+        guard user.mayAccess(virtualHost: name) else {
+            throw .forbidden("access to vhost '\(name)' refused for user '\(user.name)'")
+        }
         return host
     }
 
@@ -150,7 +189,10 @@ struct HTTPAPI {
     }
 
     static func user(_ info: HTTPListenerConfiguration.UserInfo) -> JSONValue {
-        .object([("name", .string(info.name)), ("tags", .array(info.tags.sorted().map(JSONValue.string))), ("limits", .object([]))])
+        .object([
+            ("name", .string(info.name)), ("tags", .array(info.tags.sorted().map(JSONValue.string))),
+            ("limits", .object([])),
+        ])
     }
 
     private func permissions() -> [JSONValue] {
@@ -164,7 +206,9 @@ struct HTTPAPI {
         }
     }
 
-    private func vhost(_ name: String, request: HTTPRequest, user: AuthenticatedUser) throws(HTTPAPIError) -> HTTPAPIResult {
+    private func vhost(
+        _ name: String, request: HTTPRequest, user: AuthenticatedUser
+    ) throws(HTTPAPIError) -> HTTPAPIResult {
         switch request.method {
         case .PUT:
             let existed = self.broker.virtualHost(name) != nil
@@ -184,7 +228,11 @@ struct HTTPAPI {
     }
 
     private func connection(_ name: String, request: HTTPRequest) throws(HTTPAPIError) -> HTTPAPIResult {
-        guard let connection = self.broker.connections.first(where: { ManagementRepresentation.connectionName($0.summary) == name }) else {
+        guard
+            let connection = self.broker.connections.first(where: {
+                ManagementRepresentation.connectionName($0.summary) == name
+            })
+        else {
             throw .notFound("no connection '\(name)'")
         }
         if request.method == .DELETE {
@@ -239,7 +287,10 @@ struct HTTPAPI {
             ),
             (
                 "queue_totals",
-                .object([("messages", .int(ready + unacked)), ("messages_ready", .int(ready)), ("messages_unacknowledged", .int(unacked))])
+                .object([
+                    ("messages", .int(ready + unacked)), ("messages_ready", .int(ready)),
+                    ("messages_unacknowledged", .int(unacked)),
+                ])
             ),
             (
                 "message_stats",

@@ -44,7 +44,8 @@ public struct HTTPAPIError: Error, Sendable, Equatable {
     public static func notFound(_ reason: String) -> HTTPAPIError {
         HTTPAPIError(status: .notFound, error: "not_found", reason: reason)
     }
-    public static let unauthorized = HTTPAPIError(status: .unauthorized, error: "not_authorised", reason: "Login failed")
+    public static let unauthorized = HTTPAPIError(
+        status: .unauthorized, error: "not_authorised", reason: "Login failed")
     public static func forbidden(_ reason: String) -> HTTPAPIError {
         HTTPAPIError(status: .forbidden, error: "not_authorised", reason: reason)
     }
@@ -53,7 +54,8 @@ public struct HTTPAPIError: Error, Sendable, Equatable {
         return HTTPAPIError(status: .methodNotAllowed, error: "method_not_allowed", reason: "allowed: \(names)")
     }
     public static func payloadTooLarge(limit: Int) -> HTTPAPIError {
-        HTTPAPIError(status: .payloadTooLarge, error: "payload_too_large", reason: "request body exceeds \(limit) bytes")
+        HTTPAPIError(
+            status: .payloadTooLarge, error: "payload_too_large", reason: "request body exceeds \(limit) bytes")
     }
     public static func alarm(_ alarms: Set<String>) -> HTTPAPIError {
         HTTPAPIError(

@@ -42,11 +42,15 @@ public enum HTTPMessageHeaders {
             }
         }
         if let priority = headers.first(name: Self.priority) {
-            guard let value = UInt8(priority), value <= 255 else { throw .badRequest("\(Self.priority) must be 0...255") }
+            guard let value = UInt8(priority), value <= 255 else {
+                throw .badRequest("\(Self.priority) must be 0...255")
+            }
             properties.priority = value
         }
         if let timestamp = headers.first(name: Self.timestamp) {
-            guard let seconds = UInt64(timestamp) else { throw .badRequest("\(Self.timestamp) must be seconds since the epoch") }
+            guard let seconds = UInt64(timestamp) else {
+                throw .badRequest("\(Self.timestamp) must be seconds since the epoch")
+            }
             properties.timestamp = seconds
         }
         var custom = FieldTable()

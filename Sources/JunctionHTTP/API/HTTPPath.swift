@@ -45,7 +45,9 @@ public struct HTTPPath: Sendable, Equatable {
         while let byte = iterator.next() {
             switch byte {
             case UInt8(ascii: "%"):
-                guard let high = iterator.next().flatMap(Self.hexValue), let low = iterator.next().flatMap(Self.hexValue) else {
+                guard let high = iterator.next().flatMap(Self.hexValue),
+                    let low = iterator.next().flatMap(Self.hexValue)
+                else {
                     return nil
                 }
                 bytes.append(high << 4 | low)

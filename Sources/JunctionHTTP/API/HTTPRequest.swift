@@ -49,7 +49,8 @@ public struct HTTPResponse {
     public static func noContent() -> HTTPResponse { HTTPResponse(status: .noContent) }
 
     public static func error(_ error: HTTPAPIError) -> HTTPResponse {
-        var response = HTTPResponse.json(.object([("error", .string(error.error)), ("reason", .string(error.reason))]), status: error.status)
+        var response = HTTPResponse.json(
+            .object([("error", .string(error.error)), ("reason", .string(error.reason))]), status: error.status)
         if error.status == .unauthorized {
             response.headers.add(name: "WWW-Authenticate", value: "Basic realm=\"Junction\"")
         }

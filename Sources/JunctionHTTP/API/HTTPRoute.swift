@@ -26,7 +26,8 @@ public enum HTTPRoute: Sendable, Equatable {
     /// `/api/bindings/{vhost}/e/{source}/{q|e}/{destination}`.
     case bindingsBetween(vhost: String, source: String, destinationKind: BindingKind, destination: String)
     /// `/api/bindings/{vhost}/e/{source}/{q|e}/{destination}/{props}`.
-    case binding(vhost: String, source: String, destinationKind: BindingKind, destination: String, propertiesKey: String)
+    case binding(
+        vhost: String, source: String, destinationKind: BindingKind, destination: String, propertiesKey: String)
     case connections
     case connection(String)
     case channels
@@ -61,7 +62,8 @@ public enum HTTPRoute: Sendable, Equatable {
         case .definitions: [.GET, .POST]
         case .receipt: [.DELETE, .POST]
         case .dashboard, .demo, .metrics, .overview, .whoami, .vhosts, .users, .user, .permissions, .exchanges, .queues,
-            .queueBindings, .bindings, .connections, .channels, .consumers, .alarmsHealthCheck, .alivenessTest, .messages,
+            .queueBindings, .bindings, .connections, .channels, .consumers, .alarmsHealthCheck, .alivenessTest,
+            .messages,
             .streamMessages, .streamEvents, .exchangeEvents:
             [.GET]
         }
@@ -131,7 +133,8 @@ public enum HTTPRoute: Sendable, Equatable {
                 if rest.count == 6 {
                     return .bindingsBetween(vhost: rest[1], source: source, destinationKind: kind, destination: rest[5])
                 }
-                return .binding(vhost: rest[1], source: source, destinationKind: kind, destination: rest[5], propertiesKey: rest[6])
+                return .binding(
+                    vhost: rest[1], source: source, destinationKind: kind, destination: rest[5], propertiesKey: rest[6])
             default: return nil
             }
         case "connections":

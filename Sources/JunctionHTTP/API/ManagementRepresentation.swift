@@ -57,7 +57,9 @@ public enum ManagementRepresentation {
         ]
     }
 
-    private static func queueFields(_ queue: MessageQueue, vhost: String, stats: MessageStatistics) -> [(String, JSONValue)] {
+    private static func queueFields(
+        _ queue: MessageQueue, vhost: String, stats: MessageStatistics
+    ) -> [(String, JSONValue)] {
         [
             ("name", .string(queue.name)),
             ("vhost", .string(vhost)),
@@ -123,7 +125,8 @@ public enum ManagementRepresentation {
 
     public static func connection(_ summary: ConnectionSummary) -> JSONValue {
         let (host, port) = splitPeer(summary.peer)
-        let protocolName = summary.transport == "TCP" ? summary.protocolName : "\(summary.protocolName) (\(summary.transport))"
+        let protocolName =
+            summary.transport == "TCP" ? summary.protocolName : "\(summary.protocolName) (\(summary.transport))"
         return .object([
             ("name", .string(connectionName(summary))),
             ("id", .int(Int64(clamping: summary.id.rawValue))),
@@ -139,7 +142,10 @@ public enum ManagementRepresentation {
             ("vhost", .string(summary.virtualHost ?? "")),
             ("channels", .int(summary.channelCount)),
             ("connected_at", .int(Int64(clamping: summary.connectedAtMilliseconds))),
-            ("client_properties", .object(summary.clientProperties.sorted { $0.key < $1.key }.map { ($0.key, .string($0.value)) })),
+            (
+                "client_properties",
+                .object(summary.clientProperties.sorted { $0.key < $1.key }.map { ($0.key, .string($0.value)) })
+            ),
         ])
     }
 
@@ -178,7 +184,9 @@ public enum ManagementRepresentation {
     public static let nodeName = "junction@localhost"
 
     static func splitPeer(_ peer: String) -> (String, Int?) {
-        guard let colon = peer.lastIndex(of: ":"), let port = Int(peer[peer.index(after: colon)...]) else { return (peer, nil) }
+        guard let colon = peer.lastIndex(of: ":"), let port = Int(peer[peer.index(after: colon)...]) else {
+            return (peer, nil)
+        }
         var host = String(peer[..<colon])
         if host.hasPrefix("[") && host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
         return (host, port)

@@ -44,7 +44,9 @@ extension MessageProperties {
             case "priority": self.priority = try Self.byte(value, key)
             case "delivery_mode": self.deliveryMode = try Self.byte(value, key)
             case "timestamp":
-                guard let seconds = value.intValue, seconds >= 0 else { throw .badRequest("timestamp must be a non-negative integer") }
+                guard let seconds = value.intValue, seconds >= 0 else {
+                    throw .badRequest("timestamp must be a non-negative integer")
+                }
                 self.timestamp = UInt64(seconds)
             case "headers":
                 guard let table = value.fieldTable else { throw .badRequest("headers must be an object") }

@@ -8,7 +8,8 @@ enum HTTPAssets {
             status: .ok,
             headers: [
                 "Content-Type": "text/html; charset=utf-8",
-                "Content-Security-Policy": "default-src 'self'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; connect-src 'self' ws: wss:",
+                "Content-Security-Policy":
+                    "default-src 'self'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; connect-src 'self' ws: wss:",
             ],
             body: ByteBuffer(string: html)
         )

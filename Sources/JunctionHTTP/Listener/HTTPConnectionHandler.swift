@@ -101,7 +101,9 @@ final class HTTPConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         switch (Self.unwrapInboundIn(data), self.state) {
         case (.head(let head), .idle):
-            if let length = head.headers.first(name: "Content-Length").flatMap(Int.init), length > self.configuration.maxBodyBytes {
+            if let length = head.headers.first(name: "Content-Length").flatMap(Int.init),
+                length > self.configuration.maxBodyBytes
+            {
                 self.state = .discarding(head)
             } else {
                 self.state = .receiving(head, context.channel.allocator.buffer(capacity: 0))
@@ -121,7 +123,9 @@ final class HTTPConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
             self.process(head: head, body: body, context: context)
         case (.end, .discarding(let head)):
             self.state = .idle
-            self.respond(.error(.payloadTooLarge(limit: self.configuration.maxBodyBytes)), to: head, context: context, forceClose: true)
+            self.respond(
+                .error(.payloadTooLarge(limit: self.configuration.maxBodyBytes)), to: head, context: context,
+                forceClose: true)
         case (_, .streamingEvents):
             // Nothing after an event stream is served; the client closes to end it.
             break
@@ -172,13 +176,17 @@ final class HTTPConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
             return self.respond(response, to: head, context: context)
         default: break
         }
-        guard let credentials = head.headers.first(name: "Authorization").flatMap(BasicAuthorization.init(headerValue:)),
-            let user = self.authenticator.authenticate(username: credentials.username, password: credentials.password, isLoopback: self.isLoopback)
+        guard
+            let credentials = head.headers.first(name: "Authorization").flatMap(BasicAuthorization.init(headerValue:)),
+            let user = self.authenticator.authenticate(
+                username: credentials.username, password: credentials.password, isLoopback: self.isLoopback)
         else {
             return self.respond(.error(.unauthorized), to: head, context: context)
         }
         self.registration?.summary.user = user.name
-        let api = HTTPAPI(broker: self.broker, configuration: self.configuration, state: self.shared, connectionID: self.connectionID, eventLoop: context.eventLoop)
+        let api = HTTPAPI(
+            broker: self.broker, configuration: self.configuration, state: self.shared, connectionID: self.connectionID,
+            eventLoop: context.eventLoop)
         let request = HTTPRequest(method: method, path: path, headers: head.headers, body: body)
         do {
             switch try api.handle(request, route: route, user: user) {
@@ -208,7 +216,8 @@ final class HTTPConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
         }
         self.state = .polling(head, consumer)
         do {
-            try consumer.start(on: host, queue: poll.queue.name, owner: self.connectionID, waitMilliseconds: poll.waitMilliseconds)
+            try consumer.start(
+                on: host, queue: poll.queue.name, owner: self.connectionID, waitMilliseconds: poll.waitMilliseconds)
         } catch {
             self.state = .idle
             self.respond(.error(HTTPAPIError(error)), to: head, context: context)
@@ -220,7 +229,9 @@ final class HTTPConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
         return (try? host.get(queue: poll.queue.name, noAck: false, owner: self.connectionID)).flatMap { $0 }
     }
 
-    private func finishPoll(_ poll: HTTPPollRequest, deliveries: [Delivery], head: HTTPRequestHead, context: ChannelHandlerContext) {
+    private func finishPoll(
+        _ poll: HTTPPollRequest, deliveries: [Delivery], head: HTTPRequestHead, context: ChannelHandlerContext
+    ) {
         guard context.channel.isActive else {
             poll.queue.reject(deliveries.map(\.id), requeue: true)
             return
@@ -269,7 +280,9 @@ final class HTTPConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
             onServerEnd: { [weak self] in
                 guard let self, let context = self.context else { return }
                 self.state = .idle
-                context.writeAndFlush(Self.wrapOutboundOut(.end(nil))).assumeIsolated().whenComplete { _ in context.close(promise: nil) }
+                context.writeAndFlush(Self.wrapOutboundOut(.end(nil))).assumeIsolated().whenComplete { _ in
+                    context.close(promise: nil)
+                }
             }
         )
         do {
@@ -287,13 +300,17 @@ final class HTTPConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
         // No Content-Length: the encoder frames the body chunked (HTTP/1.1) or until close (1.0).
         // The response ends only when the connection does, so it is the connection's last one.
         headers.add(name: "Connection", value: "close")
-        context.writeAndFlush(Self.wrapOutboundOut(.head(HTTPResponseHead(version: head.version, status: .ok, headers: headers))), promise: nil)
+        context.writeAndFlush(
+            Self.wrapOutboundOut(.head(HTTPResponseHead(version: head.version, status: .ok, headers: headers))),
+            promise: nil)
         source.begin()
     }
 
     // MARK: Output
 
-    private func respond(_ response: HTTPResponse, to request: HTTPRequestHead, context: ChannelHandlerContext, forceClose: Bool = false) {
+    private func respond(
+        _ response: HTTPResponse, to request: HTTPRequestHead, context: ChannelHandlerContext, forceClose: Bool = false
+    ) {
         let keepAlive = request.isKeepAlive && !forceClose
         var head = HTTPResponseHead(version: request.version, status: response.status, headers: response.headers)
         head.headers.replaceOrAdd(name: "Content-Length", value: String(response.body.readableBytes))

@@ -94,8 +94,10 @@ final class HTTPEventSource: MessageConsumer, StreamConsumer {
         do {
             try host.bindQueue(queue, exchange: exchange, routingKey: routingKey, arguments: [:], owner: self.owner)
             return try host.consume(
-                queue: queue, consumer: self, tag: "http.events-" + String(UInt64.random(in: 0...UInt64.max), radix: 16),
-                noAck: false, exclusive: true, prefetch: Self.creditWindow, sharedCredit: nil, arguments: [:], owner: self.owner
+                queue: queue, consumer: self,
+                tag: "http.events-" + String(UInt64.random(in: 0...UInt64.max), radix: 16),
+                noAck: false, exclusive: true, prefetch: Self.creditWindow, sharedCredit: nil, arguments: [:],
+                owner: self.owner
             )
         } catch {
             _ = try? host.deleteQueue(queue, ifUnused: false, ifEmpty: false, owner: self.owner)
@@ -110,7 +112,8 @@ final class HTTPEventSource: MessageConsumer, StreamConsumer {
     }
 
     private func scheduleHeartbeat() {
-        self.heartbeat = self.eventLoop.assumeIsolated().scheduleTask(in: .seconds(self.request.heartbeatSeconds)) { [weak self] () -> Void in
+        self.heartbeat = self.eventLoop.assumeIsolated().scheduleTask(in: .seconds(self.request.heartbeatSeconds)) {
+            [weak self] () -> Void in
             guard let self, self.isOpen else { return }
             self.pending.writeString(ServerSentEvent.heartbeat)
             self.scheduleFlush()
@@ -147,7 +150,8 @@ final class HTTPEventSource: MessageConsumer, StreamConsumer {
         case .json:
             var fields: [(String, JSONValue)] = [("id", .int(self.eventCounter))]
             fields.append(contentsOf: HTTPAPI.messageFields(delivery, base64: false, truncate: nil))
-            ServerSentEvent(id: id, event: "message", data: JSONValue.object(fields).serialized).encode(into: &self.pending)
+            ServerSentEvent(id: id, event: "message", data: JSONValue.object(fields).serialized).encode(
+                into: &self.pending)
         }
         self.pendingQueueIDs.append(delivery.id)
         self.scheduleFlush()

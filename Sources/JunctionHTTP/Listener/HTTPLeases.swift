@@ -16,7 +16,9 @@ final class HTTPLeases {
     var count: Int { self.leases.values.reduce(0) { $0 + $1.pending.count } }
 
     /// Takes ownership of `deliveries` (unacked in `queue`) and returns their receipts, in order.
-    func lease(_ deliveries: [DeliveryID], of queue: MessageQueue, for duration: TimeAmount, on loop: any EventLoop) -> [String] {
+    func lease(
+        _ deliveries: [DeliveryID], of queue: MessageQueue, for duration: TimeAmount, on loop: any EventLoop
+    ) -> [String] {
         var token = UInt64.random(in: 1...UInt64.max)
         while self.leases[token] != nil { token = UInt64.random(in: 1...UInt64.max) }
         let expiry: Scheduled<Void> = loop.assumeIsolated().scheduleTask(in: duration) { [weak self] in

@@ -28,7 +28,9 @@ public struct HTTPListener: ProtocolListener {
         self.logger = logger
     }
 
-    public func initializeConnection(_ channel: any Channel, broker: Broker, connectionID: ConnectionID, isLoopback: Bool) throws {
+    public func initializeConnection(
+        _ channel: any Channel, broker: Broker, connectionID: ConnectionID, isLoopback: Bool
+    ) throws {
         let handler = HTTPConnectionHandler(
             broker: broker,
             configuration: self.configuration,
@@ -65,7 +67,8 @@ public struct HTTPListener: ProtocolListener {
             maxFrameSize: self.configuration.maxWebSocketFrameBytes,
             automaticErrorHandling: true,
             shouldUpgrade: { channel, head in
-                let headers = WebSocketUpgradePolicy.responseHeaders(for: head, routes: routes, allowedOrigins: allowedOrigins)
+                let headers = WebSocketUpgradePolicy.responseHeaders(
+                    for: head, routes: routes, allowedOrigins: allowedOrigins)
                 return channel.eventLoop.makeSucceededFuture(headers)
             },
             upgradePipelineHandler: { channel, head in
@@ -78,7 +81,8 @@ public struct HTTPListener: ProtocolListener {
                     _ = pipeline.removeHandler(handler.value)
                     try pipeline.addHandler(WebSocketFrameHandler(sendsTextFrames: route.sendsTextFrames))
                     let engine = broker.value
-                    try route.listener.initializeConnection(channel, broker: engine, connectionID: connectionID, isLoopback: isLoopback)
+                    try route.listener.initializeConnection(
+                        channel, broker: engine, connectionID: connectionID, isLoopback: isLoopback)
                     if let registered = engine.connection(connectionID), !(registered is HTTPClientConnection) {
                         engine.connectionOpened(WebSocketClientConnection(wrapping: registered))
                     } else if let registered = engine.connection(connectionID) as? HTTPClientConnection {

@@ -22,7 +22,8 @@ final class HTTPPollConsumer: MessageConsumer {
     var isReadyForDeliveries: Bool { self.onComplete != nil }
 
     func start(on host: VirtualHost, queue: String, owner: ConnectionID, waitMilliseconds: Int64) throws(BrokerError) {
-        self.timeout = self.eventLoop.assumeIsolated().scheduleTask(in: .milliseconds(waitMilliseconds)) { [weak self] () -> Void in
+        self.timeout = self.eventLoop.assumeIsolated().scheduleTask(in: .milliseconds(waitMilliseconds)) {
+            [weak self] () -> Void in
             guard let self else { return }
             self.complete()
         }

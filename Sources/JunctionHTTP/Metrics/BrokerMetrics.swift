@@ -55,8 +55,10 @@ final class BrokerMetrics {
         self.factory = PrometheusMetricsFactory(registry: self.registry)
         self.residentMemory = CoreMetrics.Gauge(label: "junction_process_resident_memory_bytes", factory: self.factory)
         self.watermark = CoreMetrics.Gauge(label: "junction_memory_watermark_bytes", factory: self.factory)
-        self.memoryAlarm = CoreMetrics.Gauge(label: "junction_resource_alarm", dimensions: [("resource", "memory")], factory: self.factory)
-        self.diskAlarm = CoreMetrics.Gauge(label: "junction_resource_alarm", dimensions: [("resource", "disk")], factory: self.factory)
+        self.memoryAlarm = CoreMetrics.Gauge(
+            label: "junction_resource_alarm", dimensions: [("resource", "memory")], factory: self.factory)
+        self.diskAlarm = CoreMetrics.Gauge(
+            label: "junction_resource_alarm", dimensions: [("resource", "disk")], factory: self.factory)
         self.leased = CoreMetrics.Gauge(label: "junction_http_leased_messages", factory: self.factory)
         self.diskFree = CoreMetrics.Gauge(label: "junction_disk_free_bytes", factory: self.factory)
         self.diskFreeLimit = CoreMetrics.Gauge(label: "junction_disk_free_limit_bytes", factory: self.factory)
@@ -134,8 +136,10 @@ final class BrokerMetrics {
     private func makeGroupGauges(_ key: GroupKey) -> GroupGauges {
         let labels = [("vhost", key.vhost), ("stream", key.stream), ("group", key.group)]
         return GroupGauges(
-            lag: CoreMetrics.Gauge(label: "junction_stream_consumer_group_lag", dimensions: labels, factory: self.factory),
-            committed: CoreMetrics.Gauge(label: "junction_stream_committed_offset", dimensions: labels, factory: self.factory)
+            lag: CoreMetrics.Gauge(
+                label: "junction_stream_consumer_group_lag", dimensions: labels, factory: self.factory),
+            committed: CoreMetrics.Gauge(
+                label: "junction_stream_committed_offset", dimensions: labels, factory: self.factory)
         )
     }
 
@@ -143,7 +147,8 @@ final class BrokerMetrics {
         let labels = [("vhost", key.vhost), ("queue", key.queue)]
         return QueueGauges(
             ready: CoreMetrics.Gauge(label: "junction_queue_messages_ready", dimensions: labels, factory: self.factory),
-            unacked: CoreMetrics.Gauge(label: "junction_queue_messages_unacked", dimensions: labels, factory: self.factory),
+            unacked: CoreMetrics.Gauge(
+                label: "junction_queue_messages_unacked", dimensions: labels, factory: self.factory),
             consumers: CoreMetrics.Gauge(label: "junction_queue_consumers", dimensions: labels, factory: self.factory)
         )
     }
@@ -166,11 +171,16 @@ final class BrokerMetrics {
     private func makeCounters(_ vhost: String) -> VirtualHostCounters {
         let labels = [("vhost", vhost)]
         return VirtualHostCounters(
-            published: CoreMetrics.Counter(label: "junction_messages_published_total", dimensions: labels, factory: self.factory),
-            delivered: CoreMetrics.Counter(label: "junction_messages_delivered_total", dimensions: labels, factory: self.factory),
-            acknowledged: CoreMetrics.Counter(label: "junction_messages_acknowledged_total", dimensions: labels, factory: self.factory),
-            redelivered: CoreMetrics.Counter(label: "junction_messages_redelivered_total", dimensions: labels, factory: self.factory),
-            deadLettered: CoreMetrics.Counter(label: "junction_messages_dead_lettered_total", dimensions: labels, factory: self.factory)
+            published: CoreMetrics.Counter(
+                label: "junction_messages_published_total", dimensions: labels, factory: self.factory),
+            delivered: CoreMetrics.Counter(
+                label: "junction_messages_delivered_total", dimensions: labels, factory: self.factory),
+            acknowledged: CoreMetrics.Counter(
+                label: "junction_messages_acknowledged_total", dimensions: labels, factory: self.factory),
+            redelivered: CoreMetrics.Counter(
+                label: "junction_messages_redelivered_total", dimensions: labels, factory: self.factory),
+            deadLettered: CoreMetrics.Counter(
+                label: "junction_messages_dead_lettered_total", dimensions: labels, factory: self.factory)
         )
     }
 
@@ -179,13 +189,15 @@ final class BrokerMetrics {
         for name in self.connectionGauges.keys { byProtocol[name] = 0 }
         for connection in broker.connections {
             let summary = connection.summary
-            let name = summary.transport == "TCP" ? summary.protocolName : "\(summary.protocolName) (\(summary.transport))"
+            let name =
+                summary.transport == "TCP" ? summary.protocolName : "\(summary.protocolName) (\(summary.transport))"
             byProtocol[name, default: 0] += 1
         }
         for (name, count) in byProtocol {
             let gauge =
                 self.connectionGauges[name]
-                ?? CoreMetrics.Gauge(label: "junction_connections", dimensions: [("protocol", name)], factory: self.factory)
+                ?? CoreMetrics.Gauge(
+                    label: "junction_connections", dimensions: [("protocol", name)], factory: self.factory)
             self.connectionGauges[name] = gauge
             gauge.record(count)
         }

@@ -55,7 +55,9 @@ public final class WebSocketFrameHandler: ChannelDuplexHandler, RemovableChannel
             if let code { reply.writeInteger(code) }
             self.state = .closed
             let close = WebSocketFrame(fin: true, opcode: .connectionClose, data: reply)
-            context.writeAndFlush(Self.wrapOutboundOut(close)).assumeIsolated().whenComplete { _ in context.close(promise: nil) }
+            context.writeAndFlush(Self.wrapOutboundOut(close)).assumeIsolated().whenComplete { _ in
+                context.close(promise: nil)
+            }
         case (.connectionClose, .closeSent):
             self.state = .closed
             context.close(promise: nil)
@@ -98,7 +100,9 @@ public final class WebSocketFrameHandler: ChannelDuplexHandler, RemovableChannel
         var payload = context.channel.allocator.buffer(capacity: 2)
         payload.write(webSocketErrorCode: .normalClosure)
         let frame = WebSocketFrame(fin: true, opcode: .connectionClose, data: payload)
-        context.writeAndFlush(Self.wrapOutboundOut(frame)).assumeIsolated().whenComplete { _ in context.close(mode: mode, promise: promise) }
+        context.writeAndFlush(Self.wrapOutboundOut(frame)).assumeIsolated().whenComplete { _ in
+            context.close(mode: mode, promise: promise)
+        }
     }
 
     static func isValidUTF8(_ buffer: ByteBuffer) -> Bool {
@@ -111,7 +115,9 @@ public final class WebSocketFrameHandler: ChannelDuplexHandler, RemovableChannel
         var payload = context.channel.allocator.buffer(capacity: 2)
         payload.write(webSocketErrorCode: code)
         let frame = WebSocketFrame(fin: true, opcode: .connectionClose, data: payload)
-        context.writeAndFlush(Self.wrapOutboundOut(frame)).assumeIsolated().whenComplete { _ in context.close(promise: nil) }
+        context.writeAndFlush(Self.wrapOutboundOut(frame)).assumeIsolated().whenComplete { _ in
+            context.close(promise: nil)
+        }
     }
 }
 

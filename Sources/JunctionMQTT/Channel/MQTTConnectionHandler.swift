@@ -83,7 +83,9 @@ final class MQTTConnectionHandler: ChannelDuplexHandler, MessageConsumer, Durabi
         }
         // Registered at once: after a WebSocket upgrade the channel is already active.
         self.broker.connectionOpened(self)
-        self.connectTimeout = context.eventLoop.assumeIsolated().scheduleTask(in: TimeAmount(self.configuration.connectTimeout)) {
+        self.connectTimeout = context.eventLoop.assumeIsolated().scheduleTask(
+            in: TimeAmount(self.configuration.connectTimeout)
+        ) {
             [weak self] in
             guard let self, !self.stateMachine.isConnected else { return }
             self.run(self.stateMachine.closeRequested(.maximumConnectTime))
@@ -195,7 +197,8 @@ final class MQTTConnectionHandler: ChannelDuplexHandler, MessageConsumer, Durabi
         if case .unsupportedProtocol = error, !self.stateMachine.isConnected {
             // [MQTT-3.1.2-2] CONNACK 0x01 (3.1.1 format, the client's level is unknown), then close.
             self.closeReason = "unsupported protocol"
-            self.output.buffer.writeMQTTPacket(.connAck(MQTTConnAck(sessionPresent: false, reasonCode: .unsupportedProtocolVersion)), version: .v311)
+            self.output.buffer.writeMQTTPacket(
+                .connAck(MQTTConnAck(sessionPresent: false, reasonCode: .unsupportedProtocolVersion)), version: .v311)
             self.flushOutput()
             self.context?.close(promise: nil)
             return
@@ -399,7 +402,9 @@ final class MQTTConnectionHandler: ChannelDuplexHandler, MessageConsumer, Durabi
     private func discardSession(_ clientID: String) {
         self.server.sessions.remove(clientID: clientID)
         if let host = self.virtualHost {
-            _ = try? host.deleteQueue(MQTTServerState.queueName(clientID: clientID), ifUnused: false, ifEmpty: false, owner: self.connectionID)
+            _ = try? host.deleteQueue(
+                MQTTServerState.queueName(clientID: clientID), ifUnused: false, ifEmpty: false, owner: self.connectionID
+            )
         }
     }
 
@@ -472,7 +477,8 @@ final class MQTTConnectionHandler: ChannelDuplexHandler, MessageConsumer, Durabi
         guard let will = self.will, let clientID = self.clientID else { return }
         self.will = nil
         let delay = min(will.properties.willDelayInterval ?? 0, record.expiryInterval)
-        let publish = MQTTPublish(topic: will.topic, qos: will.qos, retain: will.retain, properties: will.properties, payload: will.payload)
+        let publish = MQTTPublish(
+            topic: will.topic, qos: will.qos, retain: will.retain, properties: will.properties, payload: will.payload)
         if delay == 0 || self.context == nil {
             self.route(publish, topic: will.topic)
             return
@@ -481,9 +487,12 @@ final class MQTTConnectionHandler: ChannelDuplexHandler, MessageConsumer, Durabi
         let exchange = self.configuration.exchange
         let host = self.virtualHost
         let broker = self.broker
-        server.willTimers[clientID] = self.context!.eventLoop.assumeIsolated().scheduleTask(in: .seconds(Int64(delay))) {
+        server.willTimers[clientID] = self.context!.eventLoop.assumeIsolated().scheduleTask(in: .seconds(Int64(delay)))
+        {
             server.willTimers[clientID] = nil
-            _ = Self.route(publish, topic: will.topic, exchange: exchange, host: host, server: server, publisher: nil, now: broker.now)
+            _ = Self.route(
+                publish, topic: will.topic, exchange: exchange, host: host, server: server, publisher: nil,
+                now: broker.now)
         }
     }
 
@@ -529,7 +538,9 @@ final class MQTTConnectionHandler: ChannelDuplexHandler, MessageConsumer, Durabi
     @discardableResult
     private func route(_ publish: MQTTPublish, topic: String) -> Result<Bool, BrokerError> {
         let publisher = self.server.noLocalSubscriptions > 0 ? self.clientID : nil
-        return Self.route(publish, topic: topic, exchange: self.configuration.exchange, host: self.virtualHost, server: self.server, publisher: publisher, now: self.broker.now)
+        return Self.route(
+            publish, topic: topic, exchange: self.configuration.exchange, host: self.virtualHost, server: self.server,
+            publisher: publisher, now: self.broker.now)
     }
 
     private static func route(
@@ -542,7 +553,8 @@ final class MQTTConnectionHandler: ChannelDuplexHandler, MessageConsumer, Durabi
         now: UInt64
     ) -> Result<Bool, BrokerError> {
         guard let host else { return .failure(.notAllowed("no virtual host")) }
-        var message = MQTTMessageMapping.message(from: publish, topic: topic, exchange: exchange, publisher: publisher, receivedAt: now)
+        var message = MQTTMessageMapping.message(
+            from: publish, topic: topic, exchange: exchange, publisher: publisher, receivedAt: now)
         if publish.retain {
             // An empty payload clears the retained message [MQTT-3.3.1-6].
             if publish.payload.readableBytes == 0 {
@@ -601,10 +613,13 @@ final class MQTTConnectionHandler: ChannelDuplexHandler, MessageConsumer, Durabi
                 codes.append(MQTTReasonCode(error))
                 continue
             }
-            if let old = self.record!.subscriptions[filter], old.subscription.noLocal { self.server.noLocalSubscriptions -= 1 }
+            if let old = self.record!.subscriptions[filter], old.subscription.noLocal {
+                self.server.noLocalSubscriptions -= 1
+            }
             if requested.noLocal { self.server.noLocalSubscriptions += 1 }
             let identifier = subscribe.properties.subscriptionIdentifiers.first
-            self.record!.subscriptions[filter] = MQTTSessionSubscription(subscription: requested, identifier: identifier)
+            self.record!.subscriptions[filter] = MQTTSessionSubscription(
+                subscription: requested, identifier: identifier)
             if let group {
                 self.attachShared(filter: filter, group: group, inner: inner)
             } else {
@@ -628,7 +643,8 @@ final class MQTTConnectionHandler: ChannelDuplexHandler, MessageConsumer, Durabi
         // Retained messages go after SUBACK [MQTT-3.8.4-4], with the retain flag set.
         for (retained, subscription, identifier) in retainedToSend {
             let qos = min(retained.qos, subscription.qos)
-            var publish = MQTTMessageMapping.publish(from: retained.message, qos: qos, retain: true, version: version, now: self.broker.now)
+            var publish = MQTTMessageMapping.publish(
+                from: retained.message, qos: qos, retain: true, version: version, now: self.broker.now)
             publish.topic = retained.topic
             if let identifier, version == .v5 { publish.properties.subscriptionIdentifiers = [identifier] }
             self.write(publish, token: .retained)
@@ -639,7 +655,8 @@ final class MQTTConnectionHandler: ChannelDuplexHandler, MessageConsumer, Durabi
     /// Binds the filter to the session's queue, or to its shared group's queue.
     private func bind(filter: String, shared: (group: String, filter: String)?) throws(BrokerError) {
         guard let host = self.virtualHost, let clientID = self.clientID else { return }
-        let queue = shared.map { MQTTServerState.sharedQueueName(group: $0.group, filter: $0.filter) }
+        let queue =
+            shared.map { MQTTServerState.sharedQueueName(group: $0.group, filter: $0.filter) }
             ?? MQTTServerState.queueName(clientID: clientID)
         if host.queue(named: queue) == nil {
             // A persistent session's queue is durable: its definition, bindings and persistent
@@ -690,7 +707,9 @@ final class MQTTConnectionHandler: ChannelDuplexHandler, MessageConsumer, Durabi
     }
 
     private func attachShared(filter: String, group: String, inner: String) {
-        guard self.sharedSubscriptions[filter] == nil, let host = self.virtualHost, let clientID = self.clientID else { return }
+        guard self.sharedSubscriptions[filter] == nil, let host = self.virtualHost, let clientID = self.clientID else {
+            return
+        }
         let queue = MQTTServerState.sharedQueueName(group: group, filter: inner)
         if host.queue(named: queue) == nil {
             try? self.bind(filter: inner, shared: (group, inner))

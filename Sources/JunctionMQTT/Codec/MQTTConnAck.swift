@@ -14,7 +14,9 @@ public struct MQTTConnAck: Equatable, Sendable {
 }
 
 extension MQTTConnAck {
-    static func decode(_ body: inout ByteBuffer, flags: UInt8, version: MQTTProtocolVersion) throws(MQTTDecodingError) -> MQTTConnAck {
+    static func decode(
+        _ body: inout ByteBuffer, flags: UInt8, version: MQTTProtocolVersion
+    ) throws(MQTTDecodingError) -> MQTTConnAck {
         guard flags == 0 else { throw .reservedFlags(packetType: 2, flags: flags) }
         let acknowledgeFlags = try body.readMQTTByte()
         guard acknowledgeFlags & 0xFE == 0 else { throw .invalidConnectFlags }

@@ -43,7 +43,9 @@ public struct MQTTWill: Equatable, Sendable {
     /// Will properties (MQTT 5): will delay, expiry, content type, response topic, …
     public var properties: MQTTProperties
 
-    public init(topic: String, payload: ByteBuffer, qos: MQTTQoS, retain: Bool, properties: MQTTProperties = MQTTProperties()) {
+    public init(
+        topic: String, payload: ByteBuffer, qos: MQTTQoS, retain: Bool, properties: MQTTProperties = MQTTProperties()
+    ) {
         self.topic = topic
         self.payload = payload
         self.qos = qos
@@ -81,7 +83,8 @@ extension MQTTConnect {
             let willProperties = version == .v5 ? try MQTTProperties.decode(from: &body) : MQTTProperties()
             let topic = try body.readMQTTString()
             let payload = try body.readMQTTBinary()
-            will = MQTTWill(topic: topic, payload: payload, qos: willQoS, retain: willRetain, properties: willProperties)
+            will = MQTTWill(
+                topic: topic, payload: payload, qos: willQoS, retain: willRetain, properties: willProperties)
         }
         let username = hasUsername ? try body.readMQTTString() : nil
         let password = hasPassword ? try body.readMQTTBinary() : nil

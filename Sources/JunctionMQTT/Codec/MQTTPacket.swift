@@ -20,17 +20,23 @@ public enum MQTTPacket: Equatable, Sendable {
     case auth(MQTTDisconnect)
 
     /// Decodes a framed packet. `version` is the session's (CONNECT carries its own).
-    public static func decode(_ raw: MQTTRawPacket, version: MQTTProtocolVersion) throws(MQTTDecodingError) -> MQTTPacket {
+    public static func decode(
+        _ raw: MQTTRawPacket, version: MQTTProtocolVersion
+    ) throws(MQTTDecodingError) -> MQTTPacket {
         var body = raw.body
         let flags = raw.flags
         switch raw.type {
         case .connect: return .connect(try MQTTConnect.decode(&body, flags: flags))
         case .connAck: return .connAck(try MQTTConnAck.decode(&body, flags: flags, version: version))
         case .publish: return .publish(try MQTTPublish.decode(&body, flags: flags, version: version))
-        case .pubAck: return .pubAck(try MQTTPublishResponse.decode(&body, type: raw.type, flags: flags, version: version))
-        case .pubRec: return .pubRec(try MQTTPublishResponse.decode(&body, type: raw.type, flags: flags, version: version))
-        case .pubRel: return .pubRel(try MQTTPublishResponse.decode(&body, type: raw.type, flags: flags, version: version))
-        case .pubComp: return .pubComp(try MQTTPublishResponse.decode(&body, type: raw.type, flags: flags, version: version))
+        case .pubAck:
+            return .pubAck(try MQTTPublishResponse.decode(&body, type: raw.type, flags: flags, version: version))
+        case .pubRec:
+            return .pubRec(try MQTTPublishResponse.decode(&body, type: raw.type, flags: flags, version: version))
+        case .pubRel:
+            return .pubRel(try MQTTPublishResponse.decode(&body, type: raw.type, flags: flags, version: version))
+        case .pubComp:
+            return .pubComp(try MQTTPublishResponse.decode(&body, type: raw.type, flags: flags, version: version))
         case .subscribe: return .subscribe(try MQTTSubscribe.decode(&body, flags: flags, version: version))
         case .subAck: return .subAck(try MQTTSubAck.decode(&body, type: raw.type, flags: flags, version: version))
         case .unsubscribe: return .unsubscribe(try MQTTUnsubscribe.decode(&body, flags: flags, version: version))
@@ -39,7 +45,8 @@ public enum MQTTPacket: Equatable, Sendable {
             guard flags == 0 else { throw .reservedFlags(packetType: raw.type.rawValue, flags: flags) }
             guard body.readableBytes == 0 else { throw .trailingBytes }
             return raw.type == .pingReq ? .pingReq : .pingResp
-        case .disconnect: return .disconnect(try MQTTDisconnect.decode(&body, type: raw.type, flags: flags, version: version))
+        case .disconnect:
+            return .disconnect(try MQTTDisconnect.decode(&body, type: raw.type, flags: flags, version: version))
         case .auth:
             // Type 15 is reserved in 3.1.1.
             guard version == .v5 else { throw .unknownPacketType(15) }

@@ -160,37 +160,115 @@ extension MQTTProperties {
         buffer.writeRepeatingByte(0, count: 4)
         let start = buffer.writerIndex
         func id(_ identifier: Identifier) { buffer.writeInteger(identifier.rawValue) }
-        if let v = self.payloadFormatIndicator { id(.payloadFormatIndicator); buffer.writeInteger(v) }
-        if let v = self.messageExpiryInterval { id(.messageExpiryInterval); buffer.writeInteger(v) }
-        if let v = self.contentType { id(.contentType); buffer.writeMQTTString(v) }
-        if let v = self.responseTopic { id(.responseTopic); buffer.writeMQTTString(v) }
-        if let v = self.correlationData { id(.correlationData); buffer.writeMQTTBinary(v) }
-        for v in self.subscriptionIdentifiers { id(.subscriptionIdentifier); buffer.writeMQTTVariableByteInteger(v) }
-        if let v = self.sessionExpiryInterval { id(.sessionExpiryInterval); buffer.writeInteger(v) }
-        if let v = self.assignedClientIdentifier { id(.assignedClientIdentifier); buffer.writeMQTTString(v) }
-        if let v = self.serverKeepAlive { id(.serverKeepAlive); buffer.writeInteger(v) }
-        if let v = self.authenticationMethod { id(.authenticationMethod); buffer.writeMQTTString(v) }
-        if let v = self.authenticationData { id(.authenticationData); buffer.writeMQTTBinary(v) }
-        if let v = self.requestProblemInformation { id(.requestProblemInformation); buffer.writeInteger(v) }
-        if let v = self.willDelayInterval { id(.willDelayInterval); buffer.writeInteger(v) }
-        if let v = self.requestResponseInformation { id(.requestResponseInformation); buffer.writeInteger(v) }
-        if let v = self.responseInformation { id(.responseInformation); buffer.writeMQTTString(v) }
-        if let v = self.serverReference { id(.serverReference); buffer.writeMQTTString(v) }
-        if let v = self.reasonString { id(.reasonString); buffer.writeMQTTString(v) }
-        if let v = self.receiveMaximum { id(.receiveMaximum); buffer.writeInteger(v) }
-        if let v = self.topicAliasMaximum { id(.topicAliasMaximum); buffer.writeInteger(v) }
-        if let v = self.topicAlias { id(.topicAlias); buffer.writeInteger(v) }
-        if let v = self.maximumQoS { id(.maximumQoS); buffer.writeInteger(v) }
-        if let v = self.retainAvailable { id(.retainAvailable); buffer.writeInteger(v) }
+        if let v = self.payloadFormatIndicator {
+            id(.payloadFormatIndicator)
+            buffer.writeInteger(v)
+        }
+        if let v = self.messageExpiryInterval {
+            id(.messageExpiryInterval)
+            buffer.writeInteger(v)
+        }
+        if let v = self.contentType {
+            id(.contentType)
+            buffer.writeMQTTString(v)
+        }
+        if let v = self.responseTopic {
+            id(.responseTopic)
+            buffer.writeMQTTString(v)
+        }
+        if let v = self.correlationData {
+            id(.correlationData)
+            buffer.writeMQTTBinary(v)
+        }
+        for v in self.subscriptionIdentifiers {
+            id(.subscriptionIdentifier)
+            buffer.writeMQTTVariableByteInteger(v)
+        }
+        if let v = self.sessionExpiryInterval {
+            id(.sessionExpiryInterval)
+            buffer.writeInteger(v)
+        }
+        if let v = self.assignedClientIdentifier {
+            id(.assignedClientIdentifier)
+            buffer.writeMQTTString(v)
+        }
+        if let v = self.serverKeepAlive {
+            id(.serverKeepAlive)
+            buffer.writeInteger(v)
+        }
+        if let v = self.authenticationMethod {
+            id(.authenticationMethod)
+            buffer.writeMQTTString(v)
+        }
+        if let v = self.authenticationData {
+            id(.authenticationData)
+            buffer.writeMQTTBinary(v)
+        }
+        if let v = self.requestProblemInformation {
+            id(.requestProblemInformation)
+            buffer.writeInteger(v)
+        }
+        if let v = self.willDelayInterval {
+            id(.willDelayInterval)
+            buffer.writeInteger(v)
+        }
+        if let v = self.requestResponseInformation {
+            id(.requestResponseInformation)
+            buffer.writeInteger(v)
+        }
+        if let v = self.responseInformation {
+            id(.responseInformation)
+            buffer.writeMQTTString(v)
+        }
+        if let v = self.serverReference {
+            id(.serverReference)
+            buffer.writeMQTTString(v)
+        }
+        if let v = self.reasonString {
+            id(.reasonString)
+            buffer.writeMQTTString(v)
+        }
+        if let v = self.receiveMaximum {
+            id(.receiveMaximum)
+            buffer.writeInteger(v)
+        }
+        if let v = self.topicAliasMaximum {
+            id(.topicAliasMaximum)
+            buffer.writeInteger(v)
+        }
+        if let v = self.topicAlias {
+            id(.topicAlias)
+            buffer.writeInteger(v)
+        }
+        if let v = self.maximumQoS {
+            id(.maximumQoS)
+            buffer.writeInteger(v)
+        }
+        if let v = self.retainAvailable {
+            id(.retainAvailable)
+            buffer.writeInteger(v)
+        }
         for p in self.userProperties {
             id(.userProperty)
             buffer.writeMQTTString(p.name)
             buffer.writeMQTTString(p.value)
         }
-        if let v = self.maximumPacketSize { id(.maximumPacketSize); buffer.writeInteger(v) }
-        if let v = self.wildcardSubscriptionAvailable { id(.wildcardSubscriptionAvailable); buffer.writeInteger(v) }
-        if let v = self.subscriptionIdentifierAvailable { id(.subscriptionIdentifierAvailable); buffer.writeInteger(v) }
-        if let v = self.sharedSubscriptionAvailable { id(.sharedSubscriptionAvailable); buffer.writeInteger(v) }
+        if let v = self.maximumPacketSize {
+            id(.maximumPacketSize)
+            buffer.writeInteger(v)
+        }
+        if let v = self.wildcardSubscriptionAvailable {
+            id(.wildcardSubscriptionAvailable)
+            buffer.writeInteger(v)
+        }
+        if let v = self.subscriptionIdentifierAvailable {
+            id(.subscriptionIdentifierAvailable)
+            buffer.writeInteger(v)
+        }
+        if let v = self.sharedSubscriptionAvailable {
+            id(.sharedSubscriptionAvailable)
+            buffer.writeInteger(v)
+        }
         let length = buffer.writerIndex - start
         let lengthSize = ByteBuffer.mqttVariableByteIntegerLength(length)
         if length > 0 {

@@ -32,7 +32,9 @@ public struct MQTTPublish: Equatable, Sendable {
 }
 
 extension MQTTPublish {
-    static func decode(_ body: inout ByteBuffer, flags: UInt8, version: MQTTProtocolVersion) throws(MQTTDecodingError) -> MQTTPublish {
+    static func decode(
+        _ body: inout ByteBuffer, flags: UInt8, version: MQTTProtocolVersion
+    ) throws(MQTTDecodingError) -> MQTTPublish {
         guard let qos = MQTTQoS(rawValue: (flags >> 1) & 0x03) else { throw .invalidQoS }
         let dup = flags & 0x08 != 0
         // DUP must be 0 for QoS 0 [MQTT-3.3.1-2].

@@ -6,7 +6,9 @@ public struct MQTTPublishResponse: Equatable, Sendable {
     public var reasonCode: MQTTReasonCode
     public var properties: MQTTProperties
 
-    public init(packetID: MQTTPacketID, reasonCode: MQTTReasonCode = .success, properties: MQTTProperties = MQTTProperties()) {
+    public init(
+        packetID: MQTTPacketID, reasonCode: MQTTReasonCode = .success, properties: MQTTProperties = MQTTProperties()
+    ) {
         self.packetID = packetID
         self.reasonCode = reasonCode
         self.properties = properties

@@ -6,7 +6,9 @@ public struct MQTTSubscribe: Equatable, Sendable {
     public var subscriptions: [MQTTSubscription]
     public var properties: MQTTProperties
 
-    public init(packetID: MQTTPacketID, subscriptions: [MQTTSubscription], properties: MQTTProperties = MQTTProperties()) {
+    public init(
+        packetID: MQTTPacketID, subscriptions: [MQTTSubscription], properties: MQTTProperties = MQTTProperties()
+    ) {
         self.packetID = packetID
         self.subscriptions = subscriptions
         self.properties = properties
@@ -52,7 +54,9 @@ public struct MQTTSubscription: Equatable, Hashable, Sendable {
 }
 
 extension MQTTSubscribe {
-    static func decode(_ body: inout ByteBuffer, flags: UInt8, version: MQTTProtocolVersion) throws(MQTTDecodingError) -> MQTTSubscribe {
+    static func decode(
+        _ body: inout ByteBuffer, flags: UInt8, version: MQTTProtocolVersion
+    ) throws(MQTTDecodingError) -> MQTTSubscribe {
         guard flags == 0x02 else { throw .reservedFlags(packetType: 8, flags: flags) }
         let raw = try body.readMQTTUInt16()
         guard raw != 0 else { throw .zeroPacketID }

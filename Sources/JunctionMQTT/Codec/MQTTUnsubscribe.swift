@@ -14,7 +14,9 @@ public struct MQTTUnsubscribe: Equatable, Sendable {
 }
 
 extension MQTTUnsubscribe {
-    static func decode(_ body: inout ByteBuffer, flags: UInt8, version: MQTTProtocolVersion) throws(MQTTDecodingError) -> MQTTUnsubscribe {
+    static func decode(
+        _ body: inout ByteBuffer, flags: UInt8, version: MQTTProtocolVersion
+    ) throws(MQTTDecodingError) -> MQTTUnsubscribe {
         guard flags == 0x02 else { throw .reservedFlags(packetType: 10, flags: flags) }
         let raw = try body.readMQTTUInt16()
         guard raw != 0 else { throw .zeroPacketID }

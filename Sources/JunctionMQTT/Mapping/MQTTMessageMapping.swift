@@ -66,7 +66,9 @@ public enum MQTTMessageMapping {
 
     /// The QoS a message was published with: the QoS header, else delivery mode 2 → 1, else 0.
     public static func publishedQoS(of message: Message) -> MQTTQoS {
-        if let value = message.properties.headers?[Self.qosHeader]?.integerValue, let qos = MQTTQoS(rawValue: UInt8(clamping: value)) {
+        if let value = message.properties.headers?[Self.qosHeader]?.integerValue,
+            let qos = MQTTQoS(rawValue: UInt8(clamping: value))
+        {
             return qos
         }
         return message.properties.deliveryMode == 2 ? .atLeastOnce : .atMostOnce

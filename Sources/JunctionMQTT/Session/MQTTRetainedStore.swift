@@ -80,7 +80,9 @@ public final class InMemoryRetainedStore: MQTTRetainedStore {
         return result
     }
 
-    private func collect(_ node: Node, levels: ArraySlice<Substring>, depth: Int, into result: inout [MQTTRetainedMessage]) {
+    private func collect(
+        _ node: Node, levels: ArraySlice<Substring>, depth: Int, into result: inout [MQTTRetainedMessage]
+    ) {
         guard let level = levels.first else {
             if let message = node.message { result.append(message) }
             return

@@ -16,7 +16,8 @@ public struct MQTTSessionStateMachine<C: Clock, Token> where C.Duration == Durat
         /// Longest keep-alive (seconds) an MQTT 5 client gets; a longer one, or none (0), is
         /// replaced by this value, announced as Server Keep Alive. Nil: the client's value stands.
         public var keepAliveMaximum: UInt16?
-        public init(topicAliasMaximum: UInt16 = 64, maximumPacketSize: Int = 1_048_576, keepAliveMaximum: UInt16? = nil) {
+        public init(topicAliasMaximum: UInt16 = 64, maximumPacketSize: Int = 1_048_576, keepAliveMaximum: UInt16? = nil)
+        {
             self.topicAliasMaximum = topicAliasMaximum
             self.maximumPacketSize = maximumPacketSize
             self.keepAliveMaximum = keepAliveMaximum
@@ -130,7 +131,9 @@ public struct MQTTSessionStateMachine<C: Clock, Token> where C.Duration == Durat
                     return .send(.pubRel(MQTTPublishResponse(packetID: received.packetID)))
                 }
                 return self.version == .v5
-                    ? .send(.pubRel(MQTTPublishResponse(packetID: received.packetID, reasonCode: .packetIdentifierNotFound)))
+                    ? .send(
+                        .pubRel(MQTTPublishResponse(packetID: received.packetID, reasonCode: .packetIdentifierNotFound))
+                    )
                     : .none
             }
             self.inflight[id] = nil
@@ -158,7 +161,8 @@ public struct MQTTSessionStateMachine<C: Clock, Token> where C.Duration == Durat
                 return self.protocolViolation(.protocolError)
             }
             self.state = .closed
-            return .disconnected(publishWill: disconnect.reasonCode == .disconnectWithWillMessage, sessionExpiry: expiry)
+            return .disconnected(
+                publishWill: disconnect.reasonCode == .disconnectWithWillMessage, sessionExpiry: expiry)
         case .auth:
             // Enhanced authentication is not offered; AUTH is a protocol error [MQTT-4.12.0-1].
             return self.protocolViolation(.protocolError)
@@ -205,12 +209,14 @@ public struct MQTTSessionStateMachine<C: Clock, Token> where C.Duration == Durat
         case .atMostOnce:
             return .none
         case .atLeastOnce:
-            return self.acknowledge(.pubAck(MQTTPublishResponse(packetID: id, reasonCode: reason)), ticket: durabilityTicket)
+            return self.acknowledge(
+                .pubAck(MQTTPublishResponse(packetID: id, reasonCode: reason)), ticket: durabilityTicket)
         case .exactlyOnce:
             if !self.inboundAwaitingRelease.contains(id.rawValue) {
                 self.inboundAwaitingRelease.insert(id.rawValue)
             }
-            return self.acknowledge(.pubRec(MQTTPublishResponse(packetID: id, reasonCode: reason)), ticket: durabilityTicket)
+            return self.acknowledge(
+                .pubRec(MQTTPublishResponse(packetID: id, reasonCode: reason)), ticket: durabilityTicket)
         }
     }
 
@@ -241,8 +247,10 @@ public struct MQTTSessionStateMachine<C: Clock, Token> where C.Duration == Durat
         guard let id = publish.packetID else { return .none }
         switch publish.qos {
         case .atMostOnce: return .none
-        case .atLeastOnce: return self.acknowledge(.pubAck(MQTTPublishResponse(packetID: id, reasonCode: reason)), ticket: nil)
-        case .exactlyOnce: return self.acknowledge(.pubRec(MQTTPublishResponse(packetID: id, reasonCode: reason)), ticket: nil)
+        case .atLeastOnce:
+            return self.acknowledge(.pubAck(MQTTPublishResponse(packetID: id, reasonCode: reason)), ticket: nil)
+        case .exactlyOnce:
+            return self.acknowledge(.pubRec(MQTTPublishResponse(packetID: id, reasonCode: reason)), ticket: nil)
         }
     }
 
@@ -261,7 +269,8 @@ public struct MQTTSessionStateMachine<C: Clock, Token> where C.Duration == Durat
         self.awaitingCompletion = awaitingCompletion
         var properties = properties
         if let serverKeepAlive = self.serverKeepAlive { properties.serverKeepAlive = serverKeepAlive }
-        return .send(.connAck(MQTTConnAck(sessionPresent: sessionPresent, reasonCode: .success, properties: properties)))
+        return .send(
+            .connAck(MQTTConnAck(sessionPresent: sessionPresent, reasonCode: .success, properties: properties)))
     }
 
     public mutating func connectRefused(_ reason: MQTTReasonCode) -> MQTTSessionAction<Token> {

@@ -22,8 +22,10 @@ extension JunctionConfiguration {
                 .int(Int(self.amqp.handshakeTimeout.components.seconds)),
                 isSecret: false
             ),
-            AbsoluteConfigKey(ConfigurationKeys.mqttAllowAnonymous): .init(.bool(self.mqtt.allowAnonymous), isSecret: false),
-            AbsoluteConfigKey(ConfigurationKeys.mqttAnonymousUser): .init(.string(self.mqtt.anonymousUser), isSecret: false),
+            AbsoluteConfigKey(ConfigurationKeys.mqttAllowAnonymous): .init(
+                .bool(self.mqtt.allowAnonymous), isSecret: false),
+            AbsoluteConfigKey(ConfigurationKeys.mqttAnonymousUser): .init(
+                .string(self.mqtt.anonymousUser), isSecret: false),
             AbsoluteConfigKey(ConfigurationKeys.stompMaxHeaderBytes): .init(
                 .int(self.stomp.maxHeaderBytes),
                 isSecret: false
@@ -50,9 +52,12 @@ extension JunctionConfiguration {
                 isSecret: false
             ),
             AbsoluteConfigKey(ConfigurationKeys.mqttExchange): .init(.string(self.mqtt.exchange), isSecret: false),
-            AbsoluteConfigKey(ConfigurationKeys.mqttVirtualHost): .init(.string(self.mqtt.virtualHost), isSecret: false),
-            AbsoluteConfigKey(ConfigurationKeys.mqttMaxPacketSize): .init(.int(self.mqtt.maxPacketSize), isSecret: false),
-            AbsoluteConfigKey(ConfigurationKeys.mqttTopicAliasMax): .init(.int(self.mqtt.topicAliasMax), isSecret: false),
+            AbsoluteConfigKey(ConfigurationKeys.mqttVirtualHost): .init(
+                .string(self.mqtt.virtualHost), isSecret: false),
+            AbsoluteConfigKey(ConfigurationKeys.mqttMaxPacketSize): .init(
+                .int(self.mqtt.maxPacketSize), isSecret: false),
+            AbsoluteConfigKey(ConfigurationKeys.mqttTopicAliasMax): .init(
+                .int(self.mqtt.topicAliasMax), isSecret: false),
             AbsoluteConfigKey(ConfigurationKeys.mqttMaxSessionExpirySeconds): .init(
                 .int(Int(self.mqtt.maxSessionExpirySeconds)),
                 isSecret: false
@@ -65,25 +70,32 @@ extension JunctionConfiguration {
                 .int(self.mqtt.maxKeepAliveSeconds),
                 isSecret: false
             ),
-            AbsoluteConfigKey(ConfigurationKeys.userNames): .init(.stringArray(self.users.map(\.name)), isSecret: false),
-            AbsoluteConfigKey(ConfigurationKeys.defaultVirtualHost): .init(.string(self.defaultVirtualHost), isSecret: false),
+            AbsoluteConfigKey(ConfigurationKeys.userNames): .init(
+                .stringArray(self.users.map(\.name)), isSecret: false),
+            AbsoluteConfigKey(ConfigurationKeys.defaultVirtualHost): .init(
+                .string(self.defaultVirtualHost), isSecret: false),
             AbsoluteConfigKey(ConfigurationKeys.logLevel): .init(.string(self.logLevel.rawValue), isSecret: false),
             AbsoluteConfigKey(ConfigurationKeys.memoryHighWatermark): .init(
                 .double(self.resources.memoryHighWatermark),
                 isSecret: false
             ),
-            AbsoluteConfigKey(ConfigurationKeys.diskFreeLimit): .init(.int(self.resources.diskFreeLimit), isSecret: false),
+            AbsoluteConfigKey(ConfigurationKeys.diskFreeLimit): .init(
+                .int(self.resources.diskFreeLimit), isSecret: false),
             AbsoluteConfigKey(ConfigurationKeys.fsync): .init(.string(self.storage.fsync.rawValue), isSecret: false),
             AbsoluteConfigKey(ConfigurationKeys.fsyncIntervalMilliseconds): .init(
                 .int(self.storage.fsyncIntervalMilliseconds),
                 isSecret: false
             ),
-            AbsoluteConfigKey(ConfigurationKeys.segmentMaxBytes): .init(.int(self.storage.segmentMaxBytes), isSecret: false),
+            AbsoluteConfigKey(ConfigurationKeys.segmentMaxBytes): .init(
+                .int(self.storage.segmentMaxBytes), isSecret: false),
         ]
         for user in self.users {
-            values[AbsoluteConfigKey(ConfigurationKeys.password(of: user.name))] = .init(.string(user.password), isSecret: true)
-            values[AbsoluteConfigKey(ConfigurationKeys.tags(of: user.name))] = .init(.stringArray(user.tags.sorted()), isSecret: false)
-            values[AbsoluteConfigKey(ConfigurationKeys.loopbackOnly(of: user.name))] = .init(.bool(user.loopbackOnly), isSecret: false)
+            values[AbsoluteConfigKey(ConfigurationKeys.password(of: user.name))] = .init(
+                .string(user.password), isSecret: true)
+            values[AbsoluteConfigKey(ConfigurationKeys.tags(of: user.name))] = .init(
+                .stringArray(user.tags.sorted()), isSecret: false)
+            values[AbsoluteConfigKey(ConfigurationKeys.loopbackOnly(of: user.name))] = .init(
+                .bool(user.loopbackOnly), isSecret: false)
         }
         return values
     }

@@ -102,7 +102,8 @@ extension JunctionConfiguration {
         var users: [UserConfiguration] = []
         for name in names {
             guard !name.isEmpty, !name.contains("."), name != "names" else {
-                throw ConfigurationError("users.names: invalid user name \"\(name)\" (empty, contains '.', or \"names\")")
+                throw ConfigurationError(
+                    "users.names: invalid user name \"\(name)\" (empty, contains '.', or \"names\")")
             }
             guard !users.contains(where: { $0.name == name }) else {
                 throw ConfigurationError("users.names: user \"\(name)\" is listed twice")

@@ -89,7 +89,9 @@ struct MetadataLoader {
         }
     }
 
-    func consumerOffsets(where condition: String = "", _ arguments: StatementArguments = StatementArguments())
+    func consumerOffsets(
+        where condition: String = "", _ arguments: StatementArguments = StatementArguments()
+    )
         throws -> [ConsumerOffsetRecord]
     {
         try rows(
@@ -107,7 +109,9 @@ struct MetadataLoader {
         }
     }
 
-    func mqttSessions(where condition: String = "", _ arguments: StatementArguments = StatementArguments())
+    func mqttSessions(
+        where condition: String = "", _ arguments: StatementArguments = StatementArguments()
+    )
         throws -> [MQTTSessionRecord]
     {
         var sessions = try rows(
@@ -155,7 +159,9 @@ struct MetadataLoader {
         return sessions
     }
 
-    func mqttRetainedMessages(where condition: String = "", _ arguments: StatementArguments = StatementArguments())
+    func mqttRetainedMessages(
+        where condition: String = "", _ arguments: StatementArguments = StatementArguments()
+    )
         throws -> [MQTTRetainedMessageRecord]
     {
         try rows(

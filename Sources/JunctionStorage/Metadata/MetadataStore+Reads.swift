@@ -28,7 +28,9 @@ extension MetadataStore {
 
     /// The retained messages of a virtual host whose topic starts with `topicPrefix` (all of
     /// them for ""), sorted by topic. A range scan of the primary key, not a table scan.
-    public func mqttRetainedMessages(virtualHost: String, topicPrefix: String = "") throws
+    public func mqttRetainedMessages(
+        virtualHost: String, topicPrefix: String = ""
+    ) throws
         -> [MQTTRetainedMessageRecord]
     {
         try read { db in

@@ -86,7 +86,8 @@ extension MetadataStore {
     @discardableResult
     public func touchMQTTSession(virtualHost: String, clientID: String, lastSeenMilliseconds: UInt64) throws -> Bool {
         try write {
-            try $0.touchMQTTSession(virtualHost: virtualHost, clientID: clientID, lastSeenMilliseconds: lastSeenMilliseconds)
+            try $0.touchMQTTSession(
+                virtualHost: virtualHost, clientID: clientID, lastSeenMilliseconds: lastSeenMilliseconds)
         }
     }
 
@@ -115,7 +116,9 @@ extension MetadataStore {
 
     @discardableResult
     public func removeMQTTSubscription(virtualHost: String, clientID: String, topicFilter: String) throws -> Bool {
-        try write { try $0.removeMQTTSubscription(virtualHost: virtualHost, clientID: clientID, topicFilter: topicFilter) }
+        try write {
+            try $0.removeMQTTSubscription(virtualHost: virtualHost, clientID: clientID, topicFilter: topicFilter)
+        }
     }
 
     public func retainMQTTMessage(_ record: MQTTRetainedMessageRecord) throws {

@@ -34,8 +34,8 @@ public final class MetadataStore {
             try database.writeWithoutTransaction { db in
                 try db.execute(sql: "PRAGMA synchronous = FULL")
                 #if canImport(Darwin)
-                try db.execute(sql: "PRAGMA fullfsync = ON")
-                try db.execute(sql: "PRAGMA checkpoint_fullfsync = ON")
+                    try db.execute(sql: "PRAGMA fullfsync = ON")
+                    try db.execute(sql: "PRAGMA checkpoint_fullfsync = ON")
                 #endif
             }
         } catch {

@@ -46,8 +46,10 @@ import Testing
             Issue.record("no capabilities")
             return
         }
-        for name in ["publisher_confirms", "basic.nack", "consumer_cancel_notify", "connection.blocked",
-            "exchange_exchange_bindings", "authentication_failure_close", "per_consumer_qos"] {
+        for name in [
+            "publisher_confirms", "basic.nack", "consumer_cancel_notify", "connection.blocked",
+            "exchange_exchange_bindings", "authentication_failure_close", "per_consumer_qos",
+        ] {
             #expect(capabilities[name] == .boolean(true), "\(name)")
         }
         try peer.handshake(sendHeader: false)
@@ -62,7 +64,8 @@ import Testing
         let response: [UInt8] = [0] + Array("guest".utf8) + [0] + Array("wrong".utf8)
         try peer.send(
             0,
-            .connectionStartOk(AMQPConnectionStartOk(clientProperties: [:], mechanism: "PLAIN", response: response, locale: "en_US"))
+            .connectionStartOk(
+                AMQPConnectionStartOk(clientProperties: [:], mechanism: "PLAIN", response: response, locale: "en_US"))
         )
         #expect(self.closeCode(try peer.readFrames()) == 403)
     }
@@ -81,7 +84,8 @@ import Testing
         let response: [UInt8] = [0] + Array("guest".utf8) + [0] + Array("guest".utf8)
         try peer.send(
             0,
-            .connectionStartOk(AMQPConnectionStartOk(clientProperties: [:], mechanism: "PLAIN", response: response, locale: "en_US"))
+            .connectionStartOk(
+                AMQPConnectionStartOk(clientProperties: [:], mechanism: "PLAIN", response: response, locale: "en_US"))
         )
         try peer.send(0, .connectionTuneOk(AMQPConnectionTuneOk(channelMax: 0, frameMax: 4096, heartbeat: 0)))
         try peer.send(0, .connectionOpen(AMQPConnectionOpen(virtualHost: "/")))
@@ -125,7 +129,10 @@ import Testing
         _ = try peer.readFrames()
         try peer.send(
             1,
-            .queueDeclare(AMQPQueueDeclare(queue: "nope", passive: true, durable: false, exclusive: false, autoDelete: false, noWait: false, arguments: [:]))
+            .queueDeclare(
+                AMQPQueueDeclare(
+                    queue: "nope", passive: true, durable: false, exclusive: false, autoDelete: false, noWait: false,
+                    arguments: [:]))
         )
         #expect(self.channelCloseCode(try peer.readFrames()) == 404)
         // Frames on the closing channel are dropped until close-ok; the other channel works.
@@ -145,11 +152,17 @@ import Testing
         try consumer.send(1, .channelOpen)
         try consumer.send(
             1,
-            .queueDeclare(AMQPQueueDeclare(queue: "q", passive: false, durable: false, exclusive: false, autoDelete: false, noWait: false, arguments: [:]))
+            .queueDeclare(
+                AMQPQueueDeclare(
+                    queue: "q", passive: false, durable: false, exclusive: false, autoDelete: false, noWait: false,
+                    arguments: [:]))
         )
         try consumer.send(
             1,
-            .basicConsume(AMQPBasicConsume(queue: "q", consumerTag: "c1", noLocal: false, noAck: false, exclusive: false, noWait: false, arguments: [:]))
+            .basicConsume(
+                AMQPBasicConsume(
+                    queue: "q", consumerTag: "c1", noLocal: false, noAck: false, exclusive: false, noWait: false,
+                    arguments: [:]))
         )
         _ = try consumer.readFrames()
         try publisher.send(1, .channelOpen)
@@ -187,7 +200,8 @@ import Testing
         var buffer = ByteBuffer()
         buffer.writeAMQPMethodFrame(
             channel: 1,
-            method: .basicPublish(AMQPBasicPublish(exchange: "amq.direct", routingKey: "nowhere", mandatory: true, immediate: false))
+            method: .basicPublish(
+                AMQPBasicPublish(exchange: "amq.direct", routingKey: "nowhere", mandatory: true, immediate: false))
         )
         buffer.writeAMQPContentHeaderFrame(channel: 1, classID: 60, bodySize: 0, properties: MessageProperties())
         try peer.channel.writeInbound(buffer)
@@ -215,13 +229,16 @@ import Testing
         let properties: FieldTable = ["capabilities": .table(["connection.blocked": .boolean(true)])]
         try peer.send(
             0,
-            .connectionStartOk(AMQPConnectionStartOk(clientProperties: properties, mechanism: "PLAIN", response: response, locale: "en_US"))
+            .connectionStartOk(
+                AMQPConnectionStartOk(
+                    clientProperties: properties, mechanism: "PLAIN", response: response, locale: "en_US"))
         )
         try peer.send(0, .connectionTuneOk(AMQPConnectionTuneOk(channelMax: 0, frameMax: 131_072, heartbeat: 0)))
         try peer.send(0, .connectionOpen(AMQPConnectionOpen(virtualHost: "/")))
         _ = try peer.readFrames()
         peer.channel.pipeline.fireUserInboundEventTriggered(ResourceAlarmEvent.raised(reason: "low on memory"))
-        #expect(try peer.readFrames() == [.method(0, .connectionBlocked(AMQPConnectionBlocked(reason: "low on memory")))])
+        #expect(
+            try peer.readFrames() == [.method(0, .connectionBlocked(AMQPConnectionBlocked(reason: "low on memory")))])
         peer.channel.pipeline.fireUserInboundEventTriggered(ResourceAlarmEvent.cleared)
         #expect(try peer.readFrames() == [.method(0, .connectionUnblocked)])
     }

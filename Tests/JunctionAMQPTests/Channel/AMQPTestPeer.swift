@@ -46,14 +46,18 @@ final class AMQPTestPeer {
     }
 
     func publish(_ channelID: AMQPChannelID, exchange: String = "", routingKey: String, body: String) throws {
-        try self.channel.writeInbound(Self.publishFrames(channelID, exchange: exchange, routingKey: routingKey, body: body))
+        try self.channel.writeInbound(
+            Self.publishFrames(channelID, exchange: exchange, routingKey: routingKey, body: body))
     }
 
-    static func publishFrames(_ channelID: AMQPChannelID, exchange: String = "", routingKey: String, body: String) -> ByteBuffer {
+    static func publishFrames(
+        _ channelID: AMQPChannelID, exchange: String = "", routingKey: String, body: String
+    ) -> ByteBuffer {
         var buffer = ByteBuffer()
         buffer.writeAMQPMethodFrame(
             channel: channelID,
-            method: .basicPublish(AMQPBasicPublish(exchange: exchange, routingKey: routingKey, mandatory: false, immediate: false))
+            method: .basicPublish(
+                AMQPBasicPublish(exchange: exchange, routingKey: routingKey, mandatory: false, immediate: false))
         )
         buffer.writeAMQPContentHeaderFrame(
             channel: channelID,
@@ -96,7 +100,8 @@ final class AMQPTestPeer {
         let response: [UInt8] = [0] + Array("guest".utf8) + [0] + Array(password.utf8)
         try self.send(
             0,
-            .connectionStartOk(AMQPConnectionStartOk(clientProperties: [:], mechanism: "PLAIN", response: response, locale: "en_US"))
+            .connectionStartOk(
+                AMQPConnectionStartOk(clientProperties: [:], mechanism: "PLAIN", response: response, locale: "en_US"))
         )
         _ = try self.readFrames()
         try self.send(0, .connectionTuneOk(AMQPConnectionTuneOk(channelMax: 0, frameMax: 131_072, heartbeat: 0)))

@@ -8,7 +8,8 @@ import Testing
     let publish = AMQPBasicPublish(exchange: "x", routingKey: "k", mandatory: false, immediate: false)
 
     func header(size: UInt64) -> AMQPContentHeader {
-        AMQPContentHeader(classID: 60, weight: 0, bodySize: size, properties: MessageProperties(contentType: "text/plain"))
+        AMQPContentHeader(
+            classID: 60, weight: 0, bodySize: size, properties: MessageProperties(contentType: "text/plain"))
     }
 
     func opened() -> AMQPChannelStateMachine {
@@ -19,7 +20,10 @@ import Testing
 
     @Test func methodBeforeOpenIsChannelError() {
         var machine = AMQPChannelStateMachine(maxMessageSize: 1024)
-        guard case .closeConnection(let error) = machine.frameReceived(.method(1, .basicQos(.init(prefetchSize: 0, prefetchCount: 1, global: false)))) else {
+        guard
+            case .closeConnection(let error) = machine.frameReceived(
+                .method(1, .basicQos(.init(prefetchSize: 0, prefetchCount: 1, global: false))))
+        else {
             Issue.record("expected a connection error")
             return
         }
@@ -58,7 +62,9 @@ import Testing
     @Test func emptyBodyPublishesOnTheHeader() {
         var machine = self.opened()
         _ = machine.frameReceived(.method(1, .basicPublish(self.publish)))
-        #expect(machine.frameReceived(.header(1, self.header(size: 0))) == .publish(self.publish, self.header(size: 0), ByteBuffer()))
+        #expect(
+            machine.frameReceived(.header(1, self.header(size: 0)))
+                == .publish(self.publish, self.header(size: 0), ByteBuffer()))
     }
 
     @Test func headerWithoutPublishIsUnexpectedFrame() {

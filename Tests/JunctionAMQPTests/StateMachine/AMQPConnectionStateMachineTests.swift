@@ -29,14 +29,18 @@ import Testing
     /// Drives a machine to the open state with the given tune-ok.
     func open(_ machine: inout AMQPConnectionStateMachine<ManualClock>, heartbeat: UInt16 = 60) {
         #expect(machine.protocolHeaderReceived(valid: true) == .sendStart)
-        #expect(machine.frameReceived(self.startOk()) == .authenticate(username: "guest", password: "guest", clientProperties: [:]))
+        #expect(
+            machine.frameReceived(self.startOk())
+                == .authenticate(username: "guest", password: "guest", clientProperties: [:]))
         #expect(machine.authenticationSucceeded() == .sendTune(channelMax: 2047, frameMax: 131_072, heartbeat: 60))
         let tuneOk = AMQPConnectionTuneOk(channelMax: 2047, frameMax: 131_072, heartbeat: heartbeat)
         #expect(
             machine.frameReceived(.method(0, .connectionTuneOk(tuneOk)))
                 == .applyTuning(AMQPTuning(channelMax: 2047, frameMax: 131_072, heartbeatSeconds: heartbeat))
         )
-        #expect(machine.frameReceived(.method(0, .connectionOpen(AMQPConnectionOpen(virtualHost: "/")))) == .openVirtualHost("/"))
+        #expect(
+            machine.frameReceived(.method(0, .connectionOpen(AMQPConnectionOpen(virtualHost: "/"))))
+                == .openVirtualHost("/"))
         #expect(machine.virtualHostOpened() == .sendOpenOk)
         #expect(machine.isOpen)
     }
@@ -67,7 +71,8 @@ import Testing
     @Test func unknownMechanismClosesWithAccessRefused() {
         var machine = self.makeMachine()
         _ = machine.protocolHeaderReceived(valid: true)
-        guard case .sendClose(let error) = machine.frameReceived(self.startOk(mechanism: "EXTERNAL", response: [])) else {
+        guard case .sendClose(let error) = machine.frameReceived(self.startOk(mechanism: "EXTERNAL", response: []))
+        else {
             Issue.record("expected close")
             return
         }
@@ -115,7 +120,8 @@ import Testing
     @Test func methodOutOfOrderDuringHandshakeIsCommandInvalid() {
         var machine = self.makeMachine()
         _ = machine.protocolHeaderReceived(valid: true)
-        guard case .sendClose(let error) = machine.frameReceived(.method(0, .connectionOpen(.init(virtualHost: "/")))) else {
+        guard case .sendClose(let error) = machine.frameReceived(.method(0, .connectionOpen(.init(virtualHost: "/"))))
+        else {
             Issue.record("expected close")
             return
         }

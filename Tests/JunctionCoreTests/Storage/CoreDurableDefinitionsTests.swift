@@ -15,7 +15,8 @@ import Testing
     }
 
     func makeBroker() throws -> (Broker, LogQueueStore, MetadataStore) {
-        let store = try LogQueueStore(root: self.directory + "/queues", maxSegmentBytes: 1 << 20, logger: Logger(label: "test"))
+        let store = try LogQueueStore(
+            root: self.directory + "/queues", maxSegmentBytes: 1 << 20, logger: Logger(label: "test"))
         let metadata = try MetadataStore(path: self.directory + "/metadata.sqlite")
         let broker = Broker(logger: Logger(label: "test"), queueStore: store, metadata: metadata)
         try broker.restoreDefinitions()
@@ -29,16 +30,23 @@ import Testing
     }
 
     func persistent(_ text: String) -> Message {
-        Message(exchange: "orders", routingKey: "order.created", properties: MessageProperties(deliveryMode: 2), body: ByteBuffer(string: text))
+        Message(
+            exchange: "orders", routingKey: "order.created", properties: MessageProperties(deliveryMode: 2),
+            body: ByteBuffer(string: text))
     }
 
     @Test func durableTopologyAndMessagesSurviveTransientOnesDoNot() throws {
         let first = try self.makeBroker()
         let host = first.0.virtualHost("/")!
         let owner = ConnectionID(1)
-        try host.declareExchange("orders", type: "topic", durable: true, autoDelete: false, internal: false, arguments: [:], passive: false)
-        _ = try host.declareQueue("durable-q", durable: true, exclusive: false, autoDelete: false, arguments: ["x-message-ttl": .int32(60_000)], passive: false, owner: owner)
-        _ = try host.declareQueue("transient-q", durable: false, exclusive: false, autoDelete: false, arguments: [:], passive: false, owner: owner)
+        try host.declareExchange(
+            "orders", type: "topic", durable: true, autoDelete: false, internal: false, arguments: [:], passive: false)
+        _ = try host.declareQueue(
+            "durable-q", durable: true, exclusive: false, autoDelete: false,
+            arguments: ["x-message-ttl": .int32(60_000)], passive: false, owner: owner)
+        _ = try host.declareQueue(
+            "transient-q", durable: false, exclusive: false, autoDelete: false, arguments: [:], passive: false,
+            owner: owner)
         try host.bindQueue("durable-q", exchange: "orders", routingKey: "order.*", arguments: [:], owner: owner)
         try host.bindQueue("transient-q", exchange: "orders", routingKey: "order.*", arguments: [:], owner: owner)
         #expect(try host.publish(self.persistent("kept")) == .routed(queueCount: 2))
@@ -66,9 +74,13 @@ import Testing
         let first = try self.makeBroker()
         let host = first.0.virtualHost("/")!
         let owner = ConnectionID(1)
-        _ = try host.declareQueue("q", durable: true, exclusive: false, autoDelete: false, arguments: [:], passive: false, owner: owner)
+        _ = try host.declareQueue(
+            "q", durable: true, exclusive: false, autoDelete: false, arguments: [:], passive: false, owner: owner)
         for index in 0..<3 {
-            _ = try host.publish(Message(exchange: "", routingKey: "q", properties: MessageProperties(deliveryMode: 2), body: ByteBuffer(string: "m\(index)")))
+            _ = try host.publish(
+                Message(
+                    exchange: "", routingKey: "q", properties: MessageProperties(deliveryMode: 2),
+                    body: ByteBuffer(string: "m\(index)")))
         }
         let (acked, _) = try #require(try host.get(queue: "q", noAck: false, owner: owner))
         acked.queue.ack([acked.id])
@@ -90,9 +102,14 @@ import Testing
     @Test func confirmsWaitForTheGroupCommit() throws {
         let parts = try self.makeBroker()
         let host = parts.0.virtualHost("/")!
-        _ = try host.declareQueue("q", durable: true, exclusive: false, autoDelete: false, arguments: [:], passive: false, owner: ConnectionID(1))
+        _ = try host.declareQueue(
+            "q", durable: true, exclusive: false, autoDelete: false, arguments: [:], passive: false,
+            owner: ConnectionID(1))
         let before = host.durability.currentTicket
-        _ = try host.publish(Message(exchange: "", routingKey: "q", properties: MessageProperties(deliveryMode: 2), body: ByteBuffer(string: "x")))
+        _ = try host.publish(
+            Message(
+                exchange: "", routingKey: "q", properties: MessageProperties(deliveryMode: 2),
+                body: ByteBuffer(string: "x")))
         let ticket = host.durability.currentTicket
         #expect(ticket == before + 1)
         #expect(!host.durability.isDurable(ticket))
@@ -107,8 +124,13 @@ import Testing
     @Test func deletingAVirtualHostRemovesItsDefinitionsAndMessages() throws {
         let first = try self.makeBroker()
         let host = first.0.addVirtualHost("tenant")
-        _ = try host.declareQueue("q", durable: true, exclusive: false, autoDelete: false, arguments: [:], passive: false, owner: ConnectionID(1))
-        _ = try host.publish(Message(exchange: "", routingKey: "q", properties: MessageProperties(deliveryMode: 2), body: ByteBuffer(string: "x")))
+        _ = try host.declareQueue(
+            "q", durable: true, exclusive: false, autoDelete: false, arguments: [:], passive: false,
+            owner: ConnectionID(1))
+        _ = try host.publish(
+            Message(
+                exchange: "", routingKey: "q", properties: MessageProperties(deliveryMode: 2),
+                body: ByteBuffer(string: "x")))
         #expect(throws: BrokerError.self) { try first.0.deleteVirtualHost("/") }
         try first.0.deleteVirtualHost("tenant")
         #expect(first.0.virtualHost("tenant") == nil)

@@ -14,7 +14,8 @@ import Testing
         #expect(try StreamOffsetSpec(argument: .int64(42)) == .offset(42))
         #expect(try StreamOffsetSpec(argument: .int8(7)) == .offset(7))
         // AMQP timestamps are seconds.
-        #expect(try StreamOffsetSpec(argument: .timestamp(1_700_000_000)) == .timestamp(milliseconds: 1_700_000_000_000))
+        #expect(
+            try StreamOffsetSpec(argument: .timestamp(1_700_000_000)) == .timestamp(milliseconds: 1_700_000_000_000))
     }
 
     @Test func refusesUnknownWordsNegativeOffsetsAndOtherTypes() {
@@ -47,7 +48,8 @@ final class StreamFixture {
         var table = arguments
         table["x-queue-type"] = .string("stream")
         _ = try self.vhost.declareQueue(
-            name, durable: true, exclusive: false, autoDelete: false, arguments: table, passive: false, owner: Self.owner
+            name, durable: true, exclusive: false, autoDelete: false, arguments: table, passive: false,
+            owner: Self.owner
         )
     }
 
@@ -69,7 +71,8 @@ final class StreamFixture {
         if let offset { arguments["x-stream-offset"] = offset }
         if let group { arguments["x-consumer-group"] = .string(group) }
         let subscription = try self.vhost.consumeStream(
-            stream, consumer: consumer, tag: tag, noAck: false, prefetch: prefetch, arguments: arguments, owner: Self.owner
+            stream, consumer: consumer, tag: tag, noAck: false, prefetch: prefetch, arguments: arguments,
+            owner: Self.owner
         )
         subscription.resume()
         return subscription
@@ -137,16 +140,22 @@ final class StreamFixture {
     @Test func refusesGetPurgeNoAckMissingPrefetchAndTransientStreams() throws {
         let fixture = StreamFixture(inMemory: true)
         try fixture.declare("s")
-        #expect(throws: BrokerError.preconditionFailed("queue 's' in vhost '/' is a stream: basic.get is not supported")) {
+        #expect(
+            throws: BrokerError.preconditionFailed("queue 's' in vhost '/' is a stream: basic.get is not supported")
+        ) {
             _ = try fixture.vhost.get(queue: "s", noAck: false, owner: StreamFixture.owner)
         }
         #expect(throws: BrokerError.self) { _ = try fixture.vhost.purgeQueue("s", owner: StreamFixture.owner) }
         let consumer = StreamRecordingConsumer()
         #expect(throws: BrokerError.self) {
-            _ = try fixture.vhost.consumeStream("s", consumer: consumer, tag: "a", noAck: true, prefetch: 10, arguments: [:], owner: StreamFixture.owner)
+            _ = try fixture.vhost.consumeStream(
+                "s", consumer: consumer, tag: "a", noAck: true, prefetch: 10, arguments: [:], owner: StreamFixture.owner
+            )
         }
         #expect(throws: BrokerError.self) {
-            _ = try fixture.vhost.consumeStream("s", consumer: consumer, tag: "a", noAck: false, prefetch: 0, arguments: [:], owner: StreamFixture.owner)
+            _ = try fixture.vhost.consumeStream(
+                "s", consumer: consumer, tag: "a", noAck: false, prefetch: 0, arguments: [:], owner: StreamFixture.owner
+            )
         }
         #expect(throws: BrokerError.self) {
             _ = try fixture.vhost.declareQueue(
@@ -175,7 +184,10 @@ final class StreamFixture {
         let stream = try #require(fixture.vhost.stream(named: "s"))
         #expect(stream.groups.first?.committedOffset == 0)
         active.settle(acked: [deliveries[1].id])
-        #expect(stream.groups == [StreamGroupInfo(name: "g", committedOffset: 2, lag: 7, activeConsumerTag: "one", memberCount: 2)])
+        #expect(
+            stream.groups == [
+                StreamGroupInfo(name: "g", committedOffset: 2, lag: 7, activeConsumerTag: "one", memberCount: 2)
+            ])
         active.cancel()
         // Offset 3 was delivered but not acknowledged: the next member starts there.
         #expect(second.offsets == [3, 4, 5, 6])

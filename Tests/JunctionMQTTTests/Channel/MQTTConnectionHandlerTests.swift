@@ -50,14 +50,19 @@ import Testing
 
     @Test func unsupportedProtocolLevelGetsConnAck1() throws {
         let client = try self.broker.client(.v311)
-        try client.sendRaw(ByteBuffer(bytes: [0x10, 0x0C, 0x00, 0x04, 0x4D, 0x51, 0x54, 0x54, 0x03, 0x02, 0x00, 0x3C, 0x00, 0x00]))
-        #expect(try client.received() == [.connAck(MQTTConnAck(sessionPresent: false, reasonCode: .unsupportedProtocolVersion))])
+        try client.sendRaw(
+            ByteBuffer(bytes: [0x10, 0x0C, 0x00, 0x04, 0x4D, 0x51, 0x54, 0x54, 0x03, 0x02, 0x00, 0x3C, 0x00, 0x00]))
+        #expect(
+            try client.received() == [
+                .connAck(MQTTConnAck(sessionPresent: false, reasonCode: .unsupportedProtocolVersion))
+            ])
         #expect(!client.isActive)
     }
 
     @Test func credentialsAreChecked() throws {
         let wrong = try self.broker.client(.v311)
-        #expect(try wrong.connect(clientID: "a", username: "user", password: "nope")?.reasonCode == .badUserNameOrPassword)
+        #expect(
+            try wrong.connect(clientID: "a", username: "user", password: "nope")?.reasonCode == .badUserNameOrPassword)
         #expect(!wrong.isActive)
         let right = try self.broker.client(.v5)
         #expect(try right.connect(clientID: "b", username: "user", password: "pass")?.reasonCode == .success)
@@ -78,7 +83,10 @@ import Testing
     @Test func qosIsTheMinimumOfPublishAndSubscription() throws {
         let subscriber = try self.broker.client(.v5)
         try subscriber.connect(clientID: "sub")
-        #expect(try subscriber.subscribe("s/+/t", qos: .atLeastOnce) == [.subAck(MQTTSubAck(packetID: MQTTPacketID(1), reasonCodes: [.grantedQoS1]))])
+        #expect(
+            try subscriber.subscribe("s/+/t", qos: .atLeastOnce) == [
+                .subAck(MQTTSubAck(packetID: MQTTPacketID(1), reasonCodes: [.grantedQoS1]))
+            ])
         let publisher = try self.broker.client(.v5)
         try publisher.connect(clientID: "pub")
         try publisher.publish("s/k/t", "two", qos: .exactlyOnce, id: 5)
@@ -99,11 +107,16 @@ import Testing
         let publisher = try self.broker.client(.v311)
         try publisher.connect(clientID: "pub")
         try publisher.publish("x", "once", qos: .exactlyOnce, id: 9)
-        try publisher.send(.publish(MQTTPublish(topic: "x", qos: .exactlyOnce, dup: true, packetID: MQTTPacketID(9), payload: ByteBuffer(string: "once"))))
+        try publisher.send(
+            .publish(
+                MQTTPublish(
+                    topic: "x", qos: .exactlyOnce, dup: true, packetID: MQTTPacketID(9),
+                    payload: ByteBuffer(string: "once"))))
         try publisher.send(.pubRel(MQTTPublishResponse(packetID: MQTTPacketID(9))))
         #expect(
             try publisher.received() == [
-                .pubRec(MQTTPublishResponse(packetID: MQTTPacketID(9))), .pubRec(MQTTPublishResponse(packetID: MQTTPacketID(9))),
+                .pubRec(MQTTPublishResponse(packetID: MQTTPacketID(9))),
+                .pubRec(MQTTPublishResponse(packetID: MQTTPacketID(9))),
                 .pubComp(MQTTPublishResponse(packetID: MQTTPacketID(9))),
             ]
         )
@@ -119,7 +132,8 @@ import Testing
         try publisher.connect(clientID: "pub")
         try publisher.publish("p/1", "while away", qos: .atLeastOnce, id: 1)
         let again = try self.broker.client(.v311)
-        try again.send(.connect(MQTTConnect(protocolVersion: .v311, clientID: "keeper", cleanStart: false, keepAlive: 60)))
+        try again.send(
+            .connect(MQTTConnect(protocolVersion: .v311, clientID: "keeper", cleanStart: false, keepAlive: 60)))
         let packets = try again.received()
         #expect(packets.first == .connAck(MQTTConnAck(sessionPresent: true, reasonCode: .success)))
         guard case .publish(let publish)? = packets.dropFirst().first else {
@@ -193,10 +207,16 @@ import Testing
         let client = try self.broker.client(.v311)
         try client.connect(clientID: "c")
         // 3.1.1 has one failure code, 0x80.
-        #expect(try client.subscribe("a/#/b", qos: .atMostOnce) == [.subAck(MQTTSubAck(packetID: MQTTPacketID(1), reasonCodes: [.unspecifiedError]))])
+        #expect(
+            try client.subscribe("a/#/b", qos: .atMostOnce) == [
+                .subAck(MQTTSubAck(packetID: MQTTPacketID(1), reasonCodes: [.unspecifiedError]))
+            ])
         let v5 = try self.broker.client(.v5)
         try v5.connect(clientID: "d")
-        #expect(try v5.subscribe("$share/+/x", qos: .atMostOnce) == [.subAck(MQTTSubAck(packetID: MQTTPacketID(1), reasonCodes: [.topicFilterInvalid]))])
+        #expect(
+            try v5.subscribe("$share/+/x", qos: .atMostOnce) == [
+                .subAck(MQTTSubAck(packetID: MQTTPacketID(1), reasonCodes: [.topicFilterInvalid]))
+            ])
     }
 
     @Test func sharedSubscriptionDeliversToOneMemberOfTheGroup() throws {
@@ -226,7 +246,10 @@ import Testing
         let publisher = try self.broker.client(.v5)
         try publisher.connect(clientID: "pub")
         try publisher.publish("nobody/listens", "x", qos: .atLeastOnce, id: 2)
-        #expect(try publisher.received() == [.pubAck(MQTTPublishResponse(packetID: MQTTPacketID(2), reasonCode: .noMatchingSubscribers))])
+        #expect(
+            try publisher.received() == [
+                .pubAck(MQTTPublishResponse(packetID: MQTTPacketID(2), reasonCode: .noMatchingSubscribers))
+            ])
     }
 
     @Test func resourceAlarmPausesPublishersOnly() throws {

@@ -16,7 +16,8 @@ struct MQTTTestAuthenticator: Authenticator {
 final class MQTTTestBroker {
     let broker = Broker(logger: Logger(label: "test"))
     let server = MQTTServerState(sessions: InMemorySessionStore(), retained: InMemoryRetainedStore())
-    var configuration = MQTTAdapterConfiguration(anonymousUser: AuthenticatedUser(name: "guest"), maximumPacketSize: 1024)
+    var configuration = MQTTAdapterConfiguration(
+        anonymousUser: AuthenticatedUser(name: "guest"), maximumPacketSize: 1024)
     private var nextConnection: UInt64 = 1
 
     func client(_ version: MQTTProtocolVersion = .v5) throws -> MQTTTestClient {
@@ -103,7 +104,10 @@ final class MQTTTestClient {
         return nil
     }
 
-    func subscribe(_ filter: String, qos: MQTTQoS, id: UInt16 = 1, retainHandling: MQTTSubscription.RetainHandling = .sendOnSubscribe) throws
+    func subscribe(
+        _ filter: String, qos: MQTTQoS, id: UInt16 = 1,
+        retainHandling: MQTTSubscription.RetainHandling = .sendOnSubscribe
+    ) throws
         -> [MQTTPacket]
     {
         try self.send(
@@ -117,10 +121,14 @@ final class MQTTTestClient {
         return try self.received()
     }
 
-    func publish(_ topic: String, _ payload: String, qos: MQTTQoS = .atMostOnce, id: UInt16? = nil, retain: Bool = false) throws {
+    func publish(
+        _ topic: String, _ payload: String, qos: MQTTQoS = .atMostOnce, id: UInt16? = nil, retain: Bool = false
+    ) throws {
         try self.send(
             .publish(
-                MQTTPublish(topic: topic, qos: qos, retain: retain, packetID: id.map(MQTTPacketID.init), payload: ByteBuffer(string: payload))
+                MQTTPublish(
+                    topic: topic, qos: qos, retain: retain, packetID: id.map(MQTTPacketID.init),
+                    payload: ByteBuffer(string: payload))
             )
         )
     }

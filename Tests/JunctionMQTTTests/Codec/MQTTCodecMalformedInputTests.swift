@@ -4,7 +4,9 @@ import Testing
 @testable import JunctionMQTT
 
 @Suite struct MQTTCodecMalformedInputTests {
-    func decode(_ bytes: [UInt8], version: MQTTProtocolVersion = .v5, limit: Int = 1024) throws(MQTTDecodingError) -> MQTTPacket? {
+    func decode(
+        _ bytes: [UInt8], version: MQTTProtocolVersion = .v5, limit: Int = 1024
+    ) throws(MQTTDecodingError) -> MQTTPacket? {
         var buffer = ByteBuffer(bytes: bytes)
         return try MQTTPacket.decode(from: &buffer, version: version, maximumPacketSize: limit)
     }
@@ -83,7 +85,8 @@ import Testing
         }
         // Protocol level 3 ("MQIsdp" era) is not supported.
         #expect(throws: MQTTDecodingError.unsupportedProtocol(name: "MQTT", level: 3)) {
-            try self.decode([0x10, 0x0C, 0x00, 0x04, 0x4D, 0x51, 0x54, 0x54, 0x03, 0x02, 0x00, 0x3C, 0x00, 0x00], version: .v311)
+            try self.decode(
+                [0x10, 0x0C, 0x00, 0x04, 0x4D, 0x51, 0x54, 0x54, 0x03, 0x02, 0x00, 0x3C, 0x00, 0x00], version: .v311)
         }
         // Trailing bytes after the payload.
         #expect(throws: MQTTDecodingError.trailingBytes) {

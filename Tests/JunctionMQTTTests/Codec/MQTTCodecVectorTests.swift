@@ -175,8 +175,11 @@ import Testing
 
     @Test func mosquittoPub() throws {
         for (version, protocolVersion) in [("v311", MQTTProtocolVersion.v311), ("v5", .v5)] {
-            guard case .connect(let connect) = try self.decode("mosquitto-\(version)-connect.hex", version: protocolVersion),
-                case .publish(let publish) = try self.decode("mosquitto-\(version)-publish.hex", version: protocolVersion)
+            guard
+                case .connect(let connect) = try self.decode(
+                    "mosquitto-\(version)-connect.hex", version: protocolVersion),
+                case .publish(let publish) = try self.decode(
+                    "mosquitto-\(version)-publish.hex", version: protocolVersion)
             else {
                 Issue.record("mosquitto \(version)")
                 continue

@@ -12,8 +12,11 @@ import Testing
         properties.correlationData = ByteBuffer(string: "req-1")
         properties.messageExpiryInterval = 30
         properties.userProperties = [MQTTUserProperty(name: "unit", value: "celsius")]
-        let publish = MQTTPublish(topic: "sensors/k/temp", qos: .exactlyOnce, retain: true, properties: properties, payload: ByteBuffer(string: "21"))
-        let message = MQTTMessageMapping.message(from: publish, topic: publish.topic, exchange: "amq.topic", publisher: nil)
+        let publish = MQTTPublish(
+            topic: "sensors/k/temp", qos: .exactlyOnce, retain: true, properties: properties,
+            payload: ByteBuffer(string: "21"))
+        let message = MQTTMessageMapping.message(
+            from: publish, topic: publish.topic, exchange: "amq.topic", publisher: nil)
         #expect(message.exchange == "amq.topic")
         #expect(message.routingKey == "sensors.k.temp")
         #expect(message.body == ByteBuffer(string: "21"))
@@ -33,7 +36,9 @@ import Testing
         #expect(back.properties.correlationData == ByteBuffer(string: "req-1"))
         #expect(back.properties.messageExpiryInterval == 30)
         #expect(back.properties.userProperties == [MQTTUserProperty(name: "unit", value: "celsius")])
-        #expect(MQTTMessageMapping.publish(from: message, qos: .atLeastOnce, retain: false, version: .v311).properties.isEmpty)
+        #expect(
+            MQTTMessageMapping.publish(from: message, qos: .atLeastOnce, retain: false, version: .v311).properties
+                .isEmpty)
     }
 
     @Test func qos0AndQos1UseDeliveryModeOnly() {
@@ -59,7 +64,8 @@ import Testing
     @Test func amqpHeadersBecomeUserProperties() {
         var properties = MessageProperties(contentType: "text/plain", correlationID: "c-9")
         properties.headers = ["count": .int32(3), "flag": .boolean(true), "name": .string("x"), "table": .table([:])]
-        let message = Message(exchange: "amq.topic", routingKey: "a.b", properties: properties, body: ByteBuffer(string: "hi"))
+        let message = Message(
+            exchange: "amq.topic", routingKey: "a.b", properties: properties, body: ByteBuffer(string: "hi"))
         let publish = MQTTMessageMapping.publish(from: message, qos: .atMostOnce, retain: false, version: .v5)
         #expect(publish.topic == "a/b")
         #expect(
@@ -82,7 +88,8 @@ import Testing
             publisher: nil
         )
         #expect(message.properties.correlationID == nil)
-        #expect(message.properties.headers?[MQTTMessageMapping.correlationDataHeader] == .byteArray([0xFF, 0x00, 0x01]))
+        #expect(
+            message.properties.headers?[MQTTMessageMapping.correlationDataHeader] == .byteArray([0xFF, 0x00, 0x01]))
         let back = MQTTMessageMapping.publish(from: message, qos: .atMostOnce, retain: false, version: .v5)
         #expect(back.properties.correlationData == ByteBuffer(bytes: [0xFF, 0x00, 0x01]))
     }
@@ -99,19 +106,24 @@ import Testing
     func stamped(interval: UInt32, at receivedAt: UInt64) -> Message {
         var properties = MQTTProperties()
         properties.messageExpiryInterval = interval
-        let publish = MQTTPublish(topic: "a", qos: .atLeastOnce, packetID: MQTTPacketID(1), properties: properties, payload: ByteBuffer())
-        return MQTTMessageMapping.message(from: publish, topic: "a", exchange: "amq.topic", publisher: nil, receivedAt: receivedAt)
+        let publish = MQTTPublish(
+            topic: "a", qos: .atLeastOnce, packetID: MQTTPacketID(1), properties: properties, payload: ByteBuffer())
+        return MQTTMessageMapping.message(
+            from: publish, topic: "a", exchange: "amq.topic", publisher: nil, receivedAt: receivedAt)
     }
 
     @Test func subscriberGetsTheTimeLeft() {
         let message = self.stamped(interval: 60, at: 1_000_000)
-        let later = MQTTMessageMapping.publish(from: message, qos: .atLeastOnce, retain: false, version: .v5, now: 1_000_000 + 25_500)
+        let later = MQTTMessageMapping.publish(
+            from: message, qos: .atLeastOnce, retain: false, version: .v5, now: 1_000_000 + 25_500)
         #expect(later.properties.messageExpiryInterval == 35)
         #expect(later.properties.userProperties.isEmpty)
-        let atOnce = MQTTMessageMapping.publish(from: message, qos: .atLeastOnce, retain: false, version: .v5, now: 1_000_000)
+        let atOnce = MQTTMessageMapping.publish(
+            from: message, qos: .atLeastOnce, retain: false, version: .v5, now: 1_000_000)
         #expect(atOnce.properties.messageExpiryInterval == 60)
         // Still delivered past its time (the engine had not dropped it yet): at least 1 s.
-        let late = MQTTMessageMapping.publish(from: message, qos: .atLeastOnce, retain: false, version: .v5, now: 1_000_000 + 90_000)
+        let late = MQTTMessageMapping.publish(
+            from: message, qos: .atLeastOnce, retain: false, version: .v5, now: 1_000_000 + 90_000)
         #expect(late.properties.messageExpiryInterval == 1)
     }
 
@@ -119,7 +131,8 @@ import Testing
         var properties = MessageProperties()
         properties.expiration = "10000"
         let message = Message(exchange: "amq.topic", routingKey: "a", properties: properties, body: ByteBuffer())
-        let publish = MQTTMessageMapping.publish(from: message, qos: .atMostOnce, retain: false, version: .v5, now: 123_456)
+        let publish = MQTTMessageMapping.publish(
+            from: message, qos: .atMostOnce, retain: false, version: .v5, now: 123_456)
         #expect(publish.properties.messageExpiryInterval == 10)
     }
 }

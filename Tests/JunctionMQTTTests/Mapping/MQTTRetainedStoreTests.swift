@@ -6,7 +6,9 @@ import Testing
 
 @Suite struct MQTTRetainedStoreTests {
     func retained(_ topic: String) -> MQTTRetainedMessage {
-        MQTTRetainedMessage(topic: topic, qos: .atLeastOnce, message: Message(exchange: "amq.topic", routingKey: topic, body: ByteBuffer(string: topic)))
+        MQTTRetainedMessage(
+            topic: topic, qos: .atLeastOnce,
+            message: Message(exchange: "amq.topic", routingKey: topic, body: ByteBuffer(string: topic)))
     }
 
     @Test func wildcardLookupsWalkTheTrie() {

@@ -9,11 +9,14 @@ import Testing
     typealias Machine = MQTTSessionStateMachine<ManualClock, Int>
     let clock = ManualClock()
 
-    func connected(_ version: MQTTProtocolVersion = .v5, keepAlive: UInt16 = 10, limits: Machine.Limits = .init()) -> (Machine, MQTTSessionAction<Int>) {
+    func connected(
+        _ version: MQTTProtocolVersion = .v5, keepAlive: UInt16 = 10, limits: Machine.Limits = .init()
+    ) -> (Machine, MQTTSessionAction<Int>) {
         var machine = Machine(clock: self.clock, limits: limits)
         let connect = MQTTConnect(protocolVersion: version, clientID: "c", cleanStart: true, keepAlive: keepAlive)
         _ = machine.packetReceived(.connect(connect))
-        let action = machine.connectAccepted(sessionPresent: false, inboundAwaitingRelease: [], awaitingCompletion: [], properties: MQTTProperties())
+        let action = machine.connectAccepted(
+            sessionPresent: false, inboundAwaitingRelease: [], awaitingCompletion: [], properties: MQTTProperties())
         return (machine, action)
     }
 
@@ -73,7 +76,8 @@ import Testing
         let (_, longer) = self.connected(keepAlive: 600, limits: limits)
         var expected = MQTTProperties()
         expected.serverKeepAlive = 30
-        #expect(longer == .send(.connAck(MQTTConnAck(sessionPresent: false, reasonCode: .success, properties: expected))))
+        #expect(
+            longer == .send(.connAck(MQTTConnAck(sessionPresent: false, reasonCode: .success, properties: expected))))
         let (machine, none) = self.connected(keepAlive: 0, limits: limits)
         #expect(none == .send(.connAck(MQTTConnAck(sessionPresent: false, reasonCode: .success, properties: expected))))
         #expect(machine.keepAliveDeadline == .seconds(45))

@@ -24,7 +24,8 @@ import Testing
     }
 
     func publish(id: UInt16, dup: Bool) -> MQTTPublish {
-        var publish = MQTTPublish(topic: "a/b", qos: .exactlyOnce, packetID: MQTTPacketID(id), payload: ByteBuffer(string: "x"))
+        var publish = MQTTPublish(
+            topic: "a/b", qos: .exactlyOnce, packetID: MQTTPacketID(id), payload: ByteBuffer(string: "x"))
         publish.dup = dup
         return publish
     }
@@ -66,7 +67,8 @@ import Testing
         // QoS 0/1, unknown PUBREL and PUBCOMP leave the ids alone: nothing to store.
         _ = machine.packetReceived(.pubRel(self.response(9)))
         _ = machine.packetReceived(.pubComp(self.response(9)))
-        _ = machine.publishRouted(MQTTPublish(topic: "a", qos: .atLeastOnce, packetID: MQTTPacketID(2), payload: ByteBuffer()), matched: true)
+        _ = machine.publishRouted(
+            MQTTPublish(topic: "a", qos: .atLeastOnce, packetID: MQTTPacketID(2), payload: ByteBuffer()), matched: true)
         #expect(machine.exactlyOnceRevision == start)
         _ = machine.publishRouted(self.publish(id: 4, dup: false), matched: true)
         #expect(machine.inboundAwaitingRelease == [4])

@@ -8,20 +8,32 @@ import Testing
     typealias Machine = MQTTSessionStateMachine<ManualClock, Int>
     let clock = ManualClock()
 
-    func connect(_ version: MQTTProtocolVersion = .v5, keepAlive: UInt16 = 10, properties: MQTTProperties = MQTTProperties()) -> MQTTConnect {
-        MQTTConnect(protocolVersion: version, clientID: "c", cleanStart: true, keepAlive: keepAlive, properties: properties)
+    func connect(
+        _ version: MQTTProtocolVersion = .v5, keepAlive: UInt16 = 10, properties: MQTTProperties = MQTTProperties()
+    ) -> MQTTConnect {
+        MQTTConnect(
+            protocolVersion: version, clientID: "c", cleanStart: true, keepAlive: keepAlive, properties: properties)
     }
 
-    func connected(_ version: MQTTProtocolVersion = .v5, keepAlive: UInt16 = 10, properties: MQTTProperties = MQTTProperties()) -> Machine {
+    func connected(
+        _ version: MQTTProtocolVersion = .v5, keepAlive: UInt16 = 10, properties: MQTTProperties = MQTTProperties()
+    ) -> Machine {
         var machine = Machine(clock: self.clock)
-        #expect(machine.packetReceived(.connect(self.connect(version, keepAlive: keepAlive, properties: properties))) == .connect(self.connect(version, keepAlive: keepAlive, properties: properties)))
-        let action = machine.connectAccepted(sessionPresent: false, inboundAwaitingRelease: [], awaitingCompletion: [], properties: MQTTProperties())
+        #expect(
+            machine.packetReceived(.connect(self.connect(version, keepAlive: keepAlive, properties: properties)))
+                == .connect(self.connect(version, keepAlive: keepAlive, properties: properties)))
+        let action = machine.connectAccepted(
+            sessionPresent: false, inboundAwaitingRelease: [], awaitingCompletion: [], properties: MQTTProperties())
         #expect(action == .send(.connAck(MQTTConnAck(sessionPresent: false, reasonCode: .success))))
         return machine
     }
 
-    func publish(_ qos: MQTTQoS, id: UInt16? = nil, topic: String = "a/b", properties: MQTTProperties = MQTTProperties()) -> MQTTPublish {
-        MQTTPublish(topic: topic, qos: qos, packetID: id.map(MQTTPacketID.init), properties: properties, payload: ByteBuffer(string: "x"))
+    func publish(
+        _ qos: MQTTQoS, id: UInt16? = nil, topic: String = "a/b", properties: MQTTProperties = MQTTProperties()
+    ) -> MQTTPublish {
+        MQTTPublish(
+            topic: topic, qos: qos, packetID: id.map(MQTTPacketID.init), properties: properties,
+            payload: ByteBuffer(string: "x"))
     }
 
     @Test func packetBeforeConnectClosesWithoutConnAck() {
@@ -67,24 +79,33 @@ import Testing
         var machine = self.connected()
         let publish = self.publish(.atLeastOnce, id: 3)
         #expect(machine.packetReceived(.publish(publish)) == .publish(publish, topic: "a/b"))
-        #expect(machine.publishRouted(publish, matched: true) == .send(.pubAck(MQTTPublishResponse(packetID: MQTTPacketID(3)))))
+        #expect(
+            machine.publishRouted(publish, matched: true)
+                == .send(.pubAck(MQTTPublishResponse(packetID: MQTTPacketID(3)))))
         #expect(
             machine.publishRouted(publish, matched: false)
                 == .send(.pubAck(MQTTPublishResponse(packetID: MQTTPacketID(3), reasonCode: .noMatchingSubscribers)))
         )
         var v311 = self.connected(.v311)
-        #expect(v311.publishRouted(publish, matched: false) == .send(.pubAck(MQTTPublishResponse(packetID: MQTTPacketID(3)))))
+        #expect(
+            v311.publishRouted(publish, matched: false)
+                == .send(.pubAck(MQTTPublishResponse(packetID: MQTTPacketID(3)))))
     }
 
     @Test func qos2ResentBeforeReleaseIsNotDeliveredTwice() {
         var machine = self.connected()
         let publish = self.publish(.exactlyOnce, id: 9)
         #expect(machine.packetReceived(.publish(publish)) == .publish(publish, topic: "a/b"))
-        #expect(machine.publishRouted(publish, matched: true) == .send(.pubRec(MQTTPublishResponse(packetID: MQTTPacketID(9)))))
+        #expect(
+            machine.publishRouted(publish, matched: true)
+                == .send(.pubRec(MQTTPublishResponse(packetID: MQTTPacketID(9)))))
         var resent = publish
         resent.dup = true
-        #expect(machine.packetReceived(.publish(resent)) == .send(.pubRec(MQTTPublishResponse(packetID: MQTTPacketID(9)))))
-        #expect(machine.packetReceived(.pubRel(MQTTPublishResponse(packetID: MQTTPacketID(9)))) == .send(.pubComp(MQTTPublishResponse(packetID: MQTTPacketID(9)))))
+        #expect(
+            machine.packetReceived(.publish(resent)) == .send(.pubRec(MQTTPublishResponse(packetID: MQTTPacketID(9)))))
+        #expect(
+            machine.packetReceived(.pubRel(MQTTPublishResponse(packetID: MQTTPacketID(9))))
+                == .send(.pubComp(MQTTPublishResponse(packetID: MQTTPacketID(9)))))
         // After PUBREL the id is free: a new PUBLISH with it is a new message.
         #expect(machine.packetReceived(.publish(publish)) == .publish(publish, topic: "a/b"))
     }
@@ -103,15 +124,21 @@ import Testing
         var machine = self.connected()
         var properties = MQTTProperties()
         properties.topicAlias = 5
-        #expect(machine.packetReceived(.publish(self.publish(.atMostOnce, topic: "", properties: properties))) == .close(.protocolError, sendDisconnect: true))
+        #expect(
+            machine.packetReceived(.publish(self.publish(.atMostOnce, topic: "", properties: properties)))
+                == .close(.protocolError, sendDisconnect: true))
         var other = self.connected()
         properties.topicAlias = 1000
-        #expect(other.packetReceived(.publish(self.publish(.atMostOnce, properties: properties))) == .close(.topicAliasInvalid, sendDisconnect: true))
+        #expect(
+            other.packetReceived(.publish(self.publish(.atMostOnce, properties: properties)))
+                == .close(.topicAliasInvalid, sendDisconnect: true))
     }
 
     @Test func wildcardInTopicNameIsInvalid() {
         var machine = self.connected()
-        #expect(machine.packetReceived(.publish(self.publish(.atMostOnce, topic: "a/+"))) == .close(.topicNameInvalid, sendDisconnect: true))
+        #expect(
+            machine.packetReceived(.publish(self.publish(.atMostOnce, topic: "a/+")))
+                == .close(.topicNameInvalid, sendDisconnect: true))
     }
 
     @Test func outboundQoS1AndQoS2Flows() throws {
@@ -124,9 +151,13 @@ import Testing
         #expect(machine.inflightCount == 2)
         #expect(machine.packetReceived(.pubAck(MQTTPublishResponse(packetID: id1))) == .settle(100, reply: nil))
         #expect(machine.packetReceived(.pubAck(MQTTPublishResponse(packetID: id1))) == .none)
-        #expect(machine.packetReceived(.pubRec(MQTTPublishResponse(packetID: id2))) == .settle(200, reply: .pubRel(MQTTPublishResponse(packetID: id2))))
+        #expect(
+            machine.packetReceived(.pubRec(MQTTPublishResponse(packetID: id2)))
+                == .settle(200, reply: .pubRel(MQTTPublishResponse(packetID: id2))))
         // A PUBREC repeated after the PUBREL was lost gets the PUBREL again.
-        #expect(machine.packetReceived(.pubRec(MQTTPublishResponse(packetID: id2))) == .send(.pubRel(MQTTPublishResponse(packetID: id2))))
+        #expect(
+            machine.packetReceived(.pubRec(MQTTPublishResponse(packetID: id2)))
+                == .send(.pubRel(MQTTPublishResponse(packetID: id2))))
         #expect(machine.awaitingCompletion == [id2.rawValue])
         #expect(machine.pendingReleases == [.pubRel(MQTTPublishResponse(packetID: id2))])
         #expect(machine.packetReceived(.pubComp(MQTTPublishResponse(packetID: id2))) == .none)
@@ -162,12 +193,15 @@ import Testing
 
     @Test func disconnectWithAndWithoutWill() {
         var machine = self.connected()
-        #expect(machine.packetReceived(.disconnect(MQTTDisconnect())) == .disconnected(publishWill: false, sessionExpiry: nil))
+        #expect(
+            machine.packetReceived(.disconnect(MQTTDisconnect()))
+                == .disconnected(publishWill: false, sessionExpiry: nil))
         var properties = MQTTProperties()
         properties.sessionExpiryInterval = 30
         var withWill = self.connected(properties: properties)
         #expect(
-            withWill.packetReceived(.disconnect(MQTTDisconnect(reasonCode: .disconnectWithWillMessage, properties: properties)))
+            withWill.packetReceived(
+                .disconnect(MQTTDisconnect(reasonCode: .disconnectWithWillMessage, properties: properties)))
                 == .disconnected(publishWill: true, sessionExpiry: 30)
         )
     }
@@ -176,7 +210,9 @@ import Testing
         var machine = self.connected()
         var properties = MQTTProperties()
         properties.sessionExpiryInterval = 60
-        #expect(machine.packetReceived(.disconnect(MQTTDisconnect(properties: properties))) == .close(.protocolError, sendDisconnect: true))
+        #expect(
+            machine.packetReceived(.disconnect(MQTTDisconnect(properties: properties)))
+                == .close(.protocolError, sendDisconnect: true))
     }
 
     @Test func takeoverAndShutdownCloseWithTheirReason() {
@@ -190,10 +226,13 @@ import Testing
     @Test func restoredSessionResendsReleases() {
         var machine = Machine(clock: self.clock)
         _ = machine.packetReceived(.connect(self.connect()))
-        _ = machine.connectAccepted(sessionPresent: true, inboundAwaitingRelease: [4], awaitingCompletion: [7], properties: MQTTProperties())
+        _ = machine.connectAccepted(
+            sessionPresent: true, inboundAwaitingRelease: [4], awaitingCompletion: [7], properties: MQTTProperties())
         #expect(machine.pendingReleases == [.pubRel(MQTTPublishResponse(packetID: MQTTPacketID(7)))])
         // A QoS 2 publish with id 4 was received before the reconnect and not released.
-        #expect(machine.packetReceived(.publish(self.publish(.exactlyOnce, id: 4))) == .send(.pubRec(MQTTPublishResponse(packetID: MQTTPacketID(4)))))
+        #expect(
+            machine.packetReceived(.publish(self.publish(.exactlyOnce, id: 4)))
+                == .send(.pubRec(MQTTPublishResponse(packetID: MQTTPacketID(4)))))
         // Allocation skips ids still in use.
         for _ in 0..<10 {
             #expect(machine.deliveryReady(self.publish(.atLeastOnce), token: 0)?.packetID != MQTTPacketID(7))

@@ -26,7 +26,8 @@ struct STOMPStreamArgumentsTests {
 
     @Test func onlyConsumerHeadersBecomeArguments() throws {
         let headers: STOMPHeaders = [
-            "x-stream-offset": "offset=7", "x-consumer-group": "billing", "x-queue-type": "stream", "prefetch-count": "10",
+            "x-stream-offset": "offset=7", "x-consumer-group": "billing", "x-queue-type": "stream",
+            "prefetch-count": "10",
         ]
         let table = try STOMPStreamArguments.arguments(from: headers)
         #expect(table["x-stream-offset"] == .int64(7))

@@ -175,7 +175,9 @@ import Testing
 
 @Suite struct StorageSegmentedLogIndexedReadTests {
     /// One 1.3 MB segment of 2500 single-record batches, 500-byte values, timestamps 0, 10, 20, ….
-    private func populate(_ directory: TemporaryDirectory, _ fileSystem: FaultInjectingFileSystem) throws
+    private func populate(
+        _ directory: TemporaryDirectory, _ fileSystem: FaultInjectingFileSystem
+    ) throws
         -> SegmentedLog
     {
         let log = try SegmentedLog(

@@ -20,10 +20,14 @@ import Testing
             variants.append(BindingRecord(virtualHost: "v", source: "x", destination: "q", routingKey: "k"))
             variants.append(BindingRecord(virtualHost: "/", source: "y", destination: "q", routingKey: "k"))
             variants.append(BindingRecord(virtualHost: "/", source: "x", destination: "r", routingKey: "k"))
-            variants.append(BindingRecord(virtualHost: "/", source: "x", destination: "q", destinationKind: .exchange, routingKey: "k"))
+            variants.append(
+                BindingRecord(
+                    virtualHost: "/", source: "x", destination: "q", destinationKind: .exchange, routingKey: "k"))
             variants.append(BindingRecord(virtualHost: "/", source: "x", destination: "q", routingKey: "other"))
-            variants.append(BindingRecord(virtualHost: "/", source: "x", destination: "q", routingKey: "k", arguments: [1]))
-            variants.append(BindingRecord(virtualHost: "/", source: "x", destination: "q", routingKey: "k", arguments: [2]))
+            variants.append(
+                BindingRecord(virtualHost: "/", source: "x", destination: "q", routingKey: "k", arguments: [1]))
+            variants.append(
+                BindingRecord(virtualHost: "/", source: "x", destination: "q", routingKey: "k", arguments: [2]))
             for variant in variants {
                 #expect(try store.addBinding(variant))
             }
@@ -33,7 +37,8 @@ import Testing
 
     @Test func removeBindingMatchesEveryFieldIncludingEmptyArguments() throws {
         try withStore { store throws in
-            let withArguments = BindingRecord(virtualHost: "/", source: "x", destination: "q", routingKey: "k", arguments: [7])
+            let withArguments = BindingRecord(
+                virtualHost: "/", source: "x", destination: "q", routingKey: "k", arguments: [7])
             try store.addBinding(toQueue)
             try store.addBinding(withArguments)
             #expect(try store.removeBinding(toQueue))
@@ -62,7 +67,8 @@ import Testing
             let kept = [
                 BindingRecord(virtualHost: "/", source: "x", destination: "keep", routingKey: "k"),
                 // An exchange that happens to share the queue's name is not the queue.
-                BindingRecord(virtualHost: "/", source: "x", destination: "q", destinationKind: .exchange, routingKey: "k"),
+                BindingRecord(
+                    virtualHost: "/", source: "x", destination: "q", destinationKind: .exchange, routingKey: "k"),
                 BindingRecord(virtualHost: "other", source: "x", destination: "q", routingKey: "k"),
             ]
             for binding in kept { try store.addBinding(binding) }
@@ -84,11 +90,14 @@ import Testing
             try store.declareExchange(ExchangeRecord(virtualHost: "/", name: "x", type: "topic"))
             let removed = [
                 BindingRecord(virtualHost: "/", source: "x", destination: "q", routingKey: "a"),
-                BindingRecord(virtualHost: "/", source: "x", destination: "y", destinationKind: .exchange, routingKey: "b"),
-                BindingRecord(virtualHost: "/", source: "z", destination: "x", destinationKind: .exchange, routingKey: "c"),
+                BindingRecord(
+                    virtualHost: "/", source: "x", destination: "y", destinationKind: .exchange, routingKey: "b"),
+                BindingRecord(
+                    virtualHost: "/", source: "z", destination: "x", destinationKind: .exchange, routingKey: "c"),
             ]
             let kept = [
-                BindingRecord(virtualHost: "/", source: "z", destination: "x", destinationKind: .queue, routingKey: "d"),
+                BindingRecord(
+                    virtualHost: "/", source: "z", destination: "x", destinationKind: .queue, routingKey: "d"),
                 BindingRecord(virtualHost: "/", source: "y", destination: "q", routingKey: "e"),
                 BindingRecord(virtualHost: "other", source: "x", destination: "q", routingKey: "f"),
             ]

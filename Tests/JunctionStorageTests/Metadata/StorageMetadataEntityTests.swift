@@ -18,9 +18,13 @@ import Testing
     @Test func usersRoundTripAndAreReplacedByName() throws {
         try withStore { store throws in
             try store.putUser(UserRecord(name: "bob", passwordHash: "old", tags: ["a,b", "\"quoted\""]))
-            #expect(try store.loadAll().users == [UserRecord(name: "bob", passwordHash: "old", tags: ["a,b", "\"quoted\""])])
+            #expect(
+                try store.loadAll().users == [
+                    UserRecord(name: "bob", passwordHash: "old", tags: ["a,b", "\"quoted\""])
+                ])
             try store.putUser(UserRecord(name: "bob", passwordHash: "new", tags: ["administrator"]))
-            #expect(try store.loadAll().users == [UserRecord(name: "bob", passwordHash: "new", tags: ["administrator"])])
+            #expect(
+                try store.loadAll().users == [UserRecord(name: "bob", passwordHash: "new", tags: ["administrator"])])
             #expect(try store.deleteUser(named: "bob"))
             #expect(try store.loadAll().users.isEmpty)
         }
@@ -37,12 +41,15 @@ import Testing
             #expect(error?.kind == .constraintViolation)
 
             try store.setPermission(PermissionRecord(user: "bob", virtualHost: "/", configure: "", write: "", read: ""))
-            try store.setPermission(PermissionRecord(user: "bob", virtualHost: "/", configure: "c", write: "w", read: "r"))
-            try store.setPermission(PermissionRecord(user: "bob", virtualHost: "dev", configure: "", write: "", read: ""))
+            try store.setPermission(
+                PermissionRecord(user: "bob", virtualHost: "/", configure: "c", write: "w", read: "r"))
+            try store.setPermission(
+                PermissionRecord(user: "bob", virtualHost: "dev", configure: "", write: "", read: ""))
             try store.setPermission(PermissionRecord(user: "eve", virtualHost: "/", configure: "", write: "", read: ""))
             #expect(try store.loadAll().permissions.count == 3)
-            #expect(try store.loadAll().permissions.first
-                == PermissionRecord(user: "bob", virtualHost: "/", configure: "c", write: "w", read: "r"))
+            #expect(
+                try store.loadAll().permissions.first
+                    == PermissionRecord(user: "bob", virtualHost: "/", configure: "c", write: "w", read: "r"))
 
             try store.deleteVirtualHost(named: "dev")
             try store.deleteUser(named: "eve")
@@ -82,9 +89,11 @@ import Testing
     @Test func queuesRoundTripEveryKindAndFlag() throws {
         try withStore { store throws in
             let queues = [
-                QueueRecord(virtualHost: "/", name: "a", kind: .classic, durable: false, exclusive: true, autoDelete: false),
-                QueueRecord(virtualHost: "/", name: "b", kind: .stream, durable: true, exclusive: false, autoDelete: true,
-                            arguments: Array(0...255)),
+                QueueRecord(
+                    virtualHost: "/", name: "a", kind: .classic, durable: false, exclusive: true, autoDelete: false),
+                QueueRecord(
+                    virtualHost: "/", name: "b", kind: .stream, durable: true, exclusive: false, autoDelete: true,
+                    arguments: Array(0...255)),
             ]
             for queue in queues { try store.declareQueue(queue) }
             try store.declareQueue(queues[0])
@@ -94,8 +103,9 @@ import Testing
 
     @Test func policiesRoundTripAndAreReplacedByName() throws {
         try withStore { store throws in
-            let policy = PolicyRecord(virtualHost: "/", name: "p", pattern: ".*", applyTo: .streams,
-                                      definition: #"{"max-age":"1D"}"#, priority: 7)
+            let policy = PolicyRecord(
+                virtualHost: "/", name: "p", pattern: ".*", applyTo: .streams,
+                definition: #"{"max-age":"1D"}"#, priority: 7)
             try store.setPolicy(policy)
             var replaced = policy
             replaced.applyTo = .queues
@@ -110,7 +120,8 @@ import Testing
     @Test func everyPolicyTargetRoundTrips() throws {
         try withStore { store throws in
             for (index, target) in PolicyRecord.Target.allCases.enumerated() {
-                try store.setPolicy(PolicyRecord(virtualHost: "/", name: "p\(index)", pattern: "", applyTo: target, definition: "{}"))
+                try store.setPolicy(
+                    PolicyRecord(virtualHost: "/", name: "p\(index)", pattern: "", applyTo: target, definition: "{}"))
             }
             #expect(try store.loadAll().policies.map(\.applyTo) == PolicyRecord.Target.allCases)
         }

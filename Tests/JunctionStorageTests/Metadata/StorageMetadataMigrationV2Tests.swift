@@ -30,14 +30,16 @@ import Testing
             do {
                 let store = try MetadataStore(path: path)
                 try store.saveMQTTSession(self.session([], []))
-                #expect(try store.updateMQTTSessionInFlight(
-                    virtualHost: "/", clientID: "c", inboundAwaitingRelease: [9], awaitingCompletion: [4, 5],
-                    lastSeenMilliseconds: 50
-                ))
-                #expect(try !store.updateMQTTSessionInFlight(
-                    virtualHost: "/", clientID: "nobody", inboundAwaitingRelease: [1], awaitingCompletion: [],
-                    lastSeenMilliseconds: 50
-                ))
+                #expect(
+                    try store.updateMQTTSessionInFlight(
+                        virtualHost: "/", clientID: "c", inboundAwaitingRelease: [9], awaitingCompletion: [4, 5],
+                        lastSeenMilliseconds: 50
+                    ))
+                #expect(
+                    try !store.updateMQTTSessionInFlight(
+                        virtualHost: "/", clientID: "nobody", inboundAwaitingRelease: [1], awaitingCompletion: [],
+                        lastSeenMilliseconds: 50
+                    ))
             }
             var expected = self.session([9], [4, 5])
             expected.lastSeenMilliseconds = 50
@@ -51,20 +53,25 @@ import Testing
                 let queue = try DatabaseQueue(path: path)
                 try MetadataSchema.migrator.migrate(queue, upTo: "v1")
                 try queue.write { db in
-                    try db.execute(sql: """
-                        INSERT INTO mqtt_sessions (virtual_host, client_id, clean_start, expiry_interval, protocol_level, last_seen)
-                        VALUES ('/', 'old', 0, 30, 4, 7)
-                        """)
+                    try db.execute(
+                        sql: """
+                            INSERT INTO mqtt_sessions (virtual_host, client_id, clean_start, expiry_interval, protocol_level, last_seen)
+                            VALUES ('/', 'old', 0, 30, 4, 7)
+                            """)
                 }
             }
             let store = try MetadataStore(path: path)
             let loaded = try store.mqttSession(virtualHost: "/", clientID: "old")
-            #expect(loaded == MQTTSessionRecord(
-                virtualHost: "/", clientID: "old", cleanStart: false, expiryIntervalSeconds: 30, protocolLevel: 4,
-                lastSeenMilliseconds: 7
-            ))
+            #expect(
+                loaded
+                    == MQTTSessionRecord(
+                        virtualHost: "/", clientID: "old", cleanStart: false, expiryIntervalSeconds: 30,
+                        protocolLevel: 4,
+                        lastSeenMilliseconds: 7
+                    ))
             try store.updateMQTTSessionInFlight(
-                virtualHost: "/", clientID: "old", inboundAwaitingRelease: [3], awaitingCompletion: [], lastSeenMilliseconds: 8
+                virtualHost: "/", clientID: "old", inboundAwaitingRelease: [3], awaitingCompletion: [],
+                lastSeenMilliseconds: 8
             )
             #expect(try store.mqttSession(virtualHost: "/", clientID: "old")?.inboundAwaitingRelease == [3])
         }

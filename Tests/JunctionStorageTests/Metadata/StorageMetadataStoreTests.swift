@@ -83,10 +83,13 @@ import Testing
                         try transaction.declareExchange(ExchangeRecord(virtualHost: "/", name: "logs", type: "topic"))
                         try transaction.declareQueue(
                             QueueRecord(virtualHost: "/", name: "audit"),
-                            bindings: [BindingRecord(virtualHost: "/", source: "logs", destination: "audit", routingKey: "#")]
+                            bindings: [
+                                BindingRecord(virtualHost: "/", source: "logs", destination: "audit", routingKey: "#")
+                            ]
                         )
                         try transaction.commitConsumerOffset(
-                            ConsumerOffsetRecord(virtualHost: "/", stream: "audit", group: "g", offset: 9, updatedAtMilliseconds: 1)
+                            ConsumerOffsetRecord(
+                                virtualHost: "/", stream: "audit", group: "g", offset: 9, updatedAtMilliseconds: 1)
                         )
                         throw InjectedFailure()
                     }
@@ -122,7 +125,8 @@ import Testing
         try MetadataTestDirectory.withDatabasePath { path in
             let store = try MetadataStore(path: path)
             let added = try store.write { transaction in
-                try transaction.addBinding(BindingRecord(virtualHost: "/", source: "x", destination: "q", routingKey: "k"))
+                try transaction.addBinding(
+                    BindingRecord(virtualHost: "/", source: "x", destination: "q", routingKey: "k"))
             }
             #expect(added)
         }

@@ -7,11 +7,16 @@ import Testing
     @Test func consumerOffsetCommitIsAnUpsert() throws {
         try withStore { store throws in
             #expect(try store.consumerOffset(virtualHost: "/", stream: "s", group: "g") == nil)
-            try store.commitConsumerOffset(ConsumerOffsetRecord(virtualHost: "/", stream: "s", group: "g", offset: 10, updatedAtMilliseconds: 100))
-            try store.commitConsumerOffset(ConsumerOffsetRecord(virtualHost: "/", stream: "s", group: "g", offset: 25, updatedAtMilliseconds: 200))
-            try store.commitConsumerOffset(ConsumerOffsetRecord(virtualHost: "/", stream: "s", group: "h", offset: 3, updatedAtMilliseconds: 300))
-            #expect(try store.consumerOffset(virtualHost: "/", stream: "s", group: "g")
-                == ConsumerOffsetRecord(virtualHost: "/", stream: "s", group: "g", offset: 25, updatedAtMilliseconds: 200))
+            try store.commitConsumerOffset(
+                ConsumerOffsetRecord(virtualHost: "/", stream: "s", group: "g", offset: 10, updatedAtMilliseconds: 100))
+            try store.commitConsumerOffset(
+                ConsumerOffsetRecord(virtualHost: "/", stream: "s", group: "g", offset: 25, updatedAtMilliseconds: 200))
+            try store.commitConsumerOffset(
+                ConsumerOffsetRecord(virtualHost: "/", stream: "s", group: "h", offset: 3, updatedAtMilliseconds: 300))
+            #expect(
+                try store.consumerOffset(virtualHost: "/", stream: "s", group: "g")
+                    == ConsumerOffsetRecord(
+                        virtualHost: "/", stream: "s", group: "g", offset: 25, updatedAtMilliseconds: 200))
             #expect(try store.loadAll().consumerOffsets.map(\.group) == ["g", "h"])
             #expect(try store.deleteConsumerOffset(virtualHost: "/", stream: "s", group: "g"))
             #expect(try store.consumerOffset(virtualHost: "/", stream: "s", group: "g") == nil)
@@ -21,7 +26,8 @@ import Testing
     @Test func unsignedValuesRoundTripAtTheirExtremes() throws {
         try withStore { store throws in
             for value in [UInt64.min, 1, UInt64(Int64.max), UInt64(Int64.max) + 1, UInt64.max] {
-                let record = ConsumerOffsetRecord(virtualHost: "/", stream: "s", group: "g", offset: value, updatedAtMilliseconds: value)
+                let record = ConsumerOffsetRecord(
+                    virtualHost: "/", stream: "s", group: "g", offset: value, updatedAtMilliseconds: value)
                 try store.commitConsumerOffset(record)
                 #expect(try store.consumerOffset(virtualHost: "/", stream: "s", group: "g") == record)
             }
@@ -33,7 +39,10 @@ import Testing
             var session = MQTTSessionRecord(
                 virtualHost: "/", clientID: "c", cleanStart: false, expiryIntervalSeconds: 60, protocolLevel: 5,
                 lastSeenMilliseconds: 1,
-                subscriptions: [MQTTSubscriptionRecord(topicFilter: "a/#", qos: 1), MQTTSubscriptionRecord(topicFilter: "b", qos: 0)]
+                subscriptions: [
+                    MQTTSubscriptionRecord(topicFilter: "a/#", qos: 1),
+                    MQTTSubscriptionRecord(topicFilter: "b", qos: 0),
+                ]
             )
             try store.saveMQTTSession(session)
             #expect(try store.mqttSession(virtualHost: "/", clientID: "c") == session)
@@ -47,15 +56,23 @@ import Testing
 
     @Test func subscriptionsAreAddedReplacedAndRemovedIndividually() throws {
         try withStore { store throws in
-            try store.saveMQTTSession(MQTTSessionRecord(
-                virtualHost: "/", clientID: "c", cleanStart: false, expiryIntervalSeconds: 0, protocolLevel: 4,
-                lastSeenMilliseconds: 0
-            ))
-            try store.addMQTTSubscription(MQTTSubscriptionRecord(topicFilter: "t/#", qos: 0), virtualHost: "/", clientID: "c")
-            try store.addMQTTSubscription(MQTTSubscriptionRecord(topicFilter: "t/#", qos: 2), virtualHost: "/", clientID: "c")
-            try store.addMQTTSubscription(MQTTSubscriptionRecord(topicFilter: "u", qos: 1), virtualHost: "/", clientID: "c")
-            #expect(try store.mqttSession(virtualHost: "/", clientID: "c")?.subscriptions
-                == [MQTTSubscriptionRecord(topicFilter: "t/#", qos: 2), MQTTSubscriptionRecord(topicFilter: "u", qos: 1)])
+            try store.saveMQTTSession(
+                MQTTSessionRecord(
+                    virtualHost: "/", clientID: "c", cleanStart: false, expiryIntervalSeconds: 0, protocolLevel: 4,
+                    lastSeenMilliseconds: 0
+                ))
+            try store.addMQTTSubscription(
+                MQTTSubscriptionRecord(topicFilter: "t/#", qos: 0), virtualHost: "/", clientID: "c")
+            try store.addMQTTSubscription(
+                MQTTSubscriptionRecord(topicFilter: "t/#", qos: 2), virtualHost: "/", clientID: "c")
+            try store.addMQTTSubscription(
+                MQTTSubscriptionRecord(topicFilter: "u", qos: 1), virtualHost: "/", clientID: "c")
+            #expect(
+                try store.mqttSession(virtualHost: "/", clientID: "c")?.subscriptions
+                    == [
+                        MQTTSubscriptionRecord(topicFilter: "t/#", qos: 2),
+                        MQTTSubscriptionRecord(topicFilter: "u", qos: 1),
+                    ])
             #expect(try store.removeMQTTSubscription(virtualHost: "/", clientID: "c", topicFilter: "t/#"))
             #expect(try !store.removeMQTTSubscription(virtualHost: "/", clientID: "c", topicFilter: "t/#"))
             #expect(try store.mqttSession(virtualHost: "/", clientID: "c")?.subscriptions.map(\.topicFilter) == ["u"])
@@ -65,7 +82,8 @@ import Testing
     @Test func aSubscriptionNeedsAStoredSession() throws {
         try withStore { store throws in
             let error = #expect(throws: MetadataStoreError.self) {
-                try store.addMQTTSubscription(MQTTSubscriptionRecord(topicFilter: "t", qos: 0), virtualHost: "/", clientID: "none")
+                try store.addMQTTSubscription(
+                    MQTTSubscriptionRecord(topicFilter: "t", qos: 0), virtualHost: "/", clientID: "none")
             }
             #expect(error?.kind == .constraintViolation)
         }
@@ -90,10 +108,11 @@ import Testing
 
     @Test func touchUpdatesLastSeenOfAnExistingSessionOnly() throws {
         try withStore { store throws in
-            try store.saveMQTTSession(MQTTSessionRecord(
-                virtualHost: "/", clientID: "c", cleanStart: true, expiryIntervalSeconds: 5, protocolLevel: 3,
-                lastSeenMilliseconds: 10
-            ))
+            try store.saveMQTTSession(
+                MQTTSessionRecord(
+                    virtualHost: "/", clientID: "c", cleanStart: true, expiryIntervalSeconds: 5, protocolLevel: 3,
+                    lastSeenMilliseconds: 10
+                ))
             #expect(try store.touchMQTTSession(virtualHost: "/", clientID: "c", lastSeenMilliseconds: 99))
             #expect(try !store.touchMQTTSession(virtualHost: "/", clientID: "other", lastSeenMilliseconds: 99))
             #expect(try store.mqttSession(virtualHost: "/", clientID: "c")?.lastSeenMilliseconds == 99)
@@ -117,7 +136,9 @@ import Testing
         try withStore { store throws in
             let topics = ["a", "a/b", "a/b/c", "a/bc", "a0", "a\u{10FFFF}", "b", "", "é/x", "é"]
             for topic in topics { try store.retainMQTTMessage(retained(topic, "p")) }
-            try store.retainMQTTMessage(MQTTRetainedMessageRecord(virtualHost: "other", topic: "a/b", payload: [1], qos: 0, storedAtMilliseconds: 0))
+            try store.retainMQTTMessage(
+                MQTTRetainedMessageRecord(
+                    virtualHost: "other", topic: "a/b", payload: [1], qos: 0, storedAtMilliseconds: 0))
 
             func listed(_ prefix: String) throws -> [String] {
                 try store.mqttRetainedMessages(virtualHost: "/", topicPrefix: prefix).map(\.topic)
@@ -140,8 +161,9 @@ import Testing
     }
 
     private func retained(_ topic: String, _ payload: String) -> MQTTRetainedMessageRecord {
-        MQTTRetainedMessageRecord(virtualHost: "/", topic: topic, payload: Array(payload.utf8), qos: 1,
-                                  properties: [], storedAtMilliseconds: 7)
+        MQTTRetainedMessageRecord(
+            virtualHost: "/", topic: topic, payload: Array(payload.utf8), qos: 1,
+            properties: [], storedAtMilliseconds: 7)
     }
 
     private func withStore(_ body: (MetadataStore) throws -> Void) throws {
