@@ -35,7 +35,7 @@ final class AMQPBenchClientHandler: ChannelInboundHandler, BenchClient {
     // Publisher state.
     private var body: ByteBuffer
     private var publisher: BenchPublisher
-    private var publishScheduled = false
+    private let scheduler = BenchPublishScheduler()
     private var confirms = AMQPBenchConfirmTracker()
     private let publish: AMQPMethod
     private let properties: MessageProperties
@@ -215,8 +215,8 @@ final class AMQPBenchClientHandler: ChannelInboundHandler, BenchClient {
     /// Writes one batch, then yields to the event loop before the next so confirms and deliveries are read.
     private func publishBatches() {
         guard case .publishing(let frameMax) = self.phase, let context else { return }
-        switch self.publisher.decide(run: self.run, isWritable: context.channel.isWritable) {
-        case .send(let count):
+        let decision = self.publisher.decide(run: self.run, isWritable: context.channel.isWritable)
+        if case .send(let count) = decision {
             let channel = AMQPBenchHandshake.channel
             var buffer = context.channel.allocator.buffer(capacity: count * (self.body.readableBytes + 80))
             for _ in 0..<count {
@@ -229,23 +229,13 @@ final class AMQPBenchClientHandler: ChannelInboundHandler, BenchClient {
             if self.topology.confirm { self.confirms.published(count) }
             self.run.published(count, by: self.publisher.index)
             context.writeAndFlush(Self.wrapOutboundOut(buffer), promise: nil)
-            self.schedulePublish(in: nil)
-        case .wait(let delay):
-            self.schedulePublish(in: delay)
-        case .blocked, .draining:
-            break
-        case .finished:
+        }
+        let finished = self.scheduler.follow(decision, context: context) {
+            self.publishBatches()
+        }
+        if finished {
             self.phase = .published
             self.run.publisherFinished()
-        }
-    }
-
-    private func schedulePublish(in delay: TimeAmount?) {
-        guard !self.publishScheduled, let context else { return }
-        self.publishScheduled = true
-        context.benchSchedule(in: delay) {
-            self.publishScheduled = false
-            self.publishBatches()
         }
     }
 

@@ -65,3 +65,41 @@ struct BenchPublisher {
         self.outstanding -= min(count, self.outstanding)
     }
 }
+
+/// Yields between a publisher's batches, for every protocol's client: after a batch or a wait the
+/// next step runs once, later on the loop (so acks and deliveries are read meanwhile); `blocked` and
+/// `draining` wait for an ack or for writability, which call the step themselves.
+final class BenchPublishScheduler {
+    private var scheduled = false
+
+    /// Follows a pacing decision once the protocol has written the batch it allowed, if any.
+    /// `againAfterSend` is false for a client that continues on the response instead (HTTP).
+    /// Returns true when the publisher has finished.
+    func follow(
+        _ decision: BenchPublisher.Decision,
+        context: ChannelHandlerContext,
+        againAfterSend: Bool = true,
+        step: @escaping () -> Void
+    ) -> Bool {
+        switch decision {
+        case .send:
+            if againAfterSend { self.schedule(in: nil, context: context, step) }
+        case .wait(let delay):
+            self.schedule(in: delay, context: context, step)
+        case .blocked, .draining:
+            break
+        case .finished:
+            return true
+        }
+        return false
+    }
+
+    private func schedule(in delay: TimeAmount?, context: ChannelHandlerContext, _ step: @escaping () -> Void) {
+        guard !self.scheduled else { return }
+        self.scheduled = true
+        context.benchSchedule(in: delay) { [weak self] in
+            self?.scheduled = false
+            step()
+        }
+    }
+}

@@ -45,7 +45,7 @@ final class HTTPBenchClientHandler: ChannelInboundHandler, BenchClient {
 
     private var body: ByteBuffer
     private var publisher: BenchPublisher
-    private var publishScheduled = false
+    private let scheduler = BenchPublishScheduler()
     private var pollScheduled = false
 
     init(role: BenchRole, run: BenchRun, settings: Settings) {
@@ -189,8 +189,8 @@ final class HTTPBenchClientHandler: ChannelInboundHandler, BenchClient {
     /// One request in flight: the window is 1, so `decide` allows one message after each response.
     private func publishBatches() {
         guard case .publishing = self.phase, let context else { return }
-        switch self.publisher.decide(run: self.run, isWritable: context.channel.isWritable) {
-        case .send(let count):
+        let decision = self.publisher.decide(run: self.run, isWritable: context.channel.isWritable)
+        if case .send(let count) = decision {
             for _ in 0..<count {
                 self.publisher.stampNext(&self.body, run: self.run)
                 let payload = Data(self.body.readableBytesView).base64EncodedString()
@@ -199,22 +199,13 @@ final class HTTPBenchClientHandler: ChannelInboundHandler, BenchClient {
                 self.request(.POST, self.settings.publishPath, body: json, context: context)
             }
             self.run.published(count, by: self.publisher.index)
-        case .wait(let delay):
-            self.schedulePublish(in: delay)
-        case .blocked, .draining:
-            break
-        case .finished:
+        }
+        let finished = self.scheduler.follow(decision, context: context, againAfterSend: false) {
+            self.publishBatches()
+        }
+        if finished {
             self.phase = .published
             self.run.publisherFinished()
-        }
-    }
-
-    private func schedulePublish(in delay: TimeAmount?) {
-        guard !self.publishScheduled, let context else { return }
-        self.publishScheduled = true
-        context.benchSchedule(in: delay) {
-            self.publishScheduled = false
-            self.publishBatches()
         }
     }
 

@@ -43,7 +43,7 @@ final class MQTTBenchClientHandler: ChannelInboundHandler, BenchClient {
 
     private var body: ByteBuffer
     private var publisher: BenchPublisher
-    private var publishScheduled = false
+    private let scheduler = BenchPublishScheduler()
     private var nextPacketID: UInt16 = 1
     /// PUBACKs to send at the end of the read burst.
     private var pendingAcks: ByteBuffer?
@@ -183,8 +183,8 @@ final class MQTTBenchClientHandler: ChannelInboundHandler, BenchClient {
 
     private func publishBatches() {
         guard case .publishing = self.phase, let context else { return }
-        switch self.publisher.decide(run: self.run, isWritable: context.channel.isWritable) {
-        case .send(let count):
+        let decision = self.publisher.decide(run: self.run, isWritable: context.channel.isWritable)
+        if case .send(let count) = decision {
             let topic = self.settings.topic(self.publisher.index)
             var buffer = context.channel.allocator.buffer(
                 capacity: count * (self.body.readableBytes + topic.utf8.count + 8))
@@ -200,23 +200,13 @@ final class MQTTBenchClientHandler: ChannelInboundHandler, BenchClient {
             }
             self.run.published(count, by: self.publisher.index)
             context.writeAndFlush(Self.wrapOutboundOut(buffer), promise: nil)
-            self.schedulePublish(in: nil)
-        case .wait(let delay):
-            self.schedulePublish(in: delay)
-        case .blocked, .draining:
-            break
-        case .finished:
+        }
+        let finished = self.scheduler.follow(decision, context: context) {
+            self.publishBatches()
+        }
+        if finished {
             self.phase = .published
             self.run.publisherFinished()
-        }
-    }
-
-    private func schedulePublish(in delay: TimeAmount?) {
-        guard !self.publishScheduled, let context else { return }
-        self.publishScheduled = true
-        context.benchSchedule(in: delay) {
-            self.publishScheduled = false
-            self.publishBatches()
         }
     }
 

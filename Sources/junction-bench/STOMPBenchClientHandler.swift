@@ -42,7 +42,7 @@ final class STOMPBenchClientHandler: ChannelInboundHandler, BenchClient {
 
     private var body: ByteBuffer
     private var publisher: BenchPublisher
-    private var publishScheduled = false
+    private let scheduler = BenchPublishScheduler()
     private var nextReceipt = 0
     /// The ack id of the last MESSAGE (`client` mode acks cumulatively) or of each (`client-individual`).
     private var pendingAcks: [String] = []
@@ -184,8 +184,8 @@ final class STOMPBenchClientHandler: ChannelInboundHandler, BenchClient {
 
     private func publishBatches() {
         guard case .publishing = self.phase, let context else { return }
-        switch self.publisher.decide(run: self.run, isWritable: context.channel.isWritable) {
-        case .send(let count):
+        let decision = self.publisher.decide(run: self.run, isWritable: context.channel.isWritable)
+        if case .send(let count) = decision {
             var buffer = context.channel.allocator.buffer(capacity: count * (self.body.readableBytes + 96))
             for _ in 0..<count {
                 self.publisher.stampNext(&self.body, run: self.run)
@@ -199,23 +199,13 @@ final class STOMPBenchClientHandler: ChannelInboundHandler, BenchClient {
             }
             self.run.published(count, by: self.publisher.index)
             context.writeAndFlush(Self.wrapOutboundOut(buffer), promise: nil)
-            self.schedulePublish(in: nil)
-        case .wait(let delay):
-            self.schedulePublish(in: delay)
-        case .blocked, .draining:
-            break
-        case .finished:
+        }
+        let finished = self.scheduler.follow(decision, context: context) {
+            self.publishBatches()
+        }
+        if finished {
             self.phase = .published
             self.run.publisherFinished()
-        }
-    }
-
-    private func schedulePublish(in delay: TimeAmount?) {
-        guard !self.publishScheduled, let context else { return }
-        self.publishScheduled = true
-        context.benchSchedule(in: delay) {
-            self.publishScheduled = false
-            self.publishBatches()
         }
     }
 
