@@ -71,6 +71,7 @@ extension MessageQueue {
             self.settle(entry)
         }
         self.ready.removeAll()
+        self.readyCleared()
         self.adjustReadyBytes(by: -self.readyBytes)
         return count
     }
@@ -105,6 +106,7 @@ extension MessageQueue {
         self.isDeleted = true
         let readyCount = self.ready.count
         self.ready.removeAll()
+        self.readyCleared()
         self.adjustReadyBytes(by: -self.readyBytes)
         let unacked = self.unacked
         self.unacked.removeAll()

@@ -17,6 +17,9 @@ public final class MessageQueue {
     private let storeKey: QueueStoreKey
 
     var ready: Deque<QueuedMessage> = []
+    /// Small bodies at the end of `ready` not yet packed into a slab (see `MessageQueue+Packing`).
+    var unpackedTailCount = 0
+    var unpackedTailBytes = 0
     private(set) var readyBytes = 0
     var unacked: [DeliveryID: Unacked] = [:]
     var consumers: [Subscription] = []
@@ -106,7 +109,7 @@ public final class MessageQueue {
         }
         self.persist(&entry)
         self.readyBytes += entry.size
-        self.ready.append(entry)
+        self.appendReady(entry)
         if self.settings.overflow == .dropHead {
             while self.isOverLimit, let head = self.popReady() {
                 self.settle(head)
@@ -270,6 +273,7 @@ public final class MessageQueue {
 
     private func popReady() -> QueuedMessage? {
         guard let head = self.ready.popFirst() else { return nil }
+        self.headRemovedFromReady(head)
         self.readyBytes -= head.size
         return head
     }
