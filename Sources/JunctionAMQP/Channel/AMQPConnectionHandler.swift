@@ -39,9 +39,8 @@ final class AMQPConnectionHandler: ChannelDuplexHandler {
     private(set) var virtualHost: VirtualHost?
     private(set) var clientSupportsCancelNotify = false
     private var clientSupportsBlocked = false
-    /// Set once this connection has published: only publishers are blocked by a resource alarm.
-    private(set) var hasPublished = false
-    private var blockedReason: String?
+    /// Only connections that have published are held back by a resource alarm.
+    private var publisherGate = PublisherGate()
     /// Whether the client has heard connection.blocked for the current alarm.
     private var blockedNotified = false
 
@@ -384,33 +383,30 @@ final class AMQPConnectionHandler: ChannelDuplexHandler {
     /// A publish arrived: under an active alarm this connection stops being read from, and a client
     /// that has not heard of the alarm yet (it connected during it) is told now, as RabbitMQ does.
     func publishReceived() {
-        guard !self.hasPublished else { return }
-        self.hasPublished = true
-        guard let reason = self.blockedReason, let context = self.context else { return }
-        self.notifyBlocked(reason)
-        context.channel.setOption(ChannelOptions.autoRead, value: false).whenFailure { _ in }
+        guard let channel = self.context?.channel else { return }
+        let change = self.publisherGate.publishReceived()
+        if change == .pauseReading, let reason = self.publisherGate.alarmReason {
+            self.notifyBlocked(reason)
+        }
+        change.apply(to: channel)
     }
 
     private func flowControlChanged(_ event: ResourceAlarmEvent, context: ChannelHandlerContext) {
         switch event {
         case .raised(let reason):
-            guard self.blockedReason == nil else { return }
-            self.blockedReason = reason
+            guard self.publisherGate.alarmReason == nil else { return }
             if self.stateMachine.isOpen {
                 self.notifyBlocked(reason)
             }
-            if self.hasPublished {
-                context.channel.setOption(ChannelOptions.autoRead, value: false).whenFailure { _ in }
-            }
+            self.publisherGate.alarmRaised(reason: reason).apply(to: context.channel)
         case .cleared:
-            guard self.blockedReason != nil else { return }
-            self.blockedReason = nil
+            guard self.publisherGate.alarmReason != nil else { return }
             if self.blockedNotified && self.stateMachine.isOpen {
                 self.output.method(0, .connectionUnblocked)
                 self.flushOutput()
             }
             self.blockedNotified = false
-            context.channel.setOption(ChannelOptions.autoRead, value: true).whenFailure { _ in }
+            self.publisherGate.alarmCleared().apply(to: context.channel)
         }
     }
 

@@ -161,28 +161,17 @@ final class MQTTConnectionHandler: ChannelDuplexHandler, MessageConsumer, Durabi
     /// to acknowledge). Keep-alive does not count the paused time.
     private func resourceAlarmChanged(_ alarm: ResourceAlarmEvent, context: ChannelHandlerContext) {
         switch alarm {
-        case .raised:
-            self.alarmRaised = true
-            if self.hasPublished { self.pauseReading(context) }
+        case .raised(let reason):
+            self.publisherGate.alarmRaised(reason: reason).apply(to: context.channel)
         case .cleared:
-            self.alarmRaised = false
-            if self.readingPaused {
-                self.readingPaused = false
-                self.stateMachine.inputResumed()
-                context.channel.setOption(ChannelOptions.autoRead, value: true).whenFailure { _ in }
-            }
+            let change = self.publisherGate.alarmCleared()
+            if change == .resumeReading { self.stateMachine.inputResumed() }
+            change.apply(to: context.channel)
         }
     }
 
-    private func pauseReading(_ context: ChannelHandlerContext) {
-        guard !self.readingPaused else { return }
-        self.readingPaused = true
-        context.channel.setOption(ChannelOptions.autoRead, value: false).whenFailure { _ in }
-    }
-
-    private var alarmRaised = false
-    private(set) var readingPaused = false
-    private var hasPublished = false
+    private var publisherGate = PublisherGate()
+    var readingPaused: Bool { self.publisherGate.isReadingPaused }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
         self.closeReason = "\(error)"
@@ -511,9 +500,8 @@ final class MQTTConnectionHandler: ChannelDuplexHandler, MessageConsumer, Durabi
     // MARK: - PUBLISH in
 
     private func publish(_ publish: MQTTPublish, topic: String) {
-        if !self.hasPublished {
-            self.hasPublished = true
-            if self.alarmRaised, let context = self.context { self.pauseReading(context) }
+        if let channel = self.context?.channel {
+            self.publisherGate.publishReceived().apply(to: channel)
         }
         let durability = self.broker.durability
         let ticketBefore = durability.currentTicket

@@ -52,13 +52,12 @@ final class STOMPConnectionHandler: ChannelDuplexHandler, MessageConsumer {
     var autoMessageCounter: UInt64 = 0
     /// `/temp-queue/<name>` → the server-named queue behind it.
     var tempQueues: [String: String] = [:]
-    private var hasPublished = false
+    private var publisherGate = PublisherGate()
     /// The durability ticket of this connection's latest stored message: receipts wait for it.
     var storedTicket: UInt64?
     private var pendingReceipts = STOMPPendingReceipts()
     /// DISCONNECT's receipt is held behind a stored message: close once it has been sent.
     private var closesAfterReceipts = false
-    private var blockedReason: String?
 
     init(
         broker: Broker,
@@ -351,25 +350,14 @@ final class STOMPConnectionHandler: ChannelDuplexHandler, MessageConsumer {
 
     /// A publish arrived: under an active alarm this connection stops being read from (TCP back-pressure).
     func publishReceived() {
-        guard !self.hasPublished else { return }
-        self.hasPublished = true
-        if self.blockedReason != nil, let context = self.context {
-            context.channel.setOption(ChannelOptions.autoRead, value: false).whenFailure { _ in }
-        }
+        guard let channel = self.context?.channel else { return }
+        self.publisherGate.publishReceived().apply(to: channel)
     }
 
     private func alarmChanged(_ alarm: ResourceAlarmEvent, context: ChannelHandlerContext) {
         switch alarm {
-        case .raised(let reason):
-            guard self.blockedReason == nil else { return }
-            self.blockedReason = reason
-            if self.hasPublished {
-                context.channel.setOption(ChannelOptions.autoRead, value: false).whenFailure { _ in }
-            }
-        case .cleared:
-            guard self.blockedReason != nil else { return }
-            self.blockedReason = nil
-            context.channel.setOption(ChannelOptions.autoRead, value: true).whenFailure { _ in }
+        case .raised(let reason): self.publisherGate.alarmRaised(reason: reason).apply(to: context.channel)
+        case .cleared: self.publisherGate.alarmCleared().apply(to: context.channel)
         }
     }
 
