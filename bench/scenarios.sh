@@ -3,7 +3,8 @@
 # Queue, stream and topic names are made unique per run by bench/run. Sizes and counts keep each
 # scenario to a few seconds on a loaded 2-core machine.
 SCENARIOS=$(cat <<'LIST'
-amqp-16B-1to1|amqp|3|--size 16 --count 200000
+amqp-16B-1to1|amqp|3|--size 16 --count 200000 --no-ack
+amqp-16B-1to1-acks|amqp|3|--size 16 --count 200000
 amqp-1KiB-1to1|amqp|1|--size 1024 --count 200000
 amqp-16B-4to4|amqp|1|--size 16 --count 200000 --publishers 4 --consumers 4
 amqp-1KiB-4to4|amqp|3|--size 1024 --count 200000 --publishers 4 --consumers 4
