@@ -82,11 +82,13 @@ final class AMQPConnectionHandler: ChannelDuplexHandler {
             self.logger[metadataKey: "peer"] = "\(self.peer)"
         }
         self.broker.connectionOpened(self)
+        // Timers capture the handler strongly and are cancelled in channelInactive: a weak capture would give the
+        // handler a side table, and every retain and release of it on the hot path would take the slow path.
         self.handshakeTimeout = context.eventLoop.assumeIsolated().scheduleTask(
             in: TimeAmount(self.configuration.handshakeTimeout)
         ) {
-            [weak self] in
-            guard let self else { return }
+            [self] in
+            guard self.context != nil else { return }
             self.run(self.stateMachine.handshakeTimerFired())
         }
     }
@@ -280,8 +282,8 @@ final class AMQPConnectionHandler: ChannelDuplexHandler {
                 self.closeTimeout = eventLoop.assumeIsolated().scheduleTask(
                     in: TimeAmount(self.configuration.closeTimeout)
                 ) {
-                    [weak self] in
-                    guard let self else { return }
+                    [self] in
+                    guard self.context != nil else { return }
                     self.run(self.stateMachine.closeTimerFired())
                 }
             }
@@ -351,8 +353,8 @@ final class AMQPConnectionHandler: ChannelDuplexHandler {
     /// Half the interval, so a heartbeat goes out in time and a silent peer is noticed within two intervals.
     private func scheduleHeartbeat(period: TimeAmount) {
         guard let eventLoop = self.context?.eventLoop else { return }
-        self.heartbeatTask = eventLoop.assumeIsolated().scheduleTask(in: period) { [weak self] in
-            guard let self else { return }
+        self.heartbeatTask = eventLoop.assumeIsolated().scheduleTask(in: period) { [self] in
+            guard self.context != nil else { return }
             self.run(self.stateMachine.heartbeatTimerFired())
             self.flushOutput()
             if self.stateMachine.isOpen {

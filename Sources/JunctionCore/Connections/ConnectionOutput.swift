@@ -30,8 +30,10 @@ public final class ConnectionOutput {
     public func scheduleFlush() {
         guard !self.flushScheduled, let context = self.context else { return }
         self.flushScheduled = true
-        context.eventLoop.assumeIsolated().execute { [weak self] in
-            self?.flush()
+        // A strong capture: the closure runs later in this loop turn, and a weak reference would give this object
+        // a side table that makes every retain and release of it take the slow path.
+        context.eventLoop.assumeIsolated().execute { [self] in
+            self.flush()
         }
     }
 

@@ -86,8 +86,8 @@ final class MQTTConnectionHandler: ChannelDuplexHandler, MessageConsumer, Durabi
         self.connectTimeout = context.eventLoop.assumeIsolated().scheduleTask(
             in: TimeAmount(self.configuration.connectTimeout)
         ) {
-            [weak self] in
-            guard let self, !self.stateMachine.isConnected else { return }
+            [self] in
+            guard self.context != nil, !self.stateMachine.isConnected else { return }
             self.run(self.stateMachine.closeRequested(.maximumConnectTime))
         }
     }
@@ -366,8 +366,8 @@ final class MQTTConnectionHandler: ChannelDuplexHandler, MessageConsumer, Durabi
 
     private func scheduleKeepAlive(in delay: Duration) {
         guard let eventLoop = self.context?.eventLoop else { return }
-        self.keepAliveTask = eventLoop.assumeIsolated().scheduleTask(in: TimeAmount(delay)) { [weak self] in
-            guard let self else { return }
+        self.keepAliveTask = eventLoop.assumeIsolated().scheduleTask(in: TimeAmount(delay)) { [self] in
+            guard self.context != nil else { return }
             if self.readingPaused {
                 // Silence while we do not read is not the client's.
                 self.stateMachine.inputResumed()

@@ -98,8 +98,8 @@ final class STOMPConnectionHandler: ChannelDuplexHandler, MessageConsumer {
         self.broker.connectionOpened(self)
         self.connectTimeout = context.eventLoop.assumeIsolated().scheduleTask(
             in: Self.timeAmount(self.configuration.connectTimeout)
-        ) { [weak self] in
-            guard let self, !self.stateMachine.isConnected else { return }
+        ) { [self] in
+            guard self.context != nil, !self.stateMachine.isConnected else { return }
             self.closeReason = "no CONNECT in time"
             self.stateMachine.closed()
             self.context?.close(promise: nil)
@@ -312,8 +312,8 @@ final class STOMPConnectionHandler: ChannelDuplexHandler, MessageConsumer {
 
     private func scheduleHeartbeat(every period: TimeAmount) {
         guard let eventLoop = self.context?.eventLoop else { return }
-        self.heartbeatTask = eventLoop.assumeIsolated().scheduleTask(in: period) { [weak self] in
-            guard let self else { return }
+        self.heartbeatTask = eventLoop.assumeIsolated().scheduleTask(in: period) { [self] in
+            guard self.context != nil else { return }
             self.run(self.stateMachine.heartbeatTimerFired())
             if self.stateMachine.isConnected {
                 self.scheduleHeartbeat(every: period)
