@@ -27,6 +27,8 @@ final class AMQPConnectionHandler: ChannelDuplexHandler {
     private var context: ChannelHandlerContext?
     var output: AMQPOutput
     private var sessions: [UInt16: AMQPChannelSession] = [:]
+    /// The session of the last frame, also in `sessions`.
+    private var lastSession: AMQPChannelSession?
     private var heartbeatTask: Scheduled<Void>?
     private var handshakeTimeout: Scheduled<Void>?
     private var closeTimeout: Scheduled<Void>?
@@ -75,6 +77,7 @@ final class AMQPConnectionHandler: ChannelDuplexHandler {
 
     func handlerAdded(context: ChannelHandlerContext) {
         self.context = context
+        self.isWritable = context.channel.isWritable
         self.output.sink.attach(context)
         self.logger[metadataKey: "connection"] = "\(self.connectionID.rawValue)"
         if let peer = context.channel.remoteAddress {
@@ -95,15 +98,18 @@ final class AMQPConnectionHandler: ChannelDuplexHandler {
 
     func handlerRemoved(context: ChannelHandlerContext) {
         self.context = nil
+        self.isWritable = false
         self.output.sink.detach()
     }
 
     func channelActive(context: ChannelHandlerContext) {
+        self.isWritable = context.channel.isWritable
         self.logger.info("AMQP connection opened")
         context.fireChannelActive()
     }
 
     func channelInactive(context: ChannelHandlerContext) {
+        self.isWritable = false
         self.heartbeatTask?.cancel()
         self.handshakeTimeout?.cancel()
         self.closeTimeout?.cancel()
@@ -111,6 +117,7 @@ final class AMQPConnectionHandler: ChannelDuplexHandler {
             session.tearDown()
         }
         self.sessions.removeAll()
+        self.lastSession = nil
         self.broker.connectionClosed(self.connectionID)
         self.logger.info("AMQP connection closed", metadata: ["reason": "\(self.closeReason)"])
         context.fireChannelInactive()
@@ -134,7 +141,8 @@ final class AMQPConnectionHandler: ChannelDuplexHandler {
     }
 
     func channelWritabilityChanged(context: ChannelHandlerContext) {
-        if context.channel.isWritable {
+        self.isWritable = context.channel.isWritable
+        if self.isWritable {
             for session in self.sessions.values {
                 session.resumeDeliveries()
             }
@@ -160,7 +168,8 @@ final class AMQPConnectionHandler: ChannelDuplexHandler {
         context.close(promise: nil)
     }
 
-    var isWritable: Bool { self.context?.channel.isWritable ?? false }
+    /// The channel's writability, kept here because it is asked once per delivery.
+    private(set) var isWritable = false
 
     // MARK: - Input
 
@@ -323,18 +332,25 @@ final class AMQPConnectionHandler: ChannelDuplexHandler {
     }
 
     private func forward(_ frame: AMQPFrame) {
-        guard let vhost = self.virtualHost, let user = self.user else { return }
         let id = frame.channelID.rawValue
+        // A publisher or consumer talks on one channel: the last session is looked up without hashing, and the
+        // virtual host and user are only touched when a channel is new.
         let session: AMQPChannelSession
-        if let existing = self.sessions[id] {
+        if let last = self.lastSession, last.channelID.rawValue == id {
+            session = last
+        } else if let existing = self.sessions[id] {
             session = existing
         } else {
+            guard let vhost = self.virtualHost, let user = self.user else { return }
             session = AMQPChannelSession(channelID: frame.channelID, connection: self, virtualHost: vhost, user: user)
             self.sessions[id] = session
         }
         session.frameReceived(frame)
         if session.isReleased {
             self.sessions[id] = nil
+            self.lastSession = nil
+        } else {
+            self.lastSession = session
         }
     }
 
@@ -343,6 +359,7 @@ final class AMQPConnectionHandler: ChannelDuplexHandler {
             session.tearDown()
         }
         self.sessions.removeAll()
+        self.lastSession = nil
     }
 
     private func startHeartbeats(seconds: UInt16) {
@@ -385,6 +402,7 @@ final class AMQPConnectionHandler: ChannelDuplexHandler {
     /// A publish arrived: under an active alarm this connection stops being read from, and a client
     /// that has not heard of the alarm yet (it connected during it) is told now, as RabbitMQ does.
     func publishReceived() {
+        guard !self.publisherGate.hasPublished else { return }
         guard let channel = self.context?.channel else { return }
         let change = self.publisherGate.publishReceived()
         if change == .pauseReading, let reason = self.publisherGate.alarmReason {

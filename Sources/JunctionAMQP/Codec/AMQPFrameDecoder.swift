@@ -10,6 +10,7 @@ public struct AMQPFrameDecoder: NIOSingleStepByteToMessageDecoder, Sendable {
     /// The largest frame accepted, counting the 7-byte header and the frame-end octet (AMQP's frame-max).
     /// Checked from the header alone, before the payload is buffered. 0 means no limit.
     public var maxFrameSize: Int
+    private var publishNames = AMQPPublishNameCache()
 
     public init(maxFrameSize: Int) {
         self.maxFrameSize = maxFrameSize
@@ -37,7 +38,7 @@ public struct AMQPFrameDecoder: NIOSingleStepByteToMessageDecoder, Sendable {
         let frame: AMQPFrame
         switch type {
         case .method:
-            frame = .method(channelID, try AMQPMethod.decode(payload: &payload))
+            frame = .method(channelID, try AMQPMethod.decode(payload: &payload, names: &self.publishNames))
         case .header:
             frame = .header(channelID, try AMQPContentHeader.decode(payload: &payload))
         case .body:

@@ -5,11 +5,25 @@ extension AMQPMethod {
     ///
     /// The payload must hold exactly the arguments: missing or extra bytes are `malformedMethod`.
     static func decode(payload: inout ByteBuffer) throws(AMQPDecodingError) -> AMQPMethod {
+        var names = AMQPPublishNameCache()
+        return try Self.decode(payload: &payload, names: &names)
+    }
+
+    /// Decodes with the connection's publish names at hand: basic.publish, the one method sent per message,
+    /// reuses them while they repeat.
+    static func decode(
+        payload: inout ByteBuffer, names: inout AMQPPublishNameCache
+    ) throws(AMQPDecodingError) -> AMQPMethod {
         let size = payload.readableBytes
         guard size >= 4, let classID = payload.readInteger(as: UInt16.self),
             let methodID = payload.readInteger(as: UInt16.self)
         else { throw AMQPDecodingError.methodFrameTooShort(size: size) }
-        let method = try Self.decodeArguments(classID: classID, methodID: methodID, from: &payload)
+        let method: AMQPMethod?
+        if classID == 60 && methodID == 40 {
+            method = try AMQPBasicPublish(reading: &payload, names: &names).map(AMQPMethod.basicPublish)
+        } else {
+            method = try Self.decodeArguments(classID: classID, methodID: methodID, from: &payload)
+        }
         guard let method, payload.readableBytes == 0 else {
             throw AMQPDecodingError.malformedMethod(classID: classID, methodID: methodID)
         }

@@ -63,9 +63,20 @@ extension ByteBuffer {
         self.writeInteger(UInt32(bytes.count)) + self.writeBytes(bytes)
     }
 
+    /// Reads in place (no slice, so no retain of the storage). Names are nearly always ASCII, which needs no
+    /// decoding beyond the check; the generic validating initialiser is left for the rest.
     private func getBinaryUTF8String(at index: Int, length: Int) throws(BinaryEncodingError) -> String? {
-        guard let slice = self.getSlice(at: index, length: length) else { return nil }
-        let string = slice.withUnsafeReadableBytes { String(validating: $0, as: UTF8.self) }
+        let offset = index - self.readerIndex
+        guard offset >= 0, length >= 0, offset + length <= self.readableBytes else { return nil }
+        let string: String? = self.withUnsafeReadableBytes { raw in
+            let bytes = UnsafeRawBufferPointer(rebasing: raw[offset..<offset + length])
+            var union: UInt8 = 0
+            for byte in bytes { union |= byte }
+            if union < 0x80 {
+                return String(decoding: bytes, as: UTF8.self)
+            }
+            return String(validating: bytes, as: UTF8.self)
+        }
         guard let string else { throw BinaryEncodingError.invalidUTF8 }
         return string
     }

@@ -118,6 +118,7 @@ extension MessageQueue {
         for (_, entry) in unacked {
             entry.subscription?.releaseCredit()
         }
+        self.host = nil
         return (cancelled, readyCount)
     }
 }

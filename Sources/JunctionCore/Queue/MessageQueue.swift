@@ -10,8 +10,10 @@ public final class MessageQueue {
     public let arguments: FieldTable
     let settings: QueueArguments
 
-    /// The virtual host, for dead-lettering and self-deletion. Weak: the host owns its queues.
-    weak var host: VirtualHost?
+    /// The virtual host, for dead-lettering and self-deletion. Strong, and cleared by `tearDown()` (every queue
+    /// leaves its host through `VirtualHost.removeQueue`): a weak reference would give the host a side table that
+    /// sends every retain and release of it, once per publish, down the slow path.
+    var host: VirtualHost?
     let clock: any BrokerClock
     private let store: (any QueueStore)?
     private let storeKey: QueueStoreKey
