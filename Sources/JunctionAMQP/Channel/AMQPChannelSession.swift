@@ -552,16 +552,9 @@ final class AMQPChannelSession: MessageConsumer {
     private func write(_ delivery: Delivery, subscription: Subscription) {
         let tag = self.unacked.nextTag(
             for: Unacked(source: delivery.queue, id: delivery.id), track: !subscription.noAck)
-        self.connection.output.sink.buffer.writeAMQPBasicDeliverFrame(
-            channel: self.channelID,
-            consumerTag: subscription.tag,
-            deliveryTag: tag,
-            redelivered: delivery.redelivered,
-            exchange: delivery.message.exchange,
-            routingKey: delivery.message.routingKey
-        )
-        self.connection.output.content(
-            self.channelID, properties: delivery.message.properties, body: delivery.message.body)
+        self.connection.output.delivery(
+            self.channelID, consumerTag: subscription.tag, deliveryTag: tag, redelivered: delivery.redelivered,
+            message: delivery.message)
         self.connection.scheduleFlush()
     }
 
@@ -653,15 +646,9 @@ extension AMQPChannelSession: StreamConsumer {
         var headers = properties.headers ?? [:]
         headers["x-stream-offset"] = .int64(delivery.offset)
         properties.headers = headers
-        self.connection.output.sink.buffer.writeAMQPBasicDeliverFrame(
-            channel: self.channelID,
-            consumerTag: delivery.subscription.tag,
-            deliveryTag: tag,
-            redelivered: false,
-            exchange: delivery.message.exchange,
-            routingKey: delivery.message.routingKey
-        )
-        self.connection.output.content(self.channelID, properties: properties, body: delivery.message.body)
+        self.connection.output.delivery(
+            self.channelID, consumerTag: delivery.subscription.tag, deliveryTag: tag, redelivered: false,
+            message: delivery.message, properties: properties)
         self.connection.scheduleFlush()
     }
 

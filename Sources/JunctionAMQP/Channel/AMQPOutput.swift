@@ -15,6 +15,17 @@ struct AMQPOutput {
         self.sink.buffer.writeAMQPMethodFrame(channel: channel, method: method)
     }
 
+    /// basic.deliver with the message's header and body frames; `properties` replaces the message's own.
+    func delivery(
+        _ channel: AMQPChannelID, consumerTag: String, deliveryTag: UInt64, redelivered: Bool, message: Message,
+        properties: MessageProperties? = nil
+    ) {
+        self.sink.buffer.writeAMQPDelivery(
+            channel: channel, consumerTag: consumerTag, deliveryTag: deliveryTag, redelivered: redelivered,
+            exchange: message.exchange, routingKey: message.routingKey, properties: properties ?? message.properties,
+            body: message.body, frameMax: self.frameMax)
+    }
+
     /// Header and body frames of one message, the body split by frame_max.
     func content(_ channel: AMQPChannelID, properties: MessageProperties, body: ByteBuffer) {
         self.sink.buffer.writeAMQPContentHeaderFrame(

@@ -66,20 +66,6 @@ extension ByteBuffer {
         }
     }
 
-    /// Writes a basic.deliver method frame without building an `AMQPMethod` (the delivery hot path).
-    public mutating func writeAMQPBasicDeliverFrame(
-        channel: AMQPChannelID, consumerTag: String, deliveryTag: UInt64, redelivered: Bool, exchange: String,
-        routingKey: String
-    ) {
-        let sizeIndex = self.writeAMQPFrameHeader(type: .method, channel: channel)
-        self.writeInteger(UInt16(60))
-        self.writeInteger(UInt16(60))
-        self.writeAMQPBasicDeliverArguments(
-            consumerTag: consumerTag, deliveryTag: deliveryTag, redelivered: redelivered, exchange: exchange,
-            routingKey: routingKey)
-        self.finishAMQPFrame(sizeIndex: sizeIndex)
-    }
-
     /// Writes type and channel and a placeholder size; returns where the size goes.
     private mutating func writeAMQPFrameHeader(type: AMQPFrameType, channel: AMQPChannelID) -> Int {
         self.writeInteger(type.rawValue)

@@ -44,6 +44,9 @@ public struct MessageProperties: Sendable, Hashable {
         }
     }
 
+    /// Whether only the inline properties (delivery mode, priority) can be set: encoders take a fast path then.
+    public var hasOnlyInlineProperties: Bool { self.storage == nil }
+
     /// The box, created or un-shared before a write (copy-on-write).
     private mutating func writableStorage() -> Storage {
         if self.storage == nil {
