@@ -19,6 +19,8 @@ final class AMQPChannelSession: MessageConsumer {
 
     let channelID: AMQPChannelID
     private unowned let connection: AMQPConnectionHandler
+    /// The connection's output, held directly: deliveries and replies write here without touching the connection.
+    private let output: AMQPOutput
     private let virtualHost: VirtualHost
     private let user: AuthenticatedUser
     private var stateMachine: AMQPChannelStateMachine
@@ -46,6 +48,7 @@ final class AMQPChannelSession: MessageConsumer {
     {
         self.channelID = channelID
         self.connection = connection
+        self.output = connection.output
         self.virtualHost = virtualHost
         self.user = user
         self.stateMachine = AMQPChannelStateMachine(maxMessageSize: connection.configuration.maxMessageSize)
@@ -104,8 +107,8 @@ final class AMQPChannelSession: MessageConsumer {
     }
 
     private func send(_ method: AMQPMethod) {
-        self.connection.output.method(self.channelID, method)
-        self.connection.scheduleFlush()
+        self.output.method(self.channelID, method)
+        self.output.sink.scheduleFlush()
     }
 
     // MARK: - Methods
@@ -413,7 +416,7 @@ final class AMQPChannelSession: MessageConsumer {
                 )
             )
         )
-        self.connection.output.content(
+        self.output.content(
             self.channelID, properties: delivery.message.properties, body: delivery.message.body)
     }
 
@@ -493,7 +496,7 @@ final class AMQPChannelSession: MessageConsumer {
             return
         }
         if case .unroutable = outcome, publish.mandatory {
-            self.connection.output.method(
+            self.output.method(
                 self.channelID,
                 .basicReturn(
                     AMQPBasicReturn(
@@ -504,8 +507,8 @@ final class AMQPChannelSession: MessageConsumer {
                     )
                 )
             )
-            self.connection.output.content(self.channelID, properties: header.properties, body: body)
-            self.connection.scheduleFlush()
+            self.output.content(self.channelID, properties: header.properties, body: body)
+            self.output.sink.scheduleFlush()
         }
         guard self.confirmMode else { return }
         if case .routed(queueCount: 0) = outcome {
@@ -522,23 +525,23 @@ final class AMQPChannelSession: MessageConsumer {
     }
 
     private func nack(_ sequence: UInt64) {
-        self.connection.output.method(
+        self.output.method(
             self.channelID,
             .basicNack(AMQPBasicNack(deliveryTag: sequence, multiple: false, requeue: false))
         )
-        self.connection.scheduleFlush()
+        self.output.sink.scheduleFlush()
     }
 
     /// End of a read burst: confirm every publish of it with one cumulative ack.
     func readBurstEnded() {
         guard let sequence = self.confirms.takeAck(), self.stateMachine.isOpen else { return }
-        self.connection.output.method(self.channelID, .basicAck(AMQPBasicAck(deliveryTag: sequence, multiple: true)))
+        self.output.method(self.channelID, .basicAck(AMQPBasicAck(deliveryTag: sequence, multiple: true)))
     }
 
     // MARK: - MessageConsumer
 
     var isReadyForDeliveries: Bool {
-        self.flowActive && self.stateMachine.isOpen && self.connection.isWritable
+        self.flowActive && self.stateMachine.isOpen && self.output.isWritable
     }
 
     func deliver(_ delivery: Delivery, subscription: Subscription) {
@@ -552,10 +555,10 @@ final class AMQPChannelSession: MessageConsumer {
     private func write(_ delivery: Delivery, subscription: Subscription) {
         let tag = self.unacked.nextTag(
             for: Unacked(source: delivery.queue, id: delivery.id), track: !subscription.noAck)
-        self.connection.output.delivery(
+        self.output.delivery(
             self.channelID, consumerTag: subscription.tag, deliveryTag: tag, redelivered: delivery.redelivered,
             message: delivery.message)
-        self.connection.scheduleFlush()
+        self.output.sink.scheduleFlush()
     }
 
     func consumerCancelled(subscription: Subscription) {
@@ -646,10 +649,10 @@ extension AMQPChannelSession: StreamConsumer {
         var headers = properties.headers ?? [:]
         headers["x-stream-offset"] = .int64(delivery.offset)
         properties.headers = headers
-        self.connection.output.delivery(
+        self.output.delivery(
             self.channelID, consumerTag: delivery.subscription.tag, deliveryTag: tag, redelivered: false,
             message: delivery.message, properties: properties)
-        self.connection.scheduleFlush()
+        self.output.sink.scheduleFlush()
     }
 
     func consumerCancelled(subscription: StreamSubscription) {
@@ -667,7 +670,7 @@ extension AMQPChannelSession: DurabilityWaiter {
             self.virtualHost.durability.wait(self)
         }
         self.readBurstEnded()
-        self.connection.scheduleFlush()
+        self.output.sink.scheduleFlush()
     }
 
     func durabilityFailed() {

@@ -25,7 +25,7 @@ final class AMQPConnectionHandler: ChannelDuplexHandler {
     private var inputDiscarded = false
 
     private var context: ChannelHandlerContext?
-    var output: AMQPOutput
+    let output: AMQPOutput
     private var sessions: [UInt16: AMQPChannelSession] = [:]
     /// The session of the last frame, also in `sessions`.
     private var lastSession: AMQPChannelSession?
@@ -168,8 +168,10 @@ final class AMQPConnectionHandler: ChannelDuplexHandler {
         context.close(promise: nil)
     }
 
-    /// The channel's writability, kept here because it is asked once per delivery.
-    private(set) var isWritable = false
+    private var isWritable: Bool {
+        get { self.output.isWritable }
+        set { self.output.isWritable = newValue }
+    }
 
     // MARK: - Input
 

@@ -2,10 +2,13 @@ import JunctionCore
 import NIOCore
 
 /// AMQP framing on top of the connection's `ConnectionOutput`: every frame of a read burst
-/// (replies, deliveries, confirms) goes into one buffer, written with one flush.
-struct AMQPOutput {
+/// (replies, deliveries, confirms) goes into one buffer, written with one flush. One object, shared by the
+/// connection and its channel sessions, so a delivery reaches the buffer without going through the connection.
+final class AMQPOutput {
     let sink = ConnectionOutput(minimumCapacity: 4096)
     var frameMax: Int
+    /// The channel's writability, kept by the connection: asked once per delivery.
+    var isWritable = false
 
     init(frameMax: Int) {
         self.frameMax = frameMax
