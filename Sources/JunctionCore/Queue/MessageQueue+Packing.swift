@@ -15,7 +15,7 @@ extension MessageQueue {
     static let packableBodyBytes = 16 * 1024
 
     /// Appends a waiting message, packing the run of small bodies at the tail when a slab is full.
-    func appendReady(_ entry: QueuedMessage) {
+    func appendReady(_ entry: consuming QueuedMessage) {
         let size = entry.message.body.readableBytes
         guard size <= Self.packableBodyBytes else {
             self.packTail()
@@ -50,16 +50,28 @@ extension MessageQueue {
         guard count > 1, count <= self.ready.count else { return }
         let start = self.ready.count - count
         var slab = ByteBufferAllocator().buffer(capacity: Self.slabBytes)
-        var positions: [Int] = []
-        positions.reserveCapacity(count)
+        // Both passes go through the deque's in-place accessor (a mutating call): reading an element
+        // through its getter would copy the whole entry, retains and all.
         for index in start..<self.ready.count {
-            positions.append(slab.writerIndex)
-            var body = self.ready[index].message.body
-            slab.writeBuffer(&body)
+            self.ready[index].copyBody(to: &slab)
         }
-        for (offset, index) in (start..<self.ready.count).enumerated() {
-            let length = self.ready[index].message.body.readableBytes
-            self.ready[index].message.body = slab.getSlice(at: positions[offset], length: length)!
+        var position = 0
+        for index in start..<self.ready.count {
+            position = self.ready[index].pointBody(into: slab, at: position)
         }
+    }
+}
+
+extension QueuedMessage {
+    /// Appends the body's bytes to `slab`. Mutating only so that a deque element is accessed in place.
+    fileprivate mutating func copyBody(to slab: inout ByteBuffer) {
+        _ = self.message.body.withUnsafeReadableBytes { slab.writeBytes($0) }
+    }
+
+    /// Points the body at its copy in `slab`, which starts at `position`; returns where the next one starts.
+    fileprivate mutating func pointBody(into slab: ByteBuffer, at position: Int) -> Int {
+        let length = self.message.body.readableBytes
+        self.message.body = slab.getSlice(at: position, length: length)!
+        return position + length
     }
 }

@@ -111,7 +111,7 @@ public final class MessageQueue {
         }
         self.persist(&entry)
         self.readyBytes += entry.size
-        self.appendReady(entry)
+        self.appendReady(consume entry)
         if self.settings.overflow == .dropHead {
             while self.isOverLimit, let head = self.popReady() {
                 self.settle(head)
@@ -188,7 +188,7 @@ public final class MessageQueue {
         return nil
     }
 
-    private func deliver(_ entry: QueuedMessage, to subscription: Subscription) {
+    private func deliver(_ entry: consuming QueuedMessage, to subscription: Subscription) {
         var entry = entry
         entry.deliveryCount += 1
         self.noteDelivered(entry)
@@ -205,7 +205,7 @@ public final class MessageQueue {
         if subscription.noAck {
             self.settle(entry)
         } else {
-            self.unacked[id] = Unacked(entry: entry, subscription: subscription)
+            self.unacked[id] = Unacked(entry: consume entry, subscription: subscription)
             subscription.tookDelivery()
         }
         subscription.consumer.deliver(delivery, subscription: subscription)
@@ -244,18 +244,20 @@ public final class MessageQueue {
     // MARK: Expiry
 
     /// Pops the head, dead-lettering expired messages on the way (expiry is checked at the head).
+    /// The head is popped before it is looked at: reading `ready.first` would copy the whole entry.
     private func popLiveHead() -> QueuedMessage? {
         var now: UInt64?
-        while let head = self.ready.first {
+        while let head = self.popReady() {
             if let expiresAt = head.expiresAt {
                 let current = now ?? self.clock.nowMilliseconds()
                 now = current
                 if expiresAt <= current {
-                    self.expireHead()
+                    self.settle(head)
+                    self.deadLetter(head, reason: .expired)
                     continue
                 }
             }
-            return self.popReady()
+            return head
         }
         return nil
     }
