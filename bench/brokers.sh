@@ -89,6 +89,7 @@ CONF
 
 start_junction() {
     local dir=$BENCH_TMP/junction
+    rm -rf "$dir/data"
     mkdir -p "$dir/data"
     "$JUNCTION_BINARY" --data-dir "$dir/data" --amqp-port "$JUNCTION_AMQP_PORT" --mqtt-port "$JUNCTION_MQTT_PORT" \
         --stomp-port "$JUNCTION_STOMP_PORT" --http-port "$JUNCTION_HTTP_PORT" > "$dir/junction.log" 2>&1 &

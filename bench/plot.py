@@ -31,6 +31,19 @@ def load(raw):
     return runs
 
 
+def load_memory(raw):
+    """bench/memory.py's figures: {broker: {figure name: record}} (the last record of each wins)."""
+    path = os.path.join(raw, "memory.jsonl")
+    figures = {}
+    if os.path.exists(path):
+        with open(path) as f:
+            for line in f:
+                if line.strip():
+                    record = json.loads(line)
+                    figures.setdefault(record["broker"], {})[record["figure"]] = record
+    return figures
+
+
 def rate(record):
     """Publish-only runs have no consumers: their figure is the publish rate."""
     return record["sendRate"] if record["consumers"] == 0 else record["receiveRate"]
@@ -113,6 +126,22 @@ def write_markdown(runs, raw, prefix, failures):
                     s = summary(records)
                     lines.append(f"| {scenario} | {broker} | " + " | ".join(fmt_us(s[k]) for k, _ in PERCENTILES)
                                  + f" | {fmt_rate(s['rate'])} |")
+    memory = load_memory(raw)
+    if memory:
+        lines += ["", "## Memory (bench/memory.py, freshly started broker)", "",
+                  "| broker | idle MQTT connection | connections | 10,000 queued 1 KiB transient messages: RSS growth | × payload |",
+                  "|---|---|---|---|---|"]
+        for broker in BROKERS:
+            figures = memory.get(broker, {})
+            if not figures:
+                continue
+            idle = figures.get("idle-mqtt-connection")
+            queued = figures.get("queued-transient-messages")
+            idle_cost = "%.1f KiB" % (idle["bytesPerConnection"] / 1024) if idle else "—"
+            idle_count = str(idle["connections"]) if idle else "—"
+            growth = "%.1f MB" % ((queued["rssAfter"] - queued["rssBefore"]) / 1e6) if queued else "—"
+            per_byte = "%.2f" % queued["rssPerPayloadByte"] if queued else "—"
+            lines.append(f"| {broker} | {idle_cost} | {idle_count} | {growth} | {per_byte} |")
     notes = os.path.join(raw, "notes.md")
     if os.path.exists(notes):
         lines += ["", open(notes).read().strip()]
