@@ -19,6 +19,11 @@ let package = Package(
         .executable(name: "junction", targets: ["junction"]),
         .executable(name: "junctionctl", targets: ["junctionctl"]),
         .executable(name: "junction-bench", targets: ["junction-bench"]),
+        // For the micro-benchmark package in Benchmarks/ (it depends on this one by path).
+        .library(name: "JunctionCore", targets: ["JunctionCore"]),
+        .library(name: "JunctionAMQP", targets: ["JunctionAMQP"]),
+        .library(name: "JunctionMQTT", targets: ["JunctionMQTT"]),
+        .library(name: "JunctionSTOMP", targets: ["JunctionSTOMP"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
