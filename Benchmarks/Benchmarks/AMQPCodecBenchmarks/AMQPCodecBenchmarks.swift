@@ -30,7 +30,7 @@ let benchmarks: @Sendable () -> Void = {
             precondition(buffer.readableBytes == 0)
         }
 
-        // The same properties, written the way AMQPChannelSession writes a delivery.
+        // The same properties, written the way AMQPChannelSession writes a delivery (`writeAMQPDelivery`).
         var headerFrame = frames[1]
         var headerDecoder = AMQPFrameDecoder(maxFrameSize: 0)
         guard case .header(_, let header) = try! headerDecoder.decode(buffer: &headerFrame) else {
@@ -50,21 +50,31 @@ let benchmarks: @Sendable () -> Void = {
             var deliveryTag: UInt64 = 0
             for _ in benchmark.scaledIterations {
                 deliveryTag += 1
-                output.writeAMQPBasicDeliverFrame(
-                    channel: 1,
-                    consumerTag: consumerTag,
-                    deliveryTag: deliveryTag,
-                    redelivered: false,
-                    exchange: message.exchange,
-                    routingKey: message.routingKey
-                )
-                output.writeAMQPContentHeaderFrame(
-                    channel: 1, classID: 60, bodySize: UInt64(message.body.readableBytes),
-                    properties: message.properties)
-                output.writeAMQPBodyFrames(channel: 1, body: message.body, frameMax: 131_072)
+                output.writeAMQPDelivery(
+                    channel: 1, consumerTag: consumerTag, deliveryTag: deliveryTag, redelivered: false,
+                    exchange: message.exchange, routingKey: message.routingKey, properties: message.properties,
+                    body: message.body, frameMax: 131_072)
             }
             benchmark.stopMeasurement()
             blackHole(output)
         }
+    }
+
+    // Delivery mode only (what junction-bench and many publishers send): the content header takes the raw path too.
+    let body = ByteBuffer(repeating: 0x61, count: 128)
+    Benchmark("AMQP encode basic.deliver + header + body (delivery mode only)") { benchmark in
+        var output = ByteBuffer()
+        output.reserveCapacity(count * 512)
+        benchmark.startMeasurement()
+        var deliveryTag: UInt64 = 0
+        for _ in benchmark.scaledIterations {
+            deliveryTag += 1
+            output.writeAMQPDelivery(
+                channel: 1, consumerTag: "amq.ctag-Xr0aRqLhs8rCwe5c7VTRIw", deliveryTag: deliveryTag,
+                redelivered: false, exchange: "amq.direct", routingKey: "orders.eu.created",
+                properties: MessageProperties(deliveryMode: 2), body: body, frameMax: 131_072)
+        }
+        benchmark.stopMeasurement()
+        blackHole(output)
     }
 }

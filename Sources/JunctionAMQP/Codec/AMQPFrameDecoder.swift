@@ -11,6 +11,7 @@ public struct AMQPFrameDecoder: NIOSingleStepByteToMessageDecoder, Sendable {
     /// Checked from the header alone, before the payload is buffered. 0 means no limit.
     public var maxFrameSize: Int
     private var publishNames = AMQPPublishNameCache()
+    private var lastProperties = AMQPPropertiesCache()
 
     public init(maxFrameSize: Int) {
         self.maxFrameSize = maxFrameSize
@@ -40,7 +41,8 @@ public struct AMQPFrameDecoder: NIOSingleStepByteToMessageDecoder, Sendable {
         case .method:
             frame = .method(channelID, try AMQPMethod.decode(payload: &payload, names: &self.publishNames))
         case .header:
-            frame = .header(channelID, try AMQPContentHeader.decode(payload: &payload))
+            frame = .header(
+                channelID, try AMQPContentHeader.decode(payload: &payload, properties: &self.lastProperties))
         case .body:
             frame = .body(channelID, payload)
         case .heartbeat:

@@ -120,8 +120,10 @@ public struct AMQPBasicPublish: Sendable, Equatable {
 
     /// Decodes with the names of the connection's previous publish at hand (see `AMQPShortStringCache`).
     init?(reading buffer: inout ByteBuffer, names: inout AMQPPublishNameCache) throws(AMQPDecodingError) {
-        guard buffer.readInteger(as: UInt16.self) != nil, let exchange = try names.exchange.read(from: &buffer),
-            let routingKey = try names.routingKey.read(from: &buffer), let bits = buffer.readInteger(as: UInt8.self)
+        guard buffer.readInteger(as: UInt16.self) != nil,
+            let exchange = try names.exchange.readAMQPShortString(from: &buffer),
+            let routingKey = try names.routingKey.readAMQPShortString(from: &buffer),
+            let bits = buffer.readInteger(as: UInt8.self)
         else { return nil }
         self.init(exchange: exchange, routingKey: routingKey, mandatory: bits & 1 != 0, immediate: bits & 2 != 0)
     }

@@ -115,7 +115,7 @@ final class MQTTConnectionHandler: ChannelDuplexHandler, MessageConsumer, Durabi
             let packet: MQTTPacket
             do {
                 guard let raw = try self.decoder.decodePacket(buffer: &buffer) else { return }
-                packet = try MQTTPacket.decode(raw, version: self.stateMachine.version)
+                packet = try MQTTPacket.decode(raw, version: self.stateMachine.version, topics: &self.publishTopics)
             } catch {
                 buffer.moveReaderIndex(to: buffer.writerIndex)
                 self.inputClosed = true
@@ -171,6 +171,11 @@ final class MQTTConnectionHandler: ChannelDuplexHandler, MessageConsumer, Durabi
     }
 
     private var publisherGate = PublisherGate()
+    /// A publisher repeats its topic and a subscriber mostly sees the same few: the last topic read, the last
+    /// topic → routing key and routing key → topic mappings are reused while they repeat (no allocation).
+    private var publishTopics = RepeatedStringCache()
+    private var routingKeys = RepeatedMapping { MQTTTopic.routingKey(forTopic: $0) }
+    private var deliveryTopics = RepeatedMapping { MQTTTopic.topic(forRoutingKey: $0) }
     var readingPaused: Bool { self.publisherGate.isReadingPaused }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
@@ -528,7 +533,7 @@ final class MQTTConnectionHandler: ChannelDuplexHandler, MessageConsumer, Durabi
         let publisher = self.server.noLocalSubscriptions > 0 ? self.clientID : nil
         return Self.route(
             publish, topic: topic, exchange: self.configuration.exchange, host: self.virtualHost, server: self.server,
-            publisher: publisher, now: self.broker.now)
+            publisher: publisher, now: self.broker.now, routingKey: self.routingKeys.map(topic))
     }
 
     private static func route(
@@ -538,11 +543,13 @@ final class MQTTConnectionHandler: ChannelDuplexHandler, MessageConsumer, Durabi
         host: VirtualHost?,
         server: MQTTServerState,
         publisher: String?,
-        now: UInt64
+        now: UInt64,
+        routingKey: String? = nil
     ) -> Result<Bool, BrokerError> {
         guard let host else { return .failure(.notAllowed("no virtual host")) }
         var message = MQTTMessageMapping.message(
-            from: publish, topic: topic, exchange: exchange, publisher: publisher, receivedAt: now)
+            from: publish, topic: topic, exchange: exchange, publisher: publisher, receivedAt: now,
+            routingKey: routingKey)
         if publish.retain {
             // An empty payload clears the retained message [MQTT-3.3.1-6].
             if publish.payload.readableBytes == 0 {
@@ -773,7 +780,7 @@ final class MQTTConnectionHandler: ChannelDuplexHandler, MessageConsumer, Durabi
             return
         }
         let message = delivery.message
-        let topic = MQTTTopic.topic(forRoutingKey: message.routingKey)
+        let topic = self.deliveryTopics.map(message.routingKey)
         let publisher = MQTTMessageMapping.publisher(of: message)
         // The matching subscriptions decide QoS, identifiers, no-local and retain-as-published.
         var qos: MQTTQoS?
@@ -805,7 +812,8 @@ final class MQTTConnectionHandler: ChannelDuplexHandler, MessageConsumer, Durabi
             qos: granted,
             retain: retainAsPublished && MQTTMessageMapping.wasRetained(message),
             version: version,
-            now: self.broker.now
+            now: self.broker.now,
+            topic: topic
         )
         publish.dup = delivery.redelivered && granted != .atMostOnce
         if version == .v5 { publish.properties.subscriptionIdentifiers = identifiers }

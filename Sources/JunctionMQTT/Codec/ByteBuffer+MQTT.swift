@@ -1,3 +1,4 @@
+import JunctionCore
 public import NIOCore
 
 extension ByteBuffer {
@@ -85,6 +86,23 @@ extension ByteBuffer {
         }
         guard let string else { throw .invalidUTF8 }
         self.moveReaderIndex(forwardBy: length)
+        return string
+    }
+
+    /// Reads a string as `readMQTTString` does, returning the cached one when the bytes match it.
+    mutating func readMQTTString(cache: inout RepeatedStringCache) throws(MQTTDecodingError) -> String {
+        guard let length = self.getInteger(at: self.readerIndex, as: UInt16.self).map(Int.init),
+            self.readableBytes >= 2 + length
+        else { return try self.readMQTTString() }
+        let cached = self.withUnsafeReadableBytes { raw in
+            cache.match(UnsafeRawBufferPointer(rebasing: raw[2..<2 + length]))
+        }
+        if let cached {
+            self.moveReaderIndex(forwardBy: 2 + length)
+            return cached
+        }
+        let string = try self.readMQTTString()
+        cache.remember(string)
         return string
     }
 

@@ -1,3 +1,4 @@
+public import JunctionCore
 public import NIOCore
 
 /// Every MQTT control packet as a value.
@@ -23,12 +24,20 @@ public enum MQTTPacket: Equatable, Sendable {
     public static func decode(
         _ raw: MQTTRawPacket, version: MQTTProtocolVersion
     ) throws(MQTTDecodingError) -> MQTTPacket {
+        var topics = RepeatedStringCache()
+        return try Self.decode(raw, version: version, topics: &topics)
+    }
+
+    /// Decodes with the connection's last PUBLISH topic at hand: a publisher repeats it (see `RepeatedStringCache`).
+    public static func decode(
+        _ raw: MQTTRawPacket, version: MQTTProtocolVersion, topics: inout RepeatedStringCache
+    ) throws(MQTTDecodingError) -> MQTTPacket {
         var body = raw.body
         let flags = raw.flags
         switch raw.type {
         case .connect: return .connect(try MQTTConnect.decode(&body, flags: flags))
         case .connAck: return .connAck(try MQTTConnAck.decode(&body, flags: flags, version: version))
-        case .publish: return .publish(try MQTTPublish.decode(&body, flags: flags, version: version))
+        case .publish: return .publish(try MQTTPublish.decode(&body, flags: flags, version: version, topics: &topics))
         case .pubAck:
             return .pubAck(try MQTTPublishResponse.decode(&body, type: raw.type, flags: flags, version: version))
         case .pubRec:

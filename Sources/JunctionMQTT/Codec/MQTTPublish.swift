@@ -1,3 +1,4 @@
+import JunctionCore
 public import NIOCore
 
 /// PUBLISH (section 3.3). The payload is a slice of the receive buffer.
@@ -33,13 +34,13 @@ public struct MQTTPublish: Equatable, Sendable {
 
 extension MQTTPublish {
     static func decode(
-        _ body: inout ByteBuffer, flags: UInt8, version: MQTTProtocolVersion
+        _ body: inout ByteBuffer, flags: UInt8, version: MQTTProtocolVersion, topics: inout RepeatedStringCache
     ) throws(MQTTDecodingError) -> MQTTPublish {
         guard let qos = MQTTQoS(rawValue: (flags >> 1) & 0x03) else { throw .invalidQoS }
         let dup = flags & 0x08 != 0
         // DUP must be 0 for QoS 0 [MQTT-3.3.1-2].
         if qos == .atMostOnce && dup { throw .reservedFlags(packetType: 3, flags: flags) }
-        let topic = try body.readMQTTString()
+        let topic = try body.readMQTTString(cache: &topics)
         var packetID: MQTTPacketID?
         if qos != .atMostOnce {
             let raw = try body.readMQTTUInt16()

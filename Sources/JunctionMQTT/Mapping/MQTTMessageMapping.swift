@@ -17,12 +17,14 @@ public enum MQTTMessageMapping {
 
     /// The message an inbound PUBLISH becomes. `topic` is the resolved topic (after aliases);
     /// `receivedAt` (wall-clock milliseconds) is stamped on messages that expire.
+    /// `routingKey`: the topic's routing key when the caller already has it (a connection keeps the last one).
     public static func message(
         from publish: MQTTPublish,
         topic: String,
         exchange: String,
         publisher: String?,
-        receivedAt: UInt64? = nil
+        receivedAt: UInt64? = nil,
+        routingKey: String? = nil
     ) -> Message {
         var properties = MessageProperties()
         properties.deliveryMode = publish.qos == .atMostOnce ? 1 : 2
@@ -58,7 +60,7 @@ public enum MQTTMessageMapping {
         properties.headers = headers
         return Message(
             exchange: exchange,
-            routingKey: MQTTTopic.routingKey(forTopic: topic),
+            routingKey: routingKey ?? MQTTTopic.routingKey(forTopic: topic),
             properties: properties,
             body: publish.payload
         )
@@ -96,12 +98,14 @@ public enum MQTTMessageMapping {
     /// The PUBLISH sent to a subscriber (packet id, topic alias and subscription identifiers are
     /// filled in by the session). MQTT 5 properties are only encoded for 5.0 clients. With `now`
     /// (wall-clock milliseconds), the expiry of a message stamped when received is the time left.
+    /// `topic`: the routing key's topic when the caller already has it (a connection keeps the last one).
     public static func publish(
         from message: Message,
         qos: MQTTQoS,
         retain: Bool,
         version: MQTTProtocolVersion,
-        now: UInt64? = nil
+        now: UInt64? = nil,
+        topic: String? = nil
     ) -> MQTTPublish {
         var properties = MQTTProperties()
         if version == .v5 {
@@ -131,7 +135,7 @@ public enum MQTTMessageMapping {
             }
         }
         return MQTTPublish(
-            topic: MQTTTopic.topic(forRoutingKey: message.routingKey),
+            topic: topic ?? MQTTTopic.topic(forRoutingKey: message.routingKey),
             qos: qos,
             retain: retain,
             properties: properties,

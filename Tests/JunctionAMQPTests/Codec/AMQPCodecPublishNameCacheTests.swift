@@ -1,4 +1,5 @@
 import JunctionAMQP
+import JunctionCore
 import NIOCore
 import Testing
 
@@ -70,5 +71,50 @@ import Testing
                 try Self.decodePublish(&decoder, Self.publishFrame(exchange: "x", routingKey: key)))
             #expect(publish.routingKey == key)
         }
+    }
+}
+
+/// Content headers through one decoder: reused properties must equal a fresh decode, whatever changes.
+@Suite struct AMQPCodecPropertiesCacheTests {
+    private static func headerFrame(bodySize: UInt64, _ properties: MessageProperties) -> ByteBuffer {
+        var buffer = ByteBuffer()
+        buffer.writeAMQPContentHeaderFrame(channel: 1, bodySize: bodySize, properties: properties)
+        return buffer
+    }
+
+    @Test func repeatedAndChangingPropertiesDecodeAsSent() throws {
+        var json = MessageProperties(deliveryMode: 2)
+        json.contentType = "application/json"
+        var withHeaders = json
+        withHeaders.headers = ["trace": .longString(Array("abc".utf8))]
+        var longList = MessageProperties()
+        longList.messageID = String(repeating: "m", count: 255)
+        longList.correlationID = String(repeating: "c", count: 255)
+        longList.type = String(repeating: "t", count: 100)
+        let sequence = [json, json, withHeaders, withHeaders, MessageProperties(), json, longList, longList, json]
+        var decoder = AMQPFrameDecoder(maxFrameSize: 131072)
+        for (index, properties) in sequence.enumerated() {
+            var bytes = Self.headerFrame(bodySize: UInt64(index), properties)
+            guard case .header(_, let header) = try decoder.decode(buffer: &bytes) else {
+                Issue.record("not a header")
+                return
+            }
+            #expect(header.properties == properties)
+            #expect(header.bodySize == UInt64(index))
+            #expect(bytes.readableBytes == 0)
+        }
+    }
+
+    @Test func malformedPropertiesAfterCachedOnesAreStillRejected() throws {
+        var decoder = AMQPFrameDecoder(maxFrameSize: 131072)
+        var json = MessageProperties()
+        json.contentType = "ab"
+        var good = Self.headerFrame(bodySize: 1, json)
+        _ = try decoder.decode(buffer: &good)
+        // Content type of two bytes, same length as the cached "ab", but not UTF-8.
+        var bad = Self.headerFrame(bodySize: 1, json)
+        let typeIndex = bad.writerIndex - 3
+        bad.setBytes([0xFF, 0xFE], at: typeIndex)
+        #expect(throws: AMQPDecodingError.self) { try decoder.decode(buffer: &bad) }
     }
 }
