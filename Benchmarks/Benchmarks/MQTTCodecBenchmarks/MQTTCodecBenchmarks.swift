@@ -21,9 +21,11 @@ let benchmarks: @Sendable () -> Void = {
         Benchmark("MQTT decode PUBLISH (\(capture.label))") { benchmark in
             let framer = MQTTPacketDecoder(maximumPacketSize: 1_048_576)
             var buffer = input
+            // The connection's topic cache, as MQTTConnectionHandler decodes.
+            var topics = RepeatedStringCache()
             for _ in benchmark.scaledIterations {
                 let raw = try! framer.decodePacket(buffer: &buffer)!
-                blackHole(try! MQTTPacket.decode(raw, version: capture.version))
+                blackHole(try! MQTTPacket.decode(raw, version: capture.version, topics: &topics))
             }
             precondition(buffer.readableBytes == 0)
         }
@@ -61,9 +63,12 @@ let benchmarks: @Sendable () -> Void = {
         output.reserveCapacity(count * 64)
         benchmark.startMeasurement()
         var packetID: UInt16 = 0
+        // The connection's routing key → topic cache, as MQTTConnectionHandler.deliver maps.
+        var topics = RepeatedMapping { MQTTTopic.topic(forRoutingKey: $0) }
         for _ in benchmark.scaledIterations {
             packetID = packetID == UInt16.max ? 1 : packetID + 1
-            var publish = MQTTMessageMapping.publish(from: message, qos: .atLeastOnce, retain: false, version: .v311)
+            var publish = MQTTMessageMapping.publish(
+                from: message, qos: .atLeastOnce, retain: false, version: .v311, topic: topics.map(message.routingKey))
             publish.packetID = MQTTPacketID(packetID)
             output.writeMQTTPacket(.publish(publish), version: .v311)
         }

@@ -21,10 +21,25 @@ final class TopicTrie {
 
     var isEmpty: Bool { self.root.isEmpty }
 
-    /// Splits once per publish; words of up to 15 UTF-8 bytes are stored inline (no allocation).
+    /// Splits once per publish (on a route-cache miss): on UTF-8 bytes, not `Character`s (a `.` byte is
+    /// never part of a multi-byte scalar), into an array sized once; words of up to 15 UTF-8 bytes are
+    /// stored inline (no allocation).
     static func words(_ key: String) -> [String] {
         if key.isEmpty { return [] }
-        return key.split(separator: ".", omittingEmptySubsequences: false).map(String.init)
+        var key = key
+        return key.withUTF8 { bytes in
+            let dot = UInt8(ascii: ".")
+            var count = 1
+            for byte in bytes where byte == dot { count += 1 }
+            var words: [String] = []
+            words.reserveCapacity(count)
+            var start = 0
+            for index in 0...bytes.count where index == bytes.count || bytes[index] == dot {
+                words.append(String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<index]), as: UTF8.self))
+                start = index + 1
+            }
+            return words
+        }
     }
 
     func insert(_ bindingKey: String, _ destination: BindingDestination) {
