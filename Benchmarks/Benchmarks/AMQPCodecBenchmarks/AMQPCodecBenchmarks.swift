@@ -16,6 +16,7 @@ let benchmarks: @Sendable () -> Void = {
         ("amqp-tools, 2 properties", "rabbitmq-c-publish-basic-publish"),
         ("pika, 13 properties + headers table", "pika-basic-publish"),
     ]
+    var encodeCases: [(label: String, properties: MessageProperties)] = []
     for (label, prefix) in clients {
         let frames = ["", "-header", "-body"].map { ProtocolVectors.load("amqp-0-9-1/\(prefix)\($0).hex") }
         let input = ProtocolVectors.burst(of: frames, count: count)
@@ -36,13 +37,19 @@ let benchmarks: @Sendable () -> Void = {
         guard case .header(_, let header) = try! headerDecoder.decode(buffer: &headerFrame) else {
             fatalError("not a content header frame: \(prefix)")
         }
+        encodeCases.append((label, header.properties))
+    }
+    // Delivery mode only (what junction-bench and many publishers send): the content header takes the raw path too.
+    encodeCases.append(("delivery mode only", MessageProperties(deliveryMode: 2)))
+
+    let consumerTag = "amq.ctag-Xr0aRqLhs8rCwe5c7VTRIw"
+    for (label, properties) in encodeCases {
         let message = Message(
             exchange: "amq.direct",
             routingKey: "orders.eu.created",
-            properties: header.properties,
+            properties: properties,
             body: ByteBuffer(repeating: 0x61, count: 128)
         )
-        let consumerTag = "amq.ctag-Xr0aRqLhs8rCwe5c7VTRIw"
         Benchmark("AMQP encode basic.deliver + header + body (\(label))") { benchmark in
             var output = ByteBuffer()
             output.reserveCapacity(count * 512)
@@ -58,23 +65,5 @@ let benchmarks: @Sendable () -> Void = {
             benchmark.stopMeasurement()
             blackHole(output)
         }
-    }
-
-    // Delivery mode only (what junction-bench and many publishers send): the content header takes the raw path too.
-    let body = ByteBuffer(repeating: 0x61, count: 128)
-    Benchmark("AMQP encode basic.deliver + header + body (delivery mode only)") { benchmark in
-        var output = ByteBuffer()
-        output.reserveCapacity(count * 512)
-        benchmark.startMeasurement()
-        var deliveryTag: UInt64 = 0
-        for _ in benchmark.scaledIterations {
-            deliveryTag += 1
-            output.writeAMQPDelivery(
-                channel: 1, consumerTag: "amq.ctag-Xr0aRqLhs8rCwe5c7VTRIw", deliveryTag: deliveryTag,
-                redelivered: false, exchange: "amq.direct", routingKey: "orders.eu.created",
-                properties: MessageProperties(deliveryMode: 2), body: body, frameMax: 131_072)
-        }
-        benchmark.stopMeasurement()
-        blackHole(output)
     }
 }
