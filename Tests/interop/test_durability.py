@@ -7,7 +7,7 @@ queues in the queue's log, confirmed only once fsynced (group commit).
 import pika
 import pytest
 
-from helpers import drain, get_one
+from helpers import Broker, drain, get_one
 
 pytestmark = [pytest.mark.timeout(90), pytest.mark.junction_only]
 
@@ -65,3 +65,28 @@ def test_delivered_but_unacked_messages_are_redelivered_after_a_crash(own_broker
         method, _, body = get_one(connection.channel(), "inflight")
         assert body == b"unacked"
         assert method.redelivered is True
+
+
+def test_with_fsync_never_confirmed_messages_survive_a_process_crash(broker_binary_path, tmp_path):
+    # `fsync: never` confirms without waiting for the disk, but what a read burst stored is handed to
+    # the OS (written, not synced) before its confirms go out: a kill -9, which the OS survives, loses
+    # nothing confirmed. A 10 s group-commit period keeps the timer out of it: only the burst end writes.
+    instance = Broker(broker_binary_path, str(tmp_path / "data"),
+                      env={"JUNCTION_STORAGE_FSYNC": "never", "JUNCTION_STORAGE_FSYNC_INTERVAL_MS": "10000"})
+    instance.start()
+    try:
+        with instance.connect() as connection:
+            channel = connection.channel()
+            channel.queue_declare(queue="fast", durable=True)
+            channel.confirm_delivery()
+            for i in range(500):
+                channel.basic_publish(exchange="", routing_key="fast", body=f"n{i}".encode(),
+                                      properties=pika.BasicProperties(delivery_mode=2))
+        instance.restart(crash=True)
+        with instance.connect() as connection:
+            channel = connection.channel()
+            assert channel.queue_declare(queue="fast", passive=True).method.message_count == 500
+            received = drain(connection, channel, "fast", 500)
+            assert [body for _, _, body in received] == [f"n{i}".encode() for i in range(500)]
+    finally:
+        instance.kill()

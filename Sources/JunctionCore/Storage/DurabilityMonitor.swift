@@ -54,7 +54,7 @@ public final class DurabilityMonitor {
     }
 
     /// A read burst ended: under `always`, what it stored is synced before its confirms go out;
-    /// otherwise its acknowledgements and delivered marks are written (not synced) at once.
+    /// otherwise its appends, acknowledgements and delivered marks are written (not synced) at once.
     public func readBurstEnded() {
         guard self.store.needsSync else { return }
         if self.policy == .always {

@@ -33,7 +33,10 @@ final class DurableQueueLog {
     init(directory: String, configuration: SegmentedLogConfiguration, logger: Logger) throws {
         self.directory = directory
         self.messages = try SegmentedLog(directory: directory + "/messages", configuration: configuration)
-        self.acks = try SegmentedLog(directory: directory + "/acks", configuration: configuration)
+        // One ack record per read burst at most: written at once, as the burst ends, with no buffer of its own.
+        var ackConfiguration = configuration
+        ackConfiguration.writeBufferBytes = 0
+        self.acks = try SegmentedLog(directory: directory + "/acks", configuration: ackConfiguration)
         for (name, report) in [("messages", self.messages.recoveryReport), ("acks", self.acks.recoveryReport)] {
             if !report.isClean {
                 logger.warning("recovered queue log", metadata: ["log": "\(directory)/\(name)", "report": "\(report)"])
@@ -130,6 +133,19 @@ final class DurableQueueLog {
         self.live.first ?? UInt64(self.messages.nextOffset.rawValue)
     }
 
+    /// Writes buffered appends to the message log, without fsync: they then survive a crash of the process.
+    func writeBufferedMessages() throws {
+        guard self.hasUnsyncedMessages else { return }
+        try self.messages.writeBuffered()
+    }
+
+    /// Makes the appends durable (what confirms wait for).
+    func syncMessages() throws {
+        guard self.hasUnsyncedMessages else { return }
+        try self.messages.sync()
+        self.hasUnsyncedMessages = false
+    }
+
     /// Writes buffered settlements and the delivered mark to the ack log, without fsync: they then
     /// survive a crash of the process (not of the machine) and the next `sync()` makes them durable.
     func writePending() throws {
@@ -160,11 +176,8 @@ final class DurableQueueLog {
     /// commit of the engine loop. Truncation waits for the ack records that justify it to be durable.
     func sync(nowMilliseconds: Int64) throws {
         guard self.dirty else { return }
+        try self.syncMessages()
         try self.writePending()
-        if self.hasUnsyncedMessages {
-            try self.messages.sync()
-            self.hasUnsyncedMessages = false
-        }
         guard nowMilliseconds - self.lastAckSync >= Self.ackSyncInterval || self.checkpointOffset != nil else {
             return  // still dirty: the ack log is synced on a later group commit
         }

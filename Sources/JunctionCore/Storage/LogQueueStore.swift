@@ -3,7 +3,8 @@ import JunctionStorage
 public import Logging
 
 /// The durable `QueueStore`: one `DurableQueueLog` per durable queue under
-/// `<root>/<vhost>/<queue>/` (names percent-encoded). Appends go to the page cache at once;
+/// `<root>/<vhost>/<queue>/` (names percent-encoded). Appends collect in each log's write buffer and
+/// reach the page cache at the end of the read burst (`writeBuffered`), before its confirms go out;
 /// `sync()` — called by the server on the group-commit timer, or at the end of every read burst
 /// under `fsync: always` — makes them durable and moves `durableAppendCount`.
 public final class LogQueueStore: QueueStore {
@@ -16,15 +17,20 @@ public final class LogQueueStore: QueueStore {
     public private(set) var appendCount: UInt64 = 0
     public private(set) var durableAppendCount: UInt64 = 0
     public private(set) var failedAppendCount: UInt64 = 0
+    /// A queue's appends are written when this many bytes wait, whatever the burst.
+    static let writeBufferBytes = 256 * 1024
 
     /// - Parameter maxSegmentBytes: roll size of message-log segments.
     public init(root: String, maxSegmentBytes: Int, logger: Logger) throws {
         self.root = root
         self.logger = logger
-        // The store decides when to fsync (group commit); the log never syncs on its own.
+        // The store decides when to fsync (group commit); the log never syncs on its own. Appends are
+        // buffered and written once per read burst (`writeBuffered`, before any confirm or ack goes
+        // out) or group commit: one `pwrite` per burst per queue instead of one per message.
         self.configuration = SegmentedLogConfiguration(
             maxSegmentBytes: Int64(maxSegmentBytes),
-            fsyncPolicy: .never
+            fsyncPolicy: .never,
+            writeBufferBytes: Self.writeBufferBytes
         )
         try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
     }
@@ -95,7 +101,16 @@ public final class LogQueueStore: QueueStore {
         }
     }
 
+    /// Every queue's appends go out before any queue's acknowledgements: a message dead-lettered from
+    /// one durable queue to another must never be settled in the first and missing from the second.
     public func writeBuffered() {
+        for (key, log) in self.dirtyQueues {
+            do {
+                try log.writeBufferedMessages()
+            } catch {
+                self.logger.error("cannot write messages", metadata: ["queue": "\(key.queue)", "error": "\(error)"])
+            }
+        }
         for (key, log) in self.dirtyQueues {
             do {
                 try log.writePending()
@@ -109,6 +124,10 @@ public final class LogQueueStore: QueueStore {
     public func sync() throws {
         let target = self.appendCount
         let dirty = self.dirtyQueues
+        // Appends first, in every queue, then acknowledgements (see `writeBuffered`).
+        for log in dirty.values {
+            try log.syncMessages()
+        }
         self.dirtyQueues.removeAll(keepingCapacity: true)
         let now = SegmentedLog.wallClockMilliseconds()
         for (key, log) in dirty {

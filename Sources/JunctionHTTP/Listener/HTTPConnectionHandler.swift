@@ -189,7 +189,10 @@ final class HTTPConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
             eventLoop: context.eventLoop)
         let request = HTTPRequest(method: method, path: path, headers: head.headers, body: body)
         do {
-            switch try api.handle(request, route: route, user: user) {
+            let outcome = try api.handle(request, route: route, user: user)
+            // A request is a read burst: what it stored is written (under `fsync: always`, synced) before the reply.
+            self.broker.durability.readBurstEnded()
+            switch outcome {
             case .response(let response): self.respond(response, to: head, context: context)
             case .poll(let poll): self.startPoll(poll, head: head, context: context)
             case .events(let events): self.startEvents(events, head: head, context: context)

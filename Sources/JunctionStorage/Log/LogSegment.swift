@@ -21,6 +21,13 @@ final class LogSegment {
     private(set) var offsetIndex: OffsetIndex
     private(set) var timeIndex: TimeIndex
     private var bytesSinceIndexEntry: Int
+    /// Appended bytes not written yet (see `SegmentedLogConfiguration.writeBufferBytes`), each with the
+    /// file position of its first byte: the log file's batches and both indexes' entries.
+    private var pendingLog = PendingWrite()
+    private var pendingIndex = PendingWrite()
+    private var pendingTimeIndex = PendingWrite()
+    /// When the pending log bytes reach this many they are written; 0 writes every append at once.
+    var writeBufferBytes = 0
 
     init(
         baseOffset: LogOffset,
@@ -73,21 +80,33 @@ final class LogSegment {
 
     // MARK: - Appending
 
-    /// Writes one encoded batch at the end of the log file and indexes it when due.
+    /// Writes one encoded batch at the end of the log file (or into the write buffer) and indexes it when due.
     func append(_ batch: ByteBuffer, header: RecordBatchHeader) throws {
         let position = self.size
-        try self.logFile.write(batch, at: position)
+        let buffered = self.writeBufferBytes > 0
+        if buffered {
+            self.pendingLog.add(batch, at: position)
+        } else {
+            try self.logFile.write(batch, at: position)
+        }
         let relativeOffset = UInt32(header.baseOffset.rawValue - self.baseOffset.rawValue)
         let runningMax = max(self.maxTimestamp, header.maxTimestamp)
         if self.offsetIndex.entries.isEmpty || self.bytesSinceIndexEntry >= self.indexIntervalBytes {
             let offsetEntry = OffsetIndex.Entry(relativeOffset: relativeOffset, position: UInt32(position))
             let timeEntry = TimeIndex.Entry(timestamp: runningMax, relativeOffset: relativeOffset)
-            var entryBytes = ByteBuffer()
-            OffsetIndex.encode(offsetEntry, into: &entryBytes)
-            try self.indexFile.write(entryBytes, at: Int64(self.offsetIndex.entries.count * OffsetIndex.entrySize))
-            entryBytes.clear()
-            TimeIndex.encode(timeEntry, into: &entryBytes)
-            try self.timeIndexFile.write(entryBytes, at: Int64(self.timeIndex.entries.count * TimeIndex.entrySize))
+            let indexPosition = Int64(self.offsetIndex.entries.count * OffsetIndex.entrySize)
+            let timeIndexPosition = Int64(self.timeIndex.entries.count * TimeIndex.entrySize)
+            if buffered {
+                self.pendingIndex.add(at: indexPosition) { OffsetIndex.encode(offsetEntry, into: &$0) }
+                self.pendingTimeIndex.add(at: timeIndexPosition) { TimeIndex.encode(timeEntry, into: &$0) }
+            } else {
+                var entryBytes = ByteBuffer()
+                OffsetIndex.encode(offsetEntry, into: &entryBytes)
+                try self.indexFile.write(entryBytes, at: indexPosition)
+                entryBytes.clear()
+                TimeIndex.encode(timeEntry, into: &entryBytes)
+                try self.timeIndexFile.write(entryBytes, at: timeIndexPosition)
+            }
             self.offsetIndex.append(offsetEntry)
             self.timeIndex.append(timeEntry)
             self.bytesSinceIndexEntry = 0
@@ -96,6 +115,16 @@ final class LogSegment {
         self.size = position + Int64(header.totalSize)
         self.nextOffset = header.nextOffset
         self.maxTimestamp = runningMax
+        if buffered && self.pendingLog.count >= self.writeBufferBytes {
+            try self.writePending()
+        }
+    }
+
+    /// Writes what the write buffer holds: the log bytes first, then the index entries that point into them.
+    func writePending() throws {
+        try self.pendingLog.write(to: self.logFile)
+        try self.pendingIndex.write(to: self.indexFile)
+        try self.pendingTimeIndex.write(to: self.timeIndexFile)
     }
 
     /// Rewrites both index files from the in-memory indexes.
@@ -112,11 +141,13 @@ final class LogSegment {
 
     /// Fsyncs the log and both indexes: the segment is complete and will not change.
     func seal() throws {
+        try self.writePending()
         try self.logFile.sync()
         try self.indexFile.sync()
         try self.timeIndexFile.sync()
     }
 
+    /// Closes the files; what is still in the write buffer is dropped (the log syncs before it closes).
     func close() throws {
         try self.logFile.close()
         try self.indexFile.close()

@@ -84,6 +84,7 @@ public final class SegmentedLog: MessageLog {
             )
             try fileSystem.syncDirectory(directory)
         }
+        for segment in segments { segment.writeBufferBytes = configuration.writeBufferBytes }
         self.segments = segments
         self.recoveryReport = report
         let last = segments[segments.count - 1]
@@ -151,6 +152,7 @@ public final class SegmentedLog: MessageLog {
 
     public func read(from offset: LogOffset, maxRecords: Int, maxBytes: Int) throws -> [LogRecord] {
         try self.checkReadable()
+        try self.writeBufferedBeforeReading()
         var offset = max(offset, self.firstOffset)
         var records: [LogRecord] = []
         guard maxRecords > 0, offset < self.nextOffset else { return records }
@@ -177,6 +179,7 @@ public final class SegmentedLog: MessageLog {
 
     public func offset(atOrAfter timestamp: Int64) throws -> LogOffset? {
         try self.checkReadable()
+        try self.writeBufferedBeforeReading()
         for segment in self.segments where segment.maxTimestamp >= timestamp && segment.nextOffset > self.firstOffset {
             if let found = try segment.offset(
                 atOrAfter: timestamp,
@@ -198,6 +201,20 @@ public final class SegmentedLog: MessageLog {
         }
         self.firstOffset = target
         try self.deleteOldestSegments { segment, _ in segment.nextOffset <= target }
+    }
+
+    /// Writes what the write buffer holds (see `SegmentedLogConfiguration.writeBufferBytes`), without fsync:
+    /// the records then survive a crash of the process, not of the machine.
+    public func writeBuffered() throws {
+        try self.checkWritable()
+        let active = self.segments[self.segments.count - 1]
+        try self.guardingFailure { try active.writePending() }
+    }
+
+    /// Reads go to the files, so buffered appends are written first; a failed log reads what reached them.
+    private func writeBufferedBeforeReading() throws {
+        guard case .open = self.state else { return }
+        try self.writeBuffered()
     }
 
     @discardableResult
@@ -278,6 +295,7 @@ public final class SegmentedLog: MessageLog {
             now: now
         )
         try self.fileSystem.syncDirectory(self.directory)
+        segment.writeBufferBytes = self.configuration.writeBufferBytes
         self.segments.append(segment)
         try self.enforceRetention()
     }
@@ -332,7 +350,11 @@ public final class SegmentedLog: MessageLog {
     private func flush() throws {
         let next = self.nextOffset
         guard self.durableOffset < next else { return }
-        try self.guardingFailure { try self.segments[self.segments.count - 1].logFile.sync() }
+        let active = self.segments[self.segments.count - 1]
+        try self.guardingFailure {
+            try active.writePending()
+            try active.logFile.sync()
+        }
         self.durableOffset = next
         self.lastSyncAt = self.clock()
     }

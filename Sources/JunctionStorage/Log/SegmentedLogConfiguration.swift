@@ -15,6 +15,12 @@ public struct SegmentedLogConfiguration: Equatable, Sendable {
     public var retentionBytes: Int64?
     /// Verify every batch of every segment on open, not only the last segment's.
     public var verifyAllSegmentsOnOpen: Bool
+    /// Appends collect in memory up to this many bytes and are written with one `pwrite` (with their
+    /// index entries) when it fills, on `writeBuffered()`, before any read, fsync, roll or close;
+    /// 0 writes every append at once. Until written, appended records survive neither a process crash
+    /// nor a failed write: callers that buffer tell their clients nothing before `sync()` or
+    /// `writeBuffered()` returned.
+    public var writeBufferBytes: Int
 
     public init(
         maxSegmentBytes: Int64 = 256 * 1024 * 1024,
@@ -24,7 +30,8 @@ public struct SegmentedLogConfiguration: Equatable, Sendable {
         fsyncPolicy: FsyncPolicy = .interval(milliseconds: 100),
         retentionMilliseconds: Int64? = nil,
         retentionBytes: Int64? = nil,
-        verifyAllSegmentsOnOpen: Bool = false
+        verifyAllSegmentsOnOpen: Bool = false,
+        writeBufferBytes: Int = 0
     ) {
         self.maxSegmentBytes = maxSegmentBytes
         self.maxSegmentAgeMilliseconds = maxSegmentAgeMilliseconds
@@ -34,5 +41,6 @@ public struct SegmentedLogConfiguration: Equatable, Sendable {
         self.retentionMilliseconds = retentionMilliseconds
         self.retentionBytes = retentionBytes
         self.verifyAllSegmentsOnOpen = verifyAllSegmentsOnOpen
+        self.writeBufferBytes = writeBufferBytes
     }
 }

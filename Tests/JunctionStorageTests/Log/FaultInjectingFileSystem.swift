@@ -12,6 +12,8 @@ final class FaultInjectingFileSystem: LogFileSystem {
 
     var fault: Fault = .none
     var logBytesRead = 0
+    /// `write` calls on `.log` files.
+    var logWrites = 0
     private let base = PosixLogFileSystem()
 
     func open(_ path: String, create: Bool) throws -> any LogFile {
@@ -47,6 +49,7 @@ final class FaultInjectingFile: LogFile {
     func close() throws { try self.file.close() }
 
     func write(_ buffer: ByteBuffer, at position: Int64) throws {
+        self.fileSystem.logWrites += 1
         guard case .shortWrite = self.fileSystem.fault else { return try self.file.write(buffer, at: position) }
         try self.file.write(buffer.getSlice(at: buffer.readerIndex, length: buffer.readableBytes / 2)!, at: position)
         throw StorageError(.io(errno: 28), path: self.path, position: position, detail: "injected short write")

@@ -7,6 +7,8 @@ import Testing
     enum Kind: String, CaseIterable, CustomTestStringConvertible {
         case inMemory
         case segmented
+        /// With a write buffer smaller than a segment, so appends are written in bursts and by the buffer filling.
+        case segmentedBuffered
 
         var testDescription: String { self.rawValue }
     }
@@ -21,6 +23,14 @@ import Testing
             let log = try SegmentedLog(
                 directory: directory.path,
                 configuration: SegmentedLogConfiguration(maxSegmentBytes: 300, indexIntervalBytes: 64)
+            )
+            try withExtendedLifetime(directory) { try body(log) }
+        case .segmentedBuffered:
+            let directory = TemporaryDirectory()
+            let log = try SegmentedLog(
+                directory: directory.path,
+                configuration: SegmentedLogConfiguration(
+                    maxSegmentBytes: 300, indexIntervalBytes: 64, writeBufferBytes: 100)
             )
             try withExtendedLifetime(directory) { try body(log) }
         }
