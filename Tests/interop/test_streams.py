@@ -12,6 +12,8 @@ import time
 import pika
 import pytest
 
+from helpers import Broker
+
 pytestmark = [pytest.mark.timeout(120), pytest.mark.junction_only]
 
 COUNT = 10_000
@@ -207,3 +209,23 @@ def test_kill_9_keeps_confirmed_messages_and_the_group_offset(own_broker):
         assert [body for _, body in received] == bodies(4_000, COUNT - 4_000)
         received, _ = consume(connection, stream, COUNT, offset="first")
         assert [body for _, body in received] == bodies(0, COUNT)
+
+
+def test_with_fsync_never_confirmed_appends_survive_a_process_crash(broker_binary_path, tmp_path):
+    # As for classic queues (test_durability): with `fsync: never` a read burst's stream appends are
+    # handed to the OS before its confirms go out, so a kill -9 loses nothing confirmed. The 10 s
+    # group-commit period keeps the timer out of it.
+    instance = Broker(broker_binary_path, str(tmp_path / "data"),
+                      env={"JUNCTION_STORAGE_FSYNC": "never", "JUNCTION_STORAGE_FSYNC_INTERVAL_MS": "10000"})
+    instance.start()
+    try:
+        stream = "never-stream"
+        with instance.connect() as connection:
+            declare_stream(connection.channel(), stream)
+            publish(connection, stream, 0, 2_000)
+        instance.restart(crash=True)
+        with instance.connect() as connection:
+            received, _ = consume(connection, stream, 2_000, offset="first")
+            assert [body for _, body in received] == bodies(0, 2_000)
+    finally:
+        instance.kill()

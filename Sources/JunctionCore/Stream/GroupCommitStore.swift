@@ -27,12 +27,18 @@ final class GroupCommitStore: QueueStore {
         self.queues.needsSync || self.streams.hasUnsyncedAppends ? self.syncedAppendCount : self.appendCount
     }
 
-    func writeBuffered() { self.queues.writeBuffered() }
+    /// Streams first: a message dead-lettered from a durable queue into a stream must reach the stream's log
+    /// before the queue's ack record settles it (queues write their own appends before their ack records).
+    func writeBuffered() {
+        self.streams.writeBuffered()
+        self.queues.writeBuffered()
+    }
 
+    /// In the same order as `writeBuffered`, for a crash of the machine.
     func sync() throws {
         let target = self.appendCount
-        if self.queues.needsSync { try self.queues.sync() }
         try self.streams.sync()
+        if self.queues.needsSync { try self.queues.sync() }
         self.syncedAppendCount = target
     }
 }

@@ -42,10 +42,12 @@ final class StreamStorage {
             "\(root)/\(LogQueueStore.pathComponent(key.virtualHost))/\(LogQueueStore.pathComponent(key.queue))"
         let configuration = SegmentedLogConfiguration(
             maxSegmentBytes: arguments.maxSegmentBytes,
-            // The group commit decides when to fsync; the log never syncs on its own.
+            // The group commit decides when to fsync; the log never syncs on its own. Appends are
+            // written once per read burst (`writeBuffered`) like the queue store's.
             fsyncPolicy: .never,
             retentionMilliseconds: arguments.maxAgeMilliseconds,
-            retentionBytes: arguments.maxLengthBytes
+            retentionBytes: arguments.maxLengthBytes,
+            writeBufferBytes: LogQueueStore.writeBufferBytes
         )
         let clock = self.clock
         do {
@@ -116,6 +118,18 @@ final class StreamStorage {
             offset: UInt64(offset.rawValue),
             updatedAtMilliseconds: self.clock.nowMilliseconds()
         )
+    }
+
+    /// The end of a read burst: what the streams appended goes to the OS (not synced).
+    func writeBuffered() {
+        for log in self.dirtyLogs.values {
+            do {
+                try log.writeBuffered()
+            } catch {
+                // The log is failed now: its next sync throws and nothing of it is confirmed.
+                self.logger.error("cannot write stream appends", metadata: ["error": "\(error)"])
+            }
+        }
     }
 
     /// Group commit: fsyncs every stream appended to, then writes the committed offsets in one transaction.

@@ -69,6 +69,9 @@ public final class InMemoryLog: MessageLog {
         self.firstOffset = target
     }
 
+    /// Nothing is buffered: records are in memory as soon as they are appended.
+    public func writeBuffered() throws {}
+
     @discardableResult
     public func sync() throws -> LogOffset {
         if self.nextOffset > self.notifiedDurableOffset {

@@ -28,6 +28,9 @@ public protocol MessageLog: AnyObject {
     /// persists the new start offset (two fsyncs), so call it for a batch of acknowledgements, not per ack.
     func truncate(before offset: LogOffset) throws
 
+    /// Hands what is buffered to the OS (written, not synced): see `SegmentedLogConfiguration.writeBufferBytes`.
+    func writeBuffered() throws
+
     /// Makes everything appended so far durable and returns the new `durableOffset`.
     @discardableResult
     func sync() throws -> LogOffset
