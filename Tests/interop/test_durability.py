@@ -32,22 +32,31 @@ def test_durable_topology_survives_a_graceful_restart(own_broker):
         assert excinfo.value.reply_code == 404
 
 
+def publish_confirmed(channel, queue, prefix, count):
+    """Declares a durable `queue` and publishes `count` persistent messages <prefix><i>, each confirmed."""
+    channel.queue_declare(queue=queue, durable=True)
+    channel.confirm_delivery()
+    for i in range(count):
+        channel.basic_publish(exchange="", routing_key=queue, body=f"{prefix}{i}".encode(),
+                              properties=pika.BasicProperties(delivery_mode=2))
+
+
+def assert_recovered(connection, queue, prefix, count):
+    channel = connection.channel()
+    assert channel.queue_declare(queue=queue, passive=True).method.message_count == count
+    received = drain(connection, channel, queue, count)
+    assert [body for _, _, body in received] == [f"{prefix}{i}".encode() for i in range(count)]
+
+
 def test_confirmed_persistent_messages_survive_kill_9(own_broker):
     with own_broker.connect() as connection:
         channel = connection.channel()
-        channel.queue_declare(queue="orders", durable=True)
-        channel.confirm_delivery()
-        for i in range(100):
-            channel.basic_publish(exchange="", routing_key="orders", body=f"p{i}".encode(),
-                                  properties=pika.BasicProperties(delivery_mode=2))
+        publish_confirmed(channel, "orders", "p", 100)
         channel.basic_publish(exchange="", routing_key="orders", body=b"transient",
                               properties=pika.BasicProperties(delivery_mode=1))
     own_broker.restart(crash=True)
     with own_broker.connect() as connection:
-        channel = connection.channel()
-        assert channel.queue_declare(queue="orders", passive=True).method.message_count == 100
-        received = drain(connection, channel, "orders", 100)
-        assert [body for _, _, body in received] == [f"p{i}".encode() for i in range(100)]
+        assert_recovered(connection, "orders", "p", 100)
 
 
 def test_delivered_but_unacked_messages_are_redelivered_after_a_crash(own_broker):
@@ -76,17 +85,9 @@ def test_with_fsync_never_confirmed_messages_survive_a_process_crash(broker_bina
     instance.start()
     try:
         with instance.connect() as connection:
-            channel = connection.channel()
-            channel.queue_declare(queue="fast", durable=True)
-            channel.confirm_delivery()
-            for i in range(500):
-                channel.basic_publish(exchange="", routing_key="fast", body=f"n{i}".encode(),
-                                      properties=pika.BasicProperties(delivery_mode=2))
+            publish_confirmed(connection.channel(), "fast", "n", 500)
         instance.restart(crash=True)
         with instance.connect() as connection:
-            channel = connection.channel()
-            assert channel.queue_declare(queue="fast", passive=True).method.message_count == 500
-            received = drain(connection, channel, "fast", 500)
-            assert [body for _, _, body in received] == [f"n{i}".encode() for i in range(500)]
+            assert_recovered(connection, "fast", "n", 500)
     finally:
         instance.kill()
