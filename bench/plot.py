@@ -44,6 +44,11 @@ def load_memory(raw):
     return figures
 
 
+def cpu_per_message(records):
+    values = [r["brokerCPUMicrosecondsPerMessage"] for r in records if r.get("brokerCPUMicrosecondsPerMessage")]
+    return statistics.median(values) if values else None
+
+
 def rate(record):
     """Publish-only runs have no consumers: their figure is the publish rate."""
     return record["sendRate"] if record["consumers"] == 0 else record["receiveRate"]
@@ -126,6 +131,22 @@ def write_markdown(runs, raw, prefix, failures):
                     s = summary(records)
                     lines.append(f"| {scenario} | {broker} | " + " | ".join(fmt_us(s[k]) for k, _ in PERCENTILES)
                                  + f" | {fmt_rate(s['rate'])} |")
+    cpu_rows = []
+    for scenario in scenarios:
+        if scenario.startswith("latency"):
+            continue
+        j = cpu_per_message(runs.get(("junction", scenario), []))
+        for peer in PEERS:
+            p = cpu_per_message(runs.get((peer, scenario), []))
+            if p is not None and j is not None:
+                cpu_rows.append(f"| {scenario} | {peer} | {p:.2f} | {j:.2f} | {p / j:.2f} |")
+    if cpu_rows:
+        lines += ["", "## Broker CPU per message (µs, median of runs; lower is better)", "",
+                  "The broker process's user + system CPU time (all threads, from `/proc/<pid>/stat`) from the "
+                  "first publish to the last delivery, per delivered message (per published message for "
+                  "publish-only runs): what each broker spends, whatever the shared client costs. "
+                  "ratio = peer / Junction (above 1: Junction spends less).", "",
+                  "| scenario | peer | peer µs/msg | Junction µs/msg | ratio |", "|---|---|---|---|---|"] + cpu_rows
     memory = load_memory(raw)
     if memory:
         lines += ["", "## Memory (bench/memory.py, freshly started broker)", "",

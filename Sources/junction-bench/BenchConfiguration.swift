@@ -24,6 +24,8 @@ struct BenchConfiguration: Sendable {
     /// Connect consumers only after every publisher finished (stream replay: read what is already stored).
     var consumeAfterPublishing: Bool
     var drainTimeoutSeconds: Int
+    /// The broker process whose CPU time the run reports, if given.
+    var brokerCPU: BrokerCPUSampler?
 
     /// The share of `count` publisher `index` sends; the first publishers take the remainder.
     func quota(ofPublisher index: Int) -> Int? {

@@ -16,6 +16,8 @@ struct BenchOptions: ParsableArguments {
     var drainTimeout = 5
     @Option(help: "Scenario label for the result line and the JSON record.") var scenario = ""
     @Option(help: "Append the result as one JSON object per line to this file.") var json: String?
+    @Option(help: "The broker's process id: its CPU time during the run (from /proc) is reported per message.")
+    var brokerPid: Int32?
 
     func validate() throws {
         guard self.publishers >= 1, self.consumers >= 0 else {
@@ -36,7 +38,8 @@ struct BenchOptions: ParsableArguments {
             publishers: self.publishers, consumers: self.consumers, bodySize: max(self.size, BenchStamp.headerSize),
             count: self.duration == nil ? self.count : nil, durationSeconds: self.duration, batch: self.batch,
             ratePerPublisher: self.rate.map { Double($0) / Double(self.publishers) }, window: window, copies: copies,
-            consumeAfterPublishing: consumeAfterPublishing, drainTimeoutSeconds: self.drainTimeout)
+            consumeAfterPublishing: consumeAfterPublishing, drainTimeoutSeconds: self.drainTimeout,
+            brokerCPU: self.brokerPid.map(BrokerCPUSampler.init(pid:)))
     }
 
     /// Prints the result line and appends the JSON record when asked to.

@@ -25,6 +25,10 @@ struct BenchReport: Sendable, Codable {
     var lost: Int
     var duplicates: Int
     var reordered: Int
+    /// The broker's CPU seconds from the first publish to the last delivery (`--broker-pid`), and that per
+    /// delivered message (per published message when nothing is consumed), in microseconds.
+    var brokerCPUSeconds: Double?
+    var brokerCPUMicrosecondsPerMessage: Double?
 
     var line: String {
         let label = self.scenario.isEmpty ? self.protocol : "\(self.protocol) \(self.scenario)"
@@ -32,6 +36,13 @@ struct BenchReport: Sendable, Codable {
             + "p50=\(self.p50)us p90=\(self.p90)us p99=\(self.p99)us p99.9=\(self.p999)us max=\(self.max)us "
             + "published=\(self.published) received=\(self.received) lost=\(self.lost) duplicates=\(self.duplicates) "
             + "reordered=\(self.reordered)"
+            + (self.brokerCPUMicrosecondsPerMessage.map { " broker-cpu=\(Self.twoDecimals($0))us/msg" } ?? "")
+    }
+
+    private static func twoDecimals(_ value: Double) -> String {
+        let hundredths = Int((value * 100).rounded())
+        let fraction = hundredths % 100
+        return "\(hundredths / 100).\(fraction < 10 ? "0" : "")\(fraction)"
     }
 
     /// Appends this report as one line of JSON (the file holds one object per run).

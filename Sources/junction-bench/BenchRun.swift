@@ -37,6 +37,9 @@ final class BenchRun {
     private var consumeStartNanoseconds: UInt64 = 0
     private var lastReceiveNanoseconds: UInt64 = 0
     private var publishDeadline: UInt64 = .max
+    /// The broker's CPU seconds when publishing started and over the run (`--broker-pid`).
+    private var brokerCPUAtStart: Double?
+    private var brokerCPUSeconds: Double?
 
     private init(
         configuration: BenchConfiguration, groups: Int, groupOfConsumer: @escaping (Int) -> Int,
@@ -137,6 +140,7 @@ final class BenchRun {
         guard self.readyPublishers == self.configuration.publishers else { return }
         self.startNanoseconds = NIODeadline.now().uptimeNanoseconds
         self.consumeStartNanoseconds = self.startNanoseconds
+        self.brokerCPUAtStart = self.configuration.brokerCPU?.seconds()
         if let seconds = self.configuration.durationSeconds {
             self.publishDeadline = self.startNanoseconds + UInt64(seconds) * 1_000_000_000
         }
@@ -228,6 +232,9 @@ final class BenchRun {
     private func finish() {
         guard !self.isFinishing else { return }
         self.isFinishing = true
+        if let start = self.brokerCPUAtStart, let end = self.configuration.brokerCPU?.seconds() {
+            self.brokerCPUSeconds = end - start
+        }
         for client in self.clients {
             client.close()
         }
@@ -258,7 +265,12 @@ final class BenchRun {
             p50: histogram.valueAtPercentile(50), p90: histogram.valueAtPercentile(90),
             p99: histogram.valueAtPercentile(99), p999: histogram.valueAtPercentile(99.9), max: histogram.max,
             lost: configuration.consumers == 0 ? 0 : max(self.expected - self.recorder.uniqueCount, 0),
-            duplicates: self.recorder.duplicateCount, reordered: self.recorder.reorderedCount)
+            duplicates: self.recorder.duplicateCount, reordered: self.recorder.reorderedCount,
+            brokerCPUSeconds: self.brokerCPUSeconds,
+            brokerCPUMicrosecondsPerMessage: self.brokerCPUSeconds.flatMap { seconds in
+                let messages = configuration.consumers == 0 ? self.publishedCount : self.recorder.uniqueCount
+                return messages > 0 ? seconds * 1e6 / Double(messages) : nil
+            })
         self.promise.succeed(report)
     }
 }
