@@ -31,14 +31,6 @@ final class AMQPOutput {
 
     /// Header and body frames of one message, the body split by frame_max.
     func content(_ channel: AMQPChannelID, properties: MessageProperties, body: ByteBuffer) {
-        self.sink.buffer.writeAMQPContentHeaderFrame(
-            channel: channel,
-            classID: 60,
-            bodySize: UInt64(body.readableBytes),
-            properties: properties
-        )
-        if body.readableBytes > 0 {
-            self.sink.buffer.writeAMQPBodyFrames(channel: channel, body: body, frameMax: self.frameMax)
-        }
+        self.sink.buffer.writeAMQPContent(channel: channel, properties: properties, body: body, frameMax: self.frameMax)
     }
 }

@@ -118,7 +118,7 @@ public struct AMQPBasicPublish: Sendable, Equatable {
         try self.init(reading: &buffer, names: &names)
     }
 
-    /// Decodes with the names of the connection's previous publish at hand (see `AMQPShortStringCache`).
+    /// Decodes with the names of the connection's previous publish at hand (see `AMQPPublishNameCache`).
     init?(reading buffer: inout ByteBuffer, names: inout AMQPPublishNameCache) throws(AMQPDecodingError) {
         guard buffer.readInteger(as: UInt16.self) != nil,
             let exchange = try names.exchange.readAMQPShortString(from: &buffer),

@@ -1,9 +1,9 @@
 public import JunctionCore
 public import NIOCore
 
-/// The delivery hot path: basic.deliver, its content header and its body written as raw bytes into space
-/// reserved once per frame. Each `writeInteger` on a `ByteBuffer` is a separate call with its own exclusivity
-/// check inside NIO (a fifth of the delivery path in perf); here there is one per frame. Anything the fast
+/// The delivery hot path: basic.deliver, and the content header and body of any message (delivery, get-ok,
+/// return), written as raw bytes into space reserved once per frame. Each `writeInteger` on a `ByteBuffer` is a
+/// separate call with its own exclusivity check inside NIO (a fifth of the delivery path in perf); here there is one per frame. Anything the fast
 /// path does not cover (names over 255 bytes, properties beyond delivery mode and priority, a body split by
 /// frame_max) is written by the general encoders, so the bytes are the same either way.
 extension ByteBuffer {
@@ -15,6 +15,14 @@ extension ByteBuffer {
         self.writeAMQPBasicDeliverFrame(
             channel: channel, consumerTag: consumerTag, deliveryTag: deliveryTag, redelivered: redelivered,
             exchange: exchange, routingKey: routingKey)
+        self.writeAMQPContent(channel: channel, properties: properties, body: body, frameMax: frameMax)
+    }
+
+    /// Writes the content header frame and the body frames of one message (none for an empty body), the body
+    /// split by `frameMax` (0: unlimited). Deliveries, basic.get-ok and basic.return all go through here.
+    public mutating func writeAMQPContent(
+        channel: AMQPChannelID, properties: MessageProperties, body: ByteBuffer, frameMax: Int
+    ) {
         let bodySize = body.readableBytes
         if properties.hasOnlyInlineProperties {
             self.writeInlineContentHeaderFrame(channel: channel, bodySize: bodySize, properties: properties)

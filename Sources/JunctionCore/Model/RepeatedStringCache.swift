@@ -1,3 +1,5 @@
+public import NIOCore
+
 /// The last string decoded at one place of a protocol, reused while its bytes repeat. A publisher sends the
 /// same exchange, routing key or topic with every message: comparing a few bytes is cheaper than validating
 /// them and, past 15 bytes (Swift's inline limit), allocating a new `String` each time. Decoders call
@@ -18,6 +20,20 @@ public struct RepeatedStringCache: Sendable {
 
     public mutating func remember(_ string: String) {
         self.last = string
+    }
+
+    /// For a length-prefixed string at the reader index (a `lengthFieldBytes`-byte field holding `length`):
+    /// when its bytes are the cached string's, moves the reader past field and bytes and returns the string;
+    /// otherwise (different bytes or not all there yet) leaves the buffer alone and returns nil.
+    public func take(from buffer: inout ByteBuffer, lengthFieldBytes: Int, length: Int) -> String? {
+        guard buffer.readableBytes >= lengthFieldBytes + length else { return nil }
+        let cached = buffer.withUnsafeReadableBytes { raw in
+            self.match(UnsafeRawBufferPointer(rebasing: raw[lengthFieldBytes..<lengthFieldBytes + length]))
+        }
+        if cached != nil {
+            buffer.moveReaderIndex(forwardBy: lengthFieldBytes + length)
+        }
+        return cached
     }
 }
 

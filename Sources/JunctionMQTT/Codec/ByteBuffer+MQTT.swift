@@ -91,14 +91,9 @@ extension ByteBuffer {
 
     /// Reads a string as `readMQTTString` does, returning the cached one when the bytes match it.
     mutating func readMQTTString(cache: inout RepeatedStringCache) throws(MQTTDecodingError) -> String {
-        guard let length = self.getInteger(at: self.readerIndex, as: UInt16.self).map(Int.init),
-            self.readableBytes >= 2 + length
-        else { return try self.readMQTTString() }
-        let cached = self.withUnsafeReadableBytes { raw in
-            cache.match(UnsafeRawBufferPointer(rebasing: raw[2..<2 + length]))
-        }
-        if let cached {
-            self.moveReaderIndex(forwardBy: 2 + length)
+        if let length = self.getInteger(at: self.readerIndex, as: UInt16.self),
+            let cached = cache.take(from: &self, lengthFieldBytes: 2, length: Int(length))
+        {
             return cached
         }
         let string = try self.readMQTTString()

@@ -80,33 +80,27 @@ final class LogSegment {
 
     // MARK: - Appending
 
-    /// Writes one encoded batch at the end of the log file (or into the write buffer) and indexes it when due.
+    /// Adds one encoded batch (and its index entries, when due) to the write buffer, and writes the buffer when
+    /// it is full or there is none (`writeBufferBytes` 0): one path, so both modes write the same bytes. The
+    /// segment's own state moves only after a write that was due succeeded, so a failed append is not counted.
     func append(_ batch: ByteBuffer, header: RecordBatchHeader) throws {
         let position = self.size
-        let buffered = self.writeBufferBytes > 0
-        if buffered {
-            self.pendingLog.add(batch, at: position)
-        } else {
-            try self.logFile.write(batch, at: position)
-        }
+        self.pendingLog.add(batch, at: position)
         let relativeOffset = UInt32(header.baseOffset.rawValue - self.baseOffset.rawValue)
         let runningMax = max(self.maxTimestamp, header.maxTimestamp)
-        if self.offsetIndex.entries.isEmpty || self.bytesSinceIndexEntry >= self.indexIntervalBytes {
-            let offsetEntry = OffsetIndex.Entry(relativeOffset: relativeOffset, position: UInt32(position))
-            let timeEntry = TimeIndex.Entry(timestamp: runningMax, relativeOffset: relativeOffset)
+        let indexed = self.offsetIndex.entries.isEmpty || self.bytesSinceIndexEntry >= self.indexIntervalBytes
+        let offsetEntry = OffsetIndex.Entry(relativeOffset: relativeOffset, position: UInt32(position))
+        let timeEntry = TimeIndex.Entry(timestamp: runningMax, relativeOffset: relativeOffset)
+        if indexed {
             let indexPosition = Int64(self.offsetIndex.entries.count * OffsetIndex.entrySize)
             let timeIndexPosition = Int64(self.timeIndex.entries.count * TimeIndex.entrySize)
-            if buffered {
-                self.pendingIndex.add(at: indexPosition) { OffsetIndex.encode(offsetEntry, into: &$0) }
-                self.pendingTimeIndex.add(at: timeIndexPosition) { TimeIndex.encode(timeEntry, into: &$0) }
-            } else {
-                var entryBytes = ByteBuffer()
-                OffsetIndex.encode(offsetEntry, into: &entryBytes)
-                try self.indexFile.write(entryBytes, at: indexPosition)
-                entryBytes.clear()
-                TimeIndex.encode(timeEntry, into: &entryBytes)
-                try self.timeIndexFile.write(entryBytes, at: timeIndexPosition)
-            }
+            self.pendingIndex.add(at: indexPosition) { OffsetIndex.encode(offsetEntry, into: &$0) }
+            self.pendingTimeIndex.add(at: timeIndexPosition) { TimeIndex.encode(timeEntry, into: &$0) }
+        }
+        if self.pendingLog.count >= self.writeBufferBytes {
+            try self.writePending()
+        }
+        if indexed {
             self.offsetIndex.append(offsetEntry)
             self.timeIndex.append(timeEntry)
             self.bytesSinceIndexEntry = 0
@@ -115,9 +109,6 @@ final class LogSegment {
         self.size = position + Int64(header.totalSize)
         self.nextOffset = header.nextOffset
         self.maxTimestamp = runningMax
-        if buffered && self.pendingLog.count >= self.writeBufferBytes {
-            try self.writePending()
-        }
     }
 
     /// Writes what the write buffer holds: the log bytes first, then the index entries that point into them.

@@ -54,6 +54,15 @@ import Testing
             channel: 5, consumerTag: "ctag-1", deliveryTag: 1 << 40 + 3, redelivered: true, exchange: testCase.exchange,
             routingKey: testCase.routingKey, properties: testCase.properties, body: body, frameMax: testCase.frameMax)
         #expect(hot == general)
+
+        var contentOnly = ByteBuffer()
+        contentOnly.writeAMQPContent(
+            channel: 5, properties: testCase.properties, body: body, frameMax: testCase.frameMax)
+        var generalContent = ByteBuffer()
+        generalContent.writeAMQPContentHeaderFrame(
+            channel: 5, bodySize: UInt64(testCase.bodySize), properties: testCase.properties)
+        generalContent.writeAMQPBodyFrames(channel: 5, body: body, frameMax: testCase.frameMax)
+        #expect(contentOnly == generalContent)
     }
 
     @Test func appendsAfterWhatTheBufferAlreadyHolds() {
