@@ -64,7 +64,7 @@ struct Junction: AsyncParsableCommand {
         } catch {
             throw ValidationError("\(error)")
         }
-        JunctionLogging.bootstrap()
+        JunctionLogging.bootstrap(for: configuration)
         let logger = JunctionLogging.logger(for: configuration)
         try await JunctionServer(configuration: configuration, logger: logger).run()
     }

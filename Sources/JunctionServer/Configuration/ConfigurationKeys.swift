@@ -41,6 +41,8 @@ enum ConfigurationKeys {
     static func password(of user: String) -> ConfigKey { ConfigKey(["users", user, "password"]) }
     static func tags(of user: String) -> ConfigKey { ConfigKey(["users", user, "tags"]) }
     static func loopbackOnly(of user: String) -> ConfigKey { ConfigKey(["users", user, "loopback_only"]) }
+    /// A logger's own level: `log_levels.<label>` (the label keeps its dots, one key component).
+    static func logLevel(of label: String) -> ConfigKey { ConfigKey(["log_levels", label]) }
 
     /// The environment variable that sets a key: `JUNCTION_` followed by the key path in upper
     /// case with `_` between the parts; keys of the `listeners` section drop the section name.

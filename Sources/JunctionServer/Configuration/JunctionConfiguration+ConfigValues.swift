@@ -89,6 +89,10 @@ extension JunctionConfiguration {
             AbsoluteConfigKey(ConfigurationKeys.segmentMaxBytes): .init(
                 .int(self.storage.segmentMaxBytes), isSecret: false),
         ]
+        for (label, level) in self.logLevels {
+            values[AbsoluteConfigKey(ConfigurationKeys.logLevel(of: label))] = .init(
+                .string(level.rawValue), isSecret: false)
+        }
         for user in self.users {
             values[AbsoluteConfigKey(ConfigurationKeys.password(of: user.name))] = .init(
                 .string(user.password), isSecret: true)

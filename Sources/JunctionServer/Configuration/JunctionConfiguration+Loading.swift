@@ -124,6 +124,7 @@ extension JunctionConfiguration {
             let valid = Logger.Level.allCases.map(\.rawValue).joined(separator: ", ")
             throw ConfigurationError("log_level: \"\(levelName)\" is not one of \(valid)")
         }
+        let logLevels = try Self.logLevels(reading: reader)
         let resources = ResourcesConfiguration(
             memoryHighWatermark: try required(ConfigurationKeys.memoryHighWatermark) {
                 try reader.requiredDouble(forKey: $0)
@@ -154,9 +155,26 @@ extension JunctionConfiguration {
             defaultVirtualHost: try required(ConfigurationKeys.defaultVirtualHost) {
                 try reader.requiredString(forKey: $0)
             },
-            logLevel: logLevel
+            logLevel: logLevel,
+            logLevels: logLevels
         )
         try self.validate()
+    }
+
+    /// The `log_levels` entries, one optional key per logger label (`log_levels.junction.amqp`,
+    /// `JUNCTION_LOG_LEVELS_JUNCTION_AMQP`).
+    private static func logLevels(reading reader: ConfigReader) throws -> [String: Logger.Level] {
+        var levels: [String: Logger.Level] = [:]
+        for label in JunctionLogging.loggerLabels {
+            let key = ConfigurationKeys.logLevel(of: label)
+            guard let name = reader.string(forKey: key) else { continue }
+            guard let level = Logger.Level(rawValue: name.lowercased()) else {
+                let valid = Logger.Level.allCases.map(\.rawValue).joined(separator: ", ")
+                throw ConfigurationError("log_levels.\(label): \"\(name)\" is not one of \(valid)")
+            }
+            levels[label] = level
+        }
+        return levels
     }
 
     /// Checks ranges and cross-references; the message names the offending key.

@@ -18,8 +18,10 @@ public struct JunctionConfiguration: Sendable, Hashable {
     public var resources: ResourcesConfiguration
     public var storage: StorageConfiguration
     public var defaultVirtualHost: String
-    /// Lowest level that is logged (`log_level`).
+    /// Lowest level that is logged (`log_level`), for every logger without an override.
     public var logLevel: Logger.Level
+    /// Per-logger levels by logger label (`log_levels`, e.g. `junction.amqp: debug`).
+    public var logLevels: [String: Logger.Level]
 
     public init(
         listeners: ListenersConfiguration = ListenersConfiguration(),
@@ -31,7 +33,8 @@ public struct JunctionConfiguration: Sendable, Hashable {
         resources: ResourcesConfiguration = ResourcesConfiguration(),
         storage: StorageConfiguration = StorageConfiguration(),
         defaultVirtualHost: String = "/",
-        logLevel: Logger.Level = .info
+        logLevel: Logger.Level = .info,
+        logLevels: [String: Logger.Level] = [:]
     ) {
         self.listeners = listeners
         self.dataDirectory = dataDirectory
@@ -43,6 +46,7 @@ public struct JunctionConfiguration: Sendable, Hashable {
         self.storage = storage
         self.defaultVirtualHost = defaultVirtualHost
         self.logLevel = logLevel
+        self.logLevels = logLevels
     }
 
     /// The configured account with that name.

@@ -2,15 +2,42 @@ public import Logging
 
 /// Process-wide logging set-up for the `junction` executable.
 public enum JunctionLogging {
-    /// Sends every log line to standard error. Call once, before the first logger is made.
-    public static func bootstrap() {
-        LoggingSystem.bootstrap(StreamLogHandler.standardError)
+    /// The labels of the broker's loggers: the root and one per module. `log_levels` may name any
+    /// of them; a logger made with another label (`junction.x.y`) takes the level of its nearest
+    /// configured ancestor, else `log_level`.
+    public static let loggerLabels = [
+        "junction", "junction.amqp", "junction.mqtt", "junction.stomp", "junction.http", "junction.core",
+        "junction.storage",
+    ]
+
+    /// Sends every log line to standard error, each logger at its configured level. Call once,
+    /// before the first logger is made: a logger's level is fixed when it is made, so the level
+    /// is set in the handler factory rather than on the root logger only.
+    public static func bootstrap(for configuration: JunctionConfiguration) {
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = configuration.logLevel(forLabel: label)
+            return handler
+        }
     }
 
-    /// The broker's root logger at the configured level.
+    /// The broker's root logger (its level comes from the handler `bootstrap` made).
     public static func logger(for configuration: JunctionConfiguration) -> Logger {
         var logger = Logger(label: "junction")
-        logger.logLevel = configuration.logLevel
+        logger.logLevel = configuration.logLevel(forLabel: "junction")
         return logger
+    }
+}
+
+extension JunctionConfiguration {
+    /// The level of the logger with this label: the `log_levels` entry of the label or of its
+    /// nearest dotted ancestor (`junction.mqtt` for `junction.mqtt.session`), else `log_level`.
+    public func logLevel(forLabel label: String) -> Logger.Level {
+        var candidate = Substring(label)
+        while true {
+            if let level = self.logLevels[String(candidate)] { return level }
+            guard let dot = candidate.lastIndex(of: ".") else { return self.logLevel }
+            candidate = candidate[..<dot]
+        }
     }
 }
