@@ -14,6 +14,10 @@ public enum MQTTMessageMapping {
     public static let publishedAtHeader = "x-mqtt-published-at"
     /// Correlation data that is not UTF-8 travels in this header as bytes.
     public static let correlationDataHeader = "x-correlation-data"
+    /// The MQTT 5 Payload Format Indicator (0 unspecified bytes, 1 UTF-8), as published: MQTT
+    /// subscribers get it back unaltered [MQTT-3.3.2-4]; AMQP, STOMP and HTTP consumers see it
+    /// as this header (the `x-mqtt-` prefix of the adapter's other headers).
+    public static let payloadFormatIndicatorHeader = "x-mqtt-payload-format-indicator"
 
     /// The message an inbound PUBLISH becomes. `topic` is the resolved topic (after aliases);
     /// `receivedAt` (wall-clock milliseconds) is stamped on messages that expire.
@@ -51,6 +55,7 @@ public enum MQTTMessageMapping {
         for property in mqtt.userProperties {
             header(property.name, .string(property.value))
         }
+        if let indicator = mqtt.payloadFormatIndicator { header(Self.payloadFormatIndicatorHeader, .uint8(indicator)) }
         if publish.qos == .exactlyOnce { header(Self.qosHeader, .uint8(2)) }
         if publish.retain { header(Self.retainHeader, .boolean(true)) }
         if let publisher { header(Self.publisherHeader, .string(publisher)) }
@@ -126,6 +131,11 @@ public enum MQTTMessageMapping {
                         continue
                     case Self.correlationDataHeader:
                         if case .byteArray(let bytes) = value { properties.correlationData = ByteBuffer(bytes: bytes) }
+                    case Self.payloadFormatIndicatorHeader:
+                        // Only the two values MQTT defines; any other is not a valid indicator.
+                        if let indicator = value.integerValue, indicator == 0 || indicator == 1 {
+                            properties.payloadFormatIndicator = UInt8(indicator)
+                        }
                     default:
                         if let text = Self.text(of: value) {
                             properties.userProperties.append(MQTTUserProperty(name: key, value: text))
