@@ -650,7 +650,7 @@ extension AMQPChannelSession: StreamConsumer {
         headers["x-stream-offset"] = .int64(delivery.offset)
         properties.headers = headers
         self.output.delivery(
-            self.channelID, consumerTag: delivery.subscription.tag, deliveryTag: tag, redelivered: false,
+            self.channelID, consumerTag: delivery.subscription.tag, deliveryTag: tag, redelivered: delivery.redelivered,
             message: delivery.message, properties: properties)
         self.output.sink.scheduleFlush()
     }

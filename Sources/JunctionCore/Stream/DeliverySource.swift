@@ -3,8 +3,8 @@
 /// in batches, one call per source.
 public protocol DeliverySource: AnyObject {
     func settle(acked ids: [DeliveryID])
-    /// Classic queues requeue or dead-letter; streams never redeliver, so for them this only
-    /// releases credit (see the Core README).
+    /// Classic queues requeue or dead-letter; a stream consumer rewinds (requeue) or counts the
+    /// delivery as processed (see the Core README).
     func settle(rejected ids: [DeliveryID], requeue: Bool)
 }
 

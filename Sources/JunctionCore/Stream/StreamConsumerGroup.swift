@@ -5,6 +5,9 @@ import JunctionStorage
 final class StreamConsumerGroup {
     let name: String
     var committedOffset: LogOffset?
+    /// The highest offset any former active member was given (in memory only): the next member's
+    /// deliveries at or below it are redeliveries.
+    var deliveredThrough: LogOffset?
     var members: [StreamSubscription] = []
 
     init(name: String, committedOffset: LogOffset?) {
@@ -13,6 +16,25 @@ final class StreamConsumerGroup {
     }
 
     var active: StreamSubscription? { self.members.first }
+
+    /// `member` becomes the active one: it resumes after the committed offset and marks what
+    /// earlier members were given as redelivered.
+    func activate(_ member: StreamSubscription, in log: any MessageLog) {
+        member.position = self.resumeOffset(for: member, in: log)
+        member.deliveredThrough = Self.later(member.deliveredThrough, self.deliveredThrough)
+        member.isActive = true
+    }
+
+    /// The active member `member` left: what it was given counts as delivered for the group.
+    func deactivated(_ member: StreamSubscription) {
+        self.deliveredThrough = Self.later(self.deliveredThrough, member.deliveredThrough)
+    }
+
+    private static func later(_ a: LogOffset?, _ b: LogOffset?) -> LogOffset? {
+        guard let a else { return b }
+        guard let b else { return a }
+        return Swift.max(a, b)
+    }
 
     /// Where the group's active member starts: after the committed offset, else its own `x-stream-offset`.
     func resumeOffset(for member: StreamSubscription, in log: any MessageLog) -> LogOffset {

@@ -119,8 +119,11 @@ public final class StreamQueue {
             isActive: becomesActive
         )
         if let group {
-            subscription.position =
-                becomesActive ? group.resumeOffset(for: subscription, in: self.log) : self.log.nextOffset
+            if becomesActive {
+                group.activate(subscription, in: self.log)
+            } else {
+                subscription.position = self.log.nextOffset
+            }
             group.members.append(subscription)
         } else {
             subscription.position = start.startOffset(in: self.log)
@@ -136,9 +139,10 @@ public final class StreamQueue {
         self.subscriptions.removeAll { $0 === subscription }
         guard let name = subscription.group, let group = self.groupsByName[name] else { return }
         group.members.removeAll { $0 === subscription }
-        if wasActive, let next = group.active {
-            next.position = group.resumeOffset(for: next, in: self.log)
-            next.isActive = true
+        guard wasActive else { return }
+        group.deactivated(subscription)
+        if let next = group.active {
+            group.activate(next, in: self.log)
             self.dispatch()
         }
     }
@@ -215,10 +219,12 @@ public final class StreamQueue {
     private func deliver(_ message: Message, offset: LogOffset, to subscription: StreamSubscription) {
         let id = DeliveryID(self.nextDeliveryID)
         self.nextDeliveryID += 1
-        subscription.tookDelivery(id, offset: offset)
+        let redelivered = subscription.tookDelivery(id, offset: offset)
         self.deliveredCount += 1
         subscription.consumer.deliver(
-            StreamDelivery(subscription: subscription, id: id, offset: offset.rawValue, message: message))
+            StreamDelivery(
+                subscription: subscription, id: id, offset: offset.rawValue, redelivered: redelivered, message: message)
+        )
     }
 
     // MARK: Lifecycle

@@ -1,4 +1,3 @@
-import DequeModule
 public import JunctionStorage
 
 /// One consumer attached to a stream. It reads with its own cursor (`position`); reading never
@@ -25,9 +24,11 @@ public final class StreamSubscription: DeliverySource {
     /// The next offset to deliver.
     public internal(set) var position: LogOffset
 
-    private var unacked: [DeliveryID: LogOffset] = [:]
-    /// Deliveries in delivery order (offsets increase), so the acknowledged prefix is found by popping.
-    private var outstanding: Deque<(id: DeliveryID, offset: LogOffset)> = []
+    /// Outstanding deliveries and the acknowledged prefix a group may commit.
+    private var acknowledged = AcknowledgedPrefix()
+    /// The highest offset delivered to this consumer or, in a group, to the members active before
+    /// it: a delivery at or below it is marked redelivered.
+    var deliveredThrough: LogOffset?
 
     init(
         tag: String,
@@ -51,7 +52,7 @@ public final class StreamSubscription: DeliverySource {
         self.isActive = isActive
     }
 
-    public var unackedCount: Int { self.unacked.count }
+    public var unackedCount: Int { self.acknowledged.unackedCount }
 
     /// Detaches the consumer; in a group, the next member takes over from the committed offset.
     public func cancel() {
@@ -67,52 +68,40 @@ public final class StreamSubscription: DeliverySource {
 
     /// Acks release credit and, in a group, commit the offset up to which everything is acknowledged.
     public func settle(acked ids: [DeliveryID]) {
-        var removed = false
-        for id in ids where self.unacked.removeValue(forKey: id) != nil {
-            removed = true
-        }
-        guard removed else { return }
+        guard self.acknowledged.acknowledge(ids) else { return }
         self.commitAcknowledgedPrefix()
         self.stream.dispatch()
     }
 
     /// A stream never redelivers on its own: `requeue: false` counts as processed (like an ack);
-    /// `requeue: true` rewinds this consumer to the lowest rejected offset, so it reads from there
-    /// again (unless it was cancelled: then it only releases the entries).
+    /// `requeue: true` returns the deliveries unprocessed: this consumer rewinds to the lowest of
+    /// them and reads from there again, and the group never commits it or anything after it (so
+    /// after a cancel or a closed channel the group's next member gets them, marked redelivered).
     public func settle(rejected ids: [DeliveryID], requeue: Bool) {
         guard requeue else {
             self.settle(acked: ids)
             return
         }
-        var lowest: LogOffset?
-        for id in ids {
-            if let offset = self.unacked.removeValue(forKey: id) {
-                lowest = min(lowest ?? offset, offset)
-            }
-        }
-        guard let lowest else { return }
+        guard let lowest = self.acknowledged.giveBack(ids) else { return }
         if !self.isCancelled {
-            // Later deliveries come again from the rewound position; their old ids are forgotten.
-            while let last = self.outstanding.last, last.offset >= lowest {
-                self.outstanding.removeLast()
-                self.unacked[last.id] = nil
-            }
             self.position = min(self.position, lowest)
         }
-        self.commitAcknowledgedPrefix()
         self.stream.dispatch()
     }
 
     var canReceive: Bool {
-        !self.isCancelled && self.isActive && self.unacked.count < self.prefetch && self.consumer.isReadyForDeliveries
+        !self.isCancelled && self.isActive && self.acknowledged.unackedCount < self.prefetch
+            && self.consumer.isReadyForDeliveries
     }
 
-    var credit: Int { max(0, self.prefetch - self.unacked.count) }
+    var credit: Int { max(0, self.prefetch - self.acknowledged.unackedCount) }
 
-    func tookDelivery(_ id: DeliveryID, offset: LogOffset) {
-        self.unacked[id] = offset
-        self.outstanding.append((id, offset))
+    /// Records a delivery; true when this consumer had been given that offset before (a rewind).
+    func tookDelivery(_ id: DeliveryID, offset: LogOffset) -> Bool {
+        self.acknowledged.delivered(id, offset: offset)
         self.position = offset.advanced(by: 1)
+        defer { self.deliveredThrough = max(self.deliveredThrough ?? offset, offset) }
+        return self.deliveredThrough.map { offset <= $0 } ?? false
     }
 
     func markCancelled() {
@@ -120,16 +109,8 @@ public final class StreamSubscription: DeliverySource {
         self.isActive = false
     }
 
-    /// Pops deliveries that are no longer unacked from the front; the last popped is acknowledged
-    /// together with everything before it.
     private func commitAcknowledgedPrefix() {
-        var through: LogOffset?
-        while let first = self.outstanding.first, self.unacked[first.id] == nil {
-            through = first.offset
-            self.outstanding.removeFirst()
-        }
-        // A rewind can leave entries ahead of the position in the prefix: only real acks count.
-        if let through, let group = self.group, through < self.position {
+        if let through = self.acknowledged.takeCommit(), let group = self.group {
             self.stream.commit(group: group, through: through)
         }
     }

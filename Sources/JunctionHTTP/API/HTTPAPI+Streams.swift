@@ -66,6 +66,7 @@ extension HTTPAPI {
         let text = String(validating: bytes, as: UTF8.self)
         return [
             ("offset", .int(delivery.offset)),
+            ("redelivered", .bool(delivery.redelivered)),
             ("exchange", .string(delivery.message.exchange)),
             ("routing_key", .string(delivery.message.routingKey)),
             ("properties", delivery.message.properties.json),

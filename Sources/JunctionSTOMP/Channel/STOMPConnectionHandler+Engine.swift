@@ -382,8 +382,9 @@ extension STOMPConnectionHandler {
 // MARK: - StreamConsumer
 
 extension STOMPConnectionHandler: StreamConsumer {
-    /// Stream deliveries are never redelivered and always acknowledged by the client; the
-    /// message's offset goes out as the `x-stream-offset` header, as in RabbitMQ.
+    /// Stream deliveries are always acknowledged by the client (`redelivered` when a rewind or the
+    /// group's former member had them); the message's offset goes out as the `x-stream-offset`
+    /// header, as in RabbitMQ.
     func deliver(_ delivery: StreamDelivery) {
         let tag = delivery.subscription.tag
         guard let active = self.subscriptions[tag] else {
@@ -402,7 +403,7 @@ extension STOMPConnectionHandler: StreamConsumer {
             subscription: tag,
             messageID: ackID,
             ackID: ackID,
-            redelivered: false,
+            redelivered: delivery.redelivered,
             version: self.stateMachine.version
         )
         self.scheduleFlush()
