@@ -19,6 +19,9 @@ final class HTTPConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
         case polling(HTTPRequestHead, HTTPPollConsumer)
         /// A Server-Sent Events response: open until the client goes; later requests are not read.
         case streamingEvents(HTTPEventSource)
+        /// The answer to a publish that stored a persistent message: held until the group commit
+        /// covers durability ticket `ticket`, like an AMQP confirm.
+        case awaitingDurability(HTTPRequestHead, HTTPResponse, ticket: UInt64)
     }
 
     private var state = State.idle
@@ -70,6 +73,7 @@ final class HTTPConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
         switch self.state {
         case .polling(_, let consumer): consumer.abandon()
         case .streamingEvents(let source): source.stop()
+        case .awaitingDurability: self.broker.durability.stopWaiting(self)
         case .idle, .receiving, .discarding: break
         }
         self.state = .idle
@@ -129,6 +133,9 @@ final class HTTPConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
         case (_, .streamingEvents):
             // Nothing after an event stream is served; the client closes to end it.
             break
+        case (_, .awaitingDurability):
+            // The pipelining handler holds the next request until this answer is written.
+            context.close(promise: nil)
         case (.head, _), (.body, _), (.end, _):
             // The pipelining handler never interleaves requests; anything else is a broken peer.
             context.close(promise: nil)
@@ -188,12 +195,26 @@ final class HTTPConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
             broker: self.broker, configuration: self.configuration, state: self.shared, connectionID: self.connectionID,
             eventLoop: context.eventLoop)
         let request = HTTPRequest(method: method, path: path, headers: head.headers, body: body)
+        let durability = self.broker.durability
+        let ticketBefore = durability.currentTicket
+        let failuresBefore = durability.failedAppendCount
         do {
             let outcome = try api.handle(request, route: route, user: user)
             // A request is a read burst: what it stored is written (under `fsync: always`, synced) before the reply.
-            self.broker.durability.readBurstEnded()
+            durability.readBurstEnded()
             switch outcome {
-            case .response(let response): self.respond(response, to: head, context: context)
+            case .response(let response):
+                if durability.failedAppendCount != failuresBefore {
+                    return self.respond(.error(Self.notStored), to: head, context: context)
+                }
+                // A persistent message in a durable queue or stream: answer once it is on disk.
+                let ticket = durability.currentTicket
+                if ticket != ticketBefore && !durability.isDurable(ticket) {
+                    self.state = .awaitingDurability(head, response, ticket: ticket)
+                    durability.wait(self)
+                    return
+                }
+                self.respond(response, to: head, context: context)
             case .poll(let poll): self.startPoll(poll, head: head, context: context)
             case .events(let events): self.startEvents(events, head: head, context: context)
             }
@@ -201,6 +222,10 @@ final class HTTPConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
             self.respond(.error(error), to: head, context: context)
         }
     }
+
+    static let notStored = HTTPAPIError(
+        status: .internalServerError, error: "internal_error",
+        reason: "the message store could not make the message durable")
 
     // MARK: Long poll
 
@@ -327,6 +352,25 @@ final class HTTPConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
         if !keepAlive {
             written.assumeIsolated().whenComplete { _ in context.close(promise: nil) }
         }
+    }
+}
+
+extension HTTPConnectionHandler: DurabilityWaiter {
+    func durabilityAdvanced(to ticket: UInt64) {
+        guard case .awaitingDurability(let head, let response, let awaited) = self.state, let context else { return }
+        guard awaited <= ticket else {
+            self.broker.durability.wait(self)
+            return
+        }
+        self.state = .idle
+        self.respond(response, to: head, context: context)
+    }
+
+    /// The store could not sync: the publish is not confirmed (500, like a nack).
+    func durabilityFailed() {
+        guard case .awaitingDurability(let head, _, _) = self.state, let context else { return }
+        self.state = .idle
+        self.respond(.error(Self.notStored), to: head, context: context)
     }
 }
 
