@@ -144,7 +144,8 @@ public final class JunctionServer: Sendable {
                 virtualHost: mqttSettings.virtualHost,
                 anonymousUser: mqttSettings.allowAnonymous
                     ? anonymous.map { AuthenticatedUser(name: $0.name, tags: $0.tags) } : nil,
-                anonymousLoopbackOnly: anonymous?.loopbackOnly ?? false,
+                // Anonymous logins are for clients on this machine only, whatever the account's own rule.
+                anonymousLoopbackOnly: true,
                 maximumPacketSize: mqttSettings.maxPacketSize,
                 topicAliasMaximum: UInt16(clamping: mqttSettings.topicAliasMax),
                 maximumSessionExpiry: mqttSettings.maxSessionExpirySeconds,
@@ -186,7 +187,13 @@ public final class JunctionServer: Sendable {
                     clamping: MemoryMonitor(watermark: self.configuration.resources.memoryHighWatermark).watermarkBytes
                 ),
                 dataDirectory: self.configuration.dataDirectory,
-                diskFreeLimitBytes: self.configuration.resources.diskFreeLimit
+                diskFreeLimitBytes: self.configuration.resources.diskFreeLimit,
+                originPolicy: HTTPOriginPolicy(
+                    allowedHosts: self.configuration.http.allowedHosts,
+                    allowedOrigins: self.configuration.http.allowedOrigins,
+                    bindHost: self.configuration.listeners.bindHost
+                ),
+                metricsPublic: self.configuration.http.metricsPublic
             ),
             authenticator: authenticator,
             // One implementation per protocol, two transports: the same listeners run over WebSocket.
@@ -263,6 +270,13 @@ final class EngineState {
         self.metadata = try MetadataStore(path: directory + "/metadata.sqlite")
         var brokerConfiguration = BrokerConfiguration()
         brokerConfiguration.defaultVirtualHost = configuration.defaultVirtualHost
+        brokerConfiguration.maxTopicWords = configuration.limits.maxTopicWords
+        brokerConfiguration.maxConsumersPerChannel = configuration.limits.maxConsumersPerChannel
+        brokerConfiguration.connectionLimits = ConnectionLimits(
+            maxConnections: configuration.limits.maxConnections,
+            maxConnectionsPerUser: configuration.limits.maxConnectionsPerUser,
+            maxConnectionsPerVirtualHost: configuration.limits.maxConnectionsPerVirtualHost
+        )
         brokerConfiguration.durability =
             switch configuration.storage.fsync {
             case .always: .always

@@ -1,3 +1,4 @@
+import Foundation
 import JunctionCore
 import NIOCore
 import NIOEmbedded
@@ -182,19 +183,75 @@ struct WebSocketUpgradeTests {
         #expect(out.readInteger(as: UInt8.self) == 0x88)
     }
 
-    @Test(arguments: [("mqtt", nil), ("v12.stomp", "https://evil.example"), ("v12.stomp", "https://ok.example")])
-    func subprotocolAndOriginDecideTheUpgrade(protocols: String, origin: String?) throws {
-        let harness = try HTTPHarness(
-            configuration: .init(allowedWebSocketOrigins: ["https://ok.example"]), routes: Self.routes)
+    @Test(arguments: [
+        ("mqtt", nil, 400), ("v12.stomp", "https://evil.example", 403), ("v12.stomp", "https://ok.example", 101),
+        ("v12.stomp", "http://localhost", 101), ("v12.stomp", "http://localhost:8080", 403),
+        ("v12.stomp", "null", 403), ("v12.stomp", nil, 101),
+    ])
+    func subprotocolAndOriginDecideTheUpgrade(protocols: String, origin: String?, status: Int) throws {
+        let policy = HTTPOriginPolicy(allowedHosts: [], allowedOrigins: ["https://ok.example"], bindHost: "127.0.0.1")
+        let harness = try HTTPHarness(configuration: .init(originPolicy: policy), routes: Self.routes)
         try harness.channel.writeInbound(ByteBuffer(string: self.upgradeRequest(protocols: protocols, origin: origin)))
         harness.channel.embeddedEventLoop.run()
         let response = try #require(try harness.readResponse())
-        if origin == "https://ok.example" {
-            #expect(response.status == 101)
-        } else {
-            #expect(response.status == 400)
-            #expect(response.json?["error"] == .string("websocket_required"))
+        #expect(response.status == status)
+        if status == 400 {
+            #expect(response.json?["error"] == JSONValue.string("websocket_required"))
+        }
+        if status != 101 {
             #expect(response.headers["connection"] == "close")
         }
+    }
+
+    @Test func foreignHostIsRefusedForUpgradesAndRequests() throws {
+        let policy = HTTPOriginPolicy(allowedHosts: [], allowedOrigins: [], bindHost: "127.0.0.1")
+        let harness = try HTTPHarness(configuration: .init(originPolicy: policy), routes: Self.routes)
+        let request = self.upgradeRequest().replacingOccurrences(of: "Host: localhost", with: "Host: evil.example")
+        try harness.channel.writeInbound(ByteBuffer(string: request))
+        harness.channel.embeddedEventLoop.run()
+        #expect(try harness.readResponse()?.status == 403)
+    }
+}
+
+@Suite("HTTP origin policy")
+struct HTTPOriginPolicyTests {
+    let policy = HTTPOriginPolicy(allowedHosts: [], allowedOrigins: ["https://app.example"], bindHost: "127.0.0.1")
+
+    @Test func defaultHostsAreLocalhostNamesAndTheBindAddress() {
+        for host in ["localhost", "localhost:15672", "127.0.0.1:15672", "[::1]:15672", "LOCALHOST", "a.localhost"] {
+            #expect(self.policy.allowsHost(host), "\(host)")
+        }
+        for host in ["evil.example", "evil.example:15672", "10.0.0.1", "localhost.evil.example"] {
+            #expect(!self.policy.allowsHost(host), "\(host)")
+        }
+        #expect(self.policy.allowsHost(nil))
+    }
+
+    @Test func wildcardBindAcceptsIPLiteralsButNotNames() {
+        let open = HTTPOriginPolicy(allowedHosts: [], allowedOrigins: [], bindHost: "0.0.0.0")
+        #expect(open.allowsHost("192.168.1.20:15672"))
+        #expect(open.allowsHost("[fe80::1]:15672"))
+        #expect(!open.allowsHost("rebound.evil.example"))
+        let listed = HTTPOriginPolicy(allowedHosts: ["broker.example"], allowedOrigins: [], bindHost: "0.0.0.0")
+        #expect(listed.allowsHost("Broker.Example:15672"))
+        #expect(!listed.allowsHost("localhost"))
+    }
+
+    @Test func sameOriginComparesHostAndPort() {
+        #expect(self.policy.allowsOrigin("http://127.0.0.1:15672", host: "127.0.0.1:15672"))
+        #expect(self.policy.allowsOrigin("http://localhost", host: "localhost:80"))
+        #expect(!self.policy.allowsOrigin("http://localhost:8080", host: "localhost"))
+        #expect(!self.policy.allowsOrigin("http://127.0.0.1:8000", host: "127.0.0.1:15672"))
+        #expect(!self.policy.allowsOrigin("http://evil.example", host: "127.0.0.1:15672"))
+        #expect(!self.policy.allowsOrigin("null", host: "127.0.0.1:15672"))
+        #expect(self.policy.allowsOrigin(nil, host: "127.0.0.1:15672"))
+    }
+
+    @Test func listedOriginsAreNormalized() {
+        #expect(self.policy.allowsOrigin("https://APP.example:443", host: "127.0.0.1:15672"))
+        #expect(self.policy.allowsOrigin("https://app.example", host: "127.0.0.1:15672"))
+        #expect(!self.policy.allowsOrigin("http://app.example", host: "127.0.0.1:15672"))
+        let any = HTTPOriginPolicy(allowedHosts: [], allowedOrigins: ["*"], bindHost: "127.0.0.1")
+        #expect(any.allowsOrigin("http://evil.example", host: "127.0.0.1"))
     }
 }

@@ -130,9 +130,15 @@ def test_demo_page_shows_amqp_messages_live(broker, browser, tmp_path):
     assert f"/topic/{key}  {body}" in demo_text(browser)
     assert os.path.getsize(tmp_path / "demo.png") > 1000
 
-    # The page's own publish button goes through the HTTP API and comes back over STOMP.
+    # The page's own publish button goes through the HTTP API and comes back over STOMP. The page
+    # no longer pre-fills guest/guest: without credentials the API refuses the publish.
+    browser.evaluate("document.getElementById('send').click()")
+    assert browser.wait_for("document.getElementById('log').textContent.includes('enter a user and password')"), \
+        f"the page shows: {demo_text(browser)!r}"
     echo = f"from the browser {uuid.uuid4().hex[:6]}"
-    browser.evaluate(f"document.getElementById('key').value = {json.dumps(key)};"
+    browser.evaluate("document.getElementById('user').value = 'guest';"
+                     "document.getElementById('password').value = 'guest';"
+                     f"document.getElementById('key').value = {json.dumps(key)};"
                      f"document.getElementById('text').value = {json.dumps(echo)};"
                      "document.getElementById('send').click()")
     assert browser.wait_for(f"document.getElementById('log').textContent.includes({json.dumps(echo)})"), \

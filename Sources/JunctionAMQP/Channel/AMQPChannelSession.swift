@@ -343,6 +343,11 @@ final class AMQPChannelSession: MessageConsumer {
         guard self.subscriptions[tag] == nil, self.streamSubscriptions[tag] == nil else {
             throw AMQPError(.notAllowed, "attempt to reuse consumer tag '\(tag)'", classID: 60, methodID: 20)
         }
+        let limit = self.virtualHost.maxConsumersPerChannel
+        if limit > 0 && self.subscriptions.count + self.streamSubscriptions.count >= limit {
+            throw AMQPError(
+                .notAllowed, "reached maximum (\(limit)) of consumers per channel", classID: 60, methodID: 20)
+        }
         if self.virtualHost.stream(named: consume.queue) != nil {
             try self.consumeStream(consume, tag: tag, method: method)
             return

@@ -328,6 +328,13 @@ final class AMQPConnectionHandler: ChannelDuplexHandler {
             self.run(self.stateMachine.virtualHostRefused(AMQPError(.notAllowed, "vhost '\(vhostName)' not found")))
             return
         }
+        if let refusal = self.broker.connectionLimitRefusal(self.connectionID, user: user.name, virtualHost: vhostName)
+        {
+            self.logger.notice("AMQP connection refused", metadata: ["reason": "\(refusal)"])
+            let text = "access to vhost '\(vhostName)' refused for user '\(user.name)': \(refusal)"
+            self.run(self.stateMachine.virtualHostRefused(AMQPError(.notAllowed, text)))
+            return
+        }
         self.virtualHost = vhost
         self.logger[metadataKey: "vhost"] = "\(vhostName)"
         self.run(self.stateMachine.virtualHostOpened())

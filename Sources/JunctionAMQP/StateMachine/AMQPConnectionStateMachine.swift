@@ -169,8 +169,11 @@ struct AMQPConnectionStateMachine<C: Clock> where C.Duration == Duration {
             }
         }
         if channel.rawValue > tuning.channelMax {
+            // RabbitMQ's answer to a channel beyond the negotiated channel_max: connection.close 530.
             return self.fail(
-                AMQPError(.channelError, "channel \(channel.rawValue) above channel_max \(tuning.channelMax)"))
+                AMQPError(
+                    .notAllowed,
+                    "channel id \(channel.rawValue) is above the negotiated channel_max (\(tuning.channelMax))"))
         }
         return .forwardToChannel
     }

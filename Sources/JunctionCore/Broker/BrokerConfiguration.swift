@@ -6,6 +6,14 @@ public struct BrokerConfiguration: Sendable {
     public var maxQueueNameLength = 255
     /// Routing keys remembered per topic exchange (cleared when the exchange's bindings change or it fills).
     public var topicRouteCacheCapacity = 1024
+    /// Binding keys of topic exchanges and routing keys with more words are refused with
+    /// `.preconditionFailed` (`limits.max_topic_words`): bounds what one publish costs to match.
+    public var maxTopicWords = 256
+    /// Logged-in connections allowed in total, per user and per virtual host (`limits.*`).
+    public var connectionLimits = ConnectionLimits()
+    /// Consumers one AMQP channel or STOMP/MQTT session may hold (`limits.max_consumers_per_channel`;
+    /// 0: no limit).
+    public var maxConsumersPerChannel = 0
     /// When persistent messages in durable queues count as safe, so confirms may go out.
     public var durability: DurabilityPolicy = .groupCommit
 

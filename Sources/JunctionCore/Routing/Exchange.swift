@@ -24,6 +24,7 @@ public final class Exchange {
     private var headers: [(rule: HeadersBinding, destination: BindingDestination)] = []
     private var topicCache: [String: [BindingDestination]] = [:]
     private let topicCacheCapacity: Int
+    private let maxTopicWords: Int
 
     init(
         name: String,
@@ -33,7 +34,8 @@ public final class Exchange {
         internal: Bool,
         arguments: FieldTable,
         isDefault: Bool = false,
-        topicCacheCapacity: Int
+        topicCacheCapacity: Int,
+        maxTopicWords: Int = 256
     ) throws(BrokerError) {
         self.name = name
         self.type = type
@@ -43,6 +45,7 @@ public final class Exchange {
         self.arguments = arguments
         self.isDefault = isDefault
         self.topicCacheCapacity = topicCacheCapacity
+        self.maxTopicWords = maxTopicWords
         switch arguments["alternate-exchange"] {
         case nil:
             self.alternateExchange = nil
@@ -78,6 +81,11 @@ public final class Exchange {
         case .fanout:
             self.fanout.append(binding.destination)
         case .topic:
+            let words = TopicTrie.wordCount(binding.routingKey)
+            guard words <= self.maxTopicWords else {
+                throw .preconditionFailed(
+                    "binding key has \(words) words, more than the limit of \(self.maxTopicWords)")
+            }
             self.topic.insert(binding.routingKey, binding.destination)
             self.topicCache.removeAll()
         case .headers:

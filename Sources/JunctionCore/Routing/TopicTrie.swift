@@ -2,15 +2,29 @@
 /// `#` zero or more words. Matching walks only the branches the routing key's words select, so its
 /// cost does not depend on how many non-matching bindings exist.
 ///
+/// Matching is a breadth-first walk of the trie as an automaton: the set of nodes reached after k
+/// words is computed from the set after k - 1, each node at most once per step. A key of n words
+/// against bindings whose trie has m nodes costs at most O(n·m) node visits, and for one binding of
+/// w words at most O(n·w): no backtracking, so `#.*.#.*.#…` cannot make it exponential. Runs of `#`
+/// collapse to one `#` on insert (`#.#` matches exactly what `#` matches).
+///
 /// The empty key has zero words (as in RabbitMQ): it matches `#` and the empty binding key only.
 final class TopicTrie {
     final class Node {
         var children: [String: Node] = [:]
         var star: Node?
         var hash: Node?
+        /// Reached through a `#` edge: stays active while it swallows words.
+        let isHash: Bool
+        /// The matching step that last added this node to the active set (deduplication without a set).
+        var mark: UInt64 = 0
         /// Bindings ending here; a destination appears once per binding (bindings that differ only
         /// in arguments count twice), matching deduplicates.
         var destinations: [BindingDestination] = []
+
+        init(isHash: Bool = false) {
+            self.isHash = isHash
+        }
 
         var isEmpty: Bool {
             self.children.isEmpty && self.star == nil && self.hash == nil && self.destinations.isEmpty
@@ -18,6 +32,12 @@ final class TopicTrie {
     }
 
     private let root = Node()
+    private var step: UInt64 = 0
+    /// Nodes the last match activated: the measure of its cost (tests bound it).
+    private(set) var lastMatchActivations = 0
+    /// The active sets of the walk, kept between matches so a match allocates nothing in steady state.
+    private var spareCurrent: [Node] = []
+    private var spareNext: [Node] = []
 
     var isEmpty: Bool { self.root.isEmpty }
 
@@ -42,9 +62,31 @@ final class TopicTrie {
         }
     }
 
+    /// The number of words in `key` (the empty key has none), counted without splitting.
+    static func wordCount(_ key: String) -> Int {
+        if key.isEmpty { return 0 }
+        var count = 1
+        for byte in key.utf8 where byte == UInt8(ascii: ".") { count += 1 }
+        return count
+    }
+
+    /// The words a binding key is stored under: runs of `#` collapse to one.
+    static func bindingWords(_ bindingKey: String) -> [String] {
+        var words = Self.words(bindingKey)
+        var index = 1
+        while index < words.count {
+            if words[index] == "#" && words[index - 1] == "#" {
+                words.remove(at: index)
+            } else {
+                index += 1
+            }
+        }
+        return words
+    }
+
     func insert(_ bindingKey: String, _ destination: BindingDestination) {
         var node = self.root
-        for word in TopicTrie.words(bindingKey) {
+        for word in TopicTrie.bindingWords(bindingKey) {
             node = Self.child(of: node, word: word)
         }
         node.destinations.append(destination)
@@ -53,34 +95,48 @@ final class TopicTrie {
     /// Removes one occurrence; returns false when the binding was not there.
     @discardableResult
     func remove(_ bindingKey: String, _ destination: BindingDestination) -> Bool {
-        Self.remove(from: self.root, words: TopicTrie.words(bindingKey)[...], destination: destination)
+        Self.remove(from: self.root, words: TopicTrie.bindingWords(bindingKey)[...], destination: destination)
     }
 
     /// Calls `visit` for every destination whose binding key matches; a destination may be visited
-    /// more than once (through several bindings or several `#` splits), callers deduplicate.
+    /// more than once (through several bindings), callers deduplicate.
     func match(_ words: [String], _ visit: (BindingDestination) -> Void) {
-        Self.match(self.root, words, 0, visit)
+        var current = self.spareCurrent
+        var next = self.spareNext
+        self.spareCurrent = []
+        self.spareNext = []
+        current.removeAll(keepingCapacity: true)
+        self.step &+= 1
+        Self.activate(self.root, step: self.step, into: &current)
+        var activations = 0
+        for word in words {
+            if current.isEmpty { break }
+            activations += current.count
+            self.step &+= 1
+            next.removeAll(keepingCapacity: true)
+            for node in current {
+                // `#` swallows this word and stays; a child or `*` consumes it and moves on.
+                if node.isHash { Self.activate(node, step: self.step, into: &next) }
+                if let child = node.children[word] { Self.activate(child, step: self.step, into: &next) }
+                if let star = node.star { Self.activate(star, step: self.step, into: &next) }
+            }
+            swap(&current, &next)
+        }
+        self.lastMatchActivations = activations + current.count
+        for node in current {
+            for destination in node.destinations { visit(destination) }
+        }
+        current.removeAll(keepingCapacity: true)
+        self.spareCurrent = current
+        self.spareNext = next
     }
 
-    private static func match(_ node: Node, _ words: [String], _ index: Int, _ visit: (BindingDestination) -> Void) {
-        if let hash = node.hash {
-            // `#` swallows words[index..<k] for every k, including none.
-            for next in index...words.count {
-                Self.match(hash, words, next, visit)
-            }
-        }
-        if index == words.count {
-            for destination in node.destinations {
-                visit(destination)
-            }
-            return
-        }
-        if let child = node.children[words[index]] {
-            Self.match(child, words, index + 1, visit)
-        }
-        if let star = node.star {
-            Self.match(star, words, index + 1, visit)
-        }
+    /// Adds `node` to the active set once per step, with its `#` child (which may match no word).
+    private static func activate(_ node: Node, step: UInt64, into active: inout [Node]) {
+        guard node.mark != step else { return }
+        node.mark = step
+        active.append(node)
+        if let hash = node.hash { Self.activate(hash, step: step, into: &active) }
     }
 
     private static func child(of node: Node, word: String) -> Node {
@@ -92,7 +148,7 @@ final class TopicTrie {
             return created
         case "#":
             if let hash = node.hash { return hash }
-            let created = Node()
+            let created = Node(isHash: true)
             node.hash = created
             return created
         default:

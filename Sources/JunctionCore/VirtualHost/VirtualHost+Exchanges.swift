@@ -53,7 +53,8 @@ extension VirtualHost {
             autoDelete: autoDelete,
             internal: `internal`,
             arguments: arguments,
-            topicCacheCapacity: self.configuration.topicRouteCacheCapacity
+            topicCacheCapacity: self.configuration.topicRouteCacheCapacity,
+            maxTopicWords: self.configuration.maxTopicWords
         )
         if durable {
             let record = self.exchangeRecord(exchange)

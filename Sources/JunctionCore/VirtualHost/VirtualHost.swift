@@ -73,7 +73,8 @@ public final class VirtualHost {
                 internal: false,
                 arguments: [:],
                 isDefault: name.isEmpty,
-                topicCacheCapacity: self.configuration.topicRouteCacheCapacity
+                topicCacheCapacity: self.configuration.topicRouteCacheCapacity,
+                maxTopicWords: self.configuration.maxTopicWords
             ) {
                 self.exchanges[name] = exchange
             }
@@ -118,6 +119,14 @@ public final class VirtualHost {
         }
         if exchange.internal {
             throw .accessRefused("cannot publish to internal exchange '\(message.exchange)' in vhost '\(self.name)'")
+        }
+        // A key of fewer bytes than the limit cannot have more words: the count is skipped then.
+        if message.routingKey.utf8.count >= self.configuration.maxTopicWords {
+            let words = TopicTrie.wordCount(message.routingKey)
+            if words > self.configuration.maxTopicWords {
+                throw .preconditionFailed(
+                    "routing key has \(words) words, more than the limit of \(self.configuration.maxTopicWords)")
+            }
         }
         let ttl = try QueueArguments.messageTTL(message.properties.expiration)
         self.publishedCount += 1

@@ -26,7 +26,7 @@ enum HTTPAssets {
         </style></head>
         <body>
         <h1>Junction</h1>
-        <p><label>User <input id="user" value="guest"></label> <label>Password <input id="password" type="password" value="guest"></label>
+        <p><label>User <input id="user" autocomplete="username"></label> <label>Password <input id="password" type="password" autocomplete="current-password"></label>
         <a href="/demo">Live demo (STOMP over WebSocket)</a> · <a href="/metrics">/metrics</a></p>
         <p id="error"></p>
         <div id="totals"></div>
@@ -62,7 +62,7 @@ enum HTTPAssets {
         </head><body>
         <h1>Live messages</h1>
         <p><label>Topic (routing key on amq.topic) <input id="topic" value="demo.#"></label>
-        <label>User <input id="user" value="guest"></label> <label>Password <input id="password" type="password" value="guest"></label>
+        <label>User <input id="user" autocomplete="username"></label> <label>Password <input id="password" type="password" autocomplete="current-password"></label>
         <button id="connect">Subscribe</button> <span id="status">disconnected</span></p>
         <p><label>Publish to <input id="key" value="demo.hello"></label> <input id="text" value="hello from the browser">
         <button id="send">Publish over HTTP</button></p>
@@ -77,7 +77,10 @@ enum HTTPAssets {
           socket=new WebSocket(url,['v12.stomp','v11.stomp','v10.stomp']);
           let buffer='';
           socket.onopen=()=>{document.getElementById('status').textContent='connecting';
-            socket.send(frame('CONNECT',{'accept-version':'1.2,1.1,1.0',host:'/',login:user.value,passcode:password.value,'heart-beat':'0,0'}));};
+            const connect={'accept-version':'1.2,1.1,1.0',host:'/','heart-beat':'0,0'};
+            // No user: an anonymous login, which the broker accepts from this machine only (stomp.allow_anonymous).
+            if(user.value){connect.login=user.value;connect.passcode=password.value;}
+            socket.send(frame('CONNECT',connect));};
           socket.onmessage=e=>{buffer+=typeof e.data==='string'?e.data:new TextDecoder().decode(e.data);
             let end;while((end=buffer.indexOf('\\0'))>=0){const f=buffer.slice(0,end).replace(/^\\n+/,'');buffer=buffer.slice(end+1);
               const [head,...rest]=f.split('\\n\\n');const lines=head.split('\\n');const command=lines[0];
@@ -91,6 +94,7 @@ enum HTTPAssets {
         const linked=new URLSearchParams(location.search).get('topic');
         if(linked){topic.value=linked;document.getElementById('connect').onclick();}
         document.getElementById('send').onclick=async()=>{
+          if(!user.value){log('publish failed: enter a user and password');return;}
           const r=await fetch('/api/v1/exchanges/%2F/amq.topic/messages?routing_key='+encodeURIComponent(key.value),
             {method:'POST',body:text.value,headers:{'Content-Type':'text/plain',Authorization:'Basic '+btoa(user.value+':'+password.value)}});
           if(!r.ok)log('publish failed: '+r.status+' '+await r.text());

@@ -29,7 +29,7 @@ final class HTTPConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
     private let configuration: HTTPListenerConfiguration
     private let shared: HTTPListenerState
     private let authenticator: any Authenticator
-    private let webSocketPaths: Set<String>
+    private let webSocketRoutes: [String: WebSocketRoute]
     private let connectionID: ConnectionID
     private let isLoopback: Bool
     private let logger: Logger
@@ -41,7 +41,7 @@ final class HTTPConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
         configuration: HTTPListenerConfiguration,
         shared: HTTPListenerState,
         authenticator: any Authenticator,
-        webSocketPaths: Set<String>,
+        webSocketRoutes: [String: WebSocketRoute],
         connectionID: ConnectionID,
         isLoopback: Bool,
         logger: Logger
@@ -50,7 +50,7 @@ final class HTTPConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
         self.configuration = configuration
         self.shared = shared
         self.authenticator = authenticator
-        self.webSocketPaths = webSocketPaths
+        self.webSocketRoutes = webSocketRoutes
         self.connectionID = connectionID
         self.isLoopback = isLoopback
         self.logger = logger
@@ -146,14 +146,26 @@ final class HTTPConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
         guard let path = HTTPPath(target: head.uri) else {
             return self.respond(.error(.badRequest("malformed request target")), to: head, context: context)
         }
+        guard self.configuration.originPolicy.allowsHost(head.headers.first(name: "Host")) else {
+            let error = HTTPAPIError(
+                status: .forbidden, error: "host_not_allowed",
+                reason: "the Host header names a host this broker does not serve (http.allowed_hosts)")
+            return self.respond(.error(error), to: head, context: context, forceClose: true)
+        }
         guard let route = HTTPRoute(path: path.segments) else {
-            if self.webSocketPaths.contains(head.uri.split(separator: "?").first.map(String.init) ?? head.uri) {
+            if self.webSocketRoutes[WebSocketUpgradePolicy.path(of: head.uri)] != nil {
+                // The upgrader refused this request; say why. The upgrade handler is gone after a
+                // refusal, so this connection could not upgrade later.
+                var status = HTTPResponseStatus.badRequest
+                var reason = "this path only accepts a WebSocket upgrade with an allowed origin and subprotocol"
+                let decision = WebSocketUpgradePolicy.decide(
+                    head, routes: self.webSocketRoutes, policy: self.configuration.originPolicy)
+                if case .refuse(let refusedStatus, let refusedReason) = decision {
+                    status = refusedStatus
+                    reason = refusedReason
+                }
                 let error = HTTPAPIError(
-                    status: .badRequest,
-                    error: "websocket_required",
-                    reason: "this path only accepts a WebSocket upgrade with an allowed origin and subprotocol"
-                )
-                // The upgrade handler is gone after a refusal, so this connection could not upgrade later.
+                    status: status, error: status == .forbidden ? "forbidden" : "websocket_required", reason: reason)
                 return self.respond(.error(error), to: head, context: context, forceClose: true)
             }
             return self.respond(.error(.notFound("Object Not Found")), to: head, context: context)
@@ -167,20 +179,11 @@ final class HTTPConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
         switch route {
         case .dashboard: return self.respond(HTTPAssets.page(HTTPAssets.dashboard), to: head, context: context)
         case .demo: return self.respond(HTTPAssets.page(HTTPAssets.demo), to: head, context: context)
-        case .metrics:
-            let text = self.shared.metrics.scrape(
-                broker: self.broker,
-                leasedMessages: self.shared.leases.count,
-                watermarkBytes: self.configuration.memoryWatermarkBytes,
-                dataDirectory: self.configuration.dataDirectory,
-                diskFreeLimitBytes: self.configuration.diskFreeLimitBytes
-            )
-            let response = HTTPResponse(
-                status: .ok,
-                headers: ["Content-Type": "text/plain; version=0.0.4; charset=utf-8"],
-                body: ByteBuffer(bytes: text)
-            )
-            return self.respond(response, to: head, context: context)
+        case .metrics where self.configuration.metricsPublic:
+            let api = HTTPAPI(
+                broker: self.broker, configuration: self.configuration, state: self.shared,
+                connectionID: self.connectionID, eventLoop: context.eventLoop)
+            return self.respond(api.metrics(), to: head, context: context)
         default: break
         }
         guard

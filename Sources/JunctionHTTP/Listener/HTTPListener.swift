@@ -36,7 +36,7 @@ public struct HTTPListener: ProtocolListener {
             configuration: self.configuration,
             shared: self.shared,
             authenticator: self.authenticator,
-            webSocketPaths: Set(self.webSocketRoutes.keys),
+            webSocketRoutes: self.webSocketRoutes,
             connectionID: connectionID,
             isLoopback: isLoopback,
             logger: self.logger
@@ -62,13 +62,13 @@ public struct HTTPListener: ProtocolListener {
         isLoopback: Bool
     ) -> NIOWebSocketServerUpgrader {
         let routes = self.webSocketRoutes
-        let allowedOrigins = self.configuration.allowedWebSocketOrigins
+        let policy = self.configuration.originPolicy
         return NIOWebSocketServerUpgrader(
             maxFrameSize: self.configuration.maxWebSocketFrameBytes,
             automaticErrorHandling: true,
             shouldUpgrade: { channel, head in
-                let headers = WebSocketUpgradePolicy.responseHeaders(
-                    for: head, routes: routes, allowedOrigins: allowedOrigins)
+                // A refusal lets the request through to the connection handler, which answers with the reason.
+                let headers = WebSocketUpgradePolicy.responseHeaders(for: head, routes: routes, policy: policy)
                 return channel.eventLoop.makeSucceededFuture(headers)
             },
             upgradePipelineHandler: { channel, head in

@@ -6,8 +6,11 @@ public struct HTTPListenerConfiguration: Sendable {
     public var maxPollWaitSeconds: Int
     /// Lease (visibility timeout) when a poll asks for none, in seconds.
     public var defaultLeaseSeconds: Int
-    /// Browser origins allowed to open WebSockets (`Origin` header); empty allows every origin.
-    public var allowedWebSocketOrigins: Set<String>
+    /// Which `Host` headers are served and which origins may open WebSockets (`http.allowed_hosts`,
+    /// `http.allowed_origins`).
+    public var originPolicy: HTTPOriginPolicy
+    /// Whether `/metrics` is served without credentials (`http.metrics_public`).
+    public var metricsPublic: Bool
     /// Largest WebSocket frame accepted.
     public var maxWebSocketFrameBytes: Int
     /// The accounts shown by `/api/users` and exported with definitions (the authenticator checks logins).
@@ -32,17 +35,19 @@ public struct HTTPListenerConfiguration: Sendable {
         maxBodyBytes: Int = 8 * 1024 * 1024,
         maxPollWaitSeconds: Int = 20,
         defaultLeaseSeconds: Int = 30,
-        allowedWebSocketOrigins: Set<String> = [],
         maxWebSocketFrameBytes: Int = 1 << 20,
         users: [UserInfo] = [],
         memoryWatermarkBytes: Int? = nil,
         dataDirectory: String? = nil,
-        diskFreeLimitBytes: Int? = nil
+        diskFreeLimitBytes: Int? = nil,
+        originPolicy: HTTPOriginPolicy = .permissive,
+        metricsPublic: Bool = true
     ) {
         self.maxBodyBytes = maxBodyBytes
         self.maxPollWaitSeconds = maxPollWaitSeconds
         self.defaultLeaseSeconds = defaultLeaseSeconds
-        self.allowedWebSocketOrigins = allowedWebSocketOrigins
+        self.originPolicy = originPolicy
+        self.metricsPublic = metricsPublic
         self.maxWebSocketFrameBytes = maxWebSocketFrameBytes
         self.users = users
         self.memoryWatermarkBytes = memoryWatermarkBytes

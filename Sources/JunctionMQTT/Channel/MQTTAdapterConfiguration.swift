@@ -7,7 +7,7 @@ public struct MQTTAdapterConfiguration: Sendable {
     public var virtualHost: String
     /// The user an anonymous client acts as; nil refuses CONNECT without a user name.
     public var anonymousUser: AuthenticatedUser?
-    /// Whether the anonymous user may only be used from a loopback address (as guest is).
+    /// Whether anonymous logins are accepted from loopback peers only (the server always sets it).
     public var anonymousLoopbackOnly: Bool
     /// Largest packet accepted (MQTT 5 Maximum Packet Size announced in CONNACK).
     public var maximumPacketSize: Int
@@ -25,7 +25,7 @@ public struct MQTTAdapterConfiguration: Sendable {
         exchange: String = "amq.topic",
         virtualHost: String = "/",
         anonymousUser: AuthenticatedUser? = nil,
-        anonymousLoopbackOnly: Bool = false,
+        anonymousLoopbackOnly: Bool = true,
         maximumPacketSize: Int = 16 * 1024 * 1024,
         topicAliasMaximum: UInt16 = 64,
         maximumSessionExpiry: UInt32 = UInt32.max,

@@ -287,6 +287,14 @@ final class MQTTConnectionHandler: ChannelDuplexHandler, MessageConsumer, Durabi
             self.run(.close(.notAuthorized, sendDisconnect: false))
             return
         }
+        if let refusal = self.broker.connectionLimitRefusal(
+            self.connectionID, user: user.name, virtualHost: virtualHost.name)
+        {
+            self.logger.notice("MQTT connection refused", metadata: ["reason": "\(refusal)"])
+            self.run(self.stateMachine.connectRefused(.quotaExceeded))
+            self.run(.close(.quotaExceeded, sendDisconnect: false))
+            return
+        }
         self.virtualHost = virtualHost
         self.logger[metadataKey: "client"] = "\(clientID)"
 

@@ -54,6 +54,10 @@ extension STOMPConnectionHandler {
 
     func subscribe(_ request: STOMPSubscribeRequest) throws(STOMPError) {
         guard let vhost = self.virtualHost else { return }
+        let limit = vhost.maxConsumersPerChannel
+        if limit > 0 && self.subscriptions.count >= limit {
+            throw STOMPError("Too many subscriptions", "reached maximum (\(limit)) of subscriptions per connection")
+        }
         guard let destination = STOMPDestination(request.destination) else {
             throw Self.unknownDestination(request.destination)
         }

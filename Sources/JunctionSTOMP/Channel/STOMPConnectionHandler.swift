@@ -268,7 +268,8 @@ final class STOMPConnectionHandler: ChannelDuplexHandler, MessageConsumer {
     }
 
     private func connect(_ request: STOMPConnectRequest) {
-        let login = request.login ?? self.configuration.defaultLogin
+        // A CONNECT without `login` is anonymous: for clients on this machine only.
+        let login = request.login ?? (self.isLoopback ? self.configuration.defaultLogin : nil)
         let passcode = request.passcode ?? (request.login == nil ? self.configuration.defaultPasscode : nil)
         guard let login,
             let user = self.authenticator.authenticate(
@@ -289,6 +290,12 @@ final class STOMPConnectionHandler: ChannelDuplexHandler, MessageConsumer {
                     STOMPError("Bad CONNECT", "access to vhost '\(vhostName)' refused for user '\(user.name)'")
                 )
             )
+            return
+        }
+        if let refusal = self.broker.connectionLimitRefusal(self.connectionID, user: user.name, virtualHost: vhostName)
+        {
+            self.logger.notice("STOMP connection refused", metadata: ["reason": "\(refusal)"])
+            self.run(self.stateMachine.fail(STOMPError("Bad CONNECT", refusal)))
             return
         }
         self.user = user

@@ -93,6 +93,8 @@ extension JunctionConfiguration {
             values[AbsoluteConfigKey(ConfigurationKeys.logLevel(of: label))] = .init(
                 .string(level.rawValue), isSecret: false)
         }
+        values.merge(self.http.configValues) { _, new in new }
+        values.merge(self.limits.configValues) { _, new in new }
         for user in self.users {
             values[AbsoluteConfigKey(ConfigurationKeys.password(of: user.name))] = .init(
                 .string(user.password), isSecret: true)

@@ -156,7 +156,9 @@ extension JunctionConfiguration {
                 try reader.requiredString(forKey: $0)
             },
             logLevel: logLevel,
-            logLevels: logLevels
+            logLevels: logLevels,
+            http: try HTTPConfiguration(reading: reader),
+            limits: try LimitsConfiguration(reading: reader)
         )
         try self.validate()
     }
@@ -250,6 +252,8 @@ extension JunctionConfiguration {
             )
         }
         try self.validateSTOMP()
+        try self.http.validate()
+        try self.limits.validate()
     }
 
     /// The `stomp` section's ranges; the limits are what a client may make the broker buffer.

@@ -17,6 +17,10 @@ public struct JunctionConfiguration: Sendable, Hashable {
     /// The virtual host created at start-up (`default_vhost`).
     public var resources: ResourcesConfiguration
     public var storage: StorageConfiguration
+    /// The HTTP listener's trust boundary and limits (`http`).
+    public var http: HTTPConfiguration
+    /// Connection, consumer, topic and login limits (`limits`).
+    public var limits: LimitsConfiguration
     public var defaultVirtualHost: String
     /// Lowest level that is logged (`log_level`), for every logger without an override.
     public var logLevel: Logger.Level
@@ -34,7 +38,9 @@ public struct JunctionConfiguration: Sendable, Hashable {
         storage: StorageConfiguration = StorageConfiguration(),
         defaultVirtualHost: String = "/",
         logLevel: Logger.Level = .info,
-        logLevels: [String: Logger.Level] = [:]
+        logLevels: [String: Logger.Level] = [:],
+        http: HTTPConfiguration = HTTPConfiguration(),
+        limits: LimitsConfiguration = LimitsConfiguration()
     ) {
         self.listeners = listeners
         self.dataDirectory = dataDirectory
@@ -47,6 +53,8 @@ public struct JunctionConfiguration: Sendable, Hashable {
         self.defaultVirtualHost = defaultVirtualHost
         self.logLevel = logLevel
         self.logLevels = logLevels
+        self.http = http
+        self.limits = limits
     }
 
     /// The configured account with that name.

@@ -135,14 +135,16 @@ import Testing
         #expect(machine.frameReceived(frame) == .forwardToChannel)
     }
 
-    @Test func channelAboveChannelMaxIsChannelError() {
+    /// RabbitMQ closes the connection with 530 NOT_ALLOWED for a channel beyond the negotiated channel_max.
+    @Test func channelAboveChannelMaxIsNotAllowed() {
         var machine = self.makeMachine()
         self.open(&machine)
         guard case .sendClose(let error) = machine.frameReceived(.method(3000, .channelOpen)) else {
             Issue.record("expected close")
             return
         }
-        #expect(error.code == .channelError)
+        #expect(error.code == .notAllowed)
+        #expect(error.text.contains("channel_max"))
     }
 
     @Test func contentOnChannelZeroIsCommandInvalid() {

@@ -11,9 +11,10 @@ final class CoreFixture {
     static let owner = ConnectionID(1)
     static let other = ConnectionID(2)
 
-    init(store: InMemoryQueueStore = InMemoryQueueStore()) {
+    init(store: InMemoryQueueStore = InMemoryQueueStore(), configuration: BrokerConfiguration = .init()) {
         self.store = store
-        self.broker = Broker(clock: self.clock, logger: Logger(label: "core-tests"), queueStore: store)
+        self.broker = Broker(
+            configuration: configuration, clock: self.clock, logger: Logger(label: "core-tests"), queueStore: store)
         self.vhost = self.broker.virtualHost("/")!
     }
 

@@ -1,0 +1,130 @@
+import Configuration
+
+/// The `http` and `limits` sections: their keys, how they are read, and their ranges.
+extension ConfigurationKeys {
+    static let httpAllowedHosts: ConfigKey = "http.allowed_hosts"
+    static let httpAllowedOrigins: ConfigKey = "http.allowed_origins"
+    static let httpMetricsPublic: ConfigKey = "http.metrics_public"
+    static let httpMaxHeaderBytes: ConfigKey = "http.max_header_bytes"
+    static let httpHeaderTimeoutSeconds: ConfigKey = "http.header_timeout_seconds"
+    static let httpIdleTimeoutSeconds: ConfigKey = "http.idle_timeout_seconds"
+    static let httpMaxLeasesPerUser: ConfigKey = "http.max_leases_per_user"
+    static let httpMaxGetCount: ConfigKey = "http.max_get_count"
+    static let httpMaxLeaseSeconds: ConfigKey = "http.max_lease_seconds"
+    static let maxConnections: ConfigKey = "limits.max_connections"
+    static let maxConnectionsPerUser: ConfigKey = "limits.max_connections_per_user"
+    static let maxConnectionsPerVirtualHost: ConfigKey = "limits.max_connections_per_vhost"
+    static let maxConsumersPerChannel: ConfigKey = "limits.max_consumers_per_channel"
+    static let maxTopicWords: ConfigKey = "limits.max_topic_words"
+    static let failedLoginDelayMilliseconds: ConfigKey = "limits.failed_login_delay_ms"
+    static let failedLoginMaxDelayMilliseconds: ConfigKey = "limits.failed_login_max_delay_ms"
+}
+
+extension HTTPConfiguration {
+    init(reading reader: ConfigReader) throws {
+        func int(_ key: ConfigKey) throws -> Int {
+            do { return try reader.requiredInt(forKey: key) } catch {
+                throw ConfigurationError("configuration key \(key): \(error)")
+            }
+        }
+        self.init(
+            allowedHosts: reader.stringArray(forKey: ConfigurationKeys.httpAllowedHosts, default: []),
+            allowedOrigins: reader.stringArray(forKey: ConfigurationKeys.httpAllowedOrigins, default: []),
+            metricsPublic: reader.bool(forKey: ConfigurationKeys.httpMetricsPublic, default: true),
+            maxHeaderBytes: try int(ConfigurationKeys.httpMaxHeaderBytes),
+            headerTimeoutSeconds: try int(ConfigurationKeys.httpHeaderTimeoutSeconds),
+            idleTimeoutSeconds: try int(ConfigurationKeys.httpIdleTimeoutSeconds),
+            maxLeasesPerUser: try int(ConfigurationKeys.httpMaxLeasesPerUser),
+            maxGetCount: try int(ConfigurationKeys.httpMaxGetCount),
+            maxLeaseSeconds: try int(ConfigurationKeys.httpMaxLeaseSeconds)
+        )
+    }
+
+    var configValues: [AbsoluteConfigKey: ConfigValue] {
+        [
+            AbsoluteConfigKey(ConfigurationKeys.httpAllowedHosts): .init(
+                .stringArray(self.allowedHosts), isSecret: false),
+            AbsoluteConfigKey(ConfigurationKeys.httpAllowedOrigins): .init(
+                .stringArray(self.allowedOrigins), isSecret: false),
+            AbsoluteConfigKey(ConfigurationKeys.httpMetricsPublic): .init(.bool(self.metricsPublic), isSecret: false),
+            AbsoluteConfigKey(ConfigurationKeys.httpMaxHeaderBytes): .init(.int(self.maxHeaderBytes), isSecret: false),
+            AbsoluteConfigKey(ConfigurationKeys.httpHeaderTimeoutSeconds): .init(
+                .int(self.headerTimeoutSeconds), isSecret: false),
+            AbsoluteConfigKey(ConfigurationKeys.httpIdleTimeoutSeconds): .init(
+                .int(self.idleTimeoutSeconds), isSecret: false),
+            AbsoluteConfigKey(ConfigurationKeys.httpMaxLeasesPerUser): .init(
+                .int(self.maxLeasesPerUser), isSecret: false),
+            AbsoluteConfigKey(ConfigurationKeys.httpMaxGetCount): .init(.int(self.maxGetCount), isSecret: false),
+            AbsoluteConfigKey(ConfigurationKeys.httpMaxLeaseSeconds): .init(
+                .int(self.maxLeaseSeconds), isSecret: false),
+        ]
+    }
+
+    func validate() throws {
+        let ranges: [(String, Int, ClosedRange<Int>)] = [
+            ("http.max_header_bytes", self.maxHeaderBytes, 1024...1_048_576),
+            ("http.header_timeout_seconds", self.headerTimeoutSeconds, 1...3600),
+            ("http.idle_timeout_seconds", self.idleTimeoutSeconds, 1...86400),
+            ("http.max_leases_per_user", self.maxLeasesPerUser, 1...10_000_000),
+            ("http.max_get_count", self.maxGetCount, 1...1_000_000),
+            ("http.max_lease_seconds", self.maxLeaseSeconds, 1...604_800),
+        ]
+        for (key, value, range) in ranges where !range.contains(value) {
+            throw ConfigurationError("\(key): \(value) is outside \(range.lowerBound)...\(range.upperBound)")
+        }
+        for origin in self.allowedOrigins where origin != "*" && !origin.contains("://") {
+            throw ConfigurationError("http.allowed_origins: \"\(origin)\" is not scheme://host[:port] or *")
+        }
+    }
+}
+
+extension LimitsConfiguration {
+    init(reading reader: ConfigReader) throws {
+        func int(_ key: ConfigKey) throws -> Int {
+            do { return try reader.requiredInt(forKey: key) } catch {
+                throw ConfigurationError("configuration key \(key): \(error)")
+            }
+        }
+        self.init(
+            maxConnections: try int(ConfigurationKeys.maxConnections),
+            maxConnectionsPerUser: try int(ConfigurationKeys.maxConnectionsPerUser),
+            maxConnectionsPerVirtualHost: try int(ConfigurationKeys.maxConnectionsPerVirtualHost),
+            maxConsumersPerChannel: try int(ConfigurationKeys.maxConsumersPerChannel),
+            maxTopicWords: try int(ConfigurationKeys.maxTopicWords),
+            failedLoginDelayMilliseconds: try int(ConfigurationKeys.failedLoginDelayMilliseconds),
+            failedLoginMaxDelayMilliseconds: try int(ConfigurationKeys.failedLoginMaxDelayMilliseconds)
+        )
+    }
+
+    var configValues: [AbsoluteConfigKey: ConfigValue] {
+        [
+            AbsoluteConfigKey(ConfigurationKeys.maxConnections): .init(.int(self.maxConnections), isSecret: false),
+            AbsoluteConfigKey(ConfigurationKeys.maxConnectionsPerUser): .init(
+                .int(self.maxConnectionsPerUser), isSecret: false),
+            AbsoluteConfigKey(ConfigurationKeys.maxConnectionsPerVirtualHost): .init(
+                .int(self.maxConnectionsPerVirtualHost), isSecret: false),
+            AbsoluteConfigKey(ConfigurationKeys.maxConsumersPerChannel): .init(
+                .int(self.maxConsumersPerChannel), isSecret: false),
+            AbsoluteConfigKey(ConfigurationKeys.maxTopicWords): .init(.int(self.maxTopicWords), isSecret: false),
+            AbsoluteConfigKey(ConfigurationKeys.failedLoginDelayMilliseconds): .init(
+                .int(self.failedLoginDelayMilliseconds), isSecret: false),
+            AbsoluteConfigKey(ConfigurationKeys.failedLoginMaxDelayMilliseconds): .init(
+                .int(self.failedLoginMaxDelayMilliseconds), isSecret: false),
+        ]
+    }
+
+    func validate() throws {
+        let ranges: [(String, Int, ClosedRange<Int>)] = [
+            ("limits.max_connections", self.maxConnections, 0...10_000_000),
+            ("limits.max_connections_per_user", self.maxConnectionsPerUser, 0...10_000_000),
+            ("limits.max_connections_per_vhost", self.maxConnectionsPerVirtualHost, 0...10_000_000),
+            ("limits.max_consumers_per_channel", self.maxConsumersPerChannel, 0...1_000_000),
+            ("limits.max_topic_words", self.maxTopicWords, 1...65535),
+            ("limits.failed_login_delay_ms", self.failedLoginDelayMilliseconds, 0...60000),
+            ("limits.failed_login_max_delay_ms", self.failedLoginMaxDelayMilliseconds, 0...600_000),
+        ]
+        for (key, value, range) in ranges where !range.contains(value) {
+            throw ConfigurationError("\(key): \(value) is outside \(range.lowerBound)...\(range.upperBound)")
+        }
+    }
+}

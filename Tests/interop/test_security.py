@@ -1,0 +1,309 @@
+"""The trust boundary (protocols/security.md): cross-site WebSocket and DNS-rebinding refusals,
+/metrics behind credentials on request, topic matching that cannot stall the event loop, anonymous
+logins, and the connection, channel and consumer limits, each answered in its protocol's words."""
+
+import contextlib
+import socket
+import threading
+import time
+
+import paho.mqtt.client as mqtt
+import pika
+import pytest
+import requests
+from websockets.exceptions import InvalidStatus
+from websockets.sync.client import connect
+
+from amqp_raw import RawConnection, method_frame, shortstr, CHANNEL_OPEN
+from helpers import Broker
+from test_mqtt_interop import Client
+from test_stomp_support import TIMEOUT, FrameReader, encode_frame, stomp_socket
+
+pytestmark = pytest.mark.junction_only
+
+
+@pytest.fixture
+def configured(broker_binary_path, tmp_path):
+    """Starts brokers with extra JUNCTION_* settings; each is killed after the test."""
+    started = []
+
+    def start(**env):
+        instance = Broker(broker_binary_path, str(tmp_path / f"data{len(started)}"), env=env)
+        instance.start()
+        started.append(instance)
+        return instance
+
+    yield start
+    for instance in started:
+        instance.kill()
+
+
+def open_ws(broker, origin=None, path="/ws", subprotocols=("v12.stomp",), host=None):
+    headers = {"Host": host} if host else None
+    return connect(
+        f"ws://127.0.0.1:{broker.http_port}{path}", origin=origin, subprotocols=list(subprotocols),
+        additional_headers=headers, compression=None, proxy=None, ping_interval=None, open_timeout=TIMEOUT,
+    )
+
+
+def stomp_over(ws, login="guest"):
+    headers = {"accept-version": "1.2", "host": "/", "heart-beat": "0,0"}
+    if login:
+        headers.update(login=login, passcode="guest")
+    ws.send(encode_frame("CONNECT", headers))
+    return FrameReader(ws).next()
+
+
+# WebSocket Origin and Host -----------------------------------------------------------------------
+
+def test_cross_site_websocket_is_refused_with_403(broker):
+    # The attack from the issue: a page on evil.example opens /ws and sends CONNECT without credentials.
+    with pytest.raises(InvalidStatus) as refused:
+        open_ws(broker, origin="http://evil.example")
+    assert refused.value.response.status_code == 403
+    for path, protocol in [("/mqtt", "mqtt"), ("/amqp", "amqp")]:
+        with pytest.raises(InvalidStatus) as refused:
+            open_ws(broker, origin="http://evil.example", path=path, subprotocols=(protocol,))
+        assert refused.value.response.status_code == 403
+    # Another port on the same host is another origin.
+    with pytest.raises(InvalidStatus) as refused:
+        open_ws(broker, origin="http://127.0.0.1:1")
+    assert refused.value.response.status_code == 403
+
+
+def test_same_origin_websocket_is_accepted(broker):
+    with open_ws(broker, origin=f"http://127.0.0.1:{broker.http_port}") as ws:
+        assert stomp_over(ws)[0] == "CONNECTED"
+    # A client that is not a browser sends no Origin.
+    with open_ws(broker) as ws:
+        assert stomp_over(ws)[0] == "CONNECTED"
+
+
+def test_listed_origin_is_accepted(configured):
+    broker = configured(JUNCTION_HTTP_ALLOWED_ORIGINS="https://app.example,http://dev.example:8080")
+    for origin in ["https://app.example", "http://dev.example:8080"]:
+        with open_ws(broker, origin=origin) as ws:
+            assert stomp_over(ws)[0] == "CONNECTED"
+    with pytest.raises(InvalidStatus) as refused:
+        open_ws(broker, origin="http://dev.example:8081")
+    assert refused.value.response.status_code == 403
+
+
+def test_dns_rebinding_host_is_refused(broker):
+    refused = requests.get(broker.http_url("/api/overview"), auth=("guest", "guest"),
+                           headers={"Host": f"rebound.evil.example:{broker.http_port}"}, timeout=TIMEOUT)
+    assert refused.status_code == 403
+    assert refused.json()["error"] == "host_not_allowed"
+    # The same request by a local name is served.
+    for host in [f"localhost:{broker.http_port}", f"127.0.0.1:{broker.http_port}"]:
+        served = requests.get(broker.http_url("/api/overview"), auth=("guest", "guest"), headers={"Host": host},
+                              timeout=TIMEOUT)
+        assert served.status_code == 200, host
+    # A WebSocket by a rebound name, even with a matching origin, is refused too.
+    rebound = f"rebound.evil.example:{broker.http_port}"
+    with pytest.raises(InvalidStatus) as refused_ws:
+        open_ws(broker, origin=f"http://{rebound}", host=rebound)
+    assert refused_ws.value.response.status_code == 403
+
+
+def test_listed_host_is_served(configured):
+    broker = configured(JUNCTION_HTTP_ALLOWED_HOSTS="broker.example")
+    listed = requests.get(broker.http_url("/api/whoami"), auth=("guest", "guest"),
+                          headers={"Host": "broker.example"}, timeout=TIMEOUT)
+    assert listed.status_code == 200
+    # The list replaces the defaults.
+    local = requests.get(broker.http_url("/api/whoami"), auth=("guest", "guest"),
+                         headers={"Host": "localhost"}, timeout=TIMEOUT)
+    assert local.status_code == 403
+
+
+def test_pages_carry_no_credentials(broker):
+    for path in ["/", "/demo"]:
+        page = requests.get(broker.http_url(path), timeout=TIMEOUT).text
+        assert 'value="guest"' not in page, path
+
+
+# /metrics ------------------------------------------------------------------------------------------
+
+def test_metrics_are_public_by_default_and_every_api_route_needs_credentials(broker):
+    assert requests.get(broker.http_url("/metrics"), timeout=TIMEOUT).status_code == 200
+    for path in ["/api/overview", "/api/queues", "/api/connections", "/api/definitions"]:
+        assert requests.get(broker.http_url(path), timeout=TIMEOUT).status_code == 401, path
+
+
+def test_metrics_need_credentials_when_not_public(configured):
+    broker = configured(JUNCTION_HTTP_METRICS_PUBLIC="false")
+    assert requests.get(broker.http_url("/metrics"), timeout=TIMEOUT).status_code == 401
+    scraped = requests.get(broker.http_url("/metrics"), auth=("guest", "guest"), timeout=TIMEOUT)
+    assert scraped.status_code == 200
+    assert "junction_" in scraped.text
+
+
+# Topic matching cost -------------------------------------------------------------------------------
+
+def test_pathological_topic_pattern_does_not_starve_other_clients(broker, unique):
+    connection = broker.connect()
+    channel = connection.channel()
+    queue = unique("hashes")
+    channel.queue_declare(queue, exclusive=True)
+    channel.queue_bind(queue, "amq.topic", routing_key=".".join(["#"] * 16))
+    key = ".".join(["w"] * 127)  # 253 bytes: fits AMQP's shortstr
+    # Before: matching backtracked through C(143, 16) splits and the one event loop never came back.
+    for _ in range(20):
+        channel.basic_publish("amq.topic", key, b"slow?")
+    began = time.monotonic()
+    second = broker.connect()
+    handshake = time.monotonic() - began
+    second.close()
+    # The bound on starvation: generous for a loaded 2-core CI machine, far below the old hang.
+    assert handshake < 2.0, f"second client's handshake took {handshake:.3f}s"
+    deadline = time.monotonic() + TIMEOUT
+    while channel.queue_declare(queue, passive=True).method.message_count < 20:
+        assert time.monotonic() < deadline
+        time.sleep(0.02)
+    connection.close()
+
+
+def test_too_many_topic_words_are_refused(broker, unique):
+    # MQTT topics may be long: 300 levels is over the default limit of 256 words.
+    client = Client(broker, unique("words"), mqtt.MQTTv5)
+    codes = client.subscribe("/".join(["a"] * 300), qos=1)
+    assert codes[0].is_failure
+    ok = client.subscribe("/".join(["a"] * 200), qos=1)
+    assert not ok[0].is_failure
+    client.close()
+    # STOMP: a SEND whose routing key has too many words gets an ERROR.
+    sock = stomp_socket(broker)
+    sock.sendall(encode_frame("CONNECT", {"accept-version": "1.2", "host": "/", "login": "guest",
+                                          "passcode": "guest"}).encode())
+    sock.sendall(encode_frame("SEND", {"destination": "/topic/" + ".".join(["w"] * 300)}, "x").encode())
+    received = read_until_closed(sock)
+    assert "ERROR" in received and "words" in received
+
+
+def read_until_closed(sock, timeout=TIMEOUT):
+    sock.settimeout(timeout)
+    data = b""
+    with contextlib.suppress(OSError):
+        while chunk := sock.recv(65536):
+            data += chunk
+    sock.close()
+    return data.decode(errors="replace")
+
+
+# Anonymous logins ----------------------------------------------------------------------------------
+
+def test_anonymous_logins_can_be_refused_everywhere(configured):
+    broker = configured(JUNCTION_MQTT_ALLOW_ANONYMOUS="false", JUNCTION_STOMP_ALLOW_ANONYMOUS="false")
+    sock = stomp_socket(broker)
+    sock.sendall(encode_frame("CONNECT", {"accept-version": "1.2", "host": "/"}).encode())
+    assert read_until_closed(sock).startswith("ERROR")
+    with open_ws(broker) as ws:
+        assert stomp_over(ws, login=None)[0] == "ERROR"
+    client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id="anonymous", protocol=mqtt.MQTTv311)
+    result = {}
+    done = threading.Event()
+
+    def on_connect(c, u, flags, reason, properties):
+        result["reason"] = reason
+        done.set()
+
+    client.on_connect = on_connect
+    client.connect("127.0.0.1", broker.mqtt_port)
+    client.loop_start()
+    assert done.wait(TIMEOUT)
+    client.loop_stop()
+    assert result["reason"].is_failure  # 3.1.1 return code 5, not authorized
+
+
+def test_anonymous_login_from_loopback_is_accepted_by_default(broker):
+    sock = stomp_socket(broker)
+    sock.sendall(encode_frame("CONNECT", {"accept-version": "1.2", "host": "/"}).encode())
+    sock.settimeout(TIMEOUT)
+    assert sock.recv(65536).startswith(b"CONNECTED")
+    sock.close()
+
+
+# Connection, channel and consumer limits -----------------------------------------------------------
+
+def test_connections_per_user_are_limited_in_every_protocol(configured):
+    broker = configured(JUNCTION_LIMITS_MAX_CONNECTIONS_PER_USER="2")
+    first, second = broker.connect(), broker.connect()
+    with pytest.raises(pika.exceptions.ProbableAccessDeniedError) as refused:
+        broker.connect()
+    assert "530" in str(refused.value) and "connection limit (2)" in str(refused.value)
+    # MQTT 3.1.1: return code 5 (paho reports it as 0x87, not authorized); MQTT 5: 0x97 quota exceeded.
+    for version, expected in [(mqtt.MQTTv311, 0x87), (mqtt.MQTTv5, 0x97)]:
+        client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id=f"limited-{version}", protocol=version)
+        result = {}
+        done = threading.Event()
+
+        def on_connect(c, u, flags, reason, properties, result=result, done=done):
+            result["reason"] = reason
+            done.set()
+
+        client.on_connect = on_connect
+        client.connect("127.0.0.1", broker.mqtt_port)
+        client.loop_start()
+        assert done.wait(TIMEOUT)
+        client.loop_stop()
+        assert result["reason"].value == expected, version
+    sock = stomp_socket(broker)
+    sock.sendall(encode_frame("CONNECT", {"accept-version": "1.2", "host": "/", "login": "guest",
+                                          "passcode": "guest"}).encode())
+    answer = read_until_closed(sock)
+    assert answer.startswith("ERROR") and "connection limit (2)" in answer
+    # A connection that goes frees its place.
+    second.close()
+    third = broker.connect()
+    third.close()
+    first.close()
+
+
+def test_connections_per_vhost_and_in_total_are_limited(configured):
+    broker = configured(JUNCTION_LIMITS_MAX_CONNECTIONS="1")
+    first = broker.connect()
+    with pytest.raises(pika.exceptions.ProbableAccessDeniedError) as refused:
+        broker.connect()
+    assert "connection limit (1) of the broker" in str(refused.value)
+    first.close()
+    broker = configured(JUNCTION_LIMITS_MAX_CONNECTIONS_PER_VHOST="1")
+    first = broker.connect()
+    with pytest.raises(pika.exceptions.ProbableAccessDeniedError) as refused:
+        broker.connect()
+    assert "of vhost '/'" in str(refused.value)
+    first.close()
+
+
+def test_channel_beyond_channel_max_closes_the_connection_with_530(configured):
+    broker = configured(JUNCTION_AMQP_CHANNEL_MAX="2")
+    with RawConnection(broker.host, broker.port) as raw:
+        tune = raw.handshake()
+        assert tune["channel_max"] == 2
+        raw.open_channel(1)
+        raw.open_channel(2)
+        raw.send(method_frame(3, CHANNEL_OPEN, shortstr("")))
+        reason = raw.expect_connection_close()
+        assert reason[0] == 530, reason
+
+
+def test_consumers_per_channel_are_limited(configured, unique):
+    broker = configured(JUNCTION_LIMITS_MAX_CONSUMERS_PER_CHANNEL="2")
+    connection = broker.connect()
+    channel = connection.channel()
+    queue = unique("consumers")
+    channel.queue_declare(queue, exclusive=True)
+    channel.basic_consume(queue, lambda *a: None)
+    channel.basic_consume(queue, lambda *a: None)
+    with pytest.raises(pika.exceptions.ConnectionClosedByBroker) as closed:
+        channel.basic_consume(queue, lambda *a: None)
+    assert closed.value.reply_code == 530
+    assert "consumers per channel" in closed.value.reply_text
+    # STOMP: the third SUBSCRIBE of a connection gets an ERROR.
+    sock = stomp_socket(broker)
+    sock.sendall(encode_frame("CONNECT", {"accept-version": "1.2", "host": "/", "login": "guest",
+                                          "passcode": "guest"}).encode())
+    for number in range(3):
+        sock.sendall(encode_frame("SUBSCRIBE", {"id": str(number), "destination": f"/topic/t{number}"}).encode())
+    answer = read_until_closed(sock)
+    assert "ERROR" in answer and "subscriptions per connection" in answer
