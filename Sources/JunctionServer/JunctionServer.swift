@@ -151,7 +151,8 @@ public final class JunctionServer: Sendable {
                 maximumSessionExpiry: mqttSettings.maxSessionExpirySeconds,
                 connectTimeout: .seconds(mqttSettings.connectTimeoutSeconds),
                 keepAliveMaximum: mqttSettings.maxKeepAliveSeconds == 0
-                    ? nil : UInt16(clamping: mqttSettings.maxKeepAliveSeconds)
+                    ? nil : UInt16(clamping: mqttSettings.maxKeepAliveSeconds),
+                receiveMaximum: UInt16(clamping: mqttSettings.receiveMaximum)
             ),
             authenticator: authenticator,
             logger: mqttLogger,

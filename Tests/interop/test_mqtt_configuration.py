@@ -1,6 +1,7 @@
 """The `mqtt` configuration section as a client sees it: MQTT 5 CONNACK properties, the exchange
 topics map onto, and the connect timeout."""
 
+import queue
 import socket
 import time
 
@@ -22,6 +23,7 @@ def configured_broker(broker_binary_path, tmp_path):
         "JUNCTION_MQTT_MAX_SESSION_EXPIRY_SECONDS": "300",
         "JUNCTION_MQTT_EXCHANGE": "amq.direct",
         "JUNCTION_MQTT_CONNECT_TIMEOUT_SECONDS": "1",
+        "JUNCTION_MQTT_RECEIVE_MAXIMUM": "5",
     })
     instance.start()
     yield instance
@@ -40,7 +42,31 @@ def test_connack_announces_the_configured_limits(configured_broker, unique):
     assert announced.TopicAliasMaximum == 7
     assert announced.MaximumPacketSize == 4096
     assert announced.SessionExpiryInterval == 300
+    assert announced.ReceiveMaximum == 5
     client.close()
+
+
+def test_311_keep_alive_above_the_maximum_is_refused(configured_broker, unique):
+    # MQTT 3.1.1 cannot be sent a Server Keep Alive: like Mosquitto's max_keepalive, a longer
+    # keep-alive (the helper asks for 30 s, the maximum is 20) gets CONNACK 2, identifier rejected.
+    refused = queue.Queue()
+    client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id=unique("sleepy"), protocol=mqtt.MQTTv311)
+    client.on_connect = lambda c, u, flags, reason, properties: refused.put(reason)
+    client.connect("127.0.0.1", configured_broker.mqtt_port, keepalive=30)
+    client.loop_start()
+    reason = refused.get(timeout=TIMEOUT)
+    client.loop_stop()
+    # paho reports the 3.1.1 return code 2 as its MQTT 5 equivalent, 0x85.
+    assert reason.is_failure and reason.value == 0x85
+    # Within the maximum it connects.
+    within = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id=unique("awake"), protocol=mqtt.MQTTv311)
+    accepted = queue.Queue()
+    within.on_connect = lambda c, u, flags, reason, properties: accepted.put(reason)
+    within.connect("127.0.0.1", configured_broker.mqtt_port, keepalive=20)
+    within.loop_start()
+    assert not accepted.get(timeout=TIMEOUT).is_failure
+    within.disconnect()
+    within.loop_stop()
 
 
 def test_topics_map_onto_the_configured_exchange(configured_broker, unique):
@@ -49,7 +75,8 @@ def test_topics_map_onto_the_configured_exchange(configured_broker, unique):
     queue_name = unique("direct")
     channel.queue_declare(queue_name, exclusive=True)
     channel.queue_bind(queue_name, "amq.direct", routing_key="plant.line1")
-    publisher = Client(configured_broker, unique("pub"))
+    # MQTT 5: a 3.1.1 client asking for the helper's 30 s keep-alive is refused here (max 20).
+    publisher = Client(configured_broker, unique("pub"), mqtt.MQTTv5)
     publisher.publish("plant/line1", b"on amq.direct", qos=1)
     deadline = time.monotonic() + TIMEOUT
     method = None

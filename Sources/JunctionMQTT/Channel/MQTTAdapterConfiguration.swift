@@ -17,9 +17,12 @@ public struct MQTTAdapterConfiguration: Sendable {
     public var maximumSessionExpiry: UInt32
     /// Time allowed from TCP accept to CONNECT.
     public var connectTimeout: Duration
-    /// Longest keep-alive, in seconds, granted to MQTT 5 clients (Server Keep Alive); nil: the
-    /// client's value stands. MQTT 3.1.1 has no way to tell the client, so its value stands.
+    /// Longest keep-alive, in seconds: MQTT 5 clients asking for more (or none) get it as Server
+    /// Keep Alive; MQTT 3.1.1 clients, which cannot be told, are refused (CONNACK 0x02, as
+    /// Mosquitto does). Nil: the client's value stands.
     public var keepAliveMaximum: UInt16?
+    /// Receive Maximum announced to MQTT 5 clients and enforced on their QoS 1/2 PUBLISHes.
+    public var receiveMaximum: UInt16
 
     public init(
         exchange: String = "amq.topic",
@@ -30,7 +33,8 @@ public struct MQTTAdapterConfiguration: Sendable {
         topicAliasMaximum: UInt16 = 64,
         maximumSessionExpiry: UInt32 = UInt32.max,
         connectTimeout: Duration = .seconds(10),
-        keepAliveMaximum: UInt16? = nil
+        keepAliveMaximum: UInt16? = nil,
+        receiveMaximum: UInt16 = 1024
     ) {
         self.exchange = exchange
         self.virtualHost = virtualHost
@@ -41,5 +45,6 @@ public struct MQTTAdapterConfiguration: Sendable {
         self.maximumSessionExpiry = maximumSessionExpiry
         self.connectTimeout = connectTimeout
         self.keepAliveMaximum = keepAliveMaximum
+        self.receiveMaximum = receiveMaximum
     }
 }

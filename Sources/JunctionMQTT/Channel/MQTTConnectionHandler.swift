@@ -67,7 +67,9 @@ final class MQTTConnectionHandler: ChannelDuplexHandler, MessageConsumer, Durabi
             limits: .init(
                 topicAliasMaximum: configuration.topicAliasMaximum,
                 maximumPacketSize: configuration.maximumPacketSize,
-                keepAliveMaximum: configuration.keepAliveMaximum
+                keepAliveMaximum: configuration.keepAliveMaximum,
+                maximumSessionExpiry: configuration.maximumSessionExpiry,
+                receiveMaximum: configuration.receiveMaximum
             )
         )
     }
@@ -210,6 +212,11 @@ final class MQTTConnectionHandler: ChannelDuplexHandler, MessageConsumer, Durabi
         case .connect(let connect):
             self.connectTimeout?.cancel()
             self.connect(connect)
+        case .refuseConnect(let refusal):
+            self.closeReason = "CONNECT refused with \(refusal.reasonCode)"
+            self.send(.connAck(refusal))
+            self.flushOutput()
+            self.context?.close(promise: nil)
         case .send(let packet):
             self.send(packet)
         case .publish(let publish, let topic):
@@ -223,9 +230,7 @@ final class MQTTConnectionHandler: ChannelDuplexHandler, MessageConsumer, Durabi
             if let reply { self.send(reply) }
         case .disconnected(let publishWill, let sessionExpiry):
             self.closeReason = "client disconnected"
-            if let sessionExpiry, self.record != nil {
-                self.record!.expiryInterval = min(sessionExpiry, self.configuration.maximumSessionExpiry)
-            }
+            if let sessionExpiry, self.record != nil { self.record!.expiryInterval = sessionExpiry }
             if !publishWill { self.will = nil }
             self.detach(clean: true)
             self.flushOutput()
@@ -308,12 +313,7 @@ final class MQTTConnectionHandler: ChannelDuplexHandler, MessageConsumer, Durabi
         self.clientID = clientID
         self.will = connect.will
 
-        let expiry: UInt32
-        if version == .v5 {
-            expiry = min(connect.properties.sessionExpiryInterval ?? 0, self.configuration.maximumSessionExpiry)
-        } else {
-            expiry = connect.cleanStart ? 0 : UInt32.max
-        }
+        let expiry = self.stateMachine.sessionExpiry
         var sessionPresent = false
         if let existing = self.server.sessions.load(clientID: clientID) {
             if connect.cleanStart {

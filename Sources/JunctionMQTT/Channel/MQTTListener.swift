@@ -31,7 +31,9 @@ public struct MQTTListener: ProtocolListener {
     /// retained store (a durable one loads its messages). Call on the engine loop.
     public func restore(broker: Broker, eventLoop: any EventLoop) {
         let state = self.state.value()
-        state.restoreSessions(host: broker.virtualHost(self.configuration.virtualHost), eventLoop: eventLoop)
+        state.restoreSessions(
+            host: broker.virtualHost(self.configuration.virtualHost), eventLoop: eventLoop,
+            maximumExpiry: self.configuration.maximumSessionExpiry)
     }
 
     public func initializeConnection(

@@ -18,10 +18,11 @@ final class MQTTServerState {
     }
 
     /// After a restart: sessions whose expiry passed while the broker was down are deleted with
-    /// their queues; the others get their expiry timers back for the time left.
-    func restoreSessions(host: VirtualHost?, eventLoop: any EventLoop) {
+    /// their queues; the others get their expiry timers back for the time left. Expiry counts
+    /// from when the session was last seen, capped by `maximumExpiry` (seconds).
+    func restoreSessions(host: VirtualHost?, eventLoop: any EventLoop, maximumExpiry: UInt32 = UInt32.max) {
         for restored in self.sessions.restoredSessions() {
-            guard let remaining = restored.remainingLifetime else { continue }
+            guard let remaining = restored.remainingLifetime(cappedAt: maximumExpiry) else { continue }
             let clientID = restored.record.clientID
             if remaining == .zero {
                 Self.expire(clientID: clientID, host: host, server: self)

@@ -10,9 +10,14 @@ public struct MQTTRestoredSession: Sendable, Equatable {
     }
 
     /// Time left before the session expires; nil when it never does, zero when it already has.
-    public var remainingLifetime: Duration? {
-        guard self.record.expiryInterval != UInt32.max else { return nil }
-        let lifetime = Duration.seconds(Int64(self.record.expiryInterval))
+    public var remainingLifetime: Duration? { self.remainingLifetime(cappedAt: UInt32.max) }
+
+    /// Time left when the expiry interval is at most `maximum` seconds (the configured cap, which
+    /// may be lower than when the session was stored, e.g. a 3.1.1 session kept "forever").
+    public func remainingLifetime(cappedAt maximum: UInt32) -> Duration? {
+        let interval = min(self.record.expiryInterval, maximum)
+        guard interval != UInt32.max else { return nil }
+        let lifetime = Duration.seconds(Int64(interval))
         return self.offline >= lifetime ? .zero : lifetime - self.offline
     }
 }

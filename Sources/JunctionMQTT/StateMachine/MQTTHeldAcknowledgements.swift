@@ -7,12 +7,15 @@ struct MQTTHeldAcknowledgements {
     private var held: Deque<(packet: MQTTPacket, ticket: UInt64)> = []
 
     var isEmpty: Bool { self.held.isEmpty }
+    /// Held PUBACKs: QoS 1 PUBLISHes still unacknowledged (counted against the Receive Maximum).
+    private(set) var heldPublishAcknowledgements = 0
 
     /// Whether the acknowledgement must wait; if so it is kept. `ticket` nil: nothing to wait for.
     mutating func hold(_ packet: MQTTPacket, ticket: UInt64?) -> Bool {
         guard ticket != nil || !self.held.isEmpty else { return false }
         // Ticket 0 is durable whenever the one before it is.
         self.held.append((packet, ticket ?? 0))
+        if case .pubAck = packet { self.heldPublishAcknowledgements += 1 }
         return true
     }
 
@@ -21,6 +24,7 @@ struct MQTTHeldAcknowledgements {
         var due: [MQTTPacket] = []
         while let first = self.held.first, first.ticket <= ticket {
             self.held.removeFirst()
+            if case .pubAck = first.packet { self.heldPublishAcknowledgements -= 1 }
             due.append(first.packet)
         }
         return due
@@ -29,5 +33,6 @@ struct MQTTHeldAcknowledgements {
     /// The store failed: nothing held may be acknowledged.
     mutating func removeAll() {
         self.held.removeAll()
+        self.heldPublishAcknowledgements = 0
     }
 }

@@ -4,6 +4,8 @@ public enum MQTTSessionAction<Token> {
     case none
     /// Authenticate and attach the session, then call `connectAccepted` or `connectRefused`.
     case connect(MQTTConnect)
+    /// Send this CONNACK refusal and close; no session was attached, so there is no will.
+    case refuseConnect(MQTTConnAck)
     case send(MQTTPacket)
     /// Route this PUBLISH (topic resolved from aliases); then call `publishRouted`.
     case publish(MQTTPublish, topic: String)

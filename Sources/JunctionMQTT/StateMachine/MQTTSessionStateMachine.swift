@@ -13,14 +13,28 @@ public struct MQTTSessionStateMachine<C: Clock, Token> where C.Duration == Durat
     public struct Limits: Sendable {
         public var topicAliasMaximum: UInt16
         public var maximumPacketSize: Int
-        /// Longest keep-alive (seconds) an MQTT 5 client gets; a longer one, or none (0), is
-        /// replaced by this value, announced as Server Keep Alive. Nil: the client's value stands.
+        /// Longest keep-alive (seconds): a longer one, or none (0), is replaced by this value for
+        /// an MQTT 5 client (announced as Server Keep Alive) and refused for a 3.1.1 client, which
+        /// cannot be told (CONNACK 0x02, as Mosquitto's `max_keepalive`). Nil: the client's stands.
         public var keepAliveMaximum: UInt16?
-        public init(topicAliasMaximum: UInt16 = 64, maximumPacketSize: Int = 1_048_576, keepAliveMaximum: UInt16? = nil)
-        {
+        /// Upper bound on a session's expiry interval (seconds), for MQTT 5 and for 3.1.1 clean
+        /// session 0 alike; `UInt32.max` lets a session live forever.
+        public var maximumSessionExpiry: UInt32
+        /// Receive Maximum announced to MQTT 5 clients: QoS 1/2 PUBLISHes a client may have
+        /// unacknowledged at once (PUBACK or PUBCOMP not yet sent); one more is a 0x93 DISCONNECT.
+        public var receiveMaximum: UInt16
+        public init(
+            topicAliasMaximum: UInt16 = 64,
+            maximumPacketSize: Int = 1_048_576,
+            keepAliveMaximum: UInt16? = nil,
+            maximumSessionExpiry: UInt32 = UInt32.max,
+            receiveMaximum: UInt16 = UInt16.max
+        ) {
             self.topicAliasMaximum = topicAliasMaximum
             self.maximumPacketSize = maximumPacketSize
             self.keepAliveMaximum = keepAliveMaximum
+            self.maximumSessionExpiry = maximumSessionExpiry
+            self.receiveMaximum = receiveMaximum
         }
     }
 
@@ -36,6 +50,9 @@ public struct MQTTSessionStateMachine<C: Clock, Token> where C.Duration == Durat
     public private(set) var clientMaximumPacketSize = Int.max
     public private(set) var clientTopicAliasMaximum: UInt16 = 0
     private var connectSessionExpiry: UInt32 = 0
+    /// The session's expiry interval granted at CONNECT (seconds, capped by the limit): 0 ends the
+    /// session with the connection; `UInt32.max` never expires.
+    public private(set) var sessionExpiry: UInt32 = 0
     /// Set when the server overrides the client's keep-alive (sent in CONNACK).
     private var serverKeepAlive: UInt16?
 
@@ -86,9 +103,12 @@ public struct MQTTSessionStateMachine<C: Clock, Token> where C.Duration == Durat
             }
             self.version = connect.protocolVersion
             self.keepAlive = .seconds(Int(connect.keepAlive))
-            if connect.protocolVersion == .v5, let maximum = self.limits.keepAliveMaximum,
-                connect.keepAlive == 0 || connect.keepAlive > maximum
-            {
+            if let maximum = self.limits.keepAliveMaximum, connect.keepAlive == 0 || connect.keepAlive > maximum {
+                guard connect.protocolVersion == .v5 else {
+                    // 3.1.1 has no way to tell the client; Mosquitto refuses with "identifier rejected".
+                    self.state = .closed
+                    return .refuseConnect(MQTTConnAck(sessionPresent: false, reasonCode: .clientIdentifierNotValid))
+                }
                 // [MQTT-3.2.2-21] the client uses the Server Keep Alive instead of its own.
                 self.serverKeepAlive = maximum
                 self.keepAlive = .seconds(Int(maximum))
@@ -97,6 +117,11 @@ public struct MQTTSessionStateMachine<C: Clock, Token> where C.Duration == Durat
             if let maximum = connect.properties.maximumPacketSize { self.clientMaximumPacketSize = Int(maximum) }
             self.clientTopicAliasMaximum = connect.properties.topicAliasMaximum ?? 0
             self.connectSessionExpiry = connect.properties.sessionExpiryInterval ?? 0
+            // 3.1.1 clean session 0 is a session without end of its own: the cap applies to it too
+            // (Mosquitto's persistent_client_expiration).
+            let requested =
+                connect.protocolVersion == .v5 ? self.connectSessionExpiry : (connect.cleanStart ? 0 : UInt32.max)
+            self.sessionExpiry = min(requested, self.limits.maximumSessionExpiry)
             self.state = .connecting(connect.protocolVersion)
             return .connect(connect)
         case .connecting:
@@ -162,7 +187,8 @@ public struct MQTTSessionStateMachine<C: Clock, Token> where C.Duration == Durat
             }
             self.state = .closed
             return .disconnected(
-                publishWill: disconnect.reasonCode == .disconnectWithWillMessage, sessionExpiry: expiry)
+                publishWill: disconnect.reasonCode == .disconnectWithWillMessage,
+                sessionExpiry: expiry.map { min($0, self.limits.maximumSessionExpiry) })
         case .auth:
             // Enhanced authentication is not offered; AUTH is a protocol error [MQTT-4.12.0-1].
             return self.protocolViolation(.protocolError)
@@ -192,6 +218,10 @@ public struct MQTTSessionStateMachine<C: Clock, Token> where C.Duration == Durat
                 return self.acknowledge(.pubRec(MQTTPublishResponse(packetID: MQTTPacketID(id))), ticket: nil)
             }
         }
+        if publish.qos != .atMostOnce, self.version == .v5, self.inboundUnacknowledged >= self.limits.receiveMaximum {
+            // One more than the Receive Maximum announced in CONNACK [MQTT-3.3.4-9].
+            return self.protocolViolation(.receiveMaximumExceeded)
+        }
         return .publish(publish, topic: topic)
     }
 
@@ -218,6 +248,12 @@ public struct MQTTSessionStateMachine<C: Clock, Token> where C.Duration == Durat
             return self.acknowledge(
                 .pubRec(MQTTPublishResponse(packetID: id, reasonCode: reason)), ticket: durabilityTicket)
         }
+    }
+
+    /// Inbound QoS 1/2 PUBLISHes whose PUBACK or PUBCOMP has not been sent: QoS 2 ids not yet
+    /// released, and PUBACKs held for the store.
+    public var inboundUnacknowledged: Int {
+        self.inboundAwaitingRelease.count + self.heldAcknowledgements.heldPublishAcknowledgements
     }
 
     private mutating func acknowledge(_ packet: MQTTPacket, ticket: UInt64?) -> MQTTSessionAction<Token> {
@@ -269,6 +305,9 @@ public struct MQTTSessionStateMachine<C: Clock, Token> where C.Duration == Durat
         self.awaitingCompletion = awaitingCompletion
         var properties = properties
         if let serverKeepAlive = self.serverKeepAlive { properties.serverKeepAlive = serverKeepAlive }
+        if self.version == .v5, self.limits.receiveMaximum != UInt16.max {
+            properties.receiveMaximum = self.limits.receiveMaximum
+        }
         return .send(
             .connAck(MQTTConnAck(sessionPresent: sessionPresent, reasonCode: .success, properties: properties)))
     }

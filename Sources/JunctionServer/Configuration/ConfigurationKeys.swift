@@ -29,6 +29,7 @@ enum ConfigurationKeys {
     static let mqttMaxSessionExpirySeconds: ConfigKey = "mqtt.max_session_expiry_seconds"
     static let mqttConnectTimeoutSeconds: ConfigKey = "mqtt.connect_timeout_seconds"
     static let mqttMaxKeepAliveSeconds: ConfigKey = "mqtt.max_keep_alive_seconds"
+    static let mqttReceiveMaximum: ConfigKey = "mqtt.receive_maximum"
     static let userNames: ConfigKey = "users.names"
     static let defaultVirtualHost: ConfigKey = "default_vhost"
     static let logLevel: ConfigKey = "log_level"

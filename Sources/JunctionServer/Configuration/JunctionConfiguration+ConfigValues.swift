@@ -70,6 +70,8 @@ extension JunctionConfiguration {
                 .int(self.mqtt.maxKeepAliveSeconds),
                 isSecret: false
             ),
+            AbsoluteConfigKey(ConfigurationKeys.mqttReceiveMaximum): .init(
+                .int(self.mqtt.receiveMaximum), isSecret: false),
             AbsoluteConfigKey(ConfigurationKeys.userNames): .init(
                 .stringArray(self.users.map(\.name)), isSecret: false),
             AbsoluteConfigKey(ConfigurationKeys.defaultVirtualHost): .init(

@@ -83,7 +83,8 @@ extension JunctionConfiguration {
             },
             maxKeepAliveSeconds: try required(ConfigurationKeys.mqttMaxKeepAliveSeconds) {
                 try reader.requiredInt(forKey: $0)
-            }
+            },
+            receiveMaximum: try required(ConfigurationKeys.mqttReceiveMaximum) { try reader.requiredInt(forKey: $0) }
         )
         let stomp = STOMPConfiguration(
             maxHeaderBytes: try required(ConfigurationKeys.stompMaxHeaderBytes) { try reader.requiredInt(forKey: $0) },
@@ -244,6 +245,10 @@ extension JunctionConfiguration {
         try Self.require(
             (0...65535).contains(self.mqtt.maxKeepAliveSeconds),
             "mqtt.max_keep_alive_seconds: \(self.mqtt.maxKeepAliveSeconds) is outside 0...65535"
+        )
+        try Self.require(
+            (1...65535).contains(self.mqtt.receiveMaximum),
+            "mqtt.receive_maximum: \(self.mqtt.receiveMaximum) is outside 1...65535"
         )
         if self.mqtt.allowAnonymous {
             try Self.require(

@@ -17,9 +17,12 @@ public struct MQTTConfiguration: Sendable, Hashable {
     public var maxSessionExpirySeconds: UInt32
     /// Seconds from TCP accept to CONNECT before the connection is closed (`mqtt.connect_timeout_seconds`).
     public var connectTimeoutSeconds: Int
-    /// Longest keep-alive granted to MQTT 5 clients, sent as Server Keep Alive when a client asks
-    /// for more or for none (`mqtt.max_keep_alive_seconds`; 0: the client's value stands).
+    /// Longest keep-alive granted: sent to MQTT 5 clients as Server Keep Alive when they ask for
+    /// more or for none; 3.1.1 clients asking for that are refused with CONNACK 2, as Mosquitto's
+    /// `max_keepalive` does (`mqtt.max_keep_alive_seconds`; 0: the client's value stands).
     public var maxKeepAliveSeconds: Int
+    /// Receive Maximum announced to MQTT 5 clients and enforced (`mqtt.receive_maximum`, 1...65535).
+    public var receiveMaximum: Int
 
     public init(
         allowAnonymous: Bool = true,
@@ -30,7 +33,8 @@ public struct MQTTConfiguration: Sendable, Hashable {
         topicAliasMax: Int = 64,
         maxSessionExpirySeconds: UInt32 = UInt32.max,
         connectTimeoutSeconds: Int = 10,
-        maxKeepAliveSeconds: Int = 0
+        maxKeepAliveSeconds: Int = 0,
+        receiveMaximum: Int = 1024
     ) {
         self.allowAnonymous = allowAnonymous
         self.anonymousUser = anonymousUser
@@ -41,5 +45,6 @@ public struct MQTTConfiguration: Sendable, Hashable {
         self.maxSessionExpirySeconds = maxSessionExpirySeconds
         self.connectTimeoutSeconds = connectTimeoutSeconds
         self.maxKeepAliveSeconds = maxKeepAliveSeconds
+        self.receiveMaximum = receiveMaximum
     }
 }
