@@ -194,7 +194,13 @@ public final class JunctionServer: Sendable {
                     allowedOrigins: self.configuration.http.allowedOrigins,
                     bindHost: self.configuration.listeners.bindHost
                 ),
-                metricsPublic: self.configuration.http.metricsPublic
+                metricsPublic: self.configuration.http.metricsPublic,
+                maxGetCount: self.configuration.http.maxGetCount,
+                maxLeaseSeconds: self.configuration.http.maxLeaseSeconds,
+                maxLeasesPerUser: self.configuration.http.maxLeasesPerUser,
+                maxHeaderBytes: self.configuration.http.maxHeaderBytes,
+                headerTimeout: .seconds(Int64(self.configuration.http.headerTimeoutSeconds)),
+                idleTimeout: .seconds(Int64(self.configuration.http.idleTimeoutSeconds))
             ),
             authenticator: authenticator,
             // One implementation per protocol, two transports: the same listeners run over WebSocket.

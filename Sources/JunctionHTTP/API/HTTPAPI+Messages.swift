@@ -79,7 +79,9 @@ extension HTTPAPI {
         let body = try request.jsonBody()
         guard body.objectValue != nil else { throw .badRequest("body must be a JSON object") }
         let count = Int(body["count"]?.intValue ?? 1)
-        guard count >= 1 else { throw .badRequest("'count' must be at least 1") }
+        guard (1...self.configuration.maxGetCount).contains(count) else {
+            throw .badRequest("'count' must be in 1...\(self.configuration.maxGetCount) (http.max_get_count)")
+        }
         let ackMode = body["ackmode"]?.stringValue ?? "ack_requeue_true"
         let settle: (MessageQueue, [DeliveryID]) -> Void
         switch ackMode {
@@ -149,11 +151,20 @@ extension HTTPAPI {
         let wait = try Self.seconds(
             query["wait"], name: "wait", default: 0, limit: Double(self.configuration.maxPollWaitSeconds))
         let lease = try Self.seconds(
-            query["lease"], name: "lease", default: Double(self.configuration.defaultLeaseSeconds), limit: 43_200)
+            query["lease"], name: "lease",
+            default: Double(min(self.configuration.defaultLeaseSeconds, self.configuration.maxLeaseSeconds)),
+            limit: Double(self.configuration.maxLeaseSeconds))
         guard lease > 0 else { throw .badRequest("'lease' must be positive") }
+        let held = self.state.leases.count(of: user.name)
+        guard held + max <= self.configuration.maxLeasesPerUser else {
+            throw HTTPAPIError(
+                status: .tooManyRequests, error: "too_many_leases",
+                reason: "user '\(user.name)' holds \(held) leased messages; the limit is "
+                    + "\(self.configuration.maxLeasesPerUser) (http.max_leases_per_user): ack or release some first")
+        }
         return HTTPPollRequest(
             queue: queue, vhost: vhost, max: max, waitMilliseconds: Int64(wait * 1000),
-            leaseMilliseconds: Int64(lease * 1000))
+            leaseMilliseconds: Int64(lease * 1000), user: user.name)
     }
 
     private static func number(

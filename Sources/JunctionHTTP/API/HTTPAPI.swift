@@ -17,6 +17,8 @@ struct HTTPPollRequest {
     var max: Int
     var waitMilliseconds: Int64
     var leaseMilliseconds: Int64
+    /// Who polls: leases count against this user's `max_leases_per_user`.
+    var user: String
 }
 
 /// The management and script API over the engine. Called on the engine loop, synchronously; every

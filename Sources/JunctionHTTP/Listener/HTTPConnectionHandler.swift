@@ -16,6 +16,8 @@ final class HTTPConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
         case receiving(HTTPRequestHead, ByteBuffer)
         /// The body is over the limit: read to its end without keeping it, then answer 413.
         case discarding(HTTPRequestHead)
+        /// Already answered and closing (a head over the limit): the rest of the request is ignored.
+        case refused
         case polling(HTTPRequestHead, HTTPPollConsumer)
         /// A Server-Sent Events response: open until the client goes; later requests are not read.
         case streamingEvents(HTTPEventSource)
@@ -25,6 +27,7 @@ final class HTTPConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
     }
 
     private var state = State.idle
+    private let requestGuard: HTTPRequestGuard
     private let broker: Broker
     private let configuration: HTTPListenerConfiguration
     private let shared: HTTPListenerState
@@ -37,6 +40,7 @@ final class HTTPConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
     private var registration: HTTPClientConnection?
 
     init(
+        requestGuard: HTTPRequestGuard,
         broker: Broker,
         configuration: HTTPListenerConfiguration,
         shared: HTTPListenerState,
@@ -46,6 +50,7 @@ final class HTTPConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
         isLoopback: Bool,
         logger: Logger
     ) {
+        self.requestGuard = requestGuard
         self.broker = broker
         self.configuration = configuration
         self.shared = shared
@@ -74,7 +79,7 @@ final class HTTPConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
         case .polling(_, let consumer): consumer.abandon()
         case .streamingEvents(let source): source.stop()
         case .awaitingDurability: self.broker.durability.stopWaiting(self)
-        case .idle, .receiving, .discarding: break
+        case .idle, .receiving, .discarding, .refused: break
         }
         self.state = .idle
         self.broker.connectionClosed(self.connectionID)
@@ -105,6 +110,16 @@ final class HTTPConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         switch (Self.unwrapInboundIn(data), self.state) {
         case (.head(let head), .idle):
+            self.requestGuard.headReceived()
+            // A head that arrived whole in one read was not counted by the guard: measure it here.
+            if HTTPRequestGuard.size(of: head) > self.configuration.maxHeaderBytes {
+                let error = HTTPAPIError(
+                    status: .requestHeaderFieldsTooLarge, error: "header_too_large",
+                    reason:
+                        "the request head is over \(self.configuration.maxHeaderBytes) bytes (http.max_header_bytes)")
+                self.state = .refused
+                return self.respond(.error(error), to: head, context: context, forceClose: true)
+            }
             if let length = head.headers.first(name: "Content-Length").flatMap(Int.init),
                 length > self.configuration.maxBodyBytes
             {
@@ -120,7 +135,7 @@ final class HTTPConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
                 body.writeBuffer(&part)
                 self.state = .receiving(head, body)
             }
-        case (.body, .discarding):
+        case (.body, .discarding), (.body, .refused), (.end, .refused):
             break
         case (.end, .receiving(let head, let body)):
             self.state = .idle
@@ -270,6 +285,7 @@ final class HTTPConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
         let receipts = self.shared.leases.lease(
             deliveries.map(\.id),
             of: poll.queue,
+            by: poll.user,
             for: .milliseconds(poll.leaseMilliseconds),
             on: context.eventLoop
         )
@@ -343,6 +359,8 @@ final class HTTPConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
         _ response: HTTPResponse, to request: HTTPRequestHead, context: ChannelHandlerContext, forceClose: Bool = false
     ) {
         let keepAlive = request.isKeepAlive && !forceClose
+        // Before the end is written: the pipelining handler may hand over the next request from inside that write.
+        if keepAlive { self.requestGuard.responseFinished() }
         var head = HTTPResponseHead(version: request.version, status: response.status, headers: response.headers)
         head.headers.replaceOrAdd(name: "Content-Length", value: String(response.body.readableBytes))
         head.headers.replaceOrAdd(name: "Server", value: "Junction")

@@ -31,7 +31,13 @@ public struct HTTPListener: ProtocolListener {
     public func initializeConnection(
         _ channel: any Channel, broker: Broker, connectionID: ConnectionID, isLoopback: Bool
     ) throws {
+        let requestGuard = HTTPRequestGuard(
+            maxHeaderBytes: self.configuration.maxHeaderBytes,
+            headerTimeout: self.configuration.headerTimeout,
+            idleTimeout: self.configuration.idleTimeout
+        )
         let handler = HTTPConnectionHandler(
+            requestGuard: requestGuard,
             broker: broker,
             configuration: self.configuration,
             shared: self.shared,
@@ -44,6 +50,7 @@ public struct HTTPListener: ProtocolListener {
         let upgrader = self.makeUpgrader(
             broker: NIOLoopBound(broker, eventLoop: channel.eventLoop),
             handler: NIOLoopBound(handler, eventLoop: channel.eventLoop),
+            requestGuard: NIOLoopBound(requestGuard, eventLoop: channel.eventLoop),
             connectionID: connectionID,
             isLoopback: isLoopback
         )
@@ -53,11 +60,13 @@ public struct HTTPListener: ProtocolListener {
             withErrorHandling: true
         )
         try channel.pipeline.syncOperations.addHandler(handler)
+        try channel.pipeline.syncOperations.addHandler(requestGuard, position: .first)
     }
 
     private func makeUpgrader(
         broker: NIOLoopBound<Broker>,
         handler: NIOLoopBound<HTTPConnectionHandler>,
+        requestGuard: NIOLoopBound<HTTPRequestGuard>,
         connectionID: ConnectionID,
         isLoopback: Bool
     ) -> NIOWebSocketServerUpgrader {
@@ -79,6 +88,8 @@ public struct HTTPListener: ProtocolListener {
                     let pipeline = channel.pipeline.syncOperations
                     // Removal of a plain handler completes synchronously on the loop; the frame handler takes its place.
                     _ = pipeline.removeHandler(handler.value)
+                    requestGuard.value.stop()
+                    _ = pipeline.removeHandler(requestGuard.value)
                     try pipeline.addHandler(WebSocketFrameHandler(sendsTextFrames: route.sendsTextFrames))
                     let engine = broker.value
                     try route.listener.initializeConnection(

@@ -18,7 +18,7 @@ public struct HTTPConfiguration: Sendable, Hashable {
     /// Messages one user may hold leased through long-poll consumes at a time; more is 429
     /// (`http.max_leases_per_user`).
     public var maxLeasesPerUser: Int
-    /// Largest `count` of a `/get` (and `max` of a poll); more is 400 (`http.max_get_count`).
+    /// Largest `count` of a management `/get`; more is 400 (`http.max_get_count`).
     public var maxGetCount: Int
     /// Longest lease (visibility timeout) a poll may ask for; more is 400 (`http.max_lease_seconds`).
     public var maxLeaseSeconds: Int

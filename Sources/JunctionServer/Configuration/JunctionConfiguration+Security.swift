@@ -62,7 +62,7 @@ extension HTTPConfiguration {
 
     func validate() throws {
         let ranges: [(String, Int, ClosedRange<Int>)] = [
-            ("http.max_header_bytes", self.maxHeaderBytes, 1024...1_048_576),
+            ("http.max_header_bytes", self.maxHeaderBytes, 1024...65536),
             ("http.header_timeout_seconds", self.headerTimeoutSeconds, 1...3600),
             ("http.idle_timeout_seconds", self.idleTimeoutSeconds, 1...86400),
             ("http.max_leases_per_user", self.maxLeasesPerUser, 1...10_000_000),
