@@ -27,9 +27,11 @@ public final class JunctionServer: Sendable {
         self.logger = logger
     }
 
-    /// Starts every enabled listener and serves until SIGINT or SIGTERM.
+    /// Starts every enabled listener and serves until SIGINT or SIGTERM; SIGHUP reloads the TLS
+    /// certificates.
     public func run() async throws {
         let running = try await self.start()
+        Self.onSignal(SIGHUP) { running.reloadCertificates() }
         await Self.waitForTerminationSignal()
         self.logger.info("shutdown requested")
         try await running.stop()
@@ -40,6 +42,8 @@ public final class JunctionServer: Sendable {
         // v1 ownership model: one event loop owns the engine and every connection, so the hot path has
         // no locks and no cross-thread hops. Sharding queues over loops is the next step (Core README).
         let configuration = self.configuration
+        // Unreadable certificate files stop the start-up before anything is opened.
+        let tlsContexts = configuration.tls.isEnabled ? try TLSContextStore(settings: configuration.tls) : nil
         try FileManager.default.createDirectory(atPath: configuration.dataDirectory, withIntermediateDirectories: true)
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         let loop = group.next()
@@ -73,19 +77,28 @@ public final class JunctionServer: Sendable {
         let protocolListeners = self.protocolListeners(state: state)
         // What MQTT keeps across restarts comes back before the first client connects.
         try await loop.submit {
-            for case let (mqtt as MQTTListener, _) in protocolListeners {
+            for case let (mqtt as MQTTListener, _, _) in protocolListeners {
                 mqtt.restore(broker: state.value.broker, eventLoop: loop)
             }
         }.get()
 
         var listeners: [any Channel] = []
+        var bindings: [(listener: any ProtocolListener, port: Int, tls: TLSContextStore?)] = []
+        for (listener, port, tlsPort) in protocolListeners {
+            if port != 0 { bindings.append((listener, port, nil)) }
+            if let tlsContexts, tlsPort != 0 { bindings.append((listener, tlsPort, tlsContexts)) }
+        }
+        let tlsLogger = Logger(label: "junction.tls")
         do {
-            for (listener, port) in protocolListeners where port != 0 {
+            for (listener, port, tls) in bindings {
                 let channel = try await Self.bind(
                     host: configuration.listeners.bindHost,
                     port: port,
                     loop: loop
                 ) { channel in
+                    // TLS lives here, below the protocol: its handlers decrypt, and the protocol reads
+                    // only the verified peer name (`PeerIdentity`).
+                    try tls?.addHandlers(to: channel, logger: tlsLogger)
                     let engine = state.value
                     let id = engine.connections.register(channel)
                     channel.closeFuture.whenComplete { _ in
@@ -105,7 +118,7 @@ public final class JunctionServer: Sendable {
                 }
                 listeners.append(channel)
                 logger.info(
-                    "\(listener.protocolName) listener ready",
+                    "\(listener.protocolName)\(tls == nil ? "" : " over TLS") listener ready",
                     metadata: ["address": "\(channel.localAddress.map { "\($0)" } ?? "?")"]
                 )
             }
@@ -122,12 +135,13 @@ public final class JunctionServer: Sendable {
             listeners: listeners,
             state: state,
             timers: [expiry, alarms, groupCommit],
+            tlsContexts: tlsContexts,
             logger: logger
         )
     }
 
-    /// Every protocol this server speaks, with the port its listener binds (0 = disabled).
-    private func protocolListeners(state: NIOLoopBound<EngineState>) -> [(any ProtocolListener, Int)] {
+    /// Every protocol this server speaks, with the ports its plain and TLS listeners bind (0 = disabled).
+    private func protocolListeners(state: NIOLoopBound<EngineState>) -> [(any ProtocolListener, Int, Int)] {
         let authenticator = ConfiguredAuthenticator(users: self.configuration.users)
         let listeners = self.configuration.listeners
         let amqp = AMQPListener(
@@ -152,7 +166,8 @@ public final class JunctionServer: Sendable {
                 connectTimeout: .seconds(mqttSettings.connectTimeoutSeconds),
                 keepAliveMaximum: mqttSettings.maxKeepAliveSeconds == 0
                     ? nil : UInt16(clamping: mqttSettings.maxKeepAliveSeconds),
-                receiveMaximum: UInt16(clamping: mqttSettings.receiveMaximum)
+                receiveMaximum: UInt16(clamping: mqttSettings.receiveMaximum),
+                useIdentityAsUsername: mqttSettings.useIdentityAsUsername
             ),
             authenticator: authenticator,
             logger: mqttLogger,
@@ -213,10 +228,10 @@ public final class JunctionServer: Sendable {
             logger: Logger(label: "junction.http")
         )
         return [
-            (amqp, listeners.amqpPort),
-            (mqtt, listeners.mqttPort),
-            (stomp, listeners.stompPort),
-            (http, listeners.httpPort),
+            (amqp, listeners.amqpPort, listeners.amqpsPort),
+            (mqtt, listeners.mqttPort, listeners.mqttsPort),
+            (stomp, listeners.stompPort, listeners.stompsPort),
+            (http, listeners.httpPort, listeners.httpsPort),
         ]
     }
 
@@ -238,6 +253,16 @@ public final class JunctionServer: Sendable {
             }
             .bind(host: host, port: port)
             .get()
+    }
+
+    /// Runs `action` on the signal queue whenever `signalNumber` arrives, for the life of the process.
+    private static func onSignal(_ signalNumber: Int32, _ action: @escaping @Sendable () -> Void) {
+        signal(signalNumber, SIG_IGN)
+        let source = DispatchSource.makeSignalSource(
+            signal: signalNumber, queue: DispatchQueue(label: "junction.reload"))
+        source.setEventHandler(handler: action)
+        source.resume()
+        SignalLatch.keepAlive(source)
     }
 
     private static func waitForTerminationSignal() async {
@@ -355,6 +380,7 @@ public final class RunningServer: Sendable {
     private let listeners: [any Channel]
     private let state: NIOLoopBound<EngineState>
     private let timers: [RepeatedTask]
+    private let tlsContexts: TLSContextStore?
     private let logger: Logger
 
     init(
@@ -362,13 +388,35 @@ public final class RunningServer: Sendable {
         listeners: [any Channel],
         state: NIOLoopBound<EngineState>,
         timers: [RepeatedTask],
+        tlsContexts: TLSContextStore?,
         logger: Logger
     ) {
         self.group = group
         self.listeners = listeners
         self.state = state
         self.timers = timers
+        self.tlsContexts = tlsContexts
         self.logger = logger
+    }
+
+    /// Reads the TLS certificate, key and CA files again (SIGHUP). New connections use them; open
+    /// ones keep what they were accepted with. Files that fail to load leave the previous ones in use.
+    /// Returns whether new certificates are in use.
+    @discardableResult
+    public func reloadCertificates() -> Bool {
+        guard let tlsContexts = self.tlsContexts else {
+            self.logger.notice("reload requested; no TLS certificate is configured")
+            return false
+        }
+        do {
+            try tlsContexts.reload()
+            self.logger.notice("TLS certificates reloaded")
+            return true
+        } catch {
+            self.logger.error(
+                "TLS reload failed; the previous certificates stay in use", metadata: ["error": "\(error)"])
+            return false
+        }
     }
 
     public var localAddresses: [SocketAddress] { self.listeners.compactMap(\.localAddress) }

@@ -16,7 +16,8 @@ struct Junction: AsyncParsableCommand {
         discussion: """
             Settings come from, lowest precedence first: the compiled-in defaults (conf/junction.yaml), \
             the file given by --config, JUNCTION_* environment variables, and these flags. \
-            A port of 0 disables that listener.
+            A port of 0 disables that listener. The TLS listeners stay off while no certificate is \
+            configured; SIGHUP reloads the certificate files.
             """
     )
 
@@ -38,6 +39,27 @@ struct Junction: AsyncParsableCommand {
     @Option(name: .customLong("http-port"), help: "HTTP API port (0 disables).")
     var httpPort: Int?
 
+    @Option(name: .customLong("amqps-port"), help: "AMQP 0-9-1 over TLS port (0 disables; needs --tls-cert-file).")
+    var amqpsPort: Int?
+
+    @Option(name: .customLong("mqtts-port"), help: "MQTT over TLS port (0 disables; needs --tls-cert-file).")
+    var mqttsPort: Int?
+
+    @Option(name: .customLong("stomps-port"), help: "STOMP over TLS port (0 disables; needs --tls-cert-file).")
+    var stompsPort: Int?
+
+    @Option(name: .customLong("https-port"), help: "HTTPS and wss port (0 disables; needs --tls-cert-file).")
+    var httpsPort: Int?
+
+    @Option(name: .customLong("tls-cert-file"), help: "PEM server certificate (chain); turns the TLS listeners on.")
+    var tlsCertFile: String?
+
+    @Option(name: .customLong("tls-key-file"), help: "PEM private key of the server certificate.")
+    var tlsKeyFile: String?
+
+    @Option(name: .customLong("tls-ca-file"), help: "PEM CA certificates that client certificates must chain to.")
+    var tlsCAFile: String?
+
     @Option(name: .long, help: "Address every listener binds to.")
     var bind: String?
 
@@ -52,6 +74,13 @@ struct Junction: AsyncParsableCommand {
             mqttPort: self.mqttPort,
             stompPort: self.stompPort,
             httpPort: self.httpPort,
+            amqpsPort: self.amqpsPort,
+            mqttsPort: self.mqttsPort,
+            stompsPort: self.stompsPort,
+            httpsPort: self.httpsPort,
+            tlsCertFile: self.tlsCertFile,
+            tlsKeyFile: self.tlsKeyFile,
+            tlsCAFile: self.tlsCAFile,
             logLevel: self.logLevel
         )
         let configuration: JunctionConfiguration

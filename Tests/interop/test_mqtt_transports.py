@@ -50,7 +50,8 @@ class Mosquitto:
     SUBSCRIBE = ctypes.CFUNCTYPE(None, ctypes.c_void_p, ctypes.c_void_p, ctypes.c_int, ctypes.c_int,
                                  ctypes.POINTER(ctypes.c_int))
 
-    def __init__(self, client_id, port):
+    def __init__(self, client_id, port, tls=None):
+        """`tls`: (ca_file, cert_file, key_file) to connect over TLS (cert and key may be None)."""
         path = ctypes.util.find_library("mosquitto") or "libmosquitto.so.1"
         try:
             lib = ctypes.CDLL(path)
@@ -86,6 +87,11 @@ class Mosquitto:
         lib.mosquitto_publish_callback_set(self.handle, ctypes.cast(self.callbacks[1], ctypes.c_void_p))
         lib.mosquitto_message_callback_set(self.handle, ctypes.cast(self.callbacks[2], ctypes.c_void_p))
         lib.mosquitto_subscribe_callback_set(self.handle, ctypes.cast(self.callbacks[3], ctypes.c_void_p))
+        if tls:
+            lib.mosquitto_tls_set.argtypes = [ctypes.c_void_p, ctypes.c_char_p, ctypes.c_char_p, ctypes.c_char_p,
+                                              ctypes.c_char_p, ctypes.c_void_p]
+            ca, cert, key = (path.encode() if path else None for path in tls)
+            assert lib.mosquitto_tls_set(self.handle, ca, None, cert, key, None) == 0
         assert lib.mosquitto_connect(self.handle, b"127.0.0.1", port, 30) == 0
         self.run_until(lambda: self.connacks)
         assert self.connacks == [0]

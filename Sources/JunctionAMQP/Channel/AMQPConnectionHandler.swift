@@ -33,11 +33,16 @@ final class AMQPConnectionHandler: ChannelDuplexHandler {
     private var handshakeTimeout: Scheduled<Void>?
     private var closeTimeout: Scheduled<Void>?
     private var closeReason = "client closed the socket"
+    /// Whether the connection opened for this handler (after a WebSocket upgrade it already was; TLS
+    /// opens it after the handshake). Closing one that never opened, a failed TLS handshake, is not news.
+    private var announced = false
 
     private let connectedAt: UInt64
     private var peer = "unknown"
     private var clientProperties: [String: String] = [:]
     private(set) var user: AuthenticatedUser?
+    /// The verified TLS client certificate's common name, read once when connection.start is sent.
+    private var certificateName: String?
     private(set) var virtualHost: VirtualHost?
     private(set) var clientSupportsCancelNotify = false
     private var clientSupportsBlocked = false
@@ -78,6 +83,7 @@ final class AMQPConnectionHandler: ChannelDuplexHandler {
     func handlerAdded(context: ChannelHandlerContext) {
         self.context = context
         self.isWritable = context.channel.isWritable
+        self.announced = context.channel.isActive
         self.output.sink.attach(context)
         self.logger[metadataKey: "connection"] = "\(self.connectionID.rawValue)"
         if let peer = context.channel.remoteAddress {
@@ -104,6 +110,7 @@ final class AMQPConnectionHandler: ChannelDuplexHandler {
 
     func channelActive(context: ChannelHandlerContext) {
         self.isWritable = context.channel.isWritable
+        self.announced = true
         self.logger.info("AMQP connection opened")
         context.fireChannelActive()
     }
@@ -119,7 +126,11 @@ final class AMQPConnectionHandler: ChannelDuplexHandler {
         self.sessions.removeAll()
         self.lastSession = nil
         self.broker.connectionClosed(self.connectionID)
-        self.logger.info("AMQP connection closed", metadata: ["reason": "\(self.closeReason)"])
+        self.logger.log(
+            level: self.announced ? .info : .debug,
+            "AMQP connection closed",
+            metadata: ["reason": "\(self.closeReason)"]
+        )
         context.fireChannelInactive()
     }
 
@@ -219,6 +230,7 @@ final class AMQPConnectionHandler: ChannelDuplexHandler {
         case .none:
             break
         case .sendStart:
+            self.certificateName = self.context.flatMap { PeerIdentity.verifiedName(in: $0.pipeline) }
             self.output.method(
                 0,
                 .connectionStart(
@@ -226,7 +238,7 @@ final class AMQPConnectionHandler: ChannelDuplexHandler {
                         versionMajor: 0,
                         versionMinor: 9,
                         serverProperties: AMQPServerProperties.table(version: self.configuration.productVersion),
-                        mechanisms: AMQPSASL.mechanisms,
+                        mechanisms: self.certificateName == nil ? AMQPSASL.mechanisms : AMQPSASL.mechanismsWithExternal,
                         locales: "en_US"
                     )
                 )
@@ -251,6 +263,20 @@ final class AMQPConnectionHandler: ChannelDuplexHandler {
             } else {
                 self.logger.notice("AMQP login refused", metadata: ["user": "\(username)"])
                 self.run(self.stateMachine.authenticationFailed(username: username))
+            }
+        case .authenticateByCertificate(let clientProperties):
+            self.setClientCapabilities(clientProperties)
+            if let name = self.certificateName,
+                let user = self.authenticator.authenticate(certificateName: name, isLoopback: self.isLoopback)
+            {
+                self.user = user
+                self.logger[metadataKey: "user"] = "\(user.name)"
+                self.run(self.stateMachine.authenticationSucceeded())
+            } else {
+                // No verified certificate, or it names no user (RabbitMQ refuses both the same way).
+                let name = self.certificateName ?? ""
+                self.logger.notice("AMQP login refused", metadata: ["user": "\(name)", "mechanism": "EXTERNAL"])
+                self.run(self.stateMachine.authenticationFailed(username: name, mechanism: AMQPSASL.external))
             }
         case .sendTune(let channelMax, let frameMax, let heartbeat):
             self.output.method(

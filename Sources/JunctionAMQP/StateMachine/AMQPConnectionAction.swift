@@ -8,6 +8,9 @@ enum AMQPConnectionAction: Equatable {
     case rejectProtocolHeader
     /// Check these credentials and report back with `authenticationSucceeded` / `authenticationFailed`.
     case authenticate(username: String, password: String, clientProperties: FieldTable)
+    /// The client chose EXTERNAL: log in the user its verified TLS client certificate names, if any,
+    /// and report back as for `authenticate`.
+    case authenticateByCertificate(clientProperties: FieldTable)
     case sendTune(channelMax: UInt16, frameMax: UInt32, heartbeat: UInt16)
     /// The peer accepted these limits: apply them to the framer and the heartbeat timer.
     case applyTuning(AMQPTuning)

@@ -95,6 +95,10 @@ struct AMQPConnectionStateMachine<C: Clock> where C.Duration == Duration {
         case (_, .connectionClose):
             self.state = .closed
             return .sendCloseOkAndClose
+        case (.awaitingStartOk, .connectionStartOk(let startOk)) where startOk.mechanism == AMQPSASL.external:
+            // The response (an optional authorization identity) is not used: the certificate names the user.
+            self.state = .authenticating
+            return .authenticateByCertificate(clientProperties: startOk.clientProperties)
         case (.awaitingStartOk, .connectionStartOk(let startOk)):
             guard let credentials = AMQPSASL.credentials(mechanism: startOk.mechanism, response: startOk.response)
             else {
@@ -214,11 +218,14 @@ struct AMQPConnectionStateMachine<C: Clock> where C.Duration == Duration {
         )
     }
 
-    mutating func authenticationFailed(username: String) -> AMQPConnectionAction {
+    mutating func authenticationFailed(username: String, mechanism: String = "PLAIN") -> AMQPConnectionAction {
         guard case .authenticating = self.state else { return .none }
         // With authentication_failure_close the client expects connection.close 403 (RabbitMQ does the same).
         return self.fail(
-            AMQPError(.accessRefused, "Login was refused using authentication mechanism PLAIN for user '\(username)'")
+            AMQPError(
+                .accessRefused,
+                "Login was refused using authentication mechanism \(mechanism) for user '\(username)'"
+            )
         )
     }
 

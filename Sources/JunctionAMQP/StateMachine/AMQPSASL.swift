@@ -1,6 +1,10 @@
 /// The SASL mechanisms a client may choose in connection.start-ok.
 enum AMQPSASL {
     static let mechanisms = "PLAIN AMQPLAIN"
+    /// Offered when the connection has a verified TLS client certificate: the certificate's common
+    /// name is the user (RabbitMQ's rabbitmq_auth_mechanism_ssl).
+    static let mechanismsWithExternal = "PLAIN AMQPLAIN EXTERNAL"
+    static let external = "EXTERNAL"
 
     /// Extracts the user name and password, or nil when the mechanism is unknown or the response malformed.
     static func credentials(mechanism: String, response: [UInt8]) -> (username: String, password: String)? {

@@ -21,4 +21,14 @@ public protocol Authenticator: Sendable {
     /// - Parameter isLoopback: whether the peer connected from a loopback address (guest is
     ///   only allowed from there, as in RabbitMQ).
     func authenticate(username: String, password: String, isLoopback: Bool) -> AuthenticatedUser?
+
+    /// Logs in the existing user that a verified TLS client certificate names (AMQP `EXTERNAL`, MQTT
+    /// `use_identity_as_username`); the handshake was the proof, so no password is checked. Nil when
+    /// there is no such user or the loopback rule refuses it.
+    func authenticate(certificateName: String, isLoopback: Bool) -> AuthenticatedUser?
+}
+
+extension Authenticator {
+    /// An authenticator that knows no certificate logins refuses every one.
+    public func authenticate(certificateName: String, isLoopback: Bool) -> AuthenticatedUser? { nil }
 }

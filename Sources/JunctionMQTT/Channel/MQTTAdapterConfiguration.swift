@@ -23,6 +23,9 @@ public struct MQTTAdapterConfiguration: Sendable {
     public var keepAliveMaximum: UInt16?
     /// Receive Maximum announced to MQTT 5 clients and enforced on their QoS 1/2 PUBLISHes.
     public var receiveMaximum: UInt16
+    /// With a verified TLS client certificate, its common name is the user and the CONNECT's user
+    /// name and password are ignored (Mosquitto's `use_identity_as_username`).
+    public var useIdentityAsUsername: Bool
 
     public init(
         exchange: String = "amq.topic",
@@ -34,7 +37,8 @@ public struct MQTTAdapterConfiguration: Sendable {
         maximumSessionExpiry: UInt32 = UInt32.max,
         connectTimeout: Duration = .seconds(10),
         keepAliveMaximum: UInt16? = nil,
-        receiveMaximum: UInt16 = 1024
+        receiveMaximum: UInt16 = 1024,
+        useIdentityAsUsername: Bool = false
     ) {
         self.exchange = exchange
         self.virtualHost = virtualHost
@@ -46,5 +50,6 @@ public struct MQTTAdapterConfiguration: Sendable {
         self.connectTimeout = connectTimeout
         self.keepAliveMaximum = keepAliveMaximum
         self.receiveMaximum = receiveMaximum
+        self.useIdentityAsUsername = useIdentityAsUsername
     }
 }

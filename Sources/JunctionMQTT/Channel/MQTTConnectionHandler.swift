@@ -364,6 +364,11 @@ final class MQTTConnectionHandler: ChannelDuplexHandler, MessageConsumer, Durabi
     }
 
     private func authenticate(_ connect: MQTTConnect) -> AuthenticatedUser? {
+        if self.configuration.useIdentityAsUsername, let context = self.context,
+            let name = PeerIdentity.verifiedName(in: context.pipeline)
+        {
+            return self.authenticator.authenticate(certificateName: name, isLoopback: self.isLoopback)
+        }
         guard let username = connect.username else {
             guard !self.configuration.anonymousLoopbackOnly || self.isLoopback else { return nil }
             return self.configuration.anonymousUser

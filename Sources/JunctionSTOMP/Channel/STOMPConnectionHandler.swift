@@ -42,6 +42,9 @@ final class STOMPConnectionHandler: ChannelDuplexHandler, MessageConsumer {
     private var heartbeatTask: Scheduled<Void>?
     private var connectTimeout: Scheduled<Void>?
     private var closeReason = "client closed the socket"
+    /// Whether the connection opened for this handler (after a WebSocket upgrade it already was; TLS
+    /// opens it after the handshake). Closing one that never opened, a failed TLS handshake, is not news.
+    private var announced = false
     private var peer = "unknown"
     private let connectedAt: UInt64
 
@@ -88,6 +91,7 @@ final class STOMPConnectionHandler: ChannelDuplexHandler, MessageConsumer {
 
     func handlerAdded(context: ChannelHandlerContext) {
         self.context = context
+        self.announced = context.channel.isActive
         self.output.attach(context)
         self.logger[metadataKey: "connection"] = "\(self.connectionID.rawValue)"
         if let peer = context.channel.remoteAddress {
@@ -111,6 +115,11 @@ final class STOMPConnectionHandler: ChannelDuplexHandler, MessageConsumer {
         self.output.detach()
     }
 
+    func channelActive(context: ChannelHandlerContext) {
+        self.announced = true
+        context.fireChannelActive()
+    }
+
     func channelInactive(context: ChannelHandlerContext) {
         self.heartbeatTask?.cancel()
         self.broker.durability.stopWaiting(self)
@@ -118,7 +127,11 @@ final class STOMPConnectionHandler: ChannelDuplexHandler, MessageConsumer {
         self.stateMachine.closed()
         self.tearDown()
         self.broker.connectionClosed(self.connectionID)
-        self.logger.info("STOMP connection closed", metadata: ["reason": "\(self.closeReason)"])
+        self.logger.log(
+            level: self.announced ? .info : .debug,
+            "STOMP connection closed",
+            metadata: ["reason": "\(self.closeReason)"]
+        )
         context.fireChannelInactive()
     }
 

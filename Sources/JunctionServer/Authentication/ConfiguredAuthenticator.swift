@@ -19,9 +19,15 @@ public struct ConfiguredAuthenticator: Authenticator {
             return nil
         }
         let passwordMatches = Self.constantTimeEquals(password, user.password)
-        guard passwordMatches, !user.loopbackOnly || isLoopback else {
+        // A user without a password logs in only with a client certificate.
+        guard passwordMatches, !user.password.isEmpty, !user.loopbackOnly || isLoopback else {
             return nil
         }
+        return AuthenticatedUser(name: user.name, virtualHosts: nil, tags: user.tags)
+    }
+
+    public func authenticate(certificateName: String, isLoopback: Bool) -> AuthenticatedUser? {
+        guard let user = self.users[certificateName], !user.loopbackOnly || isLoopback else { return nil }
         return AuthenticatedUser(name: user.name, virtualHosts: nil, tags: user.tags)
     }
 

@@ -6,6 +6,13 @@ public struct ConfigurationOverrides: Sendable, Hashable {
     public var mqttPort: Int?
     public var stompPort: Int?
     public var httpPort: Int?
+    public var amqpsPort: Int?
+    public var mqttsPort: Int?
+    public var stompsPort: Int?
+    public var httpsPort: Int?
+    public var tlsCertFile: String?
+    public var tlsKeyFile: String?
+    public var tlsCAFile: String?
     public var logLevel: String?
 
     public init(
@@ -15,6 +22,13 @@ public struct ConfigurationOverrides: Sendable, Hashable {
         mqttPort: Int? = nil,
         stompPort: Int? = nil,
         httpPort: Int? = nil,
+        amqpsPort: Int? = nil,
+        mqttsPort: Int? = nil,
+        stompsPort: Int? = nil,
+        httpsPort: Int? = nil,
+        tlsCertFile: String? = nil,
+        tlsKeyFile: String? = nil,
+        tlsCAFile: String? = nil,
         logLevel: String? = nil
     ) {
         self.dataDirectory = dataDirectory
@@ -23,6 +37,13 @@ public struct ConfigurationOverrides: Sendable, Hashable {
         self.mqttPort = mqttPort
         self.stompPort = stompPort
         self.httpPort = httpPort
+        self.amqpsPort = amqpsPort
+        self.mqttsPort = mqttsPort
+        self.stompsPort = stompsPort
+        self.httpsPort = httpsPort
+        self.tlsCertFile = tlsCertFile
+        self.tlsKeyFile = tlsKeyFile
+        self.tlsCAFile = tlsCAFile
         self.logLevel = logLevel
     }
 }

@@ -10,6 +10,17 @@ extension JunctionConfiguration {
             AbsoluteConfigKey(ConfigurationKeys.mqttPort): .init(.int(self.listeners.mqttPort), isSecret: false),
             AbsoluteConfigKey(ConfigurationKeys.stompPort): .init(.int(self.listeners.stompPort), isSecret: false),
             AbsoluteConfigKey(ConfigurationKeys.httpPort): .init(.int(self.listeners.httpPort), isSecret: false),
+            AbsoluteConfigKey(ConfigurationKeys.amqpsPort): .init(.int(self.listeners.amqpsPort), isSecret: false),
+            AbsoluteConfigKey(ConfigurationKeys.mqttsPort): .init(.int(self.listeners.mqttsPort), isSecret: false),
+            AbsoluteConfigKey(ConfigurationKeys.stompsPort): .init(.int(self.listeners.stompsPort), isSecret: false),
+            AbsoluteConfigKey(ConfigurationKeys.httpsPort): .init(.int(self.listeners.httpsPort), isSecret: false),
+            AbsoluteConfigKey(ConfigurationKeys.tlsCertFile): .init(.string(self.tls.certFile), isSecret: false),
+            AbsoluteConfigKey(ConfigurationKeys.tlsKeyFile): .init(.string(self.tls.keyFile), isSecret: false),
+            AbsoluteConfigKey(ConfigurationKeys.tlsCAFile): .init(.string(self.tls.caFile), isSecret: false),
+            AbsoluteConfigKey(ConfigurationKeys.tlsVerifyPeer): .init(
+                .string(self.tls.verifyPeer.rawValue), isSecret: false),
+            AbsoluteConfigKey(ConfigurationKeys.mqttUseIdentityAsUsername): .init(
+                .bool(self.mqtt.useIdentityAsUsername), isSecret: false),
             AbsoluteConfigKey(ConfigurationKeys.dataDirectory): .init(.string(self.dataDirectory), isSecret: false),
             AbsoluteConfigKey(ConfigurationKeys.frameMax): .init(.int(self.amqp.frameMax), isSecret: false),
             AbsoluteConfigKey(ConfigurationKeys.channelMax): .init(.int(self.amqp.channelMax), isSecret: false),
@@ -122,6 +133,13 @@ extension ConfigurationOverrides {
         set(ConfigurationKeys.mqttPort, self.mqttPort.map(ConfigContent.int))
         set(ConfigurationKeys.stompPort, self.stompPort.map(ConfigContent.int))
         set(ConfigurationKeys.httpPort, self.httpPort.map(ConfigContent.int))
+        set(ConfigurationKeys.amqpsPort, self.amqpsPort.map(ConfigContent.int))
+        set(ConfigurationKeys.mqttsPort, self.mqttsPort.map(ConfigContent.int))
+        set(ConfigurationKeys.stompsPort, self.stompsPort.map(ConfigContent.int))
+        set(ConfigurationKeys.httpsPort, self.httpsPort.map(ConfigContent.int))
+        set(ConfigurationKeys.tlsCertFile, self.tlsCertFile.map(ConfigContent.string))
+        set(ConfigurationKeys.tlsKeyFile, self.tlsKeyFile.map(ConfigContent.string))
+        set(ConfigurationKeys.tlsCAFile, self.tlsCAFile.map(ConfigContent.string))
         set(ConfigurationKeys.logLevel, self.logLevel.map(ConfigContent.string))
         return values
     }

@@ -51,7 +51,11 @@ extension JunctionConfiguration {
             amqpPort: try required(ConfigurationKeys.amqpPort) { try reader.requiredInt(forKey: $0) },
             mqttPort: try required(ConfigurationKeys.mqttPort) { try reader.requiredInt(forKey: $0) },
             stompPort: try required(ConfigurationKeys.stompPort) { try reader.requiredInt(forKey: $0) },
-            httpPort: try required(ConfigurationKeys.httpPort) { try reader.requiredInt(forKey: $0) }
+            httpPort: try required(ConfigurationKeys.httpPort) { try reader.requiredInt(forKey: $0) },
+            amqpsPort: try required(ConfigurationKeys.amqpsPort) { try reader.requiredInt(forKey: $0) },
+            mqttsPort: try required(ConfigurationKeys.mqttsPort) { try reader.requiredInt(forKey: $0) },
+            stompsPort: try required(ConfigurationKeys.stompsPort) { try reader.requiredInt(forKey: $0) },
+            httpsPort: try required(ConfigurationKeys.httpsPort) { try reader.requiredInt(forKey: $0) }
         )
         let amqp = AMQPConfiguration(
             frameMax: try required(ConfigurationKeys.frameMax) { try reader.requiredInt(forKey: $0) },
@@ -84,7 +88,10 @@ extension JunctionConfiguration {
             maxKeepAliveSeconds: try required(ConfigurationKeys.mqttMaxKeepAliveSeconds) {
                 try reader.requiredInt(forKey: $0)
             },
-            receiveMaximum: try required(ConfigurationKeys.mqttReceiveMaximum) { try reader.requiredInt(forKey: $0) }
+            receiveMaximum: try required(ConfigurationKeys.mqttReceiveMaximum) { try reader.requiredInt(forKey: $0) },
+            useIdentityAsUsername: try required(ConfigurationKeys.mqttUseIdentityAsUsername) {
+                try reader.requiredBool(forKey: $0)
+            }
         )
         let stomp = STOMPConfiguration(
             maxHeaderBytes: try required(ConfigurationKeys.stompMaxHeaderBytes) { try reader.requiredInt(forKey: $0) },
@@ -150,6 +157,7 @@ extension JunctionConfiguration {
             amqp: amqp,
             mqtt: mqtt,
             stomp: stomp,
+            tls: try TLSSettings(reading: reader),
             users: users,
             resources: resources,
             storage: storage,
@@ -187,6 +195,10 @@ extension JunctionConfiguration {
             ("listeners.mqtt_port", self.listeners.mqttPort),
             ("listeners.stomp_port", self.listeners.stompPort),
             ("listeners.http_port", self.listeners.httpPort),
+            ("listeners.amqps_port", self.listeners.amqpsPort),
+            ("listeners.mqtts_port", self.listeners.mqttsPort),
+            ("listeners.stomps_port", self.listeners.stompsPort),
+            ("listeners.https_port", self.listeners.httpsPort),
         ]
         for (key, port) in ports where !(0...65535).contains(port) {
             throw ConfigurationError("\(key): \(port) is not a port number (0...65535, 0 disables)")
@@ -259,6 +271,7 @@ extension JunctionConfiguration {
         try self.validateSTOMP()
         try self.http.validate()
         try self.limits.validate()
+        try self.tls.validate()
     }
 
     /// The `stomp` section's ranges; the limits are what a client may make the broker buffer.

@@ -12,6 +12,7 @@ public struct JunctionConfiguration: Sendable, Hashable {
     public var amqp: AMQPConfiguration
     public var mqtt: MQTTConfiguration
     public var stomp: STOMPConfiguration
+    public var tls: TLSSettings
     /// Accounts, in the order the configuration lists them.
     public var users: [UserConfiguration]
     /// The virtual host created at start-up (`default_vhost`).
@@ -33,6 +34,7 @@ public struct JunctionConfiguration: Sendable, Hashable {
         amqp: AMQPConfiguration = AMQPConfiguration(),
         mqtt: MQTTConfiguration = MQTTConfiguration(),
         stomp: STOMPConfiguration = STOMPConfiguration(),
+        tls: TLSSettings = TLSSettings(),
         users: [UserConfiguration] = [.guest],
         resources: ResourcesConfiguration = ResourcesConfiguration(),
         storage: StorageConfiguration = StorageConfiguration(),
@@ -47,6 +49,7 @@ public struct JunctionConfiguration: Sendable, Hashable {
         self.amqp = amqp
         self.mqtt = mqtt
         self.stomp = stomp
+        self.tls = tls
         self.users = users
         self.resources = resources
         self.storage = storage

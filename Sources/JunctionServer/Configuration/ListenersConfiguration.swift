@@ -10,18 +10,35 @@ public struct ListenersConfiguration: Sendable, Hashable {
     public var stompPort: Int
     /// HTTP API, management and metrics (`listeners.http_port`).
     public var httpPort: Int
+    /// AMQP 0-9-1 over TLS (`listeners.amqps_port`). The four TLS listeners stay off while no
+    /// certificate is configured (`tls.cert_file`).
+    public var amqpsPort: Int
+    /// MQTT over TLS (`listeners.mqtts_port`).
+    public var mqttsPort: Int
+    /// STOMP over TLS (`listeners.stomps_port`).
+    public var stompsPort: Int
+    /// HTTPS, with WebSocket over TLS (wss) at the same paths (`listeners.https_port`).
+    public var httpsPort: Int
 
     public init(
         bindHost: String = "127.0.0.1",
         amqpPort: Int = 5672,
         mqttPort: Int = 1883,
         stompPort: Int = 61613,
-        httpPort: Int = 15672
+        httpPort: Int = 15672,
+        amqpsPort: Int = 5671,
+        mqttsPort: Int = 8883,
+        stompsPort: Int = 61614,
+        httpsPort: Int = 15671
     ) {
         self.bindHost = bindHost
         self.amqpPort = amqpPort
         self.mqttPort = mqttPort
         self.stompPort = stompPort
         self.httpPort = httpPort
+        self.amqpsPort = amqpsPort
+        self.mqttsPort = mqttsPort
+        self.stompsPort = stompsPort
+        self.httpsPort = httpsPort
     }
 }

@@ -23,6 +23,9 @@ public struct MQTTConfiguration: Sendable, Hashable {
     public var maxKeepAliveSeconds: Int
     /// Receive Maximum announced to MQTT 5 clients and enforced (`mqtt.receive_maximum`, 1...65535).
     public var receiveMaximum: Int
+    /// On a TLS connection with a verified client certificate, the certificate's common name is the
+    /// user name and no password is asked for (`mqtt.use_identity_as_username`, as Mosquitto's option).
+    public var useIdentityAsUsername: Bool
 
     public init(
         allowAnonymous: Bool = true,
@@ -34,7 +37,8 @@ public struct MQTTConfiguration: Sendable, Hashable {
         maxSessionExpirySeconds: UInt32 = UInt32.max,
         connectTimeoutSeconds: Int = 10,
         maxKeepAliveSeconds: Int = 0,
-        receiveMaximum: Int = 1024
+        receiveMaximum: Int = 1024,
+        useIdentityAsUsername: Bool = false
     ) {
         self.allowAnonymous = allowAnonymous
         self.anonymousUser = anonymousUser
@@ -46,5 +50,6 @@ public struct MQTTConfiguration: Sendable, Hashable {
         self.connectTimeoutSeconds = connectTimeoutSeconds
         self.maxKeepAliveSeconds = maxKeepAliveSeconds
         self.receiveMaximum = receiveMaximum
+        self.useIdentityAsUsername = useIdentityAsUsername
     }
 }

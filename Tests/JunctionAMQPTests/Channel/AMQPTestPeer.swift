@@ -5,10 +5,14 @@ import NIOEmbedded
 
 @testable import JunctionAMQP
 
-/// Accepts everyone as guest, except the password "wrong".
+/// Accepts everyone as guest, except the password "wrong"; of certificate names only "device".
 struct TestAuthenticator: Authenticator {
     func authenticate(username: String, password: String, isLoopback: Bool) -> AuthenticatedUser? {
         password == "wrong" ? nil : AuthenticatedUser(name: username)
+    }
+
+    func authenticate(certificateName: String, isLoopback: Bool) -> AuthenticatedUser? {
+        certificateName == "device" ? AuthenticatedUser(name: certificateName) : nil
     }
 }
 

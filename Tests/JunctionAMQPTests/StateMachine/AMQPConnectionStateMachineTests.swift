@@ -71,12 +71,27 @@ import Testing
     @Test func unknownMechanismClosesWithAccessRefused() {
         var machine = self.makeMachine()
         _ = machine.protocolHeaderReceived(valid: true)
-        guard case .sendClose(let error) = machine.frameReceived(self.startOk(mechanism: "EXTERNAL", response: []))
+        guard
+            case .sendClose(let error) = machine.frameReceived(self.startOk(mechanism: "SCRAM-SHA-256", response: []))
         else {
             Issue.record("expected close")
             return
         }
         #expect(error.code == .accessRefused)
+    }
+
+    @Test func externalAsksForTheCertificateLogin() {
+        var machine = self.makeMachine()
+        _ = machine.protocolHeaderReceived(valid: true)
+        #expect(
+            machine.frameReceived(self.startOk(mechanism: "EXTERNAL", response: []))
+                == .authenticateByCertificate(clientProperties: [:]))
+        guard case .sendClose(let error) = machine.authenticationFailed(username: "x", mechanism: "EXTERNAL") else {
+            Issue.record("expected close")
+            return
+        }
+        #expect(error.code == .accessRefused)
+        #expect(error.text.contains("mechanism EXTERNAL"))
     }
 
     @Test func failedLoginClosesWith403() {
