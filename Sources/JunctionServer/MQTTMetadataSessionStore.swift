@@ -109,7 +109,8 @@ final class MQTTMetadataSessionStore: MQTTSessionStore {
                 )
             },
             inboundAwaitingRelease: record.inboundAwaitingRelease,
-            awaitingCompletion: record.awaitingCompletion
+            awaitingCompletion: record.awaitingCompletion,
+            owner: record.owner
         )
     }
 
@@ -133,7 +134,8 @@ final class MQTTMetadataSessionStore: MQTTSessionStore {
             subscriptions: subscriptions,
             expiryInterval: stored.expiryIntervalSeconds,
             inboundAwaitingRelease: stored.inboundAwaitingRelease,
-            awaitingCompletion: stored.awaitingCompletion
+            awaitingCompletion: stored.awaitingCompletion,
+            owner: stored.owner
         )
     }
 }

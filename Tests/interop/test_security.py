@@ -307,3 +307,92 @@ def test_consumers_per_channel_are_limited(configured, unique):
         sock.sendall(encode_frame("SUBSCRIBE", {"id": str(number), "destination": f"/topic/t{number}"}).encode())
     answer = read_until_closed(sock)
     assert "ERROR" in answer and "subscriptions per connection" in answer
+
+
+def test_mqtt_subscriptions_per_session_are_limited(configured, unique):
+    broker = configured(JUNCTION_LIMITS_MAX_CONSUMERS_PER_CHANNEL="2")
+    client = Client(broker, unique("subs"), mqtt.MQTTv5)
+    codes = client.subscribe([("a/1", 1), ("a/2", 1), ("a/3", 1)])
+    assert [code.value for code in codes] == [1, 1, 0x97]
+    # Subscribing again to a filter the session has is not a new subscription.
+    assert client.subscribe("a/1", qos=0)[0].value == 0
+    client.close()
+
+
+# MQTT session ownership ----------------------------------------------------------------------------
+
+def test_mqtt_client_id_takeover_by_another_user_is_refused(configured, unique):
+    broker = configured(JUNCTION_USERS_NAMES="guest,alice,mallory",
+                        JUNCTION_USERS_ALICE_PASSWORD="alice-secret",
+                        JUNCTION_USERS_MALLORY_PASSWORD="mallory-secret")
+    client_id = unique("owned")
+    owner = mqtt_client(broker, client_id, "alice", "alice-secret", clean=False)
+    assert owner.connack[1].value == 0
+    owner.subscribe("owned/topic", qos=1)
+    for version, expected in [(mqtt.MQTTv311, 0x87), (mqtt.MQTTv5, 0x87)]:
+        thief = mqtt_client(broker, client_id, "mallory", "mallory-secret", version=version, loop=False)
+        assert thief.connack[1].value == expected  # 3.1.1: return code 5, which paho reports as 0x87
+        thief.client.loop_stop()
+    # The owner kept its connection and gets its messages.
+    publisher = Client(broker, unique("pub"))
+    publisher.publish("owned/topic", b"still mine", qos=1)
+    assert owner.next().payload == b"still mine"
+    assert owner.disconnects.empty()
+    # Offline, the session and its queued messages still belong to alice.
+    owner.close()
+    publisher.publish("owned/topic", b"queued for alice", qos=1)
+    thief = mqtt_client(broker, client_id, "mallory", "mallory-secret", clean=False, loop=False)
+    assert thief.connack[1].value == 0x87
+    thief.client.loop_stop()
+    # Ownership survives a restart of the broker (the session is persistent).
+    broker.restart()
+    thief = mqtt_client(broker, client_id, "mallory", "mallory-secret", clean=False, loop=False)
+    assert thief.connack[1].value == 0x87
+    thief.client.loop_stop()
+    again = mqtt_client(broker, client_id, "alice", "alice-secret", clean=False)
+    assert again.connack[0].session_present
+    assert again.next().payload == b"queued for alice"
+    again.close()
+    publisher.close()
+
+
+class mqtt_client:
+    """A paho client logged in as `user`; records its CONNACK whether it is accepted or not."""
+
+    def __init__(self, broker, client_id, user, password, version=mqtt.MQTTv311, clean=True, loop=True):
+        import queue
+        self.messages = queue.Queue()
+        self.disconnects = queue.Queue()
+        connacks = queue.Queue()
+        kwargs = {} if version == mqtt.MQTTv5 else {"clean_session": clean}
+        self.client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id=client_id, protocol=version, **kwargs)
+        self.client.username_pw_set(user, password)
+        self.client.on_connect = lambda c, u, flags, reason, properties: connacks.put((flags, reason))
+        self.client.on_message = lambda c, u, message: self.messages.put(message)
+        self.client.on_disconnect = lambda c, u, flags, reason, properties: self.disconnects.put(reason)
+        if version == mqtt.MQTTv5:
+            from paho.mqtt.packettypes import PacketTypes
+            from paho.mqtt.properties import Properties
+            properties = Properties(PacketTypes.CONNECT)
+            properties.SessionExpiryInterval = 0 if clean else 3600
+            self.client.connect("127.0.0.1", broker.mqtt_port, clean_start=clean, properties=properties)
+        else:
+            self.client.connect("127.0.0.1", broker.mqtt_port)
+        self.client.loop_start()
+        self.connack = connacks.get(timeout=TIMEOUT)
+        if not loop:
+            self.client.loop_stop()
+
+    def subscribe(self, topic, qos):
+        import queue
+        done = queue.Queue()
+        self.client.on_subscribe = lambda c, u, mid, codes, properties: done.put(codes)
+        self.client.subscribe(topic, qos=qos)
+        return done.get(timeout=TIMEOUT)
+
+    def next(self, timeout=TIMEOUT):
+        return self.messages.get(timeout=timeout)
+
+    def close(self):
+        self.client.disconnect()
+        self.client.loop_stop()

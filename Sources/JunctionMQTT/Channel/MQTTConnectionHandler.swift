@@ -300,6 +300,16 @@ final class MQTTConnectionHandler: ChannelDuplexHandler, MessageConsumer, Durabi
             self.run(.close(.quotaExceeded, sendDisconnect: false))
             return
         }
+        // A session belongs to the user who created it: another user's CONNECT with its client id
+        // is refused, and the owner keeps its connection and its messages.
+        let storedOwner = self.server.sessions.load(clientID: clientID)?.owner
+        if let owner = self.server.live[clientID]?.userName ?? storedOwner, owner != user.name {
+            self.logger.notice(
+                "MQTT session takeover refused", metadata: ["client": "\(clientID)", "user": "\(user.name)"])
+            self.run(self.stateMachine.connectRefused(.notAuthorized))
+            self.run(.close(.notAuthorized, sendDisconnect: false))
+            return
+        }
         self.virtualHost = virtualHost
         self.logger[metadataKey: "client"] = "\(clientID)"
 
@@ -330,6 +340,7 @@ final class MQTTConnectionHandler: ChannelDuplexHandler, MessageConsumer, Durabi
             self.record = MQTTSessionRecord(clientID: clientID, expiryInterval: expiry)
         }
         self.record!.expiryInterval = expiry
+        self.record!.owner = user.name
         // Stored at once (and stamped with the time), so the session survives a crash even before
         // its first SUBSCRIBE.
         if expiry > 0 { self.server.sessions.save(self.record!) }
@@ -615,6 +626,12 @@ final class MQTTConnectionHandler: ChannelDuplexHandler, MessageConsumer, Durabi
                 return
             }
             let isNew = self.record!.subscriptions[filter] == nil
+            let limit = self.virtualHost?.maxConsumersPerChannel ?? 0
+            if isNew && limit > 0 && self.record!.subscriptions.count >= limit {
+                // limits.max_consumers_per_channel: 0x97 (3.1.1: 0x80).
+                codes.append(.quotaExceeded)
+                continue
+            }
             do {
                 try self.bind(filter: inner, shared: group.map { ($0, inner) })
             } catch {

@@ -21,19 +21,23 @@ public struct MQTTSessionRecord: Sendable, Equatable {
     public var inboundAwaitingRelease: Set<UInt16>
     /// QoS 2 packet ids sent to the client and acknowledged by PUBREC, waiting for PUBCOMP.
     public var awaitingCompletion: Set<UInt16>
+    /// The user who created the session: a CONNECT by another user with this client id is refused.
+    public var owner: String?
 
     public init(
         clientID: String,
         subscriptions: [String: MQTTSessionSubscription] = [:],
         expiryInterval: UInt32,
         inboundAwaitingRelease: Set<UInt16> = [],
-        awaitingCompletion: Set<UInt16> = []
+        awaitingCompletion: Set<UInt16> = [],
+        owner: String? = nil
     ) {
         self.clientID = clientID
         self.subscriptions = subscriptions
         self.expiryInterval = expiryInterval
         self.inboundAwaitingRelease = inboundAwaitingRelease
         self.awaitingCompletion = awaitingCompletion
+        self.owner = owner
     }
 }
 

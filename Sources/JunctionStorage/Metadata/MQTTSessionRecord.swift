@@ -16,6 +16,8 @@ public struct MQTTSessionRecord: Hashable, Sendable {
     public var inboundAwaitingRelease: Set<UInt16>
     /// QoS 2 deliveries acknowledged by PUBREC whose PUBCOMP has not come yet (schema v2).
     public var awaitingCompletion: Set<UInt16>
+    /// The user who created the session; nil for sessions stored before owners were recorded.
+    public var owner: String?
 
     public init(
         virtualHost: String,
@@ -26,7 +28,8 @@ public struct MQTTSessionRecord: Hashable, Sendable {
         lastSeenMilliseconds: UInt64,
         subscriptions: [MQTTSubscriptionRecord] = [],
         inboundAwaitingRelease: Set<UInt16> = [],
-        awaitingCompletion: Set<UInt16> = []
+        awaitingCompletion: Set<UInt16> = [],
+        owner: String? = nil
     ) {
         self.virtualHost = virtualHost
         self.clientID = clientID
@@ -37,5 +40,6 @@ public struct MQTTSessionRecord: Hashable, Sendable {
         self.subscriptions = subscriptions
         self.inboundAwaitingRelease = inboundAwaitingRelease
         self.awaitingCompletion = awaitingCompletion
+        self.owner = owner
     }
 }

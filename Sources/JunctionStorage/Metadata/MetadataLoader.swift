@@ -127,7 +127,8 @@ struct MetadataLoader {
                 protocolLevel: try row.fixedWidth("protocol_level"),
                 lastSeenMilliseconds: try row.unsigned64("last_seen"),
                 inboundAwaitingRelease: try row.packetIDs("inbound_awaiting_release"),
-                awaitingCompletion: try row.packetIDs("awaiting_completion")
+                awaitingCompletion: try row.packetIDs("awaiting_completion"),
+                owner: try row.optionalText("owner")
             )
         }
         let subscriptions = try rows(

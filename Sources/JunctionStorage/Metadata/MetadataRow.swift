@@ -13,6 +13,14 @@ struct MetadataRow {
         return text
     }
 
+    /// A text column that may be NULL.
+    func optionalText(_ column: String) throws -> String? {
+        let value: DatabaseValue = row[column]
+        if value.isNull { return nil }
+        guard let text = String.fromDatabaseValue(value) else { throw corrupt(column, value) }
+        return text
+    }
+
     func bytes(_ column: String) throws -> [UInt8] {
         let value: DatabaseValue = row[column]
         guard let data = Data.fromDatabaseValue(value) else { throw corrupt(column, value) }

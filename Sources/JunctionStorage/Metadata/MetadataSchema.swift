@@ -7,6 +7,7 @@ enum MetadataSchema {
         var migrator = DatabaseMigrator()
         migrator.registerMigration("v1", migrate: createVersion1)
         migrator.registerMigration("v2", migrate: createVersion2)
+        migrator.registerMigration("mqtt_session_owner", migrate: addMQTTSessionOwner)
         return migrator
     }()
 
@@ -150,5 +151,11 @@ enum MetadataSchema {
                 ALTER TABLE mqtt_sessions ADD COLUMN awaiting_completion BLOB NOT NULL DEFAULT x'';
                 """
         )
+    }
+
+    /// The user who created each MQTT session: another user may not take it over (NULL for sessions
+    /// stored before; the next login claims them).
+    private static func addMQTTSessionOwner(_ db: Database) throws {
+        try db.execute(sql: "ALTER TABLE mqtt_sessions ADD COLUMN owner TEXT;")
     }
 }

@@ -250,19 +250,20 @@ extension MetadataTransaction {
             """
             INSERT INTO mqtt_sessions
                 (virtual_host, client_id, clean_start, expiry_interval, protocol_level, last_seen,
-                 inbound_awaiting_release, awaiting_completion)
-            VALUES (?, ?, ?, ?, ?, ?, coalesce(?, x''), coalesce(?, x''))
+                 inbound_awaiting_release, awaiting_completion, owner)
+            VALUES (?, ?, ?, ?, ?, ?, coalesce(?, x''), coalesce(?, x''), ?)
             ON CONFLICT (virtual_host, client_id) DO UPDATE SET
                 clean_start = excluded.clean_start, expiry_interval = excluded.expiry_interval,
                 protocol_level = excluded.protocol_level, last_seen = excluded.last_seen,
                 inbound_awaiting_release = excluded.inbound_awaiting_release,
-                awaiting_completion = excluded.awaiting_completion
+                awaiting_completion = excluded.awaiting_completion, owner = excluded.owner
             """,
             [
                 record.virtualHost, record.clientID, record.cleanStart, Int64(record.expiryIntervalSeconds),
                 Int64(record.protocolLevel), MetadataValue.unsigned(record.lastSeenMilliseconds),
                 MetadataValue.blob(MQTTPacketIDs.encode(record.inboundAwaitingRelease)),
                 MetadataValue.blob(MQTTPacketIDs.encode(record.awaitingCompletion)),
+                record.owner,
             ]
         )
         try execute(
