@@ -36,6 +36,11 @@ public final class MessageQueue {
     /// Publish epoch of the last time a route selected this queue (deduplication without a set).
     var routeMark: UInt64 = 0
     public internal(set) var isDeleted = false
+    /// Its log could not be opened at start-up: it takes no messages and every operation on it but
+    /// delete is refused (see `storageProblems`).
+    public private(set) var isFailed = false
+    /// What recovery found wrong with its log (a failure to open, segments set aside), if anything.
+    public private(set) var storageProblems: QueueStorageProblems?
     /// Cumulative counters for metrics (the `published` count is messages this queue accepted).
     public internal(set) var statistics = MessageStatistics()
 
@@ -81,7 +86,7 @@ public final class MessageQueue {
     /// Takes a routed message. Returns false when the queue refused it (`x-overflow` reject-publish).
     func enqueue(_ message: Message, ttl: UInt64?) -> Bool {
         // A consumer callback during this publish may have deleted a queue that was already routed to.
-        guard !self.isDeleted else { return false }
+        guard !self.isDeleted, !self.isFailed else { return false }
         self.statistics.published += 1
         var entry = QueuedMessage(message: message, expiresAt: nil, deliveryCount: 0, redelivered: false)
         if let effective = Self.minimum(ttl, self.settings.messageTTL) {
@@ -315,7 +320,10 @@ public final class MessageQueue {
     /// Messages recovered from the store when a durable queue is declared.
     func recoverStoredMessages() {
         guard let store = self.store else { return }
-        self.restore(store.recover(queue: self.storeKey))
+        let recovered = store.recover(queue: self.storeKey)
+        self.storageProblems = store.problems(queue: self.storeKey)
+        self.isFailed = self.storageProblems?.openFailure != nil
+        self.restore(recovered)
     }
 
     func deadLetter(_ entry: QueuedMessage, reason: DeathReason) {

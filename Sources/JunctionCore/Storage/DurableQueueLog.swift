@@ -92,6 +92,11 @@ final class DurableQueueLog {
         self.dirty = true
     }
 
+    /// Segments of the message and ack logs that recovery set aside as `.log.corrupt`.
+    var quarantined: [RecoveryReport.Quarantine] {
+        self.messages.recoveryReport.quarantined + self.acks.recoveryReport.quarantined
+    }
+
     func takeRecovered() -> [StoredMessage] {
         defer { self.recovered = nil }
         return self.recovered ?? []

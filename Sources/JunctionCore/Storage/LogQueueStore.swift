@@ -13,6 +13,8 @@ public final class LogQueueStore: QueueStore {
     private let logger: Logger
     private var queues: [QueueStoreKey: DurableQueueLog] = [:]
     private var dirtyQueues: [QueueStoreKey: DurableQueueLog] = [:]
+    /// Queues whose log could not be opened at start-up (why), and what recovery set aside.
+    private var problemsByQueue: [QueueStoreKey: QueueStorageProblems] = [:]
 
     public private(set) var appendCount: UInt64 = 0
     public private(set) var durableAppendCount: UInt64 = 0
@@ -78,16 +80,37 @@ public final class LogQueueStore: QueueStore {
         self.dirtyQueues[queue] = log
     }
 
+    /// The queue's recovered messages. A log that cannot be opened is left exactly as it is: the
+    /// queue is failed (see `problems(queue:)`), never emptied, and nothing is appended to it.
     public func recover(queue: QueueStoreKey) -> [StoredMessage] {
         do {
-            return try self.log(for: queue).takeRecovered()
+            let log = try self.log(for: queue)
+            let quarantined = log.quarantined
+            if !quarantined.isEmpty {
+                let problems = QueueStorageProblems(
+                    lostSegments: quarantined.map(\.summary), lostBytes: quarantined.reduce(0) { $0 + $1.bytes })
+                self.problemsByQueue[queue] = problems
+                self.logger.error(
+                    "queue log segments set aside: their messages are lost",
+                    metadata: ["queue": "\(queue.queue)", "segments": "\(problems.lostSegments)"])
+            }
+            return log.takeRecovered()
         } catch {
-            self.logger.error("cannot open queue log", metadata: ["queue": "\(queue.queue)", "error": "\(error)"])
+            self.problemsByQueue[queue] = QueueStorageProblems(openFailure: "\(error)")
+            self.logger.error(
+                "cannot open queue log: the queue is failed, its files are kept",
+                metadata: [
+                    "queue": "\(queue.queue)", "directory": "\(self.directory(for: queue))", "error": "\(error)",
+                ])
             return []
         }
     }
 
+    public func problems(queue: QueueStoreKey) -> QueueStorageProblems? { self.problemsByQueue[queue] }
+
+    /// Deletes the queue's files: also how an operator drops a failed queue.
     public func removeQueue(_ queue: QueueStoreKey) {
+        self.problemsByQueue[queue] = nil
         let log = self.queues.removeValue(forKey: queue)
         self.dirtyQueues[queue] = nil
         log?.close()
@@ -156,6 +179,10 @@ public final class LogQueueStore: QueueStore {
 
     private func log(for queue: QueueStoreKey) throws -> DurableQueueLog {
         if let log = self.queues[queue] { return log }
+        if let failure = self.problemsByQueue[queue]?.openFailure {
+            // Opening again could start a fresh log on top of the one that failed.
+            throw StorageError(.logFailed, path: self.directory(for: queue), detail: "the queue is failed: \(failure)")
+        }
         let log = try DurableQueueLog(
             directory: self.directory(for: queue), configuration: self.configuration, logger: self.logger)
         self.queues[queue] = log

@@ -16,6 +16,9 @@ public protocol QueueStore: AnyObject {
     func settle(sequence: UInt64, queue: QueueStoreKey)
     /// Messages still held for the queue, in append order.
     func recover(queue: QueueStoreKey) -> [StoredMessage]
+    /// What `recover` found wrong with the queue's log (nil when nothing): a log that could not be
+    /// opened makes the queue failed; segments set aside are reported with what they held.
+    func problems(queue: QueueStoreKey) -> QueueStorageProblems?
     func removeQueue(_ queue: QueueStoreKey)
 
     /// Appends accepted so far.
@@ -31,6 +34,11 @@ public protocol QueueStore: AnyObject {
     func writeBuffered()
     /// Makes every append and settlement so far durable (fsync), then advances `durableAppendCount`.
     func sync() throws
+}
+
+extension QueueStore {
+    /// Stores that cannot fail to open (in memory) have no problems to report.
+    public func problems(queue: QueueStoreKey) -> QueueStorageProblems? { nil }
 }
 
 public struct QueueStoreKey: Hashable, Sendable {

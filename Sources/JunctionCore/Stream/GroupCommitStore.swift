@@ -16,6 +16,7 @@ final class GroupCommitStore: QueueStore {
     func delivered(sequence: UInt64, queue: QueueStoreKey) { self.queues.delivered(sequence: sequence, queue: queue) }
     func settle(sequence: UInt64, queue: QueueStoreKey) { self.queues.settle(sequence: sequence, queue: queue) }
     func recover(queue: QueueStoreKey) -> [StoredMessage] { self.queues.recover(queue: queue) }
+    func problems(queue: QueueStoreKey) -> QueueStorageProblems? { self.queues.problems(queue: queue) }
     func removeQueue(_ queue: QueueStoreKey) { self.queues.removeQueue(queue) }
 
     var appendCount: UInt64 { self.queues.appendCount + self.streams.appendCount }

@@ -18,6 +18,7 @@ extension VirtualHost {
     ) throws(BrokerError) -> QueueDeclareOK {
         if let existing = self.queuesByName[name] {
             try self.checkAccess(existing, owner: owner)
+            try self.checkNotFailed(existing)
             if !passive {
                 let settings = try QueueArguments(arguments, queue: name)
                 guard
@@ -221,12 +222,24 @@ extension VirtualHost {
         return target.get(noAck: noAck)
     }
 
+    /// A queue that exists, that `owner` may use, and that is not failed.
     func existingQueue(_ name: String, owner: ConnectionID) throws(BrokerError) -> MessageQueue {
         guard let queue = self.queuesByName[name] else {
             throw .notFound("no queue '\(name)' in vhost '\(self.name)'")
         }
         try self.checkAccess(queue, owner: owner)
+        // Restoring keeps a failed queue's bindings: it stays in its routes and refuses what they bring.
+        if !self.suppressesMetadataWrites { try self.checkNotFailed(queue) }
         return queue
+    }
+
+    /// A failed queue (its log could not be opened) refuses everything but delete.
+    private func checkNotFailed(_ queue: MessageQueue) throws(BrokerError) {
+        guard queue.isFailed else { return }
+        throw .preconditionFailed(
+            "queue '\(queue.name)' in vhost '\(self.name)' is failed: its log could not be opened at start-up "
+                + "(\(queue.storageProblems?.openFailure ?? "unknown error")); its files are kept: repair them "
+                + "and restart, or delete the queue (see Sources/JunctionStorage/README.md, 'A failed queue')")
     }
 
     private func checkAccess(_ queue: MessageQueue, owner: ConnectionID) throws(BrokerError) {

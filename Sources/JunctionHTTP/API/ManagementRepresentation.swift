@@ -60,6 +60,26 @@ public enum ManagementRepresentation {
     private static func queueFields(
         _ queue: MessageQueue, vhost: String, stats: MessageStatistics
     ) -> [(String, JSONValue)] {
+        var fields = Self.queueBasics(queue, vhost: vhost, stats: stats)
+        // A failed queue (`state: failed`) and segments recovery set aside, as RabbitMQ shows a
+        // crashed queue: the reason and what was lost, so no queue looks empty without a word.
+        if let problems = queue.storageProblems, !problems.isEmpty {
+            fields.append(
+                (
+                    "storage_problems",
+                    .object([
+                        ("error", problems.openFailure.map(JSONValue.string) ?? .null),
+                        ("lost_segments", .array(problems.lostSegments.map(JSONValue.string))),
+                        ("lost_bytes", .int(problems.lostBytes)),
+                    ])
+                ))
+        }
+        return fields
+    }
+
+    private static func queueBasics(
+        _ queue: MessageQueue, vhost: String, stats: MessageStatistics
+    ) -> [(String, JSONValue)] {
         [
             ("name", .string(queue.name)),
             ("vhost", .string(vhost)),
@@ -68,7 +88,7 @@ public enum ManagementRepresentation {
             ("auto_delete", .bool(queue.autoDelete)),
             ("exclusive", .bool(queue.exclusiveOwner != nil)),
             ("arguments", JSONValue(queue.arguments)),
-            ("state", .string("running")),
+            ("state", .string(queue.isFailed ? "failed" : "running")),
             ("node", .string(nodeName)),
             ("messages", .int(queue.readyCount + queue.unackedCount)),
             ("messages_ready", .int(queue.readyCount)),

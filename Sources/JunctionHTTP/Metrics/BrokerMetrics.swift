@@ -40,6 +40,10 @@ final class BrokerMetrics {
         var ready: CoreMetrics.Gauge
         var unacked: CoreMetrics.Gauge
         var consumers: CoreMetrics.Gauge
+        /// 1 when the queue's log could not be opened at start-up (the queue refuses everything).
+        var failed: CoreMetrics.Gauge
+        /// Bytes of the queue's segments recovery set aside as `.log.corrupt`.
+        var lostBytes: CoreMetrics.Gauge
     }
 
     private struct VirtualHostCounters {
@@ -100,12 +104,16 @@ final class BrokerMetrics {
                 gauges.ready.record(queue.readyCount)
                 gauges.unacked.record(queue.unackedCount)
                 gauges.consumers.record(queue.consumerCount)
+                gauges.failed.record(queue.isFailed ? 1 : 0)
+                gauges.lostBytes.record(queue.storageProblems?.lostBytes ?? 0)
             }
         }
         for (key, gauges) in self.queueGauges where !seen.contains(key) {
             gauges.ready.destroy()
             gauges.unacked.destroy()
             gauges.consumers.destroy()
+            gauges.failed.destroy()
+            gauges.lostBytes.destroy()
             self.queueGauges[key] = nil
         }
     }
@@ -149,7 +157,10 @@ final class BrokerMetrics {
             ready: CoreMetrics.Gauge(label: "junction_queue_messages_ready", dimensions: labels, factory: self.factory),
             unacked: CoreMetrics.Gauge(
                 label: "junction_queue_messages_unacked", dimensions: labels, factory: self.factory),
-            consumers: CoreMetrics.Gauge(label: "junction_queue_consumers", dimensions: labels, factory: self.factory)
+            consumers: CoreMetrics.Gauge(label: "junction_queue_consumers", dimensions: labels, factory: self.factory),
+            failed: CoreMetrics.Gauge(label: "junction_queue_failed", dimensions: labels, factory: self.factory),
+            lostBytes: CoreMetrics.Gauge(
+                label: "junction_queue_lost_segment_bytes", dimensions: labels, factory: self.factory)
         )
     }
 

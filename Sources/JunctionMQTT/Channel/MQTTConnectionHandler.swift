@@ -717,17 +717,23 @@ final class MQTTConnectionHandler: ChannelDuplexHandler, MessageConsumer, Durabi
                 try? self.bind(filter: filter, shared: nil)
             }
         }
-        self.sessionSubscription = try? host.consume(
-            queue: queue,
-            consumer: self,
-            tag: "mqtt:\(clientID)",
-            noAck: false,
-            exclusive: false,
-            prefetch: 0,
-            sharedCredit: self.creditPool,
-            arguments: [:],
-            owner: self.connectionID
-        )
+        do {
+            self.sessionSubscription = try host.consume(
+                queue: queue,
+                consumer: self,
+                tag: "mqtt:\(clientID)",
+                noAck: false,
+                exclusive: false,
+                prefetch: 0,
+                sharedCredit: self.creditPool,
+                arguments: [:],
+                owner: self.connectionID
+            )
+        } catch {
+            // A session queue whose log failed to open: its messages stay on disk, none is delivered.
+            self.logger.error(
+                "cannot consume the session queue", metadata: ["queue": "\(queue)", "error": "\(error.detail)"])
+        }
         self.sessionSubscription?.resume()
     }
 

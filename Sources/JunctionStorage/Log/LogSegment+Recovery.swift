@@ -111,7 +111,8 @@ extension LogSegment {
                         segment: base,
                         path: quarantinePath,
                         reason: failure.reason,
-                        position: failure.position
+                        position: failure.position,
+                        bytes: size
                     )
                 )
             }

@@ -52,12 +52,30 @@ public struct RecoveryReport: Equatable, Sendable {
         public var reason: Reason
         /// Where in the file the first bad batch starts.
         public var position: Int64
+        /// The size of the set-aside file: bytes `0..<position` verified, `position..<bytes` not.
+        public var bytes: Int64
+        /// The base offset of the next segment, if any: offsets `segment..<endOffset` are no longer
+        /// readable (nil for a set-aside segment that was the last: then up to the log's end).
+        public var endOffset: LogOffset?
 
-        public init(segment: LogOffset, path: String, reason: Reason, position: Int64) {
+        public init(
+            segment: LogOffset, path: String, reason: Reason, position: Int64, bytes: Int64 = 0,
+            endOffset: LogOffset? = nil
+        ) {
             self.segment = segment
             self.path = path
             self.reason = reason
             self.position = position
+            self.bytes = bytes
+            self.endOffset = endOffset
+        }
+
+        /// What was lost, for logs, the management API and metrics.
+        public var summary: String {
+            let offsets =
+                self.endOffset.map { "\(self.segment.rawValue)..<\($0.rawValue)" } ?? "\(self.segment.rawValue)..."
+            return "\(self.path): offsets \(offsets), bytes 0..<\(self.bytes) set aside "
+                + "(first bad batch at byte \(self.position): \(self.reason))"
         }
     }
 

@@ -67,7 +67,9 @@ public final class SegmentedLog: MessageLog {
             )
             switch result {
             case .loaded(let segment): segments.append(segment)
-            case .quarantined(let quarantine): report.quarantined.append(quarantine)
+            case .quarantined(var quarantine):
+                quarantine.endOffset = position + 1 < bases.count ? bases[position + 1] : nil
+                report.quarantined.append(quarantine)
             }
         }
         report.segmentsLoaded = segments.count

@@ -112,6 +112,10 @@ import Testing
         let quarantine = try #require(log.recoveryReport.quarantined.first)
         #expect(quarantine.segment == LogOffset(13))
         #expect(quarantine.position == 5 * 70)
+        // What is lost: the whole set-aside file and the offsets up to the next segment.
+        #expect(quarantine.bytes == Int64(bytes.count))
+        #expect(quarantine.endOffset == LogOffset(26))
+        #expect(quarantine.summary.contains("offsets 13..<26, bytes 0..<\(bytes.count) set aside"))
         #expect(quarantine.path == directory.file(self.middle + ".corrupt"))
         #expect(directory.contents().contains(self.middle + ".corrupt"))
         #expect(!directory.contents().contains(self.middle))
