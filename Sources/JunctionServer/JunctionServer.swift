@@ -322,6 +322,10 @@ final class EngineState {
             metadata: self.metadata,
             streamRoot: directory + "/streams"
         )
+        // Before the queues open: durable MQTT shared-subscription queues under the legacy name.
+        try MQTTSharedQueueMigration.run(
+            metadata: self.metadata, queueStore: self.queueStore, exchange: configuration.mqtt.exchange,
+            logger: logger)
         try self.broker.restoreDefinitions()
         let restored = self.broker.virtualHosts.reduce(0) { $0 + $1.queues.count }
         logger.info("definitions restored", metadata: ["data_dir": "\(directory)", "queues": "\(restored)"])

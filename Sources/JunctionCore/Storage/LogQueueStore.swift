@@ -177,6 +177,18 @@ public final class LogQueueStore: QueueStore {
         self.queues.removeAll()
     }
 
+    /// Moves a queue's files to another queue name (start-up migrations, before either is opened).
+    /// Does nothing when there are no files or the target has some already, so a migration can run again.
+    public func moveStoredQueue(from source: QueueStoreKey, to target: QueueStoreKey) throws {
+        let fileManager = FileManager.default
+        let from = self.directory(for: source)
+        let to = self.directory(for: target)
+        guard fileManager.fileExists(atPath: from), !fileManager.fileExists(atPath: to) else { return }
+        try fileManager.createDirectory(
+            atPath: "\(self.root)/\(Self.pathComponent(target.virtualHost))", withIntermediateDirectories: true)
+        try fileManager.moveItem(atPath: from, toPath: to)
+    }
+
     private func log(for queue: QueueStoreKey) throws -> DurableQueueLog {
         if let log = self.queues[queue] { return log }
         if let failure = self.problemsByQueue[queue]?.openFailure {

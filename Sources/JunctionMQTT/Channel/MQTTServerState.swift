@@ -55,7 +55,9 @@ final class MQTTServerState {
     static func queueName(clientID: String) -> String { "mqtt-subscription-\(clientID)" }
 
     /// The engine queue of a shared subscription group (one per group and filter).
-    static func sharedQueueName(group: String, filter: String) -> String { "mqtt-shared-\(group)-\(filter)" }
+    static func sharedQueueName(group: String, filter: String) -> String {
+        MQTTSharedQueueName.name(group: group, filter: filter)
+    }
 }
 
 @available(*, unavailable)

@@ -236,10 +236,10 @@ import Testing
         #expect(a.count + b.count == 4)
         #expect(a.count == 2 && b.count == 2)
         first.drop()
-        #expect(self.broker.broker.virtualHost("/")?.queue(named: "mqtt-shared-g-jobs/#") != nil)
+        #expect(self.broker.broker.virtualHost("/")?.queue(named: "mqtt-share/g/jobs/#") != nil)
         second.drop()
         // The group's queue goes with the last clean member.
-        #expect(self.broker.broker.virtualHost("/")?.queue(named: "mqtt-shared-g-jobs/#") == nil)
+        #expect(self.broker.broker.virtualHost("/")?.queue(named: "mqtt-share/g/jobs/#") == nil)
     }
 
     @Test func unroutedQoS1GetsNoMatchingSubscribersInV5() throws {
