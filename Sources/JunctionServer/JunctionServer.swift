@@ -142,7 +142,10 @@ public final class JunctionServer: Sendable {
 
     /// Every protocol this server speaks, with the ports its plain and TLS listeners bind (0 = disabled).
     private func protocolListeners(state: NIOLoopBound<EngineState>) -> [(any ProtocolListener, Int, Int)] {
-        let authenticator = ConfiguredAuthenticator(users: self.configuration.users)
+        let authenticator = StoredUserAuthenticator(
+            accessControl: { state.value.broker.accessControl },
+            loopbackOnly: Set(self.configuration.users.filter(\.loopbackOnly).map(\.name))
+        )
         let listeners = self.configuration.listeners
         let amqp = AMQPListener(
             configuration: self.configuration.amqp.adapterConfiguration,
@@ -198,7 +201,6 @@ public final class JunctionServer: Sendable {
         )
         let http = HTTPListener(
             configuration: HTTPListenerConfiguration(
-                users: self.configuration.users.map { .init(name: $0.name, tags: $0.tags) },
                 memoryWatermarkBytes: Int(
                     clamping: MemoryMonitor(watermark: self.configuration.resources.memoryHighWatermark).watermarkBytes
                 ),
@@ -327,6 +329,9 @@ final class EngineState {
             metadata: self.metadata, queueStore: self.queueStore, exchange: configuration.mqtt.exchange,
             logger: logger)
         try self.broker.restoreDefinitions()
+        for user in configuration.users {
+            try self.broker.bootstrapUser(name: user.name, password: user.password, tags: user.tags.sorted())
+        }
         let restored = self.broker.virtualHosts.reduce(0) { $0 + $1.queues.count }
         logger.info("definitions restored", metadata: ["data_dir": "\(directory)", "queues": "\(restored)"])
     }

@@ -31,6 +31,12 @@ final class HTTPHarness {
         connectionID: UInt64 = 1
     ) throws {
         self.broker = broker ?? Broker(clock: self.clock, logger: Logger(label: "test"))
+        // The authenticator's users, with every permission on "/".
+        for (name, tags) in [("guest", ["administrator"]), ("app", [])]
+        where self.broker.accessControl.user(named: name) == nil {
+            try self.broker.accessControl.putUser(UserAccount(name: name, passwordHash: "", tags: tags))
+            try self.broker.setPermissions(user: name, virtualHost: "/", configure: ".*", write: ".*", read: ".*")
+        }
         let listener =
             listener
             ?? HTTPListener(

@@ -1,14 +1,46 @@
 import JunctionCore
 import JunctionServer
+import Logging
 import Testing
 
-@Suite("Server certificate logins")
-struct ServerCertificateAuthenticatorTests {
-    private let authenticator = ConfiguredAuthenticator(users: [
-        .guest,
-        UserConfiguration(name: "device-7", password: "", tags: ["sensor"]),
-        UserConfiguration(name: "alice", password: "wonderland"),
+/// Logins against the stored users, bootstrapped from configured accounts as the server does.
+@Suite("Server stored-user authenticator")
+struct ServerStoredUserAuthenticatorTests {
+    private let authenticator: StoredUserAuthenticator
+
+    init() throws {
+        let broker = Broker(logger: Logger(label: "auth-tests"))
+        for user in [
+            UserConfiguration.guest,
+            UserConfiguration(name: "device-7", password: "", tags: ["sensor"]),
+            UserConfiguration(name: "alice", password: "wonderland", tags: ["monitoring"]),
+        ] {
+            try broker.bootstrapUser(name: user.name, password: user.password, tags: user.tags.sorted())
+        }
+        nonisolated(unsafe) let control = broker.accessControl
+        self.authenticator = StoredUserAuthenticator(accessControl: { control }, loopbackOnly: ["guest"])
+    }
+
+    @Test func guestLogsInFromLoopbackOnly() {
+        #expect(
+            self.authenticator.authenticate(username: "guest", password: "guest", isLoopback: true)
+                == AuthenticatedUser(name: "guest", virtualHosts: nil, tags: ["administrator"]))
+        #expect(self.authenticator.authenticate(username: "guest", password: "guest", isLoopback: false) == nil)
+    }
+
+    @Test func ordinaryUserLogsInFromAnywhere() {
+        let expected = AuthenticatedUser(name: "alice", virtualHosts: nil, tags: ["monitoring"])
+        #expect(
+            self.authenticator.authenticate(username: "alice", password: "wonderland", isLoopback: false) == expected)
+    }
+
+    @Test(arguments: [
+        ("guest", "Guest"), ("guest", "guest "), ("guest", ""), ("alice", "guest"), ("mallory", "guest"), ("", ""),
+        ("Alice", "wonderland"),
     ])
+    func wrongCredentialsAreRefused(username: String, password: String) {
+        #expect(self.authenticator.authenticate(username: username, password: password, isLoopback: true) == nil)
+    }
 
     @Test func certificateNamingAUserLogsInWithoutPassword() {
         #expect(

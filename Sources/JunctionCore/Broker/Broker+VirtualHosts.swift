@@ -17,6 +17,7 @@ extension Broker {
         }
         host.removeEverything()
         self.forgetVirtualHost(name)
+        self.accessControl.virtualHostDeleted(name)
         if let metadata = self.metadata {
             do {
                 try metadata.write { _ = try $0.deleteVirtualHost(named: name) }

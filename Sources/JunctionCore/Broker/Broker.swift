@@ -14,6 +14,8 @@ public final class Broker {
     let metadata: MetadataStore?
     /// Stream logs and consumer-group offsets.
     let streams: StreamStorage
+    /// Users, permissions and topic permissions (written through to `metadata`).
+    public let accessControl: AccessControl
     private var hosts: [String: VirtualHost] = [:]
     private var clientConnections: [ConnectionID: any ClientConnection] = [:]
 
@@ -36,6 +38,7 @@ public final class Broker {
         self.logger = logger
         let streams = StreamStorage(root: streamRoot, metadata: metadata, clock: clock, logger: logger)
         self.streams = streams
+        self.accessControl = AccessControl(metadata: metadata, logger: logger)
         // Queue and stream appends share one durability ticket and one group commit.
         let store = GroupCommitStore(queues: queueStore, streams: streams)
         self.store = store
@@ -56,6 +59,7 @@ public final class Broker {
         for host in self.hosts.values {
             host.restore(from: snapshot)
         }
+        self.accessControl.restore(from: snapshot)
     }
 
     public func virtualHost(_ name: String) -> VirtualHost? { self.hosts[name] }

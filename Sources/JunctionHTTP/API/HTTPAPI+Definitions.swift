@@ -1,6 +1,7 @@
 import JunctionCore
 
-/// `/api/definitions`: export and import of vhosts, exchanges, queues and bindings in RabbitMQ's format.
+/// `/api/definitions`: export and import of users (hashes only), vhosts, permissions, topic
+/// permissions, exchanges, queues and bindings in RabbitMQ's format.
 extension HTTPAPI {
     func exportDefinitions() -> JSONValue {
         let hosts = self.broker.virtualHosts
@@ -39,15 +40,10 @@ extension HTTPAPI {
             ("rabbitmq_version", .string("3.12.0")),
             ("product_name", .string("Junction")),
             ("product_version", .string("0.1.0")),
-            (
-                "users",
-                .array(
-                    self.configuration.users.map {
-                        .object([("name", .string($0.name)), ("tags", .array($0.tags.sorted().map(JSONValue.string)))])
-                    })
-            ),
+            ("users", .array(self.broker.accessControl.allUsers.map(Self.user))),
             ("vhosts", .array(hosts.map { .object([("name", .string($0.name))]) })),
-            ("permissions", .array([])),
+            ("permissions", .array(self.permissionList())),
+            ("topic_permissions", .array(self.topicPermissionList())),
             ("parameters", .array([])),
             ("global_parameters", .array([])),
             ("policies", .array([])),
@@ -57,8 +53,8 @@ extension HTTPAPI {
         ])
     }
 
-    /// Creates what the document names, in dependency order (vhosts, exchanges, queues, bindings).
-    /// Users and permissions come from the configuration and are not imported.
+    /// Creates what the document names, in dependency order (users, vhosts, permissions, topic
+    /// permissions, exchanges, queues, bindings). Users come with RabbitMQ's `password_hash`.
     func importDefinitions(_ document: JSONValue) throws(HTTPAPIError) {
         guard document.objectValue != nil else { throw .badRequest("definitions must be a JSON object") }
         func list(_ key: String) throws(HTTPAPIError) -> [JSONValue] {
@@ -66,9 +62,32 @@ extension HTTPAPI {
             guard let items = value.arrayValue else { throw .badRequest("'\(key)' must be an array") }
             return items
         }
+        for user in try list("users") {
+            guard let name = user["name"]?.stringValue else { throw .badRequest("user without a name") }
+            let account = try Self.account(name, from: user, existing: self.broker.accessControl.user(named: name))
+            do {
+                try self.broker.accessControl.putUser(account)
+            } catch {
+                throw HTTPAPIError(error)
+            }
+        }
         for vhost in try list("vhosts") {
             guard let name = vhost["name"]?.stringValue else { throw .badRequest("vhost without a name") }
             self.broker.addVirtualHost(name)
+        }
+        for permission in try list("permissions") {
+            guard let user = permission["user"]?.stringValue, let vhost = permission["vhost"]?.stringValue else {
+                throw .badRequest("permission needs user and vhost")
+            }
+            guard self.broker.virtualHost(vhost) != nil else { throw .notFound("vhost '\(vhost)' not found") }
+            try self.setPermissions(user: user, vhost: vhost, from: permission)
+        }
+        for permission in try list("topic_permissions") {
+            guard let user = permission["user"]?.stringValue, let vhost = permission["vhost"]?.stringValue else {
+                throw .badRequest("topic permission needs user and vhost")
+            }
+            guard self.broker.virtualHost(vhost) != nil else { throw .notFound("vhost '\(vhost)' not found") }
+            try self.setTopicPermission(user: user, vhost: vhost, from: permission)
         }
         for exchange in try list("exchanges") {
             let (host, name) = try self.definitionTarget(exchange, "exchange")

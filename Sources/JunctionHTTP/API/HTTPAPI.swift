@@ -45,19 +45,15 @@ struct HTTPAPI {
                     .object([("name", .string(user.name)), ("tags", .array(user.tags.sorted().map(JSONValue.string)))]))
             )
         case .vhosts:
-            return .response(
-                .json(
-                    .array(
-                        self.broker.virtualHosts.filter { user.mayAccess(virtualHost: $0.name) }.map(
-                            ManagementRepresentation.vhost))))
+            return .response(.json(.array(self.visibleHosts(user: user).map(ManagementRepresentation.vhost))))
         case .vhost(let name): return try self.vhost(name, request: request, user: user)
-        case .users: return .response(.json(.array(self.configuration.users.map(Self.user))))
-        case .user(let name):
-            guard let info = self.configuration.users.first(where: { $0.name == name }) else {
-                throw .notFound("no user '\(name)'")
-            }
-            return .response(.json(Self.user(info)))
-        case .permissions: return .response(.json(.array(self.permissions())))
+        case .users: return .response(.json(.array(self.broker.accessControl.allUsers.map(Self.user))))
+        case .user(let name): return try self.user(name, request: request)
+        case .permissions: return .response(.json(.array(self.permissionList())))
+        case .permission(let vhost, let name): return try self.permission(vhost: vhost, user: name, request: request)
+        case .topicPermissions: return .response(.json(.array(self.topicPermissionList())))
+        case .topicPermission(let vhost, let name):
+            return try self.topicPermission(vhost: vhost, user: name, request: request)
         case .exchanges(let vhost): return .response(.json(.array(try self.exchanges(in: vhost, user: user))))
         case .exchange(let vhost, let name):
             return try self.exchange(vhost: vhost, name: name, request: request, user: user)
@@ -162,7 +158,12 @@ struct HTTPAPI {
         case .publish, .queueGet, .rawPublish, .messages, .streamMessages, .streamEvents, .exchangeEvents, .receipt,
             .whoami, .alivenessTest, .overview:
             return
-        case .dashboard, .demo, .metrics, .vhosts, .vhost, .users, .user, .permissions, .exchanges, .exchange, .queues,
+        case .users, .user, .permissions, .permission, .topicPermissions, .topicPermission:
+            // Users and permissions are the administrator's, reads included (as in RabbitMQ).
+            guard user.tags.contains("administrator") else {
+                throw .forbidden("user '\(user.name)' needs the tag administrator")
+            }
+        case .dashboard, .demo, .metrics, .vhosts, .vhost, .exchanges, .exchange, .queues,
             .queue,
             .queueContents, .queueBindings, .bindings, .bindingsBetween, .binding, .connections, .connection, .channels,
             .consumers,
@@ -178,9 +179,11 @@ struct HTTPAPI {
 
     // MARK: Lookup
 
+    /// A virtual host the user may see: one where they have permissions, or any for the
+    /// `administrator` and `monitoring` tags (RabbitMQ's management visibility).
     func host(_ name: String, user: AuthenticatedUser) throws(HTTPAPIError) -> VirtualHost {
         guard let host = self.broker.virtualHost(name) else { throw .notFound("vhost '\(name)' not found") }
-        guard user.mayAccess(virtualHost: name) else {
+        guard self.maySee(name, user: user) else {
             throw .forbidden("access to vhost '\(name)' refused for user '\(user.name)'")
         }
         return host
@@ -188,24 +191,25 @@ struct HTTPAPI {
 
     func hosts(_ name: String?, user: AuthenticatedUser) throws(HTTPAPIError) -> [VirtualHost] {
         if let name { return [try self.host(name, user: user)] }
-        return self.broker.virtualHosts.filter { user.mayAccess(virtualHost: $0.name) }
+        return self.visibleHosts(user: user)
     }
 
-    static func user(_ info: HTTPListenerConfiguration.UserInfo) -> JSONValue {
-        .object([
-            ("name", .string(info.name)), ("tags", .array(info.tags.sorted().map(JSONValue.string))),
-            ("limits", .object([])),
-        ])
+    private func visibleHosts(user: AuthenticatedUser) -> [VirtualHost] {
+        self.broker.virtualHosts.filter { self.maySee($0.name, user: user) }
     }
 
-    private func permissions() -> [JSONValue] {
-        self.configuration.users.flatMap { user in
-            self.broker.virtualHosts.map { host in
-                .object([
-                    ("user", .string(user.name)), ("vhost", .string(host.name)),
-                    ("configure", .string(".*")), ("write", .string(".*")), ("read", .string(".*")),
-                ])
-            }
+    private func maySee(_ vhost: String, user: AuthenticatedUser) -> Bool {
+        !user.tags.isDisjoint(with: ["administrator", "monitoring"])
+            || self.broker.accessControl.permissions(user: user.name, virtualHost: vhost) != nil
+    }
+
+    /// The caller's access context in a virtual host: what every engine operation of this request
+    /// is checked against.
+    func access(_ vhost: String, user: AuthenticatedUser) throws(HTTPAPIError) -> AccessContext {
+        do {
+            return try self.broker.accessContext(user: user.name, virtualHost: vhost)
+        } catch {
+            throw HTTPAPIError(error)
         }
     }
 
@@ -216,6 +220,15 @@ struct HTTPAPI {
         case .PUT:
             let existed = self.broker.virtualHost(name) != nil
             self.broker.addVirtualHost(name)
+            if !existed {
+                // RabbitMQ gives the user who creates a virtual host full permissions on it.
+                do {
+                    try self.broker.setPermissions(
+                        user: user.name, virtualHost: name, configure: ".*", write: ".*", read: ".*")
+                } catch {
+                    throw HTTPAPIError(error)
+                }
+            }
             return .response(HTTPResponse(status: existed ? .noContent : .created))
         case .DELETE:
             _ = try self.host(name, user: user)

@@ -14,6 +14,11 @@ public enum HTTPRoute: Sendable, Equatable {
     case users
     case user(String)
     case permissions
+    /// `/api/permissions/{vhost}/{user}`.
+    case permission(vhost: String, user: String)
+    case topicPermissions
+    /// `/api/topic-permissions/{vhost}/{user}`.
+    case topicPermission(vhost: String, user: String)
     case exchanges(vhost: String?)
     case exchange(vhost: String, name: String)
     case publish(vhost: String, exchange: String)
@@ -54,14 +59,16 @@ public enum HTTPRoute: Sendable, Equatable {
     /// Methods each route answers; anything else is 405.
     public var allowedMethods: [HTTPMethod] {
         switch self {
-        case .vhost, .exchange, .queue: [.GET, .PUT, .DELETE]
+        case .vhost, .exchange, .queue, .user, .permission, .topicPermission: [.GET, .PUT, .DELETE]
         case .publish, .queueGet, .rawPublish: [.POST]
         case .queueContents: [.DELETE]
         case .bindingsBetween: [.GET, .POST]
         case .binding, .connection: [.GET, .DELETE]
         case .definitions: [.GET, .POST]
         case .receipt: [.DELETE, .POST]
-        case .dashboard, .demo, .metrics, .overview, .whoami, .vhosts, .users, .user, .permissions, .exchanges, .queues,
+        case .dashboard, .demo, .metrics, .overview, .whoami, .vhosts, .users, .permissions, .topicPermissions,
+            .exchanges,
+            .queues,
             .queueBindings, .bindings, .connections, .channels, .consumers, .alarmsHealthCheck, .alivenessTest,
             .messages,
             .streamMessages, .streamEvents, .exchangeEvents:
@@ -100,7 +107,12 @@ public enum HTTPRoute: Sendable, Equatable {
         case "users":
             if rest.count == 1 { return .users }
             if rest.count == 2 { return .user(rest[1]) }
-        case "permissions" where rest.count == 1: return .permissions
+        case "permissions":
+            if rest.count == 1 { return .permissions }
+            if rest.count == 3 { return .permission(vhost: rest[1], user: rest[2]) }
+        case "topic-permissions":
+            if rest.count == 1 { return .topicPermissions }
+            if rest.count == 3 { return .topicPermission(vhost: rest[1], user: rest[2]) }
         case "exchanges":
             switch rest.count {
             case 1: return .exchanges(vhost: nil)

@@ -27,8 +27,6 @@ public struct HTTPListenerConfiguration: Sendable {
     public var idleTimeout: TimeAmount
     /// Largest WebSocket frame accepted.
     public var maxWebSocketFrameBytes: Int
-    /// The accounts shown by `/api/users` and exported with definitions (the authenticator checks logins).
-    public var users: [UserInfo]
     /// The memory watermark shown next to RSS in `/metrics` (nil = not reported).
     public var memoryWatermarkBytes: Int?
     /// The data directory: `/metrics` reports the free space of its file system (nil = not reported).
@@ -36,21 +34,11 @@ public struct HTTPListenerConfiguration: Sendable {
     /// The server's `disk_free_limit`, shown next to the free space in `/metrics` (nil = not reported).
     public var diskFreeLimitBytes: Int?
 
-    public struct UserInfo: Sendable, Hashable {
-        public var name: String
-        public var tags: Set<String>
-        public init(name: String, tags: Set<String>) {
-            self.name = name
-            self.tags = tags
-        }
-    }
-
     public init(
         maxBodyBytes: Int = 8 * 1024 * 1024,
         maxPollWaitSeconds: Int = 20,
         defaultLeaseSeconds: Int = 30,
         maxWebSocketFrameBytes: Int = 1 << 20,
-        users: [UserInfo] = [],
         memoryWatermarkBytes: Int? = nil,
         dataDirectory: String? = nil,
         diskFreeLimitBytes: Int? = nil,
@@ -75,7 +63,6 @@ public struct HTTPListenerConfiguration: Sendable {
         self.headerTimeout = headerTimeout
         self.idleTimeout = idleTimeout
         self.maxWebSocketFrameBytes = maxWebSocketFrameBytes
-        self.users = users
         self.memoryWatermarkBytes = memoryWatermarkBytes
         self.dataDirectory = dataDirectory
         self.diskFreeLimitBytes = diskFreeLimitBytes

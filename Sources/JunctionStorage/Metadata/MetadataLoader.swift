@@ -32,6 +32,18 @@ struct MetadataLoader {
         }
     }
 
+    func topicPermissions() throws -> [TopicPermissionRecord] {
+        try rows("topic_permissions", "SELECT * FROM topic_permissions ORDER BY user, virtual_host, exchange") { row in
+            TopicPermissionRecord(
+                user: try row.text("user"),
+                virtualHost: try row.text("virtual_host"),
+                exchange: try row.text("exchange"),
+                write: try row.text("write_pattern"),
+                read: try row.text("read_pattern")
+            )
+        }
+    }
+
     func exchanges() throws -> [ExchangeRecord] {
         try rows("exchanges", "SELECT * FROM exchanges ORDER BY virtual_host, name") { row in
             ExchangeRecord(
@@ -186,6 +198,7 @@ struct MetadataLoader {
             virtualHosts: try virtualHosts(),
             users: try users(),
             permissions: try permissions(),
+            topicPermissions: try topicPermissions(),
             exchanges: try exchanges(),
             queues: try queues(),
             bindings: try bindings(),

@@ -8,6 +8,7 @@ enum MetadataSchema {
         migrator.registerMigration("v1", migrate: createVersion1)
         migrator.registerMigration("v2", migrate: createVersion2)
         migrator.registerMigration("mqtt_session_owner", migrate: addMQTTSessionOwner)
+        migrator.registerMigration("topic_permissions", migrate: createTopicPermissions)
         return migrator
     }()
 
@@ -157,5 +158,22 @@ enum MetadataSchema {
     /// stored before; the next login claims them).
     private static func addMQTTSessionOwner(_ db: Database) throws {
         try db.execute(sql: "ALTER TABLE mqtt_sessions ADD COLUMN owner TEXT;")
+    }
+
+    /// RabbitMQ's topic permissions: per user, virtual host and topic exchange, regular expressions
+    /// the routing key of a publish (`write`) or a binding (`read`) must match.
+    private static func createTopicPermissions(_ db: Database) throws {
+        try db.execute(
+            sql: """
+                CREATE TABLE topic_permissions (
+                    user TEXT NOT NULL REFERENCES users(name) ON DELETE CASCADE,
+                    virtual_host TEXT NOT NULL REFERENCES virtual_hosts(name) ON DELETE CASCADE,
+                    exchange TEXT NOT NULL,
+                    write_pattern TEXT NOT NULL,
+                    read_pattern TEXT NOT NULL,
+                    PRIMARY KEY (user, virtual_host, exchange)
+                ) WITHOUT ROWID;
+                """
+        )
     }
 }

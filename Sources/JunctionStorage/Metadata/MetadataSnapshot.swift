@@ -4,6 +4,7 @@ public struct MetadataSnapshot: Hashable, Sendable {
     public var virtualHosts: [VirtualHostRecord]
     public var users: [UserRecord]
     public var permissions: [PermissionRecord]
+    public var topicPermissions: [TopicPermissionRecord]
     public var exchanges: [ExchangeRecord]
     public var queues: [QueueRecord]
     public var bindings: [BindingRecord]
@@ -16,6 +17,7 @@ public struct MetadataSnapshot: Hashable, Sendable {
         virtualHosts: [VirtualHostRecord] = [],
         users: [UserRecord] = [],
         permissions: [PermissionRecord] = [],
+        topicPermissions: [TopicPermissionRecord] = [],
         exchanges: [ExchangeRecord] = [],
         queues: [QueueRecord] = [],
         bindings: [BindingRecord] = [],
@@ -27,6 +29,7 @@ public struct MetadataSnapshot: Hashable, Sendable {
         self.virtualHosts = virtualHosts
         self.users = users
         self.permissions = permissions
+        self.topicPermissions = topicPermissions
         self.exchanges = exchanges
         self.queues = queues
         self.bindings = bindings

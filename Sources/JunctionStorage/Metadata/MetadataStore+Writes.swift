@@ -28,6 +28,15 @@ extension MetadataStore {
         try write { try $0.clearPermission(user: user, virtualHost: virtualHost) }
     }
 
+    public func setTopicPermission(_ record: TopicPermissionRecord) throws {
+        try write { try $0.setTopicPermission(record) }
+    }
+
+    @discardableResult
+    public func clearTopicPermission(user: String, virtualHost: String, exchange: String? = nil) throws -> Bool {
+        try write { try $0.clearTopicPermission(user: user, virtualHost: virtualHost, exchange: exchange) }
+    }
+
     public func declareExchange(_ record: ExchangeRecord) throws {
         try write { try $0.declareExchange(record) }
     }

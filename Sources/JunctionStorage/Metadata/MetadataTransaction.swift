@@ -39,12 +39,12 @@ extension MetadataTransaction {
     }
 
     /// Deletes a virtual host and everything in it: exchanges, queues, bindings, policies,
-    /// permissions, consumer offsets, MQTT sessions and retained messages.
+    /// permissions, topic permissions, consumer offsets, MQTT sessions and retained messages.
     @discardableResult
     public func deleteVirtualHost(named name: String) throws -> Bool {
         for table in [
             "bindings", "exchanges", "queues", "policies", "consumer_offsets", "mqtt_subscriptions",
-            "mqtt_sessions", "mqtt_retained_messages", "permissions",
+            "mqtt_sessions", "mqtt_retained_messages", "permissions", "topic_permissions",
         ] {
             try execute("DELETE FROM \(table) WHERE virtual_host = ?", [name])
         }
@@ -88,6 +88,34 @@ extension MetadataTransaction {
     @discardableResult
     public func clearPermission(user: String, virtualHost: String) throws -> Bool {
         try changes("DELETE FROM permissions WHERE user = ? AND virtual_host = ?", [user, virtualHost]) > 0
+    }
+
+    /// Stores (or replaces) a user's topic permission on one exchange of a virtual host.
+    /// - Throws: `MetadataStoreError` `.constraintViolation` if the user or virtual host is missing.
+    public func setTopicPermission(_ record: TopicPermissionRecord) throws {
+        try execute(
+            """
+            INSERT INTO topic_permissions (user, virtual_host, exchange, write_pattern, read_pattern)
+            VALUES (?, ?, ?, ?, ?)
+            ON CONFLICT (user, virtual_host, exchange) DO UPDATE SET
+                write_pattern = excluded.write_pattern,
+                read_pattern = excluded.read_pattern
+            """,
+            [record.user, record.virtualHost, record.exchange, record.write, record.read]
+        )
+    }
+
+    /// Deletes one exchange's topic permission, or (with `exchange` nil) all of the user's in the
+    /// virtual host; returns whether any existed.
+    @discardableResult
+    public func clearTopicPermission(user: String, virtualHost: String, exchange: String? = nil) throws -> Bool {
+        guard let exchange else {
+            return try changes(
+                "DELETE FROM topic_permissions WHERE user = ? AND virtual_host = ?", [user, virtualHost]) > 0
+        }
+        return try changes(
+            "DELETE FROM topic_permissions WHERE user = ? AND virtual_host = ? AND exchange = ?",
+            [user, virtualHost, exchange]) > 0
     }
 }
 

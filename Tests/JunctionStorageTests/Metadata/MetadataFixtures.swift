@@ -13,6 +13,12 @@ enum MetadataFixtures {
                 PermissionRecord(user: "admin", virtualHost: "/", configure: ".*", write: ".*", read: ".*"),
                 PermissionRecord(user: "guest", virtualHost: "staging", configure: "", write: "^amq\\.", read: ".*"),
             ],
+            topicPermissions: [
+                TopicPermissionRecord(
+                    user: "admin", virtualHost: "/", exchange: "amq.topic", write: "^sensors\\.", read: ".*"),
+                TopicPermissionRecord(
+                    user: "guest", virtualHost: "staging", exchange: "events", write: "", read: "^a$"),
+            ],
             exchanges: [
                 ExchangeRecord(virtualHost: "/", name: "events", type: "topic", arguments: [0, 0, 0, 0]),
                 ExchangeRecord(
@@ -78,6 +84,7 @@ enum MetadataFixtures {
         for record in snapshot.virtualHosts { try store.addVirtualHost(record) }
         for record in snapshot.users { try store.putUser(record) }
         for record in snapshot.permissions { try store.setPermission(record) }
+        for record in snapshot.topicPermissions { try store.setTopicPermission(record) }
         for record in snapshot.exchanges { try store.declareExchange(record) }
         for record in snapshot.queues { try store.declareQueue(record) }
         for record in snapshot.bindings { try store.addBinding(record) }

@@ -30,6 +30,32 @@ import Testing
         }
     }
 
+    @Test func topicPermissionsAreKeyedByExchangeAndGoWithTheirUser() throws {
+        try withStore { store throws in
+            try store.addVirtualHost(VirtualHostRecord(name: "/"))
+            try store.putUser(UserRecord(name: "bob", passwordHash: "h"))
+            let missing = TopicPermissionRecord(user: "nobody", virtualHost: "/", exchange: "t", write: "", read: "")
+            let error = #expect(throws: MetadataStoreError.self) { try store.setTopicPermission(missing) }
+            #expect(error?.kind == .constraintViolation)
+
+            try store.setTopicPermission(
+                TopicPermissionRecord(user: "bob", virtualHost: "/", exchange: "t", write: "a", read: "b"))
+            try store.setTopicPermission(
+                TopicPermissionRecord(user: "bob", virtualHost: "/", exchange: "t", write: "w", read: "r"))
+            try store.setTopicPermission(
+                TopicPermissionRecord(user: "bob", virtualHost: "/", exchange: "u", write: "", read: ""))
+            #expect(
+                try store.loadAll().topicPermissions.map { "\($0.exchange):\($0.write):\($0.read)" } == [
+                    "t:w:r", "u::",
+                ])
+            #expect(try store.clearTopicPermission(user: "bob", virtualHost: "/", exchange: "u"))
+            #expect(try !store.clearTopicPermission(user: "bob", virtualHost: "/", exchange: "u"))
+            #expect(try store.loadAll().topicPermissions.map(\.exchange) == ["t"])
+            try store.deleteUser(named: "bob")
+            #expect(try store.loadAll().topicPermissions.isEmpty)
+        }
+    }
+
     @Test func permissionsNeedTheirUserAndVirtualHostAndGoWithEither() throws {
         try withStore { store throws in
             try store.addVirtualHost(VirtualHostRecord(name: "/"))
@@ -137,6 +163,7 @@ import Testing
             #expect(left.virtualHosts == [VirtualHostRecord(name: "staging")])
             #expect(left.users == snapshot.users)
             #expect(left.permissions == snapshot.permissions.filter { $0.virtualHost == "staging" })
+            #expect(left.topicPermissions == snapshot.topicPermissions.filter { $0.virtualHost == "staging" })
             #expect(left.exchanges.isEmpty)
             #expect(left.queues == [QueueRecord(virtualHost: "other", name: "kept")])
             #expect(left.bindings.isEmpty)
