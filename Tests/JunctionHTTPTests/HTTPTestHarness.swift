@@ -32,11 +32,8 @@ final class HTTPHarness {
     ) throws {
         self.broker = broker ?? Broker(clock: self.clock, logger: Logger(label: "test"))
         // The authenticator's users, with every permission on "/".
-        for (name, tags) in [("guest", ["administrator"]), ("app", [])]
-        where self.broker.accessControl.user(named: name) == nil {
-            try self.broker.accessControl.putUser(UserAccount(name: name, passwordHash: "", tags: tags))
-            try self.broker.setPermissions(user: name, virtualHost: "/", configure: ".*", write: ".*", read: ".*")
-        }
+        try self.broker.grantEverything(to: "guest", tags: ["administrator"])
+        try self.broker.grantEverything(to: "app")
         let listener =
             listener
             ?? HTTPListener(

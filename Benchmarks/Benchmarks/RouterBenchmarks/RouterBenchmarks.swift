@@ -25,7 +25,7 @@ let benchmarks: @Sendable () -> Void = {
             "Router \(route.label)",
             closure: { (benchmark: Benchmark, engine: BenchEngine) in
                 for _ in benchmark.scaledIterations {
-                    blackHole(try! engine.vhost.publish(message))
+                    blackHole(try! engine.vhost.publish(message, access: engine.access))
                 }
                 precondition(engine.consumer.deliveryCount > 0)
             },
@@ -34,7 +34,8 @@ let benchmarks: @Sendable () -> Void = {
                 try engine.declareExchange("bench", type: route.type)
                 try engine.declareQueue("target")
                 try engine.vhost.bindQueue(
-                    "target", exchange: "bench", routingKey: route.bindingKey, arguments: [:], owner: BenchEngine.owner)
+                    "target", exchange: "bench", routingKey: route.bindingKey, arguments: [:], owner: BenchEngine.owner,
+                    access: engine.access)
                 if route.others {
                     for index in 0..<10_000 {
                         // Topic: half exact keys, half with a trailing wildcard. None matches device.target.reading.
@@ -42,7 +43,8 @@ let benchmarks: @Sendable () -> Void = {
                         let key = wildcard ? "device.\(index).*" : "device.\(index).reading"
                         try engine.declareQueue("q\(index)")
                         try engine.vhost.bindQueue(
-                            "q\(index)", exchange: "bench", routingKey: key, arguments: [:], owner: BenchEngine.owner)
+                            "q\(index)", exchange: "bench", routingKey: key, arguments: [:], owner: BenchEngine.owner,
+                            access: engine.access)
                     }
                 }
                 _ = try engine.consume("target", noAck: true)
@@ -56,7 +58,7 @@ let benchmarks: @Sendable () -> Void = {
         closure: { (benchmark: Benchmark, engine: BenchEngine) in
             let message = Message(exchange: "", routingKey: "target", body: body)
             for _ in benchmark.scaledIterations {
-                blackHole(try! engine.vhost.publish(message))
+                blackHole(try! engine.vhost.publish(message, access: engine.access))
             }
         },
         setup: {
@@ -75,7 +77,7 @@ let benchmarks: @Sendable () -> Void = {
             let message = Message(exchange: "", routingKey: "target", body: body)
             let queue = engine.vhost.queue(named: "target")!
             for _ in benchmark.scaledIterations {
-                _ = try! engine.vhost.publish(message)
+                _ = try! engine.vhost.publish(message, access: engine.access)
                 queue.ack(CollectionOfOne(engine.consumer.lastID))
             }
             precondition(queue.unackedCount == 0 && queue.readyCount == 0)
@@ -97,7 +99,7 @@ let benchmarks: @Sendable () -> Void = {
             let queue = engine.vhost.queue(named: "target")!
             engine.consumer.isReadyForDeliveries = false
             for _ in benchmark.scaledIterations {
-                _ = try! engine.vhost.publish(message)
+                _ = try! engine.vhost.publish(message, access: engine.access)
             }
             engine.consumer.isReadyForDeliveries = true
             engine.subscription!.resume()
@@ -124,6 +126,8 @@ final class BenchEngine {
     let vhost: VirtualHost
     let consumer = BenchConsumer()
     var subscription: Subscription?
+    /// A user with `.*` permissions, as an adapter's connection would hold: publishes pay the check.
+    let access: AccessContext
 
     init(topicRouteCache: Bool) {
         var configuration = BrokerConfiguration()
@@ -132,23 +136,27 @@ final class BenchEngine {
         logger.logLevel = .warning
         self.broker = Broker(configuration: configuration, clock: ManualBrokerClock(), logger: logger)
         self.vhost = self.broker.virtualHost(configuration.defaultVirtualHost)!
+        try! self.broker.accessControl.putUser(UserAccount(name: "bench", passwordHash: "", tags: []))
+        try! self.broker.setPermissions(user: "bench", virtualHost: "/", configure: ".*", write: ".*", read: ".*")
+        self.access = try! self.broker.accessContext(user: "bench", virtualHost: "/")
     }
 
     func declareExchange(_ name: String, type: String) throws(BrokerError) {
         try self.vhost.declareExchange(
-            name, type: type, durable: false, autoDelete: false, internal: false, arguments: [:], passive: false)
+            name, type: type, durable: false, autoDelete: false, internal: false, arguments: [:], passive: false,
+            access: self.access)
     }
 
     func declareQueue(_ name: String) throws(BrokerError) {
         _ = try self.vhost.declareQueue(
             name, durable: false, exclusive: false, autoDelete: false, arguments: [:], passive: false,
-            owner: Self.owner)
+            owner: Self.owner, access: self.access)
     }
 
     func consume(_ queue: String, noAck: Bool) throws(BrokerError) -> Subscription {
         let subscription = try self.vhost.consume(
             queue: queue, consumer: self.consumer, tag: "bench", noAck: noAck, exclusive: false, prefetch: 0,
-            sharedCredit: nil, arguments: [:], owner: Self.owner)
+            sharedCredit: nil, arguments: [:], owner: Self.owner, access: self.access)
         subscription.resume()
         return subscription
     }

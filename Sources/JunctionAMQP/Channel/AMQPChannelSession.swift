@@ -23,6 +23,8 @@ final class AMQPChannelSession: MessageConsumer {
     private let output: AMQPOutput
     private let virtualHost: VirtualHost
     private let user: AuthenticatedUser
+    /// Every engine call of this channel is checked against it; its decisions are cached here.
+    private let access: AccessContext
     private var stateMachine: AMQPChannelStateMachine
     private(set) var isReleased = false
 
@@ -44,8 +46,11 @@ final class AMQPChannelSession: MessageConsumer {
     private var transactionPublishes: [(AMQPBasicPublish, AMQPContentHeader, ByteBuffer)] = []
     private var transactionSettlements: [PendingSettlement] = []
 
-    init(channelID: AMQPChannelID, connection: AMQPConnectionHandler, virtualHost: VirtualHost, user: AuthenticatedUser)
-    {
+    init(
+        channelID: AMQPChannelID, connection: AMQPConnectionHandler, virtualHost: VirtualHost, user: AuthenticatedUser,
+        access: AccessContext
+    ) {
+        self.access = access
         self.channelID = channelID
         self.connection = connection
         self.output = connection.output
@@ -132,12 +137,14 @@ final class AMQPChannelSession: MessageConsumer {
                     autoDelete: declare.autoDelete,
                     internal: declare.internal,
                     arguments: declare.arguments,
-                    passive: declare.passive
+                    passive: declare.passive, access: self.access
                 )
             }
             if !declare.noWait { self.send(.exchangeDeclareOk) }
         case .exchangeDelete(let delete):
-            try self.engine(method) { try self.virtualHost.deleteExchange(delete.exchange, ifUnused: delete.ifUnused) }
+            try self.engine(method) {
+                try self.virtualHost.deleteExchange(delete.exchange, ifUnused: delete.ifUnused, access: self.access)
+            }
             if !delete.noWait { self.send(.exchangeDeleteOk) }
         case .exchangeBind(let bind):
             try self.engine(method) {
@@ -145,7 +152,7 @@ final class AMQPChannelSession: MessageConsumer {
                     destination: bind.destination,
                     source: bind.source,
                     routingKey: bind.routingKey,
-                    arguments: bind.arguments
+                    arguments: bind.arguments, access: self.access
                 )
             }
             if !bind.noWait { self.send(.exchangeBindOk) }
@@ -155,7 +162,7 @@ final class AMQPChannelSession: MessageConsumer {
                     destination: unbind.destination,
                     source: unbind.source,
                     routingKey: unbind.routingKey,
-                    arguments: unbind.arguments
+                    arguments: unbind.arguments, access: self.access
                 )
             }
             if !unbind.noWait { self.send(.exchangeUnbindOk) }
@@ -169,7 +176,7 @@ final class AMQPChannelSession: MessageConsumer {
                     autoDelete: declare.autoDelete,
                     arguments: declare.arguments,
                     passive: declare.passive,
-                    owner: owner
+                    owner: owner, access: self.access
                 )
             }
             if !declare.noWait {
@@ -190,7 +197,7 @@ final class AMQPChannelSession: MessageConsumer {
                     exchange: bind.exchange,
                     routingKey: bind.routingKey,
                     arguments: bind.arguments,
-                    owner: owner
+                    owner: owner, access: self.access
                 )
             }
             if !bind.noWait { self.send(.queueBindOk) }
@@ -201,12 +208,14 @@ final class AMQPChannelSession: MessageConsumer {
                     exchange: unbind.exchange,
                     routingKey: unbind.routingKey,
                     arguments: unbind.arguments,
-                    owner: owner
+                    owner: owner, access: self.access
                 )
             }
             self.send(.queueUnbindOk)
         case .queuePurge(let purge):
-            let count = try self.engine(method) { try self.virtualHost.purgeQueue(purge.queue, owner: owner) }
+            let count = try self.engine(method) {
+                try self.virtualHost.purgeQueue(purge.queue, owner: owner, access: self.access)
+            }
             if !purge.noWait { self.send(.queuePurgeOk(messageCount: UInt32(clamping: count))) }
         case .queueDelete(let delete):
             let count = try self.engine(method) {
@@ -214,7 +223,7 @@ final class AMQPChannelSession: MessageConsumer {
                     delete.queue,
                     ifUnused: delete.ifUnused,
                     ifEmpty: delete.ifEmpty,
-                    owner: owner
+                    owner: owner, access: self.access
                 )
             }
             if !delete.noWait { self.send(.queueDeleteOk(messageCount: UInt32(clamping: count))) }
@@ -364,7 +373,7 @@ final class AMQPChannelSession: MessageConsumer {
                 prefetch: self.consumerPrefetch,
                 sharedCredit: self.channelCredit,
                 arguments: consume.arguments,
-                owner: self.connection.connectionID
+                owner: self.connection.connectionID, access: self.access
             )
         }
         self.subscriptions[tag] = subscription
@@ -389,7 +398,7 @@ final class AMQPChannelSession: MessageConsumer {
                 noAck: consume.noAck,
                 prefetch: prefetch,
                 arguments: consume.arguments,
-                owner: self.connection.connectionID
+                owner: self.connection.connectionID, access: self.access
             )
         }
         self.streamSubscriptions[tag] = subscription
@@ -403,7 +412,7 @@ final class AMQPChannelSession: MessageConsumer {
             let (delivery, remaining) = try self.engine(
                 method,
                 {
-                    try self.virtualHost.get(queue: get.queue, noAck: get.noAck, owner: owner)
+                    try self.virtualHost.get(queue: get.queue, noAck: get.noAck, owner: owner, access: self.access)
                 })
         else {
             self.send(.basicGetEmpty)
@@ -495,7 +504,7 @@ final class AMQPChannelSession: MessageConsumer {
         let failuresBefore = durability.failedAppendCount
         let outcome: PublishOutcome
         do {
-            outcome = try self.virtualHost.publish(message)
+            outcome = try self.virtualHost.publish(message, access: self.access)
         } catch {
             self.raise(AMQPError(error, classID: 60, methodID: 40))
             return

@@ -44,6 +44,8 @@ final class AMQPConnectionHandler: ChannelDuplexHandler {
     /// The verified TLS client certificate's common name, read once when connection.start is sent.
     private var certificateName: String?
     private(set) var virtualHost: VirtualHost?
+    /// The caller's identity in `virtualHost`, from connection.open; each channel takes a sibling.
+    private var access: AccessContext?
     private(set) var clientSupportsCancelNotify = false
     private var clientSupportsBlocked = false
     /// Only connections that have published are held back by a resource alarm.
@@ -342,16 +344,16 @@ final class AMQPConnectionHandler: ChannelDuplexHandler {
     private func openVirtualHost(_ name: String) {
         // Clients often send "" or "/" for the default; RabbitMQ treats "" as "/".
         let vhostName = name.isEmpty ? "/" : name
-        guard let user = self.user, user.mayAccess(virtualHost: vhostName) else {
-            self.run(
-                self.stateMachine.virtualHostRefused(
-                    AMQPError(.notAllowed, "access to vhost '\(vhostName)' refused for user '\(self.user?.name ?? "")'")
-                )
-            )
+        guard let user = self.user, let vhost = self.broker.virtualHost(vhostName) else {
+            self.run(self.stateMachine.virtualHostRefused(AMQPError(.notAllowed, "vhost '\(vhostName)' not found")))
             return
         }
-        guard let vhost = self.broker.virtualHost(vhostName) else {
-            self.run(self.stateMachine.virtualHostRefused(AMQPError(.notAllowed, "vhost '\(vhostName)' not found")))
+        let access: AccessContext
+        do {
+            // A user without permissions in the vhost may not open it (530, as RabbitMQ).
+            access = try self.broker.accessContext(user: user.name, virtualHost: vhostName)
+        } catch {
+            self.run(self.stateMachine.virtualHostRefused(AMQPError(.notAllowed, error.detail)))
             return
         }
         if let refusal = self.broker.connectionLimitRefusal(self.connectionID, user: user.name, virtualHost: vhostName)
@@ -362,6 +364,7 @@ final class AMQPConnectionHandler: ChannelDuplexHandler {
             return
         }
         self.virtualHost = vhost
+        self.access = access
         self.logger[metadataKey: "vhost"] = "\(vhostName)"
         self.run(self.stateMachine.virtualHostOpened())
     }
@@ -376,8 +379,9 @@ final class AMQPConnectionHandler: ChannelDuplexHandler {
         } else if let existing = self.sessions[id] {
             session = existing
         } else {
-            guard let vhost = self.virtualHost, let user = self.user else { return }
-            session = AMQPChannelSession(channelID: frame.channelID, connection: self, virtualHost: vhost, user: user)
+            guard let vhost = self.virtualHost, let user = self.user, let access = self.access else { return }
+            session = AMQPChannelSession(
+                channelID: frame.channelID, connection: self, virtualHost: vhost, user: user, access: access.sibling())
             self.sessions[id] = session
         }
         session.frameReceived(frame)

@@ -58,6 +58,11 @@ public final class AccessContext {
         AccessContext(user: user, virtualHost: virtualHost, clientID: nil, control: nil)
     }
 
+    /// A context for the same caller with its own decision cache (each AMQP channel has one).
+    public func sibling() -> AccessContext {
+        AccessContext(user: self.user, virtualHost: self.virtualHost, clientID: self.clientID, control: self.control)
+    }
+
     // MARK: Checks
 
     /// Checks `permission` on a queue or exchange of this context's virtual host; the default

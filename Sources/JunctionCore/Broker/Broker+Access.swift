@@ -22,6 +22,12 @@ extension Broker {
         return AccessContext(user: user, virtualHost: virtualHost, clientID: clientID, control: self.accessControl)
     }
 
+    /// What a connection holds before it logs in: every check is refused (no user has the empty
+    /// name, so it has no permissions anywhere).
+    public func accessBeforeLogin() -> AccessContext {
+        AccessContext(user: "", virtualHost: "", clientID: nil, control: self.accessControl)
+    }
+
     /// Sets a user's `configure`/`write`/`read` expressions in an existing virtual host.
     /// - Throws: `.notFound` (user or vhost), `.preconditionFailed` (an invalid expression).
     public func setPermissions(

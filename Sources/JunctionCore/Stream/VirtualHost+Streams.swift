@@ -21,8 +21,10 @@ extension VirtualHost {
         noAck: Bool,
         prefetch: Int,
         arguments: FieldTable,
-        owner: ConnectionID
+        owner: ConnectionID,
+        access: AccessContext
     ) throws(BrokerError) -> StreamSubscription {
+        try access.authorize(.read, .queue, name)
         let queue = try self.existingQueue(name, owner: owner)
         guard let stream = self.streamsByName[name] else {
             throw .preconditionFailed("queue '\(name)' in vhost '\(self.name)' is not a stream")

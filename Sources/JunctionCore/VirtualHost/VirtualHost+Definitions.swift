@@ -89,6 +89,7 @@ extension VirtualHost {
         self.suppressesMetadataWrites = true
         defer { self.suppressesMetadataWrites = false }
         let owner = ConnectionID(0)
+        let access = AccessContext.trusted(virtualHost: self.name)
         for record in snapshot.exchanges where record.virtualHost == self.name {
             do {
                 try self.declareExchange(
@@ -98,7 +99,8 @@ extension VirtualHost {
                     autoDelete: record.autoDelete,
                     internal: record.internal,
                     arguments: Self.decode(record.arguments),
-                    passive: false
+                    passive: false,
+                    access: access
                 )
             } catch {
                 self.logger.error(
@@ -114,7 +116,8 @@ extension VirtualHost {
                     autoDelete: record.autoDelete,
                     arguments: Self.decode(record.arguments),
                     passive: false,
-                    owner: owner
+                    owner: owner,
+                    access: access
                 )
             } catch {
                 self.logger.error("cannot restore queue", metadata: ["queue": "\(record.name)", "error": "\(error)"])
@@ -133,14 +136,16 @@ extension VirtualHost {
                         exchange: record.source,
                         routingKey: record.routingKey,
                         arguments: Self.decode(record.arguments),
-                        owner: owner
+                        owner: owner,
+                        access: access
                     )
                 case .exchange:
                     try self.bindExchange(
                         destination: record.destination,
                         source: record.source,
                         routingKey: record.routingKey,
-                        arguments: Self.decode(record.arguments)
+                        arguments: Self.decode(record.arguments),
+                        access: access
                     )
                 }
             } catch {

@@ -4,7 +4,8 @@ extension VirtualHost {
     /// Declares (or, with `passive`, checks) an exchange.
     /// - Throws: `.commandInvalid` for an unknown type; `.accessRefused` for the default exchange or a
     ///   new `amq.` name (redeclaring an existing one identically is fine); `.preconditionFailed`
-    ///   when it exists with other properties; `.notFound` when passive and missing.
+    ///   when it exists with other properties; `.notFound` when passive and missing. A declaration
+    ///   needs `configure` on the exchange (a passive one needs nothing, as in RabbitMQ).
     public func declareExchange(
         _ name: String,
         type: String,
@@ -12,7 +13,8 @@ extension VirtualHost {
         autoDelete: Bool,
         internal: Bool,
         arguments: FieldTable,
-        passive: Bool
+        passive: Bool,
+        access: AccessContext
     ) throws(BrokerError) {
         if passive {
             guard self.exchanges[name] != nil else {
@@ -20,6 +22,7 @@ extension VirtualHost {
             }
             return
         }
+        try access.authorize(.configure, .exchange, name)
         guard let exchangeType = ExchangeType(rawValue: type) else {
             throw .commandInvalid("unknown exchange type '\(type)'")
         }
@@ -67,7 +70,8 @@ extension VirtualHost {
     /// (RabbitMQ: delete is idempotent).
     /// - Throws: `.accessRefused` for the default and `amq.*` exchanges; `.preconditionFailed` when
     ///   `ifUnused` and it is the source of bindings.
-    public func deleteExchange(_ name: String, ifUnused: Bool) throws(BrokerError) {
+    public func deleteExchange(_ name: String, ifUnused: Bool, access: AccessContext) throws(BrokerError) {
+        try access.authorize(.configure, .exchange, name)
         if name.isEmpty || name.hasPrefix("amq.") {
             throw .accessRefused("operation not permitted on exchange '\(name)'")
         }
@@ -95,12 +99,16 @@ extension VirtualHost {
         }
     }
 
+    /// Needs `write` on the destination and `read` on the source (and the topic permission's
+    /// `read` for the key on a topic source), as in RabbitMQ.
     public func bindExchange(
         destination: String,
         source: String,
         routingKey: String,
-        arguments: FieldTable
+        arguments: FieldTable,
+        access: AccessContext
     ) throws(BrokerError) {
+        try self.authorizeBinding(destination, .exchange, source: source, routingKey: routingKey, access: access)
         let (sourceExchange, destinationExchange) = try self.exchangePair(destination: destination, source: source)
         let binding = Binding(
             source: sourceExchange,
@@ -116,8 +124,10 @@ extension VirtualHost {
         destination: String,
         source: String,
         routingKey: String,
-        arguments: FieldTable
+        arguments: FieldTable,
+        access: AccessContext
     ) throws(BrokerError) {
+        try self.authorizeBinding(destination, .exchange, source: source, routingKey: routingKey, access: access)
         let (sourceExchange, destinationExchange) = try self.exchangePair(destination: destination, source: source)
         self.removeBinding(
             Binding(

@@ -6,7 +6,8 @@ extension VirtualHost {
     /// Every queue is bound to the default exchange by its own name.
     /// - Throws: `.resourceLocked` for another connection's exclusive queue; `.preconditionFailed` for
     ///   a redeclaration with other properties or arguments, or bad argument values; `.accessRefused`
-    ///   for a new `amq.` name; `.notFound` when passive and missing.
+    ///   for a new `amq.` name or without `configure` on the queue (a passive declaration needs no
+    ///   permission, as in RabbitMQ); `.notFound` when passive and missing.
     public func declareQueue(
         _ name: String,
         durable: Bool,
@@ -14,8 +15,12 @@ extension VirtualHost {
         autoDelete: Bool,
         arguments: FieldTable,
         passive: Bool,
-        owner: ConnectionID
+        owner: ConnectionID,
+        access: AccessContext
     ) throws(BrokerError) -> QueueDeclareOK {
+        if !passive && !name.isEmpty {
+            try access.authorize(.configure, .queue, name)
+        }
         if let existing = self.queuesByName[name] {
             try self.checkAccess(existing, owner: owner)
             try self.checkNotFailed(existing)
@@ -45,6 +50,10 @@ extension VirtualHost {
             throw .accessRefused("queue name '\(name)' contains reserved prefix 'amq.*'")
         }
         let queueName = name.isEmpty ? self.generateQueueName() : name
+        if name.isEmpty {
+            // RabbitMQ checks a server-named queue under the name it generated.
+            try access.authorize(.configure, .queue, queueName)
+        }
         let settings = try QueueArguments(arguments, queue: queueName)
         if settings.stream != nil {
             try Self.checkStreamProperties(queueName, durable: durable, exclusive: exclusive, autoDelete: autoDelete)
@@ -85,13 +94,17 @@ extension VirtualHost {
         }
     }
 
+    /// Needs `write` on the queue and `read` on the exchange (and the topic permission's `read` for
+    /// the key on a topic exchange), as in RabbitMQ.
     public func bindQueue(
         _ queue: String,
         exchange: String,
         routingKey: String,
         arguments: FieldTable,
-        owner: ConnectionID
+        owner: ConnectionID,
+        access: AccessContext
     ) throws(BrokerError) {
+        try self.authorizeBinding(queue, .queue, source: exchange, routingKey: routingKey, access: access)
         let (source, target) = try self.bindingEnds(queue: queue, exchange: exchange, owner: owner)
         try self.addBinding(
             Binding(source: source, destination: .queue(target), routingKey: routingKey, arguments: arguments))
@@ -103,8 +116,10 @@ extension VirtualHost {
         exchange: String,
         routingKey: String,
         arguments: FieldTable,
-        owner: ConnectionID
+        owner: ConnectionID,
+        access: AccessContext
     ) throws(BrokerError) {
+        try self.authorizeBinding(queue, .queue, source: exchange, routingKey: routingKey, access: access)
         let (source, target) = try self.bindingEnds(queue: queue, exchange: exchange, owner: owner)
         self.removeBinding(
             Binding(source: source, destination: .queue(target), routingKey: routingKey, arguments: arguments))
@@ -125,8 +140,9 @@ extension VirtualHost {
         return (source, target)
     }
 
-    /// Removes the ready messages; returns how many.
-    public func purgeQueue(_ name: String, owner: ConnectionID) throws(BrokerError) -> Int {
+    /// Removes the ready messages; returns how many. Needs `read` on the queue.
+    public func purgeQueue(_ name: String, owner: ConnectionID, access: AccessContext) throws(BrokerError) -> Int {
+        try access.authorize(.read, .queue, name)
         let queue = try self.existingQueue(name, owner: owner)
         if self.streamsByName[name] != nil {
             throw .preconditionFailed("queue '\(name)' in vhost '\(self.name)' is a stream: purge is not supported")
@@ -136,9 +152,11 @@ extension VirtualHost {
 
     /// Deletes a queue; returns its ready message count. Its consumers get `consumerCancelled`, its
     /// unacked deliveries are dropped. Deleting a missing queue returns 0 (RabbitMQ: idempotent).
+    /// Needs `configure` on the queue.
     public func deleteQueue(
-        _ name: String, ifUnused: Bool, ifEmpty: Bool, owner: ConnectionID
+        _ name: String, ifUnused: Bool, ifEmpty: Bool, owner: ConnectionID, access: AccessContext
     ) throws(BrokerError) -> Int {
+        try access.authorize(.configure, .queue, name)
         guard let queue = self.queuesByName[name] else { return 0 }
         try self.checkAccess(queue, owner: owner)
         if ifUnused && (queue.consumerCount > 0 || (self.streamsByName[name]?.consumerCount ?? 0) > 0) {
@@ -185,8 +203,10 @@ extension VirtualHost {
         prefetch: Int,
         sharedCredit: CreditPool?,
         arguments: FieldTable,
-        owner: ConnectionID
+        owner: ConnectionID,
+        access: AccessContext
     ) throws(BrokerError) -> Subscription {
+        try access.authorize(.read, .queue, queue)
         let target = try self.existingQueue(queue, owner: owner)
         if self.streamsByName[queue] != nil {
             throw .preconditionFailed(
@@ -210,9 +230,11 @@ extension VirtualHost {
         return subscription
     }
 
+    /// Needs `read` on the queue.
     public func get(
-        queue: String, noAck: Bool, owner: ConnectionID
+        queue: String, noAck: Bool, owner: ConnectionID, access: AccessContext
     ) throws(BrokerError) -> (delivery: Delivery, messageCount: Int)? {
+        try access.authorize(.read, .queue, queue)
         let target = try self.existingQueue(queue, owner: owner)
         if self.streamsByName[queue] != nil {
             // RabbitMQ refuses basic.get on streams the same way.
@@ -223,6 +245,18 @@ extension VirtualHost {
     }
 
     /// A queue that exists, that `owner` may use, and that is not failed.
+    /// The binding rule: `write` on the destination, `read` on the source exchange, and on a topic
+    /// exchange the topic permission's `read` for the binding key.
+    func authorizeBinding(
+        _ destination: String, _ kind: ProtectedResource, source: String, routingKey: String, access: AccessContext
+    ) throws(BrokerError) {
+        try access.authorize(.write, kind, destination)
+        try access.authorize(.read, .exchange, source)
+        if self.exchanges[source]?.type == .topic {
+            try access.authorizeTopic(.read, exchange: source, routingKey: routingKey)
+        }
+    }
+
     func existingQueue(_ name: String, owner: ConnectionID) throws(BrokerError) -> MessageQueue {
         guard let queue = self.queuesByName[name] else {
             throw .notFound("no queue '\(name)' in vhost '\(self.name)'")

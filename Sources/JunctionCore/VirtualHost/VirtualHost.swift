@@ -113,10 +113,13 @@ public final class VirtualHost {
 
     /// Routes through exchanges (exchange-to-exchange bindings, alternate exchanges), enqueues and
     /// dispatches synchronously to ready consumers. Each queue receives the message at most once.
-    public func publish(_ message: Message) throws(BrokerError) -> PublishOutcome {
+    /// Needs `write` on the exchange (and the topic permission's `write` for the routing key on a
+    /// topic exchange); `access` caches the decision, so a steady publisher pays one comparison.
+    public func publish(_ message: Message, access: AccessContext) throws(BrokerError) -> PublishOutcome {
         guard let exchange = self.exchanges[message.exchange] else {
             throw .notFound("no exchange '\(message.exchange)' in vhost '\(self.name)'")
         }
+        try access.authorizePublish(to: exchange, routingKey: message.routingKey)
         if exchange.internal {
             throw .accessRefused("cannot publish to internal exchange '\(message.exchange)' in vhost '\(self.name)'")
         }

@@ -91,11 +91,11 @@ extension HTTPAPI {
         }
         for exchange in try list("exchanges") {
             let (host, name) = try self.definitionTarget(exchange, "exchange")
-            try self.declareExchange(name, in: host, body: exchange)
+            try self.declareExchange(name, in: host, body: exchange, access: .trusted(virtualHost: host.name))
         }
         for queue in try list("queues") {
             let (host, name) = try self.definitionTarget(queue, "queue")
-            try self.declareQueue(name, in: host, body: queue)
+            try self.declareQueue(name, in: host, body: queue, access: .trusted(virtualHost: host.name))
         }
         for binding in try list("bindings") {
             guard let vhost = binding["vhost"]?.stringValue, let host = self.broker.virtualHost(vhost),
@@ -109,7 +109,8 @@ extension HTTPAPI {
                 kind: kind,
                 destination: destination,
                 routingKey: binding["routing_key"]?.stringValue ?? "",
-                arguments: try Self.arguments(binding)
+                arguments: try Self.arguments(binding),
+                access: .trusted(virtualHost: host.name)
             )
         }
     }

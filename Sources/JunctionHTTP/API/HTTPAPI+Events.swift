@@ -12,6 +12,8 @@ struct HTTPEventsRequest {
     }
 
     var host: VirtualHost
+    /// The caller's context: the subscription is checked against it.
+    var access: AccessContext
     var source: Source
     var format: HTTPEventFormat
     var heartbeatSeconds: Int64
@@ -24,6 +26,7 @@ extension HTTPAPI {
         vhost: String, stream name: String, request: HTTPRequest, user: AuthenticatedUser
     ) throws(HTTPAPIError) -> HTTPEventsRequest {
         let host = try self.host(vhost, user: user)
+        let access = try self.access(vhost, user: user)
         guard host.stream(named: name) != nil else {
             if host.queue(named: name) != nil {
                 throw .badRequest("queue '\(name)' in vhost '\(vhost)' is not a stream")
@@ -41,6 +44,7 @@ extension HTTPAPI {
         }
         return HTTPEventsRequest(
             host: host,
+            access: access,
             source: .stream(name: name, arguments: arguments, group: query.group),
             format: try HTTPEventFormat(query: request.path.query["format"]),
             heartbeatSeconds: try Self.heartbeat(request)
@@ -51,10 +55,12 @@ extension HTTPAPI {
         vhost: String, exchange name: String, request: HTTPRequest, user: AuthenticatedUser
     ) throws(HTTPAPIError) -> HTTPEventsRequest {
         let host = try self.host(vhost, user: user)
+        let access = try self.access(vhost, user: user)
         guard host.exchange(named: name) != nil else { throw .notFound("no exchange '\(name)' in vhost '\(vhost)'") }
         if name.isEmpty { throw .forbidden("the default exchange cannot be bound to") }
         return HTTPEventsRequest(
             host: host,
+            access: access,
             source: .exchange(name: name, routingKey: request.path.query["routing_key"] ?? ""),
             format: try HTTPEventFormat(query: request.path.query["format"]),
             heartbeatSeconds: try Self.heartbeat(request)

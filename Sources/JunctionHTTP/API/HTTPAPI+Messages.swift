@@ -9,6 +9,7 @@ extension HTTPAPI {
         vhost: String, exchange: String, request: HTTPRequest, user: AuthenticatedUser
     ) throws(HTTPAPIError) -> HTTPResponse {
         let host = try self.host(vhost, user: user)
+        let access = try self.access(vhost, user: user)
         let body = try request.jsonBody()
         guard body.objectValue != nil else { throw .badRequest("body must be a JSON object") }
         guard let routingKey = body["routing_key"]?.stringValue else { throw .badRequest("'routing_key' is required") }
@@ -25,7 +26,8 @@ extension HTTPAPI {
         default: throw .badRequest("payload_encoding must be 'string' or 'base64'")
         }
         let outcome = try self.route(
-            Message(exchange: exchange, routingKey: routingKey, properties: properties, body: bytes), in: host)
+            Message(exchange: exchange, routingKey: routingKey, properties: properties, body: bytes), in: host,
+            access: access)
         return .json(.object([("routed", .bool(outcome))]))
     }
 
@@ -33,6 +35,7 @@ extension HTTPAPI {
         vhost: String, exchange: String, request: HTTPRequest, user: AuthenticatedUser
     ) throws(HTTPAPIError) -> HTTPResponse {
         let host = try self.host(vhost, user: user)
+        let access = try self.access(vhost, user: user)
         var properties = try HTTPMessageHeaders.properties(from: request.headers)
         let messageID = properties.messageID ?? Self.newMessageID()
         properties.messageID = messageID
@@ -40,7 +43,8 @@ extension HTTPAPI {
         let routingKey =
             request.path.query["routing_key"] ?? request.headers.first(name: HTTPMessageHeaders.routingKey) ?? ""
         let routed = try self.route(
-            Message(exchange: exchange, routingKey: routingKey, properties: properties, body: request.body), in: host)
+            Message(exchange: exchange, routingKey: routingKey, properties: properties, body: request.body), in: host,
+            access: access)
         var response = HTTPResponse.json(
             .object([("message_id", .string(messageID)), ("routed", .bool(routed))]), status: .created)
         response.headers.add(name: HTTPMessageHeaders.messageID, value: messageID)
@@ -48,13 +52,13 @@ extension HTTPAPI {
     }
 
     /// Publishes unless an alarm blocks publishers; true when at least one queue took the message.
-    private func route(_ message: Message, in host: VirtualHost) throws(HTTPAPIError) -> Bool {
+    private func route(_ message: Message, in host: VirtualHost, access: AccessContext) throws(HTTPAPIError) -> Bool {
         guard self.broker.resourceAlarms.isEmpty else { throw .alarm(self.broker.resourceAlarms) }
         if host.exchange(named: message.exchange) == nil {
             throw .notFound("no exchange '\(message.exchange)' in vhost '\(host.name)'")
         }
         do {
-            switch try host.publish(message) {
+            switch try host.publish(message, access: access) {
             case .routed(let count): return count > 0
             case .unroutable: return false
             }
@@ -76,6 +80,7 @@ extension HTTPAPI {
         vhost: String, queue name: String, request: HTTPRequest, user: AuthenticatedUser
     ) throws(HTTPAPIError) -> HTTPResponse {
         let host = try self.host(vhost, user: user)
+        let access = try self.access(vhost, user: user)
         let body = try request.jsonBody()
         guard body.objectValue != nil else { throw .badRequest("body must be a JSON object") }
         let count = Int(body["count"]?.intValue ?? 1)
@@ -103,7 +108,7 @@ extension HTTPAPI {
         for _ in 0..<count {
             let taken: (delivery: Delivery, messageCount: Int)?
             do {
-                taken = try host.get(queue: name, noAck: false, owner: self.connectionID)
+                taken = try host.get(queue: name, noAck: false, owner: self.connectionID, access: access)
             } catch {
                 throw HTTPAPIError(error)
             }
@@ -142,6 +147,7 @@ extension HTTPAPI {
         vhost: String, queue name: String, request: HTTPRequest, user: AuthenticatedUser
     ) throws(HTTPAPIError) -> HTTPPollRequest {
         let host = try self.host(vhost, user: user)
+        let access = try self.access(vhost, user: user)
         guard let queue = host.queue(named: name) else { throw .notFound("no queue '\(name)' in vhost '\(vhost)'") }
         if let owner = queue.exclusiveOwner, owner != self.connectionID {
             throw HTTPAPIError(.resourceLocked("queue '\(name)' is exclusive to another connection"))
@@ -162,8 +168,14 @@ extension HTTPAPI {
                 reason: "user '\(user.name)' holds \(held) leased messages; the limit is "
                     + "\(self.configuration.maxLeasesPerUser) (http.max_leases_per_user): ack or release some first")
         }
+        do {
+            // Checked now, so a refusal is this request's 403 rather than an empty poll.
+            try access.authorize(.read, .queue, name)
+        } catch {
+            throw HTTPAPIError(error)
+        }
         return HTTPPollRequest(
-            queue: queue, vhost: vhost, max: max, waitMilliseconds: Int64(wait * 1000),
+            queue: queue, access: access, vhost: vhost, max: max, waitMilliseconds: Int64(wait * 1000),
             leaseMilliseconds: Int64(lease * 1000), user: user.name)
     }
 
@@ -190,13 +202,15 @@ extension HTTPAPI {
     /// Declares `aliveness-test`, publishes to it and gets the message back.
     func aliveness(vhost: String, user: AuthenticatedUser) throws(HTTPAPIError) -> HTTPResponse {
         let host = try self.host(vhost, user: user)
+        let access = try self.access(vhost, user: user)
         let name = "aliveness-test"
         do {
             _ = try host.declareQueue(
                 name, durable: false, exclusive: false, autoDelete: false, arguments: [:], passive: false,
-                owner: self.connectionID)
-            _ = try host.publish(Message(exchange: "", routingKey: name, body: ByteBuffer(string: "test_message")))
-            guard let (delivery, _) = try host.get(queue: name, noAck: true, owner: self.connectionID),
+                owner: self.connectionID, access: access)
+            _ = try host.publish(
+                Message(exchange: "", routingKey: name, body: ByteBuffer(string: "test_message")), access: access)
+            guard let (delivery, _) = try host.get(queue: name, noAck: true, owner: self.connectionID, access: access),
                 delivery.message.body == ByteBuffer(string: "test_message")
             else {
                 return .json(

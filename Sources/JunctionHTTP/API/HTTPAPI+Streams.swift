@@ -13,6 +13,7 @@ extension HTTPAPI {
         vhost: String, stream name: String, request: HTTPRequest, user: AuthenticatedUser
     ) throws(HTTPAPIError) -> HTTPResponse {
         let host = try self.host(vhost, user: user)
+        let access = try self.access(vhost, user: user)
         guard let stream = host.stream(named: name) else {
             if host.queue(named: name) != nil {
                 throw .badRequest("queue '\(name)' in vhost '\(vhost)' is not a stream")
@@ -30,7 +31,7 @@ extension HTTPAPI {
                 noAck: false,
                 prefetch: query.max,
                 arguments: query.arguments,
-                owner: self.connectionID
+                owner: self.connectionID, access: access
             )
         } catch {
             throw HTTPAPIError(error)

@@ -21,18 +21,19 @@ extension HTTPAPI {
         vhost: String, name: String, request: HTTPRequest, user: AuthenticatedUser
     ) throws(HTTPAPIError) -> HTTPAPIResult {
         let host = try self.host(vhost, user: user)
+        let access = try self.access(vhost, user: user)
         switch request.method {
         case .PUT:
             let body = try request.jsonBody()
             let existed = host.exchange(named: name) != nil
-            try self.declareExchange(name, in: host, body: body)
+            try self.declareExchange(name, in: host, body: body, access: access)
             return .response(HTTPResponse(status: existed ? .noContent : .created))
         case .DELETE:
             guard host.exchange(named: name) != nil else {
                 throw .notFound("no exchange '\(name)' in vhost '\(vhost)'")
             }
             do {
-                try host.deleteExchange(name, ifUnused: request.path.query["if-unused"] == "true")
+                try host.deleteExchange(name, ifUnused: request.path.query["if-unused"] == "true", access: access)
             } catch {
                 throw HTTPAPIError(error)
             }
@@ -45,7 +46,9 @@ extension HTTPAPI {
         }
     }
 
-    func declareExchange(_ name: String, in host: VirtualHost, body: JSONValue) throws(HTTPAPIError) {
+    func declareExchange(
+        _ name: String, in host: VirtualHost, body: JSONValue, access: AccessContext
+    ) throws(HTTPAPIError) {
         guard body.objectValue != nil else { throw .badRequest("body must be a JSON object") }
         guard let type = body["type"]?.stringValue else { throw .badRequest("exchange 'type' is required") }
         do {
@@ -56,7 +59,7 @@ extension HTTPAPI {
                 autoDelete: try Self.flag(body, "auto_delete", default: false),
                 internal: try Self.flag(body, "internal", default: false),
                 arguments: try Self.arguments(body),
-                passive: false
+                passive: false, access: access
             )
         } catch let error as BrokerError {
             throw HTTPAPIError(error)
@@ -71,11 +74,12 @@ extension HTTPAPI {
         vhost: String, name: String, request: HTTPRequest, user: AuthenticatedUser
     ) throws(HTTPAPIError) -> HTTPAPIResult {
         let host = try self.host(vhost, user: user)
+        let access = try self.access(vhost, user: user)
         switch request.method {
         case .PUT:
             let body = try request.jsonBody()
             let existed = host.queue(named: name) != nil
-            try self.declareQueue(name, in: host, body: body)
+            try self.declareQueue(name, in: host, body: body, access: access)
             return .response(HTTPResponse(status: existed ? .noContent : .created))
         case .DELETE:
             guard host.queue(named: name) != nil else { throw .notFound("no queue '\(name)' in vhost '\(vhost)'") }
@@ -84,7 +88,7 @@ extension HTTPAPI {
                     name,
                     ifUnused: request.path.query["if-unused"] == "true",
                     ifEmpty: request.path.query["if-empty"] == "true",
-                    owner: self.connectionID
+                    owner: self.connectionID, access: access
                 )
             } catch {
                 throw HTTPAPIError(error)
@@ -97,7 +101,9 @@ extension HTTPAPI {
         }
     }
 
-    func declareQueue(_ name: String, in host: VirtualHost, body: JSONValue) throws(HTTPAPIError) {
+    func declareQueue(
+        _ name: String, in host: VirtualHost, body: JSONValue, access: AccessContext
+    ) throws(HTTPAPIError) {
         guard body.objectValue != nil else { throw .badRequest("body must be a JSON object") }
         guard !name.isEmpty else { throw .badRequest("queue name must not be empty") }
         if try Self.flag(body, "exclusive", default: false) {
@@ -111,7 +117,7 @@ extension HTTPAPI {
                 autoDelete: try Self.flag(body, "auto_delete", default: false),
                 arguments: try Self.arguments(body),
                 passive: false,
-                owner: self.connectionID
+                owner: self.connectionID, access: access
             )
         } catch let error as BrokerError {
             throw HTTPAPIError(error)
@@ -131,6 +137,7 @@ extension HTTPAPI {
         user: AuthenticatedUser
     ) throws(HTTPAPIError) -> HTTPAPIResult {
         let host = try self.host(vhost, user: user)
+        let access = try self.access(vhost, user: user)
         if request.method == .POST {
             let body = try request.jsonBody()
             guard body.objectValue != nil else { throw .badRequest("body must be a JSON object") }
@@ -138,7 +145,7 @@ extension HTTPAPI {
             let arguments = try Self.arguments(body)
             try self.bind(
                 host: host, source: source, kind: kind, destination: destination, routingKey: routingKey,
-                arguments: arguments)
+                arguments: arguments, access: access)
             let info = BindingInfo(
                 source: source,
                 destination: destination,
@@ -164,6 +171,7 @@ extension HTTPAPI {
         user: AuthenticatedUser
     ) throws(HTTPAPIError) -> HTTPAPIResult {
         let host = try self.host(vhost, user: user)
+        let access = try self.access(vhost, user: user)
         let matching = try self.existingBindings(host: host, source: source, kind: kind, destination: destination)
         guard let binding = matching.first(where: { ManagementRepresentation.propertiesKey($0) == key }) else {
             throw .notFound("no binding '\(key)' from '\(source)' to '\(destination)'")
@@ -176,11 +184,11 @@ extension HTTPAPI {
             case .queue:
                 try host.unbindQueue(
                     destination, exchange: source, routingKey: binding.routingKey, arguments: binding.arguments,
-                    owner: self.connectionID)
+                    owner: self.connectionID, access: access)
             case .exchange:
                 try host.unbindExchange(
                     destination: destination, source: source, routingKey: binding.routingKey,
-                    arguments: binding.arguments)
+                    arguments: binding.arguments, access: access)
             }
         } catch {
             throw HTTPAPIError(error)
@@ -194,17 +202,19 @@ extension HTTPAPI {
         kind: HTTPRoute.BindingKind,
         destination: String,
         routingKey: String,
-        arguments: FieldTable
+        arguments: FieldTable,
+        access: AccessContext
     ) throws(HTTPAPIError) {
         do {
             switch kind {
             case .queue:
                 try host.bindQueue(
                     destination, exchange: source, routingKey: routingKey, arguments: arguments,
-                    owner: self.connectionID)
+                    owner: self.connectionID, access: access)
             case .exchange:
                 try host.bindExchange(
-                    destination: destination, source: source, routingKey: routingKey, arguments: arguments)
+                    destination: destination, source: source, routingKey: routingKey, arguments: arguments,
+                    access: access)
             }
         } catch {
             throw HTTPAPIError(error)

@@ -13,6 +13,8 @@ enum HTTPAPIResult {
 
 struct HTTPPollRequest {
     var queue: MessageQueue
+    /// The caller's context: the long poll's consume and gets are checked against it.
+    var access: AccessContext
     var vhost: String
     var max: Int
     var waitMilliseconds: Int64
@@ -63,8 +65,9 @@ struct HTTPAPI {
         case .queue(let vhost, let name): return try self.queue(vhost: vhost, name: name, request: request, user: user)
         case .queueContents(let vhost, let name):
             let host = try self.host(vhost, user: user)
+            let access = try self.access(vhost, user: user)
             do {
-                _ = try host.purgeQueue(name, owner: self.connectionID)
+                _ = try host.purgeQueue(name, owner: self.connectionID, access: access)
             } catch {
                 throw HTTPAPIError(error)
             }
@@ -169,7 +172,17 @@ struct HTTPAPI {
             .consumers,
             .definitions, .alarmsHealthCheck:
             let isWrite = method != .GET && method != .HEAD
-            let allowed: Set<String> = isWrite ? ["administrator"] : ["administrator", "monitoring", "management"]
+            // Declaring, deleting, binding and purging are also for `management` users, as in
+            // RabbitMQ: the engine then checks their permissions in the vhost like any client's.
+            let topologyWrite: Bool
+            switch route {
+            case .exchange, .queue, .queueContents, .bindingsBetween, .binding: topologyWrite = true
+            default: topologyWrite = false
+            }
+            let allowed: Set<String> =
+                !isWrite
+                ? ["administrator", "monitoring", "management"]
+                : topologyWrite ? ["administrator", "management"] : ["administrator"]
             guard !user.tags.isDisjoint(with: allowed) else {
                 throw .forbidden(
                     "user '\(user.name)' needs one of the tags \(allowed.sorted().joined(separator: ", "))")

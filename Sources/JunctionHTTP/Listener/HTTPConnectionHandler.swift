@@ -263,7 +263,8 @@ final class HTTPConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
         self.state = .polling(head, consumer)
         do {
             try consumer.start(
-                on: host, queue: poll.queue.name, owner: self.connectionID, waitMilliseconds: poll.waitMilliseconds)
+                on: host, queue: poll.queue.name, owner: self.connectionID, access: poll.access,
+                waitMilliseconds: poll.waitMilliseconds)
         } catch {
             self.state = .idle
             self.respond(.error(HTTPAPIError(error)), to: head, context: context)
@@ -272,7 +273,8 @@ final class HTTPConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
 
     private func take(from poll: HTTPPollRequest) -> (Delivery, Int)? {
         guard let host = self.broker.virtualHost(poll.vhost) else { return nil }
-        return (try? host.get(queue: poll.queue.name, noAck: false, owner: self.connectionID)).flatMap { $0 }
+        return (try? host.get(queue: poll.queue.name, noAck: false, owner: self.connectionID, access: poll.access))
+            .flatMap { $0 }
     }
 
     private func finishPoll(

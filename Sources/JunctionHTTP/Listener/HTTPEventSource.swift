@@ -61,7 +61,7 @@ final class HTTPEventSource: MessageConsumer, StreamConsumer {
             do {
                 subscription = try host.consumeStream(
                     name, consumer: self, tag: HTTPAPI.streamReaderTag(), noAck: false,
-                    prefetch: Self.creditWindow, arguments: arguments, owner: self.owner
+                    prefetch: Self.creditWindow, arguments: arguments, owner: self.owner, access: self.request.access
                 )
             } catch {
                 throw HTTPAPIError(error)
@@ -89,18 +89,22 @@ final class HTTPEventSource: MessageConsumer, StreamConsumer {
     private func subscribePrivateQueue(exchange: String, routingKey: String) throws(BrokerError) -> Subscription {
         let host = self.request.host
         let queue = try host.declareQueue(
-            "", durable: false, exclusive: true, autoDelete: true, arguments: [:], passive: false, owner: self.owner
+            "", durable: false, exclusive: true, autoDelete: true, arguments: [:], passive: false, owner: self.owner,
+            access: self.request.access
         ).queue
         do {
-            try host.bindQueue(queue, exchange: exchange, routingKey: routingKey, arguments: [:], owner: self.owner)
+            try host.bindQueue(
+                queue, exchange: exchange, routingKey: routingKey, arguments: [:], owner: self.owner,
+                access: self.request.access)
             return try host.consume(
                 queue: queue, consumer: self,
                 tag: "http.events-" + String(UInt64.random(in: 0...UInt64.max), radix: 16),
                 noAck: false, exclusive: true, prefetch: Self.creditWindow, sharedCredit: nil, arguments: [:],
-                owner: self.owner
+                owner: self.owner, access: self.request.access
             )
         } catch {
-            _ = try? host.deleteQueue(queue, ifUnused: false, ifEmpty: false, owner: self.owner)
+            _ = try? host.deleteQueue(
+                queue, ifUnused: false, ifEmpty: false, owner: self.owner, access: self.request.access)
             throw error
         }
     }

@@ -21,7 +21,9 @@ final class HTTPPollConsumer: MessageConsumer {
 
     var isReadyForDeliveries: Bool { self.onComplete != nil }
 
-    func start(on host: VirtualHost, queue: String, owner: ConnectionID, waitMilliseconds: Int64) throws(BrokerError) {
+    func start(
+        on host: VirtualHost, queue: String, owner: ConnectionID, access: AccessContext, waitMilliseconds: Int64
+    ) throws(BrokerError) {
         self.timeout = self.eventLoop.assumeIsolated().scheduleTask(in: .milliseconds(waitMilliseconds)) {
             [weak self] () -> Void in
             guard let self else { return }
@@ -31,7 +33,7 @@ final class HTTPPollConsumer: MessageConsumer {
         do {
             self.subscription = try host.consume(
                 queue: queue, consumer: self, tag: tag, noAck: false, exclusive: false,
-                prefetch: self.max, sharedCredit: nil, arguments: [:], owner: owner
+                prefetch: self.max, sharedCredit: nil, arguments: [:], owner: owner, access: access
             )
         } catch {
             self.timeout?.cancel()

@@ -29,6 +29,9 @@ final class MQTTConnectionHandler: ChannelDuplexHandler, MessageConsumer, Durabi
     // The attached session.
     private var clientID: String?
     private var virtualHost: VirtualHost?
+    /// The client's identity (with its client id, for `{client_id}` in topic permissions); before
+    /// CONNECT, a context that is refused everything.
+    private var access: AccessContext
     private var record: MQTTSessionRecord?
     private var will: MQTTWill?
     private var sessionQueue: String?
@@ -60,6 +63,7 @@ final class MQTTConnectionHandler: ChannelDuplexHandler, MessageConsumer, Durabi
         self.connectionID = connectionID
         self.isLoopback = isLoopback
         self.logger = logger
+        self.access = broker.accessBeforeLogin()
         self.decoder = MQTTPacketDecoder(maximumPacketSize: configuration.maximumPacketSize)
         self.connectedAt = broker.now
         self.stateMachine = MQTTSessionStateMachine(
@@ -285,13 +289,15 @@ final class MQTTConnectionHandler: ChannelDuplexHandler, MessageConsumer, Durabi
             return
         }
         self.userName = user.name
-        guard user.mayAccess(virtualHost: self.configuration.virtualHost),
-            let virtualHost = self.broker.virtualHost(self.configuration.virtualHost)
+        guard let virtualHost = self.broker.virtualHost(self.configuration.virtualHost),
+            let access = try? self.broker.accessContext(
+                user: user.name, virtualHost: virtualHost.name, clientID: clientID)
         else {
             self.run(self.stateMachine.connectRefused(.notAuthorized))
             self.run(.close(.notAuthorized, sendDisconnect: false))
             return
         }
+        self.access = access
         if let refusal = self.broker.connectionLimitRefusal(
             self.connectionID, user: user.name, virtualHost: virtualHost.name)
         {
@@ -421,7 +427,8 @@ final class MQTTConnectionHandler: ChannelDuplexHandler, MessageConsumer, Durabi
         self.server.sessions.remove(clientID: clientID)
         if let host = self.virtualHost {
             _ = try? host.deleteQueue(
-                MQTTServerState.queueName(clientID: clientID), ifUnused: false, ifEmpty: false, owner: self.connectionID
+                MQTTServerState.queueName(clientID: clientID), ifUnused: false, ifEmpty: false,
+                owner: self.connectionID, access: AccessContext.trusted(virtualHost: host.name)
             )
         }
     }
@@ -486,7 +493,9 @@ final class MQTTConnectionHandler: ChannelDuplexHandler, MessageConsumer, Durabi
             guard case .shared(let group, let inner) = MQTTTopic.sharedSubscription(filter) else { continue }
             let queue = MQTTServerState.sharedQueueName(group: group, filter: inner)
             if host.queue(named: queue)?.consumerCount == 0 {
-                _ = try? host.deleteQueue(queue, ifUnused: true, ifEmpty: false, owner: self.connectionID)
+                _ = try? host.deleteQueue(
+                    queue, ifUnused: true, ifEmpty: false, owner: self.connectionID,
+                    access: AccessContext.trusted(virtualHost: host.name))
             }
         }
     }
@@ -505,12 +514,13 @@ final class MQTTConnectionHandler: ChannelDuplexHandler, MessageConsumer, Durabi
         let exchange = self.configuration.exchange
         let host = self.virtualHost
         let broker = self.broker
+        let access = self.access
         server.willTimers[clientID] = self.context!.eventLoop.assumeIsolated().scheduleTask(in: .seconds(Int64(delay)))
         {
             server.willTimers[clientID] = nil
             _ = Self.route(
-                publish, topic: will.topic, exchange: exchange, host: host, server: server, publisher: nil,
-                now: broker.now)
+                publish, topic: will.topic, exchange: exchange, host: host, access: access, server: server,
+                publisher: nil, now: broker.now)
         }
     }
 
@@ -556,7 +566,8 @@ final class MQTTConnectionHandler: ChannelDuplexHandler, MessageConsumer, Durabi
     private func route(_ publish: MQTTPublish, topic: String) -> Result<Bool, BrokerError> {
         let publisher = self.server.noLocalSubscriptions > 0 ? self.clientID : nil
         return Self.route(
-            publish, topic: topic, exchange: self.configuration.exchange, host: self.virtualHost, server: self.server,
+            publish, topic: topic, exchange: self.configuration.exchange, host: self.virtualHost, access: self.access,
+            server: self.server,
             publisher: publisher, now: self.broker.now, routingKey: self.routingKeys.map(topic))
     }
 
@@ -565,6 +576,7 @@ final class MQTTConnectionHandler: ChannelDuplexHandler, MessageConsumer, Durabi
         topic: String,
         exchange: String,
         host: VirtualHost?,
+        access: AccessContext,
         server: MQTTServerState,
         publisher: String?,
         now: UInt64,
@@ -574,6 +586,14 @@ final class MQTTConnectionHandler: ChannelDuplexHandler, MessageConsumer, Durabi
         var message = MQTTMessageMapping.message(
             from: publish, topic: topic, exchange: exchange, publisher: publisher, receivedAt: now,
             routingKey: routingKey)
+        let outcome: PublishOutcome
+        do {
+            message.exchange = exchange
+            // Published (and so permitted) before it is retained: a refused PUBLISH retains nothing.
+            outcome = try host.publish(message, access: access)
+        } catch {
+            return .failure(error)
+        }
         if publish.retain {
             // An empty payload clears the retained message [MQTT-3.3.1-6].
             if publish.payload.readableBytes == 0 {
@@ -582,14 +602,9 @@ final class MQTTConnectionHandler: ChannelDuplexHandler, MessageConsumer, Durabi
                 server.retained.retain(MQTTRetainedMessage(topic: topic, qos: publish.qos, message: message))
             }
         }
-        do {
-            message.exchange = exchange
-            switch try host.publish(message) {
-            case .routed(let count): return .success(count > 0)
-            case .unroutable: return .success(false)
-            }
-        } catch {
-            return .failure(error)
+        switch outcome {
+        case .routed(let count): return .success(count > 0)
+        case .unroutable: return .success(false)
         }
     }
 
@@ -694,7 +709,7 @@ final class MQTTConnectionHandler: ChannelDuplexHandler, MessageConsumer, Durabi
                 autoDelete: false,
                 arguments: [:],
                 passive: false,
-                owner: self.connectionID
+                owner: self.connectionID, access: self.access
             )
         }
         try host.bindQueue(
@@ -702,7 +717,7 @@ final class MQTTConnectionHandler: ChannelDuplexHandler, MessageConsumer, Durabi
             exchange: self.configuration.exchange,
             routingKey: MQTTTopic.bindingKey(forFilter: filter),
             arguments: [:],
-            owner: self.connectionID
+            owner: self.connectionID, access: self.access
         )
         if shared == nil { self.sessionQueue = queue }
     }
@@ -727,7 +742,7 @@ final class MQTTConnectionHandler: ChannelDuplexHandler, MessageConsumer, Durabi
                 prefetch: 0,
                 sharedCredit: self.creditPool,
                 arguments: [:],
-                owner: self.connectionID
+                owner: self.connectionID, access: self.access
             )
         } catch {
             // A session queue whose log failed to open: its messages stay on disk, none is delivered.
@@ -754,7 +769,7 @@ final class MQTTConnectionHandler: ChannelDuplexHandler, MessageConsumer, Durabi
             prefetch: 0,
             sharedCredit: self.creditPool,
             arguments: [:],
-            owner: self.connectionID
+            owner: self.connectionID, access: self.access
         ) {
             self.sharedSubscriptions[filter] = subscription
             subscription.resume()
@@ -774,7 +789,9 @@ final class MQTTConnectionHandler: ChannelDuplexHandler, MessageConsumer, Durabi
                 self.sharedSubscriptions.removeValue(forKey: filter)?.cancel()
                 let queue = MQTTServerState.sharedQueueName(group: group, filter: inner)
                 if host.queue(named: queue)?.consumerCount == 0 {
-                    _ = try? host.deleteQueue(queue, ifUnused: true, ifEmpty: false, owner: self.connectionID)
+                    _ = try? host.deleteQueue(
+                        queue, ifUnused: true, ifEmpty: false, owner: self.connectionID,
+                        access: AccessContext.trusted(virtualHost: host.name))
                 }
             } else if let queue = self.sessionQueue {
                 try? host.unbindQueue(
@@ -782,7 +799,7 @@ final class MQTTConnectionHandler: ChannelDuplexHandler, MessageConsumer, Durabi
                     exchange: self.configuration.exchange,
                     routingKey: MQTTTopic.bindingKey(forFilter: filter),
                     arguments: [:],
-                    owner: self.connectionID
+                    owner: self.connectionID, access: self.access
                 )
             }
             codes.append(.success)

@@ -44,7 +44,11 @@ final class MQTTServerState {
 
     private static func expire(clientID: String, host: VirtualHost?, server: MQTTServerState) {
         server.sessions.remove(clientID: clientID)
-        _ = try? host?.deleteQueue(queueName(clientID: clientID), ifUnused: false, ifEmpty: false, owner: Self.owner)
+        guard let host else { return }
+        // The expired session's own queue: the broker's housekeeping, not a client's operation.
+        _ = try? host.deleteQueue(
+            queueName(clientID: clientID), ifUnused: false, ifEmpty: false, owner: Self.owner,
+            access: AccessContext.trusted(virtualHost: host.name))
     }
 
     /// The owner named for engine calls made by the adapter itself, not for a connection (session

@@ -36,7 +36,8 @@ extension STOMPConnectionHandler {
         let failuresBefore = durability.failedAppendCount
         do {
             _ = try vhost.publish(
-                Message(exchange: exchange, routingKey: routingKey, properties: properties, body: request.frame.body)
+                Message(exchange: exchange, routingKey: routingKey, properties: properties, body: request.frame.body),
+                access: self.access
             )
         } catch {
             throw STOMPError(error)
@@ -98,7 +99,7 @@ extension STOMPConnectionHandler {
                 prefetch: request.prefetch,
                 sharedCredit: nil,
                 arguments: FieldTable(),
-                owner: self.connectionID
+                owner: self.connectionID, access: self.access
             )
         } catch {
             throw STOMPError(error)
@@ -131,7 +132,7 @@ extension STOMPConnectionHandler {
                 noAck: request.ackMode == .auto,
                 prefetch: request.prefetch,
                 arguments: arguments,
-                owner: self.connectionID
+                owner: self.connectionID, access: self.access
             )
         } catch {
             throw STOMPError(error)
@@ -151,7 +152,8 @@ extension STOMPConnectionHandler {
         Self.reject(self.unacked.removeAll(subscription: id), requeue: true)
         if deleteDurableQueue, let vhost = self.virtualHost {
             do {
-                _ = try vhost.deleteQueue(active.queueName, ifUnused: false, ifEmpty: false, owner: self.connectionID)
+                _ = try vhost.deleteQueue(
+                    active.queueName, ifUnused: false, ifEmpty: false, owner: self.connectionID, access: self.access)
             } catch {
                 throw STOMPError(error)
             }
@@ -176,7 +178,7 @@ extension STOMPConnectionHandler {
                     autoDelete: false,
                     arguments: FieldTable(),
                     passive: false,
-                    owner: self.connectionID
+                    owner: self.connectionID, access: self.access
                 ).queue
             } else {
                 name = try vhost.declareQueue(
@@ -186,15 +188,17 @@ extension STOMPConnectionHandler {
                     autoDelete: true,
                     arguments: FieldTable(),
                     passive: false,
-                    owner: self.connectionID
+                    owner: self.connectionID, access: self.access
                 ).queue
             }
             do throws(BrokerError) {
                 try vhost.bindQueue(
-                    name, exchange: exchange, routingKey: routingKey, arguments: FieldTable(), owner: self.connectionID)
+                    name, exchange: exchange, routingKey: routingKey, arguments: FieldTable(), owner: self.connectionID,
+                    access: self.access)
             } catch {
                 if !request.durable {
-                    _ = try? vhost.deleteQueue(name, ifUnused: false, ifEmpty: false, owner: self.connectionID)
+                    _ = try? vhost.deleteQueue(
+                        name, ifUnused: false, ifEmpty: false, owner: self.connectionID, access: self.access)
                 }
                 throw error
             }
@@ -212,6 +216,13 @@ extension STOMPConnectionHandler {
             if let owner = existing.exclusiveOwner, owner != self.connectionID {
                 throw STOMPError(BrokerError.resourceLocked("queue '\(name)' is exclusive to another connection"))
             }
+            // `/queue/` declares the queue (RabbitMQ's STOMP does on every use), so it needs
+            // `configure` on it even when it exists; the context caches the decision.
+            do {
+                try self.access.authorize(.configure, .queue, name)
+            } catch {
+                throw STOMPError(error)
+            }
             return
         }
         do {
@@ -222,7 +233,7 @@ extension STOMPConnectionHandler {
                 autoDelete: false,
                 arguments: arguments,
                 passive: false,
-                owner: self.connectionID
+                owner: self.connectionID, access: self.access
             )
         } catch {
             throw STOMPError(error)
@@ -244,7 +255,7 @@ extension STOMPConnectionHandler {
                 autoDelete: false,
                 arguments: FieldTable(),
                 passive: false,
-                owner: self.connectionID
+                owner: self.connectionID, access: self.access
             ).queue
         } catch {
             throw STOMPError(error)

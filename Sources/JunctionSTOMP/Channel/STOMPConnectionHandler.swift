@@ -50,6 +50,8 @@ final class STOMPConnectionHandler: ChannelDuplexHandler, MessageConsumer {
 
     var user: AuthenticatedUser?
     var virtualHost: VirtualHost?
+    /// The client's identity in `virtualHost`; before CONNECT, a context refused everything.
+    var access: AccessContext
     var subscriptions: [String: ActiveSubscription] = [:]
     var unacked = STOMPUnackedDeliveries<Unacked>()
     var autoMessageCounter: UInt64 = 0
@@ -76,6 +78,7 @@ final class STOMPConnectionHandler: ChannelDuplexHandler, MessageConsumer {
         self.connectionID = connectionID
         self.isLoopback = isLoopback
         self.logger = logger
+        self.access = broker.accessBeforeLogin()
         self.connectedAt = broker.now
         self.stateMachine = STOMPSessionStateMachine(
             clock: ContinuousClock(),
@@ -297,7 +300,9 @@ final class STOMPConnectionHandler: ChannelDuplexHandler, MessageConsumer {
         let vhostName =
             request.host.flatMap { self.broker.virtualHost($0) != nil ? $0 : nil }
             ?? self.broker.configuration.defaultVirtualHost
-        guard let vhost = self.broker.virtualHost(vhostName), user.mayAccess(virtualHost: vhostName) else {
+        guard let vhost = self.broker.virtualHost(vhostName),
+            let access = try? self.broker.accessContext(user: user.name, virtualHost: vhostName)
+        else {
             self.run(
                 self.stateMachine.fail(
                     STOMPError("Bad CONNECT", "access to vhost '\(vhostName)' refused for user '\(user.name)'")
@@ -305,6 +310,7 @@ final class STOMPConnectionHandler: ChannelDuplexHandler, MessageConsumer {
             )
             return
         }
+        self.access = access
         if let refusal = self.broker.connectionLimitRefusal(self.connectionID, user: user.name, virtualHost: vhostName)
         {
             self.logger.notice("STOMP connection refused", metadata: ["reason": "\(refusal)"])

@@ -27,6 +27,7 @@ final class AMQPTestPeer {
 
     init(broker: Broker, connectionID: UInt64 = 1, frameMax: UInt32 = 131_072) throws {
         self.broker = broker
+        try broker.grantEverything(to: "guest")
         let handler = AMQPConnectionHandler(
             broker: broker,
             configuration: AMQPAdapterConfiguration(frameMax: frameMax, heartbeatSeconds: 0),

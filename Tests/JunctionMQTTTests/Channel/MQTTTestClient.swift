@@ -21,6 +21,8 @@ final class MQTTTestBroker {
     private var nextConnection: UInt64 = 1
 
     func client(_ version: MQTTProtocolVersion = .v5) throws -> MQTTTestClient {
+        try self.broker.grantEverything(to: "guest")
+        try self.broker.grantEverything(to: "user")
         let handler = MQTTConnectionHandler(
             broker: self.broker,
             server: self.server,

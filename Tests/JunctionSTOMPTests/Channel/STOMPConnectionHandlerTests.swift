@@ -254,6 +254,7 @@ struct STOMPConnectionHandlerTests {
     @Test func hostNamingAVirtualHostSelectsIt() throws {
         let other = self.broker.addVirtualHost("other")
         let peer = try STOMPTestPeer(broker: self.broker)
+        try self.broker.setPermissions(user: "guest", virtualHost: "other", configure: ".*", write: ".*", read: ".*")
         try peer.connect(["accept-version": "1.2", "host": "other", "login": "guest", "passcode": "guest"])
         try peer.send(.send, ["destination": "/queue/in-other"], body: "x")
         #expect(other.queue(named: "in-other")?.readyCount == 1)

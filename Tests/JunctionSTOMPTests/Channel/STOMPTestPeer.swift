@@ -26,6 +26,7 @@ final class STOMPTestPeer {
         isLoopback: Bool = true,
         configuration: STOMPAdapterConfiguration = STOMPAdapterConfiguration()
     ) throws {
+        try broker.grantEverything(to: "guest")
         let handler = STOMPConnectionHandler(
             broker: broker,
             configuration: configuration,
