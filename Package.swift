@@ -221,7 +221,7 @@ let package = Package(
         .testTarget(
             name: "JunctionServerTests",
             dependencies: [
-                "JunctionServer", "JunctionCore", "JunctionTestSupport",
+                "JunctionServer", "JunctionCore", "JunctionTestSupport", "JunctionMQTT", "JunctionStorage",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ],

@@ -25,7 +25,7 @@ final class MQTTMetadataSessionStore: MQTTSessionStore {
         self.logger = logger
     }
 
-    func load(clientID: String) -> JunctionMQTT.MQTTSessionRecord? {
+    func load(clientID: String) throws -> JunctionMQTT.MQTTSessionRecord? {
         if let cached = self.cache[clientID] { return cached }
         do {
             return try self.metadata.mqttSession(virtualHost: self.virtualHost, clientID: clientID).map(
@@ -33,23 +33,25 @@ final class MQTTMetadataSessionStore: MQTTSessionStore {
         } catch {
             self.logger.error(
                 "loading an MQTT session failed", metadata: ["client": "\(clientID)", "error": "\(error)"])
-            return nil
+            throw error
         }
     }
 
-    func save(_ record: JunctionMQTT.MQTTSessionRecord) {
-        self.cache[record.clientID] = record
+    // A failed write is logged here (once, at the edge) and thrown to the adapter, which refuses
+    // what the client asked for; the cache keeps what the store holds.
+
+    func save(_ record: JunctionMQTT.MQTTSessionRecord) throws {
         do {
             try self.metadata.saveMQTTSession(self.stored(record))
         } catch {
             self.logger.error(
                 "saving an MQTT session failed", metadata: ["client": "\(record.clientID)", "error": "\(error)"])
+            throw error
         }
+        self.cache[record.clientID] = record
     }
 
-    func saveInFlight(clientID: String, inboundAwaitingRelease: Set<UInt16>, awaitingCompletion: Set<UInt16>) {
-        self.cache[clientID]?.inboundAwaitingRelease = inboundAwaitingRelease
-        self.cache[clientID]?.awaitingCompletion = awaitingCompletion
+    func saveInFlight(clientID: String, inboundAwaitingRelease: Set<UInt16>, awaitingCompletion: Set<UInt16>) throws {
         do {
             try self.metadata.updateMQTTSessionInFlight(
                 virtualHost: self.virtualHost,
@@ -61,17 +63,21 @@ final class MQTTMetadataSessionStore: MQTTSessionStore {
         } catch {
             self.logger.error(
                 "saving an MQTT session's QoS 2 state failed", metadata: ["client": "\(clientID)", "error": "\(error)"])
+            throw error
         }
+        self.cache[clientID]?.inboundAwaitingRelease = inboundAwaitingRelease
+        self.cache[clientID]?.awaitingCompletion = awaitingCompletion
     }
 
-    func remove(clientID: String) {
-        self.cache[clientID] = nil
+    func remove(clientID: String) throws {
         do {
             try self.metadata.deleteMQTTSession(virtualHost: self.virtualHost, clientID: clientID)
         } catch {
             self.logger.error(
                 "deleting an MQTT session failed", metadata: ["client": "\(clientID)", "error": "\(error)"])
+            throw error
         }
+        self.cache[clientID] = nil
     }
 
     func restoredSessions() -> [MQTTRestoredSession] {

@@ -28,16 +28,16 @@ final class MQTTConnectionHandler: ChannelDuplexHandler, MessageConsumer, Durabi
 
     // The attached session.
     private var clientID: String?
-    private var virtualHost: VirtualHost?
+    var virtualHost: VirtualHost?
     /// The client's identity (with its client id, for `{client_id}` in topic permissions); before
     /// CONNECT, a context that is refused everything.
-    private var access: AccessContext
-    private var record: MQTTSessionRecord?
+    var access: AccessContext
+    var record: MQTTSessionRecord?
     private var will: MQTTWill?
-    private var sessionQueue: String?
+    var sessionQueue: String?
     private var sessionSubscription: Subscription?
     /// Shared-group subscriptions by their `$share/…` filter.
-    private var sharedSubscriptions: [String: Subscription] = [:]
+    var sharedSubscriptions: [String: Subscription] = [:]
     private var creditPool = CreditPool(limit: 0)
     /// The state machine's `exactlyOnceRevision` last written to the session store.
     private var savedExactlyOnceRevision: UInt64 = 0
@@ -308,7 +308,13 @@ final class MQTTConnectionHandler: ChannelDuplexHandler, MessageConsumer, Durabi
         }
         // A session belongs to the user who created it: another user's CONNECT with its client id
         // is refused, and the owner keeps its connection and its messages.
-        let storedOwner = self.server.sessions.load(clientID: clientID)?.owner
+        let storedOwner: String?
+        do {
+            storedOwner = try self.server.sessions.load(clientID: clientID)?.owner
+        } catch {
+            self.run(self.stateMachine.sessionStoreFailedAtConnect())
+            return
+        }
         if let owner = self.server.live[clientID]?.userName ?? storedOwner, owner != user.name {
             self.logger.notice(
                 "MQTT session takeover refused", metadata: ["client": "\(clientID)", "user": "\(user.name)"])
@@ -331,25 +337,27 @@ final class MQTTConnectionHandler: ChannelDuplexHandler, MessageConsumer, Durabi
 
         let expiry = self.stateMachine.sessionExpiry
         var sessionPresent = false
-        if let existing = self.server.sessions.load(clientID: clientID) {
-            if connect.cleanStart {
-                self.discardSession(clientID)
-            } else {
+        do {
+            if let existing = try self.server.sessions.load(clientID: clientID), !connect.cleanStart {
                 sessionPresent = true
                 self.record = existing
+            } else if connect.cleanStart {
+                // A clean session may still have a stored session, or a queue left from an unclean end.
+                try self.discardSession(clientID)
             }
-        } else if connect.cleanStart {
-            // A clean session may still have a queue left from an unclean end.
-            self.discardSession(clientID)
+            if self.record == nil { self.record = MQTTSessionRecord(clientID: clientID, expiryInterval: expiry) }
+            self.record!.expiryInterval = expiry
+            self.record!.owner = user.name
+            // Stored at once (and stamped with the time), so the session survives a crash even before
+            // its first SUBSCRIBE.
+            if expiry > 0 { try self.server.sessions.save(self.record!) }
+        } catch {
+            // No CONNACK for a session the store did not take; nothing was attached, so no will.
+            if self.server.live[clientID] === self { self.server.live[clientID] = nil }
+            (self.clientID, self.record, self.will) = (nil, nil, nil)
+            self.run(self.stateMachine.sessionStoreFailedAtConnect())
+            return
         }
-        if self.record == nil {
-            self.record = MQTTSessionRecord(clientID: clientID, expiryInterval: expiry)
-        }
-        self.record!.expiryInterval = expiry
-        self.record!.owner = user.name
-        // Stored at once (and stamped with the time), so the session survives a crash even before
-        // its first SUBSCRIBE.
-        if expiry > 0 { self.server.sessions.save(self.record!) }
         self.creditPool.limit = self.stateMachine.clientReceiveMaximum
 
         var properties = MQTTProperties()
@@ -423,8 +431,8 @@ final class MQTTConnectionHandler: ChannelDuplexHandler, MessageConsumer, Durabi
 
     // MARK: - Session lifetime
 
-    private func discardSession(_ clientID: String) {
-        self.server.sessions.remove(clientID: clientID)
+    private func discardSession(_ clientID: String) throws {
+        try self.server.sessions.remove(clientID: clientID)
         if let host = self.virtualHost {
             _ = try? host.deleteQueue(
                 MQTTServerState.queueName(clientID: clientID), ifUnused: false, ifEmpty: false,
@@ -453,7 +461,8 @@ final class MQTTConnectionHandler: ChannelDuplexHandler, MessageConsumer, Durabi
         if persistent {
             record.inboundAwaitingRelease = self.stateMachine.inboundAwaitingRelease
             record.awaitingCompletion = self.stateMachine.awaitingCompletion
-            self.server.sessions.save(record)
+            // The client is gone; a failed save (logged by the store) leaves the last stored state.
+            try? self.server.sessions.save(record)
             if record.expiryInterval != UInt32.max, let eventLoop = self.context?.eventLoop {
                 self.server.armExpiry(
                     clientID: clientID,
@@ -463,7 +472,8 @@ final class MQTTConnectionHandler: ChannelDuplexHandler, MessageConsumer, Durabi
                 )
             }
         } else {
-            self.discardSession(clientID)
+            // A failed delete (logged by the store) keeps the stored session and its queue together.
+            try? self.discardSession(clientID)
             self.deleteUnusedSharedQueues(record)
         }
         self.record = record
@@ -479,11 +489,19 @@ final class MQTTConnectionHandler: ChannelDuplexHandler, MessageConsumer, Durabi
             let record = self.record, record.expiryInterval > 0
         else { return }
         self.savedExactlyOnceRevision = revision
-        self.server.sessions.saveInFlight(
-            clientID: clientID,
-            inboundAwaitingRelease: self.stateMachine.inboundAwaitingRelease,
-            awaitingCompletion: self.stateMachine.awaitingCompletion
-        )
+        do {
+            try self.server.sessions.saveInFlight(
+                clientID: clientID,
+                inboundAwaitingRelease: self.stateMachine.inboundAwaitingRelease,
+                awaitingCompletion: self.stateMachine.awaitingCompletion
+            )
+        } catch {
+            // Not stored: this burst's PUBREC/PUBCOMP (and the rest of its unsent output) must not
+            // leave. Unsent deliveries go back to their queues when the connection closes.
+            self.closeReason = "session store failed"
+            self.output.buffer.clear()
+            self.run(self.stateMachine.sessionStoreFailed())
+        }
     }
 
     /// A shared group's queue goes with its last member when that member's session ends.
@@ -611,7 +629,7 @@ final class MQTTConnectionHandler: ChannelDuplexHandler, MessageConsumer, Durabi
     // MARK: - SUBSCRIBE / UNSUBSCRIBE
 
     private func subscribe(_ subscribe: MQTTSubscribe) {
-        guard self.record != nil else { return }
+        guard let before = self.record else { return }
         let version = self.stateMachine.version
         var codes: [MQTTReasonCode] = []
         codes.reserveCapacity(subscribe.subscriptions.count)
@@ -678,7 +696,15 @@ final class MQTTConnectionHandler: ChannelDuplexHandler, MessageConsumer, Durabi
             }
             codes.append(MQTTReasonCode(rawValue: requested.qos.rawValue))
         }
-        if self.record!.expiryInterval > 0 { self.server.sessions.save(self.record!) }
+        if self.record!.expiryInterval > 0 {
+            do {
+                try self.server.sessions.save(self.record!)
+            } catch {
+                self.revertSubscriptions(to: before)
+                self.run(self.stateMachine.subscribeStoreFailed(subscribe))
+                return
+            }
+        }
         self.send(.subAck(MQTTSubAck(packetID: subscribe.packetID, reasonCodes: codes)))
         // Retained messages go after SUBACK [MQTT-3.8.4-4], with the retain flag set.
         for (retained, subscription, identifier) in retainedToSend {
@@ -777,34 +803,22 @@ final class MQTTConnectionHandler: ChannelDuplexHandler, MessageConsumer, Durabi
     }
 
     private func unsubscribe(_ unsubscribe: MQTTUnsubscribe) {
-        guard self.record != nil, let host = self.virtualHost else { return }
-        var codes: [MQTTReasonCode] = []
-        for filter in unsubscribe.filters {
-            guard let entry = self.record!.subscriptions.removeValue(forKey: filter) else {
-                codes.append(.noSubscriptionExisted)
-                continue
+        guard var record = self.record, let host = self.virtualHost else { return }
+        let removed = unsubscribe.filters.map { record.subscriptions.removeValue(forKey: $0) }
+        // Stored first: when the store fails, nothing is removed and the client is not told it was.
+        if record.expiryInterval > 0 {
+            do {
+                try self.server.sessions.save(record)
+            } catch {
+                self.run(self.stateMachine.unsubscribeStoreFailed(unsubscribe))
+                return
             }
-            if entry.subscription.noLocal { self.server.noLocalSubscriptions -= 1 }
-            if case .shared(let group, let inner) = MQTTTopic.sharedSubscription(filter) {
-                self.sharedSubscriptions.removeValue(forKey: filter)?.cancel()
-                let queue = MQTTServerState.sharedQueueName(group: group, filter: inner)
-                if host.queue(named: queue)?.consumerCount == 0 {
-                    _ = try? host.deleteQueue(
-                        queue, ifUnused: true, ifEmpty: false, owner: self.connectionID,
-                        access: AccessContext.trusted(virtualHost: host.name))
-                }
-            } else if let queue = self.sessionQueue {
-                try? host.unbindQueue(
-                    queue,
-                    exchange: self.configuration.exchange,
-                    routingKey: MQTTTopic.bindingKey(forFilter: filter),
-                    arguments: [:],
-                    owner: self.connectionID, access: self.access
-                )
-            }
-            codes.append(.success)
         }
-        if self.record!.expiryInterval > 0 { self.server.sessions.save(self.record!) }
+        self.record = record
+        for (filter, entry) in zip(unsubscribe.filters, removed) {
+            if let entry { self.stopSubscription(filter, entry, host: host) }
+        }
+        let codes = removed.map { $0 == nil ? MQTTReasonCode.noSubscriptionExisted : .success }
         self.send(.unsubAck(MQTTSubAck(packetID: unsubscribe.packetID, reasonCodes: codes)))
     }
 

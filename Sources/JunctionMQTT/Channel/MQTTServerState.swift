@@ -43,8 +43,9 @@ final class MQTTServerState {
     }
 
     private static func expire(clientID: String, host: VirtualHost?, server: MQTTServerState) {
-        server.sessions.remove(clientID: clientID)
-        guard let host else { return }
+        // When the store cannot delete it (the store logged why), the session and its queue stay
+        // together; it is found expired again at the next start.
+        guard (try? server.sessions.remove(clientID: clientID)) != nil, let host else { return }
         // The expired session's own queue: the broker's housekeeping, not a client's operation.
         _ = try? host.deleteQueue(
             queueName(clientID: clientID), ifUnused: false, ifEmpty: false, owner: Self.owner,

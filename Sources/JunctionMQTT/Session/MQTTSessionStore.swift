@@ -43,14 +43,16 @@ public struct MQTTSessionRecord: Sendable, Equatable {
 
 /// Where persistent sessions are kept between connections. Called on the engine loop.
 /// A durable implementation also stamps each save with the time, which `restoredSessions` uses.
+/// A write that fails throws and changes nothing (`load` still gives what was stored before), so
+/// the adapter can refuse what the client asked for instead of acknowledging state it lost.
 public protocol MQTTSessionStore: AnyObject {
-    func load(clientID: String) -> MQTTSessionRecord?
-    func save(_ record: MQTTSessionRecord)
-    func remove(clientID: String)
+    func load(clientID: String) throws -> MQTTSessionRecord?
+    func save(_ record: MQTTSessionRecord) throws
+    func remove(clientID: String) throws
     /// Replaces a saved session's QoS 2 packet ids in flight (a no-op for a session not saved).
     /// Called at most once per read burst of a connection, when they changed; a durable store
     /// writes them before the burst's PUBREC/PUBCOMP leave, so exactly-once holds across a crash.
-    func saveInFlight(clientID: String, inboundAwaitingRelease: Set<UInt16>, awaitingCompletion: Set<UInt16>)
+    func saveInFlight(clientID: String, inboundAwaitingRelease: Set<UInt16>, awaitingCompletion: Set<UInt16>) throws
     /// Every session kept from before the broker started (none for a store in memory).
     func restoredSessions() -> [MQTTRestoredSession]
 }

@@ -317,6 +317,37 @@ public struct MQTTSessionStateMachine<C: Clock, Token> where C.Duration == Durat
         return .send(.connAck(MQTTConnAck(sessionPresent: false, reasonCode: reason)))
     }
 
+    // MARK: - Session store failures
+
+    /// The session store could not keep the session at CONNECT: refused (5.0: 0x80; 3.1.1:
+    /// return code 3, server unavailable), since a CONNACK would claim a session it may lose.
+    public mutating func sessionStoreFailedAtConnect() -> MQTTSessionAction<Token> {
+        guard case .connecting = self.state else { return .none }
+        self.state = .closed
+        let reason: MQTTReasonCode = self.version == .v5 ? .unspecifiedError : .serverUnavailable
+        return .refuseConnect(MQTTConnAck(sessionPresent: false, reasonCode: reason))
+    }
+
+    /// The store did not take a SUBSCRIBE's filters: every one is refused (0x80, both versions).
+    public func subscribeStoreFailed(_ subscribe: MQTTSubscribe) -> MQTTSessionAction<Token> {
+        let codes = [MQTTReasonCode](repeating: .unspecifiedError, count: subscribe.subscriptions.count)
+        return .send(.subAck(MQTTSubAck(packetID: subscribe.packetID, reasonCodes: codes)))
+    }
+
+    /// The store did not take an UNSUBSCRIBE: 5.0 refuses each filter (0x80); a 3.1.1 UNSUBACK
+    /// cannot refuse, so the connection closes.
+    public mutating func unsubscribeStoreFailed(_ unsubscribe: MQTTUnsubscribe) -> MQTTSessionAction<Token> {
+        guard self.version == .v5 else { return self.protocolViolation(.unspecifiedError) }
+        let codes = [MQTTReasonCode](repeating: .unspecifiedError, count: unsubscribe.filters.count)
+        return .send(.unsubAck(MQTTSubAck(packetID: unsubscribe.packetID, reasonCodes: codes)))
+    }
+
+    /// The store did not take the QoS 2 packet ids of a read burst: the connection closes (5.0:
+    /// DISCONNECT 0x80) without the burst's PUBREC/PUBCOMP; the client sends again on reconnect.
+    public mutating func sessionStoreFailed() -> MQTTSessionAction<Token> {
+        self.protocolViolation(.unspecifiedError)
+    }
+
     /// PUBRELs to resend after a reconnect for QoS 2 deliveries the client had received [MQTT-4.4.0-1].
     public var pendingReleases: [MQTTPacket] {
         self.awaitingCompletion.sorted().map { .pubRel(MQTTPublishResponse(packetID: MQTTPacketID($0))) }

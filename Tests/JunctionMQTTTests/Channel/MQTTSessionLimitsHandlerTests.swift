@@ -25,11 +25,11 @@ import Testing
         try publisher.publish("p/1", "while away", qos: .atLeastOnce, id: 1)
         subscriber.channel.embeddedEventLoop.advanceTime(by: .seconds(59))
         #expect(self.host?.queue(named: "mqtt-subscription-keeper")?.readyCount == 1)
-        #expect(self.broker.server.sessions.load(clientID: "keeper") != nil)
+        #expect(try self.broker.server.sessions.load(clientID: "keeper") != nil)
         subscriber.channel.embeddedEventLoop.advanceTime(by: .seconds(1))
         // Its queue (with the message) and its state are gone.
         #expect(self.host?.queue(named: "mqtt-subscription-keeper") == nil)
-        #expect(self.broker.server.sessions.load(clientID: "keeper") == nil)
+        #expect(try self.broker.server.sessions.load(clientID: "keeper") == nil)
         let again = try self.broker.client(.v311)
         #expect(try again.connect(clientID: "keeper", cleanStart: false)?.sessionPresent == false)
         #expect(try again.publishes().isEmpty)

@@ -15,10 +15,14 @@ struct MQTTTestAuthenticator: Authenticator {
 /// A broker with the MQTT adapter's shared state, and clients on embedded channels.
 final class MQTTTestBroker {
     let broker = Broker(logger: Logger(label: "test"))
-    let server = MQTTServerState(sessions: InMemorySessionStore(), retained: InMemoryRetainedStore())
+    let server: MQTTServerState
     var configuration = MQTTAdapterConfiguration(
         anonymousUser: AuthenticatedUser(name: "guest"), maximumPacketSize: 1024)
     private var nextConnection: UInt64 = 1
+
+    init(sessions: any MQTTSessionStore = InMemorySessionStore()) {
+        self.server = MQTTServerState(sessions: sessions, retained: InMemoryRetainedStore())
+    }
 
     func client(_ version: MQTTProtocolVersion = .v5) throws -> MQTTTestClient {
         try self.broker.grantEverything(to: "guest")
