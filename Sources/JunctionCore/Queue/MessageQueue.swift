@@ -318,6 +318,15 @@ public final class MessageQueue {
     }
 
     /// Messages recovered from the store when a durable queue is declared.
+    /// Whether it is the queue behind a stream (`x-queue-type: stream`).
+    public var isStream: Bool { self.settings.stream != nil }
+
+    /// Recovery found problems with its log; a failure to open makes it failed.
+    func noteStorageProblems(_ problems: QueueStorageProblems) {
+        self.storageProblems = problems
+        self.isFailed = problems.openFailure != nil
+    }
+
     func recoverStoredMessages() {
         guard let store = self.store else { return }
         let recovered = store.recover(queue: self.storeKey)

@@ -37,9 +37,7 @@ final class StreamStorage {
     func openLog(
         _ key: QueueStoreKey, arguments: StreamArguments
     ) throws(BrokerError) -> (any MessageLog, SegmentedLog?) {
-        guard let root = self.root else { return (InMemoryLog(), nil) }
-        let directory =
-            "\(root)/\(LogQueueStore.pathComponent(key.virtualHost))/\(LogQueueStore.pathComponent(key.queue))"
+        guard let directory = self.directory(for: key) else { return (InMemoryLog(), nil) }
         let configuration = SegmentedLogConfiguration(
             maxSegmentBytes: arguments.maxSegmentBytes,
             // The group commit decides when to fsync; the log never syncs on its own. Appends are
@@ -64,6 +62,24 @@ final class StreamStorage {
         } catch {
             self.logger.error("cannot open stream log", metadata: ["stream": "\(key.queue)", "error": "\(error)"])
             throw .internalError("cannot open the log of stream '\(key.queue)': \(error)")
+        }
+    }
+
+    private func directory(for key: QueueStoreKey) -> String? {
+        self.root.map {
+            "\($0)/\(LogQueueStore.pathComponent(key.virtualHost))/\(LogQueueStore.pathComponent(key.queue))"
+        }
+    }
+
+    /// A stream that was never opened (its log failed at start-up) was deleted: its files go.
+    func removeFiles(_ key: QueueStoreKey) {
+        guard let directory = self.directory(for: key), FileManager.default.fileExists(atPath: directory) else {
+            return
+        }
+        do {
+            try FileManager.default.removeItem(atPath: directory)
+        } catch {
+            self.logger.error("cannot remove stream log", metadata: ["stream": "\(key.queue)", "error": "\(error)"])
         }
     }
 

@@ -1,3 +1,5 @@
+import JunctionStorage
+
 /// Streams in a virtual host: each stream is a `MessageQueue` (for routing, bindings and
 /// declaration) plus a `StreamQueue` that takes its messages and serves its consumers.
 extension VirtualHost {
@@ -61,6 +63,11 @@ extension VirtualHost {
     func openStream(_ queue: MessageQueue, _ arguments: StreamArguments) throws(BrokerError) -> StreamQueue {
         let key = QueueStoreKey(virtualHost: self.name, queue: queue.name)
         let (log, segmented) = try self.streamStorage.openLog(key, arguments: arguments)
+        if let quarantined = segmented?.recoveryReport.quarantined, !quarantined.isEmpty {
+            queue.noteStorageProblems(
+                QueueStorageProblems(
+                    lostSegments: quarantined.map(\.summary), lostBytes: quarantined.reduce(0) { $0 + $1.bytes }))
+        }
         return StreamQueue(
             queue: queue, log: log, segmentedLog: segmented, storage: self.streamStorage, clock: self.clock)
     }

@@ -69,7 +69,14 @@ extension VirtualHost {
             clock: self.clock,
             store: self.store
         )
-        let stream = try settings.stream.map { arguments throws(BrokerError) in try self.openStream(queue, arguments) }
+        var stream: StreamQueue?
+        do {
+            stream = try settings.stream.map { arguments throws(BrokerError) in try self.openStream(queue, arguments) }
+        } catch {
+            // At start-up a stream whose log cannot be opened stays, failed, with its files, like a classic queue.
+            guard self.suppressesMetadataWrites else { throw error }
+            queue.noteStorageProblems(QueueStorageProblems(openFailure: error.detail))
+        }
         if queue.isPersistedDefinition {
             let record = self.queueRecord(queue)
             try self.persist { try $0.declareQueue(record) }
@@ -79,7 +86,7 @@ extension VirtualHost {
             self.streamsByName[queueName] = stream
             return QueueDeclareOK(queue: queueName, messageCount: stream.messageCount, consumerCount: 0)
         }
-        queue.recoverStoredMessages()
+        if !queue.isFailed { queue.recoverStoredMessages() }
         return QueueDeclareOK(queue: queueName, messageCount: queue.readyCount, consumerCount: 0)
     }
 
@@ -179,6 +186,9 @@ extension VirtualHost {
         }
         if let stream = self.streamsByName.removeValue(forKey: queue.name) {
             self.closeStream(stream)
+        } else if queue.isStream {
+            // A stream whose log failed to open at start-up: dropping it removes its files.
+            self.streamStorage.removeFiles(QueueStoreKey(virtualHost: self.name, queue: queue.name))
         } else {
             queue.dropStoredMessages()
         }

@@ -83,7 +83,7 @@ public enum ManagementRepresentation {
         [
             ("name", .string(queue.name)),
             ("vhost", .string(vhost)),
-            ("type", .string("classic")),
+            ("type", .string(queue.isStream ? "stream" : "classic")),
             ("durable", .bool(queue.durable)),
             ("auto_delete", .bool(queue.autoDelete)),
             ("exclusive", .bool(queue.exclusiveOwner != nil)),

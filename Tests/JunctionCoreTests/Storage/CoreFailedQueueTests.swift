@@ -20,13 +20,16 @@ import Testing
         let store = try LogQueueStore(
             root: self.directory + "/queues", maxSegmentBytes: maxSegmentBytes, logger: Logger(label: "test"))
         let metadata = try MetadataStore(path: self.directory + "/metadata.sqlite")
-        let broker = Broker(logger: Logger(label: "test"), queueStore: store, metadata: metadata)
+        let broker = Broker(
+            logger: Logger(label: "test"), queueStore: store, metadata: metadata,
+            streamRoot: self.directory + "/streams")
         try broker.restoreDefinitions()
         return (broker, store, metadata)
     }
 
     private func stop(_ parts: (Broker, LogQueueStore, MetadataStore)) throws {
         parts.0.durability.syncNow()
+        parts.0.closeStreams()
         parts.1.close()
         try parts.2.close()
     }
@@ -175,6 +178,40 @@ import Testing
         #expect(problems.lostSegments.first?.contains(segments[1] + ".corrupt") == true)
         #expect(problems.lostBytes == Int64(bytes.count))
         #expect(queue.readyCount < 12 && queue.readyCount > 0)
+        try self.stop(second)
+    }
+
+    @Test func aStreamWhoseLogCannotBeOpenedIsFailedKeepsItsFilesAndCanBeDropped() throws {
+        let first = try self.start()
+        let host = try #require(first.0.virtualHost("/"))
+        _ = try host.declareQueue(
+            "events", durable: true, exclusive: false, autoDelete: false,
+            arguments: ["x-queue-type": .string("stream")], passive: false, owner: self.owner)
+        let event = Message(exchange: "", routingKey: "events", body: ByteBuffer(string: "e"))
+        for _ in 0..<3 { _ = try host.publish(event) }
+        try self.stop(first)
+        let streamDirectory = self.directory + "/streams/%2F/events"
+        let segment = streamDirectory + "/00000000000000000000.log"
+        try FileManager.default.moveItem(atPath: segment, toPath: segment + ".saved")
+        try FileManager.default.createDirectory(atPath: segment, withIntermediateDirectories: false)
+
+        let second = try self.start()
+        let restored = try #require(second.0.virtualHost("/"))
+        let queue = try #require(restored.queue(named: "events"))
+        #expect(queue.isFailed && queue.isStream)
+        #expect(queue.storageProblems?.openFailure != nil)
+        do throws(BrokerError) {
+            _ = try restored.consumeStream(
+                "events", consumer: StreamRecordingConsumer(), tag: "c", noAck: false, prefetch: 10, arguments: [:],
+                owner: self.owner)
+            Issue.record("consuming a failed stream was accepted")
+        } catch {
+            #expect(error.detail.contains("is failed"))
+        }
+        #expect(try restored.publish(event) == .routed(queueCount: 0))
+        #expect(FileManager.default.fileExists(atPath: segment + ".saved"))
+        #expect(try restored.deleteQueue("events", ifUnused: false, ifEmpty: false, owner: self.owner) == 0)
+        #expect(!FileManager.default.fileExists(atPath: streamDirectory))
         try self.stop(second)
     }
 }
