@@ -305,6 +305,8 @@ final class EngineState {
         var brokerConfiguration = BrokerConfiguration()
         brokerConfiguration.defaultVirtualHost = configuration.defaultVirtualHost
         brokerConfiguration.maxTopicWords = configuration.limits.maxTopicWords
+        brokerConfiguration.failedLoginDelayMilliseconds = configuration.limits.failedLoginDelayMilliseconds
+        brokerConfiguration.failedLoginMaxDelayMilliseconds = configuration.limits.failedLoginMaxDelayMilliseconds
         brokerConfiguration.maxConsumersPerChannel = configuration.limits.maxConsumersPerChannel
         brokerConfiguration.connectionLimits = ConnectionLimits(
             maxConnections: configuration.limits.maxConnections,

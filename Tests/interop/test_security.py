@@ -396,3 +396,43 @@ class mqtt_client:
     def close(self):
         self.client.disconnect()
         self.client.loop_stop()
+
+
+# Failed logins ---------------------------------------------------------------------------------------
+
+def test_failed_logins_are_delayed_per_address(configured):
+    broker = configured(JUNCTION_LIMITS_FAILED_LOGIN_DELAY_MS="300", JUNCTION_LIMITS_FAILED_LOGIN_MAX_DELAY_MS="1200")
+
+    def timed(auth):
+        began = time.monotonic()
+        status = requests.get(broker.http_url("/api/whoami"), auth=auth, timeout=TIMEOUT).status_code
+        return status, time.monotonic() - began
+
+    taken = [timed(("guest", "wrong")) for _ in range(3)]
+    assert [status for status, _ in taken] == [401, 401, 401]
+    assert taken[0][1] >= 0.3 and taken[1][1] >= 0.6 and taken[2][1] >= 1.2, taken
+    # A login with the right password is not slowed, and clears the address's record.
+    status, took = timed(("guest", "guest"))
+    assert status == 200 and took < 0.3
+    status, took = timed(("guest", "wrong"))
+    assert status == 401 and 0.3 <= took < 1.2
+    # The same rule for AMQP, MQTT and STOMP logins.
+    began = time.monotonic()
+    with pytest.raises(pika.exceptions.ProbableAuthenticationError):
+        broker.connect(credentials=pika.PlainCredentials("guest", "wrong"))
+    assert time.monotonic() - began >= 0.6
+    sock = stomp_socket(broker)
+    began = time.monotonic()
+    sock.sendall(encode_frame("CONNECT", {"accept-version": "1.2", "host": "/", "login": "guest",
+                                          "passcode": "wrong"}).encode())
+    assert read_until_closed(sock).startswith("ERROR")
+    assert time.monotonic() - began >= 1.2
+    thief = mqtt_client_timed(broker)
+    assert thief >= 1.2
+
+
+def mqtt_client_timed(broker):
+    began = time.monotonic()
+    client = mqtt_client(broker, "wrong-password", "guest", "wrong", loop=False)
+    assert client.connack[1].is_failure
+    return time.monotonic() - began

@@ -261,10 +261,13 @@ final class AMQPConnectionHandler: ChannelDuplexHandler {
             ) {
                 self.user = user
                 self.logger[metadataKey: "user"] = "\(user.name)"
+                if let channel = self.context?.channel { self.broker.acceptLogin(on: channel) }
                 self.run(self.stateMachine.authenticationSucceeded())
-            } else {
+            } else if let channel = self.context?.channel {
                 self.logger.notice("AMQP login refused", metadata: ["user": "\(username)"])
-                self.run(self.stateMachine.authenticationFailed(username: username))
+                self.broker.refuseLogin(on: channel) { [self] in
+                    self.run(self.stateMachine.authenticationFailed(username: username))
+                }
             }
         case .authenticateByCertificate(let clientProperties):
             self.setClientCapabilities(clientProperties)

@@ -18,6 +18,8 @@ public final class Broker {
     public let accessControl: AccessControl
     private var hosts: [String: VirtualHost] = [:]
     private var clientConnections: [ConnectionID: any ClientConnection] = [:]
+    /// Failed logins per peer address, to slow the next answer (`limits.failed_login_delay_ms`).
+    let failedLogins: FailedLoginDelay
 
     /// - Parameters:
     ///   - queueStore: where durable queues keep persistent messages.
@@ -34,6 +36,9 @@ public final class Broker {
     ) {
         self.metadata = metadata
         self.configuration = configuration
+        self.failedLogins = FailedLoginDelay(
+            baseMilliseconds: configuration.failedLoginDelayMilliseconds,
+            maxMilliseconds: configuration.failedLoginMaxDelayMilliseconds)
         self.clock = clock
         self.logger = logger
         let streams = StreamStorage(root: streamRoot, metadata: metadata, clock: clock, logger: logger)

@@ -14,6 +14,10 @@ public struct BrokerConfiguration: Sendable {
     /// Consumers one AMQP channel or STOMP/MQTT session may hold (`limits.max_consumers_per_channel`;
     /// 0: no limit).
     public var maxConsumersPerChannel = 0
+    /// Delay before a failed login is answered, doubled per further failure from the same address
+    /// up to the maximum (`limits.failed_login_delay_ms`, `limits.failed_login_max_delay_ms`); 0: none.
+    public var failedLoginDelayMilliseconds = 0
+    public var failedLoginMaxDelayMilliseconds = 5000
     /// When persistent messages in durable queues count as safe, so confirms may go out.
     public var durability: DurabilityPolicy = .groupCommit
 

@@ -202,12 +202,20 @@ final class HTTPConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
         default: break
         }
         guard
-            let credentials = head.headers.first(name: "Authorization").flatMap(BasicAuthorization.init(headerValue:)),
-            let user = self.authenticator.authenticate(
-                username: credentials.username, password: credentials.password, isLoopback: self.isLoopback)
+            let credentials = head.headers.first(name: "Authorization").flatMap(BasicAuthorization.init(headerValue:))
         else {
             return self.respond(.error(.unauthorized), to: head, context: context)
         }
+        guard
+            let user = self.authenticator.authenticate(
+                username: credentials.username, password: credentials.password, isLoopback: self.isLoopback)
+        else {
+            // Wrong credentials (not missing ones) are answered after the address's failed-login delay.
+            return self.broker.refuseLogin(on: context.channel) { [self] in
+                self.respond(.error(.unauthorized), to: head, context: context)
+            }
+        }
+        self.broker.acceptLogin(on: context.channel)
         self.registration?.summary.user = user.name
         let api = HTTPAPI(
             broker: self.broker, configuration: self.configuration, state: self.shared, connectionID: self.connectionID,

@@ -284,11 +284,15 @@ final class MQTTConnectionHandler: ChannelDuplexHandler, MessageConsumer, Durabi
             self.userName = nil
             let reason: MQTTReasonCode = connect.username == nil ? .notAuthorized : .badUserNameOrPassword
             self.logger.notice("MQTT login refused", metadata: ["user": "\(connect.username ?? "")"])
-            self.run(self.stateMachine.connectRefused(reason))
-            self.run(.close(reason, sendDisconnect: false))
+            guard let channel = self.context?.channel else { return }
+            self.broker.refuseLogin(on: channel) { [self] in
+                self.run(self.stateMachine.connectRefused(reason))
+                self.run(.close(reason, sendDisconnect: false))
+            }
             return
         }
         self.userName = user.name
+        if let channel = self.context?.channel { self.broker.acceptLogin(on: channel) }
         guard let virtualHost = self.broker.virtualHost(self.configuration.virtualHost),
             let access = try? self.broker.accessContext(
                 user: user.name, virtualHost: virtualHost.name, clientID: clientID)

@@ -292,8 +292,12 @@ final class STOMPConnectionHandler: ChannelDuplexHandler, MessageConsumer {
                 username: login, password: passcode ?? "", isLoopback: self.isLoopback)
         else {
             self.logger.notice("STOMP login refused", metadata: ["user": "\(request.login ?? "")"])
-            self.run(
-                self.stateMachine.fail(STOMPError("Bad CONNECT", "Access refused for user '\(request.login ?? "")'")))
+            guard let channel = self.context?.channel else { return }
+            self.broker.refuseLogin(on: channel) { [self] in
+                self.run(
+                    self.stateMachine.fail(
+                        STOMPError("Bad CONNECT", "Access refused for user '\(request.login ?? "")'")))
+            }
             return
         }
         // `host` is often the server's hostname rather than a vhost: then the default vhost applies.
@@ -319,6 +323,7 @@ final class STOMPConnectionHandler: ChannelDuplexHandler, MessageConsumer {
         }
         self.user = user
         self.virtualHost = vhost
+        if let channel = self.context?.channel { self.broker.acceptLogin(on: channel) }
         self.logger[metadataKey: "user"] = "\(user.name)"
         guard
             let connected = self.stateMachine.connectSucceeded(
