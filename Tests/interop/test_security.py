@@ -436,3 +436,67 @@ def mqtt_client_timed(broker):
     client = mqtt_client(broker, "wrong-password", "guest", "wrong", loop=False)
     assert client.connack[1].is_failure
     return time.monotonic() - began
+
+
+# user-id and the broker's own headers ------------------------------------------------------------
+
+def test_user_id_must_name_the_publisher_in_every_protocol(broker, unique):
+    connection = broker.connect()
+    channel = connection.channel()
+    queue = unique("userid")
+    channel.queue_declare(queue)
+    # HTTP: the JSON publish and the raw-body publish.
+    spoofed = requests.post(broker.http_url("/api/exchanges/%2F/amq.default/publish"), auth=("guest", "guest"),
+                            json={"routing_key": queue, "payload": "x", "properties": {"user_id": "admin"}},
+                            timeout=TIMEOUT)
+    assert spoofed.status_code == 400 and "user_id" in spoofed.json()["reason"]
+    raw = requests.post(broker.http_url(f"/api/v1/exchanges/%2F/amq.default/messages?routing_key={queue}"),
+                        auth=("guest", "guest"), headers={"X-User-Id": "admin"}, data=b"x", timeout=TIMEOUT)
+    assert raw.status_code == 400
+    honest = requests.post(broker.http_url(f"/api/v1/exchanges/%2F/amq.default/messages?routing_key={queue}"),
+                           auth=("guest", "guest"), headers={"X-User-Id": "guest"}, data=b"honest", timeout=TIMEOUT)
+    assert honest.status_code == 201
+    # STOMP: ERROR and the connection closes.
+    sock = stomp_socket(broker)
+    sock.sendall(encode_frame("CONNECT", {"accept-version": "1.2", "host": "/", "login": "guest",
+                                          "passcode": "guest"}).encode())
+    sock.sendall(encode_frame("SEND", {"destination": f"/amq/queue/{queue}", "user-id": "admin"}, "x").encode())
+    answer = read_until_closed(sock)
+    assert "ERROR" in answer and "user_id" in answer
+    # AMQP, as RabbitMQ: channel error 406.
+    with pytest.raises(pika.exceptions.ChannelClosedByBroker) as closed:
+        channel.basic_publish("", queue, b"x", pika.BasicProperties(user_id="admin"))
+        channel.queue_declare(queue, passive=True)
+    assert closed.value.reply_code == 406
+    check = broker.connect().channel()
+    method, properties, body = check.basic_get(queue, auto_ack=True)
+    assert body == b"honest" and properties.user_id == "guest"
+    assert check.basic_get(queue, auto_ack=True)[0] is None
+    check.queue_delete(queue)
+    connection.close()
+
+
+def test_mqtt_user_properties_cannot_pose_as_broker_headers(broker, unique):
+    from paho.mqtt.packettypes import PacketTypes
+    from paho.mqtt.properties import Properties
+
+    connection = broker.connect()
+    channel = connection.channel()
+    queue = unique("spoof")
+    channel.queue_declare(queue, exclusive=True)
+    channel.queue_bind(queue, "amq.topic", routing_key="spoof.topic")
+    publisher = Client(broker, unique("pub"), mqtt.MQTTv5)
+    properties = Properties(PacketTypes.PUBLISH)
+    properties.UserProperty = [("x-mqtt-publisher", "someone-else"), ("x-mqtt-publish-qos", "2"), ("tenant", "acme")]
+    publisher.publish("spoof/topic", b"hello", qos=1, properties=properties)
+    deadline = time.monotonic() + TIMEOUT
+    method = None
+    while method is None:
+        assert time.monotonic() < deadline
+        method, header, body = channel.basic_get(queue, auto_ack=True)
+    headers = header.headers or {}
+    assert headers.get("tenant") == "acme"
+    assert "x-mqtt-publisher" not in headers or headers["x-mqtt-publisher"] != "someone-else"
+    assert "x-mqtt-publish-qos" not in headers
+    publisher.close()
+    connection.close()

@@ -53,6 +53,11 @@ extension HTTPAPI {
 
     /// Publishes unless an alarm blocks publishers; true when at least one queue took the message.
     private func route(_ message: Message, in host: VirtualHost, access: AccessContext) throws(HTTPAPIError) -> Bool {
+        do {
+            try message.properties.checkUserID(publishedBy: access.user)
+        } catch {
+            throw HTTPAPIError(error)
+        }
         guard self.broker.resourceAlarms.isEmpty else { throw .alarm(self.broker.resourceAlarms) }
         if host.exchange(named: message.exchange) == nil {
             throw .notFound("no exchange '\(message.exchange)' in vhost '\(host.name)'")

@@ -13,6 +13,8 @@ public enum HTTPMessageHeaders {
     public static let priority = "X-Priority"
     public static let type = "X-Type"
     public static let appID = "X-App-Id"
+    /// Must name the logged-in user when given (RabbitMQ's validated user id); otherwise 400.
+    public static let userID = "X-User-Id"
     public static let timestamp = "X-Timestamp"
     /// `X-Header-Tenant: acme` becomes the message header `tenant` = "acme" (HTTP header names are
     /// case-insensitive, so custom header names arrive lowercased).
@@ -28,6 +30,7 @@ public enum HTTPMessageHeaders {
         properties.replyTo = headers.first(name: Self.replyTo)
         properties.type = headers.first(name: Self.type)
         properties.appID = headers.first(name: Self.appID)
+        properties.userID = headers.first(name: Self.userID)
         if let expiration = headers.first(name: Self.expiration) {
             guard let milliseconds = UInt64(expiration) else {
                 throw .badRequest("\(Self.expiration) must be a non-negative number of milliseconds")

@@ -52,7 +52,7 @@ public enum MQTTMessageMapping {
                 header(Self.correlationDataHeader, .byteArray(Array(correlation.readableBytesView)))
             }
         }
-        for property in mqtt.userProperties {
+        for property in mqtt.userProperties where !Self.isBrokerHeader(property.name) {
             header(property.name, .string(property.value))
         }
         if let indicator = mqtt.payloadFormatIndicator { header(Self.payloadFormatIndicatorHeader, .uint8(indicator)) }
@@ -69,6 +69,13 @@ public enum MQTTMessageMapping {
             properties: properties,
             body: publish.payload
         )
+    }
+
+    /// Headers the adapter sets itself (`x-mqtt-publisher`, `x-mqtt-publish-qos`, ...): a client's
+    /// user property with such a name is not copied into the headers, so it cannot pose as the
+    /// broker's (no-local and the published QoS read them).
+    public static func isBrokerHeader(_ name: String) -> Bool {
+        name.hasPrefix("x-mqtt-") || name == Self.correlationDataHeader
     }
 
     /// The QoS a message was published with: the QoS header, else delivery mode 2 → 1, else 0.

@@ -10,6 +10,11 @@ extension STOMPConnectionHandler {
             throw Self.unknownDestination(request.destination)
         }
         var properties = try STOMPMessageMapping.properties(from: request.frame.headers)
+        do {
+            try properties.checkUserID(publishedBy: self.user?.name ?? "")
+        } catch {
+            throw STOMPError(error)
+        }
         // RabbitMQ rewrites a temp-queue reply-to to the real queue name, so an AMQP service can
         // answer by publishing to the default exchange with reply-to as the routing key.
         if let replyTo = properties.replyTo, case .tempQueue(let name)? = STOMPDestination(replyTo) {

@@ -33,6 +33,20 @@ struct STOMPConnectionHandlerTests {
         #expect(try peer.connect()?.command == .error)
     }
 
+    /// Anonymous logins are for loopback peers only, even when the anonymous account itself may
+    /// log in from anywhere; a named login from the same peer still works.
+    @Test func anonymousLoginOnlyFromLoopback() throws {
+        let configuration = STOMPAdapterConfiguration(defaultLogin: "anyone", defaultPasscode: "x")
+        let remote = try STOMPTestPeer(broker: self.broker, isLoopback: false, configuration: configuration)
+        #expect(try remote.connect(["accept-version": "1.2"])?.command == .error)
+        let named = try STOMPTestPeer(
+            broker: self.broker, connectionID: 2, isLoopback: false, configuration: configuration)
+        #expect(
+            try named.connect(["accept-version": "1.2", "login": "anyone", "passcode": "x"])?.command == .connected)
+        let local = try STOMPTestPeer(broker: self.broker, connectionID: 3, configuration: configuration)
+        #expect(try local.connect(["accept-version": "1.2"])?.command == .connected)
+    }
+
     @Test func sendToQueueReachesSubscriberWithReceipt() throws {
         let peer = try STOMPTestPeer(broker: self.broker)
         try peer.connect()
