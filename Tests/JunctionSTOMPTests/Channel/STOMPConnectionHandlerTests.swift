@@ -36,6 +36,7 @@ struct STOMPConnectionHandlerTests {
     /// Anonymous logins are for loopback peers only, even when the anonymous account itself may
     /// log in from anywhere; a named login from the same peer still works.
     @Test func anonymousLoginOnlyFromLoopback() throws {
+        try self.broker.grantEverything(to: "anyone")
         let configuration = STOMPAdapterConfiguration(defaultLogin: "anyone", defaultPasscode: "x")
         let remote = try STOMPTestPeer(broker: self.broker, isLoopback: false, configuration: configuration)
         #expect(try remote.connect(["accept-version": "1.2"])?.command == .error)
