@@ -157,6 +157,7 @@ let package = Package(
         .target(
             name: "JunctionTestSupport",
             dependencies: [
+                "JunctionStorage",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),
                 .product(name: "NIOTestUtils", package: "swift-nio"),

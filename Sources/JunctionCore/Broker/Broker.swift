@@ -48,7 +48,13 @@ public final class Broker {
         let store = GroupCommitStore(queues: queueStore, streams: streams)
         self.store = store
         self.durability = DurabilityMonitor(policy: configuration.durability, store: store) { error in
-            logger.critical("message store sync failed: pending confirms are refused", metadata: ["error": "\(error)"])
+            if let error {
+                logger.critical(
+                    "message store sync failed: confirms are refused until it recovers", metadata: ["error": "\(error)"]
+                )
+            } else {
+                logger.notice("message store sync recovered: confirms resume")
+            }
         }
         self.addVirtualHost(configuration.defaultVirtualHost)
     }

@@ -22,9 +22,13 @@ public final class DurabilityMonitor {
     public let policy: DurabilityPolicy
     private let store: any QueueStore
     private var waiters: [ObjectIdentifier: any DurabilityWaiter] = [:]
-    private var logFailure: (any Error) -> Void
+    /// Called with the error when syncs start failing, and with nil when one succeeds again: at the
+    /// edges of an outage, not on every group commit of it.
+    private var logFailure: ((any Error)?) -> Void
+    /// Whether the last sync failed.
+    public private(set) var isFailing = false
 
-    init(policy: DurabilityPolicy, store: any QueueStore, logFailure: @escaping (any Error) -> Void) {
+    init(policy: DurabilityPolicy, store: any QueueStore, logFailure: @escaping ((any Error)?) -> Void) {
         self.policy = policy
         self.store = store
         self.logFailure = logFailure
@@ -64,13 +68,22 @@ public final class DurabilityMonitor {
         }
     }
 
-    /// Syncs the store (if anything changed) and tells every waiter.
+    /// Syncs the store (if anything changed) and tells every waiter. While the store keeps failing
+    /// (a full or failing disk) every group commit tries again: the logs repair themselves once the
+    /// disk takes writes, and confirms resume.
     public func syncNow() {
         if self.store.needsSync {
             do {
                 try self.store.sync()
+                if self.isFailing {
+                    self.isFailing = false
+                    self.logFailure(nil)
+                }
             } catch {
-                self.logFailure(error)
+                if !self.isFailing {
+                    self.isFailing = true
+                    self.logFailure(error)
+                }
                 let waiters = self.waiters.values
                 self.waiters.removeAll()
                 for waiter in waiters { waiter.durabilityFailed() }

@@ -30,13 +30,17 @@ final class DurableQueueLog {
 
     static let checkpointEvery = 1024
 
-    init(directory: String, configuration: SegmentedLogConfiguration, logger: Logger) throws {
+    init(
+        directory: String, configuration: SegmentedLogConfiguration, fileSystem: any LogFileSystem, logger: Logger
+    ) throws {
         self.directory = directory
-        self.messages = try SegmentedLog(directory: directory + "/messages", configuration: configuration)
+        self.messages = try SegmentedLog(
+            directory: directory + "/messages", configuration: configuration, fileSystem: fileSystem)
         // One ack record per read burst at most: written at once, as the burst ends, with no buffer of its own.
         var ackConfiguration = configuration
         ackConfiguration.writeBufferBytes = 0
-        self.acks = try SegmentedLog(directory: directory + "/acks", configuration: ackConfiguration)
+        self.acks = try SegmentedLog(
+            directory: directory + "/acks", configuration: ackConfiguration, fileSystem: fileSystem)
         for (name, report) in [("messages", self.messages.recoveryReport), ("acks", self.acks.recoveryReport)] {
             if !report.isClean {
                 logger.warning("recovered queue log", metadata: ["log": "\(directory)/\(name)", "report": "\(report)"])

@@ -1,5 +1,5 @@
 import Foundation
-import JunctionStorage
+public import JunctionStorage
 public import Logging
 
 /// The durable `QueueStore`: one `DurableQueueLog` per durable queue under
@@ -10,7 +10,10 @@ public import Logging
 public final class LogQueueStore: QueueStore {
     public let root: String
     private let configuration: SegmentedLogConfiguration
+    private let fileSystem: any LogFileSystem
     private let logger: Logger
+    /// Whether the last append failed: a full disk is logged when appends start and stop failing, not per message.
+    private var appendsFailing = false
     private var queues: [QueueStoreKey: DurableQueueLog] = [:]
     private var dirtyQueues: [QueueStoreKey: DurableQueueLog] = [:]
     /// Queues whose log could not be opened at start-up (why), and what recovery set aside.
@@ -22,9 +25,14 @@ public final class LogQueueStore: QueueStore {
     /// A queue's appends are written when this many bytes wait, whatever the burst.
     static let writeBufferBytes = 256 * 1024
 
-    /// - Parameter maxSegmentBytes: roll size of message-log segments.
-    public init(root: String, maxSegmentBytes: Int, logger: Logger) throws {
+    /// - Parameters:
+    ///   - maxSegmentBytes: roll size of message-log segments.
+    ///   - fileSystem: the file seam of the logs (tests inject full and failing disks).
+    public init(
+        root: String, maxSegmentBytes: Int, fileSystem: any LogFileSystem = PosixLogFileSystem(), logger: Logger
+    ) throws {
         self.root = root
+        self.fileSystem = fileSystem
         self.logger = logger
         // The store decides when to fsync (group commit); the log never syncs on its own. Appends are
         // buffered and written once per read burst (`writeBuffered`, before any confirm or ack goes
@@ -60,10 +68,21 @@ public final class LogQueueStore: QueueStore {
             let sequence = try log.append(message, timestamp: Int64(Date().timeIntervalSince1970 * 1000))
             self.appendCount += 1
             self.dirtyQueues[queue] = log
+            if self.appendsFailing {
+                self.appendsFailing = false
+                self.logger.notice("storing messages again", metadata: ["queue": "\(queue.queue)"])
+            }
             return sequence
         } catch {
             self.failedAppendCount += 1
-            self.logger.error("cannot store message", metadata: ["queue": "\(queue.queue)", "error": "\(error)"])
+            if !self.appendsFailing {
+                self.appendsFailing = true
+                self.logger.error(
+                    "cannot store messages: publishers get negative confirms",
+                    metadata: ["queue": "\(queue.queue)", "error": "\(error)"])
+            }
+            // A failed log repairs itself on a later group commit: keep it in the commit's list.
+            if let log = self.queues[queue] { self.dirtyQueues[queue] = log }
             return nil
         }
     }
@@ -131,17 +150,23 @@ public final class LogQueueStore: QueueStore {
             do {
                 try log.writeBufferedMessages()
             } catch {
-                self.logger.error("cannot write messages", metadata: ["queue": "\(key.queue)", "error": "\(error)"])
+                Self.logWriteFailure(self.logger, "cannot write messages", queue: key, error)
             }
         }
         for (key, log) in self.dirtyQueues {
             do {
                 try log.writePending()
             } catch {
-                self.logger.error(
-                    "cannot write acknowledgements", metadata: ["queue": "\(key.queue)", "error": "\(error)"])
+                Self.logWriteFailure(self.logger, "cannot write acknowledgements", queue: key, error)
             }
         }
+    }
+
+    /// Logs the write error that fails a log; not the `.logFailed` refusals that follow it on every burst
+    /// until the log repairs itself (the outage's end is logged by the durability monitor).
+    static func logWriteFailure(_ logger: Logger, _ message: Logger.Message, queue: QueueStoreKey, _ error: any Error) {
+        if let storageError = error as? StorageError, storageError.kind == .logFailed { return }
+        logger.error(message, metadata: ["queue": "\(queue.queue)", "error": "\(error)"])
     }
 
     public func sync() throws {
@@ -153,6 +178,7 @@ public final class LogQueueStore: QueueStore {
         }
         self.dirtyQueues.removeAll(keepingCapacity: true)
         let now = SegmentedLog.wallClockMilliseconds()
+        var failure: (any Error)?
         for (key, log) in dirty {
             do {
                 try log.sync(nowMilliseconds: now)
@@ -162,10 +188,12 @@ public final class LogQueueStore: QueueStore {
                 }
             } catch {
                 // Keep it dirty: the next group commit tries again, and nothing is confirmed meanwhile.
+                // The other queues still get their ack logs synced.
                 self.dirtyQueues[key] = log
-                throw error
+                failure = failure ?? error
             }
         }
+        if let failure { throw failure }
         self.durableAppendCount = target
     }
 
@@ -196,7 +224,8 @@ public final class LogQueueStore: QueueStore {
             throw StorageError(.logFailed, path: self.directory(for: queue), detail: "the queue is failed: \(failure)")
         }
         let log = try DurableQueueLog(
-            directory: self.directory(for: queue), configuration: self.configuration, logger: self.logger)
+            directory: self.directory(for: queue), configuration: self.configuration, fileSystem: self.fileSystem,
+            logger: self.logger)
         self.queues[queue] = log
         return log
     }

@@ -17,6 +17,7 @@ final class StreamStorage {
 
     private(set) var appendCount: UInt64 = 0
     private(set) var failedAppendCount: UInt64 = 0
+    private var appendsFailing = false
 
     private struct PendingOffsetKey: Hashable {
         var stream: QueueStoreKey
@@ -112,13 +113,22 @@ final class StreamStorage {
 
     func appended(to log: any MessageLog) {
         self.appendCount += 1
+        if self.appendsFailing {
+            self.appendsFailing = false
+            self.logger.notice("appending to streams again")
+        }
         // An in-memory log has nothing to sync.
         if self.root != nil { self.dirtyLogs[ObjectIdentifier(log)] = log }
     }
 
     func appendFailed(_ error: any Error, stream: QueueStoreKey) {
         self.failedAppendCount += 1
-        self.logger.error("cannot append to stream", metadata: ["stream": "\(stream.queue)", "error": "\(error)"])
+        // Logged when appends start failing (a full disk), not for every message while they do.
+        guard !self.appendsFailing else { return }
+        self.appendsFailing = true
+        self.logger.error(
+            "cannot append to stream: publishers get negative confirms",
+            metadata: ["stream": "\(stream.queue)", "error": "\(error)"])
     }
 
     func readFailed(_ error: any Error, stream: QueueStoreKey) {
@@ -141,6 +151,8 @@ final class StreamStorage {
         for log in self.dirtyLogs.values {
             do {
                 try log.writeBuffered()
+            } catch let error as StorageError where error.kind == .logFailed {
+                // Already failed and logged when it failed: it repairs itself on a later sync.
             } catch {
                 // The log is failed now: its next sync throws and nothing of it is confirmed.
                 self.logger.error("cannot write stream appends", metadata: ["error": "\(error)"])
@@ -152,15 +164,19 @@ final class StreamStorage {
     func sync() throws {
         let dirty = self.dirtyLogs
         self.dirtyLogs.removeAll(keepingCapacity: true)
+        var failure: (any Error)?
         for (identifier, log) in dirty {
             do {
                 try log.sync()
             } catch {
-                // Stays dirty: the next group commit tries again, and nothing is confirmed meanwhile.
+                // Stays dirty: the next group commit tries again, and nothing is confirmed meanwhile. Every
+                // other log is still synced (or kept dirty): one that was skipped here would otherwise count
+                // as durable after the next successful commit without ever having been fsynced.
                 self.dirtyLogs[identifier] = log
-                throw error
+                failure = failure ?? error
             }
         }
+        if let failure { throw failure }
         guard let metadata = self.metadata, !self.pendingOffsets.isEmpty else { return }
         let records = Array(self.pendingOffsets.values)
         try metadata.write { transaction in

@@ -12,6 +12,8 @@ final class LogSegment {
     let timeIndexFile: any LogFile
     let indexIntervalBytes: Int
     private(set) var size: Int64
+    /// The bytes known to be on stable storage: everything up to here was fsynced (or found on open).
+    private(set) var durableSize: Int64
     private(set) var nextOffset: LogOffset
     /// The largest record timestamp in the segment, `Int64.min` while empty.
     private(set) var maxTimestamp: Int64
@@ -43,6 +45,7 @@ final class LogSegment {
         self.timeIndexFile = files.timeIndex
         self.indexIntervalBytes = indexIntervalBytes
         self.size = state.size
+        self.durableSize = state.size
         self.nextOffset = state.nextOffset
         self.maxTimestamp = state.maxTimestamp
         self.createdAt = state.createdAt
@@ -82,9 +85,13 @@ final class LogSegment {
 
     /// Adds one encoded batch (and its index entries, when due) to the write buffer, and writes the buffer when
     /// it is full or there is none (`writeBufferBytes` 0): one path, so both modes write the same bytes. The
-    /// segment's own state moves only after a write that was due succeeded, so a failed append is not counted.
+    /// segment's own state moves only after a write that was due succeeded, so a failed append is not counted:
+    /// its bytes are taken back out of the buffer (what did reach the file lies past `size` and is overwritten
+    /// by the next append, or cut off by recovery). If the batch reached the file and only an index write
+    /// failed, the batch is counted and the error still thrown.
     func append(_ batch: ByteBuffer, header: RecordBatchHeader) throws {
         let position = self.size
+        let before = (log: self.pendingLog.count, index: self.pendingIndex.count, time: self.pendingTimeIndex.count)
         self.pendingLog.add(batch, at: position)
         let relativeOffset = UInt32(header.baseOffset.rawValue - self.baseOffset.rawValue)
         let runningMax = max(self.maxTimestamp, header.maxTimestamp)
@@ -97,8 +104,18 @@ final class LogSegment {
             self.pendingIndex.add(at: indexPosition) { OffsetIndex.encode(offsetEntry, into: &$0) }
             self.pendingTimeIndex.add(at: timeIndexPosition) { TimeIndex.encode(timeEntry, into: &$0) }
         }
+        var failure: (any Error)?
         if self.pendingLog.count >= self.writeBufferBytes {
-            try self.writePending()
+            do {
+                try self.writePending()
+            } catch let error where self.pendingLog.count > 0 {
+                self.pendingLog.drop(keeping: before.log)
+                self.pendingIndex.drop(keeping: before.index)
+                self.pendingTimeIndex.drop(keeping: before.time)
+                throw error
+            } catch {
+                failure = error
+            }
         }
         if indexed {
             self.offsetIndex.append(offsetEntry)
@@ -109,6 +126,47 @@ final class LogSegment {
         self.size = position + Int64(header.totalSize)
         self.nextOffset = header.nextOffset
         self.maxTimestamp = runningMax
+        if let failure { throw failure }
+    }
+
+    /// Writes what is buffered and fsyncs the log file: every counted byte is durable.
+    func syncLog() throws {
+        try self.writePending()
+        try self.logFile.sync()
+        self.durableSize = self.size
+    }
+
+    /// Brings the segment back after a failed write or fsync, once the disk takes writes again.
+    ///
+    /// A failed fsync may leave written pages clean in the page cache but not on disk (Linux marks
+    /// them clean after reporting the error), so another fsync would succeed without writing them.
+    /// The bytes written since the last successful fsync are therefore read back, checked batch by
+    /// batch (headers and CRCs: nothing unverified is ever reported durable), written again and
+    /// fsynced, together with what is still buffered. Throws `.corrupt` if the bytes do not verify.
+    func rewriteSinceLastSync(maxBatchSize: Int) throws {
+        let written = self.size - Int64(self.pendingLog.count)
+        if written > self.durableSize {
+            var reader = SegmentBatchReader(
+                file: self.logFile, fileSize: written, position: self.durableSize, maxBatchSize: maxBatchSize)
+            verifying: while true {
+                switch try reader.nextHeader() {
+                case .end: break verifying
+                case .invalid(let reason): throw self.corruption(reason, at: reader.position)
+                case .header(let header):
+                    let position = reader.position
+                    if case .invalid(let reason) = try reader.readBatch(header) {
+                        throw self.corruption(reason, at: position)
+                    }
+                }
+            }
+            let length = Int(written - self.durableSize)
+            let bytes = try self.logFile.read(at: self.durableSize, length: length)
+            guard bytes.readableBytes == length else {
+                throw self.corruption(.truncatedBatch, at: self.durableSize + Int64(bytes.readableBytes))
+            }
+            try self.logFile.write(bytes, at: self.durableSize)
+        }
+        try self.syncLog()
     }
 
     /// Writes what the write buffer holds: the log bytes first, then the index entries that point into them.
@@ -132,8 +190,7 @@ final class LogSegment {
 
     /// Fsyncs the log and both indexes: the segment is complete and will not change.
     func seal() throws {
-        try self.writePending()
-        try self.logFile.sync()
+        try self.syncLog()
         try self.indexFile.sync()
         try self.timeIndexFile.sync()
     }

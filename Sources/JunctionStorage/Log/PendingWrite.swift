@@ -31,6 +31,12 @@ struct PendingWrite {
         }
     }
 
+    /// Takes back everything added after the buffer held `count` bytes (an append whose write failed).
+    mutating func drop(keeping count: Int) {
+        guard count < self.bytes.readableBytes else { return }
+        self.bytes.moveWriterIndex(to: self.bytes.readerIndex + count)
+    }
+
     private mutating func startIfEmpty(at position: Int64) {
         if self.bytes.readableBytes == 0 {
             self.position = position

@@ -7,13 +7,22 @@ import NIOCore
 ///
 /// Owned by one event loop; not `Sendable`. Opening recovers the directory (see `recoveryReport`).
 /// Durability follows `FsyncPolicy`; `durableOffset` only advances after an fsync succeeded.
+///
+/// After a failed write or fsync (a full disk, an I/O error) the log refuses appends and syncs with
+/// `.logFailed`; from `repairIntervalMilliseconds` after the failure on, at most once per interval, a
+/// writing call (append, sync, writeBuffered, truncate) first tries to repair it: what was written since the last good fsync is read back, verified, written again and fsynced
+/// with what is still buffered (`LogSegment.rewriteSinceLastSync`). Once that succeeds the log is open
+/// again with every offset it had, so owners that already handed out offsets stay consistent.
 public final class SegmentedLog: MessageLog {
     private enum State {
         case open
-        /// A write or fsync failed; nothing more is appended or reported durable.
+        /// A write or fsync failed; nothing more is appended or reported durable until a repair succeeds.
         case failed(StorageError)
         case closed
     }
+
+    /// How often a failed log tries to repair itself: each try costs a write and an fsync.
+    public static let repairIntervalMilliseconds: Int64 = 100
 
     public let directory: String
     public let configuration: SegmentedLogConfiguration
@@ -27,6 +36,8 @@ public final class SegmentedLog: MessageLog {
     private var segments: [LogSegment]
     private var state: State = .open
     private var lastSyncAt: Int64
+    /// While failed: the clock reading from which the next writing call tries a repair.
+    private var nextRepairAt: Int64 = 0
     private var scratch = ByteBuffer()
     private var durabilityObservers: [(LogOffset) -> Void] = []
     /// The watermark the observers were last told about.
@@ -332,10 +343,21 @@ public final class SegmentedLog: MessageLog {
         return max(0, low - 1)
     }
 
+    /// Whether a write or fsync failed and no repair has succeeded since.
+    public var isFailed: Bool {
+        if case .failed = self.state { return true }
+        return false
+    }
+
     private func checkWritable() throws {
         switch self.state {
         case .open: return
         case .failed(let error):
+            let now = self.clock()
+            if now >= self.nextRepairAt {
+                self.nextRepairAt = now + Self.repairIntervalMilliseconds
+                if self.repair(after: error) { return }
+            }
             throw StorageError(.logFailed, path: self.directory, detail: "an earlier write or fsync failed: \(error)")
         case .closed:
             throw StorageError(.closed, path: self.directory, detail: "the log is closed")
@@ -353,12 +375,28 @@ public final class SegmentedLog: MessageLog {
         let next = self.nextOffset
         guard self.durableOffset < next else { return }
         let active = self.segments[self.segments.count - 1]
-        try self.guardingFailure {
-            try active.writePending()
-            try active.logFile.sync()
-        }
+        try self.guardingFailure { try active.syncLog() }
         self.durableOffset = next
         self.lastSyncAt = self.clock()
+    }
+
+    /// Makes everything the active segment counts durable again after `failure`; true if the log is open.
+    /// Sealed segments were fsynced when they were sealed, so only the active one can hold undurable bytes.
+    private func repair(after failure: StorageError) -> Bool {
+        let active = self.segments[self.segments.count - 1]
+        do {
+            try active.rewriteSinceLastSync(maxBatchSize: self.configuration.maxBatchBytes)
+        } catch let error as StorageError {
+            // A corrupt read-back stays corrupt: report that rather than the original fault from now on.
+            if error.kind == .corrupt { self.state = .failed(error) }
+            return false
+        } catch {
+            return false
+        }
+        self.state = .open
+        self.durableOffset = self.nextOffset
+        self.lastSyncAt = self.clock()
+        return true
     }
 
     /// Tells the observers about a watermark they have not seen; a no-op when nothing advanced.
@@ -374,6 +412,7 @@ public final class SegmentedLog: MessageLog {
             try body()
         } catch let error as StorageError {
             self.state = .failed(error)
+            self.nextRepairAt = self.clock() + Self.repairIntervalMilliseconds
             throw error
         }
     }

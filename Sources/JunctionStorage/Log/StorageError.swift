@@ -1,15 +1,15 @@
 /// A storage failure, with the file and byte position it concerns.
 ///
 /// After an I/O error on write or fsync a `SegmentedLog` refuses further appends and syncs
-/// (`.logFailed`): the page cache may have dropped the failed pages, so only reopening (which
-/// recovers from what is really on disk) can tell what survived.
+/// (`.logFailed`) until it repairs itself: the page cache may hold written pages that never reached
+/// the disk, so the repair rewrites (after verifying) everything since the last good fsync.
 public struct StorageError: Error, Equatable, Sendable, CustomStringConvertible {
     public enum Kind: Equatable, Sendable {
         /// A system call failed with this `errno`.
         case io(errno: Int32)
         /// Bytes on disk do not decode or fail their CRC.
         case corrupt
-        /// A write or fsync failed earlier; the log must be reopened.
+        /// A write or fsync failed earlier and the log has not repaired itself yet.
         case logFailed
         /// The log was closed.
         case closed

@@ -1,4 +1,5 @@
 import JunctionStorage
+import JunctionTestSupport
 import NIOCore
 import Testing
 
@@ -147,7 +148,10 @@ import Testing
     @Test func aShortWriteFailsTheAppendAndNothingBecomesDurable() throws {
         let directory = TemporaryDirectory()
         let fileSystem = FaultInjectingFileSystem()
-        let log = try SegmentedLog(directory: directory.path, configuration: self.configuration, fileSystem: fileSystem)
+        // The clock stands still, so the log does not try to repair itself (see StorageSegmentedLogFaultTests).
+        let log = try SegmentedLog(
+            directory: directory.path, configuration: self.configuration, fileSystem: fileSystem,
+            clock: MillisecondClock().function)
         _ = try log.append([entry("kept", at: 1)])
         #expect(try log.sync() == LogOffset(1))
         fileSystem.fault = .shortWrite
@@ -164,7 +168,9 @@ import Testing
     @Test func aFailedFsyncReportsNothingDurableAndStopsTheLog() throws {
         let directory = TemporaryDirectory()
         let fileSystem = FaultInjectingFileSystem()
-        let log = try SegmentedLog(directory: directory.path, configuration: self.configuration, fileSystem: fileSystem)
+        let log = try SegmentedLog(
+            directory: directory.path, configuration: self.configuration, fileSystem: fileSystem,
+            clock: MillisecondClock().function)
         _ = try log.append([entry("a", at: 1)])
         fileSystem.fault = .failedSync
         #expect(throws: StorageError.self) { try log.sync() }

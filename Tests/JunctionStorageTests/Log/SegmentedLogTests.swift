@@ -1,4 +1,5 @@
 import JunctionStorage
+import JunctionTestSupport
 import NIOCore
 import Testing
 

@@ -1,4 +1,5 @@
 import JunctionStorage
+import JunctionTestSupport
 import NIOCore
 import Testing
 
@@ -91,9 +92,10 @@ import Testing
     @Test func aShortWriteOfTheBufferFailsTheLogAndRecoveryKeepsTheWrittenPrefix() throws {
         let directory = TemporaryDirectory()
         let fileSystem = FaultInjectingFileSystem()
+        // The clock stands still, so the log does not try to repair itself (see StorageSegmentedLogFaultTests).
         let log = try SegmentedLog(
             directory: directory.path, configuration: self.configuration(writeBufferBytes: 4096),
-            fileSystem: fileSystem)
+            fileSystem: fileSystem, clock: MillisecondClock().function)
         _ = try log.append([entry("kept", at: 1)])
         #expect(try log.sync() == LogOffset(1))
         _ = try log.append([entry("torn1", at: 2)])
