@@ -40,10 +40,15 @@ class Ledger:
         self.restarted_at = None
         # MQTT subscriber: first receive time of every message, per workload.
         self.mqtt_seen = {}
+        # MQTT messages redelivered (DUP) after a restart though received before the kill: (kind, sequence,
+        # seconds before the kill, packet id).
+        self.mqtt_back = []
         # Retained topics: the newest confirmed sequence per topic number.
         self.retained_confirmed = {}
         # Stream: the offset after the last message an earlier check read.
         self.stream_verified_through = "first"
+        # Stream group resumed at or before a settled ack: (resumed offset, acked offset, ack age at the kill).
+        self.stream_back = []
         self.counts = {}
         self.totals = {}
 
@@ -106,6 +111,9 @@ class Ledger:
         if restarts:
             lines.append(f"Restart (spawn to every listener accepting): median {statistics.median(restarts) * 1000:.0f} ms, "
                          f"max {max(restarts) * 1000:.0f} ms over {len(restarts)} restarts.")
+        if self.stream_back:
+            lines.append(f"Stream group resumed before a settled ack {len(self.stream_back)} times "
+                         f"(resumed, acked, seconds the ack was settled before the kill): {self.stream_back[:10]}")
         if big:
             lines.append(big)
         problems = totals["problems"]
