@@ -24,6 +24,9 @@ let package = Package(
         .library(name: "JunctionAMQP", targets: ["JunctionAMQP"]),
         .library(name: "JunctionMQTT", targets: ["JunctionMQTT"]),
         .library(name: "JunctionSTOMP", targets: ["JunctionSTOMP"]),
+        // For the libFuzzer targets in Fuzz/ (the HTTP request head, JSON, WebSocket and storage decoders).
+        .library(name: "JunctionHTTP", targets: ["JunctionHTTP"]),
+        .library(name: "JunctionStorage", targets: ["JunctionStorage"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
@@ -37,6 +40,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
         .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
         .package(url: "https://github.com/apple/swift-crypto", "3.12.3"..<"5.0.0"),
+        .package(url: "https://github.com/x-sheep/swift-property-based", from: "2.0.1"),
     ],
     targets: [
         .target(
@@ -170,18 +174,23 @@ let package = Package(
             dependencies: [
                 "JunctionStorage", "JunctionTestSupport",
                 .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "PropertyBased", package: "swift-property-based"),
             ],
             swiftSettings: strictSettings
         ),
         .testTarget(
             name: "JunctionCoreTests",
-            dependencies: ["JunctionCore", "JunctionStorage", "JunctionTestSupport"],
+            dependencies: [
+                "JunctionCore", "JunctionStorage", "JunctionTestSupport",
+                .product(name: "PropertyBased", package: "swift-property-based"),
+            ],
             swiftSettings: strictSettings
         ),
         .testTarget(
             name: "JunctionAMQPTests",
             dependencies: [
                 "JunctionAMQP", "JunctionCore", "JunctionTestSupport",
+                .product(name: "PropertyBased", package: "swift-property-based"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),
                 .product(name: "NIOTestUtils", package: "swift-nio"),
@@ -192,6 +201,7 @@ let package = Package(
             name: "JunctionSTOMPTests",
             dependencies: [
                 "JunctionSTOMP", "JunctionCore", "JunctionTestSupport",
+                .product(name: "PropertyBased", package: "swift-property-based"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),
                 .product(name: "NIOTestUtils", package: "swift-nio"),
@@ -202,6 +212,7 @@ let package = Package(
             name: "JunctionMQTTTests",
             dependencies: [
                 "JunctionMQTT", "JunctionCore", "JunctionTestSupport",
+                .product(name: "PropertyBased", package: "swift-property-based"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),
                 .product(name: "NIOTestUtils", package: "swift-nio"),
