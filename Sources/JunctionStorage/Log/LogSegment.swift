@@ -204,15 +204,18 @@ final class LogSegment {
 
     // MARK: - Reading
 
-    /// A reader positioned at the indexed batch at or before `offset`.
+    /// A reader positioned at the indexed batch at or before `offset`. It knows that batch's base offset and
+    /// checks that every batch it walks follows the previous one: a corrupt base offset (outside the CRC) in a
+    /// segment whose indexes were trusted at open is a corruption error, never records served under wrong offsets.
     func reader(near offset: LogOffset, maxBatchSize: Int) -> SegmentBatchReader {
         let relative = UInt32(clamping: max(0, offset.rawValue - self.baseOffset.rawValue))
-        let position = self.offsetIndex.entry(atOrBefore: relative).map { Int64($0.position) } ?? 0
+        let entry = self.offsetIndex.entry(atOrBefore: relative)
         return SegmentBatchReader(
             file: self.logFile,
             fileSize: self.size,
-            position: position,
-            maxBatchSize: maxBatchSize
+            position: entry.map { Int64($0.position) } ?? 0,
+            maxBatchSize: maxBatchSize,
+            expectedOffset: self.baseOffset.advanced(by: Int64(entry?.relativeOffset ?? 0))
         )
     }
 

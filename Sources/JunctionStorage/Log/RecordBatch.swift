@@ -110,6 +110,11 @@ public struct RecordBatch: Equatable, Sendable {
         guard recordCount > 0,
             Int64(recordCount) * Int64(Self.recordOverhead) <= total - Int64(RecordBatchHeader.size)
         else { throw .invalidRecordCount(recordCount) }
+        // The CRC does not cover the base offset (the log assigns it on append), so a corrupt one is only caught
+        // by its range here and by the readers' offset continuity: base + count must be an offset.
+        guard baseOffset >= 0, baseOffset <= Int64.max - Int64(recordCount) else {
+            throw .invalidBaseOffset(baseOffset)
+        }
         return RecordBatchHeader(
             baseOffset: LogOffset(baseOffset),
             length: length,

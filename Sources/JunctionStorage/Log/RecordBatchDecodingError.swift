@@ -8,6 +8,8 @@ public enum RecordBatchDecodingError: Error, Equatable, Sendable {
     case crcMismatch(stored: UInt32, computed: UInt32)
     /// The record count is negative or does not match the records present.
     case invalidRecordCount(Int32)
+    /// The base offset is negative, or too large for the batch's last offset to exist.
+    case invalidBaseOffset(Int64)
     /// Record `index` has a bad length, offset delta or key/value length.
     case malformedRecord(index: Int)
 }

@@ -23,13 +23,24 @@ struct SegmentBatchReader {
     let chunkSize: Int
     /// The byte position of the batch the next call looks at.
     private(set) var position: Int64
+    /// The base offset the next batch must have, when the reader knows it (it started at an indexed batch):
+    /// batches are contiguous, and a batch's base offset is outside its CRC.
+    private(set) var expectedOffset: LogOffset?
     private var buffer = ByteBuffer()
     private var bufferStart: Int64 = 0
 
-    init(file: any LogFile, fileSize: Int64, position: Int64, maxBatchSize: Int, chunkSize: Int = 64 * 1024) {
+    init(
+        file: any LogFile,
+        fileSize: Int64,
+        position: Int64,
+        maxBatchSize: Int,
+        expectedOffset: LogOffset? = nil,
+        chunkSize: Int = 64 * 1024
+    ) {
         self.file = file
         self.fileSize = fileSize
         self.position = position
+        self.expectedOffset = expectedOffset
         self.maxBatchSize = maxBatchSize
         self.chunkSize = chunkSize
     }
@@ -48,6 +59,9 @@ struct SegmentBatchReader {
                     maxBatchSize: self.maxBatchSize
                 )
             else { return .invalid(.truncatedBatch) }
+            if let expected = self.expectedOffset, header.baseOffset != expected {
+                return .invalid(.offsetMismatch(expected: expected, found: header.baseOffset))
+            }
             return .header(header)
         } catch {
             return .invalid(.invalidBatch(error))
@@ -64,6 +78,7 @@ struct SegmentBatchReader {
                 return .invalid(.truncatedBatch)
             }
             self.position += Int64(header.totalSize)
+            if self.expectedOffset != nil { self.expectedOffset = header.nextOffset }
             return .batch(batch)
         } catch {
             return .invalid(.invalidBatch(error))
@@ -73,6 +88,7 @@ struct SegmentBatchReader {
     /// Moves past the batch whose header `nextHeader` just returned, without reading its records.
     mutating func skip(_ header: RecordBatchHeader) {
         self.position += Int64(header.totalSize)
+        if self.expectedOffset != nil { self.expectedOffset = header.nextOffset }
     }
 
     /// Makes `length` bytes from `position` readable in `buffer`; false if the file is shorter.

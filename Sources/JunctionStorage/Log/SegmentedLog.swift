@@ -85,7 +85,10 @@ public final class SegmentedLog: MessageLog {
         }
         report.segmentsLoaded = segments.count
         let checkpoint = try LogStartOffsetCheckpoint.read(directory: directory, fileSystem: fileSystem)
-        if segments.isEmpty {
+        // Offsets never go back below the log start: when recovery left the log's end short of its checkpoint
+        // (segments lost or cut by corruption), the log goes on from the checkpoint. Otherwise an append would
+        // reuse an offset that the next opening hides below the start, and an acknowledged record would vanish.
+        if segments.isEmpty || checkpoint.map({ $0 > segments[segments.count - 1].nextOffset }) == true {
             segments.append(
                 try LogSegment.create(
                     directory: directory,
