@@ -159,18 +159,20 @@ def test_certificate_only_user_has_no_password_login(tls_broker, pki):
 class Paho:
     """A paho client over TLS with its callbacks as queues."""
 
-    def __init__(self, broker, pki, cert=None, username=None, password=None, expect_success=True):
+    def __init__(self, broker, pki, cert=None, username=None, password=None, websocket=False):
         self.messages = queue.Queue()
         self.connacks = queue.Queue()
         self.client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id=f"tls-{uuid.uuid4().hex[:8]}",
-                                  protocol=mqtt.MQTTv311)
+                                  protocol=mqtt.MQTTv311, transport="websockets" if websocket else "tcp")
+        if websocket:
+            self.client.ws_set_options(path="/mqtt")
         certfile, keyfile = cert or (None, None)
         self.client.tls_set(ca_certs=ca_file(pki), certfile=certfile, keyfile=keyfile)
         if username is not None:
             self.client.username_pw_set(username, password)
         self.client.on_connect = lambda c, u, flags, reason, properties: self.connacks.put(reason)
         self.client.on_message = lambda c, u, message: self.messages.put(message)
-        self.client.connect("127.0.0.1", broker.mqtts_port, keepalive=30)
+        self.client.connect("127.0.0.1", broker.https_port if websocket else broker.mqtts_port, keepalive=30)
         self.client.loop_start()
         self.reason = self.connacks.get(timeout=TIMEOUT)
 
@@ -203,6 +205,16 @@ def test_mqtt_identity_as_username(tls_broker, pki):
     client.close()
     # A certificate the CA signed for a name that is no user is refused.
     refused = Paho(tls_broker, pki, cert=pki["nobody"])
+    assert refused.reason.is_failure
+    refused.close()
+
+
+def test_mqtt_over_wss_with_identity_as_username(tls_broker, pki):
+    client = Paho(tls_broker, pki, cert=pki["user"], websocket=True)
+    assert not client.reason.is_failure, client.reason
+    client.roundtrip()
+    client.close()
+    refused = Paho(tls_broker, pki, cert=pki["nobody"], websocket=True)
     assert refused.reason.is_failure
     refused.close()
 
@@ -324,6 +336,12 @@ def test_required_client_certificates_and_sighup_reload(broker_binary_path, tmp_
             assert new_fingerprint == _pem_fingerprint(f.read())
         amqp_roundtrip(old_connection)
         old_connection.close()
+        # Files that do not load leave the certificates in use as they were.
+        with open(cert_path, "w") as f:
+            f.write("not a certificate\n")
+        broker.process.send_signal(signal.SIGHUP)
+        wait_until(lambda: "TLS reload failed" in broker.log(), TIMEOUT, message="the failed reload log line")
+        assert _fingerprint_with_client_cert(broker.https_port, pki) == new_fingerprint
         with pika.BlockingConnection(amqps_parameters(broker, pki, external, cert=pki["user"])) as fresh:
             amqp_roundtrip(fresh)
     finally:
