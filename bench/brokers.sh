@@ -12,7 +12,32 @@ JUNCTION_AMQP_PORT=${JUNCTION_AMQP_PORT:-35672}
 JUNCTION_MQTT_PORT=${JUNCTION_MQTT_PORT:-31883}
 JUNCTION_STOMP_PORT=${JUNCTION_STOMP_PORT:-31613}
 JUNCTION_HTTP_PORT=${JUNCTION_HTTP_PORT:-35673}
+# TLS listeners (AMQPS, MQTTS), all with the same certificate, made at run time by make_bench_certificates.
+RABBIT_AMQPS_PORT=${RABBIT_AMQPS_PORT:-25671}
+RABBIT_MQTTS_PORT=${RABBIT_MQTTS_PORT:-28883}
+MOSQUITTO_TLS_PORT=${MOSQUITTO_TLS_PORT:-28884}
+JUNCTION_AMQPS_PORT=${JUNCTION_AMQPS_PORT:-35671}
+JUNCTION_MQTTS_PORT=${JUNCTION_MQTTS_PORT:-38883}
 BENCH_PIDS=()
+
+# A throwaway CA and one server certificate (EC P-256, for 127.0.0.1 and localhost) in $BENCH_TMP/tls;
+# every broker's TLS listener uses it and junction-bench --tls trusts the CA ($BENCH_CA).
+make_bench_certificates() {
+    local dir=$BENCH_TMP/tls
+    mkdir -p "$dir"
+    openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -keyout "$dir/ca.key" \
+        -out "$dir/ca.pem" -days 2 -subj /CN=junction-bench-ca 2>/dev/null
+    openssl req -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -keyout "$dir/server.key" \
+        -out "$dir/server.csr" -subj /CN=localhost 2>/dev/null
+    printf 'subjectAltName=IP:127.0.0.1,DNS:localhost\n' > "$dir/server.ext"
+    openssl x509 -req -in "$dir/server.csr" -CA "$dir/ca.pem" -CAkey "$dir/ca.key" -CAcreateserial \
+        -days 2 -extfile "$dir/server.ext" -out "$dir/server.pem" 2>/dev/null
+    # Mosquitto and RabbitMQ may run as other users in some set-ups; the files are throwaway.
+    chmod 644 "$dir"/*
+    BENCH_CA=$dir/ca.pem
+    BENCH_CERT=$dir/server.pem
+    BENCH_KEY=$dir/server.key
+}
 
 port_in_use() {
     ss -ltn "( sport = :$1 )" 2>/dev/null | grep -q LISTEN
@@ -48,6 +73,13 @@ listeners.tcp.default = 127.0.0.1:$RABBIT_AMQP_PORT
 mqtt.listeners.tcp.default = 127.0.0.1:$RABBIT_MQTT_PORT
 stomp.listeners.tcp.default = 127.0.0.1:$RABBIT_STOMP_PORT
 mqtt.allow_anonymous = true
+listeners.ssl.default = 127.0.0.1:$RABBIT_AMQPS_PORT
+mqtt.listeners.ssl.default = 127.0.0.1:$RABBIT_MQTTS_PORT
+ssl_options.cacertfile = $BENCH_CA
+ssl_options.certfile = $BENCH_CERT
+ssl_options.keyfile = $BENCH_KEY
+ssl_options.verify = verify_none
+ssl_options.fail_if_no_peer_cert = false
 vm_memory_high_watermark.relative = 0.6
 disk_free_limit.absolute = 50MB
 CONF
@@ -68,7 +100,8 @@ CONF
     HOME=$dir "$bin/rabbitmq-server" > "$dir/log/stdout.log" 2>&1 &
     BENCH_PIDS+=($!)
     RABBIT_PID=$!
-    wait_for_port "$RABBIT_AMQP_PORT" 120 && wait_for_port "$RABBIT_MQTT_PORT" 30 && wait_for_port "$RABBIT_STOMP_PORT" 30
+    wait_for_port "$RABBIT_AMQP_PORT" 120 && wait_for_port "$RABBIT_MQTT_PORT" 30 && wait_for_port "$RABBIT_STOMP_PORT" 30 \
+        && wait_for_port "$RABBIT_AMQPS_PORT" 30 && wait_for_port "$RABBIT_MQTTS_PORT" 30
 }
 
 start_mosquitto() {
@@ -81,10 +114,14 @@ allow_anonymous true
 persistence false
 max_queued_messages 0
 max_inflight_messages 0
+listener $MOSQUITTO_TLS_PORT 127.0.0.1
+cafile $BENCH_CA
+certfile $BENCH_CERT
+keyfile $BENCH_KEY
 CONF
     mosquitto -c "$dir/mosquitto.conf" > "$dir/mosquitto.log" 2>&1 &
     BENCH_PIDS+=($!)
-    wait_for_port "$MOSQUITTO_PORT" 20
+    wait_for_port "$MOSQUITTO_PORT" 20 && wait_for_port "$MOSQUITTO_TLS_PORT" 20
 }
 
 start_junction() {
@@ -92,10 +129,12 @@ start_junction() {
     rm -rf "$dir/data"
     mkdir -p "$dir/data"
     "$JUNCTION_BINARY" --data-dir "$dir/data" --amqp-port "$JUNCTION_AMQP_PORT" --mqtt-port "$JUNCTION_MQTT_PORT" \
-        --stomp-port "$JUNCTION_STOMP_PORT" --http-port "$JUNCTION_HTTP_PORT" > "$dir/junction.log" 2>&1 &
+        --stomp-port "$JUNCTION_STOMP_PORT" --http-port "$JUNCTION_HTTP_PORT" \
+        --tls-cert-file "$BENCH_CERT" --tls-key-file "$BENCH_KEY" --amqps-port "$JUNCTION_AMQPS_PORT" \
+        --mqtts-port "$JUNCTION_MQTTS_PORT" --stomps-port 0 --https-port 0 > "$dir/junction.log" 2>&1 &
     BENCH_PIDS+=($!)
     JUNCTION_PID=$!
-    wait_for_port "$JUNCTION_AMQP_PORT" 30
+    wait_for_port "$JUNCTION_AMQP_PORT" 30 && wait_for_port "$JUNCTION_AMQPS_PORT" 30
 }
 
 stop_brokers() {

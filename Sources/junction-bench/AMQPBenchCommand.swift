@@ -49,7 +49,7 @@ struct AMQPBenchCommand: AsyncParsableCommand {
             queue: self.queue, queues: self.queues, fanout: self.fanout, durable: self.persistent,
             stream: self.stream, confirm: self.confirm, prefetch: self.prefetch, noAck: self.noAck)
         let consumers = self.options.consumers
-        let configuration = self.options.configuration(
+        let configuration = try self.options.configuration(
             protocolName: "amqp", port: self.port, window: self.confirm ? self.confirmWindow : nil,
             copies: topology.copies(consumers: consumers), consumeAfterPublishing: self.replay)
         let report = try await BenchRun.run(

@@ -1,3 +1,5 @@
+import NIOSSL
+
 /// What one run does, whatever the protocol; built from `BenchOptions` and the protocol's own options.
 struct BenchConfiguration: Sendable {
     /// `amqp`, `mqtt`, `stomp` or `http`: the first word of the result line.
@@ -26,6 +28,8 @@ struct BenchConfiguration: Sendable {
     var drainTimeoutSeconds: Int
     /// The broker process whose CPU time the run reports, if given.
     var brokerCPU: BrokerCPUSampler?
+    /// Every connection goes through TLS with this context (`--tls`), or none does.
+    var tls: NIOSSLContext?
 
     /// The share of `count` publisher `index` sends; the first publishers take the remainder.
     func quota(ofPublisher index: Int) -> Int? {

@@ -1,4 +1,5 @@
 import ArgumentParser
+import NIOSSL
 
 /// Options every protocol shares: load shape, pacing, output.
 struct BenchOptions: ParsableArguments {
@@ -18,6 +19,7 @@ struct BenchOptions: ParsableArguments {
     @Option(help: "Append the result as one JSON object per line to this file.") var json: String?
     @Option(help: "The broker's process id: its CPU time during the run (from /proc) is reported per message.")
     var brokerPid: Int32?
+    @OptionGroup var tls: BenchTLSOptions
 
     func validate() throws {
         guard self.publishers >= 1, self.consumers >= 0 else {
@@ -32,14 +34,14 @@ struct BenchOptions: ParsableArguments {
 
     func configuration(
         protocolName: String, port: Int, window: Int?, copies: Int, consumeAfterPublishing: Bool = false
-    ) -> BenchConfiguration {
-        BenchConfiguration(
+    ) throws -> BenchConfiguration {
+        try BenchConfiguration(
             protocolName: protocolName, scenario: self.scenario, host: self.host, port: port,
             publishers: self.publishers, consumers: self.consumers, bodySize: max(self.size, BenchStamp.headerSize),
             count: self.duration == nil ? self.count : nil, durationSeconds: self.duration, batch: self.batch,
             ratePerPublisher: self.rate.map { Double($0) / Double(self.publishers) }, window: window, copies: copies,
             consumeAfterPublishing: consumeAfterPublishing, drainTimeoutSeconds: self.drainTimeout,
-            brokerCPU: self.brokerPid.map(BrokerCPUSampler.init(pid:)))
+            brokerCPU: self.brokerPid.map(BrokerCPUSampler.init(pid:)), tls: self.tls.makeContext())
     }
 
     /// Prints the result line and appends the JSON record when asked to.

@@ -1,6 +1,7 @@
 import Histogram
 import NIOCore
 import NIOPosix
+import NIOSSL
 
 /// Coordinates one run on a single event loop: connects consumers, then publishers, starts publishing when all
 /// are ready, records what arrives, and finishes when every expected delivery arrived or progress stalls.
@@ -108,10 +109,15 @@ final class BenchRun {
         self.openConnections += 1
         let boundClient = NIOLoopBound(client, eventLoop: self.eventLoop)
         let boundRun = NIOLoopBound(self, eventLoop: self.eventLoop)
+        let tls = self.configuration.tls
         ClientBootstrap(group: self.eventLoop)
             .channelOption(.socketOption(.tcp_nodelay), value: 1)
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
+                    if let tls {
+                        try channel.pipeline.syncOperations.addHandler(
+                            NIOSSLClientHandler(context: tls, serverHostname: nil))
+                    }
                     try boundClient.value.addHandlers(to: channel.pipeline.syncOperations)
                 }
             }

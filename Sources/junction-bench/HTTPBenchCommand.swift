@@ -30,7 +30,7 @@ struct HTTPBenchCommand: AsyncParsableCommand {
         let settings = HTTPBenchClientHandler.Settings(
             host: "\(self.options.host):\(self.port)", virtualHost: self.virtualHost, queue: self.queue,
             getCount: self.getCount, authorization: "Basic \(credentials)")
-        let configuration = self.options.configuration(protocolName: "http", port: self.port, window: 1, copies: 1)
+        let configuration = try self.options.configuration(protocolName: "http", port: self.port, window: 1, copies: 1)
         let report = try await BenchRun.run(
             configuration, groups: 1, groupOfConsumer: { _ in 0 },
             makeClient: { role, run in HTTPBenchClientHandler(role: role, run: run, settings: settings) })

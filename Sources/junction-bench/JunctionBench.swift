@@ -6,6 +6,9 @@ struct JunctionBench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "junction-bench",
         abstract: "Load generator: publishes and consumes, then prints throughput, latency, losses and duplicates.",
-        subcommands: [AMQPBenchCommand.self, MQTTBenchCommand.self, STOMPBenchCommand.self, HTTPBenchCommand.self]
+        subcommands: [
+            AMQPBenchCommand.self, MQTTBenchCommand.self, STOMPBenchCommand.self, HTTPBenchCommand.self,
+            HandshakeBenchCommand.self,
+        ]
     )
 }

@@ -38,7 +38,7 @@ struct MQTTBenchCommand: AsyncParsableCommand {
             username: self.username.isEmpty ? nil : self.username,
             password: self.password.isEmpty ? nil : self.password)
         let consumers = self.options.consumers
-        let configuration = self.options.configuration(
+        let configuration = try self.options.configuration(
             protocolName: "mqtt", port: self.port, window: self.qos == 1 ? self.window : nil,
             copies: consumers / self.topics)
         let report = try await BenchRun.run(

@@ -36,7 +36,7 @@ struct STOMPBenchCommand: AsyncParsableCommand {
             persistent: self.persistent, login: self.login, passcode: self.passcode, virtualHost: self.virtualHost)
         let queue = self.destination.hasPrefix("/queue/") || self.destination.hasPrefix("/amq/queue/")
         let consumers = self.options.consumers
-        let configuration = self.options.configuration(
+        let configuration = try self.options.configuration(
             protocolName: "stomp", port: self.port, window: self.receipts ? self.receiptWindow : nil,
             copies: queue ? 1 : consumers)
         let report = try await BenchRun.run(
