@@ -32,7 +32,10 @@ make_bench_certificates() {
     printf 'subjectAltName=IP:127.0.0.1,DNS:localhost\n' > "$dir/server.ext"
     openssl x509 -req -in "$dir/server.csr" -CA "$dir/ca.pem" -CAkey "$dir/ca.key" -CAcreateserial \
         -days 2 -extfile "$dir/server.ext" -out "$dir/server.pem" 2>/dev/null
-    # Mosquitto and RabbitMQ may run as other users in some set-ups; the files are throwaway.
+    # Mosquitto started as root drops to the mosquitto user before it reads them: let it reach them
+    # (mktemp made $BENCH_TMP private). The files are throwaway.
+    chmod o+x "$BENCH_TMP"
+    chmod 755 "$dir"
     chmod 644 "$dir"/*
     BENCH_CA=$dir/ca.pem
     BENCH_CERT=$dir/server.pem
