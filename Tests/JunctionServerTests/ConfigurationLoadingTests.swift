@@ -192,6 +192,19 @@ struct ServerConfigurationLoadingTests {
         }
     }
 
+    @Test func maxKeepAliveIsAnotherNameForTheSecondsKeyAndWinsWhenSet() async throws {
+        let unset = try await JunctionConfiguration.load(
+            configFile: nil, environment: ["JUNCTION_MQTT_MAX_KEEP_ALIVE_SECONDS": "40"])
+        #expect(unset.mqtt.maxKeepAliveSeconds == 40)
+        let both = try await JunctionConfiguration.load(
+            configFile: nil,
+            environment: ["JUNCTION_MQTT_MAX_KEEP_ALIVE_SECONDS": "40", "JUNCTION_MQTT_MAX_KEEP_ALIVE": "25"])
+        #expect(both.mqtt.maxKeepAliveSeconds == 25)
+        await #expect(throws: ConfigurationError.self) {
+            try await JunctionConfiguration.load(configFile: nil, environment: ["JUNCTION_MQTT_MAX_KEEP_ALIVE": "soon"])
+        }
+    }
+
     @Test func missingFileIsRejected() async {
         await #expect(throws: ConfigurationError.self) {
             try await JunctionConfiguration.load(configFile: "/nonexistent/junction.yaml", environment: [:])

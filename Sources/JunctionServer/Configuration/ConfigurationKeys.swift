@@ -38,6 +38,8 @@ enum ConfigurationKeys {
     static let mqttMaxSessionExpirySeconds: ConfigKey = "mqtt.max_session_expiry_seconds"
     static let mqttConnectTimeoutSeconds: ConfigKey = "mqtt.connect_timeout_seconds"
     static let mqttMaxKeepAliveSeconds: ConfigKey = "mqtt.max_keep_alive_seconds"
+    /// Same setting under the name issue 13 and Mosquitto users (`max_keepalive`) look for; it wins when set.
+    static let mqttMaxKeepAlive: ConfigKey = "mqtt.max_keep_alive"
     static let mqttReceiveMaximum: ConfigKey = "mqtt.receive_maximum"
     static let userNames: ConfigKey = "users.names"
     static let defaultVirtualHost: ConfigKey = "default_vhost"

@@ -85,8 +85,13 @@ extension JunctionConfiguration {
             connectTimeoutSeconds: try required(ConfigurationKeys.mqttConnectTimeoutSeconds) {
                 try reader.requiredInt(forKey: $0)
             },
-            maxKeepAliveSeconds: try required(ConfigurationKeys.mqttMaxKeepAliveSeconds) {
-                try reader.requiredInt(forKey: $0)
+            maxKeepAliveSeconds: try required(ConfigurationKeys.mqttMaxKeepAlive) { alias in
+                // `mqtt.max_keep_alive` has no default of its own: when no layer sets it, the
+                // `_seconds` key (which has one) decides; when set, a non-integer value is an error.
+                guard reader.int(forKey: alias) != nil || reader.string(forKey: alias) != nil else {
+                    return try reader.requiredInt(forKey: ConfigurationKeys.mqttMaxKeepAliveSeconds)
+                }
+                return try reader.requiredInt(forKey: alias)
             },
             receiveMaximum: try required(ConfigurationKeys.mqttReceiveMaximum) { try reader.requiredInt(forKey: $0) },
             useIdentityAsUsername: try required(ConfigurationKeys.mqttUseIdentityAsUsername) {
