@@ -170,6 +170,14 @@ let package = Package(
             path: "Tests/JunctionTestSupport",
             swiftSettings: strictSettings
         ),
+        // The engine's operations without an access context, for tests that drive it as the broker
+        // itself (one copy for every test target; JunctionTestSupport stays free of the engine).
+        .target(
+            name: "JunctionCoreTestSupport",
+            dependencies: ["JunctionCore"],
+            path: "Tests/JunctionCoreTestSupport",
+            swiftSettings: strictSettings
+        ),
         .testTarget(
             name: "JunctionStorageTests",
             dependencies: [
@@ -182,7 +190,7 @@ let package = Package(
         .testTarget(
             name: "JunctionCoreTests",
             dependencies: [
-                "JunctionCore", "JunctionStorage", "JunctionTestSupport",
+                "JunctionCore", "JunctionStorage", "JunctionTestSupport", "JunctionCoreTestSupport",
                 .product(name: "PropertyBased", package: "swift-property-based"),
             ],
             swiftSettings: strictSettings
@@ -190,7 +198,7 @@ let package = Package(
         .testTarget(
             name: "JunctionAMQPTests",
             dependencies: [
-                "JunctionAMQP", "JunctionCore", "JunctionTestSupport",
+                "JunctionAMQP", "JunctionCore", "JunctionTestSupport", "JunctionCoreTestSupport",
                 .product(name: "PropertyBased", package: "swift-property-based"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),
@@ -201,7 +209,7 @@ let package = Package(
         .testTarget(
             name: "JunctionSTOMPTests",
             dependencies: [
-                "JunctionSTOMP", "JunctionCore", "JunctionTestSupport",
+                "JunctionSTOMP", "JunctionCore", "JunctionTestSupport", "JunctionCoreTestSupport",
                 .product(name: "PropertyBased", package: "swift-property-based"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),
@@ -212,7 +220,7 @@ let package = Package(
         .testTarget(
             name: "JunctionMQTTTests",
             dependencies: [
-                "JunctionMQTT", "JunctionCore", "JunctionTestSupport",
+                "JunctionMQTT", "JunctionCore", "JunctionTestSupport", "JunctionCoreTestSupport",
                 .product(name: "PropertyBased", package: "swift-property-based"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),
@@ -223,7 +231,7 @@ let package = Package(
         .testTarget(
             name: "JunctionHTTPTests",
             dependencies: [
-                "JunctionHTTP", "JunctionCore", "JunctionTestSupport",
+                "JunctionHTTP", "JunctionCore", "JunctionTestSupport", "JunctionCoreTestSupport",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "NIOWebSocket", package: "swift-nio"),
@@ -235,6 +243,7 @@ let package = Package(
             name: "JunctionServerTests",
             dependencies: [
                 "JunctionServer", "JunctionCore", "JunctionTestSupport", "JunctionMQTT", "JunctionStorage",
+                "JunctionCoreTestSupport",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ],

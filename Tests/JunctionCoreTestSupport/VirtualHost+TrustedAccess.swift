@@ -1,15 +1,15 @@
-import JunctionCore
+public import JunctionCore
 
-/// These tests drive the engine as the broker itself: every permission check passes (the access
+/// Test targets drive the engine as the broker itself: every permission check passes (the access
 /// rules have their own tests in JunctionCoreTests/Auth and the interop permission matrix).
 extension VirtualHost {
     private var trusted: AccessContext { AccessContext.trusted(virtualHost: self.name) }
 
-    func publish(_ message: Message) throws(BrokerError) -> PublishOutcome {
+    public func publish(_ message: Message) throws(BrokerError) -> PublishOutcome {
         try self.publish(message, access: self.trusted)
     }
 
-    func declareExchange(
+    public func declareExchange(
         _ name: String, type: String, durable: Bool, autoDelete: Bool, internal: Bool, arguments: FieldTable,
         passive: Bool
     ) throws(BrokerError) {
@@ -18,11 +18,11 @@ extension VirtualHost {
             passive: passive, access: self.trusted)
     }
 
-    func deleteExchange(_ name: String, ifUnused: Bool) throws(BrokerError) {
+    public func deleteExchange(_ name: String, ifUnused: Bool) throws(BrokerError) {
         try self.deleteExchange(name, ifUnused: ifUnused, access: self.trusted)
     }
 
-    func bindExchange(
+    public func bindExchange(
         destination: String, source: String, routingKey: String, arguments: FieldTable
     )
         throws(BrokerError)
@@ -32,7 +32,7 @@ extension VirtualHost {
             access: self.trusted)
     }
 
-    func unbindExchange(
+    public func unbindExchange(
         destination: String, source: String, routingKey: String, arguments: FieldTable
     )
         throws(BrokerError)
@@ -42,7 +42,7 @@ extension VirtualHost {
             access: self.trusted)
     }
 
-    func declareQueue(
+    public func declareQueue(
         _ name: String, durable: Bool, exclusive: Bool, autoDelete: Bool, arguments: FieldTable, passive: Bool,
         owner: ConnectionID
     ) throws(BrokerError) -> QueueDeclareOK {
@@ -51,7 +51,7 @@ extension VirtualHost {
             passive: passive, owner: owner, access: self.trusted)
     }
 
-    func bindQueue(
+    public func bindQueue(
         _ queue: String, exchange: String, routingKey: String, arguments: FieldTable, owner: ConnectionID
     )
         throws(BrokerError)
@@ -61,7 +61,7 @@ extension VirtualHost {
             access: self.trusted)
     }
 
-    func unbindQueue(
+    public func unbindQueue(
         _ queue: String, exchange: String, routingKey: String, arguments: FieldTable, owner: ConnectionID
     ) throws(BrokerError) {
         try self.unbindQueue(
@@ -69,15 +69,17 @@ extension VirtualHost {
             access: self.trusted)
     }
 
-    func purgeQueue(_ name: String, owner: ConnectionID) throws(BrokerError) -> Int {
+    public func purgeQueue(_ name: String, owner: ConnectionID) throws(BrokerError) -> Int {
         try self.purgeQueue(name, owner: owner, access: self.trusted)
     }
 
-    func deleteQueue(_ name: String, ifUnused: Bool, ifEmpty: Bool, owner: ConnectionID) throws(BrokerError) -> Int {
+    public func deleteQueue(
+        _ name: String, ifUnused: Bool, ifEmpty: Bool, owner: ConnectionID
+    ) throws(BrokerError) -> Int {
         try self.deleteQueue(name, ifUnused: ifUnused, ifEmpty: ifEmpty, owner: owner, access: self.trusted)
     }
 
-    func consume(
+    public func consume(
         queue: String, consumer: any MessageConsumer, tag: String, noAck: Bool, exclusive: Bool, prefetch: Int,
         sharedCredit: CreditPool?, arguments: FieldTable, owner: ConnectionID
     ) throws(BrokerError) -> Subscription {
@@ -86,7 +88,7 @@ extension VirtualHost {
             sharedCredit: sharedCredit, arguments: arguments, owner: owner, access: self.trusted)
     }
 
-    func get(
+    public func get(
         queue: String, noAck: Bool, owner: ConnectionID
     ) throws(BrokerError) -> (
         delivery: Delivery, messageCount: Int
@@ -94,7 +96,7 @@ extension VirtualHost {
         try self.get(queue: queue, noAck: noAck, owner: owner, access: self.trusted)
     }
 
-    func consumeStream(
+    public func consumeStream(
         _ name: String, consumer: any StreamConsumer, tag: String, noAck: Bool, prefetch: Int, arguments: FieldTable,
         owner: ConnectionID
     ) throws(BrokerError) -> StreamSubscription {
@@ -107,7 +109,7 @@ extension VirtualHost {
 extension Broker {
     /// Stores `name` (no password: the test authenticators decide logins) with every permission on
     /// "/", so the adapter under test gets an access context at login.
-    func grantEverything(to name: String, tags: [String] = []) throws(BrokerError) {
+    public func grantEverything(to name: String, tags: [String] = []) throws(BrokerError) {
         if self.accessControl.user(named: name) == nil {
             try self.accessControl.putUser(UserAccount(name: name, passwordHash: "", tags: tags))
         }

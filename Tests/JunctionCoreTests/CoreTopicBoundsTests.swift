@@ -1,3 +1,4 @@
+import JunctionCoreTestSupport
 import NIOCore
 import Testing
 

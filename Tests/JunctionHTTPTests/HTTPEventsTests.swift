@@ -1,4 +1,5 @@
 import JunctionCore
+import JunctionCoreTestSupport
 import NIOCore
 import NIOEmbedded
 import NIOHTTP1

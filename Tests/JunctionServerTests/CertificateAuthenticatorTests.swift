@@ -1,4 +1,5 @@
 import JunctionCore
+import JunctionCoreTestSupport
 import JunctionServer
 import Logging
 import Testing

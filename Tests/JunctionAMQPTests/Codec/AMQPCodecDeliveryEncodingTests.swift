@@ -1,5 +1,6 @@
 import JunctionAMQP
 import JunctionCore
+import JunctionCoreTestSupport
 import NIOCore
 import Testing
 

@@ -1,4 +1,5 @@
 import JunctionCore
+import JunctionCoreTestSupport
 import Logging
 import NIOCore
 import Testing

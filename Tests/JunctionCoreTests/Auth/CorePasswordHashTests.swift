@@ -1,4 +1,5 @@
 import JunctionCore
+import JunctionCoreTestSupport
 import Testing
 
 /// RabbitMQ's `rabbit_password_hashing_sha256`. The expected hashes were computed outside Swift,

@@ -1,4 +1,5 @@
 import JunctionCore
+import JunctionCoreTestSupport
 import Testing
 
 @Suite struct ConnectionLimitsTests {

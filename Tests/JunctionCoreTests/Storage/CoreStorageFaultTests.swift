@@ -1,5 +1,6 @@
 import Foundation
 import JunctionCore
+import JunctionCoreTestSupport
 import JunctionStorage
 import JunctionTestSupport
 import Logging

@@ -1,4 +1,5 @@
 import JunctionCore
+import JunctionCoreTestSupport
 import Testing
 
 /// Issue 13, defect 1: a group member's unacknowledged or requeued deliveries are never committed;

@@ -1,4 +1,5 @@
 import JunctionCore
+import JunctionCoreTestSupport
 import NIOCore
 
 /// Records stream deliveries; acks nothing by itself.

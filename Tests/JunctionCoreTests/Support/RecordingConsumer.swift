@@ -1,4 +1,5 @@
 import JunctionCore
+import JunctionCoreTestSupport
 import NIOCore
 
 /// A `MessageConsumer` that records what the engine calls, and optionally reacts inside `deliver`.
