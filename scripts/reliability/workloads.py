@@ -508,6 +508,12 @@ def verify_stream(broker, ledger):
         ledger.confirmed["stream"] = {}
         if last_offset is not None:
             ledger.stream_verified_through = last_offset + 1
+        if resumed is not None:
+            # Acks from `resumed` on were rolled back by the kill (checked just below): the group delivers those
+            # offsets again and they are settled anew. Their old settle times must go, or a later cycle whose
+            # member has not caught up yet would judge the group by an ack from several kills ago.
+            for offset in [o for o in settled if o >= resumed]:
+                del settled[offset]
     if lost:
         problems.append(f"stream: {len(lost)} confirmed messages missing, e.g. {sorted(lost)[:5]}")
     if resumed is not None and resumed <= must_be_past:
