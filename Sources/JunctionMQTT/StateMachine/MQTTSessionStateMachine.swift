@@ -117,11 +117,7 @@ public struct MQTTSessionStateMachine<C: Clock, Token> where C.Duration == Durat
             if let maximum = connect.properties.maximumPacketSize { self.clientMaximumPacketSize = Int(maximum) }
             self.clientTopicAliasMaximum = connect.properties.topicAliasMaximum ?? 0
             self.connectSessionExpiry = connect.properties.sessionExpiryInterval ?? 0
-            // 3.1.1 clean session 0 is a session without end of its own: the cap applies to it too
-            // (Mosquitto's persistent_client_expiration).
-            let requested =
-                connect.protocolVersion == .v5 ? self.connectSessionExpiry : (connect.cleanStart ? 0 : UInt32.max)
-            self.sessionExpiry = min(requested, self.limits.maximumSessionExpiry)
+            self.sessionExpiry = MQTTConnectRules.sessionExpiry(of: connect, maximum: self.limits.maximumSessionExpiry)
             self.state = .connecting(connect.protocolVersion)
             return .connect(connect)
         case .connecting:

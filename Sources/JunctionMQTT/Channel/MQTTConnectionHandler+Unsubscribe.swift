@@ -1,8 +1,29 @@
 import JunctionCore
+import NIOCore
 
 /// Undoing subscriptions in the engine: for UNSUBSCRIBE, and for a SUBSCRIBE the session store
 /// did not take.
 extension MQTTConnectionHandler {
+    func unsubscribe(_ unsubscribe: MQTTUnsubscribe) {
+        guard var record = self.record, let host = self.virtualHost else { return }
+        let removed = unsubscribe.filters.map { record.subscriptions.removeValue(forKey: $0) }
+        // Stored first: when the store fails, nothing is removed and the client is not told it was.
+        if record.expiryInterval > 0 {
+            do {
+                try self.server.sessions.save(record)
+            } catch {
+                self.run(self.stateMachine.unsubscribeStoreFailed(unsubscribe))
+                return
+            }
+        }
+        self.record = record
+        for (filter, entry) in zip(unsubscribe.filters, removed) {
+            if let entry { self.stopSubscription(filter, entry, host: host) }
+        }
+        let codes = removed.map { $0 == nil ? MQTTReasonCode.noSubscriptionExisted : .success }
+        self.send(.unsubAck(MQTTSubAck(packetID: unsubscribe.packetID, reasonCodes: codes)))
+    }
+
     /// Ends a filter in the engine: its shared group membership, or its binding to the session's queue.
     func stopSubscription(_ filter: String, _ entry: MQTTSessionSubscription, host: VirtualHost) {
         if entry.subscription.noLocal { self.server.noLocalSubscriptions -= 1 }

@@ -1,0 +1,163 @@
+import JunctionCore
+import Logging
+import NIOCore
+
+/// CONNECT: authentication, session ownership and takeover, the stored session, keep-alive.
+/// The rules themselves are `MQTTConnectRules` and the session state machine.
+extension MQTTConnectionHandler {
+    func connect(_ connect: MQTTConnect) {
+        let clientID: String
+        var assigned: String?
+        switch MQTTConnectRules.clientIdentifier(of: connect, assign: MQTTConnectRules.generatedClientIdentifier) {
+        case .given(let given):
+            clientID = given
+        case .assigned(let generated):
+            (clientID, assigned) = (generated, generated)
+        case .refused(let reason):
+            self.run(self.stateMachine.connectRefused(reason))
+            self.run(.close(reason, sendDisconnect: false))
+            return
+        }
+        guard let user = self.authenticate(connect) else {
+            self.userName = nil
+            let reason: MQTTReasonCode = connect.username == nil ? .notAuthorized : .badUserNameOrPassword
+            self.logger.notice("MQTT login refused", metadata: ["user": "\(connect.username ?? "")"])
+            guard let channel = self.context?.channel else { return }
+            self.broker.refuseLogin(on: channel) { [self] in
+                self.run(self.stateMachine.connectRefused(reason))
+                self.run(.close(reason, sendDisconnect: false))
+            }
+            return
+        }
+        self.userName = user.name
+        if let channel = self.context?.channel { self.broker.acceptLogin(on: channel) }
+        guard let virtualHost = self.broker.virtualHost(self.configuration.virtualHost),
+            let access = try? self.broker.accessContext(
+                user: user.name, virtualHost: virtualHost.name, clientID: clientID)
+        else {
+            self.run(self.stateMachine.connectRefused(.notAuthorized))
+            self.run(.close(.notAuthorized, sendDisconnect: false))
+            return
+        }
+        self.access = access
+        if let refusal = self.broker.connectionLimitRefusal(
+            self.connectionID, user: user.name, virtualHost: virtualHost.name)
+        {
+            self.logger.notice("MQTT connection refused", metadata: ["reason": "\(refusal)"])
+            self.run(self.stateMachine.connectRefused(.quotaExceeded))
+            self.run(.close(.quotaExceeded, sendDisconnect: false))
+            return
+        }
+        // A session belongs to the user who created it: another user's CONNECT with its client id
+        // is refused, and the owner keeps its connection and its messages.
+        let storedOwner: String?
+        do {
+            storedOwner = try self.server.sessions.load(clientID: clientID)?.owner
+        } catch {
+            self.run(self.stateMachine.sessionStoreFailedAtConnect())
+            return
+        }
+        let liveOwner = self.server.live[clientID]?.userName
+        if !MQTTConnectRules.mayAttach(user: user.name, liveOwner: liveOwner, storedOwner: storedOwner) {
+            self.logger.notice(
+                "MQTT session takeover refused", metadata: ["client": "\(clientID)", "user": "\(user.name)"])
+            self.run(self.stateMachine.connectRefused(.notAuthorized))
+            self.run(.close(.notAuthorized, sendDisconnect: false))
+            return
+        }
+        self.virtualHost = virtualHost
+        self.logger[metadataKey: "client"] = "\(clientID)"
+
+        // Session takeover [MQTT-3.1.4-3].
+        if let previous = self.server.live[clientID] {
+            previous.takenOver()
+        }
+        self.server.expiryTimers.removeValue(forKey: clientID)?.cancel()
+        self.server.willTimers.removeValue(forKey: clientID)?.cancel()
+        self.server.live[clientID] = self
+        self.clientID = clientID
+        self.will = connect.will
+
+        let expiry = self.stateMachine.sessionExpiry
+        let session: MQTTConnectRules.Session
+        do {
+            // Loaded after the takeover above, which stored the previous connection's state.
+            session = MQTTConnectRules.session(
+                clientID: clientID, stored: try self.server.sessions.load(clientID: clientID),
+                cleanStart: connect.cleanStart, expiry: expiry, owner: user.name)
+            // A clean session may still have a stored session, or a queue left from an unclean end.
+            if session.discardStored { try self.discardSession(clientID) }
+            // Stored at once (and stamped with the time).
+            if session.mustStore { try self.server.sessions.save(session.record) }
+        } catch {
+            // No CONNACK for a session the store did not take; nothing was attached, so no will.
+            if self.server.live[clientID] === self { self.server.live[clientID] = nil }
+            (self.clientID, self.record, self.will) = (nil, nil, nil)
+            self.run(self.stateMachine.sessionStoreFailedAtConnect())
+            return
+        }
+        self.record = session.record
+        let sessionPresent = session.sessionPresent
+        self.creditPool.limit = self.stateMachine.clientReceiveMaximum
+        let properties = MQTTConnectRules.connAckProperties(
+            for: connect, assignedClientID: assigned, grantedExpiry: expiry,
+            server: .init(
+                topicAliasMaximum: self.configuration.topicAliasMaximum,
+                maximumPacketSize: self.configuration.maximumPacketSize,
+                maximumSessionExpiry: self.configuration.maximumSessionExpiry))
+        self.run(
+            self.stateMachine.connectAccepted(
+                sessionPresent: sessionPresent,
+                inboundAwaitingRelease: session.record.inboundAwaitingRelease,
+                awaitingCompletion: session.record.awaitingCompletion,
+                properties: properties
+            )
+        )
+        // The record saved above already holds the restored ids.
+        self.savedExactlyOnceRevision = self.stateMachine.exactlyOnceRevision
+        for release in self.stateMachine.pendingReleases { self.send(release) }
+        self.startKeepAlive()
+        if sessionPresent { self.restoreSubscriptions() }
+    }
+
+    func authenticate(_ connect: MQTTConnect) -> AuthenticatedUser? {
+        if self.configuration.useIdentityAsUsername, let context = self.context,
+            let name = PeerIdentity.verifiedName(in: context.pipeline)
+        {
+            return self.authenticator.authenticate(certificateName: name, isLoopback: self.isLoopback)
+        }
+        guard let username = connect.username else {
+            guard !self.configuration.anonymousLoopbackOnly || self.isLoopback else { return nil }
+            return self.configuration.anonymousUser
+        }
+        let password = connect.password.map { String(buffer: $0) } ?? ""
+        return self.authenticator.authenticate(username: username, password: password, isLoopback: self.isLoopback)
+    }
+
+    func startKeepAlive() {
+        guard let deadline = self.stateMachine.keepAliveDeadline else { return }
+        self.scheduleKeepAlive(in: deadline)
+    }
+
+    func scheduleKeepAlive(in delay: Duration) {
+        guard let eventLoop = self.context?.eventLoop else { return }
+        self.keepAliveTask = eventLoop.assumeIsolated().scheduleTask(in: TimeAmount(delay)) { [self] in
+            guard self.context != nil else { return }
+            if self.readingPaused {
+                // Silence while we do not read is not the client's.
+                self.stateMachine.inputResumed()
+            }
+            let (action, next) = self.stateMachine.keepAliveTimerFired()
+            if case .close = action { self.closeReason = "keep-alive timeout" }
+            self.run(action)
+            if let next { self.scheduleKeepAlive(in: next) }
+        }
+    }
+
+    /// Another connection took over this client id: DISCONNECT 0x8E (MQTT 5), the will, close.
+    func takenOver() {
+        self.closeReason = "session taken over"
+        self.detach(clean: false)
+        self.run(self.stateMachine.closeRequested(.sessionTakenOver))
+    }
+}

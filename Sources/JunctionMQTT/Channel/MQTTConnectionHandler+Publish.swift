@@ -1,0 +1,76 @@
+import JunctionCore
+import NIOCore
+import Logging
+
+/// PUBLISH in: routing through the engine, retained messages, acknowledgements after the disk.
+extension MQTTConnectionHandler {
+    func publish(_ publish: MQTTPublish, topic: String) {
+        if let channel = self.context?.channel {
+            self.publisherGate.publishReceived().apply(to: channel)
+        }
+        let durability = self.broker.durability
+        let ticketBefore = durability.currentTicket
+        let failuresBefore = durability.failedAppendCount
+        switch self.route(publish, topic: topic) {
+        case .success where durability.failedAppendCount != failuresBefore:
+            // A durable queue could not store it: not acknowledged as taken.
+            self.run(self.stateMachine.publishFailed(publish, reason: .unspecifiedError))
+        case .success(let matched):
+            // Stored in a durable queue and not yet on disk: PUBACK/PUBREC wait for the disk.
+            let ticket = durability.currentTicket
+            let waits = ticket != ticketBefore && !durability.isDurable(ticket)
+            self.run(self.stateMachine.publishRouted(publish, matched: matched, durabilityTicket: waits ? ticket : nil))
+            if self.stateMachine.isWaitingForDurability { durability.wait(self) }
+        case .failure(let error):
+            self.logger.debug("MQTT publish refused", metadata: ["error": "\(error)"])
+            self.run(self.stateMachine.publishFailed(publish, reason: MQTTReasonCode(error)))
+        }
+    }
+
+    /// Routes a PUBLISH (or will) and keeps retained messages; `true` when some queue took it.
+    @discardableResult
+    func route(_ publish: MQTTPublish, topic: String) -> Result<Bool, BrokerError> {
+        let publisher = self.server.noLocalSubscriptions > 0 ? self.clientID : nil
+        return Self.route(
+            publish, topic: topic, exchange: self.configuration.exchange, host: self.virtualHost, access: self.access,
+            server: self.server,
+            publisher: publisher, now: self.broker.now, routingKey: self.routingKeys.map(topic))
+    }
+
+    static func route(
+        _ publish: MQTTPublish,
+        topic: String,
+        exchange: String,
+        host: VirtualHost?,
+        access: AccessContext,
+        server: MQTTServerState,
+        publisher: String?,
+        now: UInt64,
+        routingKey: String? = nil
+    ) -> Result<Bool, BrokerError> {
+        guard let host else { return .failure(.notAllowed("no virtual host")) }
+        var message = MQTTMessageMapping.message(
+            from: publish, topic: topic, exchange: exchange, publisher: publisher, receivedAt: now,
+            routingKey: routingKey)
+        let outcome: PublishOutcome
+        do {
+            message.exchange = exchange
+            // Published (and so permitted) before it is retained: a refused PUBLISH retains nothing.
+            outcome = try host.publish(message, access: access)
+        } catch {
+            return .failure(error)
+        }
+        if publish.retain {
+            // An empty payload clears the retained message [MQTT-3.3.1-6].
+            if publish.payload.readableBytes == 0 {
+                server.retained.remove(topic: topic)
+            } else {
+                server.retained.retain(MQTTRetainedMessage(topic: topic, qos: publish.qos, message: message))
+            }
+        }
+        switch outcome {
+        case .routed(let count): return .success(count > 0)
+        case .unroutable: return .success(false)
+        }
+    }
+}

@@ -1,0 +1,128 @@
+import JunctionCore
+import NIOCore
+
+/// A session's lifetime beyond one packet: detach, the will, QoS 2 state stored per burst.
+extension MQTTConnectionHandler {
+    func discardSession(_ clientID: String) throws {
+        try self.server.sessions.remove(clientID: clientID)
+        if let host = self.virtualHost {
+            _ = try? host.deleteQueue(
+                MQTTServerState.queueName(clientID: clientID), ifUnused: false, ifEmpty: false,
+                owner: self.connectionID, access: AccessContext.trusted(virtualHost: host.name)
+            )
+        }
+    }
+
+    /// Ends this connection's part: subscriptions stop, unacknowledged deliveries go back to their
+    /// queues, the session is saved or discarded, the will is published (or delayed).
+    func detach(clean: Bool) {
+        guard !self.detached, let clientID = self.clientID, var record = self.record else { return }
+        self.detached = true
+        self.keepAliveTask?.cancel()
+        for token in self.stateMachine.unacknowledgedDeliveries() { token.requeue() }
+        self.sessionSubscription?.cancel()
+        self.sessionSubscription = nil
+        for subscription in self.sharedSubscriptions.values { subscription.cancel() }
+        self.sharedSubscriptions.removeAll()
+        for entry in record.subscriptions.values where entry.subscription.noLocal {
+            self.server.noLocalSubscriptions -= 1
+        }
+        if self.server.live[clientID] === self { self.server.live[clientID] = nil }
+
+        let persistent = record.expiryInterval > 0
+        if persistent {
+            record.inboundAwaitingRelease = self.stateMachine.inboundAwaitingRelease
+            record.awaitingCompletion = self.stateMachine.awaitingCompletion
+            // The client is gone; a failed save (logged by the store) leaves the last stored state.
+            try? self.server.sessions.save(record)
+            if record.expiryInterval != UInt32.max, let eventLoop = self.context?.eventLoop {
+                self.server.armExpiry(
+                    clientID: clientID,
+                    after: .seconds(Int64(record.expiryInterval)),
+                    host: self.virtualHost,
+                    eventLoop: eventLoop
+                )
+            }
+        } else {
+            // A failed delete (logged by the store) keeps the stored session and its queue together.
+            try? self.discardSession(clientID)
+            self.deleteUnusedSharedQueues(record)
+        }
+        self.record = record
+        if !clean || self.will != nil { self.publishWill(record: record) }
+    }
+
+    /// Stores a persistent session's QoS 2 ids in flight when this burst changed them: one write
+    /// per burst, before the burst's output (PUBREC, PUBCOMP) is flushed, so a PUBREC the client
+    /// saw is never for an id a crash forgets, and a PUBREL owed is resent after one.
+    func saveExactlyOnceState() {
+        let revision = self.stateMachine.exactlyOnceRevision
+        guard revision != self.savedExactlyOnceRevision, !self.detached, let clientID = self.clientID,
+            let record = self.record, record.expiryInterval > 0
+        else { return }
+        self.savedExactlyOnceRevision = revision
+        do {
+            try self.server.sessions.saveInFlight(
+                clientID: clientID,
+                inboundAwaitingRelease: self.stateMachine.inboundAwaitingRelease,
+                awaitingCompletion: self.stateMachine.awaitingCompletion
+            )
+        } catch {
+            // Not stored: this burst's PUBREC/PUBCOMP (and the rest of its unsent output) must not
+            // leave. Unsent deliveries go back to their queues when the connection closes.
+            self.closeReason = "session store failed"
+            self.output.buffer.clear()
+            self.run(self.stateMachine.sessionStoreFailed())
+        }
+    }
+
+    /// A shared group's queue goes with its last member when that member's session ends.
+    func deleteUnusedSharedQueues(_ record: MQTTSessionRecord) {
+        guard let host = self.virtualHost else { return }
+        for filter in record.subscriptions.keys {
+            guard case .shared(let group, let inner) = MQTTTopic.sharedSubscription(filter) else { continue }
+            let queue = MQTTServerState.sharedQueueName(group: group, filter: inner)
+            if host.queue(named: queue)?.consumerCount == 0 {
+                _ = try? host.deleteQueue(
+                    queue, ifUnused: true, ifEmpty: false, owner: self.connectionID,
+                    access: AccessContext.trusted(virtualHost: host.name))
+            }
+        }
+    }
+
+    func publishWill(record: MQTTSessionRecord) {
+        guard let will = self.will, let clientID = self.clientID else { return }
+        self.will = nil
+        let delay = min(will.properties.willDelayInterval ?? 0, record.expiryInterval)
+        let publish = MQTTPublish(
+            topic: will.topic, qos: will.qos, retain: will.retain, properties: will.properties, payload: will.payload)
+        if delay == 0 || self.context == nil {
+            self.route(publish, topic: will.topic)
+            return
+        }
+        let server = self.server
+        let exchange = self.configuration.exchange
+        let host = self.virtualHost
+        let broker = self.broker
+        let access = self.access
+        server.willTimers[clientID] = self.context!.eventLoop.assumeIsolated().scheduleTask(in: .seconds(Int64(delay)))
+        {
+            server.willTimers[clientID] = nil
+            _ = Self.route(
+                publish, topic: will.topic, exchange: exchange, host: host, access: access, server: server,
+                publisher: nil, now: broker.now)
+        }
+    }
+
+    func restoreSubscriptions() {
+        guard let record = self.record else { return }
+        for (filter, entry) in record.subscriptions {
+            if entry.subscription.noLocal { self.server.noLocalSubscriptions += 1 }
+            if case .shared(let group, let inner) = MQTTTopic.sharedSubscription(filter) {
+                self.attachShared(filter: filter, group: group, inner: inner)
+            } else {
+                self.attachSessionQueue()
+            }
+        }
+    }
+}
