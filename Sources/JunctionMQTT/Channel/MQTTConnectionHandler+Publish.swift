@@ -1,6 +1,6 @@
 import JunctionCore
-import NIOCore
 import Logging
+import NIOCore
 
 /// PUBLISH in: routing through the engine, retained messages, acknowledgements after the disk.
 extension MQTTConnectionHandler {
