@@ -18,14 +18,14 @@ final class AMQPChannelSession: MessageConsumer {
     }
 
     let channelID: AMQPChannelID
-    private unowned let connection: AMQPConnectionHandler
+    unowned let connection: AMQPConnectionHandler
     /// The connection's output, held directly: deliveries and replies write here without touching the connection.
-    private let output: AMQPOutput
-    private let virtualHost: VirtualHost
-    private let user: AuthenticatedUser
+    let output: AMQPOutput
+    let virtualHost: VirtualHost
+    let user: AuthenticatedUser
     /// Every engine call of this channel is checked against it; its decisions are cached here.
-    private let access: AccessContext
-    private var stateMachine: AMQPChannelStateMachine
+    let access: AccessContext
+    var stateMachine: AMQPChannelStateMachine
     private(set) var isReleased = false
 
     private var subscriptions: [String: Subscription] = [:]
@@ -39,11 +39,8 @@ final class AMQPChannelSession: MessageConsumer {
     /// Deliveries made while basic.consume runs are held until consume-ok has been written.
     private var heldDeliveries: [(Delivery, Subscription)]?
 
-    private var confirmMode = false
-    private var confirms = AMQPPublisherConfirms()
-
-    private var transactional = false
-    private var transactionPublishes: [(AMQPBasicPublish, AMQPContentHeader, ByteBuffer)] = []
+    var confirms = AMQPPublisherConfirms()
+    var transactionPublishes: [(AMQPBasicPublish, AMQPContentHeader, ByteBuffer)] = []
     private var transactionSettlements: [PendingSettlement] = []
 
     init(
@@ -103,7 +100,7 @@ final class AMQPChannelSession: MessageConsumer {
     }
 
     /// Soft errors close this channel; hard errors the connection.
-    private func raise(_ error: AMQPError) {
+    func raise(_ error: AMQPError) {
         if error.closesConnection {
             self.connection.fail(error)
         } else {
@@ -111,7 +108,7 @@ final class AMQPChannelSession: MessageConsumer {
         }
     }
 
-    private func send(_ method: AMQPMethod) {
+    func send(_ method: AMQPMethod) {
         self.output.method(self.channelID, method)
         self.output.sink.scheduleFlush()
     }
@@ -119,7 +116,6 @@ final class AMQPChannelSession: MessageConsumer {
     // MARK: - Methods
 
     private func execute(_ method: AMQPMethod) throws(AMQPError) {
-        let owner = self.connection.connectionID
         switch method {
         case .channelFlow(let flow):
             self.flowActive = flow.active
@@ -128,105 +124,9 @@ final class AMQPChannelSession: MessageConsumer {
         case .channelFlowOk:
             break
 
-        case .exchangeDeclare(let declare):
-            try self.engine(method) {
-                try self.virtualHost.declareExchange(
-                    declare.exchange,
-                    type: declare.type,
-                    durable: declare.durable,
-                    autoDelete: declare.autoDelete,
-                    internal: declare.internal,
-                    arguments: declare.arguments,
-                    passive: declare.passive, access: self.access
-                )
-            }
-            if !declare.noWait { self.send(.exchangeDeclareOk) }
-        case .exchangeDelete(let delete):
-            try self.engine(method) {
-                try self.virtualHost.deleteExchange(delete.exchange, ifUnused: delete.ifUnused, access: self.access)
-            }
-            if !delete.noWait { self.send(.exchangeDeleteOk) }
-        case .exchangeBind(let bind):
-            try self.engine(method) {
-                try self.virtualHost.bindExchange(
-                    destination: bind.destination,
-                    source: bind.source,
-                    routingKey: bind.routingKey,
-                    arguments: bind.arguments, access: self.access
-                )
-            }
-            if !bind.noWait { self.send(.exchangeBindOk) }
-        case .exchangeUnbind(let unbind):
-            try self.engine(method) {
-                try self.virtualHost.unbindExchange(
-                    destination: unbind.destination,
-                    source: unbind.source,
-                    routingKey: unbind.routingKey,
-                    arguments: unbind.arguments, access: self.access
-                )
-            }
-            if !unbind.noWait { self.send(.exchangeUnbindOk) }
-
-        case .queueDeclare(let declare):
-            let ok = try self.engine(method) {
-                try self.virtualHost.declareQueue(
-                    declare.queue,
-                    durable: declare.durable,
-                    exclusive: declare.exclusive,
-                    autoDelete: declare.autoDelete,
-                    arguments: declare.arguments,
-                    passive: declare.passive,
-                    owner: owner, access: self.access
-                )
-            }
-            if !declare.noWait {
-                self.send(
-                    .queueDeclareOk(
-                        AMQPQueueDeclareOk(
-                            queue: ok.queue,
-                            messageCount: UInt32(clamping: ok.messageCount),
-                            consumerCount: UInt32(clamping: ok.consumerCount)
-                        )
-                    )
-                )
-            }
-        case .queueBind(let bind):
-            try self.engine(method) {
-                try self.virtualHost.bindQueue(
-                    bind.queue,
-                    exchange: bind.exchange,
-                    routingKey: bind.routingKey,
-                    arguments: bind.arguments,
-                    owner: owner, access: self.access
-                )
-            }
-            if !bind.noWait { self.send(.queueBindOk) }
-        case .queueUnbind(let unbind):
-            try self.engine(method) {
-                try self.virtualHost.unbindQueue(
-                    unbind.queue,
-                    exchange: unbind.exchange,
-                    routingKey: unbind.routingKey,
-                    arguments: unbind.arguments,
-                    owner: owner, access: self.access
-                )
-            }
-            self.send(.queueUnbindOk)
-        case .queuePurge(let purge):
-            let count = try self.engine(method) {
-                try self.virtualHost.purgeQueue(purge.queue, owner: owner, access: self.access)
-            }
-            if !purge.noWait { self.send(.queuePurgeOk(messageCount: UInt32(clamping: count))) }
-        case .queueDelete(let delete):
-            let count = try self.engine(method) {
-                try self.virtualHost.deleteQueue(
-                    delete.queue,
-                    ifUnused: delete.ifUnused,
-                    ifEmpty: delete.ifEmpty,
-                    owner: owner, access: self.access
-                )
-            }
-            if !delete.noWait { self.send(.queueDeleteOk(messageCount: UInt32(clamping: count))) }
+        case .exchangeDeclare, .exchangeDelete, .exchangeBind, .exchangeUnbind, .queueDeclare, .queueBind,
+            .queueUnbind, .queuePurge, .queueDelete:
+            try self.executeTopology(method)
 
         case .basicQos(let qos):
             guard qos.prefetchSize == 0 else {
@@ -252,7 +152,7 @@ final class AMQPChannelSession: MessageConsumer {
         case .basicGet(let get):
             try self.get(get, method: method)
         case .basicAck(let ack):
-            if self.transactional {
+            if self.stateMachine.mode == .transactional {
                 try self.checkTag(ack.deliveryTag, multiple: ack.multiple, method: method)
                 self.transactionSettlements.append(.ack(tag: ack.deliveryTag, multiple: ack.multiple))
             } else {
@@ -268,22 +168,14 @@ final class AMQPChannelSession: MessageConsumer {
             if case .basicRecover = method { self.send(.basicRecoverOk) }
 
         case .confirmSelect(let noWait):
-            guard !self.transactional else {
-                throw AMQPError(.preconditionFailed, "cannot switch from tx to confirm mode", classID: 85, methodID: 10)
-            }
-            self.confirmMode = true
+            try self.stateMachine.selectConfirmMode()
             if !noWait { self.send(.confirmSelectOk) }
 
         case .txSelect:
-            guard !self.confirmMode else {
-                throw AMQPError(.preconditionFailed, "cannot switch from confirm to tx mode", classID: 90, methodID: 10)
-            }
-            self.transactional = true
+            try self.stateMachine.selectTransactionMode()
             self.send(.txSelectOk)
         case .txCommit:
-            guard self.transactional else {
-                throw AMQPError(.preconditionFailed, "channel is not transactional", classID: 90, methodID: 20)
-            }
+            try self.stateMachine.requireTransactionMode(methodID: 20)
             let publishes = self.transactionPublishes
             let settlements = self.transactionSettlements
             self.transactionPublishes.removeAll()
@@ -303,9 +195,7 @@ final class AMQPChannelSession: MessageConsumer {
             }
             if self.stateMachine.isOpen { self.send(.txCommitOk) }
         case .txRollback:
-            guard self.transactional else {
-                throw AMQPError(.preconditionFailed, "channel is not transactional", classID: 90, methodID: 30)
-            }
+            try self.stateMachine.requireTransactionMode(methodID: 30)
             // Withdrawn acks leave their deliveries unacked under the same tags, as RabbitMQ does.
             self.transactionPublishes.removeAll()
             self.transactionSettlements.removeAll()
@@ -337,7 +227,7 @@ final class AMQPChannelSession: MessageConsumer {
     }
 
     /// Runs an engine call, turning its `BrokerError` into this method's AMQP error.
-    private func engine<T>(_ method: AMQPMethod, _ body: () throws -> T) throws(AMQPError) -> T {
+    func engine<T>(_ method: AMQPMethod, _ body: () throws -> T) throws(AMQPError) -> T {
         do {
             return try body()
         } catch let error as BrokerError {
@@ -447,7 +337,7 @@ final class AMQPChannelSession: MessageConsumer {
     }
 
     private func reject(tag: UInt64, multiple: Bool, requeue: Bool, method: AMQPMethod) throws(AMQPError) {
-        if self.transactional {
+        if self.stateMachine.mode == .transactional {
             try self.checkTag(tag, multiple: multiple, method: method)
             self.transactionSettlements.append(.reject(tag: tag, multiple: multiple, requeue: requeue))
         } else {
@@ -464,92 +354,6 @@ final class AMQPChannelSession: MessageConsumer {
                 methodID: method.methodID
             )
         }
-    }
-
-    // MARK: - Publishing
-
-    private func publishReceived(_ publish: AMQPBasicPublish, header: AMQPContentHeader, body: ByteBuffer) {
-        self.connection.publishReceived()
-        if publish.immediate {
-            self.connection.fail(AMQPError(.notImplemented, "immediate=true", classID: 60, methodID: 40))
-            return
-        }
-        if let userID = header.properties.userID, userID != self.user.name {
-            self.raise(
-                AMQPError(
-                    .preconditionFailed,
-                    "user_id property set to '\(userID)' but authenticated user was '\(self.user.name)'",
-                    classID: 60,
-                    methodID: 40
-                )
-            )
-            return
-        }
-        if self.transactional {
-            self.transactionPublishes.append((publish, header, body))
-            return
-        }
-        self.route(publish, header: header, body: body)
-    }
-
-    private func route(_ publish: AMQPBasicPublish, header: AMQPContentHeader, body: ByteBuffer) {
-        let message = Message(
-            exchange: publish.exchange,
-            routingKey: publish.routingKey,
-            properties: header.properties,
-            body: body
-        )
-        let durability = self.virtualHost.durability
-        let ticketBefore = durability.currentTicket
-        let failuresBefore = durability.failedAppendCount
-        let outcome: PublishOutcome
-        do {
-            outcome = try self.virtualHost.publish(message, access: self.access)
-        } catch {
-            self.raise(AMQPError(error, classID: 60, methodID: 40))
-            return
-        }
-        if case .unroutable = outcome, publish.mandatory {
-            self.output.method(
-                self.channelID,
-                .basicReturn(
-                    AMQPBasicReturn(
-                        replyCode: AMQPReplyCode.noRoute.rawValue,
-                        replyText: AMQPReplyCode.noRoute.name,
-                        exchange: publish.exchange,
-                        routingKey: publish.routingKey
-                    )
-                )
-            )
-            self.output.content(self.channelID, properties: header.properties, body: body)
-            self.output.sink.scheduleFlush()
-        }
-        guard self.confirmMode else { return }
-        if case .routed(queueCount: 0) = outcome {
-            // Every target queue refused it (x-overflow reject-publish): RabbitMQ nacks the publish.
-            self.nack(self.confirms.refused())
-        } else if durability.failedAppendCount != failuresBefore {
-            self.nack(self.confirms.refused())
-        } else if durability.currentTicket != ticketBefore, !durability.isDurable(durability.currentTicket) {
-            _ = self.confirms.published(ticket: durability.currentTicket)
-            durability.wait(self)
-        } else {
-            _ = self.confirms.published(ticket: nil)
-        }
-    }
-
-    private func nack(_ sequence: UInt64) {
-        self.output.method(
-            self.channelID,
-            .basicNack(AMQPBasicNack(deliveryTag: sequence, multiple: false, requeue: false))
-        )
-        self.output.sink.scheduleFlush()
-    }
-
-    /// End of a read burst: confirm every publish of it with one cumulative ack.
-    func readBurstEnded() {
-        guard let sequence = self.confirms.takeAck(), self.stateMachine.isOpen else { return }
-        self.output.method(self.channelID, .basicAck(AMQPBasicAck(deliveryTag: sequence, multiple: true)))
     }
 
     // MARK: - MessageConsumer
@@ -673,23 +477,6 @@ extension AMQPChannelSession: StreamConsumer {
         guard self.streamSubscriptions.removeValue(forKey: subscription.tag) != nil else { return }
         if self.connection.clientSupportsCancelNotify && self.stateMachine.isOpen {
             self.send(.basicCancel(AMQPBasicCancel(consumerTag: subscription.tag, noWait: true)))
-        }
-    }
-}
-
-extension AMQPChannelSession: DurabilityWaiter {
-    func durabilityAdvanced(to ticket: UInt64) {
-        self.confirms.durable(through: ticket)
-        if self.confirms.isWaitingForDisk {
-            self.virtualHost.durability.wait(self)
-        }
-        self.readBurstEnded()
-        self.output.sink.scheduleFlush()
-    }
-
-    func durabilityFailed() {
-        for sequence in self.confirms.failWaiting() {
-            self.nack(sequence)
         }
     }
 }

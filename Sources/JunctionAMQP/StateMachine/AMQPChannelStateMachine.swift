@@ -39,6 +39,8 @@ struct AMQPChannelStateMachine {
 
     private var state: State = .closed
     private let maxMessageSize: UInt64
+    /// Normal until confirm.select or tx.select (see `AMQPChannelStateMachine+Publishing`).
+    var mode: AMQPChannelMode = .normal
 
     init(maxMessageSize: UInt64) {
         self.maxMessageSize = maxMessageSize
