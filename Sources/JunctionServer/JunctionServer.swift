@@ -130,6 +130,8 @@ public final class JunctionServer: Sendable {
             try? await group.shutdownGracefully()
             throw error
         }
+        // Readiness (`/api/health/ready`) waits for the last listener.
+        try await loop.submit { state.value.broker.readiness.listenersBound = true }.get()
         return RunningServer(
             group: group,
             listeners: listeners,
@@ -334,6 +336,7 @@ final class EngineState {
         for user in configuration.users {
             try self.broker.bootstrapUser(name: user.name, password: user.password, tags: user.tags.sorted())
         }
+        self.broker.readiness.storageRecovered = true
         let restored = self.broker.virtualHosts.reduce(0) { $0 + $1.queues.count }
         logger.info("definitions restored", metadata: ["data_dir": "\(directory)", "queues": "\(restored)"])
     }
@@ -434,6 +437,8 @@ public final class RunningServer: Sendable {
 
     /// Stops accepting, tells every connection the broker is going (AMQP: connection.close 320), and waits for them.
     public func stop() async throws {
+        let draining = self.state
+        try? await draining.eventLoop.submit { draining.value.broker.readiness.stopping = true }.get()
         for listener in self.listeners {
             try? await listener.close()
         }

@@ -144,6 +144,9 @@ public final class Broker {
     /// Resource alarms in force (`memory`, `disk`), set by the server when it raises or clears one;
     /// read by the HTTP API (503 on publish, health checks) and metrics.
     public var resourceAlarms: Set<String> = []
+
+    /// Start-up milestones for the readiness probe, set by the server.
+    public var readiness = BrokerReadiness()
 }
 
 @available(*, unavailable)

@@ -128,6 +128,8 @@ struct HTTPAPI {
                     status: .serviceUnavailable
                 )
             )
+        case .healthLive: return .response(Self.liveness())
+        case .healthReady: return .response(self.readiness())
         case .alivenessTest(let vhost): return .response(try self.aliveness(vhost: vhost, user: user))
         case .rawPublish(let vhost, let exchange):
             return .response(try self.rawPublish(vhost: vhost, exchange: exchange, request: request, user: user))
@@ -159,7 +161,7 @@ struct HTTPAPI {
     private func authorize(route: HTTPRoute, method: HTTPMethod, user: AuthenticatedUser) throws(HTTPAPIError) {
         switch route {
         case .publish, .queueGet, .rawPublish, .messages, .streamMessages, .streamEvents, .exchangeEvents, .receipt,
-            .whoami, .alivenessTest, .overview:
+            .whoami, .alivenessTest, .overview, .healthLive, .healthReady:
             return
         case .users, .user, .permissions, .permission, .topicPermissions, .topicPermission:
             // Users and permissions are the administrator's, reads included (as in RabbitMQ).

@@ -39,6 +39,10 @@ public enum HTTPRoute: Sendable, Equatable {
     case consumers(vhost: String?)
     case definitions
     case alarmsHealthCheck
+    /// `/api/health/live`: the process serves (no credentials, for orchestrators' probes).
+    case healthLive
+    /// `/api/health/ready`: storage recovered, listeners bound, no alarm (no credentials).
+    case healthReady
     case alivenessTest(vhost: String)
     // Script API
     case rawPublish(vhost: String, exchange: String)
@@ -69,7 +73,9 @@ public enum HTTPRoute: Sendable, Equatable {
         case .dashboard, .demo, .metrics, .overview, .whoami, .vhosts, .users, .permissions, .topicPermissions,
             .exchanges,
             .queues,
-            .queueBindings, .bindings, .connections, .channels, .consumers, .alarmsHealthCheck, .alivenessTest,
+            .queueBindings, .bindings, .connections, .channels, .consumers, .alarmsHealthCheck, .healthLive,
+            .healthReady,
+            .alivenessTest,
             .messages,
             .streamMessages, .streamEvents, .exchangeEvents:
             [.GET]
@@ -157,6 +163,8 @@ public enum HTTPRoute: Sendable, Equatable {
             if rest.count == 1 { return .consumers(vhost: nil) }
             if rest.count == 2 { return .consumers(vhost: rest[1]) }
         case "definitions" where rest.count == 1: return .definitions
+        case "health" where rest.count == 2 && rest[1] == "live": return .healthLive
+        case "health" where rest.count == 2 && rest[1] == "ready": return .healthReady
         case "health" where rest.count == 3 && rest[1] == "checks" && rest[2] == "alarms": return .alarmsHealthCheck
         case "aliveness-test" where rest.count == 2: return .alivenessTest(vhost: rest[1])
         default: return nil

@@ -194,6 +194,12 @@ final class HTTPConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
         switch route {
         case .dashboard: return self.respond(HTTPAssets.page(HTTPAssets.dashboard), to: head, context: context)
         case .demo: return self.respond(HTTPAssets.page(HTTPAssets.demo), to: head, context: context)
+        case .healthLive, .healthReady:
+            // Probes carry no credentials and reveal only whether the broker serves.
+            let api = HTTPAPI(
+                broker: self.broker, configuration: self.configuration, state: self.shared,
+                connectionID: self.connectionID, eventLoop: context.eventLoop)
+            return self.respond(route == .healthLive ? HTTPAPI.liveness() : api.readiness(), to: head, context: context)
         case .metrics where self.configuration.metricsPublic:
             let api = HTTPAPI(
                 broker: self.broker, configuration: self.configuration, state: self.shared,
