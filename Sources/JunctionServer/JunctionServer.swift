@@ -22,6 +22,9 @@ public final class JunctionServer: Sendable {
     private let configuration: JunctionConfiguration
     private let logger: Logger
 
+    /// The broker's version (`junction --version`), from `JunctionVersion`.
+    public static var version: String { JunctionVersion.string }
+
     public init(configuration: JunctionConfiguration, logger: Logger) {
         self.configuration = configuration
         self.logger = logger
@@ -42,6 +45,7 @@ public final class JunctionServer: Sendable {
         // v1 ownership model: one event loop owns the engine and every connection, so the hot path has
         // no locks and no cross-thread hops. Sharding queues over loops is the next step (Core README).
         let configuration = self.configuration
+        self.logger.info("Junction starting", metadata: ["version": "\(Self.version)"])
         // Unreadable certificate files stop the start-up before anything is opened.
         let tlsContexts = configuration.tls.isEnabled ? try TLSContextStore(settings: configuration.tls) : nil
         try FileManager.default.createDirectory(atPath: configuration.dataDirectory, withIntermediateDirectories: true)

@@ -18,7 +18,8 @@ struct Junction: AsyncParsableCommand {
             the file given by --config, JUNCTION_* environment variables, and these flags. \
             A port of 0 disables that listener. The TLS listeners stay off while no certificate is \
             configured; SIGHUP reloads the certificate files.
-            """
+            """,
+        version: JunctionServer.version
     )
 
     @Option(name: .long, help: "YAML configuration file.")

@@ -1,3 +1,5 @@
+public import JunctionCore
+
 /// The AMQP listener's limits and defaults, filled from the `amqp` section of `conf/junction.yaml`.
 public struct AMQPAdapterConfiguration: Sendable {
     /// Largest frame, header included, offered in connection.tune (`frame_max`).
@@ -22,7 +24,7 @@ public struct AMQPAdapterConfiguration: Sendable {
         maxMessageSize: UInt64 = 128 * 1024 * 1024,
         handshakeTimeout: Duration = .seconds(10),
         closeTimeout: Duration = .seconds(3),
-        productVersion: String = "0.1.0"
+        productVersion: String = JunctionVersion.string
     ) {
         self.frameMax = frameMax
         self.channelMax = channelMax

@@ -39,7 +39,7 @@ extension HTTPAPI {
             ("rabbit_version", .string("3.12.0")),
             ("rabbitmq_version", .string("3.12.0")),
             ("product_name", .string("Junction")),
-            ("product_version", .string("0.1.0")),
+            ("product_version", .string(JunctionVersion.string)),
             ("users", .array(self.broker.accessControl.allUsers.map(Self.user))),
             ("vhosts", .array(hosts.map { .object([("name", .string($0.name))]) })),
             ("permissions", .array(self.permissionList())),

@@ -303,7 +303,7 @@ struct HTTPAPI {
             ("management_version", .string("3.12.0")),
             ("rabbitmq_version", .string("3.12.0")),
             ("product_name", .string("Junction")),
-            ("product_version", .string("0.1.0")),
+            ("product_version", .string(JunctionVersion.string)),
             ("cluster_name", .string(ManagementRepresentation.nodeName)),
             ("node", .string(ManagementRepresentation.nodeName)),
             (

@@ -1,3 +1,5 @@
+public import JunctionCore
+
 /// The STOMP listener's limits and defaults, filled from the `stomp` section of `conf/junction.yaml`.
 public struct STOMPAdapterConfiguration: Sendable {
     /// Header section and body size limits (`stomp.max_header_bytes`, `stomp.max_headers`, `stomp.max_body_bytes`).
@@ -20,7 +22,7 @@ public struct STOMPAdapterConfiguration: Sendable {
         defaultLogin: String? = "guest",
         defaultPasscode: String? = "guest",
         connectTimeout: Duration = .seconds(10),
-        productVersion: String = "0.1.0"
+        productVersion: String = JunctionVersion.string
     ) {
         self.limits = limits
         self.heartbeatSendEvery = heartbeatSendEvery
