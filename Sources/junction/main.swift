@@ -67,6 +67,9 @@ struct Junction: AsyncParsableCommand {
     @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical.")
     var logLevel: String?
 
+    @Option(name: .customLong("log-format"), help: "text (lines for people) or json (one JSON object per line).")
+    var logFormat: String?
+
     func run() async throws {
         let overrides = ConfigurationOverrides(
             dataDirectory: self.dataDir,
@@ -82,7 +85,8 @@ struct Junction: AsyncParsableCommand {
             tlsCertFile: self.tlsCertFile,
             tlsKeyFile: self.tlsKeyFile,
             tlsCAFile: self.tlsCAFile,
-            logLevel: self.logLevel
+            logLevel: self.logLevel,
+            logFormat: self.logFormat
         )
         let configuration: JunctionConfiguration
         do {

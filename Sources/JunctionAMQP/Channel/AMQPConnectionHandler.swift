@@ -293,6 +293,12 @@ final class AMQPConnectionHandler: ChannelDuplexHandler {
             self.output.frameMax = Int(tuning.frameMax)
             self.decoder.maxFrameSize = Int(tuning.frameMax)
             self.startHeartbeats(seconds: tuning.heartbeatSeconds)
+            self.logger.debug(
+                "AMQP connection tuned",
+                metadata: [
+                    "channel_max": "\(tuning.channelMax)", "frame_max": "\(tuning.frameMax)",
+                    "heartbeat": "\(tuning.heartbeatSeconds)",
+                ])
         case .openVirtualHost(let name):
             self.openVirtualHost(name)
         case .sendOpenOk:

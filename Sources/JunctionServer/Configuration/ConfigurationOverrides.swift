@@ -14,6 +14,7 @@ public struct ConfigurationOverrides: Sendable, Hashable {
     public var tlsKeyFile: String?
     public var tlsCAFile: String?
     public var logLevel: String?
+    public var logFormat: String?
 
     public init(
         dataDirectory: String? = nil,
@@ -29,7 +30,8 @@ public struct ConfigurationOverrides: Sendable, Hashable {
         tlsCertFile: String? = nil,
         tlsKeyFile: String? = nil,
         tlsCAFile: String? = nil,
-        logLevel: String? = nil
+        logLevel: String? = nil,
+        logFormat: String? = nil
     ) {
         self.dataDirectory = dataDirectory
         self.bindHost = bindHost
@@ -45,5 +47,6 @@ public struct ConfigurationOverrides: Sendable, Hashable {
         self.tlsKeyFile = tlsKeyFile
         self.tlsCAFile = tlsCAFile
         self.logLevel = logLevel
+        self.logFormat = logFormat
     }
 }

@@ -88,6 +88,7 @@ extension JunctionConfiguration {
             AbsoluteConfigKey(ConfigurationKeys.defaultVirtualHost): .init(
                 .string(self.defaultVirtualHost), isSecret: false),
             AbsoluteConfigKey(ConfigurationKeys.logLevel): .init(.string(self.logLevel.rawValue), isSecret: false),
+            AbsoluteConfigKey(ConfigurationKeys.logFormat): .init(.string(self.logFormat.rawValue), isSecret: false),
             AbsoluteConfigKey(ConfigurationKeys.memoryHighWatermark): .init(
                 .double(self.resources.memoryHighWatermark),
                 isSecret: false
@@ -141,6 +142,7 @@ extension ConfigurationOverrides {
         set(ConfigurationKeys.tlsKeyFile, self.tlsKeyFile.map(ConfigContent.string))
         set(ConfigurationKeys.tlsCAFile, self.tlsCAFile.map(ConfigContent.string))
         set(ConfigurationKeys.logLevel, self.logLevel.map(ConfigContent.string))
+        set(ConfigurationKeys.logFormat, self.logFormat.map(ConfigContent.string))
         return values
     }
 }

@@ -138,6 +138,11 @@ extension JunctionConfiguration {
             throw ConfigurationError("log_level: \"\(levelName)\" is not one of \(valid)")
         }
         let logLevels = try Self.logLevels(reading: reader)
+        let formatName = try required(ConfigurationKeys.logFormat) { try reader.requiredString(forKey: $0) }
+        guard let logFormat = LogFormat(rawValue: formatName.lowercased()) else {
+            let valid = LogFormat.allCases.map(\.rawValue).joined(separator: ", ")
+            throw ConfigurationError("log_format: \"\(formatName)\" is not one of \(valid)")
+        }
         let resources = ResourcesConfiguration(
             memoryHighWatermark: try required(ConfigurationKeys.memoryHighWatermark) {
                 try reader.requiredDouble(forKey: $0)
@@ -171,6 +176,7 @@ extension JunctionConfiguration {
             },
             logLevel: logLevel,
             logLevels: logLevels,
+            logFormat: logFormat,
             http: try HTTPConfiguration(reading: reader),
             limits: try LimitsConfiguration(reading: reader)
         )

@@ -27,6 +27,8 @@ public struct JunctionConfiguration: Sendable, Hashable {
     public var logLevel: Logger.Level
     /// Per-logger levels by logger label (`log_levels`, e.g. `junction.amqp: debug`).
     public var logLevels: [String: Logger.Level]
+    /// How records are written to standard error (`log_format`): text lines or JSON lines.
+    public var logFormat: LogFormat
 
     public init(
         listeners: ListenersConfiguration = ListenersConfiguration(),
@@ -41,6 +43,7 @@ public struct JunctionConfiguration: Sendable, Hashable {
         defaultVirtualHost: String = "/",
         logLevel: Logger.Level = .info,
         logLevels: [String: Logger.Level] = [:],
+        logFormat: LogFormat = .text,
         http: HTTPConfiguration = HTTPConfiguration(),
         limits: LimitsConfiguration = LimitsConfiguration()
     ) {
@@ -56,6 +59,7 @@ public struct JunctionConfiguration: Sendable, Hashable {
         self.defaultVirtualHost = defaultVirtualHost
         self.logLevel = logLevel
         self.logLevels = logLevels
+        self.logFormat = logFormat
         self.http = http
         self.limits = limits
     }

@@ -7,18 +7,28 @@ public enum JunctionLogging {
     /// configured ancestor, else `log_level`.
     public static let loggerLabels = [
         "junction", "junction.amqp", "junction.mqtt", "junction.stomp", "junction.http", "junction.core",
-        "junction.storage",
+        "junction.storage", "junction.tls",
     ]
 
-    /// Sends every log line to standard error, each logger at its configured level. Call once,
-    /// before the first logger is made: a logger's level is fixed when it is made, so the level
-    /// is set in the handler factory rather than on the root logger only.
+    /// Sends every log line to standard error in the configured format (`log_format`), each
+    /// logger at its configured level. Call once, before the first logger is made: a logger's
+    /// level is fixed when it is made, so the level is set in the handler factory rather than on
+    /// the root logger only.
     public static func bootstrap(for configuration: JunctionConfiguration) {
         LoggingSystem.bootstrap { label in
-            var handler = StreamLogHandler.standardError(label: label)
-            handler.logLevel = configuration.logLevel(forLabel: label)
-            return handler
+            self.handler(label: label, configuration: configuration)
         }
+    }
+
+    /// The handler `bootstrap` gives the logger with this label.
+    public static func handler(label: String, configuration: JunctionConfiguration) -> any LogHandler {
+        var handler: any LogHandler =
+            switch configuration.logFormat {
+            case .text: StreamLogHandler.standardError(label: label)
+            case .json: JSONLogHandler.standardError(label: label)
+            }
+        handler.logLevel = configuration.logLevel(forLabel: label)
+        return handler
     }
 
     /// The broker's root logger (its level comes from the handler `bootstrap` made).
