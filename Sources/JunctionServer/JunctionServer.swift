@@ -79,10 +79,10 @@ public final class JunctionServer: Sendable {
         }
 
         let protocolListeners = self.protocolListeners(state: state)
-        // What MQTT keeps across restarts comes back before the first client connects.
+        // What a protocol keeps across restarts (MQTT sessions) comes back before the first client connects.
         try await loop.submit {
-            for case let (mqtt as MQTTListener, _, _) in protocolListeners {
-                mqtt.restore(broker: state.value.broker, eventLoop: loop)
+            for (listener, _, _) in protocolListeners {
+                listener.restore(broker: state.value.broker, eventLoop: loop)
             }
         }.get()
 

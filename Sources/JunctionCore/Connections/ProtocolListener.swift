@@ -14,4 +14,13 @@ public protocol ProtocolListener: Sendable {
         connectionID: ConnectionID,
         isLoopback: Bool
     ) throws
+
+    /// Brings back what the protocol keeps across restarts (MQTT sessions and retained messages), on the
+    /// broker's loop, before the first client connects.
+    func restore(broker: Broker, eventLoop: any EventLoop)
+}
+
+extension ProtocolListener {
+    /// Most protocols keep nothing of their own across restarts: the engine restores queues and streams.
+    public func restore(broker: Broker, eventLoop: any EventLoop) {}
 }
