@@ -19,13 +19,13 @@ public enum PasswordHash {
     public static func make(password: String, salt: [UInt8]) -> String {
         var input = salt
         input.append(contentsOf: password.utf8)
-        return Base64Encoding.encode(salt + Array(SHA256.hash(data: input)))
+        return Base64.encode(salt + Array(SHA256.hash(data: input)))
     }
 
     /// Whether `password` matches `hash`, in time that does not depend on where they differ.
     /// A hash that is empty, not base64, or not salt + 32 bytes matches nothing.
     public static func verify(password: String, hash: String) -> Bool {
-        guard let decoded = Base64Encoding.decode(hash), decoded.count == 4 + SHA256.byteCount else {
+        guard let decoded = Base64.decode(hash), decoded.count == 4 + SHA256.byteCount else {
             return false
         }
         let salt = Array(decoded.prefix(4))
@@ -42,6 +42,6 @@ public enum PasswordHash {
     /// Whether `hash` has the form `verify` accepts (base64 of 4 + 32 bytes), or is empty
     /// (certificate-only user).
     public static func isWellFormed(_ hash: String) -> Bool {
-        hash.isEmpty || Base64Encoding.decode(hash)?.count == 4 + SHA256.byteCount
+        hash.isEmpty || Base64.decode(hash)?.count == 4 + SHA256.byteCount
     }
 }

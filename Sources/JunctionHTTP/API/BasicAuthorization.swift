@@ -1,3 +1,5 @@
+import JunctionCore
+
 /// Parses an `Authorization: Basic base64(user:password)` header value.
 public struct BasicAuthorization: Sendable, Equatable {
     public var username: String

@@ -1,3 +1,4 @@
+import JunctionCore
 public import NIOCore
 
 /// How `/events` endpoints put a message into an event (`format=text`, the default, or `json`).

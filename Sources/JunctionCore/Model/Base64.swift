@@ -1,26 +1,25 @@
-/// Standard padded base64 (RFC 4648) for password hashes.
-enum Base64Encoding {
+/// Standard base64 (RFC 4648, with padding): password hashes, HTTP Basic auth, `payload_encoding: base64`.
+public enum Base64 {
     private static let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".utf8)
 
-    static func encode(_ bytes: [UInt8]) -> String {
+    public static func encode(_ bytes: some Collection<UInt8>) -> String {
         var output: [UInt8] = []
         output.reserveCapacity((bytes.count + 2) / 3 * 4)
-        var index = 0
-        while index < bytes.count {
-            let second = index + 1 < bytes.count ? bytes[index + 1] : nil
-            let third = index + 2 < bytes.count ? bytes[index + 2] : nil
-            let value = UInt32(bytes[index]) << 16 | UInt32(second ?? 0) << 8 | UInt32(third ?? 0)
+        var iterator = bytes.makeIterator()
+        while let first = iterator.next() {
+            let second = iterator.next()
+            let third = iterator.next()
+            let value = UInt32(first) << 16 | UInt32(second ?? 0) << 8 | UInt32(third ?? 0)
             output.append(Self.alphabet[Int(value >> 18 & 63)])
             output.append(Self.alphabet[Int(value >> 12 & 63)])
             output.append(second == nil ? UInt8(ascii: "=") : Self.alphabet[Int(value >> 6 & 63)])
             output.append(third == nil ? UInt8(ascii: "=") : Self.alphabet[Int(value & 63)])
-            index += 3
         }
         return String(decoding: output, as: UTF8.self)
     }
 
-    /// nil unless `text` is valid padded base64.
-    static func decode(_ text: String) -> [UInt8]? {
+    /// nil when the text is not valid padded base64.
+    public static func decode(_ text: some StringProtocol) -> [UInt8]? {
         let input = Array(text.utf8)
         guard input.count % 4 == 0 else { return nil }
         var output: [UInt8] = []
@@ -31,8 +30,9 @@ enum Base64Encoding {
             var padding = 0
             for offset in 0..<4 {
                 let byte = input[index + offset]
-                let isLastGroup = index + 4 == input.count
-                if byte == UInt8(ascii: "=") && isLastGroup && offset >= 2 {
+                if byte == UInt8(ascii: "=") {
+                    // Padding only in the last group, only in its last two places.
+                    guard index + 4 == input.count, offset >= 2 else { return nil }
                     padding += 1
                     value <<= 6
                     continue
