@@ -61,6 +61,12 @@ public final class JunctionServer: Sendable {
             try? await group.shutdownGracefully()
             throw error
         }
+        // fsyncs of group commits run here, never on the engine loop.
+        let ioThread = NIOThreadPool(numberOfThreads: 1)
+        ioThread.start()
+        try await loop.submit {
+            state.value.broker.durability.executor = IOThreadDiskSync(pool: ioThread, loop: loop)
+        }.get()
         let commitInterval = TimeAmount.milliseconds(Int64(configuration.storage.fsyncIntervalMilliseconds))
         let groupCommit = loop.scheduleRepeatedTask(initialDelay: commitInterval, delay: commitInterval) { _ in
             state.value.broker.durability.groupCommitTimerFired()
@@ -132,12 +138,14 @@ public final class JunctionServer: Sendable {
             groupCommit.cancel()
             for listener in listeners { try? await listener.close() }
             try? await group.shutdownGracefully()
+            try? await ioThread.shutdownGracefully()
             throw error
         }
         // Readiness (`/api/health/ready`) waits for the last listener.
         try await loop.submit { state.value.broker.readiness.listenersBound = true }.get()
         return RunningServer(
             group: group,
+            ioThread: ioThread,
             listeners: listeners,
             state: state,
             timers: [expiry, alarms, groupCommit],
@@ -347,7 +355,7 @@ final class EngineState {
 
     /// Last words before the process ends: everything stored is synced and the files closed.
     func close() {
-        self.broker.durability.syncNow()
+        self.broker.durability.syncBeforeShutdown()
         self.broker.closeStreams()
         self.queueStore.close()
         try? self.metadata.close()
@@ -395,6 +403,7 @@ final class EngineState {
 /// A started server: its listeners' addresses, and `stop()`.
 public final class RunningServer: Sendable {
     private let group: MultiThreadedEventLoopGroup
+    private let ioThread: NIOThreadPool
     private let listeners: [any Channel]
     private let state: NIOLoopBound<EngineState>
     private let timers: [RepeatedTask]
@@ -403,6 +412,7 @@ public final class RunningServer: Sendable {
 
     init(
         group: MultiThreadedEventLoopGroup,
+        ioThread: NIOThreadPool,
         listeners: [any Channel],
         state: NIOLoopBound<EngineState>,
         timers: [RepeatedTask],
@@ -410,6 +420,7 @@ public final class RunningServer: Sendable {
         logger: Logger
     ) {
         self.group = group
+        self.ioThread = ioThread
         self.listeners = listeners
         self.state = state
         self.timers = timers
@@ -467,6 +478,7 @@ public final class RunningServer: Sendable {
         for timer in self.timers { timer.cancel() }
         try await loop.submit { state.value.close() }.get()
         try await self.group.shutdownGracefully()
+        try await self.ioThread.shutdownGracefully()
         self.logger.info("broker stopped")
     }
 }

@@ -85,4 +85,16 @@ final class FaultInjectingFile: LogFile {
         }
         throw StorageError(.io(errno: self.fileSystem.errno ?? EIO), path: self.path, detail: "injected fsync failure")
     }
+
+    /// The fault is decided when the handle is made (on the owner); the handle fails when it runs.
+    func syncHandle() throws -> LogSyncHandle {
+        guard case .failedSync = self.fileSystem.fault else {
+            let handle = try self.file.syncHandle()
+            self.fileSystem.logSyncs += 1
+            return handle
+        }
+        let error = StorageError(
+            .io(errno: self.fileSystem.errno ?? EIO), path: self.path, detail: "injected fsync failure")
+        return LogSyncHandle { throw error }
+    }
 }

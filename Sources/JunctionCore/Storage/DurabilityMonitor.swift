@@ -27,6 +27,11 @@ public final class DurabilityMonitor {
     private var logFailure: ((any Error)?) -> Void
     /// Whether the last sync failed.
     public private(set) var isFailing = false
+    /// Where group commits' fsyncs run; the server sets its I/O thread, tests keep them inline.
+    public var executor: any DiskSyncExecutor = InlineDiskSync()
+    private var syncInFlight = false
+    /// A group commit was asked for while one was running: it starts when that one finishes.
+    private var syncRequested = false
 
     init(policy: DurabilityPolicy, store: any QueueStore, logFailure: @escaping ((any Error)?) -> Void) {
         self.policy = policy
@@ -68,28 +73,70 @@ public final class DurabilityMonitor {
         }
     }
 
-    /// Syncs the store (if anything changed) and tells every waiter. While the store keeps failing
-    /// (a full or failing disk) every group commit tries again: the logs repair themselves once the
+    /// Starts a group commit (if anything changed) and tells every waiter when it finished. Its
+    /// fsyncs run on `executor` (the server's I/O thread): appends, deliveries and confirms of
+    /// earlier commits go on meanwhile, and what arrives meanwhile waits for the next commit, which
+    /// starts as soon as this one finished when one was asked for. While the store keeps failing (a
+    /// full or failing disk) every group commit tries again: the logs repair themselves once the
     /// disk takes writes, and confirms resume.
     public func syncNow() {
-        if self.store.needsSync {
+        guard !self.syncInFlight else {
+            self.syncRequested = true
+            return
+        }
+        guard self.store.needsSync else {
+            self.tellWaiters()
+            return
+        }
+        self.syncInFlight = true
+        let batch = self.store.beginSync()
+        self.executor.run(batch.work) { [self] outcomes in
+            self.syncInFlight = false
             do {
-                try self.store.sync()
-                if self.isFailing {
-                    self.isFailing = false
-                    self.logFailure(nil)
-                }
+                try batch.finish(outcomes: outcomes)
+                self.syncSucceeded()
             } catch {
-                if !self.isFailing {
-                    self.isFailing = true
-                    self.logFailure(error)
-                }
-                let waiters = self.waiters.values
-                self.waiters.removeAll()
-                for waiter in waiters { waiter.durabilityFailed() }
-                return
+                self.syncFailed(error)
+            }
+            if self.syncRequested {
+                self.syncRequested = false
+                self.syncNow()
             }
         }
+    }
+
+    /// Shutdown: everything stored so far is synced here, on the caller's thread.
+    public func syncBeforeShutdown() {
+        do {
+            try self.store.sync()
+            self.syncSucceeded()
+        } catch {
+            self.syncFailed(error)
+        }
+    }
+
+    /// Whether a group commit's fsyncs are running.
+    public var isSyncing: Bool { self.syncInFlight }
+
+    private func syncSucceeded() {
+        if self.isFailing {
+            self.isFailing = false
+            self.logFailure(nil)
+        }
+        self.tellWaiters()
+    }
+
+    private func syncFailed(_ error: any Error) {
+        if !self.isFailing {
+            self.isFailing = true
+            self.logFailure(error)
+        }
+        let waiters = self.waiters.values
+        self.waiters.removeAll()
+        for waiter in waiters { waiter.durabilityFailed() }
+    }
+
+    private func tellWaiters() {
         guard !self.waiters.isEmpty else { return }
         let ticket = self.store.durableAppendCount
         let waiters = self.waiters.values

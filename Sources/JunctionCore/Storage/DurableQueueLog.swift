@@ -205,6 +205,70 @@ final class DurableQueueLog {
         }
     }
 
+    /// One queue's part of a group commit whose fsyncs run elsewhere (see `StoreSync`).
+    struct SyncPart {
+        var messages: LogSyncRequest?
+        /// The ack log's fsync is due in this commit (it may still be nil: nothing to sync).
+        var acksDue = false
+        var acks: LogSyncRequest?
+        var watermark: UInt64 = 0
+        var checkpoint: LogOffset?
+    }
+
+    /// The first half of `sync(nowMilliseconds:)`: writes what is pending and takes the fsyncs.
+    func beginSync(nowMilliseconds: Int64) throws -> SyncPart? {
+        guard self.dirty else { return nil }
+        var part = SyncPart()
+        do {
+            if self.hasUnsyncedMessages {
+                part.messages = try self.messages.beginSync()
+                self.hasUnsyncedMessages = false
+            }
+            try self.writePending()
+            part.checkpoint = self.checkpointOffset
+            if nowMilliseconds - self.lastAckSync >= Self.ackSyncInterval || part.checkpoint != nil {
+                part.acksDue = true
+                part.watermark = self.watermark
+                part.acks = try self.acks.beginSync()
+                // Settlements made from now on set it again.
+                self.dirty = false
+            }
+        } catch {
+            self.hasUnsyncedMessages = self.hasUnsyncedMessages || part.messages != nil
+            self.dirty = true
+            throw error
+        }
+        return part
+    }
+
+    /// The second half, on the loop, with the outcomes of the part's fsyncs.
+    func finishSync(
+        _ part: SyncPart, messagesFailure: (any Error)?, acksFailure: (any Error)?, nowMilliseconds: Int64
+    ) throws {
+        do {
+            if let request = part.messages { try self.messages.finishSync(request, failure: messagesFailure) }
+            guard part.acksDue else { return }
+            // Not run because another log's fsync failed: the ack log itself is fine, and waits.
+            if let skipped = acksFailure as? SyncSkipped { throw skipped }
+            if let request = part.acks { try self.acks.finishSync(request, failure: acksFailure) }
+        } catch {
+            // Kept dirty: the next group commit tries again (the failed log repairs itself first).
+            self.hasUnsyncedMessages = self.hasUnsyncedMessages || part.messages != nil
+            self.dirty = true
+            throw error
+        }
+        self.lastAckSync = nowMilliseconds
+        // Only once the ack records are durable may the messages they settle, and the ack history
+        // before the last checkpoint, disappear.
+        if let checkpoint = part.checkpoint {
+            if self.checkpointOffset == checkpoint { self.checkpointOffset = nil }
+            try self.acks.truncate(before: checkpoint)
+        }
+        if LogOffset(Int64(part.watermark)) > self.messages.firstOffset {
+            try self.messages.truncate(before: LogOffset(Int64(part.watermark)))
+        }
+    }
+
     func close() {
         try? self.messages.close()
         try? self.acks.close()

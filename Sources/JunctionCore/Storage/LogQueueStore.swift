@@ -197,6 +197,51 @@ public final class LogQueueStore: QueueStore {
         self.durableAppendCount = target
     }
 
+    /// `sync()` with its fsyncs handed out: every dirty queue's message log, then (after a barrier,
+    /// see `writeBuffered`) the ack logs that are due.
+    public func beginSync() -> StoreSync {
+        let batch = StoreSync()
+        self.beginSync(into: batch)
+        return batch
+    }
+
+    /// Adds this store's part of a group commit to `batch` (after what is in it already).
+    public func beginSync(into batch: StoreSync) {
+        let target = self.appendCount
+        let dirty = self.dirtyQueues
+        self.dirtyQueues.removeAll(keepingCapacity: true)
+        let now = SegmentedLog.wallClockMilliseconds()
+        var parts: [(QueueStoreKey, DurableQueueLog, DurableQueueLog.SyncPart, Int?)] = []
+        var failed = false
+        for (key, log) in dirty {
+            do {
+                guard let part = try log.beginSync(nowMilliseconds: now) else { continue }
+                parts.append((key, log, part, batch.add(part.messages)))
+            } catch {
+                failed = true
+                batch.beginFailed(error)
+            }
+            if log.dirty { self.dirtyQueues[key] = log }
+        }
+        batch.barrier()
+        let ackIndexes = parts.map { batch.add($0.2.acks) }
+        batch.onFinish { [self] in
+            var failure: (any Error)?
+            for ((key, log, part, messagesIndex), acksIndex) in zip(parts, ackIndexes) {
+                do {
+                    try log.finishSync(
+                        part, messagesFailure: batch.outcome(messagesIndex), acksFailure: batch.outcome(acksIndex),
+                        nowMilliseconds: now)
+                } catch {
+                    failure = failure ?? error
+                }
+                if log.dirty, self.queues[key] === log { self.dirtyQueues[key] = log }
+            }
+            if let failure { throw failure }
+            if !failed { self.durableAppendCount = max(self.durableAppendCount, target) }
+        }
+    }
+
     public func close() {
         for log in self.queues.values {
             try? log.sync(nowMilliseconds: .max)

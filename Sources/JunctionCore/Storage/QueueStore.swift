@@ -34,9 +34,23 @@ public protocol QueueStore: AnyObject {
     func writeBuffered()
     /// Makes every append and settlement so far durable (fsync), then advances `durableAppendCount`.
     func sync() throws
+    /// `sync()` with its fsyncs handed out (see `StoreSync`): `durableAppendCount` moves when the
+    /// returned batch finishes without failure. One at a time; appends may go on meanwhile.
+    func beginSync() -> StoreSync
 }
 
 extension QueueStore {
+    /// Stores without files (in memory) sync at once.
+    public func beginSync() -> StoreSync {
+        let batch = StoreSync()
+        do {
+            try self.sync()
+        } catch {
+            batch.beginFailed(error)
+        }
+        return batch
+    }
+
     /// Stores that cannot fail to open (in memory) have no problems to report.
     public func problems(queue: QueueStoreKey) -> QueueStorageProblems? { nil }
 }

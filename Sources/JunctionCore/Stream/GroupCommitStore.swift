@@ -25,8 +25,11 @@ final class GroupCommitStore: QueueStore {
     /// With nothing left to sync every append is durable (an in-memory queue store needs no sync);
     /// otherwise what the last sync covered.
     var durableAppendCount: UInt64 {
-        self.queues.needsSync || self.streams.hasUnsyncedAppends ? self.syncedAppendCount : self.appendCount
+        self.syncInFlight || self.queues.needsSync || self.streams.hasUnsyncedAppends
+            ? self.syncedAppendCount : self.appendCount
     }
+    /// A group commit's fsyncs are running: what it took is not durable yet.
+    private var syncInFlight = false
 
     /// Streams first: a message dead-lettered from a durable queue into a stream must reach the stream's log
     /// before the queue's ack record settles it (queues write their own appends before their ack records).
@@ -41,6 +44,27 @@ final class GroupCommitStore: QueueStore {
         try self.streams.sync()
         if self.queues.needsSync { try self.queues.sync() }
         self.syncedAppendCount = target
+    }
+
+    /// In the same order as `sync()`: stream logs, then queue message logs, then queue ack logs.
+    func beginSync() -> StoreSync {
+        let target = self.appendCount
+        let batch = StoreSync()
+        self.syncInFlight = true
+        self.streams.beginSync(into: batch)
+        if let queues = self.queues as? LogQueueStore {
+            queues.beginSync(into: batch)
+        } else if self.queues.needsSync {
+            // A store without files (in memory): synced here, its failure fails the commit.
+            do { try self.queues.sync() } catch { batch.beginFailed(error) }
+        }
+        batch.onFinish { [self] in
+            self.syncInFlight = false
+        }
+        batch.onSuccess { [self] in
+            self.syncedAppendCount = max(self.syncedAppendCount, target)
+        }
+        return batch
     }
 }
 

@@ -185,6 +185,54 @@ final class StreamStorage {
         self.pendingOffsets.removeAll(keepingCapacity: true)
     }
 
+    /// `sync()` with the stream logs' fsyncs added to `batch`; the committed offsets are written
+    /// when they finished (consumer offsets after the messages they point past).
+    func beginSync(into batch: StoreSync) {
+        let dirty = self.dirtyLogs
+        self.dirtyLogs.removeAll(keepingCapacity: true)
+        var requests: [(ObjectIdentifier, any MessageLog, LogSyncRequest, Int?)] = []
+        for (identifier, log) in dirty {
+            do {
+                if let request = try log.beginSync() { requests.append((identifier, log, request, batch.add(request))) }
+            } catch {
+                self.dirtyLogs[identifier] = log
+                batch.beginFailed(error)
+            }
+        }
+        let offsets = self.pendingOffsets
+        self.pendingOffsets.removeAll(keepingCapacity: true)
+        batch.onFinish { [self] in
+            var failure: (any Error)?
+            for (identifier, log, request, index) in requests {
+                do {
+                    try log.finishSync(request, failure: batch.outcome(index))
+                } catch {
+                    // Stays dirty, as in `sync()`: nothing of it counts as durable until a commit succeeds.
+                    self.dirtyLogs[identifier] = log
+                    failure = failure ?? error
+                }
+            }
+            if let failure {
+                self.restore(offsets)
+                throw failure
+            }
+            guard let metadata = self.metadata, !offsets.isEmpty else { return }
+            do {
+                try metadata.write { transaction in
+                    for record in offsets.values { try transaction.commitConsumerOffset(record) }
+                }
+            } catch {
+                self.restore(offsets)
+                throw error
+            }
+        }
+    }
+
+    /// Offsets a failed commit did not store wait for the next one (newer commits of the same group win).
+    private func restore(_ offsets: [PendingOffsetKey: ConsumerOffsetRecord]) {
+        self.pendingOffsets.merge(offsets) { newer, _ in newer }
+    }
+
     /// Shutdown: every stream log is synced and closed.
     func close() {
         for (key, log) in self.openLogs {

@@ -13,6 +13,8 @@ public protocol LogFile: AnyObject {
     func read(at position: Int64, length: Int) throws -> ByteBuffer
     /// Flushes written data to stable storage (`fsync`).
     func sync() throws
+    /// The file's fsync, to run on another thread (see `LogSyncHandle`); by default it syncs here.
+    func syncHandle() throws -> LogSyncHandle
     /// Cuts the file to `size` bytes.
     func truncate(to size: Int64) throws
     func close() throws

@@ -13,7 +13,7 @@ final class LogSegment {
     let indexIntervalBytes: Int
     private(set) var size: Int64
     /// The bytes known to be on stable storage: everything up to here was fsynced (or found on open).
-    private(set) var durableSize: Int64
+    var durableSize: Int64
     private(set) var nextOffset: LogOffset
     /// The largest record timestamp in the segment, `Int64.min` while empty.
     private(set) var maxTimestamp: Int64

@@ -35,6 +35,12 @@ public protocol MessageLog: AnyObject {
     @discardableResult
     func sync() throws -> LogOffset
 
+    /// `sync()` in two halves, so the fsync can run on an I/O thread: `beginSync` writes what is
+    /// buffered and returns the fsync to run (nil: nothing to do); `finishSync` takes its outcome
+    /// back on the owner. Logs without files sync in `beginSync` and return nil.
+    func beginSync() throws -> LogSyncRequest?
+    func finishSync(_ request: LogSyncRequest, failure: (any Error)?) throws
+
     /// Registers `observer`, called at the end of `sync()` with the new `durableOffset` whenever it
     /// has advanced since the observers were last told — including advances made inside earlier
     /// appends (policy `.always`/`.interval`, segment roll), which those appends already reported in
@@ -45,6 +51,15 @@ public protocol MessageLog: AnyObject {
 }
 
 extension MessageLog {
+    public func beginSync() throws -> LogSyncRequest? {
+        try self.sync()
+        return nil
+    }
+
+    public func finishSync(_ request: LogSyncRequest, failure: (any Error)?) throws {
+        if let failure { throw failure }
+    }
+
     /// Appends with attributes 0 and leader epoch 0.
     public func append(_ entries: [LogEntry]) throws -> LogAppendResult {
         try self.append(entries, attributes: 0, leaderEpoch: 0)

@@ -126,6 +126,17 @@ final class PosixLogFile: LogFile {
         guard fsync(self.descriptor) == 0 else { throw PosixLogFileSystem.error(self.path, "fsync") }
     }
 
+    /// A duplicate descriptor: the fsync syncs this file even if the owner closes its own meanwhile.
+    func syncHandle() throws -> LogSyncHandle {
+        let copy = dup(self.descriptor)
+        guard copy >= 0 else { throw PosixLogFileSystem.error(self.path, "dup") }
+        let path = self.path
+        return LogSyncHandle {
+            defer { Glibc.close(copy) }
+            guard fsync(copy) == 0 else { throw PosixLogFileSystem.error(path, "fsync") }
+        }
+    }
+
     func truncate(to size: Int64) throws {
         guard ftruncate(self.descriptor, off_t(size)) == 0 else {
             throw PosixLogFileSystem.error(self.path, "ftruncate", position: size)

@@ -241,6 +241,47 @@ public final class SegmentedLog: MessageLog {
         return self.durableOffset
     }
 
+    /// The first half of a `sync()` whose fsync runs elsewhere: writes what is buffered and returns
+    /// the active segment's fsync (nil when everything is durable already). Appends may go on
+    /// before `finishSync`; they are not covered by this request.
+    public func beginSync() throws -> LogSyncRequest? {
+        try self.checkWritable()
+        let next = self.nextOffset
+        guard self.durableOffset < next else { return nil }
+        let active = self.segments[self.segments.count - 1]
+        var handle = LogSyncHandle.done
+        try self.guardingFailure {
+            try active.writePending()
+            handle = try active.logFile.syncHandle()
+        }
+        return LogSyncRequest(handle: handle, target: next, segmentBase: active.baseOffset, segmentSize: active.size)
+    }
+
+    /// The second half, on the owner: with `failure` nil the request's offsets are durable (and the
+    /// observers told); with a failure the log fails as a failed `sync()` does, unless a roll or a
+    /// repair made those offsets durable meanwhile.
+    public func finishSync(_ request: LogSyncRequest, failure: (any Error)?) throws {
+        guard request.target > self.durableOffset else { return }
+        switch self.state {
+        case .open: break
+        case .failed(let error): throw error
+        case .closed: throw StorageError(.closed, path: self.directory, detail: "the log is closed")
+        }
+        if let failure {
+            let error =
+                failure as? StorageError ?? StorageError(.io(errno: 0), path: self.directory, detail: "\(failure)")
+            self.state = .failed(error)
+            self.nextRepairAt = self.clock() + Self.repairIntervalMilliseconds
+            throw error
+        }
+        if let active = self.segments.last, active.baseOffset == request.segmentBase {
+            active.durableSize = max(active.durableSize, request.segmentSize)
+        }
+        self.durableOffset = request.target
+        self.lastSyncAt = self.clock()
+        self.notifyDurabilityObservers()
+    }
+
     public func addDurabilityObserver(_ observer: @escaping (LogOffset) -> Void) {
         self.durabilityObservers.append(observer)
     }

@@ -1,0 +1,158 @@
+import Foundation
+import JunctionCore
+import JunctionCoreTestSupport
+import JunctionStorage
+import JunctionTestSupport
+import Logging
+import NIOCore
+import Testing
+
+/// Group commit with the fsyncs off the engine loop: appends and deliveries go on while a commit's
+/// fsyncs run, tickets complete when the commit finishes, a commit asked for meanwhile starts right
+/// after, and a failed fsync fails the tickets it covered (and only when its log repaired do
+/// confirms resume).
+@Suite struct CoreGroupCommitTests {
+    let directory: String
+    let owner = ConnectionID(1)
+
+    init() throws {
+        self.directory = NSTemporaryDirectory() + "junction-group-commit-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: self.directory, withIntermediateDirectories: true)
+    }
+
+    /// Holds each commit's fsyncs until the test lets them run: the I/O thread, in slow motion.
+    final class ManualDiskSync: DiskSyncExecutor {
+        var pending: [(SyncWork, ([(any Error)?]) -> Void)] = []
+        func run(_ work: SyncWork, completion: @escaping ([(any Error)?]) -> Void) {
+            self.pending.append((work, completion))
+        }
+        /// Runs the oldest commit's fsyncs and completes it.
+        func completeNext() {
+            let (work, completion) = self.pending.removeFirst()
+            completion(work.run())
+        }
+    }
+
+    final class Waiter: DurabilityWaiter {
+        var advancedTo: UInt64?
+        var failures = 0
+        func durabilityAdvanced(to ticket: UInt64) { self.advancedTo = ticket }
+        func durabilityFailed() { self.failures += 1 }
+    }
+
+    func makeBroker(_ fileSystem: any LogFileSystem) throws -> (Broker, VirtualHost, LogQueueStore, ManualDiskSync) {
+        let store = try LogQueueStore(
+            root: self.directory + "/queues", maxSegmentBytes: 1 << 20, fileSystem: fileSystem,
+            logger: Logger(label: "test"))
+        let broker = Broker(logger: Logger(label: "test"), queueStore: store)
+        let executor = ManualDiskSync()
+        broker.durability.executor = executor
+        let host = try #require(broker.virtualHost("/"))
+        _ = try host.declareQueue(
+            "q", durable: true, exclusive: false, autoDelete: false, arguments: [:], passive: false, owner: self.owner)
+        return (broker, host, store, executor)
+    }
+
+    func publish(_ host: VirtualHost, _ text: String) throws -> UInt64 {
+        _ = try host.publish(
+            Message(
+                exchange: "", routingKey: "q", properties: MessageProperties(deliveryMode: 2),
+                body: ByteBuffer(string: text)))
+        return host.durability.currentTicket
+    }
+
+    @Test func appendsGoOnWhileACommitIsInFlightAndTheNextCommitFollowsAtOnce() throws {
+        let (broker, host, store, executor) = try self.makeBroker(PosixLogFileSystem())
+        let durability = broker.durability
+        let first = try self.publish(host, "a")
+        let waiter = Waiter()
+        durability.wait(waiter)
+        durability.readBurstEnded()
+        durability.groupCommitTimerFired()
+        #expect(durability.isSyncing && executor.pending.count == 1)
+        #expect(!durability.isDurable(first) && waiter.advancedTo == nil)
+
+        // The loop goes on: more appends, a delivery, and a timer tick that asks for the next commit.
+        let second = try self.publish(host, "b")
+        let (delivery, _) = try #require(try host.get(queue: "q", noAck: false, owner: self.owner))
+        #expect(String(buffer: delivery.message.body) == "a")
+        durability.groupCommitTimerFired()
+        #expect(executor.pending.count == 1, "one commit at a time")
+
+        executor.completeNext()
+        #expect(durability.isDurable(first) && !durability.isDurable(second))
+        #expect(waiter.advancedTo == first)
+        // The commit asked for meanwhile started as soon as the first finished.
+        #expect(durability.isSyncing && executor.pending.count == 1)
+        durability.wait(waiter)
+        executor.completeNext()
+        #expect(durability.isDurable(second) && waiter.advancedTo == second)
+        #expect(!durability.isSyncing)
+        store.close()
+    }
+
+    @Test func aFailedFsyncFailsItsTicketsAndConfirmsResumeAfterTheRepair() throws {
+        let fileSystem = FaultInjectingFileSystem()
+        let (broker, host, store, executor) = try self.makeBroker(fileSystem)
+        let durability = broker.durability
+        let confirmed = try self.publish(host, "confirmed")
+        durability.groupCommitTimerFired()
+        executor.completeNext()
+        #expect(durability.isDurable(confirmed))
+
+        fileSystem.fault = .failedSync
+        let lost = try self.publish(host, "refused")
+        let waiter = Waiter()
+        durability.wait(waiter)
+        durability.groupCommitTimerFired()
+        // Appends go on while the failing fsync runs.
+        let during = try self.publish(host, "during")
+        executor.completeNext()
+        #expect(waiter.failures == 1 && waiter.advancedTo == nil)
+        #expect(!durability.isDurable(lost) && !durability.isDurable(during))
+        #expect(durability.isFailing)
+
+        // The disk recovers; the log repairs itself (after its repair interval) and confirms resume.
+        fileSystem.fault = .none
+        let deadline = Date().addingTimeInterval(10)
+        var ticket = try self.publish(host, "after")
+        while !durability.isDurable(ticket) && Date() < deadline {
+            Thread.sleep(forTimeInterval: 0.02)
+            ticket = try self.publish(host, "retry")
+            durability.groupCommitTimerFired()
+            if !executor.pending.isEmpty { executor.completeNext() }
+        }
+        #expect(durability.isDurable(ticket))
+        #expect(!durability.isFailing)
+        store.close()
+    }
+
+    @Test func acknowledgementFsyncsWaitForEveryMessageFsync() {
+        let failure = StorageError(.io(errno: 5), path: "m", detail: "injected")
+        var work = SyncWork()
+        let ran = Counter()
+        work.handles = [
+            LogSyncHandle { throw failure },
+            LogSyncHandle { ran.increment() },
+        ]
+        work.barrier = 2
+        work.handles.append(LogSyncHandle { ran.increment() })
+        let outcomes = work.run()
+        #expect(outcomes.count == 3)
+        #expect(outcomes[0] != nil && outcomes[1] == nil && outcomes[2] != nil)
+        #expect(ran.value == 1, "the acknowledgement's fsync did not run")
+
+        var clean = SyncWork()
+        clean.handles = [LogSyncHandle { ran.increment() }, LogSyncHandle { ran.increment() }]
+        clean.barrier = 1
+        #expect(clean.run().allSatisfy { $0 == nil })
+        #expect(ran.value == 3)
+    }
+
+    final class Counter: @unchecked Sendable {
+        private let lock = NSLock()
+        private var count = 0
+        var value: Int { self.lock.withLock { self.count } }
+        func increment() { self.lock.withLock { self.count += 1 } }
+    }
+}
