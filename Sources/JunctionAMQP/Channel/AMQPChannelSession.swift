@@ -29,7 +29,7 @@ final class AMQPChannelSession: MessageConsumer {
     private(set) var isReleased = false
 
     private var subscriptions: [String: Subscription] = [:]
-    private var streamSubscriptions: [String: StreamSubscription] = [:]
+    private var streamSubscriptions: [String: any StreamConsumerHandle] = [:]
     private var unacked = AMQPUnackedDeliveries<Unacked>()
     /// basic.qos global=true: one credit pool for all consumers of this channel (RabbitMQ semantics).
     private let channelCredit = CreditPool(limit: 0)
@@ -247,7 +247,7 @@ final class AMQPChannelSession: MessageConsumer {
             throw AMQPError(
                 .notAllowed, "reached maximum (\(limit)) of consumers per channel", classID: 60, methodID: 20)
         }
-        if self.virtualHost.stream(named: consume.queue) != nil {
+        if self.virtualHost.isStream(consume.queue) {
             try self.consumeStream(consume, tag: tag, method: method)
             return
         }
@@ -281,7 +281,7 @@ final class AMQPChannelSession: MessageConsumer {
     private func consumeStream(_ consume: AMQPBasicConsume, tag: String, method: AMQPMethod) throws(AMQPError) {
         let prefetch = self.consumerPrefetch != 0 ? self.consumerPrefetch : self.channelCredit.limit
         let subscription = try self.engine(method) {
-            try self.virtualHost.consumeStream(
+            try self.virtualHost.subscribeStream(
                 consume.queue,
                 consumer: self,
                 tag: tag,
@@ -466,6 +466,7 @@ extension AMQPChannelSession: StreamConsumer {
         var properties = delivery.message.properties
         var headers = properties.headers ?? [:]
         headers["x-stream-offset"] = .int64(delivery.offset)
+        if let partition = delivery.partition { headers["x-partition"] = .int64(Int64(partition)) }
         properties.headers = headers
         self.output.delivery(
             self.channelID, consumerTag: delivery.subscription.tag, deliveryTag: tag, redelivered: delivery.redelivered,

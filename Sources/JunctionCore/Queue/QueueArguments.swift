@@ -16,6 +16,8 @@ struct QueueArguments: Equatable {
     var deadLetterRoutingKey: String?
     /// Set for `x-queue-type: stream`.
     var stream: StreamArguments?
+    /// `x-partitions` of a stream: a partitioned stream of that many partitions.
+    var partitions: Int?
 
     init(_ table: FieldTable, queue: String) throws(BrokerError) {
         self.messageTTL = try Self.integer(table, "x-message-ttl", queue: queue, minimum: 0).map(UInt64.init)
@@ -43,6 +45,15 @@ struct QueueArguments: Equatable {
                 throw .preconditionFailed(
                     "invalid arg 'x-queue-type' for queue '\(queue)': only classic and stream are supported")
             }
+        }
+        if let value = table["x-partitions"] {
+            guard self.stream != nil, let count = value.integerValue, count >= 1, count <= VirtualHost.maxPartitions
+            else {
+                throw .preconditionFailed(
+                    "invalid arg 'x-partitions' for queue '\(queue)': \(value) (a stream's partition count, "
+                        + "1 to \(VirtualHost.maxPartitions))")
+            }
+            self.partitions = Int(count)
         }
     }
 

@@ -19,4 +19,6 @@ enum DeathReason: String {
     case rejected
     case expired
     case maxlen
+    /// A shared stream group returned a message `x-delivery-limit` times.
+    case deliveryLimit = "delivery_limit"
 }

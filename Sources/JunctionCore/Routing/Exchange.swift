@@ -23,6 +23,10 @@ public final class Exchange {
     private let topic = TopicTrie()
     private var headers: [(rule: HeadersBinding, destination: BindingDestination)] = []
     private var topicCache: [String: [BindingDestination]] = [:]
+    /// `x-partition`: the destination bound with key `i` at index `i`.
+    private var partitionSlots: [BindingDestination?] = []
+    /// The partition the next message with an empty routing key goes to.
+    private var nextRoundRobin = 0
     private let topicCacheCapacity: Int
     private let maxTopicWords: Int
 
@@ -91,6 +95,20 @@ public final class Exchange {
         case .headers:
             let rule = try HeadersBinding(arguments: binding.arguments)
             self.headers.append((rule: rule, destination: binding.destination))
+        case .partition:
+            guard let index = Int(binding.routingKey), (0..<VirtualHost.maxPartitions).contains(index),
+                String(index) == binding.routingKey
+            else {
+                throw .preconditionFailed(
+                    "binding key '\(binding.routingKey)' of partition exchange '\(self.name)' is not a partition index")
+            }
+            guard index >= self.partitionSlots.count || self.partitionSlots[index] == nil else {
+                throw .preconditionFailed("partition \(index) of exchange '\(self.name)' is already bound")
+            }
+            if index >= self.partitionSlots.count {
+                self.partitionSlots += Array(repeating: nil, count: index + 1 - self.partitionSlots.count)
+            }
+            self.partitionSlots[index] = binding.destination
         }
         self.bindings.insert(binding)
         return true
@@ -117,6 +135,11 @@ public final class Exchange {
                 entry.destination == binding.destination && Self.sameRule(entry.rule, binding.arguments)
             }
             if let index { self.headers.remove(at: index) }
+        case .partition:
+            if let index = Int(binding.routingKey), index < self.partitionSlots.count {
+                self.partitionSlots[index] = nil
+                while self.partitionSlots.last.map({ $0 == nil }) ?? false { self.partitionSlots.removeLast() }
+            }
         }
         return true
     }
@@ -153,6 +176,17 @@ public final class Exchange {
             for entry in self.headers where entry.rule.matches(message.properties.headers) {
                 visit(entry.destination)
             }
+        case .partition:
+            let count = self.partitionSlots.count
+            guard count > 0 else { return }
+            let index: Int
+            if message.routingKey.isEmpty {
+                index = self.nextRoundRobin % count
+                self.nextRoundRobin = index + 1
+            } else {
+                index = KafkaPartitioner.partition(forKey: message.routingKey, count: count)
+            }
+            if let destination = self.partitionSlots[index] { visit(destination) }
         }
     }
 }

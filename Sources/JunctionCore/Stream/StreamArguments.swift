@@ -9,6 +9,8 @@ struct StreamArguments: Equatable {
     var maxLengthBytes: Int64?
     /// `x-stream-max-segment-size-bytes`.
     var maxSegmentBytes: Int64 = Self.defaultMaxSegmentBytes
+    /// `x-acquisition-timeout` and `x-delivery-limit`, for shared groups.
+    var share = ShareSettings()
 
     init(_ table: FieldTable, queue: String) throws(BrokerError) {
         if let value = table["x-max-age"] {
@@ -29,6 +31,18 @@ struct StreamArguments: Equatable {
                     "invalid arg 'x-stream-max-segment-size-bytes' for queue '\(queue)': \(value)")
             }
             self.maxSegmentBytes = bytes
+        }
+        if let value = table["x-acquisition-timeout"] {
+            guard let milliseconds = value.integerValue, milliseconds > 0 else {
+                throw .preconditionFailed("invalid arg 'x-acquisition-timeout' for queue '\(queue)': \(value)")
+            }
+            self.share.acquisitionTimeout = UInt64(milliseconds)
+        }
+        if let value = table["x-delivery-limit"] {
+            guard let limit = value.integerValue, limit > 0, limit <= Int64(Int32.max) else {
+                throw .preconditionFailed("invalid arg 'x-delivery-limit' for queue '\(queue)': \(value)")
+            }
+            self.share.deliveryLimit = Int(limit)
         }
     }
 

@@ -9,6 +9,11 @@ final class StreamConsumerGroup {
     /// deliveries at or below it are redeliveries.
     var deliveredThrough: LogOffset?
     var members: [StreamSubscription] = []
+    /// Set for a shared group (`x-consumer-group-type: shared`): every member receives, message by
+    /// message, and these are the group's acquired and settled offsets.
+    var share: ShareAcquisitions?
+    /// The member a shared group's next round starts with (round robin across dispatches).
+    var nextShareMember = 0
 
     init(name: String, committedOffset: LogOffset?) {
         self.name = name
@@ -54,13 +59,19 @@ public struct StreamGroupInfo: Sendable, Equatable {
     public var lag: Int64
     public var activeConsumerTag: String?
     public var memberCount: Int
+    /// A shared group: every member receives (no active member).
+    public var isShared: Bool
 
-    public init(name: String, committedOffset: Int64?, lag: Int64, activeConsumerTag: String?, memberCount: Int) {
+    public init(
+        name: String, committedOffset: Int64?, lag: Int64, activeConsumerTag: String?, memberCount: Int,
+        isShared: Bool = false
+    ) {
         self.name = name
         self.committedOffset = committedOffset
         self.lag = lag
         self.activeConsumerTag = activeConsumerTag
         self.memberCount = memberCount
+        self.isShared = isShared
     }
 }
 

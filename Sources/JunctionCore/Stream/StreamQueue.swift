@@ -15,13 +15,19 @@ public final class StreamQueue {
     let key: QueueStoreKey
     let clock: any BrokerClock
 
-    private(set) var subscriptions: [StreamSubscription] = []
-    private var groupsByName: [String: StreamConsumerGroup] = [:]
+    var subscriptions: [StreamSubscription] = []
+    var groupsByName: [String: StreamConsumerGroup] = [:]
     private var nextDeliveryID: UInt64 = 1
     private var isDispatching = false
     private var needsAnotherPass = false
     /// The message appended last, so tail readers get it without reading it back.
-    private var tail: (offset: LogOffset, message: Message)?
+    var tail: (offset: LogOffset, message: Message)?
+    /// Its index when it is a partition of a partitioned stream (deliveries carry `x-partition`).
+    public internal(set) var partitionIndex: Int?
+    /// The partitioned stream it belongs to, by name.
+    public internal(set) var partitionOf: String?
+    /// Shared groups: the lock of an acquired message, and how often one may be delivered.
+    let shareSettings: ShareSettings
     public private(set) var isDeleted = false
     /// Messages appended since the stream was opened, and deliveries made.
     public private(set) var appendedCount = 0
@@ -33,8 +39,9 @@ public final class StreamQueue {
 
     init(
         queue: MessageQueue, log: any MessageLog, segmentedLog: SegmentedLog?, storage: StreamStorage,
-        clock: any BrokerClock
+        clock: any BrokerClock, shareSettings: ShareSettings = ShareSettings()
     ) {
+        self.shareSettings = shareSettings
         self.queue = queue
         self.log = log
         self.segmentedLog = segmentedLog
@@ -59,12 +66,14 @@ public final class StreamQueue {
         return self.groupsByName.values.sorted { $0.name < $1.name }.map { group in
             let committed = group.committedOffset?.rawValue
             let lag = max(0, last - (committed ?? (self.log.firstOffset.rawValue - 1)))
+            let isShared = group.share != nil
             return StreamGroupInfo(
                 name: group.name,
                 committedOffset: committed,
                 lag: lag,
-                activeConsumerTag: group.active?.tag,
-                memberCount: group.members.count
+                activeConsumerTag: isShared ? nil : group.active?.tag,
+                memberCount: group.members.count,
+                isShared: isShared
             )
         }
     }
@@ -97,6 +106,7 @@ public final class StreamQueue {
         consumer: any StreamConsumer,
         start: StreamOffsetSpec,
         group groupName: String?,
+        shared: Bool = false,
         prefetch: Int,
         owner: ConnectionID
     ) -> StreamSubscription {
@@ -105,6 +115,10 @@ public final class StreamQueue {
             let existing = self.groupsByName[groupName] ?? StreamConsumerGroup(name: groupName, committedOffset: nil)
             self.groupsByName[groupName] = existing
             group = existing
+        }
+        if shared, let group {
+            return self.subscribeShared(
+                tag: tag, consumer: consumer, start: start, group: group, prefetch: prefetch, owner: owner)
         }
         let becomesActive = group?.active == nil
         let subscription = StreamSubscription(
@@ -139,6 +153,10 @@ public final class StreamQueue {
         self.subscriptions.removeAll { $0 === subscription }
         guard let name = subscription.group, let group = self.groupsByName[name] else { return }
         group.members.removeAll { $0 === subscription }
+        if group.share != nil {
+            self.releaseLocks(of: subscription, in: group)
+            return
+        }
         guard wasActive else { return }
         group.deactivated(subscription)
         if let next = group.active {
@@ -176,7 +194,11 @@ public final class StreamQueue {
             var index = 0
             while index < self.subscriptions.count, !self.isDeleted {
                 let subscription = self.subscriptions[index]
-                self.pump(subscription)
+                if subscription.isShareMember {
+                    if let name = subscription.group, let group = self.groupsByName[name] { self.pumpShared(group) }
+                } else {
+                    self.pump(subscription)
+                }
                 index += 1
             }
         } while self.needsAnotherPass && !self.isDeleted
@@ -217,13 +239,24 @@ public final class StreamQueue {
     }
 
     private func deliver(_ message: Message, offset: LogOffset, to subscription: StreamSubscription) {
-        let id = DeliveryID(self.nextDeliveryID)
-        self.nextDeliveryID += 1
+        let id = self.takeDeliveryID()
         let redelivered = subscription.tookDelivery(id, offset: offset)
+        self.handOver(message, offset: offset, id: id, redelivered: redelivered, to: subscription)
+    }
+
+    func takeDeliveryID() -> DeliveryID {
+        defer { self.nextDeliveryID += 1 }
+        return DeliveryID(self.nextDeliveryID)
+    }
+
+    func handOver(
+        _ message: Message, offset: LogOffset, id: DeliveryID, redelivered: Bool, to subscription: StreamSubscription
+    ) {
         self.deliveredCount += 1
         subscription.consumer.deliver(
             StreamDelivery(
-                subscription: subscription, id: id, offset: offset.rawValue, redelivered: redelivered, message: message)
+                subscription: subscription, id: id, offset: offset.rawValue, partition: self.partitionIndex,
+                redelivered: redelivered, message: message)
         )
     }
 

@@ -29,6 +29,10 @@ public final class StreamSubscription: DeliverySource {
     /// The highest offset delivered to this consumer or, in a group, to the members active before
     /// it: a delivery at or below it is marked redelivered.
     var deliveredThrough: LogOffset?
+    /// A member of a shared group: its deliveries are locks on single offsets, settled one by one.
+    var isShareMember = false
+    /// A shared member's outstanding deliveries: the offset each one locks.
+    var shareLocks: [DeliveryID: LogOffset] = [:]
 
     init(
         tag: String,
@@ -52,7 +56,7 @@ public final class StreamSubscription: DeliverySource {
         self.isActive = isActive
     }
 
-    public var unackedCount: Int { self.acknowledged.unackedCount }
+    public var unackedCount: Int { self.acknowledged.unackedCount + self.shareLocks.count }
 
     /// Detaches the consumer; in a group, the next member takes over from the committed offset.
     public func cancel() {
@@ -68,6 +72,10 @@ public final class StreamSubscription: DeliverySource {
 
     /// Acks release credit and, in a group, commit the offset up to which everything is acknowledged.
     public func settle(acked ids: [DeliveryID]) {
+        if self.isShareMember {
+            self.stream.settleShared(ids, of: self, outcome: .acknowledged)
+            return
+        }
         guard self.acknowledged.acknowledge(ids) else { return }
         self.commitAcknowledgedPrefix()
         self.stream.dispatch()
@@ -78,6 +86,10 @@ public final class StreamSubscription: DeliverySource {
     /// them and reads from there again, and the group never commits it or anything after it (so
     /// after a cancel or a closed channel the group's next member gets them, marked redelivered).
     public func settle(rejected ids: [DeliveryID], requeue: Bool) {
+        if self.isShareMember {
+            self.stream.settleShared(ids, of: self, outcome: requeue ? .released : .rejected)
+            return
+        }
         guard requeue else {
             self.settle(acked: ids)
             return
@@ -90,11 +102,11 @@ public final class StreamSubscription: DeliverySource {
     }
 
     var canReceive: Bool {
-        !self.isCancelled && self.isActive && self.acknowledged.unackedCount < self.prefetch
+        !self.isCancelled && self.isActive && self.unackedCount < self.prefetch
             && self.consumer.isReadyForDeliveries
     }
 
-    var credit: Int { max(0, self.prefetch - self.acknowledged.unackedCount) }
+    var credit: Int { max(0, self.prefetch - self.unackedCount) }
 
     /// Records a delivery; true when this consumer had been given that offset before (a rewind).
     func tookDelivery(_ id: DeliveryID, offset: LogOffset) -> Bool {

@@ -8,12 +8,45 @@ extension VirtualHost {
 
     public var streams: [StreamQueue] { self.streamsByName.values.sorted { $0.name < $1.name } }
 
+    /// Attaches a consumer to a stream or, with `x-consumer-group`, to a partitioned stream (as a
+    /// member of the group). The adapter sends its consume-ok, then calls `resume()`. Deliveries
+    /// come from the `StreamSubscription` of one log; settle them through it.
+    /// - Throws: as `consumeStream`; on a partitioned stream without `x-consumer-group`, `.preconditionFailed`.
+    public func subscribeStream(
+        _ name: String,
+        consumer: any StreamConsumer,
+        tag: String,
+        noAck: Bool,
+        prefetch: Int,
+        arguments: FieldTable,
+        owner: ConnectionID,
+        access: AccessContext
+    ) throws(BrokerError) -> any StreamConsumerHandle {
+        guard let partitioned = self.partitionedByName[name] else {
+            return try self.consumeStream(
+                name, consumer: consumer, tag: tag, noAck: noAck, prefetch: prefetch, arguments: arguments,
+                owner: owner, access: access)
+        }
+        try access.authorize(.read, .queue, name)
+        let (start, group, shared) = try self.streamConsumerArguments(name, noAck: noAck, prefetch: prefetch, arguments)
+        partitioned.queue.lastUsed = self.clock.nowMilliseconds()
+        return try self.joinPartitionedStream(
+            partitioned, consumer: consumer, tag: tag, prefetch: prefetch, start: start, group: group, shared: shared,
+            owner: owner)
+    }
+
+    /// Whether consumers of `name` read it as a stream (a stream or a partitioned stream).
+    public func isStream(_ name: String) -> Bool {
+        self.streamsByName[name] != nil || self.partitionedByName[name] != nil
+    }
+
     /// Attaches a stream consumer. The adapter sends its consume-ok, then calls `resume()`.
     /// - Parameters:
     ///   - prefetch: the consumer's credit; streams need one (> 0), as in RabbitMQ.
     ///   - arguments: `x-stream-offset` (where to start) and `x-consumer-group` (a named group: one
     ///     active member at a time; acks commit the group's offset; a member that becomes active
-    ///     resumes after the committed offset when there is one, else at its `x-stream-offset`).
+    ///     resumes after the committed offset when there is one, else at its `x-stream-offset`), and
+    ///     `x-consumer-group-type: shared` (every member receives, message by message).
     /// - Throws: `.notFound` (no such queue), `.preconditionFailed` (not a stream, no prefetch,
     ///   noAck, a bad `x-stream-offset` or `x-consumer-group`).
     public func consumeStream(
@@ -29,8 +62,29 @@ extension VirtualHost {
         try access.authorize(.read, .queue, name)
         let queue = try self.existingQueue(name, owner: owner)
         guard let stream = self.streamsByName[name] else {
+            if self.partitionedByName[name] != nil {
+                throw .preconditionFailed(
+                    "stream '\(name)' in vhost '\(self.name)' is partitioned: read one of its partitions '\(name)-<n>'")
+            }
             throw .preconditionFailed("queue '\(name)' in vhost '\(self.name)' is not a stream")
         }
+        let (start, group, shared) = try self.streamConsumerArguments(name, noAck: noAck, prefetch: prefetch, arguments)
+        if let group, let existing = stream.groupsByName[group], !existing.members.isEmpty,
+            (existing.share != nil) != shared
+        {
+            throw .preconditionFailed(
+                "consumer group '\(group)' of stream '\(name)' is \(shared ? "not shared" : "shared")")
+        }
+        queue.lastUsed = self.clock.nowMilliseconds()
+        return stream.subscribe(
+            tag: tag, consumer: consumer, start: start, group: group, shared: shared, prefetch: prefetch, owner: owner)
+    }
+
+    /// RabbitMQ's rules for stream consumers (manual acks, a prefetch), and the consumer arguments
+    /// `x-stream-offset`, `x-consumer-group` and `x-consumer-group-type` (`shared` needs a group).
+    private func streamConsumerArguments(
+        _ name: String, noAck: Bool, prefetch: Int, _ arguments: FieldTable
+    ) throws(BrokerError) -> (start: StreamOffsetSpec, group: String?, shared: Bool) {
         guard !noAck else {
             throw .preconditionFailed(
                 "stream queue '\(name)' requires manual acknowledgements (no-ack is not supported)")
@@ -46,9 +100,17 @@ extension VirtualHost {
             }
             group = text
         }
-        queue.lastUsed = self.clock.nowMilliseconds()
-        return stream.subscribe(
-            tag: tag, consumer: consumer, start: start, group: group, prefetch: prefetch, owner: owner)
+        var shared = false
+        if let value = arguments["x-consumer-group-type"] {
+            switch value.stringValue {
+            case "shared" where group != nil: shared = true
+            case "single-active" where group != nil: shared = false
+            default:
+                throw .preconditionFailed(
+                    "invalid x-consumer-group-type \(value) (single-active or shared, with x-consumer-group)")
+            }
+        }
+        return (start, group, shared)
     }
 
     /// RabbitMQ's rule: streams are durable, not exclusive and not auto-delete.
@@ -69,7 +131,8 @@ extension VirtualHost {
                     lostSegments: quarantined.map(\.summary), lostBytes: quarantined.reduce(0) { $0 + $1.bytes }))
         }
         return StreamQueue(
-            queue: queue, log: log, segmentedLog: segmented, storage: self.streamStorage, clock: self.clock)
+            queue: queue, log: log, segmentedLog: segmented, storage: self.streamStorage, clock: self.clock,
+            shareSettings: arguments.share)
     }
 
     /// The stream's queue was deleted: consumers are cancelled, files and group offsets removed.
@@ -83,7 +146,9 @@ extension VirtualHost {
 
     /// Hands a routed message to a classic queue or a stream.
     func accept(_ message: Message, into queue: MessageQueue, ttl: UInt64?) -> Bool {
-        if queue.settings.stream != nil, let stream = self.streamsByName[queue.name], stream.queue === queue {
+        if queue.settings.stream != nil {
+            // A partitioned stream's own queue holds nothing: publish to its exchange.
+            guard let stream = self.streamsByName[queue.name], stream.queue === queue else { return false }
             queue.statistics.published += 1
             return stream.append(message)
         }

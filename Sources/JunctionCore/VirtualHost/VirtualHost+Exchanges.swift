@@ -76,6 +76,10 @@ extension VirtualHost {
             throw .accessRefused("operation not permitted on exchange '\(name)'")
         }
         guard let exchange = self.exchanges[name] else { return }
+        if self.partitionedByName[name] != nil {
+            throw .preconditionFailed(
+                "exchange '\(name)' in vhost '\(self.name)' belongs to partitioned stream '\(name)': delete the stream")
+        }
         if ifUnused && exchange.bindingCount > 0 {
             throw .preconditionFailed("exchange '\(name)' in vhost '\(self.name)' in use")
         }

@@ -34,6 +34,10 @@ extension VirtualHost {
                 }
             }
             existing.lastUsed = self.clock.nowMilliseconds()
+            if let partitioned = self.partitionedByName[name] {
+                return QueueDeclareOK(
+                    queue: name, messageCount: partitioned.messageCount, consumerCount: partitioned.consumerCount)
+            }
             if let stream = self.streamsByName[name] {
                 return QueueDeclareOK(
                     queue: name, messageCount: stream.messageCount, consumerCount: stream.consumerCount)
@@ -57,6 +61,10 @@ extension VirtualHost {
         let settings = try QueueArguments(arguments, queue: queueName)
         if settings.stream != nil {
             try Self.checkStreamProperties(queueName, durable: durable, exclusive: exclusive, autoDelete: autoDelete)
+        }
+        if let count = settings.partitions {
+            return try self.declarePartitionedStream(
+                queueName, count: count, settings: settings, arguments: arguments, owner: owner, access: access)
         }
         let queue = MessageQueue(
             name: queueName,
@@ -141,6 +149,11 @@ extension VirtualHost {
             throw .accessRefused("operation not permitted on the default exchange")
         }
         let target = try self.existingQueue(queue, owner: owner)
+        if target.settings.partitions != nil {
+            throw .preconditionFailed(
+                "queue '\(queue)' in vhost '\(self.name)' is a partitioned stream: bind its exchange '\(queue)' instead"
+            )
+        }
         guard let source = self.exchanges[exchange] else {
             throw .notFound("no exchange '\(exchange)' in vhost '\(self.name)'")
         }
@@ -151,7 +164,7 @@ extension VirtualHost {
     public func purgeQueue(_ name: String, owner: ConnectionID, access: AccessContext) throws(BrokerError) -> Int {
         try access.authorize(.read, .queue, name)
         let queue = try self.existingQueue(name, owner: owner)
-        if self.streamsByName[name] != nil {
+        if queue.isStream {
             throw .preconditionFailed("queue '\(name)' in vhost '\(self.name)' is a stream: purge is not supported")
         }
         return queue.purge()
@@ -166,6 +179,13 @@ extension VirtualHost {
         try access.authorize(.configure, .queue, name)
         guard let queue = self.queuesByName[name] else { return 0 }
         try self.checkAccess(queue, owner: owner)
+        if let parent = self.streamsByName[name]?.partitionOf, self.partitionedByName[parent] != nil {
+            throw .preconditionFailed(
+                "queue '\(name)' in vhost '\(self.name)' is a partition of '\(parent)': delete '\(parent)' instead")
+        }
+        if ifUnused && (self.partitionedByName[name]?.consumerCount ?? 0) > 0 {
+            throw .preconditionFailed("queue '\(name)' in vhost '\(self.name)' in use")
+        }
         if ifUnused && (queue.consumerCount > 0 || (self.streamsByName[name]?.consumerCount ?? 0) > 0) {
             throw .preconditionFailed("queue '\(name)' in vhost '\(self.name)' in use")
         }
@@ -184,7 +204,11 @@ extension VirtualHost {
         for binding in queue.incoming {
             self.removeBinding(binding)
         }
-        if let stream = self.streamsByName.removeValue(forKey: queue.name) {
+        if let partitioned = self.partitionedByName.removeValue(forKey: queue.name) {
+            self.removePartitions(of: partitioned)
+        } else if queue.settings.partitions != nil {
+            // A partitioned stream whose declaration failed half-way: nothing else to remove.
+        } else if let stream = self.streamsByName.removeValue(forKey: queue.name) {
             self.closeStream(stream)
         } else if queue.isStream {
             // A stream whose log failed to open at start-up: dropping it removes its files.
@@ -218,7 +242,7 @@ extension VirtualHost {
     ) throws(BrokerError) -> Subscription {
         try access.authorize(.read, .queue, queue)
         let target = try self.existingQueue(queue, owner: owner)
-        if self.streamsByName[queue] != nil {
+        if target.isStream {
             throw .preconditionFailed(
                 "queue '\(queue)' in vhost '\(self.name)' is a stream: consume it with stream offsets")
         }
@@ -246,7 +270,7 @@ extension VirtualHost {
     ) throws(BrokerError) -> (delivery: Delivery, messageCount: Int)? {
         try access.authorize(.read, .queue, queue)
         let target = try self.existingQueue(queue, owner: owner)
-        if self.streamsByName[queue] != nil {
+        if target.isStream {
             // RabbitMQ refuses basic.get on streams the same way.
             throw .preconditionFailed(
                 "queue '\(queue)' in vhost '\(self.name)' is a stream: basic.get is not supported")
@@ -304,6 +328,7 @@ extension VirtualHost {
     func expire(now: UInt64) {
         for stream in self.streamsByName.values {
             stream.enforceRetention()
+            stream.expireShareLocks(now: now)
         }
         for queue in self.queuesByName.values where self.streamsByName[queue.name] == nil {
             queue.expireMessages(now: now)

@@ -15,6 +15,9 @@ public final class VirtualHost {
     let streamStorage: StreamStorage
     /// The streams of this host by name; each also has its `MessageQueue` in `queuesByName`.
     var streamsByName: [String: StreamQueue] = [:]
+    /// Partitioned streams by name; each has its `MessageQueue` in `queuesByName`, its partitions in
+    /// `streamsByName` and its `x-partition` exchange in `exchanges`.
+    var partitionedByName: [String: PartitionedStream] = [:]
     /// Set while definitions are rebuilt from `metadata` at start-up (so they are not written back)
     /// or a whole virtual host is removed (its rows go in one transaction).
     var suppressesMetadataWrites = false

@@ -71,7 +71,7 @@ extension STOMPConnectionHandler {
         var namesPublishAddress = false
         switch destination {
         case .queue(let name):
-            if vhost.stream(named: name) == nil {
+            if !vhost.isStream(name) {
                 try self.declareDurableQueue(name, arguments: Self.queueArguments(request.headers))
             }
             queueName = name
@@ -89,7 +89,7 @@ extension STOMPConnectionHandler {
             queueName = try self.subscriptionQueue(request, exchange: name, routingKey: key)
             namesPublishAddress = true
         }
-        if vhost.stream(named: queueName) != nil {
+        if vhost.isStream(queueName) {
             try self.subscribeStream(request, vhost: vhost, destination: destination, queueName: queueName)
             return
         }
@@ -128,9 +128,9 @@ extension STOMPConnectionHandler {
         queueName: String
     ) throws(STOMPError) {
         let arguments = try STOMPStreamArguments.arguments(from: request.headers)
-        let subscription: StreamSubscription
+        let subscription: any StreamConsumerHandle
         do {
-            subscription = try vhost.consumeStream(
+            subscription = try vhost.subscribeStream(
                 queueName,
                 consumer: self,
                 tag: request.id,
@@ -415,6 +415,7 @@ extension STOMPConnectionHandler: StreamConsumer {
         var message = delivery.message
         var headers = message.properties.headers ?? FieldTable()
         headers["x-stream-offset"] = .int64(delivery.offset)
+        if let partition = delivery.partition { headers["x-partition"] = .int64(Int64(partition)) }
         message.properties.headers = headers
         STOMPMessageMapping.writeMessage(
             into: &self.output.buffer,

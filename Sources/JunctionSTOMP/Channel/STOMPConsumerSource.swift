@@ -4,7 +4,7 @@ import JunctionCore
 /// with its own cursor (SUBSCRIBE to a stream's `/amq/queue/` or `/queue/` destination).
 enum STOMPConsumerSource {
     case queue(Subscription)
-    case stream(StreamSubscription)
+    case stream(any StreamConsumerHandle)
 
     func cancel() {
         switch self {

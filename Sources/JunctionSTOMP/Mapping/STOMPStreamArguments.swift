@@ -2,7 +2,8 @@ public import JunctionCore
 
 /// The SUBSCRIBE headers of a stream consumer as engine consumer arguments (RabbitMQ's STOMP
 /// plugin): `x-stream-offset` is `first`, `last`, `next`, `offset=<n>` or `timestamp=<seconds>`
-/// (a bare `<n>` is read as an offset too); `x-consumer-group` names a consumer group.
+/// (a bare `<n>` is read as an offset too); `x-consumer-group` names a consumer group and
+/// `x-consumer-group-type` (`shared`) makes it a shared group.
 public enum STOMPStreamArguments {
     /// - Throws: `STOMPError` for an offset header that is none of the forms above.
     public static func arguments(from headers: STOMPHeaders) throws(STOMPError) -> FieldTable {
@@ -12,6 +13,9 @@ public enum STOMPStreamArguments {
         }
         if let group = headers["x-consumer-group"] {
             table["x-consumer-group"] = .string(group)
+        }
+        if let type = headers["x-consumer-group-type"] {
+            table["x-consumer-group-type"] = .string(type)
         }
         return table
     }
