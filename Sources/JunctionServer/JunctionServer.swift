@@ -83,6 +83,11 @@ public final class JunctionServer: Sendable {
         let alarms = loop.scheduleRepeatedTask(initialDelay: .seconds(1), delay: .seconds(1)) { _ in
             state.value.checkResources(memory: memory, disk: disk, logger: logger)
         }
+        // Message rates: the counters are read on this timer, never per message.
+        let rateInterval = TimeAmount.seconds(Int64(configuration.http.ratesSampleIntervalSeconds))
+        let rates = loop.scheduleRepeatedTask(initialDelay: .zero, delay: rateInterval) { _ in
+            state.value.broker.sampleMessageRates()
+        }
 
         let protocolListeners = self.protocolListeners(state: state)
         // What a protocol keeps across restarts (MQTT sessions) comes back before the first client connects.
@@ -135,6 +140,7 @@ public final class JunctionServer: Sendable {
         } catch {
             expiry.cancel()
             alarms.cancel()
+            rates.cancel()
             groupCommit.cancel()
             for listener in listeners { try? await listener.close() }
             try? await group.shutdownGracefully()
@@ -148,7 +154,7 @@ public final class JunctionServer: Sendable {
             ioThread: ioThread,
             listeners: listeners,
             state: state,
-            timers: [expiry, alarms, groupCommit],
+            timers: [expiry, alarms, groupCommit, rates],
             tlsContexts: tlsContexts,
             logger: logger
         )
@@ -322,6 +328,7 @@ final class EngineState {
         brokerConfiguration.failedLoginDelayMilliseconds = configuration.limits.failedLoginDelayMilliseconds
         brokerConfiguration.failedLoginMaxDelayMilliseconds = configuration.limits.failedLoginMaxDelayMilliseconds
         brokerConfiguration.maxConsumersPerChannel = configuration.limits.maxConsumersPerChannel
+        brokerConfiguration.rateHistorySamples = configuration.http.ratesHistorySamples
         brokerConfiguration.connectionLimits = ConnectionLimits(
             maxConnections: configuration.limits.maxConnections,
             maxConnectionsPerUser: configuration.limits.maxConnectionsPerUser,

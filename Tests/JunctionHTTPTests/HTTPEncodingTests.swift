@@ -18,13 +18,18 @@ struct HTTPEncodingTests {
         _ = try host.publish(Message(exchange: "", routingKey: "q", body: ByteBuffer(string: "a")))
         _ = try host.publish(Message(exchange: "", routingKey: "q", body: ByteBuffer(string: "b")))
         _ = try host.get(queue: "q", noAck: false, owner: ConnectionID(1))
-        let json = ManagementRepresentation.queue(try #require(host.queue(named: "q")), vhost: "/").serialized
+        let json = ManagementRepresentation.queue(
+            try #require(host.queue(named: "q")), vhost: "/", rates: [0.4, 0.2, 0, 0]
+        ).serialized
         #expect(
             json.hasPrefix(
                 #"{"name":"q","vhost":"/","type":"classic","durable":true,"auto_delete":false,"exclusive":false,"arguments":{"x-max-length":5},"#
             ))
         #expect(json.contains(#""messages":2,"messages_ready":1,"messages_unacknowledged":1,"consumers":0"#))
-        #expect(json.contains(#""message_stats":{"publish":2,"deliver_get":1,"redeliver":0,"ack":0}"#))
+        #expect(
+            json.contains(
+                #""message_stats":{"publish":2,"publish_details":{"rate":0.4},"deliver_get":1,"deliver_get_details":{"rate":0.2},"ack":0,"ack_details":{"rate":0.0},"redeliver":0,"redeliver_details":{"rate":0.0}}"#
+            ))
     }
 
     @Test func bindingPropertiesKeyIsTildeForEmptyKeyAndStableWithArguments() {

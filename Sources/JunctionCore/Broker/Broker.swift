@@ -20,6 +20,8 @@ public final class Broker {
     private var clientConnections: [ConnectionID: any ClientConnection] = [:]
     /// Failed logins per peer address, to slow the next answer (`limits.failed_login_delay_ms`).
     let failedLogins: FailedLoginDelay
+    /// Rate samples of the message counters (`sampleMessageRates()`), for the management API.
+    public let messageRates: MessageRateMonitor
 
     /// - Parameters:
     ///   - queueStore: where durable queues keep persistent messages.
@@ -41,6 +43,7 @@ public final class Broker {
             maxMilliseconds: configuration.failedLoginMaxDelayMilliseconds)
         self.clock = clock
         self.logger = logger
+        self.messageRates = MessageRateMonitor(historyLength: configuration.rateHistorySamples)
         let streams = StreamStorage(root: streamRoot, metadata: metadata, clock: clock, logger: logger)
         self.streams = streams
         self.accessControl = AccessControl(metadata: metadata, logger: logger)

@@ -20,6 +20,8 @@ public struct BrokerConfiguration: Sendable {
     public var failedLoginMaxDelayMilliseconds = 5000
     /// When persistent messages in durable queues count as safe, so confirms may go out.
     public var durability: DurabilityPolicy = .groupCommit
+    /// Broker-wide message-rate samples kept for charts (`http.rates_history_samples`).
+    public var rateHistorySamples = 60
 
     public init() {}
 }

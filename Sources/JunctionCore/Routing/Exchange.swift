@@ -15,6 +15,10 @@ public final class Exchange {
     private(set) var bindings: Set<Binding> = []
     /// Bindings whose destination is this exchange.
     var incoming: Set<Binding> = []
+    /// Messages published to this exchange, and those it routed to at least one queue (the
+    /// management API's `publish_in` and `publish_out`; plain counters on the engine loop).
+    public internal(set) var publishedIn = 0
+    public internal(set) var publishedOut = 0
     /// Publish epoch of the last visit, so each exchange routes at most once per publish (cycles).
     var routeMark: UInt64 = 0
 

@@ -136,6 +136,7 @@ public final class VirtualHost {
         }
         let ttl = try QueueArguments.messageTTL(message.properties.expiration)
         self.publishedCount += 1
+        exchange.publishedIn += 1
         var targets = self.spareTargetLists.popLast() ?? []
         defer {
             targets.removeAll(keepingCapacity: true)
@@ -143,6 +144,7 @@ public final class VirtualHost {
         }
         self.collectTargets(from: exchange, message: message, into: &targets)
         guard !targets.isEmpty else { return .unroutable }
+        exchange.publishedOut += 1
         var accepted = 0
         for queue in targets where self.accept(message, into: queue, ttl: ttl) {
             accepted += 1

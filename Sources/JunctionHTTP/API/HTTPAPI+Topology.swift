@@ -5,14 +5,20 @@ import NIOHTTP1
 extension HTTPAPI {
     func exchanges(in vhost: String?, user: AuthenticatedUser) throws(HTTPAPIError) -> [JSONValue] {
         try self.hosts(vhost, user: user).flatMap { host in
-            host.allExchanges.map { ManagementRepresentation.exchange($0, vhost: host.name) }
+            host.allExchanges.map {
+                ManagementRepresentation.exchange(
+                    $0, vhost: host.name, rates: self.broker.messageRates.exchangeRates(vhost: host.name, name: $0.name)
+                )
+            }
         }
     }
 
     func queues(in vhost: String?, user: AuthenticatedUser) throws(HTTPAPIError) -> [JSONValue] {
         try self.hosts(vhost, user: user).flatMap { host in
             host.queues.map {
-                ManagementRepresentation.queue($0, vhost: host.name, stream: host.stream(named: $0.name))
+                ManagementRepresentation.queue(
+                    $0, vhost: host.name, stream: host.stream(named: $0.name),
+                    rates: self.broker.messageRates.queueRates(vhost: host.name, name: $0.name))
             }
         }
     }
@@ -42,7 +48,8 @@ extension HTTPAPI {
             guard let exchange = host.exchange(named: name) else {
                 throw .notFound("no exchange '\(name)' in vhost '\(vhost)'")
             }
-            return .response(.json(ManagementRepresentation.exchange(exchange, vhost: vhost)))
+            let rates = self.broker.messageRates.exchangeRates(vhost: vhost, name: name)
+            return .response(.json(ManagementRepresentation.exchange(exchange, vhost: vhost, rates: rates)))
         }
     }
 
@@ -97,7 +104,10 @@ extension HTTPAPI {
         default:
             guard let queue = host.queue(named: name) else { throw .notFound("no queue '\(name)' in vhost '\(vhost)'") }
             return .response(
-                .json(ManagementRepresentation.queue(queue, vhost: vhost, stream: host.stream(named: name))))
+                .json(
+                    ManagementRepresentation.queue(
+                        queue, vhost: vhost, stream: host.stream(named: name),
+                        rates: self.broker.messageRates.queueRates(vhost: vhost, name: name))))
         }
     }
 

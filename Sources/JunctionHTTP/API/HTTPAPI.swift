@@ -40,7 +40,7 @@ struct HTTPAPI {
         case .dashboard, .demo:
             preconditionFailure("pages are served without the API")
         case .metrics: return .response(self.metrics())
-        case .overview: return .response(.json(self.overview(user: user)))
+        case .overview: return .response(.json(self.overview(request: request)))
         case .whoami:
             return .response(
                 .json(
@@ -290,48 +290,5 @@ struct HTTPAPI {
                 ])
             }
         }
-    }
-
-    private func overview(user: AuthenticatedUser) -> JSONValue {
-        let hosts = self.broker.virtualHosts
-        let queues = hosts.flatMap(\.queues)
-        let ready = queues.reduce(0) { $0 + $1.readyCount }
-        let unacked = queues.reduce(0) { $0 + $1.unackedCount }
-        let stats = hosts.reduce(MessageStatistics()) { $0 + $1.statistics }
-        let connections = self.broker.connections
-        return .object([
-            ("management_version", .string("3.12.0")),
-            ("rabbitmq_version", .string("3.12.0")),
-            ("product_name", .string("Junction")),
-            ("product_version", .string(JunctionVersion.string)),
-            ("cluster_name", .string(ManagementRepresentation.nodeName)),
-            ("node", .string(ManagementRepresentation.nodeName)),
-            (
-                "object_totals",
-                .object([
-                    ("connections", .int(connections.count)),
-                    ("channels", .int(connections.reduce(0) { $0 + $1.summary.channelCount })),
-                    ("exchanges", .int(hosts.reduce(0) { $0 + $1.allExchanges.count })),
-                    ("queues", .int(queues.count)),
-                    ("consumers", .int(queues.reduce(0) { $0 + $1.consumerCount })),
-                ])
-            ),
-            (
-                "queue_totals",
-                .object([
-                    ("messages", .int(ready + unacked)), ("messages_ready", .int(ready)),
-                    ("messages_unacknowledged", .int(unacked)),
-                ])
-            ),
-            (
-                "message_stats",
-                .object([
-                    ("publish", .int(stats.published)), ("deliver_get", .int(stats.delivered)),
-                    ("ack", .int(stats.acknowledged)), ("redeliver", .int(stats.redelivered)),
-                ])
-            ),
-            ("listeners", .array([])),
-            ("contexts", .array([])),
-        ])
     }
 }

@@ -4,9 +4,12 @@ public import JunctionCore
 public enum ManagementRepresentation {
     /// A queue; with `stream`, the queue behind a stream: `type: stream`, its messages are the
     /// retained ones, plus offsets and consumer groups (`streamFields`).
-    public static func queue(_ queue: MessageQueue, vhost: String, stream: StreamQueue? = nil) -> JSONValue {
-        let stats = queue.statistics
-        var fields = Self.queueFields(queue, vhost: vhost, stats: stats)
+    /// `rates` are the queue's current rates in `QueueMessageCounts.names` order (zeros when nil).
+    public static func queue(
+        _ queue: MessageQueue, vhost: String, stream: StreamQueue? = nil, rates: [Double]? = nil
+    ) -> JSONValue {
+        let stats = QueueMessageCounts(queue.statistics)
+        var fields = Self.queueFields(queue, vhost: vhost, stats: stats, rates: rates)
         if let stream {
             fields = fields.map { key, value in
                 switch key {
@@ -58,9 +61,9 @@ public enum ManagementRepresentation {
     }
 
     private static func queueFields(
-        _ queue: MessageQueue, vhost: String, stats: MessageStatistics
+        _ queue: MessageQueue, vhost: String, stats: QueueMessageCounts, rates: [Double]?
     ) -> [(String, JSONValue)] {
-        var fields = Self.queueBasics(queue, vhost: vhost, stats: stats)
+        var fields = Self.queueBasics(queue, vhost: vhost, stats: stats, rates: rates)
         // A failed queue (`state: failed`) and segments recovery set aside, as RabbitMQ shows a
         // crashed queue: the reason and what was lost, so no queue looks empty without a word.
         if let problems = queue.storageProblems, !problems.isEmpty {
@@ -78,7 +81,7 @@ public enum ManagementRepresentation {
     }
 
     private static func queueBasics(
-        _ queue: MessageQueue, vhost: String, stats: MessageStatistics
+        _ queue: MessageQueue, vhost: String, stats: QueueMessageCounts, rates: [Double]?
     ) -> [(String, JSONValue)] {
         [
             ("name", .string(queue.name)),
@@ -94,20 +97,26 @@ public enum ManagementRepresentation {
             ("messages_ready", .int(queue.readyCount)),
             ("messages_unacknowledged", .int(queue.unackedCount)),
             ("consumers", .int(queue.consumerCount)),
-            (
-                "message_stats",
-                .object([
-                    ("publish", .int(stats.published)),
-                    ("deliver_get", .int(stats.delivered)),
-                    ("redeliver", .int(stats.redelivered)),
-                    ("ack", .int(stats.acknowledged)),
-                ])
-            ),
+            ("message_stats", Self.messageStats(stats, rates: rates)),
         ]
     }
 
-    public static func exchange(_ exchange: Exchange, vhost: String) -> JSONValue {
-        .object([
+    /// RabbitMQ's `message_stats`: each counter and its `<name>_details: {rate: per second}`.
+    /// `rates` come in `Counts.names` order; nil gives rates of 0 (no sample yet).
+    public static func messageStats<Counts: MessageCounters>(_ counts: Counts, rates: [Double]?) -> JSONValue {
+        var fields: [(String, JSONValue)] = []
+        for (index, (name, value)) in zip(Counts.names, counts.values).enumerated() {
+            let rate = rates.flatMap { index < $0.count ? $0[index] : nil } ?? 0
+            fields.append((name, .int(Int64(value))))
+            fields.append(("\(name)_details", .object([("rate", .double((rate * 100).rounded() / 100))])))
+        }
+        return .object(fields)
+    }
+
+    /// An exchange; with `rates` (in `ExchangeMessageCounts.names` order) also its `message_stats`
+    /// (`publish_in`, `publish_out`). Definitions leave them out.
+    public static func exchange(_ exchange: Exchange, vhost: String, rates: [Double]? = nil) -> JSONValue {
+        var fields: [(String, JSONValue)] = [
             ("name", .string(exchange.name)),
             ("vhost", .string(vhost)),
             ("type", .string(exchange.type.rawValue)),
@@ -115,7 +124,12 @@ public enum ManagementRepresentation {
             ("auto_delete", .bool(exchange.autoDelete)),
             ("internal", .bool(exchange.internal)),
             ("arguments", JSONValue(exchange.arguments)),
-        ])
+        ]
+        if let rates {
+            let counts = ExchangeMessageCounts(publishIn: exchange.publishedIn, publishOut: exchange.publishedOut)
+            fields.append(("message_stats", Self.messageStats(counts, rates: rates)))
+        }
+        return .object(fields)
     }
 
     public static func binding(_ binding: BindingInfo, vhost: String) -> JSONValue {

@@ -22,6 +22,11 @@ public struct HTTPConfiguration: Sendable, Hashable {
     public var maxGetCount: Int
     /// Longest lease (visibility timeout) a poll may ask for; more is 400 (`http.max_lease_seconds`).
     public var maxLeaseSeconds: Int
+    /// Seconds between two samples of the message counters; rates are per second over the last
+    /// interval (`http.rates_sample_interval_seconds`).
+    public var ratesSampleIntervalSeconds: Int
+    /// Broker-wide samples kept for the dashboard's charts (`http.rates_history_samples`).
+    public var ratesHistorySamples: Int
 
     public init(
         allowedHosts: [String] = [],
@@ -32,7 +37,9 @@ public struct HTTPConfiguration: Sendable, Hashable {
         idleTimeoutSeconds: Int = 60,
         maxLeasesPerUser: Int = 10000,
         maxGetCount: Int = 1000,
-        maxLeaseSeconds: Int = 43200
+        maxLeaseSeconds: Int = 43200,
+        ratesSampleIntervalSeconds: Int = 5,
+        ratesHistorySamples: Int = 60
     ) {
         self.allowedHosts = allowedHosts
         self.allowedOrigins = allowedOrigins
@@ -43,6 +50,8 @@ public struct HTTPConfiguration: Sendable, Hashable {
         self.maxLeasesPerUser = maxLeasesPerUser
         self.maxGetCount = maxGetCount
         self.maxLeaseSeconds = maxLeaseSeconds
+        self.ratesSampleIntervalSeconds = ratesSampleIntervalSeconds
+        self.ratesHistorySamples = ratesHistorySamples
     }
 }
 

@@ -11,6 +11,8 @@ extension ConfigurationKeys {
     static let httpMaxLeasesPerUser: ConfigKey = "http.max_leases_per_user"
     static let httpMaxGetCount: ConfigKey = "http.max_get_count"
     static let httpMaxLeaseSeconds: ConfigKey = "http.max_lease_seconds"
+    static let httpRatesSampleIntervalSeconds: ConfigKey = "http.rates_sample_interval_seconds"
+    static let httpRatesHistorySamples: ConfigKey = "http.rates_history_samples"
     static let maxConnections: ConfigKey = "limits.max_connections"
     static let maxConnectionsPerUser: ConfigKey = "limits.max_connections_per_user"
     static let maxConnectionsPerVirtualHost: ConfigKey = "limits.max_connections_per_vhost"
@@ -36,7 +38,9 @@ extension HTTPConfiguration {
             idleTimeoutSeconds: try int(ConfigurationKeys.httpIdleTimeoutSeconds),
             maxLeasesPerUser: try int(ConfigurationKeys.httpMaxLeasesPerUser),
             maxGetCount: try int(ConfigurationKeys.httpMaxGetCount),
-            maxLeaseSeconds: try int(ConfigurationKeys.httpMaxLeaseSeconds)
+            maxLeaseSeconds: try int(ConfigurationKeys.httpMaxLeaseSeconds),
+            ratesSampleIntervalSeconds: try int(ConfigurationKeys.httpRatesSampleIntervalSeconds),
+            ratesHistorySamples: try int(ConfigurationKeys.httpRatesHistorySamples)
         )
     }
 
@@ -57,6 +61,10 @@ extension HTTPConfiguration {
             AbsoluteConfigKey(ConfigurationKeys.httpMaxGetCount): .init(.int(self.maxGetCount), isSecret: false),
             AbsoluteConfigKey(ConfigurationKeys.httpMaxLeaseSeconds): .init(
                 .int(self.maxLeaseSeconds), isSecret: false),
+            AbsoluteConfigKey(ConfigurationKeys.httpRatesSampleIntervalSeconds): .init(
+                .int(self.ratesSampleIntervalSeconds), isSecret: false),
+            AbsoluteConfigKey(ConfigurationKeys.httpRatesHistorySamples): .init(
+                .int(self.ratesHistorySamples), isSecret: false),
         ]
     }
 
@@ -68,6 +76,8 @@ extension HTTPConfiguration {
             ("http.max_leases_per_user", self.maxLeasesPerUser, 1...10_000_000),
             ("http.max_get_count", self.maxGetCount, 1...1_000_000),
             ("http.max_lease_seconds", self.maxLeaseSeconds, 1...604_800),
+            ("http.rates_sample_interval_seconds", self.ratesSampleIntervalSeconds, 1...3600),
+            ("http.rates_history_samples", self.ratesHistorySamples, 2...10000),
         ]
         for (key, value, range) in ranges where !range.contains(value) {
             throw ConfigurationError("\(key): \(value) is outside \(range.lowerBound)...\(range.upperBound)")
