@@ -74,6 +74,8 @@ struct HTTPAPI {
             return .response(.noContent())
         case .queueGet(let vhost, let name):
             return .response(try self.get(vhost: vhost, queue: name, request: request, user: user))
+        case .queueMove(let vhost, let name):
+            return .response(try self.move(vhost: vhost, queue: name, request: request, user: user))
         case .queueBindings(let vhost, let name):
             let host = try self.host(vhost, user: user)
             guard host.queue(named: name) != nil else { throw .notFound("no queue '\(name)' in vhost '\(vhost)'") }
@@ -170,7 +172,8 @@ struct HTTPAPI {
             }
         case .dashboard, .demo, .metrics, .vhosts, .vhost, .exchanges, .exchange, .queues,
             .queue,
-            .queueContents, .queueBindings, .bindings, .bindingsBetween, .binding, .connections, .connection, .channels,
+            .queueContents, .queueMove, .queueBindings, .bindings, .bindingsBetween, .binding, .connections,
+            .connection, .channels,
             .consumers,
             .definitions, .alarmsHealthCheck:
             let isWrite = method != .GET && method != .HEAD
@@ -178,7 +181,7 @@ struct HTTPAPI {
             // RabbitMQ: the engine then checks their permissions in the vhost like any client's.
             let topologyWrite: Bool
             switch route {
-            case .exchange, .queue, .queueContents, .bindingsBetween, .binding: topologyWrite = true
+            case .exchange, .queue, .queueContents, .queueMove, .bindingsBetween, .binding: topologyWrite = true
             default: topologyWrite = false
             }
             let allowed: Set<String> =

@@ -26,6 +26,8 @@ public enum HTTPRoute: Sendable, Equatable {
     case queue(vhost: String, name: String)
     case queueContents(vhost: String, name: String)
     case queueGet(vhost: String, name: String)
+    /// `/api/queues/{vhost}/{name}/move`: shovel-like move to another queue or back to the origin.
+    case queueMove(vhost: String, name: String)
     case queueBindings(vhost: String, name: String)
     case bindings(vhost: String?)
     /// `/api/bindings/{vhost}/e/{source}/{q|e}/{destination}`.
@@ -64,7 +66,7 @@ public enum HTTPRoute: Sendable, Equatable {
     public var allowedMethods: [HTTPMethod] {
         switch self {
         case .vhost, .exchange, .queue, .user, .permission, .topicPermission: [.GET, .PUT, .DELETE]
-        case .publish, .queueGet, .rawPublish: [.POST]
+        case .publish, .queueGet, .queueMove, .rawPublish: [.POST]
         case .queueContents: [.DELETE]
         case .bindingsBetween: [.GET, .POST]
         case .binding, .connection: [.GET, .DELETE]
@@ -136,6 +138,7 @@ public enum HTTPRoute: Sendable, Equatable {
                 switch rest[3] {
                 case "contents": return .queueContents(vhost: rest[1], name: rest[2])
                 case "get": return .queueGet(vhost: rest[1], name: rest[2])
+                case "move": return .queueMove(vhost: rest[1], name: rest[2])
                 case "bindings": return .queueBindings(vhost: rest[1], name: rest[2])
                 default: return nil
                 }
