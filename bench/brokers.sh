@@ -134,7 +134,7 @@ start_junction() {
     "$JUNCTION_BINARY" --data-dir "$dir/data" --amqp-port "$JUNCTION_AMQP_PORT" --mqtt-port "$JUNCTION_MQTT_PORT" \
         --stomp-port "$JUNCTION_STOMP_PORT" --http-port "$JUNCTION_HTTP_PORT" \
         --tls-cert-file "$BENCH_CERT" --tls-key-file "$BENCH_KEY" --amqps-port "$JUNCTION_AMQPS_PORT" \
-        --mqtts-port "$JUNCTION_MQTTS_PORT" --stomps-port 0 --https-port 0 > "$dir/junction.log" 2>&1 &
+        --mqtts-port "$JUNCTION_MQTTS_PORT" --stomps-port 0 --https-port 0 --sqs-port 0 > "$dir/junction.log" 2>&1 &
     BENCH_PIDS+=($!)
     JUNCTION_PID=$!
     wait_for_port "$JUNCTION_AMQP_PORT" 30 && wait_for_port "$JUNCTION_AMQPS_PORT" 30

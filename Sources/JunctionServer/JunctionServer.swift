@@ -249,11 +249,24 @@ public final class JunctionServer: Sendable {
             ],
             logger: Logger(label: "junction.http")
         )
+        let sqsSettings = self.configuration.sqs
+        let sqs = SQSListener(
+            configuration: SQSListenerConfiguration(
+                virtualHost: sqsSettings.virtualHost, accountID: sqsSettings.accountID,
+                maxBodyBytes: sqsSettings.maxBodyBytes, maxHeaderBytes: self.configuration.http.maxHeaderBytes,
+                headerTimeout: .seconds(Int64(self.configuration.http.headerTimeoutSeconds)),
+                idleTimeout: .seconds(Int64(self.configuration.http.idleTimeoutSeconds)),
+                attributesFile: "\(self.configuration.dataDirectory)/sqs-queue-attributes.json"),
+            credentials: SQSAccessKeys(authenticator: authenticator),
+            logger: Logger(label: "junction.sqs")
+        )
         return [
             (amqp, listeners.amqpPort, listeners.amqpsPort),
             (mqtt, listeners.mqttPort, listeners.mqttsPort),
             (stomp, listeners.stompPort, listeners.stompsPort),
             (http, listeners.httpPort, listeners.httpsPort),
+            // Plain HTTP only: SDKs reach a local SQS endpoint over http:// (TLS termination is a proxy's job).
+            (sqs, listeners.sqsPort, 0),
         ]
     }
 

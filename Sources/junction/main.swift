@@ -40,6 +40,9 @@ struct Junction: AsyncParsableCommand {
     @Option(name: .customLong("http-port"), help: "HTTP API port (0 disables).")
     var httpPort: Int?
 
+    @Option(name: .customLong("sqs-port"), help: "SQS-compatible API port (0 disables).")
+    var sqsPort: Int?
+
     @Option(name: .customLong("amqps-port"), help: "AMQP 0-9-1 over TLS port (0 disables; needs --tls-cert-file).")
     var amqpsPort: Int?
 
@@ -78,6 +81,7 @@ struct Junction: AsyncParsableCommand {
             mqttPort: self.mqttPort,
             stompPort: self.stompPort,
             httpPort: self.httpPort,
+            sqsPort: self.sqsPort,
             amqpsPort: self.amqpsPort,
             mqttsPort: self.mqttsPort,
             stompsPort: self.stompsPort,

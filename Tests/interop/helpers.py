@@ -55,6 +55,7 @@ class Broker:
         self.http_port = None
         self.mqtt_port = None
         self.stomp_port = None
+        self.sqs_port = None
         self.process = None
         self.ports_from_environment = False
         self.log_path = os.path.join(os.path.dirname(os.path.abspath(data_dir)), f"broker-{uuid.uuid4().hex[:8]}.log")
@@ -112,11 +113,13 @@ class Broker:
         self.http_port = self.http_port or free_port()
         self.mqtt_port = self.mqtt_port or free_port()
         self.stomp_port = self.stomp_port or free_port()
+        self.sqs_port = self.sqs_port or free_port()
         settings = {
             "amqp-port": str(self.port),
             "mqtt-port": str(self.mqtt_port),
             "stomp-port": str(self.stomp_port),
             "http-port": str(self.http_port),
+            "sqs-port": str(self.sqs_port),
             "data-dir": self.data_dir,
         }
         args = [self.binary]
@@ -148,7 +151,7 @@ class Broker:
                     pytrace=False,
                 )
             # Listeners bind one after another: ready once every one of them accepts.
-            ports = [self.port, self.mqtt_port, self.stomp_port, self.http_port]
+            ports = [self.port, self.mqtt_port, self.stomp_port, self.http_port, self.sqs_port]
             try:
                 for listener_port in ports:
                     with socket.create_connection((self.host, listener_port), timeout=0.5):

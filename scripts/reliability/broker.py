@@ -6,7 +6,7 @@ import socket
 import subprocess
 import time
 
-LISTENERS = ("amqp", "mqtt", "stomp", "http")
+LISTENERS = ("amqp", "mqtt", "stomp", "http", "sqs")
 
 
 def free_port():

@@ -11,6 +11,7 @@ enum ConfigurationKeys {
     static let mqttsPort: ConfigKey = "listeners.mqtts_port"
     static let stompsPort: ConfigKey = "listeners.stomps_port"
     static let httpsPort: ConfigKey = "listeners.https_port"
+    static let sqsPort: ConfigKey = "listeners.sqs_port"
     static let tlsCertFile: ConfigKey = "tls.cert_file"
     static let tlsKeyFile: ConfigKey = "tls.key_file"
     static let tlsCAFile: ConfigKey = "tls.ca_file"

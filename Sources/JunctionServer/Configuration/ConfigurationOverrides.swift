@@ -6,6 +6,7 @@ public struct ConfigurationOverrides: Sendable, Hashable {
     public var mqttPort: Int?
     public var stompPort: Int?
     public var httpPort: Int?
+    public var sqsPort: Int?
     public var amqpsPort: Int?
     public var mqttsPort: Int?
     public var stompsPort: Int?
@@ -23,6 +24,7 @@ public struct ConfigurationOverrides: Sendable, Hashable {
         mqttPort: Int? = nil,
         stompPort: Int? = nil,
         httpPort: Int? = nil,
+        sqsPort: Int? = nil,
         amqpsPort: Int? = nil,
         mqttsPort: Int? = nil,
         stompsPort: Int? = nil,
@@ -39,6 +41,7 @@ public struct ConfigurationOverrides: Sendable, Hashable {
         self.mqttPort = mqttPort
         self.stompPort = stompPort
         self.httpPort = httpPort
+        self.sqsPort = sqsPort
         self.amqpsPort = amqpsPort
         self.mqttsPort = mqttsPort
         self.stompsPort = stompsPort

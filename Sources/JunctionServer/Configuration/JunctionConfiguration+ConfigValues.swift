@@ -14,6 +14,7 @@ extension JunctionConfiguration {
             AbsoluteConfigKey(ConfigurationKeys.mqttsPort): .init(.int(self.listeners.mqttsPort), isSecret: false),
             AbsoluteConfigKey(ConfigurationKeys.stompsPort): .init(.int(self.listeners.stompsPort), isSecret: false),
             AbsoluteConfigKey(ConfigurationKeys.httpsPort): .init(.int(self.listeners.httpsPort), isSecret: false),
+            AbsoluteConfigKey(ConfigurationKeys.sqsPort): .init(.int(self.listeners.sqsPort), isSecret: false),
             AbsoluteConfigKey(ConfigurationKeys.tlsCertFile): .init(.string(self.tls.certFile), isSecret: false),
             AbsoluteConfigKey(ConfigurationKeys.tlsKeyFile): .init(.string(self.tls.keyFile), isSecret: false),
             AbsoluteConfigKey(ConfigurationKeys.tlsCAFile): .init(.string(self.tls.caFile), isSecret: false),
@@ -109,6 +110,7 @@ extension JunctionConfiguration {
         }
         values.merge(self.http.configValues) { _, new in new }
         values.merge(self.limits.configValues) { _, new in new }
+        values.merge(self.sqs.configValues) { _, new in new }
         for user in self.users {
             values[AbsoluteConfigKey(ConfigurationKeys.password(of: user.name))] = .init(
                 .string(user.password), isSecret: true)
@@ -134,6 +136,7 @@ extension ConfigurationOverrides {
         set(ConfigurationKeys.mqttPort, self.mqttPort.map(ConfigContent.int))
         set(ConfigurationKeys.stompPort, self.stompPort.map(ConfigContent.int))
         set(ConfigurationKeys.httpPort, self.httpPort.map(ConfigContent.int))
+        set(ConfigurationKeys.sqsPort, self.sqsPort.map(ConfigContent.int))
         set(ConfigurationKeys.amqpsPort, self.amqpsPort.map(ConfigContent.int))
         set(ConfigurationKeys.mqttsPort, self.mqttsPort.map(ConfigContent.int))
         set(ConfigurationKeys.stompsPort, self.stompsPort.map(ConfigContent.int))

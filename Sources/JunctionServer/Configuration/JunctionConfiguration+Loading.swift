@@ -16,6 +16,12 @@ extension JunctionConfiguration {
                 upstream: EnvironmentVariablesProvider(environmentVariables: environment),
                 keyMapper: ConfigurationKeys.environmentKey(for:)
             ),
+            // The whole key path works too (`JUNCTION_LISTENERS_SQS_PORT` for `listeners.sqs_port`), below the
+            // short listener names above.
+            KeyMappingProvider(
+                upstream: EnvironmentVariablesProvider(environmentVariables: environment),
+                keyMapper: { AbsoluteConfigKey(["junction"] + $0.components, context: $0.context) }
+            ),
         ]
         if let configFile {
             providers.append(try await Self.yamlProvider(path: configFile))
@@ -55,7 +61,8 @@ extension JunctionConfiguration {
             amqpsPort: try required(ConfigurationKeys.amqpsPort) { try reader.requiredInt(forKey: $0) },
             mqttsPort: try required(ConfigurationKeys.mqttsPort) { try reader.requiredInt(forKey: $0) },
             stompsPort: try required(ConfigurationKeys.stompsPort) { try reader.requiredInt(forKey: $0) },
-            httpsPort: try required(ConfigurationKeys.httpsPort) { try reader.requiredInt(forKey: $0) }
+            httpsPort: try required(ConfigurationKeys.httpsPort) { try reader.requiredInt(forKey: $0) },
+            sqsPort: try required(ConfigurationKeys.sqsPort) { try reader.requiredInt(forKey: $0) }
         )
         let amqp = AMQPConfiguration(
             frameMax: try required(ConfigurationKeys.frameMax) { try reader.requiredInt(forKey: $0) },
@@ -180,6 +187,7 @@ extension JunctionConfiguration {
             http: try HTTPConfiguration(reading: reader),
             limits: try LimitsConfiguration(reading: reader)
         )
+        self.sqs = try SQSConfiguration(reading: reader)
         try self.validate()
     }
 
@@ -210,6 +218,7 @@ extension JunctionConfiguration {
             ("listeners.mqtts_port", self.listeners.mqttsPort),
             ("listeners.stomps_port", self.listeners.stompsPort),
             ("listeners.https_port", self.listeners.httpsPort),
+            ("listeners.sqs_port", self.listeners.sqsPort),
         ]
         for (key, port) in ports where !(0...65535).contains(port) {
             throw ConfigurationError("\(key): \(port) is not a port number (0...65535, 0 disables)")
@@ -281,6 +290,7 @@ extension JunctionConfiguration {
         }
         try self.validateSTOMP()
         try self.http.validate()
+        try self.sqs.validate()
         try self.limits.validate()
         try self.tls.validate()
     }

@@ -22,6 +22,8 @@ public struct JunctionConfiguration: Sendable, Hashable {
     public var http: HTTPConfiguration
     /// Connection, consumer, topic and login limits (`limits`).
     public var limits: LimitsConfiguration
+    /// The SQS-compatible listener (`sqs`).
+    public var sqs: SQSConfiguration = SQSConfiguration()
     public var defaultVirtualHost: String
     /// Lowest level that is logged (`log_level`), for every logger without an override.
     public var logLevel: Logger.Level

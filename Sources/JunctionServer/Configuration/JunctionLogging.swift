@@ -7,7 +7,7 @@ public enum JunctionLogging {
     /// configured ancestor, else `log_level`.
     public static let loggerLabels = [
         "junction", "junction.amqp", "junction.mqtt", "junction.stomp", "junction.http", "junction.core",
-        "junction.storage", "junction.tls",
+        "junction.storage", "junction.tls", "junction.sqs",
     ]
 
     /// Sends every log line to standard error in the configured format (`log_format`), each

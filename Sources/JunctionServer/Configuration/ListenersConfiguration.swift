@@ -19,6 +19,8 @@ public struct ListenersConfiguration: Sendable, Hashable {
     public var stompsPort: Int
     /// HTTPS, with WebSocket over TLS (wss) at the same paths (`listeners.https_port`).
     public var httpsPort: Int
+    /// The SQS-compatible API, ElasticMQ's port (`listeners.sqs_port`).
+    public var sqsPort: Int
 
     public init(
         bindHost: String = "127.0.0.1",
@@ -29,7 +31,8 @@ public struct ListenersConfiguration: Sendable, Hashable {
         amqpsPort: Int = 5671,
         mqttsPort: Int = 8883,
         stompsPort: Int = 61614,
-        httpsPort: Int = 15671
+        httpsPort: Int = 15671,
+        sqsPort: Int = 9324
     ) {
         self.bindHost = bindHost
         self.amqpPort = amqpPort
@@ -40,5 +43,6 @@ public struct ListenersConfiguration: Sendable, Hashable {
         self.mqttsPort = mqttsPort
         self.stompsPort = stompsPort
         self.httpsPort = httpsPort
+        self.sqsPort = sqsPort
     }
 }

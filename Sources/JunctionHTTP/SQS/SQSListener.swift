@@ -1,0 +1,86 @@
+public import JunctionCore
+public import Logging
+public import NIOCore
+import NIOHTTP1
+
+/// Where SQS access keys come from: the server answers with the user and the secret of a key
+/// (`guest`/`guest` on loopback, and the keys created for users through the management API).
+public protocol SQSCredentialStore: Sendable {
+    /// The user and secret of `accessKeyID`, or nil when the key is unknown or refused from this peer.
+    func credentials(accessKeyID: String, isLoopback: Bool) -> (user: String, secret: String)?
+}
+
+public struct SQSListenerConfiguration: Sendable {
+    /// The virtual host whose queues SQS names (`sqs.vhost`).
+    public var virtualHost: String
+    /// The account id in queue URLs and ARNs (`sqs.account_id`).
+    public var accountID: String
+    /// Largest request body (`sqs.max_body_bytes`): a batch of ten 256 KiB messages, form-encoded, fits.
+    public var maxBodyBytes: Int
+    public var maxHeaderBytes: Int
+    public var headerTimeout: TimeAmount
+    public var idleTimeout: TimeAmount
+    /// The file that keeps SQS's queue attributes (nil: in memory only, for tests).
+    public var attributesFile: String?
+
+    public init(
+        virtualHost: String = "/", accountID: String = "000000000000", maxBodyBytes: Int = 4 * 1024 * 1024,
+        maxHeaderBytes: Int = 16 * 1024, headerTimeout: TimeAmount = .seconds(30),
+        idleTimeout: TimeAmount = .seconds(120),
+        attributesFile: String? = nil
+    ) {
+        self.virtualHost = virtualHost
+        self.accountID = accountID
+        self.maxBodyBytes = maxBodyBytes
+        self.maxHeaderBytes = maxHeaderBytes
+        self.headerTimeout = headerTimeout
+        self.idleTimeout = idleTimeout
+        self.attributesFile = attributesFile
+    }
+}
+
+/// The SQS-compatible listener (ElasticMQ's port 9324 by default): AWS JSON 1.0 and query protocol
+/// requests, signed with SigV4, onto the engine's queues of one virtual host.
+public struct SQSListener: ProtocolListener {
+    public var protocolName: String { "SQS" }
+    public let configuration: SQSListenerConfiguration
+    private let credentials: any SQSCredentialStore
+    private let logger: Logger
+    private let shared: SQSListenerState
+
+    public init(configuration: SQSListenerConfiguration, credentials: any SQSCredentialStore, logger: Logger) {
+        self.configuration = configuration
+        self.credentials = credentials
+        self.logger = logger
+        self.shared = SQSListenerState(attributesFile: configuration.attributesFile)
+    }
+
+    public func initializeConnection(
+        _ channel: any Channel, broker: Broker, connectionID: ConnectionID, isLoopback: Bool
+    ) throws {
+        let requestGuard = HTTPRequestGuard(
+            maxHeaderBytes: self.configuration.maxHeaderBytes,
+            headerTimeout: self.configuration.headerTimeout,
+            idleTimeout: self.configuration.idleTimeout
+        )
+        let handler = SQSConnectionHandler(
+            requestGuard: requestGuard, broker: broker, configuration: self.configuration, shared: self.shared,
+            credentials: self.credentials, connectionID: connectionID, isLoopback: isLoopback, logger: self.logger)
+        try channel.pipeline.syncOperations.configureHTTPServerPipeline(
+            withPipeliningAssistance: true, withErrorHandling: true)
+        try channel.pipeline.syncOperations.addHandler(handler)
+        try channel.pipeline.syncOperations.addHandler(requestGuard, position: .first)
+    }
+}
+
+/// Shared by the listener's connections: a receipt handle may be deleted on another connection than
+/// the one that received it. Confined to the engine loop like the engine itself (`@unchecked Sendable`
+/// only so the `Sendable` listener value can hold it).
+final class SQSListenerState: @unchecked Sendable {
+    let inFlight = SQSInFlight()
+    let registry: SQSQueueRegistry
+
+    init(attributesFile: String?) {
+        self.registry = SQSQueueRegistry(path: attributesFile)
+    }
+}

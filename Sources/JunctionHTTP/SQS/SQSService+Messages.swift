@@ -1,0 +1,290 @@
+import JunctionCore
+import NIOCore
+
+/// A ReceiveMessage that found nothing and long-polls (the handler holds the request).
+struct SQSReceive {
+    var queue: MessageQueue
+    var maximum: Int
+    var waitMilliseconds: Int64
+    var visibilityTimeout: Int64
+    var attributeNames: Set<String>
+    var messageAttributeNames: [String]
+}
+
+extension SQSService {
+    // MARK: Send
+
+    func sendMessage(_ parameters: JSONValue) throws(SQSError) -> JSONValue {
+        let queue = try self.queue(parameters)
+        return .object(try self.send(parameters, to: queue))
+    }
+
+    func sendMessageBatch(_ parameters: JSONValue) throws(SQSError) -> JSONValue {
+        let queue = try self.queue(parameters)
+        let entries = try Self.batchEntries(parameters)
+        var total = 0
+        for entry in entries { total += (entry["MessageBody"]?.sqsText.utf8.count ?? 0) }
+        if total > 262_144 {
+            throw SQSError(
+                "AWS.SimpleQueueService.BatchRequestTooLong", "Batch requests cannot be longer than 262144 bytes.",
+                jsonType: "BatchRequestTooLong")
+        }
+        var successful: [JSONValue] = []
+        var failed: [JSONValue] = []
+        for entry in entries {
+            let id = entry["Id"]?.sqsText ?? ""
+            do {
+                successful.append(.object([("Id", .string(id))] + (try self.send(entry, to: queue))))
+            } catch {
+                failed.append(Self.failure(id: id, error))
+            }
+        }
+        return .object([("Successful", .array(successful)), ("Failed", .array(failed))])
+    }
+
+    private func send(_ parameters: JSONValue, to queue: MessageQueue) throws(SQSError) -> [(String, JSONValue)] {
+        let body = try parameters.sqsString("MessageBody")
+        guard !body.isEmpty else { throw .invalid("The request must contain the parameter MessageBody.") }
+        guard SQSMessageAttribute.isValidBody(body) else {
+            throw SQSError("InvalidMessageContents", "Invalid characters found in the message body.")
+        }
+        if try parameters.sqsInteger("DelaySeconds", in: 0...900) ?? 0 != 0 {
+            throw .invalid("DelaySeconds other than 0 is not supported yet (delayed delivery is pending).")
+        }
+        for unsupported in ["MessageSystemAttributes", "MessageDeduplicationId", "MessageGroupId"]
+        where parameters[unsupported] != nil {
+            throw .invalid("\(unsupported) is not supported yet (FIFO queues are pending).")
+        }
+        let attributes = try SQSMessageAttribute.parse(parameters["MessageAttributes"])
+        let stored = self.registry.attributes(of: queue, in: self.host.name, now: self.now)
+        var size = body.utf8.count
+        for (name, attribute) in attributes {
+            size +=
+                name.utf8.count + attribute.dataType.utf8.count
+                + (attribute.binaryValue?.count ?? attribute.stringValue?.utf8.count ?? 0)
+        }
+        if size > stored.maximumMessageSize {
+            throw .invalid(
+                "One or more parameters are invalid. Reason: Message must be shorter than \(stored.maximumMessageSize) bytes."
+            )
+        }
+        do {
+            try self.access.authorize(.write, .queue, queue.name)
+        } catch {
+            throw SQSError(error, queue: queue.name)
+        }
+        let messageID = Self.uuid()
+        let properties = MessageProperties(
+            headers: SQSMessageAttribute.headers(attributes), deliveryMode: 2, messageID: messageID,
+            timestamp: UInt64(self.now))
+        let outcome: PublishOutcome
+        do {
+            outcome = try self.host.publish(
+                Message(exchange: "", routingKey: queue.name, properties: properties, body: ByteBuffer(string: body)),
+                access: self.access)
+        } catch {
+            throw SQSError(error, queue: queue.name)
+        }
+        guard case .routed(let count) = outcome, count > 0 else {
+            throw SQSError(
+                "AWS.SimpleQueueService.OverLimit", "The queue refused the message (its length limit).",
+                jsonType: "OverLimit")
+        }
+        var fields: [(String, JSONValue)] = [
+            ("MessageId", .string(messageID)), ("MD5OfMessageBody", .string(SQSMessageAttribute.md5Hex(body.utf8))),
+        ]
+        if let digest = SQSMessageAttribute.md5(attributes) {
+            fields.append(("MD5OfMessageAttributes", .string(digest)))
+        }
+        return fields
+    }
+
+    // MARK: Receive
+
+    func receiveMessage(_ parameters: JSONValue) throws(SQSError) -> Outcome {
+        let queue = try self.queue(parameters)
+        let stored = self.registry.attributes(of: queue, in: self.host.name, now: self.now)
+        let maximum = try parameters.sqsInteger("MaxNumberOfMessages", in: 1...10) ?? 1
+        let wait = try parameters.sqsInteger("WaitTimeSeconds", in: 0...20) ?? stored.receiveMessageWaitTimeSeconds
+        let visibility = try parameters.sqsInteger("VisibilityTimeout", in: 0...43_200) ?? stored.visibilityTimeout
+        let names =
+            (parameters["AttributeNames"]?.sqsItems ?? []) + (parameters["MessageSystemAttributeNames"]?.sqsItems ?? [])
+        let receive = SQSReceive(
+            queue: queue, maximum: Int(maximum), waitMilliseconds: wait * 1000, visibilityTimeout: visibility,
+            attributeNames: Set(names.map(\.sqsText)),
+            messageAttributeNames: (parameters["MessageAttributeNames"]?.sqsItems ?? []).map(\.sqsText))
+        var taken: [Delivery] = []
+        while taken.count < receive.maximum {
+            let next: (delivery: Delivery, messageCount: Int)?
+            do {
+                next = try self.host.get(queue: queue.name, noAck: false, owner: self.connectionID, access: self.access)
+            } catch {
+                throw SQSError(error, queue: queue.name)
+            }
+            guard let next else { break }
+            taken.append(next.delivery)
+        }
+        if taken.isEmpty && receive.waitMilliseconds > 0 { return .wait(receive) }
+        return .result(self.received(taken, for: receive))
+    }
+
+    /// The answer to a receive: the deliveries leased for the visibility timeout.
+    func received(_ deliveries: [Delivery], for receive: SQSReceive) -> JSONValue {
+        let handles = self.inFlight.lease(
+            deliveries.map(\.id), of: receive.queue, for: .seconds(receive.visibilityTimeout), on: self.eventLoop)
+        let all = receive.attributeNames.contains("All")
+        let messages: [JSONValue] = zip(deliveries, handles).map { delivery, handle in
+            let body = String(decoding: delivery.message.body.readableBytesView, as: UTF8.self)
+            let properties = delivery.message.properties
+            var fields: [(String, JSONValue)] = [
+                ("MessageId", .string(properties.messageID ?? "\(receive.queue.name)-\(delivery.id.rawValue)")),
+                ("ReceiptHandle", .string(handle)),
+                ("MD5OfBody", .string(SQSMessageAttribute.md5Hex(body.utf8))),
+                ("Body", .string(body)),
+            ]
+            var system: [(String, JSONValue)] = []
+            func add(_ name: String, _ value: String?) {
+                if let value, all || receive.attributeNames.contains(name) { system.append((name, .string(value))) }
+            }
+            add("SenderId", properties.userID)
+            add("SentTimestamp", properties.timestamp.map { String($0 * 1000) })
+            add("ApproximateReceiveCount", String(delivery.deliveryCount))
+            add("ApproximateFirstReceiveTimestamp", delivery.deliveryCount == 1 ? String(self.broker.now) : nil)
+            if !system.isEmpty { fields.append(("Attributes", .object(system))) }
+            let wanted = receive.messageAttributeNames
+            let attributes = SQSMessageAttribute.attributes(of: properties.headers).filter { name, _ in
+                wanted.contains("All") || wanted.contains(".*") || wanted.contains(name)
+                    || wanted.contains { $0.hasSuffix(".*") && name.hasPrefix($0.dropLast(1)) }
+            }
+            if let digest = SQSMessageAttribute.md5(attributes) {
+                fields.append(("MD5OfMessageAttributes", .string(digest)))
+                fields.append(("MessageAttributes", .object(attributes.map { ($0.0, $0.1.json) })))
+            }
+            return .object(fields)
+        }
+        return .object(messages.isEmpty ? [] : [("Messages", .array(messages))])
+    }
+
+    // MARK: Delete and visibility
+
+    func deleteMessage(_ handle: String, queue: MessageQueue) throws(SQSError) {
+        do {
+            try self.access.authorize(.read, .queue, queue.name)
+        } catch {
+            throw SQSError(error, queue: queue.name)
+        }
+        switch self.inFlight.lookup(handle) {
+        case .malformed: throw .receiptHandleIsInvalid(handle)
+        // SQS answers a delete of a message already deleted or visible again with success.
+        case .stale: return
+        case .found(let owner):
+            guard owner === queue else { throw .receiptHandleIsInvalid(handle) }
+            self.inFlight.delete(handle)
+        }
+    }
+
+    func changeVisibility(_ handle: String, to timeout: Int64, queue: MessageQueue) throws(SQSError) {
+        do {
+            try self.access.authorize(.read, .queue, queue.name)
+        } catch {
+            throw SQSError(error, queue: queue.name)
+        }
+        switch self.inFlight.lookup(handle) {
+        case .malformed: throw .receiptHandleIsInvalid(handle)
+        case .stale:
+            throw SQSError(
+                "AWS.SimpleQueueService.MessageNotInflight",
+                "Message does not exist or is not available for visibility timeout change.",
+                jsonType: "MessageNotInflight")
+        case .found(let owner):
+            guard owner === queue else { throw .receiptHandleIsInvalid(handle) }
+            _ = self.inFlight.changeVisibility(handle, to: .seconds(timeout), on: self.eventLoop)
+        }
+    }
+
+    func deleteMessageBatch(_ parameters: JSONValue) throws(SQSError) -> JSONValue {
+        let queue = try self.queue(parameters)
+        return Self.batch(try Self.batchEntries(parameters)) { entry throws(SQSError) in
+            try self.deleteMessage(try entry.sqsString("ReceiptHandle"), queue: queue)
+        }
+    }
+
+    func changeVisibilityBatch(_ parameters: JSONValue) throws(SQSError) -> JSONValue {
+        let queue = try self.queue(parameters)
+        return Self.batch(try Self.batchEntries(parameters)) { entry throws(SQSError) in
+            guard let timeout = try entry.sqsInteger("VisibilityTimeout", in: 0...43_200) else {
+                throw .missing("VisibilityTimeout")
+            }
+            try self.changeVisibility(try entry.sqsString("ReceiptHandle"), to: timeout, queue: queue)
+        }
+    }
+
+    // MARK: Batches
+
+    static func batchEntries(_ parameters: JSONValue) throws(SQSError) -> [JSONValue] {
+        let entries = parameters["Entries"]?.sqsItems ?? []
+        if entries.isEmpty {
+            throw SQSError(
+                "AWS.SimpleQueueService.EmptyBatchRequest", "There should be at least one entry in the request.",
+                jsonType: "EmptyBatchRequest")
+        }
+        if entries.count > 10 {
+            throw SQSError(
+                "AWS.SimpleQueueService.TooManyEntriesInBatchRequest",
+                "Maximum number of entries per request are 10. You have sent \(entries.count).",
+                jsonType: "TooManyEntriesInBatchRequest")
+        }
+        var seen = Set<String>()
+        for entry in entries {
+            let id = entry["Id"]?.sqsText ?? ""
+            guard !id.isEmpty, id.utf8.count <= 80,
+                id.utf8.allSatisfy({ byte in
+                    (byte >= 0x30 && byte <= 0x39) || (byte >= 0x41 && byte <= 0x5A) || (byte >= 0x61 && byte <= 0x7A)
+                        || byte == UInt8(ascii: "-") || byte == UInt8(ascii: "_")
+                })
+            else {
+                throw SQSError(
+                    "AWS.SimpleQueueService.InvalidBatchEntryId",
+                    "A batch entry id can only contain alphanumeric characters, hyphens and underscores. It can be at most 80 letters long.",
+                    jsonType: "InvalidBatchEntryId")
+            }
+            guard seen.insert(id).inserted else {
+                throw SQSError(
+                    "AWS.SimpleQueueService.BatchEntryIdsNotDistinct", "Id \(id) repeated.",
+                    jsonType: "BatchEntryIdsNotDistinct")
+            }
+        }
+        return entries
+    }
+
+    private static func batch(_ entries: [JSONValue], _ body: (JSONValue) throws(SQSError) -> Void) -> JSONValue {
+        var successful: [JSONValue] = []
+        var failed: [JSONValue] = []
+        for entry in entries {
+            let id = entry["Id"]?.sqsText ?? ""
+            do {
+                try body(entry)
+                successful.append(.object([("Id", .string(id))]))
+            } catch {
+                failed.append(Self.failure(id: id, error))
+            }
+        }
+        return .object([("Successful", .array(successful)), ("Failed", .array(failed))])
+    }
+
+    private static func failure(id: String, _ error: SQSError) -> JSONValue {
+        .object([
+            ("Id", .string(id)), ("SenderFault", .bool(error.isSenderFault)), ("Code", .string(error.code)),
+            ("Message", .string(error.message)),
+        ])
+    }
+
+    static func uuid() -> String {
+        var bytes = (0..<16).map { _ in UInt8.random(in: 0...255) }
+        bytes[6] = bytes[6] & 0x0F | 0x40
+        bytes[8] = bytes[8] & 0x3F | 0x80
+        let hex = SQSSignatureV4.hex(bytes)
+        let characters = Array(hex)
+        return [0..<8, 8..<12, 12..<16, 16..<20, 20..<32].map { String(characters[$0]) }.joined(separator: "-")
+    }
+}

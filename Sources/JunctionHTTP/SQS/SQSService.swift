@@ -1,0 +1,309 @@
+import JunctionCore
+import NIOCore
+
+/// The SQS actions over the engine, for one authenticated request. Queue actions are here; message
+/// actions in `SQSService+Messages`. Everything runs on the engine loop.
+struct SQSService {
+    let broker: Broker
+    let host: VirtualHost
+    let access: AccessContext
+    let registry: SQSQueueRegistry
+    let inFlight: SQSInFlight
+    let connectionID: ConnectionID
+    let eventLoop: any EventLoop
+    /// `http://<Host header>` of the request, the base of queue URLs.
+    let baseURL: String
+    let accountID: String
+    /// The region the request was signed for, used in ARNs.
+    let region: String
+
+    enum Outcome {
+        case result(JSONValue)
+        /// ReceiveMessage found nothing and may wait: the handler long-polls.
+        case wait(SQSReceive)
+    }
+
+    var now: Int64 { Int64(self.broker.now / 1000) }
+
+    func handle(_ request: SQSRequest) throws(SQSError) -> Outcome {
+        let parameters = request.parameters
+        switch request.action {
+        case "CreateQueue": return .result(try self.createQueue(parameters))
+        case "GetQueueUrl": return .result(try self.getQueueURL(parameters))
+        case "ListQueues": return .result(try self.listQueues(parameters))
+        case "DeleteQueue":
+            let queue = try self.queue(parameters)
+            do {
+                _ = try self.host.deleteQueue(
+                    queue.name, ifUnused: false, ifEmpty: false, owner: self.connectionID, access: self.access)
+            } catch {
+                throw SQSError(error, queue: queue.name)
+            }
+            self.inFlight.forget(queue)
+            self.registry.remove(queue.name, in: self.host.name)
+            return .result(.object([]))
+        case "PurgeQueue":
+            let queue = try self.queue(parameters)
+            do {
+                _ = try self.host.purgeQueue(queue.name, owner: self.connectionID, access: self.access)
+            } catch {
+                throw SQSError(error, queue: queue.name)
+            }
+            return .result(.object([]))
+        case "GetQueueAttributes": return .result(try self.getQueueAttributes(parameters))
+        case "SetQueueAttributes": return .result(try self.setQueueAttributes(parameters))
+        case "TagQueue", "UntagQueue": return .result(try self.tag(parameters, remove: request.action == "UntagQueue"))
+        case "ListQueueTags":
+            let queue = try self.queue(parameters)
+            let tags = self.registry.attributes(of: queue, in: self.host.name, now: self.now).tags
+            return .result(
+                .object(
+                    tags.isEmpty
+                        ? [] : [("Tags", .object(tags.sorted { $0.key < $1.key }.map { ($0.key, .string($0.value)) }))])
+            )
+        case "ListDeadLetterSourceQueues":
+            let queue = try self.queue(parameters)
+            let sources = self.registry.sources(redrivingTo: self.arn(queue.name), in: self.host.name)
+            return .result(.object([("queueUrls", .array(sources.map { .string(self.url($0)) }))]))
+        case "SendMessage": return .result(try self.sendMessage(parameters))
+        case "SendMessageBatch": return .result(try self.sendMessageBatch(parameters))
+        case "ReceiveMessage": return try self.receiveMessage(parameters)
+        case "DeleteMessage":
+            let queue = try self.queue(parameters)
+            try self.deleteMessage(try parameters.sqsString("ReceiptHandle"), queue: queue)
+            return .result(.object([]))
+        case "DeleteMessageBatch": return .result(try self.deleteMessageBatch(parameters))
+        case "ChangeMessageVisibility":
+            let queue = try self.queue(parameters)
+            guard let timeout = try parameters.sqsInteger("VisibilityTimeout", in: 0...43_200) else {
+                throw .missing("VisibilityTimeout")
+            }
+            try self.changeVisibility(try parameters.sqsString("ReceiptHandle"), to: timeout, queue: queue)
+            return .result(.object([]))
+        case "ChangeMessageVisibilityBatch": return .result(try self.changeVisibilityBatch(parameters))
+        default:
+            throw SQSError(
+                "InvalidAction", "The action \(request.action) is not valid for this endpoint.",
+                jsonType: "UnknownOperationException")
+        }
+    }
+
+    // MARK: Names
+
+    func url(_ queue: String) -> String { "\(self.baseURL)/\(self.accountID)/\(queue)" }
+
+    func arn(_ queue: String) -> String { "arn:aws:sqs:\(self.region):\(self.accountID):\(queue)" }
+
+    /// The queue a `QueueUrl` names: its last path segment, in this listener's virtual host.
+    func queue(_ parameters: JSONValue) throws(SQSError) -> MessageQueue {
+        let url = try parameters.sqsString("QueueUrl")
+        let name = url.split(separator: "/").last.map(String.init) ?? ""
+        guard let queue = self.host.queue(named: name), !queue.isStream, queue.exclusiveOwner == nil else {
+            throw .nonExistentQueue(name)
+        }
+        return queue
+    }
+
+    static func checkName(_ name: String) throws(SQSError) {
+        let base = name.hasSuffix(".fifo") ? String(name.dropLast(5)) : name
+        guard !base.isEmpty, name.utf8.count <= 80,
+            base.utf8.allSatisfy({ byte in
+                (byte >= 0x30 && byte <= 0x39) || (byte >= 0x41 && byte <= 0x5A) || (byte >= 0x61 && byte <= 0x7A)
+                    || byte == UInt8(ascii: "-") || byte == UInt8(ascii: "_")
+            })
+        else {
+            throw .invalid(
+                "Can only include alphanumeric characters, hyphens, or underscores. 1 to 80 in length")
+        }
+    }
+
+    // MARK: Queues
+
+    private func createQueue(_ parameters: JSONValue) throws(SQSError) -> JSONValue {
+        let name = try parameters.sqsString("QueueName")
+        try Self.checkName(name)
+        var attributes = SQSQueueAttributes(now: self.now)
+        var retention = SQSQueueAttributes.defaultRetentionSeconds
+        for (key, value) in parameters["Attributes"]?.sqsMembers ?? [] {
+            try self.apply(key, value.sqsText, to: &attributes, retention: &retention, creating: true)
+        }
+        if name.hasSuffix(".fifo") {
+            throw SQSError(
+                "InvalidParameterValue",
+                "FIFO queues are not supported yet: message groups and deduplication come with the queue-features work."
+            )
+        }
+        for (key, value) in parameters["tags"]?.sqsMembers ?? parameters["Tags"]?.sqsMembers ?? [] {
+            attributes.tags[key] = value.sqsText
+        }
+        let arguments: FieldTable = ["x-message-ttl": .int64(retention * 1000)]
+        if let existing = self.host.queue(named: name) {
+            // CreateQueue is idempotent while the attributes agree, as in SQS.
+            let current = self.registry.attributes(of: existing, in: self.host.name, now: self.now)
+            let currentRetention = existing.arguments["x-message-ttl"]?.integerValue.map { $0 / 1000 }
+            if self.registry.has(name, in: self.host.name),
+                current.visibilityTimeout != attributes.visibilityTimeout
+                    || current.maximumMessageSize != attributes.maximumMessageSize
+                    || current.receiveMessageWaitTimeSeconds != attributes.receiveMessageWaitTimeSeconds
+                    || currentRetention != retention
+            {
+                throw SQSError(
+                    "QueueAlreadyExists",
+                    "A queue already exists with the same name and a different value for attribute(s)",
+                    jsonType: "QueueNameExists")
+            }
+            return .object([("QueueUrl", .string(self.url(name)))])
+        }
+        do {
+            _ = try self.host.declareQueue(
+                name, durable: true, exclusive: false, autoDelete: false, arguments: arguments, passive: false,
+                owner: self.connectionID, access: self.access)
+        } catch {
+            throw SQSError(error, queue: name)
+        }
+        try self.registry.set(attributes, of: name, in: self.host.name)
+        return .object([("QueueUrl", .string(self.url(name)))])
+    }
+
+    /// One attribute of CreateQueue or SetQueueAttributes. Retention is the queue's TTL argument, fixed at
+    /// creation (an engine queue's arguments do not change).
+    private func apply(
+        _ name: String, _ value: String, to attributes: inout SQSQueueAttributes, retention: inout Int64, creating: Bool
+    ) throws(SQSError) {
+        func integer(_ range: ClosedRange<Int64>) throws(SQSError) -> Int64 {
+            guard let number = Int64(value), range.contains(number) else {
+                throw SQSError("InvalidAttributeValue", "Invalid value for the parameter \(name).")
+            }
+            return number
+        }
+        switch name {
+        case "VisibilityTimeout": attributes.visibilityTimeout = try integer(0...43_200)
+        case "ReceiveMessageWaitTimeSeconds": attributes.receiveMessageWaitTimeSeconds = try integer(0...20)
+        case "MaximumMessageSize": attributes.maximumMessageSize = try integer(1024...262_144)
+        case "MessageRetentionPeriod":
+            let seconds = try integer(60...1_209_600)
+            guard creating else {
+                throw SQSError(
+                    "InvalidAttributeValue",
+                    "MessageRetentionPeriod is the queue's x-message-ttl, set when the queue is created; Junction cannot change it afterwards."
+                )
+            }
+            retention = seconds
+        case "DelaySeconds":
+            guard try integer(0...900) == 0 else {
+                throw SQSError(
+                    "InvalidAttributeValue",
+                    "DelaySeconds other than 0 is not supported yet (delayed delivery is pending).")
+            }
+        case "SqsManagedSseEnabled", "KmsMasterKeyId", "KmsDataKeyReusePeriodSeconds", "Policy":
+            throw SQSError("InvalidAttributeValue", "\(name) is not supported by Junction.")
+        case "RedrivePolicy", "RedriveAllowPolicy", "FifoQueue", "ContentBasedDeduplication", "DeduplicationScope",
+            "FifoThroughputLimit":
+            throw SQSError(
+                "InvalidAttributeValue",
+                "\(name) is not supported yet: redrive needs the engine's delivery limit, FIFO its message groups and deduplication."
+            )
+        default:
+            throw .invalidAttributeName(name)
+        }
+    }
+
+    private func getQueueURL(_ parameters: JSONValue) throws(SQSError) -> JSONValue {
+        let name = try parameters.sqsString("QueueName")
+        guard let queue = self.host.queue(named: name), !queue.isStream, queue.exclusiveOwner == nil else {
+            throw .nonExistentQueue(name)
+        }
+        return .object([("QueueUrl", .string(self.url(name)))])
+    }
+
+    private func listQueues(_ parameters: JSONValue) throws(SQSError) -> JSONValue {
+        let prefix = try parameters.sqsOptionalString("QueueNamePrefix") ?? ""
+        let maximum = try parameters.sqsInteger("MaxResults", in: 1...1000)
+        let after = try parameters.sqsOptionalString("NextToken").map { token throws(SQSError) -> String in
+            guard let bytes = Base64.decode(token) else { throw .invalid("Invalid NextToken value.") }
+            return String(decoding: bytes, as: UTF8.self)
+        }
+        var names = self.host.queues.filter { !$0.isStream && $0.exclusiveOwner == nil }.map(\.name)
+            .filter { $0.hasPrefix(prefix) }
+        if let after { names = names.filter { $0 > after } }
+        var fields: [(String, JSONValue)] = []
+        if let maximum, names.count > maximum {
+            names = Array(names.prefix(Int(maximum)))
+            fields.append(("NextToken", .string(Base64.encode(Array(names.last!.utf8)))))
+        } else if maximum == nil {
+            names = Array(names.prefix(1000))
+        }
+        // SQS leaves the list out when it is empty.
+        let urls: [(String, JSONValue)] =
+            names.isEmpty ? [] : [("QueueUrls", .array(names.map { .string(self.url($0)) }))]
+        return .object(urls + fields)
+    }
+
+    private func getQueueAttributes(_ parameters: JSONValue) throws(SQSError) -> JSONValue {
+        let queue = try self.queue(parameters)
+        var wanted = Set((parameters["AttributeNames"]?.sqsItems ?? []).map(\.sqsText))
+        if wanted.contains("All") { wanted = Set(SQSQueueAttributes.names) }
+        for name in wanted where !SQSQueueAttributes.names.contains(name) { throw .invalidAttributeName(name) }
+        let stored = self.registry.attributes(of: queue, in: self.host.name, now: self.now)
+        let retention = queue.arguments["x-message-ttl"]?.integerValue.map { $0 / 1000 }
+        var values: [(String, JSONValue)] = []
+        for name in SQSQueueAttributes.names where wanted.contains(name) {
+            let value: String?
+            switch name {
+            case "ApproximateNumberOfMessages": value = String(queue.readyCount)
+            case "ApproximateNumberOfMessagesNotVisible": value = String(queue.unackedCount)
+            case "ApproximateNumberOfMessagesDelayed": value = "0"
+            case "CreatedTimestamp": value = String(stored.createdTimestamp)
+            case "LastModifiedTimestamp": value = String(stored.lastModifiedTimestamp)
+            case "DelaySeconds": value = "0"
+            case "MaximumMessageSize": value = String(stored.maximumMessageSize)
+            // A queue without a TTL keeps its messages; SQS's largest retention is the nearest it can say.
+            case "MessageRetentionPeriod": value = String(retention ?? 1_209_600)
+            case "QueueArn": value = self.arn(queue.name)
+            case "ReceiveMessageWaitTimeSeconds": value = String(stored.receiveMessageWaitTimeSeconds)
+            case "VisibilityTimeout": value = String(stored.visibilityTimeout)
+            case "RedrivePolicy": value = stored.redrivePolicy
+            case "SqsManagedSseEnabled": value = "false"
+            default: value = nil
+            }
+            if let value { values.append((name, .string(value))) }
+        }
+        return .object(values.isEmpty ? [] : [("Attributes", .object(values))])
+    }
+
+    private func setQueueAttributes(_ parameters: JSONValue) throws(SQSError) -> JSONValue {
+        let queue = try self.queue(parameters)
+        do {
+            try self.access.authorize(.configure, .queue, queue.name)
+        } catch {
+            throw SQSError(error, queue: queue.name)
+        }
+        var attributes = self.registry.attributes(of: queue, in: self.host.name, now: self.now)
+        var retention: Int64 = 0
+        for (key, value) in parameters["Attributes"]?.sqsMembers ?? [] {
+            try self.apply(key, value.sqsText, to: &attributes, retention: &retention, creating: false)
+        }
+        attributes.lastModifiedTimestamp = self.now
+        try self.registry.set(attributes, of: queue.name, in: self.host.name)
+        return .object([])
+    }
+
+    private func tag(_ parameters: JSONValue, remove: Bool) throws(SQSError) -> JSONValue {
+        let queue = try self.queue(parameters)
+        do {
+            try self.access.authorize(.configure, .queue, queue.name)
+        } catch {
+            throw SQSError(error, queue: queue.name)
+        }
+        var attributes = self.registry.attributes(of: queue, in: self.host.name, now: self.now)
+        if remove {
+            for key in parameters["TagKeys"]?.sqsItems ?? [] { attributes.tags[key.sqsText] = nil }
+        } else {
+            guard let tags = parameters["Tags"]?.sqsMembers, !tags.isEmpty else { throw .missing("Tags") }
+            for (key, value) in tags { attributes.tags[key] = value.sqsText }
+            if attributes.tags.count > 50 { throw .invalid("Too many tags added for queue \(queue.name).") }
+        }
+        try self.registry.set(attributes, of: queue.name, in: self.host.name)
+        return .object([])
+    }
+}

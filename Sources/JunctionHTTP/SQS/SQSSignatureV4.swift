@@ -1,0 +1,198 @@
+import Crypto
+import NIOHTTP1
+
+/// AWS Signature Version 4 as SQS clients sign requests (`Authorization: AWS4-HMAC-SHA256 …`): the
+/// canonical request, the string to sign and the derived signing key, checked against the secret of
+/// the access key the request names. Pure: the secret lookup and the clock are the caller's.
+struct SQSSignatureV4 {
+    /// The parts of an `Authorization` header.
+    struct Credential: Equatable {
+        var accessKeyID: String
+        var date: String
+        var region: String
+        var service: String
+        var signedHeaders: [String]
+        var signature: String
+    }
+
+    enum Failure: Error, Equatable {
+        /// No or malformed `Authorization` header (`MissingAuthenticationToken` / `IncompleteSignature`).
+        case missing
+        case malformed(String)
+        /// The signature does not match (`SignatureDoesNotMatch`).
+        case mismatch
+        /// `X-Amz-Date` too far from now (`RequestExpired`).
+        case expired
+    }
+
+    /// Requests signed more than this far from the server's clock are refused, as AWS does (15 minutes).
+    static let allowedSkewSeconds: Int64 = 15 * 60
+
+    static func credential(from headers: HTTPHeaders) throws(Failure) -> Credential {
+        guard let header = headers.first(name: "Authorization") else { throw .missing }
+        let prefix = "AWS4-HMAC-SHA256 "
+        guard header.hasPrefix(prefix) else { throw .malformed("only AWS4-HMAC-SHA256 signatures are supported") }
+        var fields: [String: String] = [:]
+        for part in header.dropFirst(prefix.count).split(separator: ",") {
+            let trimmed = Self.trim(part)
+            guard let equals = trimmed.firstIndex(of: "=") else { throw .malformed("bad Authorization field") }
+            fields[String(trimmed[..<equals])] = String(trimmed[trimmed.index(after: equals)...])
+        }
+        guard let credential = fields["Credential"], let signed = fields["SignedHeaders"],
+            let signature = fields["Signature"]
+        else { throw .malformed("Authorization needs Credential, SignedHeaders and Signature") }
+        let scope = credential.split(separator: "/", omittingEmptySubsequences: false).map(String.init)
+        guard scope.count == 5, scope[4] == "aws4_request", !scope[0].isEmpty else {
+            throw .malformed("Credential must be KEY/DATE/REGION/SERVICE/aws4_request")
+        }
+        return Credential(
+            accessKeyID: scope[0], date: scope[1], region: scope[2], service: scope[3],
+            signedHeaders: signed.split(separator: ";").map { $0.lowercased() }, signature: signature.lowercased())
+    }
+
+    /// Checks a request against `secret`. `nowSeconds` is Unix time.
+    static func verify(
+        method: String, target: String, headers: HTTPHeaders, body: some Collection<UInt8>,
+        credential: Credential, secret: String, nowSeconds: Int64
+    ) throws(Failure) {
+        guard let amzDate = headers.first(name: "X-Amz-Date"), let signedAt = Self.unixTime(amzDate) else {
+            throw .malformed("X-Amz-Date is missing or malformed")
+        }
+        guard amzDate.hasPrefix(credential.date) else { throw .malformed("the credential date is not X-Amz-Date's") }
+        guard abs(nowSeconds - signedAt) <= Self.allowedSkewSeconds else { throw .expired }
+        guard credential.signedHeaders.contains("host") else { throw .malformed("the host header must be signed") }
+        let canonical = Self.canonicalRequest(
+            method: method, target: target, headers: headers, signedHeaders: credential.signedHeaders,
+            payloadHash: headers.first(name: "x-amz-content-sha256") ?? Self.hex(SHA256.hash(data: Array(body))))
+        let scope = "\(credential.date)/\(credential.region)/\(credential.service)/aws4_request"
+        let stringToSign =
+            "AWS4-HMAC-SHA256\n\(amzDate)\n\(scope)\n\(Self.hex(SHA256.hash(data: Array(canonical.utf8))))"
+        var key = SymmetricKey(data: Array("AWS4\(secret)".utf8))
+        for part in [credential.date, credential.region, credential.service, "aws4_request"] {
+            key = SymmetricKey(data: Array(HMAC<SHA256>.authenticationCode(for: Array(part.utf8), using: key)))
+        }
+        let expected = Self.hex(HMAC<SHA256>.authenticationCode(for: Array(stringToSign.utf8), using: key))
+        // Constant time, so the answer's timing says nothing about how much of a guess was right.
+        guard expected.utf8.count == credential.signature.utf8.count,
+            zip(expected.utf8, credential.signature.utf8).reduce(0, { $0 | ($1.0 ^ $1.1) }) == 0
+        else { throw .mismatch }
+    }
+
+    static func canonicalRequest(
+        method: String, target: String, headers: HTTPHeaders, signedHeaders: [String], payloadHash: String
+    ) -> String {
+        let path: Substring
+        let query: Substring
+        if let mark = target.firstIndex(of: "?") {
+            path = target[..<mark]
+            query = target[target.index(after: mark)...]
+        } else {
+            path = target[...]
+            query = ""
+        }
+        let canonicalPath = path.isEmpty ? "/" : Self.encode(Self.decode(path), keepingSlash: true)
+        let pairs = query.split(separator: "&").map { item -> (String, String) in
+            let parts = item.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            let name = Self.encode(Self.decode(parts[0]), keepingSlash: false)
+            let value = parts.count > 1 ? Self.encode(Self.decode(parts[1]), keepingSlash: false) : ""
+            return (name, value)
+        }
+        let canonicalQuery = pairs.sorted { $0.0 == $1.0 ? $0.1 < $1.1 : $0.0 < $1.0 }
+            .map { "\($0.0)=\($0.1)" }.joined(separator: "&")
+        let canonicalHeaders = signedHeaders.map { name in
+            let values = headers[name].map { Self.collapseSpaces($0) }
+            return "\(name):\(values.joined(separator: ","))\n"
+        }.joined()
+        return [
+            method, canonicalPath, canonicalQuery, canonicalHeaders, signedHeaders.joined(separator: ";"), payloadHash,
+        ].joined(separator: "\n")
+    }
+
+    /// RFC 3986 percent-encoding of everything but the unreserved characters (and `/` in paths).
+    static func encode(_ bytes: [UInt8], keepingSlash: Bool) -> String {
+        var output = ""
+        for byte in bytes {
+            switch byte {
+            case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"),
+                UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "-"), UInt8(ascii: "_"), UInt8(ascii: "."),
+                UInt8(ascii: "~"):
+                output.unicodeScalars.append(Unicode.Scalar(byte))
+            case UInt8(ascii: "/") where keepingSlash:
+                output.append("/")
+            default:
+                let digits = Array("0123456789ABCDEF".utf8)
+                output.append("%")
+                output.unicodeScalars.append(Unicode.Scalar(digits[Int(byte >> 4)]))
+                output.unicodeScalars.append(Unicode.Scalar(digits[Int(byte & 15)]))
+            }
+        }
+        return output
+    }
+
+    /// Percent-decoding (`+` is a space in form bodies, not in URLs: callers of form data replace it first).
+    static func decode(_ text: Substring) -> [UInt8] {
+        var output: [UInt8] = []
+        var bytes = Array(text.utf8)[...]
+        while let byte = bytes.popFirst() {
+            if byte == UInt8(ascii: "%"), bytes.count >= 2,
+                let value = UInt8(String(decoding: bytes.prefix(2), as: UTF8.self), radix: 16)
+            {
+                output.append(value)
+                bytes = bytes.dropFirst(2)
+            } else {
+                output.append(byte)
+            }
+        }
+        return output
+    }
+
+    private static func collapseSpaces(_ value: String) -> String {
+        var output = ""
+        var lastWasSpace = false
+        for character in Self.trim(value) {
+            if character == " " {
+                if !lastWasSpace { output.append(" ") }
+                lastWasSpace = true
+            } else {
+                output.append(character)
+                lastWasSpace = false
+            }
+        }
+        return output
+    }
+
+    private static func trim<S: StringProtocol>(_ text: S) -> S.SubSequence {
+        let start = text.firstIndex { $0 != " " && $0 != "\t" } ?? text.endIndex
+        let end = text.lastIndex { $0 != " " && $0 != "\t" }.map { text.index(after: $0) } ?? start
+        return text[start..<max(start, end)]
+    }
+
+    static func hex(_ digest: some Sequence<UInt8>) -> String {
+        let digits = Array("0123456789abcdef".utf8)
+        var output: [UInt8] = []
+        for byte in digest {
+            output.append(digits[Int(byte >> 4)])
+            output.append(digits[Int(byte & 15)])
+        }
+        return String(decoding: output, as: UTF8.self)
+    }
+
+    /// `20261205T101500Z` → Unix seconds.
+    static func unixTime(_ amzDate: String) -> Int64? {
+        let bytes = Array(amzDate.utf8)
+        guard bytes.count == 16, bytes[8] == UInt8(ascii: "T"), bytes[15] == UInt8(ascii: "Z") else { return nil }
+        func number(_ range: Range<Int>) -> Int64? { Int64(String(decoding: bytes[range], as: UTF8.self)) }
+        guard let year = number(0..<4), let month = number(4..<6), let day = number(6..<8),
+            let hour = number(9..<11), let minute = number(11..<13), let second = number(13..<15),
+            (1...12).contains(month), (1...31).contains(day), hour < 24, minute < 60, second < 61
+        else { return nil }
+        // Days from the civil date (Howard Hinnant's algorithm), so no calendar API is needed.
+        let y = month <= 2 ? year - 1 : year
+        let era = (y >= 0 ? y : y - 399) / 400
+        let yearOfEra = y - era * 400
+        let dayOfYear = (153 * (month + (month > 2 ? -3 : 9)) + 2) / 5 + day - 1
+        let dayOfEra = yearOfEra * 365 + yearOfEra / 4 - yearOfEra / 100 + dayOfYear
+        let days = era * 146097 + dayOfEra - 719468
+        return days * 86400 + hour * 3600 + minute * 60 + second
+    }
+}

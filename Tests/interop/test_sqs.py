@@ -1,0 +1,338 @@
+"""The SQS-compatible API (listeners.sqs_port) driven by boto3 (AWS JSON 1.0), raw signed query-protocol
+requests, the aws CLI and pika on the same queues."""
+
+import hashlib
+import json
+import os
+import subprocess
+import threading
+import time
+import urllib.parse
+import xml.etree.ElementTree as ElementTree
+
+import boto3
+import botocore.auth
+import botocore.awsrequest
+import botocore.credentials
+import pika
+import pytest
+import requests
+from botocore.config import Config
+from botocore.exceptions import ClientError
+
+pytestmark = pytest.mark.skipif(
+    bool(os.environ.get("JUNCTION_INTEROP_BROKER")), reason="needs the broker's SQS port (a broker of this suite)")
+
+NS = "{http://queue.amazonaws.com/doc/2012-11-05/}"
+
+
+def endpoint(broker):
+    return f"http://127.0.0.1:{broker.sqs_port}"
+
+
+def client(broker, key="guest", secret="guest"):
+    return boto3.client(
+        "sqs", endpoint_url=endpoint(broker), region_name="us-east-1", aws_access_key_id=key,
+        aws_secret_access_key=secret, config=Config(retries={"max_attempts": 1}))
+
+
+@pytest.fixture
+def sqs(broker):
+    return client(broker)
+
+
+@pytest.fixture
+def queue(sqs, unique):
+    url = sqs.create_queue(QueueName=unique("sqs"))["QueueUrl"]
+    yield url
+    try:
+        sqs.delete_queue(QueueUrl=url)
+    except ClientError:
+        pass
+
+
+def error_code(call):
+    with pytest.raises(ClientError) as raised:
+        call()
+    return raised.value.response["Error"]["Code"]
+
+
+def test_create_get_list_delete_queue(sqs, broker, unique):
+    name = unique("orders")
+    url = sqs.create_queue(QueueName=name, Attributes={"VisibilityTimeout": "7"})["QueueUrl"]
+    assert url == f"{endpoint(broker)}/000000000000/{name}"
+    # Idempotent while the attributes agree; a different value is QueueAlreadyExists.
+    assert sqs.create_queue(QueueName=name, Attributes={"VisibilityTimeout": "7"})["QueueUrl"] == url
+    assert error_code(lambda: sqs.create_queue(QueueName=name, Attributes={"VisibilityTimeout": "8"})) == \
+        "QueueAlreadyExists"
+    assert sqs.get_queue_url(QueueName=name)["QueueUrl"] == url
+    assert url in sqs.list_queues(QueueNamePrefix=name)["QueueUrls"]
+    sqs.delete_queue(QueueUrl=url)
+    assert error_code(lambda: sqs.get_queue_url(QueueName=name)) == "AWS.SimpleQueueService.NonExistentQueue"
+    assert "QueueUrls" not in sqs.list_queues(QueueNamePrefix=name)
+
+
+def test_list_queues_pages_with_next_token(sqs, unique):
+    prefix = unique("page")
+    urls = [sqs.create_queue(QueueName=f"{prefix}-{i}")["QueueUrl"] for i in range(5)]
+    seen, token = [], None
+    while True:
+        page = sqs.list_queues(QueueNamePrefix=prefix, MaxResults=2, **({"NextToken": token} if token else {}))
+        seen += page.get("QueueUrls", [])
+        token = page.get("NextToken")
+        if not token:
+            break
+    assert seen == sorted(urls)
+    for url in urls:
+        sqs.delete_queue(QueueUrl=url)
+
+
+def test_invalid_names_and_attributes_are_refused(sqs, unique):
+    assert error_code(lambda: sqs.create_queue(QueueName="bad name!")) == "InvalidParameterValue"
+    assert error_code(lambda: sqs.create_queue(QueueName=unique("q"), Attributes={"VisibilityTimeout": "99999"})) \
+        == "InvalidAttributeValue"
+    assert error_code(lambda: sqs.create_queue(QueueName=unique("q"), Attributes={"Bogus": "1"})) == \
+        "InvalidAttributeName"
+    # Not built yet in the engine: refused by name, never ignored.
+    assert error_code(lambda: sqs.create_queue(QueueName=unique("q"), Attributes={"DelaySeconds": "5"})) == \
+        "InvalidAttributeValue"
+    assert error_code(lambda: sqs.create_queue(QueueName=unique("q") + ".fifo", Attributes={"FifoQueue": "true"})) \
+        == "InvalidAttributeValue"
+
+
+def test_send_receive_delete_with_attributes_and_digests(sqs, queue):
+    attributes = {
+        "text": {"DataType": "String", "StringValue": "héllo"},
+        "count": {"DataType": "Number", "StringValue": "42"},
+        "blob": {"DataType": "Binary", "BinaryValue": b"\x00\x01\xff"},
+        "kind": {"DataType": "String.custom", "StringValue": "x"},
+    }
+    sent = sqs.send_message(QueueUrl=queue, MessageBody="body ✓", MessageAttributes=attributes)
+    assert sent["MD5OfMessageBody"] == hashlib.md5("body ✓".encode()).hexdigest()
+    assert "MD5OfMessageAttributes" in sent  # botocore has checked both digests against what it sent
+    received = sqs.receive_message(
+        QueueUrl=queue, MaxNumberOfMessages=10, AttributeNames=["All"], MessageAttributeNames=["All"])
+    [message] = received["Messages"]
+    assert message["Body"] == "body ✓"
+    assert message["MessageId"] == sent["MessageId"]
+    assert message["MessageAttributes"] == attributes
+    assert message["MD5OfMessageAttributes"] == sent["MD5OfMessageAttributes"]
+    assert message["Attributes"]["ApproximateReceiveCount"] == "1"
+    assert abs(int(message["Attributes"]["SentTimestamp"]) / 1000 - time.time()) < 60
+    counts = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["All"])["Attributes"]
+    assert (counts["ApproximateNumberOfMessages"], counts["ApproximateNumberOfMessagesNotVisible"]) == ("0", "1")
+    sqs.delete_message(QueueUrl=queue, ReceiptHandle=message["ReceiptHandle"])
+    # A second delete of the same handle succeeds, as in SQS; a handle never issued is refused.
+    sqs.delete_message(QueueUrl=queue, ReceiptHandle=message["ReceiptHandle"])
+    assert error_code(lambda: sqs.delete_message(QueueUrl=queue, ReceiptHandle="not-a-handle")) == \
+        "ReceiptHandleIsInvalid"
+    counts = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["ApproximateNumberOfMessagesNotVisible"])
+    assert counts["Attributes"]["ApproximateNumberOfMessagesNotVisible"] == "0"
+    assert "Messages" not in sqs.receive_message(QueueUrl=queue, WaitTimeSeconds=0)
+
+
+def test_bad_message_attributes_are_refused(sqs, queue):
+    assert error_code(lambda: sqs.send_message(
+        QueueUrl=queue, MessageBody="x", MessageAttributes={"n": {"DataType": "Number", "StringValue": "abc"}})) == \
+        "InvalidParameterValue"
+    too_many = {f"a{i}": {"DataType": "String", "StringValue": "v"} for i in range(11)}
+    assert error_code(lambda: sqs.send_message(QueueUrl=queue, MessageBody="x", MessageAttributes=too_many)) == \
+        "InvalidParameterValue"
+    assert error_code(lambda: sqs.send_message(QueueUrl=queue, MessageBody="x", DelaySeconds=3)) == \
+        "InvalidParameterValue"
+    assert error_code(lambda: sqs.send_message(QueueUrl=queue, MessageBody="\x01")) == "InvalidMessageContents"
+
+
+def test_visibility_timeout_expires_and_counts_receives(sqs, queue):
+    sqs.send_message(QueueUrl=queue, MessageBody="again")
+    first = sqs.receive_message(QueueUrl=queue, VisibilityTimeout=1, AttributeNames=["ApproximateReceiveCount"])
+    assert first["Messages"][0]["Attributes"]["ApproximateReceiveCount"] == "1"
+    assert "Messages" not in sqs.receive_message(QueueUrl=queue)  # hidden while the timeout runs
+    second = sqs.receive_message(QueueUrl=queue, WaitTimeSeconds=5, AttributeNames=["ApproximateReceiveCount"])
+    assert second["Messages"][0]["Body"] == "again"
+    assert second["Messages"][0]["Attributes"]["ApproximateReceiveCount"] == "2"
+    # The first receipt is stale now: deleting with it is a no-op, the message stays in flight.
+    sqs.delete_message(QueueUrl=queue, ReceiptHandle=first["Messages"][0]["ReceiptHandle"])
+    attributes = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["ApproximateNumberOfMessagesNotVisible"])
+    assert attributes["Attributes"]["ApproximateNumberOfMessagesNotVisible"] == "1"
+
+
+def test_change_message_visibility(sqs, queue):
+    sqs.send_message(QueueUrl=queue, MessageBody="v")
+    handle = sqs.receive_message(QueueUrl=queue, VisibilityTimeout=60)["Messages"][0]["ReceiptHandle"]
+    sqs.change_message_visibility(QueueUrl=queue, ReceiptHandle=handle, VisibilityTimeout=0)
+    again = sqs.receive_message(QueueUrl=queue, VisibilityTimeout=1)["Messages"][0]
+    # Extended past its original timeout, the message stays hidden; its handle still deletes it.
+    sqs.change_message_visibility(QueueUrl=queue, ReceiptHandle=again["ReceiptHandle"], VisibilityTimeout=30)
+    time.sleep(1.5)
+    assert "Messages" not in sqs.receive_message(QueueUrl=queue)
+    sqs.delete_message(QueueUrl=queue, ReceiptHandle=again["ReceiptHandle"])
+    assert error_code(lambda: sqs.change_message_visibility(
+        QueueUrl=queue, ReceiptHandle=again["ReceiptHandle"], VisibilityTimeout=5)) == \
+        "AWS.SimpleQueueService.MessageNotInflight"
+
+
+def test_long_poll_wakes_when_amqp_publishes(sqs, queue, broker):
+    name = queue.rsplit("/", 1)[1]
+
+    def publish_later():
+        time.sleep(0.5)
+        connection = broker.connect()
+        connection.channel().basic_publish("", name, b"from amqp", pika.BasicProperties(headers={"origin": "pika"}))
+        connection.close()
+
+    thread = threading.Thread(target=publish_later)
+    began = time.monotonic()
+    thread.start()
+    received = sqs.receive_message(QueueUrl=queue, WaitTimeSeconds=10, MessageAttributeNames=["All"])
+    elapsed = time.monotonic() - began
+    thread.join()
+    [message] = received["Messages"]
+    assert message["Body"] == "from amqp"
+    assert message["MessageAttributes"]["origin"] == {"StringValue": "pika", "DataType": "String"}
+    assert elapsed < 5, f"the long poll answered after {elapsed:.1f} s, not when the message arrived"
+
+
+def test_sqs_send_is_consumed_over_amqp(sqs, queue, broker):
+    name = queue.rsplit("/", 1)[1]
+    sqs.send_message(QueueUrl=queue, MessageBody="to amqp", MessageAttributes={
+        "k": {"DataType": "String", "StringValue": "v"}, "n": {"DataType": "Number", "StringValue": "7"}})
+    connection = broker.connect()
+    method, properties, body = connection.channel().basic_get(name, auto_ack=True)
+    connection.close()
+    assert body == b"to amqp"
+    assert properties.delivery_mode == 2
+    assert properties.headers["k"] == b"v" or properties.headers["k"] == "v"
+    assert properties.headers["x-sqs-data-types"] == {"n": b"Number"} or \
+        properties.headers["x-sqs-data-types"] == {"n": "Number"}
+
+
+def test_batches_with_partial_failures(sqs, queue):
+    sent = sqs.send_message_batch(QueueUrl=queue, Entries=[
+        {"Id": "a", "MessageBody": "one"}, {"Id": "b", "MessageBody": "two"},
+        {"Id": "c", "MessageBody": "three", "MessageAttributes": {"n": {"DataType": "Number", "StringValue": "x"}}},
+    ])
+    assert sorted(e["Id"] for e in sent["Successful"]) == ["a", "b"]
+    assert [(e["Id"], e["Code"], e["SenderFault"]) for e in sent["Failed"]] == [("c", "InvalidParameterValue", True)]
+    messages = sqs.receive_message(QueueUrl=queue, MaxNumberOfMessages=10, WaitTimeSeconds=2)["Messages"]
+    assert sorted(m["Body"] for m in messages) == ["one", "two"]
+    deleted = sqs.delete_message_batch(QueueUrl=queue, Entries=[
+        {"Id": "x", "ReceiptHandle": messages[0]["ReceiptHandle"]},
+        {"Id": "y", "ReceiptHandle": "garbage"},
+    ])
+    assert [e["Id"] for e in deleted["Successful"]] == ["x"]
+    assert [(e["Id"], e["Code"]) for e in deleted["Failed"]] == [("y", "ReceiptHandleIsInvalid")]
+    changed = sqs.change_message_visibility_batch(QueueUrl=queue, Entries=[
+        {"Id": "z", "ReceiptHandle": messages[1]["ReceiptHandle"], "VisibilityTimeout": 0}])
+    assert [e["Id"] for e in changed["Successful"]] == ["z"]
+    assert sqs.receive_message(QueueUrl=queue, WaitTimeSeconds=2)["Messages"][0]["Body"] == messages[1]["Body"]
+    assert error_code(lambda: sqs.send_message_batch(QueueUrl=queue, Entries=[
+        {"Id": "same", "MessageBody": "1"}, {"Id": "same", "MessageBody": "2"}])) == \
+        "AWS.SimpleQueueService.BatchEntryIdsNotDistinct"
+    assert error_code(lambda: sqs.send_message_batch(QueueUrl=queue, Entries=[
+        {"Id": str(i), "MessageBody": "m"} for i in range(11)])) == \
+        "AWS.SimpleQueueService.TooManyEntriesInBatchRequest"
+
+
+def test_purge_tags_and_attributes(sqs, queue):
+    sqs.send_message_batch(QueueUrl=queue, Entries=[{"Id": str(i), "MessageBody": "m"} for i in range(3)])
+    sqs.purge_queue(QueueUrl=queue)
+    assert sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["ApproximateNumberOfMessages"])[
+        "Attributes"]["ApproximateNumberOfMessages"] == "0"
+    sqs.tag_queue(QueueUrl=queue, Tags={"team": "payments", "env": "dev"})
+    sqs.untag_queue(QueueUrl=queue, TagKeys=["env"])
+    assert sqs.list_queue_tags(QueueUrl=queue)["Tags"] == {"team": "payments"}
+    sqs.set_queue_attributes(QueueUrl=queue, Attributes={"VisibilityTimeout": "120", "ReceiveMessageWaitTimeSeconds": "1"})
+    attributes = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["All"])["Attributes"]
+    assert attributes["VisibilityTimeout"] == "120"
+    assert attributes["ReceiveMessageWaitTimeSeconds"] == "1"
+    assert attributes["QueueArn"].endswith(":000000000000:" + queue.rsplit("/", 1)[1])
+    assert error_code(lambda: sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["Nope"])) == \
+        "InvalidAttributeName"
+
+
+def test_attributes_survive_a_restart(own_broker, unique):
+    sqs = client(own_broker)
+    url = sqs.create_queue(QueueName=unique("durable"), Attributes={"VisibilityTimeout": "77"},
+                           tags={"owner": "me"})["QueueUrl"]
+    sqs.send_message(QueueUrl=url, MessageBody="kept")
+    own_broker.restart(crash=True)
+    sqs = client(own_broker)
+    assert sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["VisibilityTimeout"])["Attributes"] == \
+        {"VisibilityTimeout": "77"}
+    assert sqs.list_queue_tags(QueueUrl=url)["Tags"] == {"owner": "me"}
+    # SendMessage answered after the message was on disk: it survived kill -9.
+    assert sqs.receive_message(QueueUrl=url, WaitTimeSeconds=2)["Messages"][0]["Body"] == "kept"
+
+
+def test_wrong_signatures_are_refused(broker):
+    assert error_code(lambda: client(broker, secret="wrong").list_queues()) == "SignatureDoesNotMatch"
+    assert error_code(lambda: client(broker, key="nobody").list_queues()) == "InvalidClientTokenId"
+    unsigned = requests.post(endpoint(broker) + "/", data={"Action": "ListQueues"}, timeout=10)
+    assert unsigned.status_code == 403
+    assert "MissingAuthenticationToken" in unsigned.text
+
+
+def signed_query(broker, params, secret="guest"):
+    """A query-protocol request (form body, XML answer), signed by botocore's own SigV4 signer."""
+    body = urllib.parse.urlencode(params)
+    request = botocore.awsrequest.AWSRequest(
+        method="POST", url=endpoint(broker) + "/", data=body,
+        headers={"Content-Type": "application/x-www-form-urlencoded; charset=utf-8"})
+    botocore.auth.SigV4Auth(botocore.credentials.Credentials("guest", secret), "sqs", "eu-west-1").add_auth(request)
+    prepared = request.prepare()
+    return requests.post(prepared.url, data=body, headers=dict(prepared.headers), timeout=10)
+
+
+def test_query_protocol(broker, unique):
+    name = unique("query")
+    created = signed_query(broker, {"Action": "CreateQueue", "QueueName": name, "Version": "2012-11-05",
+                                    "Attribute.1.Name": "VisibilityTimeout", "Attribute.1.Value": "9"})
+    assert created.status_code == 200, created.text
+    url = ElementTree.fromstring(created.text).find(f"{NS}CreateQueueResult/{NS}QueueUrl").text
+    sent = signed_query(broker, {
+        "Action": "SendMessage", "QueueUrl": url, "MessageBody": "via query",
+        "MessageAttribute.1.Name": "color", "MessageAttribute.1.Value.DataType": "String",
+        "MessageAttribute.1.Value.StringValue": "blue"})
+    assert sent.status_code == 200, sent.text
+    result = ElementTree.fromstring(sent.text).find(f"{NS}SendMessageResult")
+    assert result.find(f"{NS}MD5OfMessageBody").text == hashlib.md5(b"via query").hexdigest()
+    received = signed_query(broker, {"Action": "ReceiveMessage", "QueueUrl": url, "MessageAttributeName.1": "All",
+                                     "AttributeName.1": "All"})
+    message = ElementTree.fromstring(received.text).find(f"{NS}ReceiveMessageResult/{NS}Message")
+    assert message.find(f"{NS}Body").text == "via query"
+    attribute = message.find(f"{NS}MessageAttribute")
+    assert attribute.find(f"{NS}Name").text == "color"
+    assert attribute.find(f"{NS}Value/{NS}StringValue").text == "blue"
+    names = [a.find(f"{NS}Name").text for a in message.findall(f"{NS}Attribute")]
+    assert "ApproximateReceiveCount" in names
+    attributes = signed_query(broker, {"Action": "GetQueueAttributes", "QueueUrl": url, "AttributeName.1": "All"})
+    values = {a.find(f"{NS}Name").text: a.find(f"{NS}Value").text
+              for a in ElementTree.fromstring(attributes.text).iter(f"{NS}Attribute")}
+    assert values["VisibilityTimeout"] == "9"
+    assert values["QueueArn"] == f"arn:aws:sqs:eu-west-1:000000000000:{name}"
+    missing = signed_query(broker, {"Action": "GetQueueUrl", "QueueName": unique("absent")})
+    assert missing.status_code == 400
+    error = ElementTree.fromstring(missing.text).find(f"{NS}Error")
+    assert error.find(f"{NS}Code").text == "AWS.SimpleQueueService.NonExistentQueue"
+    wrong = signed_query(broker, {"Action": "ListQueues"}, secret="nope")
+    assert wrong.status_code == 403 and "SignatureDoesNotMatch" in wrong.text
+    signed_query(broker, {"Action": "DeleteQueue", "QueueUrl": url})
+
+
+def test_aws_cli(broker, unique, tmp_path):
+    env = dict(os.environ, AWS_ACCESS_KEY_ID="guest", AWS_SECRET_ACCESS_KEY="guest", AWS_DEFAULT_REGION="us-east-1",
+               AWS_CONFIG_FILE=str(tmp_path / "none"), AWS_SHARED_CREDENTIALS_FILE=str(tmp_path / "none"))
+    base = ["aws", "--endpoint-url", endpoint(broker), "--output", "json", "sqs"]
+
+    def aws(*args):
+        result = subprocess.run(base + list(args), capture_output=True, text=True, timeout=60, env=env)
+        assert result.returncode == 0, result.stderr
+        return json.loads(result.stdout) if result.stdout.strip() else {}
+
+    url = aws("create-queue", "--queue-name", unique("cli"))["QueueUrl"]
+    aws("send-message", "--queue-url", url, "--message-body", "from the cli")
+    messages = aws("receive-message", "--queue-url", url, "--wait-time-seconds", "2")["Messages"]
+    assert messages[0]["Body"] == "from the cli"
+    aws("delete-message", "--queue-url", url, "--receipt-handle", messages[0]["ReceiptHandle"])
+    aws("delete-queue", "--queue-url", url)
