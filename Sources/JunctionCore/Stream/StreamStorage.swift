@@ -146,6 +146,20 @@ final class StreamStorage {
         )
     }
 
+    /// An operator reset a group to before any offset: its stored offset goes now (a rare
+    /// management action, so one metadata write of its own).
+    func forgetOffset(stream: QueueStoreKey, group: String) {
+        self.pendingOffsets[PendingOffsetKey(stream: stream, group: group)] = nil
+        guard let metadata = self.metadata else { return }
+        do {
+            _ = try metadata.deleteConsumerOffset(virtualHost: stream.virtualHost, stream: stream.queue, group: group)
+        } catch {
+            self.logger.error(
+                "cannot delete consumer offset",
+                metadata: ["stream": "\(stream.queue)", "group": "\(group)", "error": "\(error)"])
+        }
+    }
+
     /// The end of a read burst: what the streams appended goes to the OS (not synced).
     func writeBuffered() {
         for log in self.dirtyLogs.values {

@@ -25,7 +25,7 @@ public final class StreamSubscription: DeliverySource {
     public internal(set) var position: LogOffset
 
     /// Outstanding deliveries and the acknowledged prefix a group may commit.
-    private var acknowledged = AcknowledgedPrefix()
+    var acknowledged = AcknowledgedPrefix()
     /// The highest offset delivered to this consumer or, in a group, to the members active before
     /// it: a delivery at or below it is marked redelivered.
     var deliveredThrough: LogOffset?

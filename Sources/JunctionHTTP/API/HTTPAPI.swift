@@ -112,6 +112,10 @@ struct HTTPAPI {
                             }
                         }))
             )
+        case .consumerGroups(let vhost):
+            return .response(.json(.array(try self.consumerGroups(vhost: vhost, user: user))))
+        case .consumerGroupReset(let vhost, let group):
+            return .response(try self.resetConsumerGroup(vhost: vhost, group: group, request: request, user: user))
         case .definitions:
             if request.method == .POST {
                 try self.importDefinitions(try request.jsonBody())
@@ -174,7 +178,7 @@ struct HTTPAPI {
             .queue,
             .queueContents, .queueMove, .queueBindings, .bindings, .bindingsBetween, .binding, .connections,
             .connection, .channels,
-            .consumers,
+            .consumers, .consumerGroups, .consumerGroupReset,
             .definitions, .alarmsHealthCheck:
             let isWrite = method != .GET && method != .HEAD
             // Declaring, deleting, binding and purging are also for `management` users, as in

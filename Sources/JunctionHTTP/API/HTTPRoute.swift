@@ -39,6 +39,10 @@ public enum HTTPRoute: Sendable, Equatable {
     case connection(String)
     case channels
     case consumers(vhost: String?)
+    /// `/api/consumer-groups[/{vhost}]`: stream consumer groups with offsets and lag.
+    case consumerGroups(vhost: String?)
+    /// `/api/consumer-groups/{vhost}/{group}/reset-offsets` (POST).
+    case consumerGroupReset(vhost: String, group: String)
     case definitions
     case alarmsHealthCheck
     /// `/api/health/live`: the process serves (no credentials, for orchestrators' probes).
@@ -66,7 +70,7 @@ public enum HTTPRoute: Sendable, Equatable {
     public var allowedMethods: [HTTPMethod] {
         switch self {
         case .vhost, .exchange, .queue, .user, .permission, .topicPermission: [.GET, .PUT, .DELETE]
-        case .publish, .queueGet, .queueMove, .rawPublish: [.POST]
+        case .publish, .queueGet, .queueMove, .rawPublish, .consumerGroupReset: [.POST]
         case .queueContents: [.DELETE]
         case .bindingsBetween: [.GET, .POST]
         case .binding, .connection: [.GET, .DELETE]
@@ -75,7 +79,8 @@ public enum HTTPRoute: Sendable, Equatable {
         case .dashboard, .demo, .metrics, .overview, .whoami, .vhosts, .users, .permissions, .topicPermissions,
             .exchanges,
             .queues,
-            .queueBindings, .bindings, .connections, .channels, .consumers, .alarmsHealthCheck, .healthLive,
+            .queueBindings, .bindings, .connections, .channels, .consumers, .consumerGroups, .alarmsHealthCheck,
+            .healthLive,
             .healthReady,
             .alivenessTest,
             .messages,
@@ -165,6 +170,12 @@ public enum HTTPRoute: Sendable, Equatable {
         case "consumers":
             if rest.count == 1 { return .consumers(vhost: nil) }
             if rest.count == 2 { return .consumers(vhost: rest[1]) }
+        case "consumer-groups":
+            if rest.count == 1 { return .consumerGroups(vhost: nil) }
+            if rest.count == 2 { return .consumerGroups(vhost: rest[1]) }
+            if rest.count == 4 && rest[3] == "reset-offsets" {
+                return .consumerGroupReset(vhost: rest[1], group: rest[2])
+            }
         case "definitions" where rest.count == 1: return .definitions
         case "health" where rest.count == 2 && rest[1] == "live": return .healthLive
         case "health" where rest.count == 2 && rest[1] == "ready": return .healthReady
