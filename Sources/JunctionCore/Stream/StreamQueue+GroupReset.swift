@@ -27,7 +27,8 @@ extension StreamQueue {
     /// - Parameter force: with members attached the reset is refused (as Kafka refuses it for an
     ///   active group) unless `force`: then the active member continues from the new offset, and
     ///   the deliveries the members hold no longer commit anything when acknowledged (their acks
-    ///   are ignored), so they cannot move the offset past the reset afterwards.
+    ///   are ignored), so they cannot move the offset past the reset afterwards. A shared group
+    ///   (`x-consumer-group-type: shared`) is reset only without members: its members hold locks.
     /// - Throws: `.resourceLocked` for a group with members without `force`; `.preconditionFailed`
     ///   for a negative offset; `.notFound` after the stream was deleted.
     public func resetGroup(
@@ -35,7 +36,12 @@ extension StreamQueue {
     ) throws(BrokerError) -> StreamGroupReset {
         guard !self.isDeleted else { throw .notFound("stream '\(self.name)' was deleted") }
         let group = self.groupsByName[name] ?? StreamConsumerGroup(name: name, committedOffset: nil)
-        guard group.members.isEmpty || force else {
+        guard group.members.isEmpty || (force && group.share == nil) else {
+            if group.share != nil {
+                throw .resourceLocked(
+                    "shared consumer group '\(name)' of stream '\(self.name)' has \(group.members.count) member(s) "
+                        + "holding records; stop them first")
+            }
             throw .resourceLocked(
                 "consumer group '\(name)' of stream '\(self.name)' has \(group.members.count) member(s); "
                     + "stop them first or force the reset")
@@ -60,6 +66,10 @@ extension StreamQueue {
             // "Nothing processed yet" has no stored form (offsets are unsigned): the stored offset
             // goes, and after a restart the group starts at its first member's x-stream-offset.
             self.storage.forgetOffset(stream: self.key, group: name)
+        }
+        if group.share != nil {
+            // A shared group (no members now) hands out records from the new offset on.
+            group.share = ShareAcquisitions(startOffset: next)
         }
         for member in group.members {
             member.acknowledged = AcknowledgedPrefix()

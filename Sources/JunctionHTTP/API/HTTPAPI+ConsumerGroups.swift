@@ -23,6 +23,7 @@ extension HTTPAPI {
                                 ("name", .string(group.name)),
                                 ("vhost", .string(host.name)),
                                 ("stream", .string(stream.name)),
+                                ("type", .string(group.isShared ? "shared" : "single-active")),
                                 ("committed_offset", committed.map(JSONValue.int) ?? .null),
                                 ("next_offset", next.map(JSONValue.int) ?? .null),
                                 ("last_offset", range.next > range.first ? .int(range.next - 1) : .null),

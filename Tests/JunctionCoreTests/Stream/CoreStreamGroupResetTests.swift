@@ -77,6 +77,34 @@ import Testing
         #expect(stream.groups.first?.committedOffset == 3)
     }
 
+    @Test func aSharedGroupIsResetOnlyWithoutMembers() throws {
+        let fixture = StreamFixture(inMemory: true)
+        try fixture.declare("s")
+        try fixture.publish("s", 0..<6)
+        let consumer = StreamRecordingConsumer()
+        let member = try fixture.vhost.consumeStream(
+            "s", consumer: consumer, tag: "shared", noAck: false, prefetch: 2,
+            arguments: [
+                "x-stream-offset": .string("first"), "x-consumer-group": .string("g"),
+                "x-consumer-group-type": .string("shared"),
+            ],
+            owner: StreamFixture.owner)
+        member.resume()
+        #expect(consumer.offsets == [0, 1])
+        let stream = try #require(fixture.vhost.stream(named: "s"))
+        #expect(throws: BrokerError.self) { try stream.resetGroup("g", to: .latest, force: true) }
+        member.cancel()
+        #expect(try stream.resetGroup("g", to: .offset(4), force: false).nextOffset == 4)
+        #expect(stream.groups.first?.isShared == true)
+        let next = StreamRecordingConsumer()
+        _ = try fixture.vhost.consumeStream(
+            "s", consumer: next, tag: "shared-2", noAck: false, prefetch: 10,
+            arguments: ["x-consumer-group": .string("g"), "x-consumer-group-type": .string("shared")],
+            owner: StreamFixture.owner
+        ).resume()
+        #expect(next.offsets == [4, 5])
+    }
+
     @Test func anUnknownGroupIsCreatedAtTheResetOffset() throws {
         let fixture = StreamFixture(inMemory: true)
         try fixture.declare("s")
