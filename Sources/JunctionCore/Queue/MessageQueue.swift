@@ -8,7 +8,13 @@ public final class MessageQueue {
     public let exclusiveOwner: ConnectionID?
     public let autoDelete: Bool
     public let arguments: FieldTable
-    let settings: QueueArguments
+    /// What its arguments alone say: a redeclaration must match these.
+    let argumentSettings: QueueArguments
+    /// What it runs with: `argumentSettings` with its policies applied (`VirtualHost+Policies`).
+    var settings: QueueArguments
+    /// The user policy and operator policy in effect, if any.
+    public internal(set) var policy: Policy?
+    public internal(set) var operatorPolicy: Policy?
 
     /// The virtual host, for dead-lettering and self-deletion. Strong, and cleared by `tearDown()` (every queue
     /// leaves its host through `VirtualHost.removeQueue`): a weak reference would give the host a side table that
@@ -66,6 +72,7 @@ public final class MessageQueue {
         self.exclusiveOwner = exclusiveOwner
         self.autoDelete = autoDelete
         self.arguments = arguments
+        self.argumentSettings = settings
         self.settings = settings
         self.host = host
         self.clock = clock
@@ -117,14 +124,19 @@ public final class MessageQueue {
         self.persist(&entry)
         self.readyBytes += entry.size
         self.appendReady(consume entry)
-        if self.settings.overflow == .dropHead {
-            while self.isOverLimit, let head = self.popReady() {
-                self.settle(head)
-                self.deadLetter(head, reason: .maxlen)
-            }
-        }
+        self.dropHeadWhileOverLimit()
         self.dispatch()
         return true
+    }
+
+    /// `x-overflow: drop-head` (the default): the oldest ready messages go (dead-lettered) while the
+    /// queue is over a limit. Also run when a policy lowers a limit.
+    func dropHeadWhileOverLimit() {
+        guard self.settings.overflow == .dropHead else { return }
+        while self.isOverLimit, let head = self.popReady() {
+            self.settle(head)
+            self.deadLetter(head, reason: .maxlen)
+        }
     }
 
     private func wouldOverflow(adding size: Int) -> Bool {
@@ -320,6 +332,13 @@ public final class MessageQueue {
     /// Messages recovered from the store when a durable queue is declared.
     /// Whether it is the queue behind a stream (`x-queue-type: stream`).
     public var isStream: Bool { self.settings.stream != nil }
+    /// Declared with `x-queue-type: quorum` (on one node: a durable classic queue with delivery limits).
+    public var isQuorum: Bool { self.settings.isQuorum }
+
+    /// RabbitMQ's `effective_policy_definition`: the policy's definition capped by the operator policy.
+    public var effectivePolicyDefinition: PolicyDefinition {
+        (self.policy?.definition ?? PolicyDefinition()).capped(by: self.operatorPolicy?.definition)
+    }
 
     /// Recovery found problems with its log; a failure to open makes it failed.
     func noteStorageProblems(_ problems: QueueStorageProblems) {

@@ -12,12 +12,16 @@ struct QueueArguments: Equatable {
     var maxLength: Int?
     var maxLengthBytes: Int?
     var overflow: Overflow = .dropHead
+    /// Whether `x-overflow` was given (a policy's `overflow` applies only when it was not).
+    private var overflowIsSet = false
     var deadLetterExchange: String?
     var deadLetterRoutingKey: String?
     /// Set for `x-queue-type: stream`.
     var stream: StreamArguments?
     /// `x-partitions` of a stream: a partitioned stream of that many partitions.
     var partitions: Int?
+    /// `x-queue-type: quorum`: a durable classic queue on this one node (see the AMQP README).
+    var isQuorum = false
 
     init(_ table: FieldTable, queue: String) throws(BrokerError) {
         self.messageTTL = try Self.integer(table, "x-message-ttl", queue: queue, minimum: 0).map(UInt64.init)
@@ -29,6 +33,7 @@ struct QueueArguments: Equatable {
                 throw .preconditionFailed("invalid arg 'x-overflow' for queue '\(queue)': \(value)")
             }
             self.overflow = overflow
+            self.overflowIsSet = true
         }
         self.deadLetterExchange = try Self.string(table, "x-dead-letter-exchange", queue: queue)
         self.deadLetterRoutingKey = try Self.string(table, "x-dead-letter-routing-key", queue: queue)
@@ -41,9 +46,10 @@ struct QueueArguments: Equatable {
             switch value.stringValue {
             case "classic": break
             case "stream": self.stream = try StreamArguments(table, queue: queue)
+            case "quorum": self.isQuorum = true
             default:
                 throw .preconditionFailed(
-                    "invalid arg 'x-queue-type' for queue '\(queue)': only classic and stream are supported")
+                    "invalid arg 'x-queue-type' for queue '\(queue)': only classic, quorum and stream are supported")
             }
         }
         if let value = table["x-partitions"] {
@@ -87,5 +93,39 @@ struct QueueArguments: Equatable {
             throw .preconditionFailed("invalid expiration '\(expiration)'")
         }
         return ttl
+    }
+
+    /// The settings a queue runs with: its arguments, its policy, then its operator policy. As in
+    /// RabbitMQ (`args_policy_lookup`), a limit set by both the arguments and the policy takes the
+    /// lower value; a name (dead-letter exchange and key, overflow, a stream's max-age) set by the
+    /// arguments wins over the policy; the operator policy's limits cap the result.
+    func applying(policy: PolicyDefinition?, operatorPolicy: PolicyDefinition?) -> QueueArguments {
+        var merged = self
+        for definition in [policy, operatorPolicy] {
+            guard let definition else { continue }
+            merged.messageTTL = Self.lower(merged.messageTTL, definition.integer(.messageTTL).map(UInt64.init))
+            merged.expires = Self.lower(merged.expires, definition.integer(.expires).map(UInt64.init))
+            merged.maxLength = Self.lower(merged.maxLength, definition.integer(.maxLength).map(Int.init))
+            merged.maxLengthBytes = Self.lower(merged.maxLengthBytes, definition.integer(.maxLengthBytes).map(Int.init))
+            if merged.stream != nil, let bytes = definition.integer(.maxLengthBytes) {
+                merged.stream!.maxLengthBytes = Self.lower(merged.stream!.maxLengthBytes, bytes)
+            }
+        }
+        guard let policy else { return merged }
+        if !self.overflowIsSet, let text = policy.string(.overflow), let overflow = Overflow(rawValue: text) {
+            merged.overflow = overflow
+        }
+        merged.deadLetterExchange = self.deadLetterExchange ?? policy.string(.deadLetterExchange)
+        merged.deadLetterRoutingKey = self.deadLetterRoutingKey ?? policy.string(.deadLetterRoutingKey)
+        if merged.stream != nil, merged.stream!.maxAgeMilliseconds == nil {
+            merged.stream!.maxAgeMilliseconds = policy.string(.maxAge).flatMap(StreamArguments.age)
+        }
+        return merged
+    }
+
+    private static func lower<T: Comparable>(_ lhs: T?, _ rhs: T?) -> T? {
+        guard let lhs else { return rhs }
+        guard let rhs else { return lhs }
+        return min(lhs, rhs)
     }
 }

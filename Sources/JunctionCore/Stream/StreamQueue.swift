@@ -266,7 +266,10 @@ public final class StreamQueue {
     func enforceRetention() {
         guard let segmentedLog = self.segmentedLog else { return }
         do {
-            try segmentedLog.enforceRetention()
+            // The queue's settings, not the log's: a policy may have changed them since it opened.
+            let retention = self.queue.settings.stream
+            try segmentedLog.enforceRetention(
+                maxAgeMilliseconds: retention?.maxAgeMilliseconds, maxBytes: retention?.maxLengthBytes)
         } catch {
             self.storage.readFailed(error, stream: self.key)
         }

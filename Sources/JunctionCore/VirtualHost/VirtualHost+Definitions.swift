@@ -90,6 +90,10 @@ extension VirtualHost {
         defer { self.suppressesMetadataWrites = false }
         let owner = ConnectionID(0)
         let access = AccessContext.trusted(virtualHost: self.name)
+        // Policies first: each queue is declared with the policies that match it.
+        for record in snapshot.policies where record.virtualHost == self.name {
+            self.restorePolicy(record)
+        }
         for record in snapshot.exchanges where record.virtualHost == self.name {
             do {
                 try self.declareExchange(

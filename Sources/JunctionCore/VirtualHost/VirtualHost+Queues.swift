@@ -28,7 +28,7 @@ extension VirtualHost {
                 let settings = try QueueArguments(arguments, queue: name)
                 guard
                     existing.durable == durable && existing.autoDelete == autoDelete
-                        && (existing.exclusiveOwner != nil) == exclusive && existing.settings == settings
+                        && (existing.exclusiveOwner != nil) == exclusive && existing.argumentSettings == settings
                 else {
                     throw .preconditionFailed("inequivalent arguments for queue '\(name)' in vhost '\(self.name)'")
                 }
@@ -62,6 +62,9 @@ extension VirtualHost {
         if settings.stream != nil {
             try Self.checkStreamProperties(queueName, durable: durable, exclusive: exclusive, autoDelete: autoDelete)
         }
+        if settings.isQuorum {
+            try self.checkQuorumProperties(queueName, durable: durable, exclusive: exclusive, autoDelete: autoDelete)
+        }
         if let count = settings.partitions {
             return try self.declarePartitionedStream(
                 queueName, count: count, settings: settings, arguments: arguments, owner: owner, access: access)
@@ -77,9 +80,12 @@ extension VirtualHost {
             clock: self.clock,
             store: self.store
         )
+        self.applyPolicies(to: queue)
         var stream: StreamQueue?
         do {
-            stream = try settings.stream.map { arguments throws(BrokerError) in try self.openStream(queue, arguments) }
+            stream = try queue.settings.stream.map { arguments throws(BrokerError) in
+                try self.openStream(queue, arguments)
+            }
         } catch {
             // At start-up a stream whose log cannot be opened stays, failed, with its files, like a classic queue.
             guard self.suppressesMetadataWrites else { throw error }
@@ -96,6 +102,16 @@ extension VirtualHost {
         }
         if !queue.isFailed { queue.recoverStoredMessages() }
         return QueueDeclareOK(queue: queueName, messageCount: queue.readyCount, consumerCount: 0)
+    }
+
+    /// RabbitMQ's quorum queues are durable, shared and kept (406 with its words otherwise).
+    private func checkQuorumProperties(
+        _ name: String, durable: Bool, exclusive: Bool, autoDelete: Bool
+    ) throws(BrokerError) {
+        let invalid = !durable ? "non-durable" : exclusive ? "exclusive-owner" : autoDelete ? "auto-delete" : nil
+        if let invalid {
+            throw .preconditionFailed("invalid property '\(invalid)' for queue '\(name)' in vhost '\(self.name)'")
+        }
     }
 
     private func generateQueueName() -> String {

@@ -25,6 +25,9 @@ public final class VirtualHost {
 
     var exchanges: [String: Exchange] = [:]
     var queuesByName: [String: MessageQueue] = [:]
+    /// User and operator policies by name (`VirtualHost+Policies`).
+    var userPolicies: [String: Policy] = [:]
+    var operatorPolicies: [String: Policy] = [:]
     private var routeEpoch: UInt64 = 0
     /// Counters of deleted queues, so totals never go backwards.
     var retiredStatistics = MessageStatistics()

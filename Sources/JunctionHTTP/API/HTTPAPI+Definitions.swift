@@ -1,14 +1,16 @@
 import JunctionCore
 
 /// `/api/definitions`: export and import of users (hashes only), vhosts, permissions, topic
-/// permissions, exchanges, queues and bindings in RabbitMQ's format.
+/// permissions, policies, exchanges, queues and bindings in RabbitMQ's format.
 extension HTTPAPI {
     func exportDefinitions() -> JSONValue {
         let hosts = self.broker.virtualHosts
         var exchanges: [JSONValue] = []
         var queues: [JSONValue] = []
         var bindings: [JSONValue] = []
+        var policies: [JSONValue] = []
         for host in hosts {
+            policies += host.policies(.user).map { Self.policy($0, vhost: host.name) }
             for exchange in host.allExchanges where !exchange.name.isEmpty && !exchange.name.hasPrefix("amq.") {
                 exchanges.append(ManagementRepresentation.exchange(exchange, vhost: host.name))
             }
@@ -46,7 +48,7 @@ extension HTTPAPI {
             ("topic_permissions", .array(self.topicPermissionList())),
             ("parameters", .array([])),
             ("global_parameters", .array([])),
-            ("policies", .array([])),
+            ("policies", .array(policies)),
             ("queues", .array(queues)),
             ("exchanges", .array(exchanges)),
             ("bindings", .array(bindings)),
@@ -54,7 +56,7 @@ extension HTTPAPI {
     }
 
     /// Creates what the document names, in dependency order (users, vhosts, permissions, topic
-    /// permissions, exchanges, queues, bindings). Users come with RabbitMQ's `password_hash`.
+    /// permissions, policies, exchanges, queues, bindings). Users come with RabbitMQ's `password_hash`.
     func importDefinitions(_ document: JSONValue) throws(HTTPAPIError) {
         guard document.objectValue != nil else { throw .badRequest("definitions must be a JSON object") }
         func list(_ key: String) throws(HTTPAPIError) -> [JSONValue] {
@@ -88,6 +90,10 @@ extension HTTPAPI {
             }
             guard self.broker.virtualHost(vhost) != nil else { throw .notFound("vhost '\(vhost)' not found") }
             try self.setTopicPermission(user: user, vhost: vhost, from: permission)
+        }
+        for policy in try list("policies") {
+            let (host, name) = try self.definitionTarget(policy, "policy")
+            try self.putPolicy(name, kind: .user, in: host, body: policy)
         }
         for exchange in try list("exchanges") {
             let (host, name) = try self.definitionTarget(exchange, "exchange")

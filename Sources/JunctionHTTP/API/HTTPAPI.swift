@@ -122,6 +122,14 @@ struct HTTPAPI {
                 return .response(.noContent())
             }
             return .response(.json(self.exportDefinitions()))
+        case .policies(let vhost, let isOperator):
+            let kind: Policy.Kind = isOperator ? .operatorPolicy : .user
+            let hosts = try self.hosts(vhost, user: user)
+            return .response(
+                .json(.array(hosts.flatMap { host in host.policies(kind).map { Self.policy($0, vhost: host.name) } })))
+        case .policy(let vhost, let name, let isOperator):
+            return try self.policy(
+                vhost: vhost, name: name, kind: isOperator ? .operatorPolicy : .user, request: request, user: user)
         case .alarmsHealthCheck:
             let alarms = self.broker.resourceAlarms
             if alarms.isEmpty { return .response(.json(.object([("status", .string("ok"))]))) }
@@ -173,6 +181,14 @@ struct HTTPAPI {
             // Users and permissions are the administrator's, reads included (as in RabbitMQ).
             guard user.tags.contains("administrator") else {
                 throw .forbidden("user '\(user.name)' needs the tag administrator")
+            }
+        case .policies(_, let isOperator), .policy(_, _, let isOperator):
+            // RabbitMQ: policies are for `policymaker` and `administrator`, operator policies for
+            // `administrator` only, reads included.
+            let allowed: Set<String> = isOperator ? ["administrator"] : ["administrator", "policymaker"]
+            guard !user.tags.isDisjoint(with: allowed) else {
+                throw .forbidden(
+                    "user '\(user.name)' needs one of the tags \(allowed.sorted().joined(separator: ", "))")
             }
         case .dashboard, .demo, .metrics, .vhosts, .vhost, .exchanges, .exchange, .queues,
             .queue,

@@ -44,6 +44,10 @@ public enum HTTPRoute: Sendable, Equatable {
     /// `/api/consumer-groups/{vhost}/{group}/reset-offsets` (POST).
     case consumerGroupReset(vhost: String, group: String)
     case definitions
+    /// `/api/policies[/{vhost}]` and `/api/operator-policies[/{vhost}]`.
+    case policies(vhost: String?, operatorPolicies: Bool)
+    /// `/api/policies/{vhost}/{name}` and `/api/operator-policies/{vhost}/{name}`.
+    case policy(vhost: String, name: String, operatorPolicy: Bool)
     case alarmsHealthCheck
     /// `/api/health/live`: the process serves (no credentials, for orchestrators' probes).
     case healthLive
@@ -69,7 +73,7 @@ public enum HTTPRoute: Sendable, Equatable {
     /// Methods each route answers; anything else is 405.
     public var allowedMethods: [HTTPMethod] {
         switch self {
-        case .vhost, .exchange, .queue, .user, .permission, .topicPermission: [.GET, .PUT, .DELETE]
+        case .vhost, .exchange, .queue, .user, .permission, .topicPermission, .policy: [.GET, .PUT, .DELETE]
         case .publish, .queueGet, .queueMove, .rawPublish, .consumerGroupReset: [.POST]
         case .queueContents: [.DELETE]
         case .bindingsBetween: [.GET, .POST]
@@ -84,7 +88,7 @@ public enum HTTPRoute: Sendable, Equatable {
             .healthReady,
             .alivenessTest,
             .messages,
-            .streamMessages, .streamEvents, .exchangeEvents:
+            .streamMessages, .streamEvents, .exchangeEvents, .policies:
             [.GET]
         }
     }
@@ -179,6 +183,14 @@ public enum HTTPRoute: Sendable, Equatable {
         case "definitions" where rest.count == 1: return .definitions
         case "health" where rest.count == 2 && rest[1] == "live": return .healthLive
         case "health" where rest.count == 2 && rest[1] == "ready": return .healthReady
+        case "policies", "operator-policies":
+            let isOperator = rest[0] == "operator-policies"
+            switch rest.count {
+            case 1: return .policies(vhost: nil, operatorPolicies: isOperator)
+            case 2: return .policies(vhost: rest[1], operatorPolicies: isOperator)
+            case 3: return .policy(vhost: rest[1], name: rest[2], operatorPolicy: isOperator)
+            default: return nil
+            }
         case "health" where rest.count == 3 && rest[1] == "checks" && rest[2] == "alarms": return .alarmsHealthCheck
         case "aliveness-test" where rest.count == 2: return .alivenessTest(vhost: rest[1])
         default: return nil

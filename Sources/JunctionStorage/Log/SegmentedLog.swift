@@ -293,11 +293,16 @@ public final class SegmentedLog: MessageLog {
     /// it from a timer; appends that roll call it too.
     @discardableResult
     public func enforceRetention() throws -> [LogOffset] {
+        try self.enforceRetention(
+            maxAgeMilliseconds: self.configuration.retentionMilliseconds, maxBytes: self.configuration.retentionBytes)
+    }
+
+    /// The same with limits the owner holds (they may change while the log is open, e.g. by a policy).
+    @discardableResult
+    public func enforceRetention(maxAgeMilliseconds maxAge: Int64?, maxBytes: Int64?) throws -> [LogOffset] {
         try self.checkWritable()
         let now = self.clock()
         var size = self.sizeInBytes
-        let maxAge = self.configuration.retentionMilliseconds
-        let maxBytes = self.configuration.retentionBytes
         return try self.deleteOldestSegments { segment, _ in
             let expired = maxAge.map { segment.maxTimestamp < now - $0 } ?? false
             let oversized = maxBytes.map { size > $0 } ?? false

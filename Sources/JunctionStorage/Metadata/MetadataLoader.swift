@@ -89,14 +89,15 @@ struct MetadataLoader {
     }
 
     func policies() throws -> [PolicyRecord] {
-        try rows("policies", "SELECT * FROM policies ORDER BY virtual_host, name") { row in
+        try rows("policies", "SELECT * FROM policies ORDER BY virtual_host, kind DESC, name") { row in
             PolicyRecord(
                 virtualHost: try row.text("virtual_host"),
                 name: try row.text("name"),
                 pattern: try row.text("pattern"),
                 applyTo: try row.enumeration("apply_to"),
                 definition: try row.text("definition"),
-                priority: try row.fixedWidth("priority")
+                priority: try row.fixedWidth("priority"),
+                kind: try row.enumeration("kind")
             )
         }
     }

@@ -9,6 +9,7 @@ enum MetadataSchema {
         migrator.registerMigration("v2", migrate: createVersion2)
         migrator.registerMigration("mqtt_session_owner", migrate: addMQTTSessionOwner)
         migrator.registerMigration("topic_permissions", migrate: createTopicPermissions)
+        migrator.registerMigration("operator_policies", migrate: addOperatorPolicies)
         return migrator
     }()
 
@@ -173,6 +174,31 @@ enum MetadataSchema {
                     read_pattern TEXT NOT NULL,
                     PRIMARY KEY (user, virtual_host, exchange)
                 ) WITHOUT ROWID;
+                """
+        )
+    }
+
+    /// Operator policies beside user policies (each kind has its own names), and `quorum_queues`
+    /// as an `apply-to`. SQLite cannot change a CHECK or a key in place: the table is rebuilt and
+    /// existing policies become user policies.
+    private static func addOperatorPolicies(_ db: Database) throws {
+        try db.execute(
+            sql: """
+                CREATE TABLE policies_with_kind (
+                    virtual_host TEXT NOT NULL,
+                    kind TEXT NOT NULL CHECK (kind IN ('user', 'operator')),
+                    name TEXT NOT NULL,
+                    pattern TEXT NOT NULL,
+                    apply_to TEXT NOT NULL CHECK (
+                        apply_to IN ('all', 'queues', 'classic_queues', 'quorum_queues', 'streams', 'exchanges')),
+                    definition TEXT NOT NULL,
+                    priority INTEGER NOT NULL,
+                    PRIMARY KEY (virtual_host, kind, name)
+                ) WITHOUT ROWID;
+                INSERT INTO policies_with_kind (virtual_host, kind, name, pattern, apply_to, definition, priority)
+                    SELECT virtual_host, 'user', name, pattern, apply_to, definition, priority FROM policies;
+                DROP TABLE policies;
+                ALTER TABLE policies_with_kind RENAME TO policies;
                 """
         )
     }

@@ -70,8 +70,8 @@ extension MetadataStore {
     }
 
     @discardableResult
-    public func clearPolicy(virtualHost: String, name: String) throws -> Bool {
-        try write { try $0.clearPolicy(virtualHost: virtualHost, name: name) }
+    public func clearPolicy(virtualHost: String, name: String, kind: PolicyRecord.Kind = .user) throws -> Bool {
+        try write { try $0.clearPolicy(virtualHost: virtualHost, name: name, kind: kind) }
     }
 
     public func commitConsumerOffset(_ record: ConsumerOffsetRecord) throws {

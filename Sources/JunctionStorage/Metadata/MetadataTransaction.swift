@@ -220,26 +220,29 @@ extension MetadataTransaction {
 // MARK: - Policies and consumer offsets
 
 extension MetadataTransaction {
-    /// Stores a policy, replacing an existing one with the same name.
+    /// Stores a policy, replacing an existing one of the same kind with the same name.
     public func setPolicy(_ record: PolicyRecord) throws {
         try execute(
             """
-            INSERT INTO policies (virtual_host, name, pattern, apply_to, definition, priority)
-            VALUES (?, ?, ?, ?, ?, ?)
-            ON CONFLICT (virtual_host, name) DO UPDATE SET
+            INSERT INTO policies (virtual_host, kind, name, pattern, apply_to, definition, priority)
+            VALUES (?, ?, ?, ?, ?, ?, ?)
+            ON CONFLICT (virtual_host, kind, name) DO UPDATE SET
                 pattern = excluded.pattern, apply_to = excluded.apply_to,
                 definition = excluded.definition, priority = excluded.priority
             """,
             [
-                record.virtualHost, record.name, record.pattern, record.applyTo.rawValue, record.definition,
+                record.virtualHost, record.kind.rawValue, record.name, record.pattern, record.applyTo.rawValue,
+                record.definition,
                 record.priority,
             ]
         )
     }
 
     @discardableResult
-    public func clearPolicy(virtualHost: String, name: String) throws -> Bool {
-        try changes("DELETE FROM policies WHERE virtual_host = ? AND name = ?", [virtualHost, name]) > 0
+    public func clearPolicy(virtualHost: String, name: String, kind: PolicyRecord.Kind = .user) throws -> Bool {
+        try changes(
+            "DELETE FROM policies WHERE virtual_host = ? AND kind = ? AND name = ?", [virtualHost, kind.rawValue, name]
+        ) > 0
     }
 
     /// Stores a consumer group's committed offset, replacing the previous one (an upsert; the

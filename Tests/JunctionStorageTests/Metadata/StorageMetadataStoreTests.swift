@@ -10,7 +10,10 @@ import Testing
         try MetadataTestDirectory.withDatabasePath { path in
             #expect(FileManager.default.createFile(atPath: path, contents: Data()))
             let store = try MetadataStore(path: path)
-            #expect(try store.appliedMigrations() == ["v1", "v2", "mqtt_session_owner", "topic_permissions"])
+            #expect(
+                try store.appliedMigrations() == [
+                    "v1", "v2", "mqtt_session_owner", "topic_permissions", "operator_policies",
+                ])
             #expect(try store.loadAll() == MetadataSnapshot())
         }
     }
@@ -19,7 +22,10 @@ import Testing
         try MetadataTestDirectory.withDatabasePath { path in
             try MetadataStore(path: path).addVirtualHost(VirtualHostRecord(name: "/"))
             let reopened = try MetadataStore(path: path)
-            #expect(try reopened.appliedMigrations() == ["v1", "v2", "mqtt_session_owner", "topic_permissions"])
+            #expect(
+                try reopened.appliedMigrations() == [
+                    "v1", "v2", "mqtt_session_owner", "topic_permissions", "operator_policies",
+                ])
             #expect(try reopened.loadAll().virtualHosts == [VirtualHostRecord(name: "/")])
         }
     }

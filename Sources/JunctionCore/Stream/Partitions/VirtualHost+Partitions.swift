@@ -29,7 +29,7 @@ extension VirtualHost {
             let partition = Self.partitionName(name, index)
             try access.authorize(.configure, .queue, partition)
             if let existing = self.queuesByName[partition],
-                existing.settings != partitionSettings || self.streamsByName[partition] == nil
+                existing.argumentSettings != partitionSettings || self.streamsByName[partition] == nil
                     || self.streamsByName[partition]?.partitionOf != nil
             {
                 throw .preconditionFailed(
