@@ -219,26 +219,30 @@ public final class JunctionServer: Sendable {
             authenticator: authenticator,
             logger: Logger(label: "junction.stomp")
         )
-        let http = HTTPListener(
-            configuration: HTTPListenerConfiguration(
-                memoryWatermarkBytes: Int(
-                    clamping: MemoryMonitor(watermark: self.configuration.resources.memoryHighWatermark).watermarkBytes
-                ),
-                dataDirectory: self.configuration.dataDirectory,
-                diskFreeLimitBytes: self.configuration.resources.diskFreeLimit,
-                originPolicy: HTTPOriginPolicy(
-                    allowedHosts: self.configuration.http.allowedHosts,
-                    allowedOrigins: self.configuration.http.allowedOrigins,
-                    bindHost: self.configuration.listeners.bindHost
-                ),
-                metricsPublic: self.configuration.http.metricsPublic,
-                maxGetCount: self.configuration.http.maxGetCount,
-                maxLeaseSeconds: self.configuration.http.maxLeaseSeconds,
-                maxLeasesPerUser: self.configuration.http.maxLeasesPerUser,
-                maxHeaderBytes: self.configuration.http.maxHeaderBytes,
-                headerTimeout: .seconds(Int64(self.configuration.http.headerTimeoutSeconds)),
-                idleTimeout: .seconds(Int64(self.configuration.http.idleTimeoutSeconds))
+        // SQS access keys: created through the management API, checked by the SQS listener.
+        let accessKeys = SQSAccessKeyStore(path: "\(self.configuration.dataDirectory)/sqs-access-keys.json")
+        var httpConfiguration = HTTPListenerConfiguration(
+            memoryWatermarkBytes: Int(
+                clamping: MemoryMonitor(watermark: self.configuration.resources.memoryHighWatermark).watermarkBytes
             ),
+            dataDirectory: self.configuration.dataDirectory,
+            diskFreeLimitBytes: self.configuration.resources.diskFreeLimit,
+            originPolicy: HTTPOriginPolicy(
+                allowedHosts: self.configuration.http.allowedHosts,
+                allowedOrigins: self.configuration.http.allowedOrigins,
+                bindHost: self.configuration.listeners.bindHost
+            ),
+            metricsPublic: self.configuration.http.metricsPublic,
+            maxGetCount: self.configuration.http.maxGetCount,
+            maxLeaseSeconds: self.configuration.http.maxLeaseSeconds,
+            maxLeasesPerUser: self.configuration.http.maxLeasesPerUser,
+            maxHeaderBytes: self.configuration.http.maxHeaderBytes,
+            headerTimeout: .seconds(Int64(self.configuration.http.headerTimeoutSeconds)),
+            idleTimeout: .seconds(Int64(self.configuration.http.idleTimeoutSeconds))
+        )
+        httpConfiguration.accessKeys = accessKeys
+        let http = HTTPListener(
+            configuration: httpConfiguration,
             authenticator: authenticator,
             // One implementation per protocol, two transports: the same listeners run over WebSocket.
             webSocketRoutes: [
@@ -257,7 +261,9 @@ public final class JunctionServer: Sendable {
                 headerTimeout: .seconds(Int64(self.configuration.http.headerTimeoutSeconds)),
                 idleTimeout: .seconds(Int64(self.configuration.http.idleTimeoutSeconds)),
                 attributesFile: "\(self.configuration.dataDirectory)/sqs-queue-attributes.json"),
-            credentials: SQSAccessKeys(authenticator: authenticator),
+            credentials: SQSAccessKeys(
+                authenticator: authenticator, accessControl: { state.value.broker.accessControl }, store: accessKeys,
+                loopbackOnly: Set(self.configuration.users.filter(\.loopbackOnly).map(\.name))),
             logger: Logger(label: "junction.sqs")
         )
         return [

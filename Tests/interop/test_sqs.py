@@ -336,3 +336,37 @@ def test_aws_cli(broker, unique, tmp_path):
     assert messages[0]["Body"] == "from the cli"
     aws("delete-message", "--queue-url", url, "--receipt-handle", messages[0]["ReceiptHandle"])
     aws("delete-queue", "--queue-url", url)
+
+
+def test_user_access_keys_and_permissions(broker, unique):
+    admin = ("guest", "guest")
+    user = unique("alice")
+    api = broker.http_url
+    assert requests.put(api(f"/api/users/{user}"), json={"password": "pw", "tags": ""}, auth=admin,
+                        timeout=10).status_code == 201
+    assert requests.put(api(f"/api/permissions/%2F/{user}"), auth=admin, timeout=10, json={
+        "configure": f"^{user}-.*", "write": f"^({user}-.*|amq\\.default)$", "read": f"^{user}-.*"}).status_code in (201, 204)
+    # Only administrators manage keys.
+    assert requests.put(api(f"/api/users/{user}/access-keys"), auth=(user, "pw"), timeout=10).status_code == 403
+    created = requests.put(api(f"/api/users/{user}/access-keys"), auth=admin, timeout=10)
+    assert created.status_code == 201, created.text
+    key, secret = created.json()["access_key_id"], created.json()["secret_access_key"]
+    listed = requests.get(api(f"/api/users/{user}/access-keys"), auth=admin, timeout=10).json()
+    assert [k["access_key_id"] for k in listed] == [key] and "secret_access_key" not in listed[0]
+
+    mine = client(broker, key=key, secret=secret)
+    url = mine.create_queue(QueueName=f"{user}-jobs")["QueueUrl"]
+    mine.send_message(QueueUrl=url, MessageBody="allowed")
+    assert mine.receive_message(QueueUrl=url, WaitTimeSeconds=2)["Messages"][0]["Body"] == "allowed"
+    assert error_code(lambda: mine.create_queue(QueueName=unique("other"))) == "AccessDenied"
+    foreign = client(broker).create_queue(QueueName=unique("guests"))["QueueUrl"]
+    assert error_code(lambda: mine.send_message(QueueUrl=foreign, MessageBody="no")) == "AccessDenied"
+    assert error_code(lambda: mine.receive_message(QueueUrl=foreign)) == "AccessDenied"
+    assert error_code(lambda: mine.delete_queue(QueueUrl=foreign)) == "AccessDenied"
+
+    assert requests.delete(api(f"/api/users/{user}/access-keys/{key}"), auth=admin, timeout=10).status_code == 204
+    assert error_code(lambda: mine.list_queues()) == "InvalidClientTokenId"
+    again = requests.put(api(f"/api/users/{user}/access-keys"), auth=admin, timeout=10).json()
+    assert requests.delete(api(f"/api/users/{user}"), auth=admin, timeout=10).status_code == 204
+    gone = client(broker, key=again["access_key_id"], secret=again["secret_access_key"])
+    assert error_code(lambda: gone.list_queues()) == "InvalidClientTokenId"

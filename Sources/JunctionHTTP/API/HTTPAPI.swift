@@ -51,6 +51,8 @@ struct HTTPAPI {
         case .vhost(let name): return try self.vhost(name, request: request, user: user)
         case .users: return .response(.json(.array(self.broker.accessControl.allUsers.map(Self.user))))
         case .user(let name): return try self.user(name, request: request)
+        case .accessKeys(let name): return try self.accessKeys(of: name, request: request)
+        case .accessKey(let name, let id): return try self.deleteAccessKey(id, of: name)
         case .permissions: return .response(.json(.array(self.permissionList())))
         case .permission(let vhost, let name): return try self.permission(vhost: vhost, user: name, request: request)
         case .topicPermissions: return .response(.json(.array(self.topicPermissionList())))
@@ -177,7 +179,7 @@ struct HTTPAPI {
         case .publish, .queueGet, .rawPublish, .messages, .streamMessages, .streamEvents, .exchangeEvents, .receipt,
             .whoami, .alivenessTest, .overview, .healthLive, .healthReady:
             return
-        case .users, .user, .permissions, .permission, .topicPermissions, .topicPermission:
+        case .users, .user, .accessKeys, .accessKey, .permissions, .permission, .topicPermissions, .topicPermission:
             // Users and permissions are the administrator's, reads included (as in RabbitMQ).
             guard user.tags.contains("administrator") else {
                 throw .forbidden("user '\(user.name)' needs the tag administrator")

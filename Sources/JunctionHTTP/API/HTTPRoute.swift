@@ -13,6 +13,9 @@ public enum HTTPRoute: Sendable, Equatable {
     case vhost(String)
     case users
     case user(String)
+    /// `/api/users/{user}/access-keys` and `/api/users/{user}/access-keys/{id}`: SQS access keys.
+    case accessKeys(user: String)
+    case accessKey(user: String, id: String)
     case permissions
     /// `/api/permissions/{vhost}/{user}`.
     case permission(vhost: String, user: String)
@@ -78,6 +81,8 @@ public enum HTTPRoute: Sendable, Equatable {
         case .queueContents: [.DELETE]
         case .bindingsBetween: [.GET, .POST]
         case .binding, .connection: [.GET, .DELETE]
+        case .accessKeys: [.GET, .PUT]
+        case .accessKey: [.DELETE]
         case .definitions: [.GET, .POST]
         case .receipt: [.DELETE, .POST]
         case .dashboard, .demo, .metrics, .overview, .whoami, .vhosts, .users, .permissions, .topicPermissions,
@@ -124,6 +129,8 @@ public enum HTTPRoute: Sendable, Equatable {
         case "users":
             if rest.count == 1 { return .users }
             if rest.count == 2 { return .user(rest[1]) }
+            if rest.count == 3 && rest[2] == "access-keys" { return .accessKeys(user: rest[1]) }
+            if rest.count == 4 && rest[2] == "access-keys" { return .accessKey(user: rest[1], id: rest[3]) }
         case "permissions":
             if rest.count == 1 { return .permissions }
             if rest.count == 3 { return .permission(vhost: rest[1], user: rest[2]) }

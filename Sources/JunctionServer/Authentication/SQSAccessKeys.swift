@@ -2,16 +2,24 @@ import JunctionCore
 import JunctionHTTP
 
 /// SQS access keys. The default user keeps SQS's local-development convention: access key `guest`
-/// with secret `guest`, valid while guest's password is still `guest` and, like guest everywhere,
-/// only from loopback. Keys of other users come with `PUT /api/users/{user}/access-keys` (not yet:
-/// an unknown key is refused with `InvalidClientTokenId`).
+/// with secret `guest`, valid while guest's password is still `guest`. Other keys are the users' own
+/// (`PUT /api/users/{user}/access-keys`), valid while their user exists. Users with `loopback_only`
+/// (guest by default) are refused from other addresses, as for every protocol.
 struct SQSAccessKeys: SQSCredentialStore {
     let authenticator: StoredUserAuthenticator
+    let accessControl: @Sendable () -> AccessControl
+    let store: SQSAccessKeyStore
+    let loopbackOnly: Set<String>
 
     func credentials(accessKeyID: String, isLoopback: Bool) -> (user: String, secret: String)? {
-        guard accessKeyID == "guest",
-            self.authenticator.authenticate(username: "guest", password: "guest", isLoopback: isLoopback) != nil
+        if accessKeyID == "guest" {
+            guard self.authenticator.authenticate(username: "guest", password: "guest", isLoopback: isLoopback) != nil
+            else { return nil }
+            return ("guest", "guest")
+        }
+        guard let key = self.store.credentials(id: accessKeyID), self.accessControl().user(named: key.user) != nil,
+            isLoopback || !self.loopbackOnly.contains(key.user)
         else { return nil }
-        return ("guest", "guest")
+        return key
     }
 }
