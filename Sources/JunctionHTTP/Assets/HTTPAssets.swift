@@ -15,44 +15,6 @@ enum HTTPAssets {
         )
     }
 
-    /// Overview and queues, refreshed every two seconds through the management API.
-    static let dashboard = """
-        <!doctype html>
-        <html lang="en"><head><meta charset="utf-8"><title>Junction</title>
-        <style>
-        body{font:14px system-ui,sans-serif;margin:2em;color:#222}table{border-collapse:collapse;margin-top:1em}
-        td,th{border-bottom:1px solid #ddd;padding:4px 12px;text-align:left}th{background:#f4f4f4}
-        .num{text-align:right}#error{color:#b00}
-        </style></head>
-        <body>
-        <h1>Junction</h1>
-        <p><label>User <input id="user" autocomplete="username"></label> <label>Password <input id="password" type="password" autocomplete="current-password"></label>
-        <a href="/demo">Live demo (STOMP over WebSocket)</a> · <a href="/metrics">/metrics</a></p>
-        <p id="error"></p>
-        <div id="totals"></div>
-        <table><thead><tr><th>vhost</th><th>queue</th><th class="num">ready</th><th class="num">unacked</th><th class="num">consumers</th></tr></thead>
-        <tbody id="queues"></tbody></table>
-        <table><thead><tr><th>connection</th><th>protocol</th><th>user</th></tr></thead><tbody id="connections"></tbody></table>
-        <script>
-        function auth(){return {headers:{Authorization:'Basic '+btoa(document.getElementById('user').value+':'+document.getElementById('password').value)}};}
-        function cell(row,text,cls){const td=row.insertCell();td.textContent=text;if(cls)td.className=cls;}
-        async function refresh(){
-          try{
-            const [overview,queues,connections]=await Promise.all(['/api/overview','/api/queues','/api/connections'].map(async u=>{
-              const r=await fetch(u,auth()); if(!r.ok) throw new Error(u+': '+r.status); return r.json();}));
-            document.getElementById('error').textContent='';
-            const t=overview.object_totals,q=overview.queue_totals;
-            document.getElementById('totals').textContent=`${t.connections} connections · ${t.queues} queues · ${t.consumers} consumers · ${q.messages_ready} ready · ${q.messages_unacknowledged} unacked`;
-            const body=document.getElementById('queues');body.textContent='';
-            for(const x of queues){const r=body.insertRow();cell(r,x.vhost);cell(r,x.name);cell(r,x.messages_ready,'num');cell(r,x.messages_unacknowledged,'num');cell(r,x.consumers,'num');}
-            const conns=document.getElementById('connections');conns.textContent='';
-            for(const c of connections){const r=conns.insertRow();cell(r,c.name);cell(r,c.protocol);cell(r,c.user||'');}
-          }catch(e){document.getElementById('error').textContent=e.message;}
-        }
-        refresh();setInterval(refresh,2000);
-        </script></body></html>
-        """
-
     /// Subscribes to a topic over STOMP on `/ws` with the browser's WebSocket and shows messages live;
     /// publishes through the raw-body HTTP endpoint, so one page crosses two protocols.
     static let demo = """
