@@ -192,10 +192,10 @@ extension SQSService {
         switch self.inFlight.lookup(handle) {
         case .malformed: throw .receiptHandleIsInvalid(handle)
         case .stale:
-            throw SQSError(
-                "AWS.SimpleQueueService.MessageNotInflight",
-                "Message does not exist or is not available for visibility timeout change.",
-                jsonType: "MessageNotInflight")
+            // What SQS answers for a handle whose message was deleted or became visible again.
+            throw .invalid(
+                "Value \(handle) for parameter ReceiptHandle is invalid. Reason: Message does not exist or is not available for visibility timeout change."
+            )
         case .found(let owner):
             guard owner === queue else { throw .receiptHandleIsInvalid(handle) }
             _ = self.inFlight.changeVisibility(handle, to: .seconds(timeout), on: self.eventLoop)
