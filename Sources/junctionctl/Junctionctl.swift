@@ -7,48 +7,73 @@ struct Junctionctl: AsyncParsableCommand {
         commandName: "junctionctl",
         abstract: "Administer a Junction broker through its HTTP management API.",
         subcommands: [
-            List.self, DeclareQueue.self, DeleteQueue.self, Purge.self, Publish.self, Get.self, Export.self,
-            Import.self,
+            Status.self, List.self, DeclareQueue.self, DeleteQueue.self, Purge.self, Publish.self, Get.self,
+            Export.self, Import.self, AddUser.self, DeleteUser.self, ChangePassword.self, SetPermissions.self,
+            SetTopicPermissions.self, AddVhost.self, DeleteVhost.self, SetPolicy.self, ClearPolicy.self,
+            ResetOffsets.self, CloseConnection.self,
         ]
     )
 }
 
+/// Where and as whom to connect. A flag wins over `JUNCTION_CTL_URL` / `JUNCTION_CTL_USER` /
+/// `JUNCTION_CTL_PASSWORD`, which win over the defaults (a local broker, guest/guest); the
+/// environment keeps a password off the command line (and out of `ps`).
 struct ConnectionOptions: ParsableArguments {
-    @Option(help: "Base URL of the HTTP listener.") var url = "http://localhost:15672"
-    @Option(help: "User name.") var user = "guest"
-    @Option(help: "Password.") var password = "guest"
+    @Option(help: "Base URL of the HTTP listener (default: $JUNCTION_CTL_URL, else http://localhost:15672).")
+    var url: String?
+    @Option(help: "User name (default: $JUNCTION_CTL_USER, else guest).") var user: String?
+    @Option(help: "Password (default: $JUNCTION_CTL_PASSWORD, else guest).") var password: String?
     @Option(help: "Virtual host.") var vhost = "/"
     @Flag(help: "Print the API's JSON instead of a table.") var json = false
 
-    var client: ManagementClient { ManagementClient(baseURL: self.url, user: self.user, password: self.password) }
+    var client: ManagementClient {
+        let environment = ProcessInfo.processInfo.environment
+        return ManagementClient(
+            baseURL: self.url ?? environment["JUNCTION_CTL_URL"] ?? "http://localhost:15672",
+            user: self.user ?? environment["JUNCTION_CTL_USER"] ?? "guest",
+            password: self.password ?? environment["JUNCTION_CTL_PASSWORD"] ?? "guest"
+        )
+    }
     var vhostSegment: String { ManagementClient.segment(self.vhost) }
 }
 
 struct List: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "List queues, exchanges or connections.")
+    static let configuration = CommandConfiguration(
+        abstract: "List queues, exchanges, bindings, connections, channels, consumers, users, vhosts, permissions, "
+            + "topic permissions, policies or consumer groups.")
 
     enum Kind: String, ExpressibleByArgument, CaseIterable {
-        case queues, exchanges, connections, bindings
+        case queues, exchanges, bindings, connections, channels, consumers, users, vhosts, permissions
+        case topicPermissions = "topic-permissions"
+        case policies
+        case consumerGroups = "consumer-groups"
     }
 
-    @Argument(help: "queues, exchanges, connections or bindings") var kind: Kind
+    @Argument(help: ArgumentHelp(valueName: Kind.allCases.map(\.rawValue).joined(separator: "|"))) var kind: Kind
     @OptionGroup var options: ConnectionOptions
 
     func run() async throws {
+        let vhost = self.options.vhostSegment
         let (path, columns): (String, [String]) =
             switch self.kind {
             case .queues:
+                ("/api/queues/\(vhost)", ["name", "messages_ready", "messages_unacknowledged", "consumers", "durable"])
+            case .exchanges: ("/api/exchanges/\(vhost)", ["name", "type", "durable", "auto_delete"])
+            case .bindings: ("/api/bindings/\(vhost)", ["source", "destination", "destination_type", "routing_key"])
+            case .connections: ("/api/connections", ["name", "protocol", "user", "vhost", "channels"])
+            case .channels: ("/api/channels", ["name", "user", "vhost", "state"])
+            case .consumers:
+                ("/api/consumers/\(vhost)", ["consumer_tag", "queue.name", "prefetch_count", "ack_required", "active"])
+            case .users: ("/api/users", ["name", "tags"])
+            case .vhosts: ("/api/vhosts", ["name", "messages"])
+            case .permissions: ("/api/permissions", ["user", "vhost", "configure", "write", "read"])
+            case .topicPermissions: ("/api/topic-permissions", ["user", "vhost", "exchange", "write", "read"])
+            case .policies:
+                ("/api/policies/\(vhost)", ["name", "vhost", "pattern", "apply-to", "priority", "definition"])
+            case .consumerGroups:
                 (
-                    "/api/queues/\(self.options.vhostSegment)",
-                    ["name", "messages_ready", "messages_unacknowledged", "consumers", "durable"]
-                )
-            case .exchanges:
-                ("/api/exchanges/\(self.options.vhostSegment)", ["name", "type", "durable", "auto_delete"])
-            case .connections: ("/api/connections", ["name", "protocol", "user", "channels"])
-            case .bindings:
-                (
-                    "/api/bindings/\(self.options.vhostSegment)",
-                    ["source", "destination", "destination_type", "routing_key"]
+                    "/api/consumer-groups/\(vhost)",
+                    ["name", "stream", "type", "committed_offset", "next_offset", "lag", "members", "active_consumer"]
                 )
             }
         let items = try await self.options.client.json("GET", path) as? [[String: Any]] ?? []

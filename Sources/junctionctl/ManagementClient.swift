@@ -21,7 +21,11 @@ struct ManagementClient: Sendable {
         return text.addingPercentEncoding(withAllowedCharacters: allowed) ?? text
     }
 
-    func request(_ method: String, _ path: String, body: Data? = nil) async throws -> Data {
+    /// - Parameter acceptingStatuses: error statuses whose body is the answer all the same (a 503 probe).
+    func request(
+        _ method: String, _ path: String, body: Data? = nil, headers: [String: String] = [:],
+        acceptingStatuses: Set<Int> = []
+    ) async throws -> Data {
         guard let url = URL(string: self.baseURL.trimmingSuffix("/") + path) else {
             throw Failure(description: "bad URL \(self.baseURL)\(path)")
         }
@@ -31,9 +35,10 @@ struct ManagementClient: Sendable {
         if body != nil { request.setValue("application/json", forHTTPHeaderField: "Content-Type") }
         let token = Data("\(self.user):\(self.password)".utf8).base64EncodedString()
         request.setValue("Basic \(token)", forHTTPHeaderField: "Authorization")
+        for (name, value) in headers { request.setValue(value, forHTTPHeaderField: name) }
         let (data, response) = try await Self.send(request)
         let status = (response as? HTTPURLResponse)?.statusCode ?? 0
-        guard (200..<300).contains(status) else {
+        guard (200..<300).contains(status) || acceptingStatuses.contains(status) else {
             if let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
                 let reason = object["reason"]
             {
@@ -44,17 +49,36 @@ struct ManagementClient: Sendable {
         return data
     }
 
-    func json(_ method: String, _ path: String, body: Any? = nil) async throws -> Any? {
+    func json(_ method: String, _ path: String, body: Any? = nil, headers: [String: String] = [:]) async throws -> Any?
+    {
         let payload = try body.map { try JSONSerialization.data(withJSONObject: $0) }
-        let data = try await self.request(method, path, body: payload)
+        let data = try await self.request(method, path, body: payload, headers: headers)
         guard !data.isEmpty else { return nil }
         return try JSONSerialization.jsonObject(with: data)
     }
 
+    /// Credentials go with every request (Basic), so a 401 challenge means they were refused: the
+    /// session must not answer it (FoundationNetworking on Linux would wait for an answer until the
+    /// request times out) but end the request, reported as the 401 it is.
+    private final class ChallengeRefuser: NSObject, URLSessionTaskDelegate, @unchecked Sendable {
+        func urlSession(
+            _ session: URLSession, task: URLSessionTask, didReceive challenge: URLAuthenticationChallenge,
+            completionHandler: @escaping @Sendable (URLSession.AuthChallengeDisposition, URLCredential?) -> Void
+        ) {
+            completionHandler(.cancelAuthenticationChallenge, nil)
+        }
+    }
+
+    private static let session = URLSession(
+        configuration: .default, delegate: ChallengeRefuser(), delegateQueue: nil)
+
     private static func send(_ request: URLRequest) async throws -> (Data, URLResponse) {
         try await withCheckedThrowingContinuation { continuation in
-            URLSession.shared.dataTask(with: request) { data, response, error in
-                if let error {
+            Self.session.dataTask(with: request) { data, response, error in
+                if let error = error as? URLError, error.code == .cancelled || error.code == .userAuthenticationRequired
+                {
+                    continuation.resume(throwing: Failure(description: "HTTP 401 not_authorised: login refused"))
+                } else if let error {
                     continuation.resume(throwing: error)
                 } else if let response {
                     continuation.resume(returning: (data ?? Data(), response))
