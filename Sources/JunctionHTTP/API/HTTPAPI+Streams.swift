@@ -14,6 +14,13 @@ extension HTTPAPI {
     ) throws(HTTPAPIError) -> HTTPResponse {
         let host = try self.host(vhost, user: user)
         let access = try self.access(vhost, user: user)
+        if let partitioned = host.partitionedStream(named: name) {
+            let query = try HTTPStreamQuery(request.path.query, defaultOffset: "first")
+            guard query.group != nil else {
+                throw .badRequest("stream '\(name)' in vhost '\(vhost)' is partitioned: read it with a group")
+            }
+            return try self.readPartitionedStream(partitioned, host: host, access: access, query: query)
+        }
         guard let stream = host.stream(named: name) else {
             if host.queue(named: name) != nil {
                 throw .badRequest("queue '\(name)' in vhost '\(vhost)' is not a stream")
@@ -65,8 +72,8 @@ extension HTTPAPI {
     static func streamMessageFields(_ delivery: StreamDelivery) -> [(String, JSONValue)] {
         let bytes = Array(delivery.message.body.readableBytesView)
         let text = String(validating: bytes, as: UTF8.self)
-        return [
-            ("offset", .int(delivery.offset)),
+        let partition: [(String, JSONValue)] = delivery.partition.map { [("partition", .int(Int64($0)))] } ?? []
+        return [("offset", .int(delivery.offset))] + partition + [
             ("redelivered", .bool(delivery.redelivered)),
             ("exchange", .string(delivery.message.exchange)),
             ("routing_key", .string(delivery.message.routingKey)),

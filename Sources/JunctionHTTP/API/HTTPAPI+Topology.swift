@@ -18,6 +18,7 @@ extension HTTPAPI {
             host.queues.map {
                 ManagementRepresentation.queue(
                     $0, vhost: host.name, stream: host.stream(named: $0.name),
+                    partitioned: host.partitionedStream(named: $0.name),
                     rates: self.broker.messageRates.queueRates(vhost: host.name, name: $0.name))
             }
         }
@@ -107,6 +108,7 @@ extension HTTPAPI {
                 .json(
                     ManagementRepresentation.queue(
                         queue, vhost: vhost, stream: host.stream(named: name),
+                        partitioned: host.partitionedStream(named: name),
                         rates: self.broker.messageRates.queueRates(vhost: vhost, name: name))))
         }
     }

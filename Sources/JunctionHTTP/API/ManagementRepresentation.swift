@@ -5,11 +5,16 @@ public enum ManagementRepresentation {
     /// A queue; with `stream`, the queue behind a stream: `type: stream`, its messages are the
     /// retained ones, plus offsets and consumer groups (`streamFields`).
     /// `rates` are the queue's current rates in `QueueMessageCounts.names` order (zeros when nil).
+    /// With `partitioned`, a partitioned stream (`partitionedFields`).
     public static func queue(
-        _ queue: MessageQueue, vhost: String, stream: StreamQueue? = nil, rates: [Double]? = nil
+        _ queue: MessageQueue, vhost: String, stream: StreamQueue? = nil, partitioned: PartitionedStream? = nil,
+        rates: [Double]? = nil
     ) -> JSONValue {
         let stats = QueueMessageCounts(queue.statistics)
         var fields = Self.queueFields(queue, vhost: vhost, stats: stats, rates: rates)
+        if let partitioned {
+            return .object(Self.partitionedFields(fields, partitioned))
+        }
         if let stream {
             fields = fields.map { key, value in
                 switch key {

@@ -19,6 +19,8 @@ final class BrokerMetrics {
     private let diskFree: CoreMetrics.Gauge
     private let diskFreeLimit: CoreMetrics.Gauge
     private var groupGauges: [GroupKey: GroupGauges] = [:]
+    /// Rebalances of each group over a partitioned stream (`stream` is the partitioned stream).
+    private var rebalanceGauges: [GroupKey: CoreMetrics.Gauge] = [:]
 
     private struct GroupKey: Hashable {
         var vhost: String
@@ -138,6 +140,33 @@ final class BrokerMetrics {
             gauges.lag.destroy()
             gauges.committed.destroy()
             self.groupGauges[key] = nil
+        }
+        self.refreshRebalances(broker)
+    }
+
+    /// One rebalance count per group of every partitioned stream (lag and committed offsets are
+    /// the partitions' own series above, one per partition stream `name-<n>`).
+    private func refreshRebalances(_ broker: Broker) {
+        var seen = Set<GroupKey>()
+        for host in broker.virtualHosts {
+            for partitioned in host.partitionedStreams {
+                for group in partitioned.groups {
+                    let key = GroupKey(vhost: host.name, stream: partitioned.name, group: group.name)
+                    seen.insert(key)
+                    let gauge =
+                        self.rebalanceGauges[key]
+                        ?? CoreMetrics.Gauge(
+                            label: "junction_stream_group_rebalances",
+                            dimensions: [("vhost", key.vhost), ("stream", key.stream), ("group", key.group)],
+                            factory: self.factory)
+                    self.rebalanceGauges[key] = gauge
+                    gauge.record(group.rebalanceCount)
+                }
+            }
+        }
+        for (key, gauge) in self.rebalanceGauges where !seen.contains(key) {
+            gauge.destroy()
+            self.rebalanceGauges[key] = nil
         }
     }
 
