@@ -25,9 +25,9 @@ import Testing
     @Test func redeclareEquivalence() throws {
         let fixture = CoreFixture()
         try fixture.declareQueue(
-            "q", durable: true, arguments: ["x-message-ttl": .int32(1000), "x-custom": .string("a")])
+            "q", durable: true, arguments: ["x-message-ttl": .int32(1000), "custom": .string("a")])
         try fixture.declareQueue(
-            "q", durable: true, arguments: ["x-message-ttl": .int64(1000), "x-custom": .string("b")])
+            "q", durable: true, arguments: ["x-message-ttl": .int64(1000), "custom": .string("b")])
         let inequivalent = BrokerError.preconditionFailed("inequivalent arguments for queue 'q' in vhost '/'")
         #expect(throws: inequivalent) {
             try fixture.declareQueue("q", durable: false, arguments: ["x-message-ttl": .int32(1000)])

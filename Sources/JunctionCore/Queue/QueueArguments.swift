@@ -1,5 +1,6 @@
 /// The queue arguments the engine acts on, validated once at declare time. Comparing two values
-/// is the equivalence check of a redeclaration (integer widths do not matter, unknown keys are ignored).
+/// is the equivalence check of a redeclaration (integer widths do not matter; ignored and non-`x-`
+/// arguments do not count). Which `x-` arguments exist is `QueueArgumentTable`.
 struct QueueArguments: Equatable {
     enum Overflow: String {
         case dropHead = "drop-head"
@@ -52,6 +53,8 @@ struct QueueArguments: Equatable {
                     "invalid arg 'x-queue-type' for queue '\(queue)': only classic, quorum and stream are supported")
             }
         }
+        let type: QueueArgumentTable.QueueType = self.stream != nil ? .stream : self.isQuorum ? .quorum : .classic
+        try QueueArgumentTable.check(table, type: type, queue: queue)
         if let value = table["x-partitions"] {
             guard self.stream != nil, let count = value.integerValue, count >= 1, count <= VirtualHost.maxPartitions
             else {

@@ -283,12 +283,15 @@ extension STOMPConnectionHandler {
         return queueName
     }
 
-    /// `x-` headers of a SUBSCRIBE become queue arguments (RabbitMQ: `x-queue-type`, `x-max-length`, …);
-    /// integers are passed as integers.
+    /// `x-` headers of a SUBSCRIBE that name a queue argument become queue arguments (RabbitMQ:
+    /// `x-queue-type`, `x-max-length`, …; the list is `QueueArgumentTable`); other headers are not
+    /// arguments. Integers are passed as integers.
     static func queueArguments(_ headers: STOMPHeaders) -> FieldTable {
         var table = FieldTable()
         for entry in headers
-        where entry.name.hasPrefix("x-") && !Self.consumerHeaders.contains(entry.name) && table[entry.name] == nil {
+        where QueueArgumentTable.knows(entry.name) && !Self.consumerHeaders.contains(entry.name)
+            && table[entry.name] == nil
+        {
             table[entry.name] = Int64(entry.value).map { .int64($0) } ?? .string(entry.value)
         }
         return table
