@@ -241,3 +241,34 @@ def test_connection_settings_from_the_environment(broker):
     assert ctl(broker, "list", "users", "--password", "guest", url=False, env=wrong).returncode == 0
     elsewhere = dict(env, JUNCTION_CTL_URL="http://127.0.0.1:9")
     assert ctl(broker, "list", "users", env=elsewhere).returncode == 0
+
+
+def test_set_list_and_clear_a_policy(broker, unique, connection):
+    name, prefix = unique("cap"), unique("capped")
+    ctl(broker, "set-policy", name, f"^{prefix}", '{"max-length": 2}', "--apply-to", "queues", "--priority", "3")
+    listed = [p for p in ctl_json(broker, "list", "policies") if p["name"] == name]
+    assert listed == [{
+        "vhost": "/", "name": name, "pattern": f"^{prefix}", "apply-to": "queues",
+        "definition": {"max-length": 2}, "priority": 3,
+    }]
+    assert name in ctl(broker, "list", "policies").stdout
+
+    channel = connection.channel()
+    queue = f"{prefix}-q"
+    channel.queue_declare(queue=queue, auto_delete=True)
+    channel.confirm_delivery()
+    for index in range(5):
+        channel.basic_publish(exchange="", routing_key=queue, body=f"m{index}".encode())
+    queues = {q["name"]: q for q in ctl_json(broker, "list", "queues")}
+    assert queues[queue]["messages_ready"] == 2 and queues[queue]["policy"] == name
+
+    ctl(broker, "clear-policy", name)
+    assert name not in {p["name"] for p in ctl_json(broker, "list", "policies")}
+    for index in range(3):
+        channel.basic_publish(exchange="", routing_key=queue, body=f"n{index}".encode())
+    assert {q["name"]: q for q in ctl_json(broker, "list", "queues")}[queue]["messages_ready"] == 5
+
+    bad = ctl(broker, "set-policy", name, ".*", "not json", check=False)
+    assert bad.returncode != 0 and "JSON object" in bad.stderr
+    missing = ctl(broker, "clear-policy", name, check=False)
+    assert missing.returncode != 0 and "404" in missing.stderr
