@@ -321,7 +321,8 @@ final class AMQPChannelSession: MessageConsumer {
             )
         )
         self.output.content(
-            self.channelID, properties: delivery.message.properties, body: delivery.message.body)
+            self.channelID, properties: delivery.propertiesWithDeliveryCount ?? delivery.message.properties,
+            body: delivery.message.body)
     }
 
     private func settle(tag: UInt64, multiple: Bool, method: AMQPMethod) throws(AMQPError) -> [Unacked] {
@@ -375,7 +376,7 @@ final class AMQPChannelSession: MessageConsumer {
             for: Unacked(source: delivery.queue, id: delivery.id), track: !subscription.noAck)
         self.output.delivery(
             self.channelID, consumerTag: subscription.tag, deliveryTag: tag, redelivered: delivery.redelivered,
-            message: delivery.message)
+            message: delivery.message, properties: delivery.propertiesWithDeliveryCount)
         self.output.sink.scheduleFlush()
     }
 

@@ -15,4 +15,21 @@ public struct Delivery {
         self.redelivered = redelivered
         self.deliveryCount = deliveryCount
     }
+
+    /// RabbitMQ's `x-delivery-count` header of a quorum queue: how many times the message came back
+    /// before this delivery; nil on a first delivery and on other queue types.
+    public var returnCount: Int64? {
+        self.queue.isQuorum && self.deliveryCount > 1 ? Int64(self.deliveryCount - 1) : nil
+    }
+
+    /// The message's properties with `x-delivery-count` added, when it has one (else nil: the
+    /// message goes out unchanged, without a copy).
+    public var propertiesWithDeliveryCount: MessageProperties? {
+        guard let count = self.returnCount else { return nil }
+        var properties = self.message.properties
+        var headers = properties.headers ?? FieldTable()
+        headers["x-delivery-count"] = .int64(count)
+        properties.headers = headers
+        return properties
+    }
 }

@@ -16,7 +16,9 @@ extension MessageQueue {
 
     /// Rejects deliveries. With `requeue`, the messages go back to the head of the queue in their
     /// original (delivery) order, flagged redelivered; without, they are dead-lettered with reason
-    /// `rejected` when the queue has a dead-letter exchange, else dropped.
+    /// `rejected` when the queue has a dead-letter exchange, else dropped. A quorum queue's message
+    /// returned more than `x-delivery-limit` times is dead-lettered with `delivery_limit` instead of
+    /// requeued (RabbitMQ counts every return: reject, nack, channel close).
     public func reject(_ ids: some Sequence<DeliveryID>, requeue: Bool) {
         var settled: [(id: DeliveryID, unacked: Unacked)] = []
         for id in ids {
@@ -29,6 +31,11 @@ extension MessageQueue {
             settled.sort { $0.id > $1.id }
             for item in settled {
                 var entry = item.unacked.entry
+                if let limit = self.settings.deliveryLimit, entry.deliveryCount > limit {
+                    self.settle(entry)
+                    self.deadLetter(entry, reason: .deliveryLimit)
+                    continue
+                }
                 entry.redelivered = true
                 self.requeueAtHead(entry)
             }

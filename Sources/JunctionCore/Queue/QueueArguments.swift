@@ -23,6 +23,9 @@ struct QueueArguments: Equatable {
     var partitions: Int?
     /// `x-queue-type: quorum`: a durable classic queue on this one node (see the AMQP README).
     var isQuorum = false
+    /// `x-delivery-limit` of a quorum queue (or a policy's `delivery-limit`): a message returned
+    /// more than this many times is dead-lettered (`delivery_limit`) or dropped.
+    var deliveryLimit: Int?
 
     init(_ table: FieldTable, queue: String) throws(BrokerError) {
         self.messageTTL = try Self.integer(table, "x-message-ttl", queue: queue, minimum: 0).map(UInt64.init)
@@ -52,6 +55,9 @@ struct QueueArguments: Equatable {
                 throw .preconditionFailed(
                     "invalid arg 'x-queue-type' for queue '\(queue)': only classic, quorum and stream are supported")
             }
+        }
+        if self.isQuorum {
+            self.deliveryLimit = try Self.integer(table, "x-delivery-limit", queue: queue, minimum: 0).map(Int.init)
         }
         let type: QueueArgumentTable.QueueType = self.stream != nil ? .stream : self.isQuorum ? .quorum : .classic
         try QueueArgumentTable.check(table, type: type, queue: queue)
@@ -110,6 +116,10 @@ struct QueueArguments: Equatable {
             merged.expires = Self.lower(merged.expires, definition.integer(.expires).map(UInt64.init))
             merged.maxLength = Self.lower(merged.maxLength, definition.integer(.maxLength).map(Int.init))
             merged.maxLengthBytes = Self.lower(merged.maxLengthBytes, definition.integer(.maxLengthBytes).map(Int.init))
+            if merged.isQuorum {
+                merged.deliveryLimit = Self.lower(
+                    merged.deliveryLimit, definition.integer(.deliveryLimit).map(Int.init))
+            }
             if merged.stream != nil, let bytes = definition.integer(.maxLengthBytes) {
                 merged.stream!.maxLengthBytes = Self.lower(merged.stream!.maxLengthBytes, bytes)
             }

@@ -19,6 +19,6 @@ enum DeathReason: String {
     case rejected
     case expired
     case maxlen
-    /// A shared stream group returned a message `x-delivery-limit` times.
+    /// A quorum queue or a shared stream group got a message back more than `x-delivery-limit` times.
     case deliveryLimit = "delivery_limit"
 }
