@@ -37,7 +37,9 @@ final class AMQPBenchClientHandler: ChannelInboundHandler, BenchClient {
     private var publisher: BenchPublisher
     private let scheduler = BenchPublishScheduler()
     private var confirms = AMQPBenchConfirmTracker()
-    private let publish: AMQPMethod
+    /// One basic.publish per routing key, used in turn (several only for a partitioned stream).
+    private let publishes: [AMQPMethod]
+    private var nextPublish = 0
     private let properties: MessageProperties
 
     // Consumer state.
@@ -57,8 +59,9 @@ final class AMQPBenchClientHandler: ChannelInboundHandler, BenchClient {
         case .consumer: index = 0
         }
         self.publisher = BenchPublisher(index: index, configuration: run.configuration)
-        self.publish = .basicPublish(
-            AMQPBasicPublish(exchange: topology.exchange, routingKey: topology.routingKey(ofPublisher: index)))
+        self.publishes = topology.routingKeys(ofPublisher: index).map { key in
+            .basicPublish(AMQPBasicPublish(exchange: topology.exchange, routingKey: key))
+        }
         self.properties = MessageProperties(deliveryMode: topology.durable || topology.stream ? 2 : nil)
         self.body = ByteBuffer(repeating: 0x2E, count: run.configuration.bodySize)
     }
@@ -221,7 +224,8 @@ final class AMQPBenchClientHandler: ChannelInboundHandler, BenchClient {
             var buffer = context.channel.allocator.buffer(capacity: count * (self.body.readableBytes + 80))
             for _ in 0..<count {
                 self.publisher.stampNext(&self.body, run: self.run)
-                buffer.writeAMQPMethodFrame(channel: channel, method: self.publish)
+                buffer.writeAMQPMethodFrame(channel: channel, method: self.publishes[self.nextPublish])
+                self.nextPublish = self.nextPublish + 1 == self.publishes.count ? 0 : self.nextPublish + 1
                 buffer.writeAMQPContentHeaderFrame(
                     channel: channel, bodySize: UInt64(self.body.readableBytes), properties: self.properties)
                 buffer.writeAMQPBodyFrames(channel: channel, body: self.body, frameMax: frameMax)

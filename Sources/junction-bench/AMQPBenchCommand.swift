@@ -25,6 +25,15 @@ struct AMQPBenchCommand: AsyncParsableCommand {
     var stream = false
     @Flag(help: "With --stream: publish everything first, then connect consumers and measure the replay.")
     var replay = false
+    @Option(help: "With --stream: a partitioned stream of N partitions (x-partitions), fed through its exchange.")
+    var partitions = 0
+    @Option(help: "With --partitions: publishers cycle through this many routing keys (key-0, key-1, ...).")
+    var keys = 1000
+    @Option(
+        help:
+            "With --stream: every consumer joins this consumer group (x-consumer-group); the default with --partitions is junction-bench."
+    )
+    var group: String?
 
     func validate() throws {
         guard self.confirmWindow >= 1, self.prefetch >= 0, self.prefetch <= Int(UInt16.max) else {
@@ -41,13 +50,21 @@ struct AMQPBenchCommand: AsyncParsableCommand {
             guard self.prefetch > 0 else { throw ValidationError("stream consumers need a --prefetch") }
         }
         if self.replay && !self.stream { throw ValidationError("--replay needs --stream") }
+        if (self.partitions != 0 || self.group != nil) && !self.stream {
+            throw ValidationError("--partitions and --group need --stream")
+        }
+        guard self.partitions >= 0, self.partitions <= 1024, self.keys >= 1 else {
+            throw ValidationError("--partitions is within 0...1024 and --keys at least 1")
+        }
         guard self.queue.utf8.count <= 240 else { throw ValidationError("--queue is at most 240 bytes") }
     }
 
     func run() async throws {
         let topology = AMQPBenchTopology(
             queue: self.queue, queues: self.queues, fanout: self.fanout, durable: self.persistent,
-            stream: self.stream, confirm: self.confirm, prefetch: self.prefetch, noAck: self.noAck)
+            stream: self.stream, confirm: self.confirm, prefetch: self.prefetch, noAck: self.noAck,
+            partitions: self.partitions, keys: self.keys,
+            group: self.group ?? (self.partitions > 0 ? "junction-bench" : nil))
         let consumers = self.options.consumers
         let configuration = try self.options.configuration(
             protocolName: "amqp", port: self.port, window: self.confirm ? self.confirmWindow : nil,

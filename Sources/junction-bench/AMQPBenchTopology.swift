@@ -6,7 +6,9 @@ import JunctionCore
 ///
 /// One queue: everyone uses it. N queues without fan-out: publisher p sends to queue p mod N and consumer c reads
 /// queue c mod N (load spread over queues). N queues with fan-out: every publisher sends to a fanout exchange bound
-/// to all N queues, so each message arrives N times. A stream is one queue every consumer reads from the start.
+/// to all N queues, so each message arrives N times. A stream is one queue every consumer reads from the start;
+/// with a group, the consumers share it (one active member); a partitioned stream (`partitions` > 0) is fed
+/// through its `x-partition` exchange with `keys` routing keys and read by one group that shares the partitions.
 struct AMQPBenchTopology: Sendable {
     var queue: String
     var queues: Int
@@ -16,8 +18,19 @@ struct AMQPBenchTopology: Sendable {
     var confirm: Bool
     var prefetch: Int
     var noAck: Bool
+    var partitions = 0
+    var keys = 1
+    var group: String?
 
-    var exchange: String { self.fanout ? "\(self.queue).fanout" : "" }
+    var exchange: String {
+        if self.partitions > 0 { return self.queue }
+        return self.fanout ? "\(self.queue).fanout" : ""
+    }
+
+    /// The routing keys publisher `index` cycles through (one unless the stream is partitioned).
+    func routingKeys(ofPublisher index: Int) -> [String] {
+        self.partitions > 0 ? (0..<self.keys).map { "key-\($0)" } : [self.routingKey(ofPublisher: index)]
+    }
 
     func queueName(_ index: Int) -> String {
         self.queues == 1 ? self.queue : "\(self.queue)-\(index)"
@@ -25,13 +38,19 @@ struct AMQPBenchTopology: Sendable {
 
     /// How many deliveries each message should produce with `consumers` consumers.
     func copies(consumers: Int) -> Int {
-        if self.stream { return consumers }
+        if self.stream { return self.group == nil ? consumers : 1 }
         return self.fanout ? self.queues : 1
     }
 
-    func groupCount(consumers: Int) -> Int { self.stream ? consumers : self.queues }
+    func groupCount(consumers: Int) -> Int {
+        if self.stream { return self.group == nil ? consumers : 1 }
+        return self.queues
+    }
 
-    func group(ofConsumer index: Int) -> Int { self.stream ? index : index % self.queues }
+    func group(ofConsumer index: Int) -> Int {
+        if self.stream { return self.group == nil ? index : 0 }
+        return index % self.queues
+    }
 
     func routingKey(ofPublisher index: Int) -> String { self.fanout ? "" : self.queueName(index % self.queues) }
 
@@ -60,7 +79,8 @@ struct AMQPBenchTopology: Sendable {
             if self.prefetch > 0 && !self.noAck {
                 methods.append(.basicQos(AMQPBasicQos(prefetchCount: UInt16(self.prefetch))))
             }
-            let arguments: FieldTable = self.stream ? ["x-stream-offset": .string("first")] : [:]
+            var arguments: FieldTable = self.stream ? ["x-stream-offset": .string("first")] : [:]
+            if let group = self.group { arguments["x-consumer-group"] = .string(group) }
             methods.append(
                 .basicConsume(
                     AMQPBasicConsume(
@@ -72,7 +92,9 @@ struct AMQPBenchTopology: Sendable {
     private func declare(_ name: String) -> AMQPQueueDeclare {
         if self.stream {
             // Streams are durable and never auto-deleted.
-            return AMQPQueueDeclare(queue: name, durable: true, arguments: ["x-queue-type": .string("stream")])
+            var arguments: FieldTable = ["x-queue-type": .string("stream")]
+            if self.partitions > 0 { arguments["x-partitions"] = .int32(Int32(self.partitions)) }
+            return AMQPQueueDeclare(queue: name, durable: true, arguments: arguments)
         }
         return AMQPQueueDeclare(queue: name, durable: self.durable, autoDelete: true)
     }
