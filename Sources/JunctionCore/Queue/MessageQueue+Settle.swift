@@ -94,6 +94,9 @@ extension MessageQueue {
 
     /// Cancel: the consumer goes; an auto-delete queue is deleted with its last consumer.
     func remove(_ subscription: Subscription) {
+        // Single active consumer: the departing active consumer's unacked messages go back to the
+        // head now, so its successor (the next in registration order) gets them first.
+        let handsOver = self.activeConsumer === subscription
         subscription.markCancelled()
         if let index = self.consumers.firstIndex(where: { $0 === subscription }) {
             self.consumers.remove(at: index)
@@ -101,6 +104,10 @@ extension MessageQueue {
             if self.nextConsumerIndex >= self.consumers.count { self.nextConsumerIndex = 0 }
         }
         self.lastUsed = self.clock.nowMilliseconds()
+        if handsOver {
+            self.requeueAll(of: subscription)
+            self.dispatch()
+        }
         if self.autoDelete && self.consumers.isEmpty && self.hadConsumer && !self.isDeleted {
             self.host?.removeQueue(self)
         }

@@ -87,6 +87,11 @@ public final class MessageQueue {
     /// Ready messages (what AMQP calls the message count).
     public var messageCount: Int { self.ready.count }
     public var subscriptions: [Subscription] { self.consumers }
+    /// With `x-single-active-consumer`: the consumer that receives, the first registered one still
+    /// there; the others wait. Nil otherwise.
+    public var activeConsumer: Subscription? {
+        self.settings.singleActiveConsumer ? self.consumers.first : nil
+    }
 
     // MARK: Enqueue
 
@@ -192,6 +197,9 @@ public final class MessageQueue {
     }
 
     private func nextConsumer() -> Subscription? {
+        if self.settings.singleActiveConsumer {
+            return self.activeConsumer.flatMap { $0.canReceive ? $0 : nil }
+        }
         let count = self.consumers.count
         guard count > 0 else { return nil }
         for offset in 0..<count {

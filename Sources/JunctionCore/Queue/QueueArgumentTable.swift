@@ -32,6 +32,7 @@ public enum QueueArgumentTable {
         "x-dead-letter-exchange": .supported(all),
         "x-dead-letter-routing-key": .supported(all),
         "x-delivery-limit": .supported([.quorum, .stream]),
+        "x-single-active-consumer": .supported(queues),
         "x-max-age": .supported([.stream]),
         "x-stream-max-segment-size-bytes": .supported([.stream]),
         "x-partitions": .supported([.stream]),

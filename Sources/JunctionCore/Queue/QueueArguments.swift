@@ -26,6 +26,8 @@ struct QueueArguments: Equatable {
     /// `x-delivery-limit` of a quorum queue (or a policy's `delivery-limit`): a message returned
     /// more than this many times is dead-lettered (`delivery_limit`) or dropped.
     var deliveryLimit: Int?
+    /// `x-single-active-consumer: true`: one consumer at a time, the others wait in registration order.
+    var singleActiveConsumer = false
 
     init(_ table: FieldTable, queue: String) throws(BrokerError) {
         self.messageTTL = try Self.integer(table, "x-message-ttl", queue: queue, minimum: 0).map(UInt64.init)
@@ -58,6 +60,12 @@ struct QueueArguments: Equatable {
         }
         if self.isQuorum {
             self.deliveryLimit = try Self.integer(table, "x-delivery-limit", queue: queue, minimum: 0).map(Int.init)
+        }
+        if let value = table["x-single-active-consumer"] {
+            guard case .boolean(let flag) = value else {
+                throw .preconditionFailed("invalid arg 'x-single-active-consumer' for queue '\(queue)': \(value)")
+            }
+            self.singleActiveConsumer = flag
         }
         let type: QueueArgumentTable.QueueType = self.stream != nil ? .stream : self.isQuorum ? .quorum : .classic
         try QueueArgumentTable.check(table, type: type, queue: queue)

@@ -99,6 +99,7 @@ public enum ManagementRepresentation {
             ("policy", queue.policy.map { .string($0.name) } ?? .null),
             ("operator_policy", queue.operatorPolicy.map { .string($0.name) } ?? .null),
             ("effective_policy_definition", HTTPAPI.definition(queue.effectivePolicyDefinition)),
+            ("single_active_consumer_tag", queue.activeConsumer.map { .string($0.tag) } ?? .null),
             ("state", .string(queue.isFailed ? "failed" : "running")),
             ("node", .string(nodeName)),
             ("messages", .int(queue.readyCount + queue.unackedCount)),
@@ -203,10 +204,21 @@ public enum ManagementRepresentation {
             ("ack_required", .bool(!subscription.noAck)),
             ("exclusive", .bool(subscription.exclusive)),
             ("prefetch_count", .int(subscription.prefetch)),
-            ("active", .bool(!subscription.isCancelled)),
+            ("active", .bool(!subscription.isCancelled && Self.isActive(subscription))),
+            ("activity_status", .string(Self.activityStatus(subscription))),
             ("arguments", JSONValue(subscription.arguments)),
             ("channel_details", .object([("connection_id", .int(Int64(clamping: subscription.owner.rawValue)))])),
         ])
+    }
+
+    /// RabbitMQ's consumer `activity_status`: `single_active` / `waiting` on a single-active-consumer queue.
+    static func activityStatus(_ subscription: Subscription) -> String {
+        guard let active = subscription.queue.activeConsumer else { return "up" }
+        return active === subscription ? "single_active" : "waiting"
+    }
+
+    static func isActive(_ subscription: Subscription) -> Bool {
+        subscription.queue.activeConsumer.map { $0 === subscription } ?? true
     }
 
     public static func vhost(_ host: VirtualHost) -> JSONValue {
