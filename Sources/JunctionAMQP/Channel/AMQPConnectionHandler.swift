@@ -283,6 +283,18 @@ final class AMQPConnectionHandler: ChannelDuplexHandler {
                 self.logger.notice("AMQP login refused", metadata: ["user": "\(name)", "mechanism": "EXTERNAL"])
                 self.run(self.stateMachine.authenticationFailed(username: name, mechanism: AMQPSASL.external))
             }
+        case .checkSecret(let secret):
+            let accepted =
+                self.user.flatMap { user in
+                    self.authenticator.authenticate(
+                        username: user.name, password: String(decoding: secret, as: UTF8.self),
+                        isLoopback: self.isLoopback)
+                } != nil
+            if !accepted { self.logger.notice("AMQP update-secret refused") }
+            self.run(self.stateMachine.secretChecked(accepted: accepted))
+        case .sendUpdateSecretOk:
+            self.output.method(0, .connectionUpdateSecretOk)
+            self.scheduleFlush()
         case .sendTune(let channelMax, let frameMax, let heartbeat):
             self.output.method(
                 0,

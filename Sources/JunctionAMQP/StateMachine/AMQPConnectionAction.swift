@@ -11,6 +11,10 @@ enum AMQPConnectionAction: Equatable {
     /// The client chose EXTERNAL: log in the user its verified TLS client certificate names, if any,
     /// and report back as for `authenticate`.
     case authenticateByCertificate(clientProperties: FieldTable)
+    /// connection.update-secret: check `secret` as a password of the logged-in user, then report
+    /// back with `secretChecked(accepted:)`.
+    case checkSecret([UInt8])
+    case sendUpdateSecretOk
     case sendTune(channelMax: UInt16, frameMax: UInt32, heartbeat: UInt16)
     /// The peer accepted these limits: apply them to the framer and the heartbeat timer.
     case applyTuning(AMQPTuning)

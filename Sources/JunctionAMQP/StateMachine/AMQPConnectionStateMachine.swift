@@ -190,9 +190,11 @@ struct AMQPConnectionStateMachine<C: Clock> where C.Duration == Duration {
         case .connectionCloseOk:
             self.state = .closed
             return .closeSocket(reason: "unexpected close-ok")
-        case .connectionUpdateSecret, .connectionBlocked, .connectionUnblocked:
-            // Clients may send blocked/unblocked only as capabilities; update-secret is accepted and ignored
-            // because we do not expire credentials.
+        case .connectionUpdateSecret(let update):
+            // RabbitMQ's extension for refreshed tokens: the new secret is checked like a login.
+            return .checkSecret(update.newSecret)
+        case .connectionBlocked, .connectionUnblocked:
+            // Sent by servers; a client sending them is ignored, as RabbitMQ does.
             return .none
         default:
             return self.fail(
@@ -227,6 +229,17 @@ struct AMQPConnectionStateMachine<C: Clock> where C.Duration == Duration {
                 "Login was refused using authentication mechanism \(mechanism) for user '\(username)'"
             )
         )
+    }
+
+    /// The new secret of connection.update-secret was checked: update-secret-ok and the connection
+    /// goes on, or connection.close 530 as RabbitMQ (`rabbit_reader`) answers a refused secret.
+    mutating func secretChecked(accepted: Bool) -> AMQPConnectionAction {
+        guard case .open = self.state else { return .none }
+        guard accepted else {
+            return self.fail(
+                AMQPError(.notAllowed, "New secret was refused by one of the backends", classID: 10, methodID: 70))
+        }
+        return .sendUpdateSecretOk
     }
 
     mutating func virtualHostOpened() -> AMQPConnectionAction {

@@ -51,6 +51,23 @@ import Testing
         self.open(&machine)
     }
 
+    @Test func updateSecretIsCheckedLikeALogin() {
+        var machine = self.makeMachine()
+        self.open(&machine)
+        let update = AMQPConnectionUpdateSecret(newSecret: Array("token-2".utf8), reason: "refresh")
+        #expect(
+            machine.frameReceived(.method(0, .connectionUpdateSecret(update))) == .checkSecret(Array("token-2".utf8)))
+        #expect(machine.secretChecked(accepted: true) == .sendUpdateSecretOk)
+        #expect(machine.isOpen)
+        #expect(
+            machine.frameReceived(.method(0, .connectionUpdateSecret(update))) == .checkSecret(Array("token-2".utf8)))
+        #expect(
+            machine.secretChecked(accepted: false)
+                == .sendClose(
+                    AMQPError(.notAllowed, "New secret was refused by one of the backends", classID: 10, methodID: 70)))
+        #expect(!machine.isOpen)
+    }
+
     @Test func wrongProtocolHeaderIsAnsweredWithOursAndClosed() {
         var machine = self.makeMachine()
         #expect(machine.protocolHeaderReceived(valid: false) == .rejectProtocolHeader)
