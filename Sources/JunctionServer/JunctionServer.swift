@@ -7,8 +7,10 @@ import JunctionMQTT
 import JunctionSTOMP
 import JunctionStorage
 public import Logging
-public import NIOCore
+import NIOCore
 import NIOPosix
+import ServiceLifecycle
+import UnixSignals
 
 #if canImport(Glibc)
     import Glibc
@@ -17,27 +19,36 @@ import NIOPosix
 #endif
 
 /// The broker process: one engine event loop that owns all broker state, the protocol listeners
-/// bound to it, and an orderly shutdown on SIGINT/SIGTERM.
+/// bound to it, an orderly shutdown on SIGINT/SIGTERM and a reload on SIGHUP.
 public final class JunctionServer: Sendable {
-    private let configuration: JunctionConfiguration
-    private let logger: Logger
+    let configuration: JunctionConfiguration
+    let logger: Logger
+    /// Reads the configuration again for a reload (SIGHUP); nil reloads only the TLS certificates.
+    let reloadConfiguration: (@Sendable () async throws -> JunctionConfiguration)?
 
     /// The broker's version (`junction --version`), from `JunctionVersion`.
     public static var version: String { JunctionVersion.string }
 
-    public init(configuration: JunctionConfiguration, logger: Logger) {
+    public init(
+        configuration: JunctionConfiguration,
+        logger: Logger,
+        reloadConfiguration: (@Sendable () async throws -> JunctionConfiguration)? = nil
+    ) {
         self.configuration = configuration
         self.logger = logger
+        self.reloadConfiguration = reloadConfiguration
     }
 
-    /// Starts every enabled listener and serves until SIGINT or SIGTERM; SIGHUP reloads the TLS
-    /// certificates.
+    /// Starts every enabled listener and serves until SIGTERM or SIGINT, then stops within
+    /// `shutdown_timeout_seconds`; SIGHUP reloads (`BrokerService`). swift-service-lifecycle runs it.
     public func run() async throws {
-        let running = try await self.start()
-        Self.onSignal(SIGHUP) { running.reloadCertificates() }
-        await Self.waitForTerminationSignal()
-        self.logger.info("shutdown requested")
-        try await running.stop()
+        let group = ServiceGroup(
+            configuration: ServiceGroupConfiguration(
+                services: [BrokerService(server: self, logger: self.logger)],
+                gracefulShutdownSignals: [.sigterm, .sigint],
+                logger: self.logger
+            ))
+        try await group.run()
     }
 
     /// Starts the engine and the listeners; used by `run()` and by tests that need a handle.
@@ -295,30 +306,6 @@ public final class JunctionServer: Sendable {
             .bind(host: host, port: port)
             .get()
     }
-
-    /// Runs `action` on the signal queue whenever `signalNumber` arrives, for the life of the process.
-    private static func onSignal(_ signalNumber: Int32, _ action: @escaping @Sendable () -> Void) {
-        signal(signalNumber, SIG_IGN)
-        let source = DispatchSource.makeSignalSource(
-            signal: signalNumber, queue: DispatchQueue(label: "junction.reload"))
-        source.setEventHandler(handler: action)
-        source.resume()
-        SignalLatch.keepAlive(source)
-    }
-
-    private static func waitForTerminationSignal() async {
-        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-            let queue = DispatchQueue(label: "junction.signals")
-            let resumed = SignalLatch(continuation)
-            for signalNumber in [SIGINT, SIGTERM] {
-                signal(signalNumber, SIG_IGN)
-                let source = DispatchSource.makeSignalSource(signal: signalNumber, queue: queue)
-                source.setEventHandler { resumed.fire() }
-                source.resume()
-                SignalLatch.keepAlive(source)
-            }
-        }
-    }
 }
 
 /// Broker state that lives on the engine loop.
@@ -423,109 +410,5 @@ final class EngineState {
         for channel in self.connections.all {
             channel.pipeline.fireUserInboundEventTriggered(event)
         }
-    }
-}
-
-/// A started server: its listeners' addresses, and `stop()`.
-public final class RunningServer: Sendable {
-    private let group: MultiThreadedEventLoopGroup
-    private let ioThread: NIOThreadPool
-    private let listeners: [any Channel]
-    private let state: NIOLoopBound<EngineState>
-    private let timers: [RepeatedTask]
-    private let tlsContexts: TLSContextStore?
-    private let logger: Logger
-
-    init(
-        group: MultiThreadedEventLoopGroup,
-        ioThread: NIOThreadPool,
-        listeners: [any Channel],
-        state: NIOLoopBound<EngineState>,
-        timers: [RepeatedTask],
-        tlsContexts: TLSContextStore?,
-        logger: Logger
-    ) {
-        self.group = group
-        self.ioThread = ioThread
-        self.listeners = listeners
-        self.state = state
-        self.timers = timers
-        self.tlsContexts = tlsContexts
-        self.logger = logger
-    }
-
-    /// Reads the TLS certificate, key and CA files again (SIGHUP). New connections use them; open
-    /// ones keep what they were accepted with. Files that fail to load leave the previous ones in use.
-    /// Returns whether new certificates are in use.
-    @discardableResult
-    public func reloadCertificates() -> Bool {
-        guard let tlsContexts = self.tlsContexts else {
-            self.logger.notice("reload requested; no TLS certificate is configured")
-            return false
-        }
-        do {
-            try tlsContexts.reload()
-            self.logger.notice("TLS certificates reloaded")
-            return true
-        } catch {
-            self.logger.error(
-                "TLS reload failed; the previous certificates stay in use", metadata: ["error": "\(error)"])
-            return false
-        }
-    }
-
-    public var localAddresses: [SocketAddress] { self.listeners.compactMap(\.localAddress) }
-
-    /// Stops accepting, tells every connection the broker is going (AMQP: connection.close 320), and waits for them.
-    public func stop() async throws {
-        let draining = self.state
-        try? await draining.eventLoop.submit { draining.value.broker.readiness.stopping = true }.get()
-        for listener in self.listeners {
-            try? await listener.close()
-        }
-        let loop = self.state.eventLoop
-        let state = self.state
-        let connections = try await loop.submit {
-            state.value.connections.all.map { NIOLoopBound($0, eventLoop: loop) }
-        }
-        .get()
-        for connection in connections {
-            connection.eventLoop.execute {
-                connection.value.pipeline.fireUserInboundEventTriggered(BrokerShutdownEvent())
-            }
-        }
-        // Clients get a moment to answer close-ok; stragglers are cut off.
-        for connection in connections {
-            let closed = loop.submit { connection.value.closeFuture }.flatMap { $0 }
-            let timeout = loop.scheduleTask(in: .seconds(3)) { connection.value.close(promise: nil) }
-            _ = try? await closed.get()
-            timeout.cancel()
-        }
-        for timer in self.timers { timer.cancel() }
-        try await loop.submit { state.value.close() }.get()
-        try await self.group.shutdownGracefully()
-        try await self.ioThread.shutdownGracefully()
-        self.logger.info("broker stopped")
-    }
-}
-
-/// Resumes the shutdown continuation once, whichever signal comes first.
-private final class SignalLatch: @unchecked Sendable {
-    private var continuation: CheckedContinuation<Void, Never>?
-    private static let sourcesLock = DispatchQueue(label: "junction.signals.sources")
-    nonisolated(unsafe) private static var sources: [any DispatchSourceSignal] = []
-
-    init(_ continuation: CheckedContinuation<Void, Never>) {
-        self.continuation = continuation
-    }
-
-    /// Runs on the serial signal queue only, so the optional needs no further lock.
-    func fire() {
-        self.continuation?.resume()
-        self.continuation = nil
-    }
-
-    static func keepAlive(_ source: any DispatchSourceSignal) {
-        self.sourcesLock.sync { self.sources.append(source) }
     }
 }

@@ -17,7 +17,8 @@ struct Junction: AsyncParsableCommand {
             Settings come from, lowest precedence first: the compiled-in defaults (conf/junction.yaml), \
             the file given by --config, JUNCTION_* environment variables, and these flags. \
             A port of 0 disables that listener. The TLS listeners stay off while no certificate is \
-            configured; SIGHUP reloads the certificate files.
+            configured. SIGTERM/SIGINT stop gracefully (shutdown_timeout_seconds); SIGHUP reloads log levels, \
+            users and the certificate files.
             """,
         version: JunctionServer.version
     )
@@ -104,7 +105,13 @@ struct Junction: AsyncParsableCommand {
         }
         JunctionLogging.bootstrap(for: configuration)
         let logger = JunctionLogging.logger(for: configuration)
-        try await JunctionServer(configuration: configuration, logger: logger).run()
+        // SIGHUP reads the same sources again, with the same precedence (the file may have changed).
+        let configFile = self.config
+        let reload: @Sendable () async throws -> JunctionConfiguration = {
+            try await JunctionConfiguration.load(
+                configFile: configFile, environment: Self.environment(), overrides: overrides)
+        }
+        try await JunctionServer(configuration: configuration, logger: logger, reloadConfiguration: reload).run()
     }
 
     /// The process environment (without Foundation).

@@ -17,7 +17,8 @@ import Testing
 
     static func configuration(amqpPort: Int) -> JunctionConfiguration {
         var configuration = JunctionConfiguration()
-        configuration.listeners = ListenersConfiguration(amqpPort: amqpPort, mqttPort: 0, stompPort: 0, httpPort: 0)
+        configuration.listeners = ListenersConfiguration(
+            amqpPort: amqpPort, mqttPort: 0, stompPort: 0, httpPort: 0, sqsPort: 0)
         return configuration
     }
 

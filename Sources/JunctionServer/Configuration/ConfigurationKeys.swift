@@ -46,6 +46,7 @@ enum ConfigurationKeys {
     static let defaultVirtualHost: ConfigKey = "default_vhost"
     static let logLevel: ConfigKey = "log_level"
     static let logFormat: ConfigKey = "log_format"
+    static let shutdownTimeoutSeconds: ConfigKey = "shutdown_timeout_seconds"
     static let memoryHighWatermark: ConfigKey = "resources.memory_high_watermark"
     static let diskFreeLimit: ConfigKey = "resources.disk_free_limit"
     static let fsync: ConfigKey = "storage.fsync"

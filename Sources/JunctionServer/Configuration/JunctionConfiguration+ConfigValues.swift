@@ -90,6 +90,8 @@ extension JunctionConfiguration {
                 .string(self.defaultVirtualHost), isSecret: false),
             AbsoluteConfigKey(ConfigurationKeys.logLevel): .init(.string(self.logLevel.rawValue), isSecret: false),
             AbsoluteConfigKey(ConfigurationKeys.logFormat): .init(.string(self.logFormat.rawValue), isSecret: false),
+            AbsoluteConfigKey(ConfigurationKeys.shutdownTimeoutSeconds): .init(
+                .int(self.shutdownTimeoutSeconds), isSecret: false),
             AbsoluteConfigKey(ConfigurationKeys.memoryHighWatermark): .init(
                 .double(self.resources.memoryHighWatermark),
                 isSecret: false

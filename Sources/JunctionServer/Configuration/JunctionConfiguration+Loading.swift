@@ -188,6 +188,9 @@ extension JunctionConfiguration {
             limits: try LimitsConfiguration(reading: reader)
         )
         self.sqs = try SQSConfiguration(reading: reader)
+        self.shutdownTimeoutSeconds = try required(ConfigurationKeys.shutdownTimeoutSeconds) {
+            try reader.requiredInt(forKey: $0)
+        }
         try self.validate()
     }
 
@@ -226,6 +229,9 @@ extension JunctionConfiguration {
         try Self.require(!self.listeners.bindHost.isEmpty, "listeners.bind: must not be empty")
         try Self.require(!self.dataDirectory.isEmpty, "data_dir: must not be empty")
         try Self.require(!self.defaultVirtualHost.isEmpty, "default_vhost: must not be empty")
+        try Self.require(
+            (1...3600).contains(self.shutdownTimeoutSeconds),
+            "shutdown_timeout_seconds: \(self.shutdownTimeoutSeconds) is outside 1...3600")
         try Self.require(
             self.resources.memoryHighWatermark > 0,
             "resources.memory_high_watermark: \(self.resources.memoryHighWatermark) must be above 0"

@@ -24,6 +24,9 @@ public struct JunctionConfiguration: Sendable, Hashable {
     public var limits: LimitsConfiguration
     /// The SQS-compatible listener (`sqs`).
     public var sqs: SQSConfiguration = SQSConfiguration()
+    /// Seconds a graceful stop (SIGTERM, SIGINT) may take: clients are told the broker is going and
+    /// those that have not closed by then are cut off (`shutdown_timeout_seconds`).
+    public var shutdownTimeoutSeconds = 10
     public var defaultVirtualHost: String
     /// Lowest level that is logged (`log_level`), for every logger without an override.
     public var logLevel: Logger.Level

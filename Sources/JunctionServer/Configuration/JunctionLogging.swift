@@ -15,9 +15,18 @@ public enum JunctionLogging {
     /// level is fixed when it is made, so the level is set in the handler factory rather than on
     /// the root logger only.
     public static func bootstrap(for configuration: JunctionConfiguration) {
+        LogLevelRegistry.shared.update(from: configuration)
         LoggingSystem.bootstrap { label in
-            self.handler(label: label, configuration: configuration)
+            // The level lives in the registry, so SIGHUP (`reloadLevels`) reaches every logger.
+            ReloadableLevelLogHandler(
+                inner: self.handler(label: label, configuration: configuration),
+                slot: LogLevelRegistry.shared.slot(forLabel: label))
         }
+    }
+
+    /// Applies a reloaded configuration's `log_level` and `log_levels` to every logger (SIGHUP).
+    public static func reloadLevels(from configuration: JunctionConfiguration) {
+        LogLevelRegistry.shared.update(from: configuration)
     }
 
     /// The handler `bootstrap` gives the logger with this label.
