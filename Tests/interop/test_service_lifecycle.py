@@ -4,6 +4,7 @@ CONNECTION_FORCED, confirmed persistent messages survive the restart) and the pr
 `shutdown_timeout_seconds`, cutting off a client that never answers."""
 
 import signal
+import socket
 import time
 
 import pika
@@ -116,5 +117,45 @@ def test_sigterm_drains_with_close_320_and_keeps_confirmed_messages(broker_binar
         restored = drain(connection, channel, "orders", 100)
         assert [body for _, _, body in restored] == [f"order-{i}".encode() for i in range(100)]
         connection.close()
+    finally:
+        broker.kill()
+
+
+def read_until(sock, predicate, limit=TIMEOUT):
+    """Bytes from `sock` until `predicate(data)` holds or the peer closes."""
+    sock.settimeout(limit)
+    data = b""
+    while not predicate(data):
+        chunk = sock.recv(4096)
+        if not chunk:
+            break
+        data += chunk
+    return data
+
+
+def test_sigterm_tells_mqtt5_and_stomp_clients_in_their_own_words(broker_binary_path, tmp_path):
+    broker = Broker(broker_binary_path, str(tmp_path / "data"))
+    broker.start()
+    try:
+        mqtt = socket.create_connection((broker.host, broker.mqtt_port), timeout=TIMEOUT)
+        variable = b"\x00\x04MQTT\x05\xc2\x00\x3c\x00"
+        payload = b"\x00\x02c1" + b"\x00\x05guest" + b"\x00\x05guest"
+        mqtt.sendall(bytes([0x10, len(variable) + len(payload)]) + variable + payload)
+        connack = read_until(mqtt, lambda d: len(d) >= 2 and len(d) >= 2 + d[1])
+        assert connack[0] == 0x20 and connack[3] == 0x00, connack
+        stomp = socket.create_connection((broker.host, broker.stomp_port), timeout=TIMEOUT)
+        stomp.sendall(b"CONNECT\naccept-version:1.2\nhost:/\nlogin:guest\npasscode:guest\n\n\x00")
+        assert read_until(stomp, lambda d: b"\x00" in d).startswith(b"CONNECTED")
+
+        broker.process.send_signal(signal.SIGTERM)
+        disconnect = read_until(mqtt, lambda d: len(d) >= 3)
+        # DISCONNECT (0xE0) with reason code 0x8B, server shutting down.
+        assert disconnect[0] == 0xE0 and disconnect[2] == 0x8B, disconnect
+        error = read_until(stomp, lambda d: b"\x00" in d)
+        assert error.startswith(b"ERROR\n") and b"message:Server shutdown" in error, error
+        assert broker.process.wait(timeout=TIMEOUT) == 0
+        broker._finish()
+        mqtt.close()
+        stomp.close()
     finally:
         broker.kill()
