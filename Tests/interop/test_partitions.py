@@ -271,8 +271,10 @@ def test_partitioned_streams_and_group_offsets_survive_a_restart(own_broker, uni
         declare_partitioned(channel, stream, **{"x-max-age": "7D"})
         publish_round(channel, stream, 0)
     member = Member(own_broker, stream, "g")
-    pump([member], lambda: len(member.received) >= 30)
+    shared = Member(own_broker, stream, "s", **{"x-consumer-group-type": "shared"})
+    pump([member, shared], lambda: len(member.received) >= 30 and len(shared.received) >= 30)
     member.close()
+    shared.close()
     # Group offsets are written at the next group commit (a timer); give it time before stopping.
     own_broker.stop()
     own_broker.start()
@@ -289,11 +291,16 @@ def test_partitioned_streams_and_group_offsets_survive_a_restart(own_broker, uni
             declare_partitioned(channel, stream, partitions=4)
         assert refused.value.reply_code == 406
     member = Member(own_broker, stream, "g")
-    pump([member], lambda: len(member.received) >= 1)
+    shared = Member(own_broker, stream, "s", **{"x-consumer-group-type": "shared"})
+    pump([member, shared], lambda: len(member.received) >= 1 and len(shared.received) >= 1)
     time.sleep(0.2)
+    pump([member, shared], lambda: True)
     member.connection.process_data_events(time_limit=0.1)
+    shared.connection.process_data_events(time_limit=0.1)
     assert bodies([member]) == ["key-1:1"]
+    assert bodies([shared]) == ["key-1:1"]
     member.close()
+    shared.close()
     with own_broker.connect() as connection:
         connection.channel().queue_delete(stream)
         channel = connection.channel()

@@ -7,8 +7,9 @@ struct ShareSettings: Equatable {
 
     /// `x-acquisition-timeout` (ms): a message a member holds unacknowledged longer is available again.
     var acquisitionTimeout: UInt64 = Self.defaultAcquisitionTimeout
-    /// `x-delivery-limit`: a message delivered this many times that comes back is dead-lettered
-    /// (reason `delivery_limit`) instead of being delivered again; nil is no limit.
+    /// `x-delivery-limit`: a message returned more than this many times is dead-lettered (reason
+    /// `delivery_limit`) instead of being delivered again, as quorum queues do; nil is no limit.
+    /// Every delivery of a shared group ends in a settle or a return, so returns = deliveries here.
     var deliveryLimit: Int?
 }
 
@@ -126,7 +127,7 @@ extension StreamQueue {
     }
 
     private func returnShared(_ offset: LogOffset, deliveryCount: Int, in group: StreamConsumerGroup) {
-        if let limit = self.shareSettings.deliveryLimit, deliveryCount >= limit {
+        if let limit = self.shareSettings.deliveryLimit, deliveryCount > limit {
             self.deadLetterShared(offset, reason: .deliveryLimit, in: group)
         } else {
             group.share?.makeAvailable(offset)
