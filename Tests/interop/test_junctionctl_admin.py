@@ -183,6 +183,11 @@ def test_reset_offsets_is_refused_while_the_group_has_a_member_unless_forced(bro
         wait_until(lambda: member.process_data_events(time_limit=0.05) or len(received) == 2, 10,
                    message="the member's two deliveries (offsets 4, 5)")
         assert group_row(broker, stream, group)["members"] == 1
+        # Stream consumers are listed with the classic ones, with their group and next offset.
+        listed = [c for c in ctl_json(broker, "list", "consumers") if c["queue"]["name"] == stream]
+        assert len(listed) == 1 and listed[0]["consumer_group"] == group and listed[0]["active"] is True
+        assert listed[0]["offset"] == 6 and listed[0]["unacknowledged"] == 2
+        assert listed[0]["activity_status"] == "single_active"
         refused = ctl(broker, "reset-offsets", group, "--stream", stream, "--to", "earliest", check=False)
         assert refused.returncode != 0 and "409" in refused.stderr and "member" in refused.stderr
         assert group_row(broker, stream, group)["committed_offset"] == 3

@@ -5,6 +5,9 @@ import JunctionStorage
 extension StreamQueue {
     /// The first retained offset and the offset the next message will get (equal while empty).
     public var offsetRange: (first: Int64, next: Int64) { (self.firstOffset.rawValue, self.nextOffset.rawValue) }
+
+    /// The attached consumers, in the order they came (for the management API's consumer listing).
+    public var consumers: [StreamSubscription] { self.subscriptions }
 }
 
 extension StreamSubscription {

@@ -30,7 +30,7 @@ public final class StreamSubscription: DeliverySource {
     /// it: a delivery at or below it is marked redelivered.
     var deliveredThrough: LogOffset?
     /// A member of a shared group: its deliveries are locks on single offsets, settled one by one.
-    var isShareMember = false
+    public internal(set) var isShareMember = false
     /// A shared member's outstanding deliveries: the offset each one locks.
     var shareLocks: [DeliveryID: LogOffset] = [:]
 

@@ -112,6 +112,9 @@ struct HTTPAPI {
                             host.queues.flatMap {
                                 $0.subscriptions.map { ManagementRepresentation.consumer($0, vhost: host.name) }
                             }
+                                + host.streams.flatMap {
+                                    $0.consumers.map { ManagementRepresentation.streamConsumer($0, vhost: host.name) }
+                                }
                         }))
             )
         case .consumerGroups(let vhost):

@@ -221,6 +221,32 @@ public enum ManagementRepresentation {
         subscription.queue.activeConsumer.map { $0 === subscription } ?? true
     }
 
+    /// A stream consumer in the same shape, plus `consumer_group`, `offset` (the next offset it
+    /// reads) and `unacknowledged`; `active` is false for a group member waiting its turn.
+    public static func streamConsumer(_ subscription: StreamSubscription, vhost: String) -> JSONValue {
+        var arguments: [(String, JSONValue)] = []
+        if let group = subscription.group { arguments.append(("x-consumer-group", .string(group))) }
+        return .object([
+            ("consumer_tag", .string(subscription.tag)),
+            ("queue", .object([("name", .string(subscription.stream.name)), ("vhost", .string(vhost))])),
+            ("ack_required", .bool(true)),
+            ("exclusive", .bool(false)),
+            ("prefetch_count", .int(subscription.prefetch)),
+            ("active", .bool(subscription.isActive && !subscription.isCancelled)),
+            (
+                "activity_status",
+                .string(
+                    subscription.group == nil || subscription.isShareMember
+                        ? "up" : subscription.isActive ? "single_active" : "waiting")
+            ),
+            ("arguments", .object(arguments)),
+            ("consumer_group", subscription.group.map(JSONValue.string) ?? .null),
+            ("offset", .int(subscription.nextOffsetToRead)),
+            ("unacknowledged", .int(subscription.unackedCount)),
+            ("channel_details", .object([("connection_id", .int(Int64(clamping: subscription.owner.rawValue)))])),
+        ])
+    }
+
     public static func vhost(_ host: VirtualHost) -> JSONValue {
         let queues = host.queues
         let ready = queues.reduce(0) { $0 + $1.readyCount }
