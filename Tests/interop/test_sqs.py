@@ -105,6 +105,9 @@ def test_invalid_names_and_attributes_are_refused(sqs, unique):
         "InvalidAttributeValue"
     assert error_code(lambda: sqs.create_queue(QueueName=unique("q") + ".fifo", Attributes={"FifoQueue": "true"})) \
         == "InvalidAttributeValue"
+    assert error_code(lambda: sqs.create_queue(QueueName=unique("q"), Attributes={"RedrivePolicy": json.dumps(
+        {"deadLetterTargetArn": "arn:aws:sqs:us-east-1:000000000000:absent", "maxReceiveCount": 3})})) == \
+        "InvalidParameterValue"
 
 
 def test_send_receive_delete_with_attributes_and_digests(sqs, queue):
@@ -382,3 +385,26 @@ def test_user_access_keys_and_permissions(broker, unique):
     assert requests.delete(api(f"/api/users/{user}"), auth=admin, timeout=10).status_code == 204
     gone = client(broker, key=again["access_key_id"], secret=again["secret_access_key"])
     assert error_code(lambda: gone.list_queues()) == "InvalidClientTokenId"
+
+
+def test_redrive_to_a_dead_letter_queue_after_max_receive_count(sqs, unique):
+    dlq = sqs.create_queue(QueueName=unique("dlq"))["QueueUrl"]
+    dlq_arn = sqs.get_queue_attributes(QueueUrl=dlq, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    policy = json.dumps({"deadLetterTargetArn": dlq_arn, "maxReceiveCount": "2"})
+    url = sqs.create_queue(QueueName=unique("work"), Attributes={"RedrivePolicy": policy, "VisibilityTimeout": "1"})[
+        "QueueUrl"]
+    assert json.loads(sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["RedrivePolicy"])["Attributes"][
+        "RedrivePolicy"]) == json.loads(policy)
+    assert sqs.list_dead_letter_source_queues(QueueUrl=dlq)["queueUrls"] == [url]
+    sqs.send_message(QueueUrl=url, MessageBody="poison")
+    counts = []
+    for _ in range(2):
+        received = sqs.receive_message(QueueUrl=url, WaitTimeSeconds=5, AttributeNames=["ApproximateReceiveCount"])
+        counts.append(received["Messages"][0]["Attributes"]["ApproximateReceiveCount"])
+    assert counts == ["1", "2"]
+    # Not deleted after its second receive: it goes to the dead-letter queue, not back to the queue.
+    moved = sqs.receive_message(QueueUrl=dlq, WaitTimeSeconds=5)
+    assert moved["Messages"][0]["Body"] == "poison"
+    assert "Messages" not in sqs.receive_message(QueueUrl=url, WaitTimeSeconds=2)
+    assert error_code(lambda: sqs.set_queue_attributes(QueueUrl=url, Attributes={"RedrivePolicy": policy})) == \
+        "InvalidAttributeValue"

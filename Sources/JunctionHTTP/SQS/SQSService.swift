@@ -136,7 +136,16 @@ struct SQSService {
         for (key, value) in parameters["tags"]?.sqsMembers ?? parameters["Tags"]?.sqsMembers ?? [] {
             attributes.tags[key] = value.sqsText
         }
-        let arguments: FieldTable = ["x-message-ttl": .int64(retention * 1000)]
+        var arguments: FieldTable = ["x-message-ttl": .int64(retention * 1000)]
+        if let policy = attributes.redrivePolicy {
+            // Redrive is the engine's delivery limit with dead-lettering, which quorum queues have: a message
+            // received maxReceiveCount times and returned each time goes to the dead-letter queue.
+            let (target, maxReceiveCount) = try self.redrive(policy)
+            arguments["x-queue-type"] = .longString(Array("quorum".utf8))
+            arguments["x-delivery-limit"] = .int64(maxReceiveCount - 1)
+            arguments["x-dead-letter-exchange"] = .longString([])
+            arguments["x-dead-letter-routing-key"] = .longString(Array(target.utf8))
+        }
         if let existing = self.host.queue(named: name) {
             // CreateQueue is idempotent while the attributes agree, as in SQS.
             let current = self.registry.attributes(of: existing, in: self.host.name, now: self.now)
@@ -145,7 +154,7 @@ struct SQSService {
                 current.visibilityTimeout != attributes.visibilityTimeout
                     || current.maximumMessageSize != attributes.maximumMessageSize
                     || current.receiveMessageWaitTimeSeconds != attributes.receiveMessageWaitTimeSeconds
-                    || currentRetention != retention
+                    || currentRetention != retention || current.redrivePolicy != attributes.redrivePolicy
             {
                 throw SQSError(
                     "QueueAlreadyExists",
@@ -197,15 +206,44 @@ struct SQSService {
             }
         case "SqsManagedSseEnabled", "KmsMasterKeyId", "KmsDataKeyReusePeriodSeconds", "Policy":
             throw SQSError("InvalidAttributeValue", "\(name) is not supported by Junction.")
-        case "RedrivePolicy", "RedriveAllowPolicy", "FifoQueue", "ContentBasedDeduplication", "DeduplicationScope",
+        case "RedrivePolicy":
+            guard creating else {
+                throw SQSError(
+                    "InvalidAttributeValue",
+                    "RedrivePolicy is the queue's delivery limit and dead-letter target, set when the queue is created; Junction cannot change it afterwards."
+                )
+            }
+            _ = try self.redrive(value)
+            attributes.redrivePolicy = value
+        case "RedriveAllowPolicy", "FifoQueue", "ContentBasedDeduplication", "DeduplicationScope",
             "FifoThroughputLimit":
             throw SQSError(
                 "InvalidAttributeValue",
-                "\(name) is not supported yet: redrive needs the engine's delivery limit, FIFO its message groups and deduplication."
+                "\(name) is not supported yet: FIFO queues need the engine's message groups and deduplication."
             )
         default:
             throw .invalidAttributeName(name)
         }
+    }
+
+    /// The dead-letter queue and receive count of a `RedrivePolicy` (`{"deadLetterTargetArn": …,
+    /// "maxReceiveCount": …}`, the count as a number or a string); the target must exist.
+    private func redrive(_ policy: String) throws(SQSError) -> (String, Int64) {
+        let invalid = { (reason: String) in
+            SQSError(
+                "InvalidParameterValue", "Value \(policy) for parameter RedrivePolicy is invalid. Reason: \(reason)")
+        }
+        guard let json = try? JSONParser.parse(Array(policy.utf8)), let arn = json["deadLetterTargetArn"]?.stringValue
+        else { throw invalid("Redrive policy is not a dictionary or is missing deadLetterTargetArn.") }
+        let count = json["maxReceiveCount"].flatMap { $0.intValue ?? $0.stringValue.flatMap { Int64($0) } }
+        guard let count, (1...1000).contains(count) else {
+            throw invalid("Invalid value for maxReceiveCount: must be between 1 and 1000.")
+        }
+        let parts = arn.split(separator: ":", omittingEmptySubsequences: false)
+        guard parts.count == 6, parts[0] == "arn", parts[2] == "sqs", let target = parts.last.map(String.init),
+            let queue = self.host.queue(named: target), !queue.isStream
+        else { throw invalid("Dead letter target does not exist.") }
+        return (target, count)
     }
 
     private func getQueueURL(_ parameters: JSONValue) throws(SQSError) -> JSONValue {
