@@ -252,6 +252,8 @@ let package = Package(
                 "JunctionCoreTestSupport",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
+                // Failure injection into the metadata store (SQLite triggers), as the interop tests do.
+                .product(name: "GRDB", package: "GRDB.swift"),
             ],
             swiftSettings: strictSettings
         ),

@@ -76,7 +76,9 @@ public final class JunctionServer: Sendable {
         let ioThread = NIOThreadPool(numberOfThreads: 1)
         ioThread.start()
         try await loop.submit {
-            state.value.broker.durability.executor = IOThreadDiskSync(pool: ioThread, loop: loop)
+            let io = IOThread(pool: ioThread, loop: loop)
+            state.value.ioThread = io
+            state.value.broker.durability.executor = io
         }.get()
         let commitInterval = TimeAmount.milliseconds(Int64(configuration.storage.fsyncIntervalMilliseconds))
         let groupCommit = loop.scheduleRepeatedTask(initialDelay: commitInterval, delay: commitInterval) { _ in
@@ -209,6 +211,7 @@ public final class JunctionServer: Sendable {
             makeSessionStore: {
                 MQTTMetadataSessionStore(
                     metadata: state.value.metadata,
+                    ioThread: state.value.ioThread,
                     virtualHost: mqttSettings.virtualHost,
                     clock: SystemBrokerClock(),
                     logger: mqttLogger
@@ -312,6 +315,8 @@ public final class JunctionServer: Sendable {
 final class EngineState {
     let broker: Broker
     let connections = ConnectionRegistry()
+    /// Where fsyncs and MQTT session commits run (set once the server started; nil: inline).
+    var ioThread: IOThread?
     private(set) var memoryAlarm = false
     private(set) var diskAlarm = false
 

@@ -8,18 +8,32 @@ import Logging
 /// here: they wait in the session's durable queue. On the engine loop.
 ///
 /// The QoS 2 packet ids in flight (`inboundAwaitingRelease`, `awaitingCompletion`) are stored with
-/// the session (schema v2), at most once per read burst of its connection (`saveInFlight`): one
-/// SQLite commit (fsynced, `synchronous = FULL`) for a burst that changed them.
+/// the session (schema v2), at most once per read burst of its connection.
+///
+/// Group commit (`stage`): connections stage their writes; the writes staged during one turn of
+/// the engine loop (every read burst of it) go to SQLite in one transaction (one fsync,
+/// `synchronous = FULL`) on the I/O thread, each in its own savepoint so that one refused write
+/// fails only its own client; while a commit runs the next one accumulates. The staged state is
+/// what `load` sees at once (a takeover reads what the connection it replaces staged); a write
+/// that failed is forgotten and read back from the store.
 final class MQTTMetadataSessionStore: MQTTSessionStore {
     private let metadata: MetadataStore
+    private let ioThread: IOThread?
     private let virtualHost: String
     private let clock: any BrokerClock
     private let logger: Logger
-    /// Sessions of this run, with their in-flight packet ids.
-    private var cache: [String: JunctionMQTT.MQTTSessionRecord] = [:]
+    /// Sessions of this run as staged (nil value: removed), with their in-flight packet ids.
+    private var cache: [String: JunctionMQTT.MQTTSessionRecord?] = [:]
+    /// Writes waiting for the next commit, by client, merged, with whoever waits for them.
+    private var pending: [String: (write: MQTTSessionWrite, completions: [((any Error)?) -> Void])] = [:]
+    private var commitRunning = false
+    private var commitScheduled = false
 
-    init(metadata: MetadataStore, virtualHost: String, clock: any BrokerClock, logger: Logger) {
+    init(
+        metadata: MetadataStore, ioThread: IOThread? = nil, virtualHost: String, clock: any BrokerClock, logger: Logger
+    ) {
         self.metadata = metadata
+        self.ioThread = ioThread
         self.virtualHost = virtualHost
         self.clock = clock
         self.logger = logger
@@ -65,8 +79,8 @@ final class MQTTMetadataSessionStore: MQTTSessionStore {
                 "saving an MQTT session's QoS 2 state failed", metadata: ["client": "\(clientID)", "error": "\(error)"])
             throw error
         }
-        self.cache[clientID]?.inboundAwaitingRelease = inboundAwaitingRelease
-        self.cache[clientID]?.awaitingCompletion = awaitingCompletion
+        self.cache[clientID]??.inboundAwaitingRelease = inboundAwaitingRelease
+        self.cache[clientID]??.awaitingCompletion = awaitingCompletion
     }
 
     func remove(clientID: String) throws {
@@ -78,6 +92,91 @@ final class MQTTMetadataSessionStore: MQTTSessionStore {
             throw error
         }
         self.cache[clientID] = nil
+    }
+
+    func stage(_ write: MQTTSessionWrite, completion: @escaping ((any Error)?) -> Void) {
+        guard let ioThread = self.ioThread else {
+            // No I/O thread (a store used before the server started): written here.
+            self.stageInline(write, completion: completion)
+            return
+        }
+        let clientID = write.clientID
+        switch write {
+        case .save(let record): self.cache[clientID] = .some(record)
+        case .remove: self.cache[clientID] = .some(nil)
+        case .inFlight(_, let inbound, let awaiting):
+            if case .some(.some(var record)) = self.cache[clientID] {
+                record.inboundAwaitingRelease = inbound
+                record.awaitingCompletion = awaiting
+                self.cache[clientID] = .some(record)
+            }
+        }
+        if let existing = self.pending[clientID] {
+            self.pending[clientID] = (existing.write.followed(by: write), existing.completions + [completion])
+        } else {
+            self.pending[clientID] = (write, [completion])
+        }
+        guard !self.commitRunning, !self.commitScheduled else { return }
+        self.commitScheduled = true
+        ioThread.onLoopSoon { [self] in
+            self.commitScheduled = false
+            self.commit()
+        }
+    }
+
+    private func stageInline(_ write: MQTTSessionWrite, completion: @escaping ((any Error)?) -> Void) {
+        do {
+            switch write {
+            case .save(let record): try self.save(record)
+            case .remove(let clientID): try self.remove(clientID: clientID)
+            case .inFlight(let clientID, let inbound, let awaiting):
+                try self.saveInFlight(clientID: clientID, inboundAwaitingRelease: inbound, awaitingCompletion: awaiting)
+            }
+        } catch {
+            completion(error)
+            return
+        }
+        completion(nil)
+    }
+
+    /// One transaction for everything staged since the last commit, on the I/O thread.
+    private func commit() {
+        guard let ioThread = self.ioThread, !self.commitRunning, !self.pending.isEmpty else { return }
+        let batch = self.pending
+        self.pending.removeAll(keepingCapacity: true)
+        self.commitRunning = true
+        let now = self.clock.nowMilliseconds()
+        let writes = batch.map { clientID, entry in (clientID, self.storedWrite(entry.write, now: now)) }
+        let metadata = SharedMetadataStore(metadata)
+        ioThread.run({ try metadata.commit(writes) }) { [self] result in
+            self.commitRunning = false
+            for (clientID, entry) in batch {
+                let failure: (any Error)?
+                switch result {
+                case .success(let failures): failure = failures[clientID]
+                case .failure(let error): failure = error
+                }
+                if let failure {
+                    self.logger.error(
+                        "saving an MQTT session failed", metadata: ["client": "\(clientID)", "error": "\(failure)"])
+                    // Read back from the store next time, unless a newer write is staged.
+                    if self.pending[clientID] == nil { self.cache[clientID] = nil }
+                }
+                for completion in entry.completions { completion(failure) }
+            }
+            // What was staged while this commit ran goes next.
+            self.commit()
+        }
+    }
+
+    private func storedWrite(_ write: MQTTSessionWrite, now: UInt64) -> StoredSessionWrite {
+        switch write {
+        case .save(let record): return .save(self.stored(record))
+        case .remove(let clientID): return .remove(virtualHost: self.virtualHost, clientID: clientID)
+        case .inFlight(let clientID, let inbound, let awaiting):
+            return .inFlight(
+                virtualHost: self.virtualHost, clientID: clientID, inbound: inbound, awaiting: awaiting, lastSeen: now)
+        }
     }
 
     func restoredSessions() -> [MQTTRestoredSession] {
@@ -148,3 +247,47 @@ final class MQTTMetadataSessionStore: MQTTSessionStore {
 
 @available(*, unavailable)
 extension MQTTMetadataSessionStore: Sendable {}
+
+/// A session write as the I/O thread applies it.
+enum StoredSessionWrite: Sendable {
+    case save(JunctionStorage.MQTTSessionRecord)
+    case inFlight(virtualHost: String, clientID: String, inbound: Set<UInt16>, awaiting: Set<UInt16>, lastSeen: UInt64)
+    case remove(virtualHost: String, clientID: String)
+}
+
+/// The metadata store handed to the I/O thread. GRDB's `DatabaseQueue` serializes every access to
+/// the connection, so a commit there and the loop's own (rarer) writes take turns; the store is
+/// otherwise used on the loop only.
+struct SharedMetadataStore: @unchecked Sendable {
+    private let store: MetadataStore
+
+    init(_ store: MetadataStore) {
+        self.store = store
+    }
+
+    /// Applies every write in one transaction, each in a savepoint; returns the writes that failed.
+    func commit(_ writes: [(String, StoredSessionWrite)]) throws -> [String: any Error] {
+        try self.store.write { transaction in
+            var failures: [String: any Error] = [:]
+            for (clientID, write) in writes {
+                do {
+                    try transaction.savepoint {
+                        switch write {
+                        case .save(let record):
+                            try transaction.saveMQTTSession(record)
+                        case .inFlight(let virtualHost, let clientID, let inbound, let awaiting, let lastSeen):
+                            try transaction.updateMQTTSessionInFlight(
+                                virtualHost: virtualHost, clientID: clientID, inboundAwaitingRelease: inbound,
+                                awaitingCompletion: awaiting, lastSeenMilliseconds: lastSeen)
+                        case .remove(let virtualHost, let clientID):
+                            try transaction.deleteMQTTSession(virtualHost: virtualHost, clientID: clientID)
+                        }
+                    }
+                } catch {
+                    failures[clientID] = error
+                }
+            }
+            return failures
+        }
+    }
+}

@@ -81,33 +81,61 @@ extension MQTTConnectionHandler {
         let expiry = self.stateMachine.sessionExpiry
         let session: MQTTConnectRules.Session
         do {
-            // Loaded after the takeover above, which stored the previous connection's state.
+            // Loaded after the takeover above, which staged the previous connection's state.
             session = MQTTConnectRules.session(
                 clientID: clientID, stored: try self.server.sessions.load(clientID: clientID),
                 cleanStart: connect.cleanStart, expiry: expiry, owner: user.name)
-            // A clean session may still have a stored session, or a queue left from an unclean end.
-            if session.discardStored { try self.discardSession(clientID) }
-            // Stored at once (and stamped with the time).
-            if session.mustStore { try self.server.sessions.save(session.record) }
         } catch {
-            // No CONNACK for a session the store did not take; nothing was attached, so no will.
-            if self.server.live[clientID] === self { self.server.live[clientID] = nil }
-            (self.clientID, self.record, self.will) = (nil, nil, nil)
-            self.run(self.stateMachine.sessionStoreFailedAtConnect())
+            self.sessionNotStoredAtConnect(clientID)
             return
         }
+        // A persistent session is stored before CONNACK (and stamped with the time); a clean one
+        // removes what was stored (a save replaces all of it). Packets that follow CONNECT wait
+        // for the group commit; the other connections do not.
+        let write: MQTTSessionWrite? =
+            session.mustStore ? .save(session.record) : session.discardStored ? .remove(clientID: clientID) : nil
+        guard let write else {
+            self.sessionStored(session, connect: connect, assignedClientID: assigned)
+            return
+        }
+        self.stageSessionWrite(write) { [self] error in
+            guard error == nil, self.context != nil else {
+                self.sessionNotStoredAtConnect(clientID)
+                return
+            }
+            self.sessionStored(session, connect: connect, assignedClientID: assigned)
+        }
+    }
+
+    /// No CONNACK for a session the store did not take; nothing was attached, so no will.
+    private func sessionNotStoredAtConnect(_ clientID: String) {
+        if self.server.live[clientID] === self { self.server.live[clientID] = nil }
+        (self.clientID, self.record, self.will) = (nil, nil, nil)
+        self.run(self.stateMachine.sessionStoreFailedAtConnect())
+    }
+
+    /// CONNACK, once the session is stored: the state machine connects, QoS 2 releases owed are
+    /// sent again, keep-alive starts and a resumed session's subscriptions attach.
+    private func sessionStored(
+        _ session: MQTTConnectRules.Session, connect: MQTTConnect, assignedClientID: String?
+    ) {
+        if session.discardStored, let host = self.virtualHost {
+            // A clean session may still have a queue left from an unclean end.
+            _ = try? host.deleteQueue(
+                MQTTServerState.queueName(clientID: session.record.clientID), ifUnused: false, ifEmpty: false,
+                owner: self.connectionID, access: AccessContext.trusted(virtualHost: host.name))
+        }
         self.record = session.record
-        let sessionPresent = session.sessionPresent
         self.creditPool.limit = self.stateMachine.clientReceiveMaximum
         let properties = MQTTConnectRules.connAckProperties(
-            for: connect, assignedClientID: assigned, grantedExpiry: expiry,
+            for: connect, assignedClientID: assignedClientID, grantedExpiry: session.record.expiryInterval,
             server: .init(
                 topicAliasMaximum: self.configuration.topicAliasMaximum,
                 maximumPacketSize: self.configuration.maximumPacketSize,
                 maximumSessionExpiry: self.configuration.maximumSessionExpiry))
         self.run(
             self.stateMachine.connectAccepted(
-                sessionPresent: sessionPresent,
+                sessionPresent: session.sessionPresent,
                 inboundAwaitingRelease: session.record.inboundAwaitingRelease,
                 awaitingCompletion: session.record.awaitingCompletion,
                 properties: properties
@@ -117,7 +145,7 @@ extension MQTTConnectionHandler {
         self.savedExactlyOnceRevision = self.stateMachine.exactlyOnceRevision
         for release in self.stateMachine.pendingReleases { self.send(release) }
         self.startKeepAlive()
-        if sessionPresent { self.restoreSubscriptions() }
+        if session.sessionPresent { self.restoreSubscriptions() }
     }
 
     func authenticate(_ connect: MQTTConnect) -> AuthenticatedUser? {

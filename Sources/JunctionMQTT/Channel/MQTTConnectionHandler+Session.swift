@@ -3,13 +3,16 @@ import NIOCore
 
 /// A session's lifetime beyond one packet: detach, the will, QoS 2 state stored per burst.
 extension MQTTConnectionHandler {
-    func discardSession(_ clientID: String) throws {
-        try self.server.sessions.remove(clientID: clientID)
-        if let host = self.virtualHost {
+    /// A session that ends with its connection: its stored record (if any) and its queue go.
+    /// A failed delete (logged by the store) keeps the stored session and its queue together.
+    func discardSession(_ clientID: String) {
+        let host = self.virtualHost
+        let owner = self.connectionID
+        self.server.sessions.stage(.remove(clientID: clientID)) { error in
+            guard error == nil, let host else { return }
             _ = try? host.deleteQueue(
                 MQTTServerState.queueName(clientID: clientID), ifUnused: false, ifEmpty: false,
-                owner: self.connectionID, access: AccessContext.trusted(virtualHost: host.name)
-            )
+                owner: owner, access: AccessContext.trusted(virtualHost: host.name))
         }
     }
 
@@ -34,7 +37,7 @@ extension MQTTConnectionHandler {
             record.inboundAwaitingRelease = self.stateMachine.inboundAwaitingRelease
             record.awaitingCompletion = self.stateMachine.awaitingCompletion
             // The client is gone; a failed save (logged by the store) leaves the last stored state.
-            try? self.server.sessions.save(record)
+            self.server.sessions.stage(.save(record)) { _ in }
             if record.expiryInterval != UInt32.max, let eventLoop = self.context?.eventLoop {
                 self.server.armExpiry(
                     clientID: clientID,
@@ -44,8 +47,7 @@ extension MQTTConnectionHandler {
                 )
             }
         } else {
-            // A failed delete (logged by the store) keeps the stored session and its queue together.
-            try? self.discardSession(clientID)
+            self.discardSession(clientID)
             self.deleteUnusedSharedQueues(record)
         }
         self.record = record
@@ -61,13 +63,12 @@ extension MQTTConnectionHandler {
             let record = self.record, record.expiryInterval > 0
         else { return }
         self.savedExactlyOnceRevision = revision
-        do {
-            try self.server.sessions.saveInFlight(
-                clientID: clientID,
-                inboundAwaitingRelease: self.stateMachine.inboundAwaitingRelease,
-                awaitingCompletion: self.stateMachine.awaitingCompletion
-            )
-        } catch {
+        let write = MQTTSessionWrite.inFlight(
+            clientID: clientID,
+            inboundAwaitingRelease: self.stateMachine.inboundAwaitingRelease,
+            awaitingCompletion: self.stateMachine.awaitingCompletion)
+        self.stageSessionWrite(write) { [self] error in
+            guard error != nil else { return }
             // Not stored: this burst's PUBREC/PUBCOMP (and the rest of its unsent output) must not
             // leave. Unsent deliveries go back to their queues when the connection closes.
             self.closeReason = "session store failed"

@@ -51,21 +51,30 @@ extension MQTTConnectionHandler {
             }
             codes.append(MQTTReasonCode(rawValue: requested.qos.rawValue))
         }
-        if record.expiryInterval > 0 {
-            do {
-                try self.server.sessions.save(record)
-            } catch {
+        let reply = MQTTSubAck(packetID: subscribe.packetID, reasonCodes: codes)
+        guard record.expiryInterval > 0 else {
+            self.subscribed(reply, retained: retainedToSend, identifier: identifier)
+            return
+        }
+        // SUBACK once the session's filters are stored; refused (0x80) and undone if they were not.
+        self.stageSessionWrite(.save(record)) { [self] error in
+            guard error == nil else {
                 self.revertSubscriptions(to: before)
                 self.run(self.stateMachine.subscribeStoreFailed(subscribe))
                 return
             }
+            self.subscribed(reply, retained: retainedToSend, identifier: identifier)
         }
-        self.send(.subAck(MQTTSubAck(packetID: subscribe.packetID, reasonCodes: codes)))
+    }
+
+    private func subscribed(_ reply: MQTTSubAck, retained: [(MQTTRetainedMessage, MQTTSubscription)], identifier: Int?)
+    {
+        self.send(.subAck(reply))
         // Retained messages go after SUBACK [MQTT-3.8.4-4], with the retain flag set.
         let version = self.stateMachine.version
-        for (retained, subscription) in retainedToSend {
+        for (message, subscription) in retained {
             let publish = MQTTSubscribeRules.retainedPublish(
-                retained, for: subscription, identifier: identifier, version: version, now: self.broker.now)
+                message, for: subscription, identifier: identifier, version: version, now: self.broker.now)
             self.write(publish, token: .retained)
         }
         self.sessionSubscription?.resume()

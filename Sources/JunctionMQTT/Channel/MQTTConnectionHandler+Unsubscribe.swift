@@ -7,15 +7,24 @@ extension MQTTConnectionHandler {
     func unsubscribe(_ unsubscribe: MQTTUnsubscribe) {
         guard var record = self.record, let host = self.virtualHost else { return }
         let removed = unsubscribe.filters.map { record.subscriptions.removeValue(forKey: $0) }
+        guard record.expiryInterval > 0 else {
+            self.unsubscribed(unsubscribe, record: record, removed: removed, host: host)
+            return
+        }
         // Stored first: when the store fails, nothing is removed and the client is not told it was.
-        if record.expiryInterval > 0 {
-            do {
-                try self.server.sessions.save(record)
-            } catch {
+        self.stageSessionWrite(.save(record)) { [self] error in
+            guard error == nil else {
                 self.run(self.stateMachine.unsubscribeStoreFailed(unsubscribe))
                 return
             }
+            self.unsubscribed(unsubscribe, record: record, removed: removed, host: host)
         }
+    }
+
+    private func unsubscribed(
+        _ unsubscribe: MQTTUnsubscribe, record: MQTTSessionRecord, removed: [MQTTSessionSubscription?],
+        host: VirtualHost
+    ) {
         self.record = record
         for (filter, entry) in zip(unsubscribe.filters, removed) {
             if let entry { self.stopSubscription(filter, entry, host: host) }

@@ -115,9 +115,15 @@ final class MQTTConnectionHandler: ChannelDuplexHandler, MessageConsumer, Durabi
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         self.inbound.append(Self.unwrapInboundIn(data))
+        self.processInbound()
+    }
+
+    /// Decodes and handles the packets read so far; stops while session state waits to be stored
+    /// (the packets after it are handled once it is, in order).
+    func processInbound() {
         guard var buffer = self.inbound.bytes else { return }
         defer { self.inbound.bytes = buffer }
-        while self.context != nil, !self.inputClosed {
+        while self.context != nil, !self.inputClosed, self.pendingSessionWrites == 0 {
             let packet: MQTTPacket
             do {
                 guard let raw = try self.decoder.decodePacket(buffer: &buffer) else { return }
@@ -133,6 +139,34 @@ final class MQTTConnectionHandler: ChannelDuplexHandler, MessageConsumer, Durabi
     }
 
     var inputClosed = false
+
+    /// Session writes staged and not yet committed. While any is, no packet is handled and no
+    /// output leaves: nothing is acknowledged before the state it depends on is stored, and the
+    /// engine loop serves the other connections meanwhile.
+    var pendingSessionWrites = 0
+
+    /// Stages `write` for the session store's group commit; `then` runs with its outcome (at once
+    /// for a store in memory). Output and inbound packets wait for it.
+    func stageSessionWrite(_ write: MQTTSessionWrite, then: @escaping ((any Error)?) -> Void) {
+        self.pendingSessionWrites += 1
+        var returned = false
+        self.server.sessions.stage(write) { [self] error in
+            self.pendingSessionWrites -= 1
+            then(error)
+            if returned, self.pendingSessionWrites == 0 { self.sessionWritesStored() }
+        }
+        returned = true
+    }
+
+    /// The group commit took what this connection waited for: the held output leaves and the
+    /// packets read meanwhile are handled, as at the end of a read burst.
+    func sessionWritesStored() {
+        guard self.context != nil else { return }
+        self.processInbound()
+        self.broker.durability.readBurstEnded()
+        self.saveExactlyOnceState()
+        self.flushOutput()
+    }
 
     func channelReadComplete(context: ChannelHandlerContext) {
         // Under `fsync: always` what this burst stored reaches the disk before its PUBACKs go out.
@@ -257,10 +291,12 @@ final class MQTTConnectionHandler: ChannelDuplexHandler, MessageConsumer, Durabi
     /// Output written outside a read burst (a delivery caused by another connection) is flushed
     /// once when the event loop gets to it, so a burst of deliveries costs one syscall.
     func scheduleFlush() {
+        guard self.pendingSessionWrites == 0 else { return }
         self.output.scheduleFlush()
     }
 
     func flushOutput() {
+        guard self.pendingSessionWrites == 0 else { return }
         self.output.flush()
     }
 

@@ -45,11 +45,13 @@ final class MQTTServerState {
     private static func expire(clientID: String, host: VirtualHost?, server: MQTTServerState) {
         // When the store cannot delete it (the store logged why), the session and its queue stay
         // together; it is found expired again at the next start.
-        guard (try? server.sessions.remove(clientID: clientID)) != nil, let host else { return }
-        // The expired session's own queue: the broker's housekeeping, not a client's operation.
-        _ = try? host.deleteQueue(
-            queueName(clientID: clientID), ifUnused: false, ifEmpty: false, owner: Self.owner,
-            access: AccessContext.trusted(virtualHost: host.name))
+        server.sessions.stage(.remove(clientID: clientID)) { error in
+            guard error == nil, let host else { return }
+            // The expired session's own queue: the broker's housekeeping, not a client's operation.
+            _ = try? host.deleteQueue(
+                queueName(clientID: clientID), ifUnused: false, ifEmpty: false, owner: Self.owner,
+                access: AccessContext.trusted(virtualHost: host.name))
+        }
     }
 
     /// The owner named for engine calls made by the adapter itself, not for a connection (session

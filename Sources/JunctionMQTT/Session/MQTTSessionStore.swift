@@ -55,6 +55,62 @@ public protocol MQTTSessionStore: AnyObject {
     func saveInFlight(clientID: String, inboundAwaitingRelease: Set<UInt16>, awaitingCompletion: Set<UInt16>) throws
     /// Every session kept from before the broker started (none for a store in memory).
     func restoredSessions() -> [MQTTRestoredSession]
+    /// Stages a write for the store's next group commit and calls `completion` on the engine loop
+    /// once it is stored (nil) or was not (the error; `load` then gives what was stored before).
+    /// `load` sees the write at once. A durable store commits the writes staged by every
+    /// connection in one transaction on its I/O thread; by default the write is made here and
+    /// `completion` runs before `stage` returns.
+    func stage(_ write: MQTTSessionWrite, completion: @escaping ((any Error)?) -> Void)
+}
+
+/// One write of session state, as staged for a group commit.
+public enum MQTTSessionWrite: Sendable, Equatable {
+    case save(MQTTSessionRecord)
+    /// The session's QoS 2 packet ids in flight (see `saveInFlight`).
+    case inFlight(clientID: String, inboundAwaitingRelease: Set<UInt16>, awaitingCompletion: Set<UInt16>)
+    case remove(clientID: String)
+
+    public var clientID: String {
+        switch self {
+        case .save(let record): return record.clientID
+        case .inFlight(let clientID, _, _), .remove(let clientID): return clientID
+        }
+    }
+
+    /// `self` followed by `next` (for the same client) as one write.
+    public func followed(by next: MQTTSessionWrite) -> MQTTSessionWrite {
+        switch (self, next) {
+        case (.save(var record), .inFlight(_, let inbound, let completion)):
+            record.inboundAwaitingRelease = inbound
+            record.awaitingCompletion = completion
+            return .save(record)
+        case (.remove, .inFlight):
+            // A removed session has no ids to keep.
+            return self
+        default:
+            // A save replaces the whole session (a removal before it included), a removal removes it.
+            return next
+        }
+    }
+}
+
+extension MQTTSessionStore {
+    public func stage(_ write: MQTTSessionWrite, completion: @escaping ((any Error)?) -> Void) {
+        do {
+            switch write {
+            case .save(let record):
+                try self.save(record)
+            case .inFlight(let clientID, let inbound, let awaiting):
+                try self.saveInFlight(clientID: clientID, inboundAwaitingRelease: inbound, awaitingCompletion: awaiting)
+            case .remove(let clientID):
+                try self.remove(clientID: clientID)
+            }
+        } catch {
+            completion(error)
+            return
+        }
+        completion(nil)
+    }
 }
 
 public final class InMemorySessionStore: MQTTSessionStore {

@@ -271,6 +271,17 @@ extension MetadataTransaction {
     }
 }
 
+extension MetadataTransaction {
+    /// Runs `body` in a savepoint: if it throws, what it wrote is undone and the error rethrown,
+    /// and the rest of the transaction goes on (one group commit of many independent writes).
+    public func savepoint(_ body: () throws -> Void) throws {
+        try self.database.inSavepoint {
+            try body()
+            return .commit
+        }
+    }
+}
+
 // MARK: - MQTT
 
 extension MetadataTransaction {
