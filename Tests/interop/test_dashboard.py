@@ -164,3 +164,18 @@ def test_streams_page_shows_groups_with_offset_and_lag(dashboard_broker, browser
     keep(browser, "dashboard-streams.png")
     assert browser.evaluate("window.__csp") == []
     connection.close()
+
+
+def test_wrong_password_is_said_on_the_page_without_a_browser_dialog(broker, browser):
+    browser.open(broker.http_url("/"))
+    browser.evaluate("document.getElementById('user').value = 'guest';"
+                     " document.getElementById('password').value = 'not-the-password';"
+                     " document.getElementById('password').dispatchEvent(new Event('change'))")
+    # With the Basic challenge the browser would open its dialog and the request would stay pending.
+    assert browser.wait_for("document.getElementById('error').textContent.includes('401 wrong user or password')"), \
+        browser.evaluate("document.getElementById('error').textContent")
+    plain = requests.get(broker.http_url("/api/overview"), auth=("guest", "not-the-password"), timeout=30)
+    assert plain.status_code == 401 and plain.headers["WWW-Authenticate"] == 'Basic realm="Junction"'
+    script = requests.get(broker.http_url("/api/overview"), auth=("guest", "not-the-password"),
+                          headers={"X-Requested-With": "XMLHttpRequest"}, timeout=30)
+    assert script.status_code == 401 and "WWW-Authenticate" not in script.headers

@@ -44,13 +44,15 @@ extension HTTPAssets {
           $(id).value=sessionStorage.getItem('junction.'+id)||'';
           $(id).addEventListener('change',()=>{sessionStorage.setItem('junction.'+id,$(id).value);refresh();});
         }
-        function authHeaders(extra){return Object.assign({Authorization:'Basic '+btoa($('user').value+':'+$('password').value)},extra||{});}
+        // X-Requested-With: a 401 then comes without the Basic challenge, so no browser dialog opens.
+        function authHeaders(extra){return Object.assign({Authorization:'Basic '+btoa($('user').value+':'+$('password').value),
+          'X-Requested-With':'XMLHttpRequest'},extra||{});}
         async function api(path,options){
           options=options||{};
           const hasBody=options.body!==undefined;
           const r=await fetch(path,{method:options.method||'GET',headers:authHeaders(hasBody?{'Content-Type':'application/json'}:{}),
             body:hasBody?JSON.stringify(options.body):undefined});
-          if(!r.ok){let reason=String(r.status);try{const j=await r.json();reason+=' '+(j.reason||j.error||'');}catch(e){}throw new Error(path+': '+reason);}
+          if(!r.ok){let reason=r.status===401?'401 wrong user or password':String(r.status);try{const j=await r.json();reason+=' '+(j.reason||j.error||'');}catch(e){}throw new Error(path+': '+reason);}
           return r.status===204?null:r.json();
         }
         function el(tag,attrs,...children){

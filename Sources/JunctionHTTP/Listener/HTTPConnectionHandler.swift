@@ -210,7 +210,7 @@ final class HTTPConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
         guard
             let credentials = head.headers.first(name: "Authorization").flatMap(BasicAuthorization.init(headerValue:))
         else {
-            return self.respond(.error(.unauthorized), to: head, context: context)
+            return self.respond(Self.unauthorized(head), to: head, context: context)
         }
         guard
             let user = self.authenticator.authenticate(
@@ -218,7 +218,7 @@ final class HTTPConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
         else {
             // Wrong credentials (not missing ones) are answered after the address's failed-login delay.
             return self.broker.refuseLogin(on: context.channel) { [self] in
-                self.respond(.error(.unauthorized), to: head, context: context)
+                self.respond(Self.unauthorized(head), to: head, context: context)
             }
         }
         self.broker.acceptLogin(on: context.channel)
@@ -408,6 +408,19 @@ extension HTTPConnectionHandler: DurabilityWaiter {
         guard case .awaitingDurability(let head, _, _) = self.state, let context else { return }
         self.state = .idle
         self.respond(.error(Self.notStored), to: head, context: context)
+    }
+}
+
+extension HTTPConnectionHandler {
+    /// 401, without the Basic challenge for a page's own script requests (`X-Requested-With:
+    /// XMLHttpRequest`, as the dashboard sends): the browser then lets the page say what went wrong
+    /// instead of opening its password dialog (which leaves the request pending).
+    static func unauthorized(_ head: HTTPRequestHead) -> HTTPResponse {
+        var response = HTTPResponse.error(.unauthorized)
+        if head.headers.first(name: "X-Requested-With") == "XMLHttpRequest" {
+            response.headers.remove(name: "WWW-Authenticate")
+        }
+        return response
     }
 }
 
