@@ -8,8 +8,10 @@ extension AMQPChannelSession {
         self.connection.publishReceived()
         switch self.stateMachine.admit(publish, properties: header.properties, user: self.user.name) {
         case .route:
+            guard let header = self.replacingReplyTo(header) else { return }
             self.route(publish, header: header, body: body)
         case .holdForCommit:
+            guard let header = self.replacingReplyTo(header) else { return }
             self.transactionPublishes.append((publish, header, body))
         case .refuse(let error):
             self.raise(error)

@@ -6,7 +6,7 @@ import NIOCore
 /// Frame sequencing is the pure `AMQPChannelStateMachine`; this class only applies its actions.
 final class AMQPChannelSession: MessageConsumer {
     /// A classic queue or a stream consumer, and the delivery's id there.
-    private struct Unacked {
+    struct Unacked {
         var source: any DeliverySource
         var id: DeliveryID
     }
@@ -30,12 +30,15 @@ final class AMQPChannelSession: MessageConsumer {
 
     private var subscriptions: [String: Subscription] = [:]
     private var streamSubscriptions: [String: any StreamConsumerHandle] = [:]
-    private var unacked = AMQPUnackedDeliveries<Unacked>()
+    var unacked = AMQPUnackedDeliveries<Unacked>()
     /// basic.qos global=true: one credit pool for all consumers of this channel (RabbitMQ semantics).
     private let channelCredit = CreditPool(limit: 0)
     /// basic.qos global=false: the prefetch given to consumers created afterwards.
     private var consumerPrefetch = 0
     private var flowActive = true
+    /// Direct reply-to: the consumer tag of this channel's `amq.rabbitmq.reply-to` consumer and the
+    /// address replies to it use (`AMQPChannelSession+DirectReplyTo`).
+    var replyConsumer: (tag: String, address: String)?
     /// Deliveries made while basic.consume runs are held until consume-ok has been written.
     private var heldDeliveries: [(Delivery, Subscription)]?
 
@@ -148,6 +151,7 @@ final class AMQPChannelSession: MessageConsumer {
             if let subscription = self.streamSubscriptions.removeValue(forKey: cancel.consumerTag) {
                 subscription.cancel()
             }
+            if self.replyConsumer?.tag == cancel.consumerTag { self.stopReplies() }
             if !cancel.noWait { self.send(.basicCancelOk(consumerTag: cancel.consumerTag)) }
         case .basicGet(let get):
             try self.get(get, method: method)
@@ -246,6 +250,10 @@ final class AMQPChannelSession: MessageConsumer {
         if limit > 0 && self.subscriptions.count + self.streamSubscriptions.count >= limit {
             throw AMQPError(
                 .notAllowed, "reached maximum (\(limit)) of consumers per channel", classID: 60, methodID: 20)
+        }
+        if consume.queue == DirectReplyTo.pseudoQueue {
+            try self.consumeReplies(consume, tag: tag)
+            return
         }
         if self.virtualHost.isStream(consume.queue) {
             try self.consumeStream(consume, tag: tag, method: method)
@@ -411,6 +419,7 @@ final class AMQPChannelSession: MessageConsumer {
             subscription.cancel()
         }
         Self.requeue(self.unacked.removeAll())
+        self.stopReplies()
         self.transactionPublishes.removeAll()
         self.transactionSettlements.removeAll()
         self.virtualHost.durability.stopWaiting(self)

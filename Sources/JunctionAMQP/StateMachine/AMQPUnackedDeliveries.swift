@@ -20,6 +20,12 @@ struct AMQPUnackedDeliveries<Entry> {
         return self.lastTag
     }
 
+    /// The next delivery tag for a delivery that is never settled (a direct reply).
+    mutating func nextUntrackedTag() -> UInt64 {
+        self.lastTag += 1
+        return self.lastTag
+    }
+
     /// Removes and returns the entries settled by an ack/nack/reject of `tag`.
     /// `multiple` settles every tag up to and including it; tag 0 with multiple settles everything.
     /// Returns nil for an unknown tag (spec: PRECONDITION_FAILED "unknown delivery tag").

@@ -25,6 +25,8 @@ public final class VirtualHost {
 
     var exchanges: [String: Exchange] = [:]
     var queuesByName: [String: MessageQueue] = [:]
+    /// Channels consuming `amq.rabbitmq.reply-to`, by their reply address (`VirtualHost+DirectReplyTo`).
+    var replyConsumers: [String: WeakReplyConsumer] = [:]
     /// User and operator policies by name (`VirtualHost+Policies`).
     var userPolicies: [String: Policy] = [:]
     var operatorPolicies: [String: Policy] = [:]
@@ -146,7 +148,8 @@ public final class VirtualHost {
             self.spareTargetLists.append(targets)
         }
         self.collectTargets(from: exchange, message: message, into: &targets)
-        guard !targets.isEmpty else { return .unroutable }
+        // No queue has an `amq.rabbitmq.reply-to.…` name, so direct replies cost nothing until here.
+        guard !targets.isEmpty else { return exchange.isDefault ? self.deliverReply(message) : .unroutable }
         exchange.publishedOut += 1
         var accepted = 0
         for queue in targets where self.accept(message, into: queue, ttl: ttl) {
