@@ -72,3 +72,30 @@ def test_a_reply_to_a_gone_channel_is_unroutable(broker, connection, unique):
     server.confirm_delivery()
     with pytest.raises(pika.exceptions.UnroutableError):
         server.basic_publish(exchange="", routing_key=properties.reply_to, body=b"late", mandatory=True)
+
+
+def test_a_stomp_service_answers_a_direct_reply_to_request(broker, unique):
+    """The responder is a STOMP client: it replies to the request's reply-to on `/amq/queue/`."""
+    from test_stomp_support import stomp_connection
+
+    service = unique("stomp-service")
+    stomp, listener = stomp_connection(broker, "1.2")
+    stomp.connect("guest", "guest", wait=True)
+    stomp.subscribe(f"/queue/{service}", id="service", ack="auto")
+    requester = broker.connect()
+    try:
+        channel = requester.channel()
+        replies = []
+        channel.basic_consume(REPLY_TO, lambda ch, m, p, body: replies.append((body, p.correlation_id)),
+                              auto_ack=True)
+        channel.basic_publish(exchange="", routing_key=service, body=b"question",
+                              properties=pika.BasicProperties(reply_to=REPLY_TO, correlation_id="7"))
+        request = listener.message()
+        assert request.headers["reply-to"].startswith(REPLY_TO + ".")
+        stomp.send(f"/amq/queue/{request.headers['reply-to']}", "answer",
+                   headers={"correlation-id": request.headers["correlation-id"]})
+        wait_until(lambda: requester.process_data_events(time_limit=0.05) or replies, 10)
+        assert replies == [(b"answer", "7")]
+    finally:
+        requester.close()
+        stomp.disconnect()
