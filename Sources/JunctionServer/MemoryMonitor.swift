@@ -1,7 +1,8 @@
 import Foundation
 
-/// Reads this process's resident memory and the machine's total, as RabbitMQ's memory alarm does,
-/// so publishers can be blocked before the broker runs the machine out of memory.
+/// Reads this process's resident memory and the memory it may use (the machine's, or its cgroup's
+/// limit when lower), as RabbitMQ's memory alarm does, so publishers can be blocked before the
+/// broker runs out of memory.
 struct MemoryMonitor: Sendable {
     /// The alarm threshold in bytes.
     let watermarkBytes: UInt64
@@ -28,7 +29,14 @@ struct MemoryMonitor: Sendable {
         return resident > self.watermarkBytes
     }
 
+    /// The memory the broker may use: physical memory, or its cgroup's limit (v2 `memory.max`,
+    /// v1 `memory.limit_in_bytes`) when that is lower, so in a container the alarm fires before
+    /// the kernel's OOM killer does.
     static func totalMemoryBytes() -> UInt64? {
+        CgroupMemoryLimit.effectiveLimit(physical: Self.physicalMemoryBytes(), cgroup: CgroupMemoryLimit.bytes())
+    }
+
+    static func physicalMemoryBytes() -> UInt64? {
         guard let text = try? String(contentsOfFile: "/proc/meminfo", encoding: .utf8) else { return nil }
         for line in text.split(separator: "\n") where line.hasPrefix("MemTotal:") {
             let number = line.split(separator: " ").dropFirst().first.flatMap { UInt64($0) }

@@ -368,7 +368,7 @@ final class AMQPChannelSession: MessageConsumer {
     // MARK: - MessageConsumer
 
     var isReadyForDeliveries: Bool {
-        self.flowActive && self.stateMachine.isOpen && self.output.isWritable
+        self.flowActive && self.stateMachine.isOpen && self.output.isWritable && self.output.sink.isBelowHighWaterMark
     }
 
     func deliver(_ delivery: Delivery, subscription: Subscription) {

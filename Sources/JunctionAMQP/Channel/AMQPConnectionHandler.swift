@@ -87,6 +87,9 @@ final class AMQPConnectionHandler: ChannelDuplexHandler {
         self.isWritable = context.channel.isWritable
         self.announced = context.channel.isActive
         self.output.sink.attach(context)
+        self.output.sink.onDrained = { [self] in
+            for session in self.sessions.values { session.resumeDeliveries() }
+        }
         self.logger[metadataKey: "connection"] = "\(self.connectionID.rawValue)"
         if let peer = context.channel.remoteAddress {
             self.peer = peer.peerDescription

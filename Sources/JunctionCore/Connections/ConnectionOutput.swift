@@ -9,6 +9,15 @@ public final class ConnectionOutput {
     private var flushScheduled = false
     private var context: ChannelHandlerContext?
     private let minimumCapacity: Int
+    /// Bytes encoded here and not yet handed to the channel past which the connection takes no
+    /// more deliveries. Channel writability alone does not bound this buffer: within one event-loop
+    /// turn a queue's dispatch could otherwise move a whole backlog into it before the flush that
+    /// makes the channel unwritable. The channel's own pending bytes are bounded by its
+    /// write-buffer water mark, so a consumer that stops reading holds at most both.
+    public static let deliveryHighWaterMark = 256 * 1024
+    /// Called after a flush that emptied a buffer at or above the high-water mark, while the
+    /// channel is writable: the handler resumes its subscriptions. Cleared at `detach`.
+    public var onDrained: (() -> Void)?
 
     public init(minimumCapacity: Int = 4096) {
         self.minimumCapacity = minimumCapacity
@@ -24,7 +33,11 @@ public final class ConnectionOutput {
     /// From the handler's `handlerRemoved`.
     public func detach() {
         self.context = nil
+        self.onDrained = nil
     }
+
+    /// Whether another delivery may be encoded here (one compare per delivery).
+    public var isBelowHighWaterMark: Bool { self.buffer.readableBytes < Self.deliveryHighWaterMark }
 
     /// Flushes once, later in this event-loop turn.
     public func scheduleFlush() {
@@ -43,8 +56,12 @@ public final class ConnectionOutput {
         self.flushScheduled = false
         guard let context = self.context, self.buffer.readableBytes > 0 else { return false }
         let pending = self.buffer
-        self.buffer = context.channel.allocator.buffer(capacity: max(self.minimumCapacity, pending.readableBytes))
+        let wasFull = pending.readableBytes >= Self.deliveryHighWaterMark
+        // A full buffer's successor starts small: its capacity is not kept for a consumer that stopped reading.
+        self.buffer = context.channel.allocator.buffer(
+            capacity: wasFull ? self.minimumCapacity : max(self.minimumCapacity, pending.readableBytes))
         context.writeAndFlush(NIOAny(pending), promise: nil)
+        if wasFull, context.channel.isWritable { self.onDrained?() }
         return true
     }
 }

@@ -4,7 +4,8 @@ import NIOCore
 /// Deliveries from the engine (MessageConsumer): QoS, identifiers, no-local, retain-as-published.
 extension MQTTConnectionHandler {
     var isReadyForDeliveries: Bool {
-        self.stateMachine.isConnected && !self.detached && (self.context?.channel.isWritable ?? false)
+        self.stateMachine.isConnected && !self.detached && self.output.isBelowHighWaterMark
+            && (self.context?.channel.isWritable ?? false)
     }
 
     func deliver(_ delivery: Delivery, subscription: Subscription) {

@@ -83,6 +83,7 @@ final class MQTTConnectionHandler: ChannelDuplexHandler, MessageConsumer, Durabi
     func handlerAdded(context: ChannelHandlerContext) {
         self.context = context
         self.output.attach(context)
+        self.output.onDrained = { [self] in self.resumeSubscriptions() }
         self.logger[metadataKey: "connection"] = "\(self.connectionID.rawValue)"
         if let peer = context.channel.remoteAddress {
             self.peer = peer.peerDescription
@@ -178,11 +179,13 @@ final class MQTTConnectionHandler: ChannelDuplexHandler, MessageConsumer, Durabi
     }
 
     func channelWritabilityChanged(context: ChannelHandlerContext) {
-        if context.channel.isWritable {
-            self.sessionSubscription?.resume()
-            for subscription in self.sharedSubscriptions.values { subscription.resume() }
-        }
+        if context.channel.isWritable { self.resumeSubscriptions() }
         context.fireChannelWritabilityChanged()
+    }
+
+    func resumeSubscriptions() {
+        self.sessionSubscription?.resume()
+        for subscription in self.sharedSubscriptions.values { subscription.resume() }
     }
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {

@@ -356,7 +356,8 @@ extension STOMPConnectionHandler {
 
 extension STOMPConnectionHandler {
     var isReadyForDeliveries: Bool {
-        self.stateMachine.isConnected && (self.context?.channel.isWritable ?? false)
+        self.stateMachine.isConnected && self.output.isBelowHighWaterMark
+            && (self.context?.channel.isWritable ?? false)
     }
 
     func deliver(_ delivery: Delivery, subscription: Subscription) {

@@ -96,6 +96,7 @@ final class STOMPConnectionHandler: ChannelDuplexHandler, MessageConsumer {
         self.context = context
         self.announced = context.channel.isActive
         self.output.attach(context)
+        self.output.onDrained = { [self] in self.resumeSubscriptions() }
         self.logger[metadataKey: "connection"] = "\(self.connectionID.rawValue)"
         if let peer = context.channel.remoteAddress {
             self.peer = peer.peerDescription
@@ -154,12 +155,14 @@ final class STOMPConnectionHandler: ChannelDuplexHandler, MessageConsumer {
     }
 
     func channelWritabilityChanged(context: ChannelHandlerContext) {
-        if context.channel.isWritable {
-            for active in self.subscriptions.values {
-                active.subscription.resume()
-            }
-        }
+        if context.channel.isWritable { self.resumeSubscriptions() }
         context.fireChannelWritabilityChanged()
+    }
+
+    func resumeSubscriptions() {
+        for active in self.subscriptions.values {
+            active.subscription.resume()
+        }
     }
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
