@@ -408,3 +408,37 @@ def test_redrive_to_a_dead_letter_queue_after_max_receive_count(sqs, unique):
     assert "Messages" not in sqs.receive_message(QueueUrl=url, WaitTimeSeconds=2)
     assert error_code(lambda: sqs.set_queue_attributes(QueueUrl=url, Attributes={"RedrivePolicy": policy})) == \
         "InvalidAttributeValue"
+
+
+def test_message_move_task_returns_dead_letters(sqs, unique):
+    dlq = sqs.create_queue(QueueName=unique("dlq"))["QueueUrl"]
+    dlq_arn = sqs.get_queue_attributes(QueueUrl=dlq, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    url = sqs.create_queue(QueueName=unique("work"), Attributes={"VisibilityTimeout": "1", "RedrivePolicy": json.dumps(
+        {"deadLetterTargetArn": dlq_arn, "maxReceiveCount": 1})})["QueueUrl"]
+    sqs.send_message_batch(QueueUrl=url, Entries=[{"Id": str(i), "MessageBody": f"m{i}"} for i in range(3)])
+    assert len(sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, WaitTimeSeconds=2)["Messages"]) == 3
+
+    def dlq_count():
+        return int(sqs.get_queue_attributes(QueueUrl=dlq, AttributeNames=["ApproximateNumberOfMessages"])[
+            "Attributes"]["ApproximateNumberOfMessages"])
+
+    deadline = time.monotonic() + 10
+    while dlq_count() < 3 and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert dlq_count() == 3
+    assert error_code(lambda: sqs.start_message_move_task(SourceArn=url.replace("/", ":"))) == "InvalidParameterValue"
+    handle = sqs.start_message_move_task(SourceArn=dlq_arn, MaxNumberOfMessagesPerSecond=100)["TaskHandle"]
+    assert handle
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        [task] = sqs.list_message_move_tasks(SourceArn=dlq_arn)["Results"]
+        if task["Status"] != "RUNNING":
+            break
+        time.sleep(0.1)
+    assert (task["Status"], task["ApproximateNumberOfMessagesMoved"]) == ("COMPLETED", 3)
+    back = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, WaitTimeSeconds=2)["Messages"]
+    assert sorted(m["Body"] for m in back) == ["m0", "m1", "m2"]
+    # A queue that no redrive policy names is not a dead-letter queue.
+    plain = sqs.create_queue(QueueName=unique("plain"))["QueueUrl"]
+    plain_arn = sqs.get_queue_attributes(QueueUrl=plain, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    assert error_code(lambda: sqs.start_message_move_task(SourceArn=plain_arn)) == "InvalidParameterValue"

@@ -78,6 +78,7 @@ public struct SQSListener: ProtocolListener {
 /// only so the `Sendable` listener value can hold it).
 final class SQSListenerState: @unchecked Sendable {
     let inFlight = SQSInFlight()
+    let moveTasks = SQSMoveTasks()
     let registry: SQSQueueRegistry
 
     init(attributesFile: String?) {

@@ -9,6 +9,7 @@ struct SQSService {
     let access: AccessContext
     let registry: SQSQueueRegistry
     let inFlight: SQSInFlight
+    let moveTasks: SQSMoveTasks
     let connectionID: ConnectionID
     let eventLoop: any EventLoop
     /// `http://<Host header>` of the request, the base of queue URLs.
@@ -81,6 +82,8 @@ struct SQSService {
             try self.changeVisibility(try parameters.sqsString("ReceiptHandle"), to: timeout, queue: queue)
             return .result(.object([]))
         case "ChangeMessageVisibilityBatch": return .result(try self.changeVisibilityBatch(parameters))
+        case "StartMessageMoveTask", "CancelMessageMoveTask", "ListMessageMoveTasks":
+            return .result(try self.moveTask(request.action, parameters))
         default:
             throw SQSError(
                 "InvalidAction", "The action \(request.action) is not valid for this endpoint.",
