@@ -374,21 +374,8 @@ final class HTTPConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
     private func respond(
         _ response: HTTPResponse, to request: HTTPRequestHead, context: ChannelHandlerContext, forceClose: Bool = false
     ) {
-        let keepAlive = request.isKeepAlive && !forceClose
-        // Before the end is written: the pipelining handler may hand over the next request from inside that write.
-        if keepAlive { self.requestGuard.responseFinished() }
-        var head = HTTPResponseHead(version: request.version, status: response.status, headers: response.headers)
-        head.headers.replaceOrAdd(name: "Content-Length", value: String(response.body.readableBytes))
-        head.headers.replaceOrAdd(name: "Server", value: "Junction")
-        if !keepAlive { head.headers.replaceOrAdd(name: "Connection", value: "close") }
-        context.write(Self.wrapOutboundOut(.head(head)), promise: nil)
-        if request.method != .HEAD && response.body.readableBytes > 0 {
-            context.write(Self.wrapOutboundOut(.body(.byteBuffer(response.body))), promise: nil)
-        }
-        let written = context.writeAndFlush(Self.wrapOutboundOut(.end(nil)))
-        if !keepAlive {
-            written.assumeIsolated().whenComplete { _ in context.close(promise: nil) }
-        }
+        HTTPResponseWriter.write(
+            response, to: request, context: context, requestGuard: self.requestGuard, forceClose: forceClose)
     }
 }
 

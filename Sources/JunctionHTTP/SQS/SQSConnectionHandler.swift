@@ -261,19 +261,8 @@ final class SQSConnectionHandler: ChannelInboundHandler, RemovableChannelHandler
     private func respond(
         _ response: HTTPResponse, to request: HTTPRequestHead, context: ChannelHandlerContext, forceClose: Bool = false
     ) {
-        let keepAlive = request.isKeepAlive && !forceClose
-        if keepAlive { self.requestGuard.responseFinished() }
-        var head = HTTPResponseHead(version: request.version, status: response.status, headers: response.headers)
-        head.headers.replaceOrAdd(name: "Content-Length", value: String(response.body.readableBytes))
-        if !keepAlive { head.headers.replaceOrAdd(name: "Connection", value: "close") }
-        context.write(Self.wrapOutboundOut(.head(head)), promise: nil)
-        if response.body.readableBytes > 0 {
-            context.write(Self.wrapOutboundOut(.body(.byteBuffer(response.body))), promise: nil)
-        }
-        let written = context.writeAndFlush(Self.wrapOutboundOut(.end(nil)))
-        if !keepAlive {
-            written.assumeIsolated().whenComplete { _ in context.close(promise: nil) }
-        }
+        HTTPResponseWriter.write(
+            response, to: request, context: context, requestGuard: self.requestGuard, forceClose: forceClose)
     }
 }
 
