@@ -122,7 +122,9 @@ public final class JunctionServer: Sendable {
                 let channel = try await Self.bind(
                     host: configuration.listeners.bindHost,
                     port: port,
-                    loop: loop
+                    loop: loop,
+                    output: ChannelOptions.Types.WriteBufferWaterMark(
+                        low: configuration.limits.outputLowWaterBytes, high: configuration.limits.outputHighWaterBytes)
                 ) { channel in
                     // TLS lives here, below the protocol: its handlers decrypt, and the protocol reads
                     // only the verified peer name (`PeerIdentity`).
@@ -294,6 +296,7 @@ public final class JunctionServer: Sendable {
         host: String,
         port: Int,
         loop: any EventLoop,
+        output: ChannelOptions.Types.WriteBufferWaterMark,
         initialize: @escaping @Sendable (any Channel) throws -> Void
     ) async throws -> any Channel {
         try await ServerBootstrap(group: loop)
@@ -302,7 +305,8 @@ public final class JunctionServer: Sendable {
             .childChannelOption(.tcpOption(.tcp_nodelay), value: 1)
             .childChannelOption(.socketOption(.so_keepalive), value: 1)
             .childChannelOption(.maxMessagesPerRead, value: 16)
-            .childChannelOption(.writeBufferWaterMark, value: .init(low: 256 * 1024, high: 1024 * 1024))
+            // The low mark is also where ConnectionOutput stops taking deliveries (limits.output_*_water_bytes).
+            .childChannelOption(.writeBufferWaterMark, value: output)
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture { try initialize(channel) }
             }

@@ -13,8 +13,11 @@ public final class ConnectionOutput {
     /// more deliveries. Channel writability alone does not bound this buffer: within one event-loop
     /// turn a queue's dispatch could otherwise move a whole backlog into it before the flush that
     /// makes the channel unwritable. The channel's own pending bytes are bounded by its
-    /// write-buffer water mark, so a consumer that stops reading holds at most both.
-    public static let deliveryHighWaterMark = 256 * 1024
+    /// write-buffer water mark, so a consumer that stops reading holds at most both. It is the
+    /// channel's low water mark (`limits.output_low_water_bytes`), read when the handler attaches.
+    public private(set) var deliveryHighWaterMark = ConnectionOutput.defaultDeliveryHighWaterMark
+    /// When the channel does not say (tests on an embedded channel).
+    public static let defaultDeliveryHighWaterMark = 256 * 1024
     /// Called after a flush that emptied a buffer at or above the high-water mark, while the
     /// channel is writable: the handler resumes its subscriptions. Cleared at `detach`.
     public var onDrained: (() -> Void)?
@@ -28,6 +31,9 @@ public final class ConnectionOutput {
     public func attach(_ context: ChannelHandlerContext) {
         self.context = context
         self.buffer = context.channel.allocator.buffer(capacity: self.minimumCapacity)
+        if let marks = try? context.channel.syncOptions?.getOption(.writeBufferWaterMark) {
+            self.deliveryHighWaterMark = marks.low
+        }
     }
 
     /// From the handler's `handlerRemoved`.
@@ -37,7 +43,7 @@ public final class ConnectionOutput {
     }
 
     /// Whether another delivery may be encoded here (one compare per delivery).
-    public var isBelowHighWaterMark: Bool { self.buffer.readableBytes < Self.deliveryHighWaterMark }
+    public var isBelowHighWaterMark: Bool { self.buffer.readableBytes < self.deliveryHighWaterMark }
 
     /// Flushes once, later in this event-loop turn.
     public func scheduleFlush() {
@@ -56,7 +62,7 @@ public final class ConnectionOutput {
         self.flushScheduled = false
         guard let context = self.context, self.buffer.readableBytes > 0 else { return false }
         let pending = self.buffer
-        let wasFull = pending.readableBytes >= Self.deliveryHighWaterMark
+        let wasFull = pending.readableBytes >= self.deliveryHighWaterMark
         // A full buffer's successor starts small: its capacity is not kept for a consumer that stopped reading.
         self.buffer = context.channel.allocator.buffer(
             capacity: wasFull ? self.minimumCapacity : max(self.minimumCapacity, pending.readableBytes))

@@ -74,6 +74,11 @@ public struct LimitsConfiguration: Sendable, Hashable {
     public var failedLoginDelayMilliseconds: Int
     /// The longest such delay (`limits.failed_login_max_delay_ms`).
     public var failedLoginMaxDelayMilliseconds: Int
+    /// Unflushed output of a connection past which it takes no more deliveries, and at which a full
+    /// socket becomes writable again (`limits.output_low_water_bytes`).
+    public var outputLowWaterBytes: Int
+    /// Bytes pending in a connection's socket past which it is unwritable (`limits.output_high_water_bytes`).
+    public var outputHighWaterBytes: Int
 
     public init(
         maxConnections: Int = 10000,
@@ -82,7 +87,9 @@ public struct LimitsConfiguration: Sendable, Hashable {
         maxConsumersPerChannel: Int = 1000,
         maxTopicWords: Int = 256,
         failedLoginDelayMilliseconds: Int = 200,
-        failedLoginMaxDelayMilliseconds: Int = 5000
+        failedLoginMaxDelayMilliseconds: Int = 5000,
+        outputLowWaterBytes: Int = 262_144,
+        outputHighWaterBytes: Int = 1_048_576
     ) {
         self.maxConnections = maxConnections
         self.maxConnectionsPerUser = maxConnectionsPerUser
@@ -91,5 +98,7 @@ public struct LimitsConfiguration: Sendable, Hashable {
         self.maxTopicWords = maxTopicWords
         self.failedLoginDelayMilliseconds = failedLoginDelayMilliseconds
         self.failedLoginMaxDelayMilliseconds = failedLoginMaxDelayMilliseconds
+        self.outputLowWaterBytes = outputLowWaterBytes
+        self.outputHighWaterBytes = outputHighWaterBytes
     }
 }

@@ -20,6 +20,8 @@ extension ConfigurationKeys {
     static let maxTopicWords: ConfigKey = "limits.max_topic_words"
     static let failedLoginDelayMilliseconds: ConfigKey = "limits.failed_login_delay_ms"
     static let failedLoginMaxDelayMilliseconds: ConfigKey = "limits.failed_login_max_delay_ms"
+    static let outputLowWaterBytes: ConfigKey = "limits.output_low_water_bytes"
+    static let outputHighWaterBytes: ConfigKey = "limits.output_high_water_bytes"
 }
 
 extension HTTPConfiguration {
@@ -102,7 +104,9 @@ extension LimitsConfiguration {
             maxConsumersPerChannel: try int(ConfigurationKeys.maxConsumersPerChannel),
             maxTopicWords: try int(ConfigurationKeys.maxTopicWords),
             failedLoginDelayMilliseconds: try int(ConfigurationKeys.failedLoginDelayMilliseconds),
-            failedLoginMaxDelayMilliseconds: try int(ConfigurationKeys.failedLoginMaxDelayMilliseconds)
+            failedLoginMaxDelayMilliseconds: try int(ConfigurationKeys.failedLoginMaxDelayMilliseconds),
+            outputLowWaterBytes: try int(ConfigurationKeys.outputLowWaterBytes),
+            outputHighWaterBytes: try int(ConfigurationKeys.outputHighWaterBytes)
         )
     }
 
@@ -120,6 +124,10 @@ extension LimitsConfiguration {
                 .int(self.failedLoginDelayMilliseconds), isSecret: false),
             AbsoluteConfigKey(ConfigurationKeys.failedLoginMaxDelayMilliseconds): .init(
                 .int(self.failedLoginMaxDelayMilliseconds), isSecret: false),
+            AbsoluteConfigKey(ConfigurationKeys.outputLowWaterBytes): .init(
+                .int(self.outputLowWaterBytes), isSecret: false),
+            AbsoluteConfigKey(ConfigurationKeys.outputHighWaterBytes): .init(
+                .int(self.outputHighWaterBytes), isSecret: false),
         ]
     }
 
@@ -132,9 +140,14 @@ extension LimitsConfiguration {
             ("limits.max_topic_words", self.maxTopicWords, 1...65535),
             ("limits.failed_login_delay_ms", self.failedLoginDelayMilliseconds, 0...60000),
             ("limits.failed_login_max_delay_ms", self.failedLoginMaxDelayMilliseconds, 0...600_000),
+            ("limits.output_low_water_bytes", self.outputLowWaterBytes, 4096...67_108_864),
+            ("limits.output_high_water_bytes", self.outputHighWaterBytes, 8192...268_435_456),
         ]
         for (key, value, range) in ranges where !range.contains(value) {
             throw ConfigurationError("\(key): \(value) is outside \(range.lowerBound)...\(range.upperBound)")
+        }
+        guard self.outputLowWaterBytes < self.outputHighWaterBytes else {
+            throw ConfigurationError("limits.output_low_water_bytes must be below limits.output_high_water_bytes")
         }
     }
 }
