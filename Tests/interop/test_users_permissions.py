@@ -158,3 +158,21 @@ def test_users_and_permissions_survive_a_restart(own_broker):
     assert api(own_broker, "GET", "/api/topic-permissions/maps/dora", auth=admin).json()[0]["read"] == "^y"
     assert api(own_broker, "GET", "/api/whoami", auth=GUEST).status_code == 401
     login(own_broker, "dora", "explorer", vhost="maps").close()
+
+
+def test_deleting_a_user_closes_its_connections(broker, unique):
+    name = unique("leaving")
+    assert api(broker, "PUT", f"/api/users/{name}", json={"password": "pw", "tags": ""}).status_code == 201
+    assert api(broker, "PUT", f"/api/permissions/%2F/{name}",
+               json={"configure": ".*", "write": ".*", "read": ".*"}).status_code in (201, 204)
+    connection = login(broker, name, "pw")
+    other = broker.connect()
+    assert api(broker, "DELETE", f"/api/users/{name}").status_code == 204
+    with pytest.raises(pika.exceptions.ConnectionClosedByBroker) as closed:
+        for _ in range(100):
+            connection.process_data_events(time_limit=0.1)
+    assert closed.value.reply_code == 320
+    assert "deleted" in closed.value.reply_text
+    # Another user's connection is untouched.
+    other.channel().queue_declare("", exclusive=True)
+    other.close()

@@ -34,6 +34,10 @@ extension HTTPAPI {
                 throw HTTPAPIError(error)
             }
             guard deleted else { throw .notFound("no user '\(name)'") }
+            // As in RabbitMQ, the deleted user's open connections go too (each in its protocol's words).
+            for connection in self.broker.connections where connection.summary.user == name {
+                connection.closeByOperator(reason: "user '\(name)' was deleted")
+            }
             return .response(.noContent())
         default:
             guard let account = control.user(named: name) else { throw .notFound("no user '\(name)'") }
