@@ -182,8 +182,10 @@ public final class JunctionServer: Sendable {
             loopbackOnly: Set(self.configuration.users.filter(\.loopbackOnly).map(\.name))
         )
         let listeners = self.configuration.listeners
+        var amqpConfiguration = self.configuration.amqp.adapterConfiguration
+        amqpConfiguration.maxTransactionBytes = self.configuration.limits.maxTransactionBytes
         let amqp = AMQPListener(
-            configuration: self.configuration.amqp.adapterConfiguration,
+            configuration: amqpConfiguration,
             authenticator: authenticator,
             logger: Logger(label: "junction.amqp")
         )
@@ -228,10 +230,11 @@ public final class JunctionServer: Sendable {
                 )
             }
         )
+        var stompConfiguration = self.configuration.stomp.adapterConfiguration(
+            anonymous: self.configuration.user(named: self.configuration.stomp.anonymousUser))
+        stompConfiguration.maxTransactionBytes = self.configuration.limits.maxTransactionBytes
         let stomp = STOMPListener(
-            configuration: self.configuration.stomp.adapterConfiguration(
-                anonymous: self.configuration.user(named: self.configuration.stomp.anonymousUser)
-            ),
+            configuration: stompConfiguration,
             authenticator: authenticator,
             logger: Logger(label: "junction.stomp")
         )

@@ -16,6 +16,9 @@ public struct AMQPAdapterConfiguration: Sendable {
     public var closeTimeout: Duration
     /// Server version announced in connection.start.
     public var productVersion: String
+    /// Body bytes one channel's open transaction may hold until tx.commit (`limits.max_transaction_bytes`);
+    /// a publish past it closes the channel with 406 PRECONDITION_FAILED and drops the transaction.
+    public var maxTransactionBytes: Int
 
     public init(
         frameMax: UInt32 = 131_072,
@@ -24,8 +27,10 @@ public struct AMQPAdapterConfiguration: Sendable {
         maxMessageSize: UInt64 = 128 * 1024 * 1024,
         handshakeTimeout: Duration = .seconds(10),
         closeTimeout: Duration = .seconds(3),
-        productVersion: String = JunctionVersion.string
+        productVersion: String = JunctionVersion.string,
+        maxTransactionBytes: Int = 16 * 1024 * 1024
     ) {
+        self.maxTransactionBytes = maxTransactionBytes
         self.frameMax = frameMax
         self.channelMax = channelMax
         self.heartbeatSeconds = heartbeatSeconds

@@ -12,6 +12,17 @@ extension AMQPChannelSession {
             self.route(publish, header: header, body: body)
         case .holdForCommit:
             guard let header = self.replacingReplyTo(header) else { return }
+            let limit = self.connection.configuration.maxTransactionBytes
+            guard self.transactionBytes + body.readableBytes <= limit else {
+                // The channel closes, which drops the whole transaction: nothing of it is published.
+                self.raise(
+                    AMQPError(
+                        .preconditionFailed,
+                        "transaction holds more than \(limit) bytes (limits.max_transaction_bytes)",
+                        classID: 60, methodID: 40))
+                return
+            }
+            self.transactionBytes += body.readableBytes
             self.transactionPublishes.append((publish, header, body))
         case .refuse(let error):
             self.raise(error)

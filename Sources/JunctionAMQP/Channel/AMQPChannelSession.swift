@@ -44,6 +44,8 @@ final class AMQPChannelSession: MessageConsumer {
 
     var confirms = AMQPPublisherConfirms()
     var transactionPublishes: [(AMQPBasicPublish, AMQPContentHeader, ByteBuffer)] = []
+    /// Body bytes in `transactionPublishes`, against `limits.max_transaction_bytes`.
+    var transactionBytes = 0
     private var transactionSettlements: [PendingSettlement] = []
 
     init(
@@ -183,6 +185,7 @@ final class AMQPChannelSession: MessageConsumer {
             let publishes = self.transactionPublishes
             let settlements = self.transactionSettlements
             self.transactionPublishes.removeAll()
+            self.transactionBytes = 0
             self.transactionSettlements.removeAll()
             for (publish, header, body) in publishes {
                 guard self.stateMachine.isOpen else { return }
@@ -202,6 +205,7 @@ final class AMQPChannelSession: MessageConsumer {
             try self.stateMachine.requireTransactionMode(methodID: 30)
             // Withdrawn acks leave their deliveries unacked under the same tags, as RabbitMQ does.
             self.transactionPublishes.removeAll()
+            self.transactionBytes = 0
             self.transactionSettlements.removeAll()
             self.send(.txRollbackOk)
 
@@ -421,6 +425,7 @@ final class AMQPChannelSession: MessageConsumer {
         Self.requeue(self.unacked.removeAll())
         self.stopReplies()
         self.transactionPublishes.removeAll()
+        self.transactionBytes = 0
         self.transactionSettlements.removeAll()
         self.virtualHost.durability.stopWaiting(self)
     }

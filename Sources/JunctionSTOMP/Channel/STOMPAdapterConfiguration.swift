@@ -4,6 +4,8 @@ public import JunctionCore
 public struct STOMPAdapterConfiguration: Sendable {
     /// Header section and body size limits (`stomp.max_header_bytes`, `stomp.max_headers`, `stomp.max_body_bytes`).
     public var limits: STOMPFrameLimits
+    /// Body bytes one transaction may buffer until COMMIT (`limits.max_transaction_bytes`); beyond, ERROR.
+    public var maxTransactionBytes: Int
     /// The server's heart-beat `sx,sy` (`stomp.heartbeat_ms`); the slower of ours and the client's wins.
     public var heartbeatSendEvery: Duration
     public var heartbeatExpectEvery: Duration
@@ -22,8 +24,10 @@ public struct STOMPAdapterConfiguration: Sendable {
         defaultLogin: String? = "guest",
         defaultPasscode: String? = "guest",
         connectTimeout: Duration = .seconds(10),
-        productVersion: String = JunctionVersion.string
+        productVersion: String = JunctionVersion.string,
+        maxTransactionBytes: Int = 16 * 1024 * 1024
     ) {
+        self.maxTransactionBytes = maxTransactionBytes
         self.limits = limits
         self.heartbeatSendEvery = heartbeatSendEvery
         self.heartbeatExpectEvery = heartbeatExpectEvery

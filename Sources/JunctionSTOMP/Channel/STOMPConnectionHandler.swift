@@ -85,7 +85,8 @@ final class STOMPConnectionHandler: ChannelDuplexHandler, MessageConsumer {
             heartbeatOffer: .init(
                 sendEvery: configuration.heartbeatSendEvery,
                 expectEvery: configuration.heartbeatExpectEvery
-            )
+            ),
+            maxTransactionBytes: configuration.maxTransactionBytes
         )
         self.decoder = STOMPFrameDecoder(limits: configuration.limits)
     }

@@ -1,3 +1,5 @@
+import NIOCore
+
 extension STOMPSessionStateMachine {
     /// One frame of an open session (STOMP 1.2 "Client Frames"). Pure: validates and decides.
     static func command(_ frame: STOMPFrame, _ connected: inout Connected) -> STOMPSessionAction {
@@ -12,6 +14,7 @@ extension STOMPSessionStateMachine {
             return failure("Illegal command", "\(frame.command.rawValue) is a server frame")
         case .disconnect:
             connected.transactions.removeAll()
+            connected.transactionBytes.removeAll()
             return .disconnect(receipt: receipt)
 
         case .send:
@@ -23,6 +26,17 @@ extension STOMPSessionStateMachine {
                 guard connected.transactions[transaction] != nil else {
                     return failure("Invalid transaction", "transaction '\(transaction)' was not begun")
                 }
+                let held = connected.transactionBytes[transaction, default: 0] + frame.body.readableBytes
+                guard held <= connected.maxTransactionBytes else {
+                    // The transaction is dropped (nothing of it is published) and the session ends.
+                    connected.transactions[transaction] = nil
+                    connected.transactionBytes[transaction] = nil
+                    return failure(
+                        "Transaction too large",
+                        "transaction '\(transaction)' would hold \(held) bytes, more than \(connected.maxTransactionBytes) (limits.max_transaction_bytes)"
+                    )
+                }
+                connected.transactionBytes[transaction] = held
                 connected.transactions[transaction]!.append(.send(request))
                 return receipt.map { .receipt($0) } ?? .none
             }
@@ -119,6 +133,7 @@ extension STOMPSessionStateMachine {
             guard let transaction = frame.headers["transaction"] else {
                 return failure("Missing transaction", "\(frame.command.rawValue) frame has no 'transaction' header")
             }
+            connected.transactionBytes[transaction] = nil
             guard let commands = connected.transactions.removeValue(forKey: transaction) else {
                 return failure("Invalid transaction", "transaction '\(transaction)' was not begun")
             }

@@ -27,6 +27,9 @@ public struct STOMPSessionStateMachine<C: Clock>: Sendable where C.Duration == D
         var lastSent: C.Instant
         var subscriptions: [String: Subscription] = [:]
         var transactions: [String: [STOMPTransactedCommand]] = [:]
+        /// Body bytes each open transaction holds, against `maxTransactionBytes`.
+        var transactionBytes: [String: Int] = [:]
+        var maxTransactionBytes: Int
     }
 
     enum State: Sendable {
@@ -40,10 +43,15 @@ public struct STOMPSessionStateMachine<C: Clock>: Sendable where C.Duration == D
     var state: State = .awaitingConnect
     let clock: C
     let heartbeatOffer: HeartbeatOffer
+    /// Body bytes one transaction may buffer until COMMIT (`limits.max_transaction_bytes`).
+    let maxTransactionBytes: Int
 
-    public init(clock: C, heartbeatOffer: HeartbeatOffer = HeartbeatOffer()) {
+    public init(
+        clock: C, heartbeatOffer: HeartbeatOffer = HeartbeatOffer(), maxTransactionBytes: Int = 16 * 1024 * 1024
+    ) {
         self.clock = clock
         self.heartbeatOffer = heartbeatOffer
+        self.maxTransactionBytes = maxTransactionBytes
     }
 
     /// The negotiated version (1.0 until CONNECTED was sent).
@@ -208,7 +216,8 @@ public struct STOMPSessionStateMachine<C: Clock>: Sendable where C.Duration == D
         let now = self.clock.now
         self.state = .connecting(
             Connected(
-                version: version, sendEvery: sendEvery, expectEvery: expectEvery, lastReceived: now, lastSent: now)
+                version: version, sendEvery: sendEvery, expectEvery: expectEvery, lastReceived: now, lastSent: now,
+                maxTransactionBytes: self.maxTransactionBytes)
         )
         return .connect(
             STOMPConnectRequest(

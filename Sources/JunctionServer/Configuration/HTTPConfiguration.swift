@@ -79,6 +79,8 @@ public struct LimitsConfiguration: Sendable, Hashable {
     public var outputLowWaterBytes: Int
     /// Bytes pending in a connection's socket past which it is unwritable (`limits.output_high_water_bytes`).
     public var outputHighWaterBytes: Int
+    /// Body bytes an AMQP `tx` or a STOMP transaction may hold until commit (`limits.max_transaction_bytes`).
+    public var maxTransactionBytes: Int
 
     public init(
         maxConnections: Int = 10000,
@@ -89,8 +91,10 @@ public struct LimitsConfiguration: Sendable, Hashable {
         failedLoginDelayMilliseconds: Int = 200,
         failedLoginMaxDelayMilliseconds: Int = 5000,
         outputLowWaterBytes: Int = 262_144,
-        outputHighWaterBytes: Int = 1_048_576
+        outputHighWaterBytes: Int = 1_048_576,
+        maxTransactionBytes: Int = 16_777_216
     ) {
+        self.maxTransactionBytes = maxTransactionBytes
         self.maxConnections = maxConnections
         self.maxConnectionsPerUser = maxConnectionsPerUser
         self.maxConnectionsPerVirtualHost = maxConnectionsPerVirtualHost

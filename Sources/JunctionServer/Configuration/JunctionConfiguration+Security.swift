@@ -22,6 +22,7 @@ extension ConfigurationKeys {
     static let failedLoginMaxDelayMilliseconds: ConfigKey = "limits.failed_login_max_delay_ms"
     static let outputLowWaterBytes: ConfigKey = "limits.output_low_water_bytes"
     static let outputHighWaterBytes: ConfigKey = "limits.output_high_water_bytes"
+    static let maxTransactionBytes: ConfigKey = "limits.max_transaction_bytes"
 }
 
 extension HTTPConfiguration {
@@ -106,7 +107,8 @@ extension LimitsConfiguration {
             failedLoginDelayMilliseconds: try int(ConfigurationKeys.failedLoginDelayMilliseconds),
             failedLoginMaxDelayMilliseconds: try int(ConfigurationKeys.failedLoginMaxDelayMilliseconds),
             outputLowWaterBytes: try int(ConfigurationKeys.outputLowWaterBytes),
-            outputHighWaterBytes: try int(ConfigurationKeys.outputHighWaterBytes)
+            outputHighWaterBytes: try int(ConfigurationKeys.outputHighWaterBytes),
+            maxTransactionBytes: try int(ConfigurationKeys.maxTransactionBytes)
         )
     }
 
@@ -128,6 +130,8 @@ extension LimitsConfiguration {
                 .int(self.outputLowWaterBytes), isSecret: false),
             AbsoluteConfigKey(ConfigurationKeys.outputHighWaterBytes): .init(
                 .int(self.outputHighWaterBytes), isSecret: false),
+            AbsoluteConfigKey(ConfigurationKeys.maxTransactionBytes): .init(
+                .int(self.maxTransactionBytes), isSecret: false),
         ]
     }
 
@@ -142,6 +146,7 @@ extension LimitsConfiguration {
             ("limits.failed_login_max_delay_ms", self.failedLoginMaxDelayMilliseconds, 0...600_000),
             ("limits.output_low_water_bytes", self.outputLowWaterBytes, 4096...67_108_864),
             ("limits.output_high_water_bytes", self.outputHighWaterBytes, 8192...268_435_456),
+            ("limits.max_transaction_bytes", self.maxTransactionBytes, 1024...1_073_741_824),
         ]
         for (key, value, range) in ranges where !range.contains(value) {
             throw ConfigurationError("\(key): \(value) is outside \(range.lowerBound)...\(range.upperBound)")

@@ -272,6 +272,21 @@ struct STOMPSessionStateMachineTests {
         #expect(error.message == "Invalid transaction")
     }
 
+    @Test func aTransactionPastItsByteLimitFailsAndIsDropped() {
+        var machine = Machine(clock: ManualClock(), maxTransactionBytes: 10)
+        _ = machine.frameReceived(STOMPFrame(.connect, headers: ["accept-version": "1.2"]))
+        _ = machine.connectSucceeded(session: "s", server: "test")
+        _ = machine.frameReceived(STOMPFrame(.begin, headers: ["transaction": "t"]))
+        let six = STOMPFrame(
+            .send, headers: ["destination": "/queue/a", "transaction": "t"], body: ByteBuffer(string: "123456"))
+        #expect(machine.frameReceived(six) == .none)
+        guard case .fail(let error) = machine.frameReceived(six) else {
+            Issue.record("a second 6-byte body must pass the 10-byte limit")
+            return
+        }
+        #expect(error.message == "Transaction too large")
+    }
+
     @Test func abortDiscards() {
         var machine = self.connected()
         _ = machine.frameReceived(STOMPFrame(.begin, headers: ["transaction": "t"]))
