@@ -184,6 +184,7 @@ public final class JunctionServer: Sendable {
         let listeners = self.configuration.listeners
         var amqpConfiguration = self.configuration.amqp.adapterConfiguration
         amqpConfiguration.maxTransactionBytes = self.configuration.limits.maxTransactionBytes
+        amqpConfiguration.outputLowWaterBytes = self.configuration.limits.outputLowWaterBytes
         let amqp = AMQPListener(
             configuration: amqpConfiguration,
             authenticator: authenticator,
@@ -207,7 +208,8 @@ public final class JunctionServer: Sendable {
                 keepAliveMaximum: mqttSettings.maxKeepAliveSeconds == 0
                     ? nil : UInt16(clamping: mqttSettings.maxKeepAliveSeconds),
                 receiveMaximum: UInt16(clamping: mqttSettings.receiveMaximum),
-                useIdentityAsUsername: mqttSettings.useIdentityAsUsername
+                useIdentityAsUsername: mqttSettings.useIdentityAsUsername,
+                outputLowWaterBytes: self.configuration.limits.outputLowWaterBytes
             ),
             authenticator: authenticator,
             logger: mqttLogger,
@@ -233,6 +235,7 @@ public final class JunctionServer: Sendable {
         var stompConfiguration = self.configuration.stomp.adapterConfiguration(
             anonymous: self.configuration.user(named: self.configuration.stomp.anonymousUser))
         stompConfiguration.maxTransactionBytes = self.configuration.limits.maxTransactionBytes
+        stompConfiguration.outputLowWaterBytes = self.configuration.limits.outputLowWaterBytes
         let stomp = STOMPListener(
             configuration: stompConfiguration,
             authenticator: authenticator,

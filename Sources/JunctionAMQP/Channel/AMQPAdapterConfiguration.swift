@@ -19,6 +19,8 @@ public struct AMQPAdapterConfiguration: Sendable {
     /// Body bytes one channel's open transaction may hold until tx.commit (`limits.max_transaction_bytes`);
     /// a publish past it closes the channel with 406 PRECONDITION_FAILED and drops the transaction.
     public var maxTransactionBytes: Int
+    /// Unflushed output past which a connection takes no more deliveries (`limits.output_low_water_bytes`).
+    public var outputLowWaterBytes = ConnectionOutput.defaultDeliveryHighWaterMark
 
     public init(
         frameMax: UInt32 = 131_072,

@@ -77,7 +77,8 @@ final class AMQPConnectionHandler: ChannelDuplexHandler {
         )
         self.decoder = AMQPFrameDecoder(maxFrameSize: Int(configuration.frameMax))
         self.connectedAt = broker.now
-        self.output = AMQPOutput(frameMax: Int(configuration.frameMax))
+        self.output = AMQPOutput(
+            frameMax: Int(configuration.frameMax), deliveryHighWaterMark: configuration.outputLowWaterBytes)
     }
 
     // MARK: - Channel events

@@ -5,12 +5,13 @@ import NIOCore
 /// (replies, deliveries, confirms) goes into one buffer, written with one flush. One object, shared by the
 /// connection and its channel sessions, so a delivery reaches the buffer without going through the connection.
 final class AMQPOutput {
-    let sink = ConnectionOutput(minimumCapacity: 4096)
+    let sink: ConnectionOutput
     var frameMax: Int
     /// The channel's writability, kept by the connection: asked once per delivery.
     var isWritable = false
 
-    init(frameMax: Int) {
+    init(frameMax: Int, deliveryHighWaterMark: Int = ConnectionOutput.defaultDeliveryHighWaterMark) {
+        self.sink = ConnectionOutput(minimumCapacity: 4096, deliveryHighWaterMark: deliveryHighWaterMark)
         self.frameMax = frameMax
     }
 

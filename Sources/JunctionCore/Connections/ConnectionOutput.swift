@@ -13,17 +13,19 @@ public final class ConnectionOutput {
     /// more deliveries. Channel writability alone does not bound this buffer: within one event-loop
     /// turn a queue's dispatch could otherwise move a whole backlog into it before the flush that
     /// makes the channel unwritable. The channel's own pending bytes are bounded by its
-    /// write-buffer water mark, so a consumer that stops reading holds at most both. It is the
-    /// channel's low water mark (`limits.output_low_water_bytes`), read when the handler attaches.
-    public private(set) var deliveryHighWaterMark = ConnectionOutput.defaultDeliveryHighWaterMark
-    /// When the channel does not say (tests on an embedded channel).
+    /// write-buffer water mark, so a consumer that stops reading holds at most both. The server sets
+    /// it to the socket's low water mark (`limits.output_low_water_bytes`) through each adapter's
+    /// configuration.
+    public let deliveryHighWaterMark: Int
     public static let defaultDeliveryHighWaterMark = 256 * 1024
     /// Called after a flush that emptied a buffer at or above the high-water mark, while the
     /// channel is writable: the handler resumes its subscriptions. Cleared at `detach`.
     public var onDrained: (() -> Void)?
 
-    public init(minimumCapacity: Int = 4096) {
+    public init(minimumCapacity: Int = 4096, deliveryHighWaterMark: Int = ConnectionOutput.defaultDeliveryHighWaterMark)
+    {
         self.minimumCapacity = minimumCapacity
+        self.deliveryHighWaterMark = deliveryHighWaterMark
         self.buffer = ByteBuffer()
     }
 
@@ -31,9 +33,6 @@ public final class ConnectionOutput {
     public func attach(_ context: ChannelHandlerContext) {
         self.context = context
         self.buffer = context.channel.allocator.buffer(capacity: self.minimumCapacity)
-        if let marks = try? context.channel.syncOptions?.getOption(.writeBufferWaterMark) {
-            self.deliveryHighWaterMark = marks.low
-        }
     }
 
     /// From the handler's `handlerRemoved`.

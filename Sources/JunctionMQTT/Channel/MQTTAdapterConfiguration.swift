@@ -27,6 +27,9 @@ public struct MQTTAdapterConfiguration: Sendable {
     /// name and password are ignored (Mosquitto's `use_identity_as_username`).
     public var useIdentityAsUsername: Bool
 
+    /// Unflushed output past which a connection takes no more deliveries (`limits.output_low_water_bytes`).
+    public var outputLowWaterBytes: Int
+
     public init(
         exchange: String = "amq.topic",
         virtualHost: String = "/",
@@ -38,8 +41,10 @@ public struct MQTTAdapterConfiguration: Sendable {
         connectTimeout: Duration = .seconds(10),
         keepAliveMaximum: UInt16? = nil,
         receiveMaximum: UInt16 = 1024,
-        useIdentityAsUsername: Bool = false
+        useIdentityAsUsername: Bool = false,
+        outputLowWaterBytes: Int = ConnectionOutput.defaultDeliveryHighWaterMark
     ) {
+        self.outputLowWaterBytes = outputLowWaterBytes
         self.exchange = exchange
         self.virtualHost = virtualHost
         self.anonymousUser = anonymousUser

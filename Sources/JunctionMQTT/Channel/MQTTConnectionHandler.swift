@@ -22,7 +22,7 @@ final class MQTTConnectionHandler: ChannelDuplexHandler, MessageConsumer, Durabi
     let decoder: MQTTPacketDecoder
     var inbound = InboundBuffer()
     var context: ChannelHandlerContext?
-    let output = ConnectionOutput(minimumCapacity: 1024)
+    let output: ConnectionOutput
     var keepAliveTask: Scheduled<Void>?
     var connectTimeout: Scheduled<Void>?
 
@@ -59,6 +59,7 @@ final class MQTTConnectionHandler: ChannelDuplexHandler, MessageConsumer, Durabi
         self.broker = broker
         self.server = server
         self.configuration = configuration
+        self.output = ConnectionOutput(minimumCapacity: 1024, deliveryHighWaterMark: configuration.outputLowWaterBytes)
         self.authenticator = authenticator
         self.connectionID = connectionID
         self.isLoopback = isLoopback

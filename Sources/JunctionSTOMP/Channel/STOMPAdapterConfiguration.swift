@@ -6,6 +6,8 @@ public struct STOMPAdapterConfiguration: Sendable {
     public var limits: STOMPFrameLimits
     /// Body bytes one transaction may buffer until COMMIT (`limits.max_transaction_bytes`); beyond, ERROR.
     public var maxTransactionBytes: Int
+    /// Unflushed output past which a connection takes no more deliveries (`limits.output_low_water_bytes`).
+    public var outputLowWaterBytes = ConnectionOutput.defaultDeliveryHighWaterMark
     /// The server's heart-beat `sx,sy` (`stomp.heartbeat_ms`); the slower of ours and the client's wins.
     public var heartbeatSendEvery: Duration
     public var heartbeatExpectEvery: Duration

@@ -37,7 +37,7 @@ final class STOMPConnectionHandler: ChannelDuplexHandler, MessageConsumer {
     private var inbound = InboundBuffer()
 
     private(set) var context: ChannelHandlerContext?
-    let output = ConnectionOutput(minimumCapacity: 4096)
+    let output: ConnectionOutput
     private var closing = false
     private var heartbeatTask: Scheduled<Void>?
     private var connectTimeout: Scheduled<Void>?
@@ -74,6 +74,7 @@ final class STOMPConnectionHandler: ChannelDuplexHandler, MessageConsumer {
     ) {
         self.broker = broker
         self.configuration = configuration
+        self.output = ConnectionOutput(minimumCapacity: 4096, deliveryHighWaterMark: configuration.outputLowWaterBytes)
         self.authenticator = authenticator
         self.connectionID = connectionID
         self.isLoopback = isLoopback
