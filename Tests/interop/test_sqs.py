@@ -406,8 +406,42 @@ def test_redrive_to_a_dead_letter_queue_after_max_receive_count(sqs, unique):
     moved = sqs.receive_message(QueueUrl=dlq, WaitTimeSeconds=5)
     assert moved["Messages"][0]["Body"] == "poison"
     assert "Messages" not in sqs.receive_message(QueueUrl=url, WaitTimeSeconds=2)
-    assert error_code(lambda: sqs.set_queue_attributes(QueueUrl=url, Attributes={"RedrivePolicy": policy})) == \
-        "InvalidAttributeValue"
+    assert error_code(lambda: sqs.set_queue_attributes(QueueUrl=url, Attributes={"RedrivePolicy": json.dumps(
+        {"deadLetterTargetArn": dlq_arn + "-missing", "maxReceiveCount": 2})})) == "InvalidParameterValue"
+
+
+def receive_and_return(sqs, url, times):
+    """Receives the one message of `url` `times` times, letting its 1 s visibility lapse each time."""
+    for _ in range(times):
+        assert sqs.receive_message(QueueUrl=url, WaitTimeSeconds=5)["Messages"][0]["Body"] == "poison"
+
+
+@junction_only
+def test_set_queue_attributes_changes_redrive_and_retention_and_keeps_them_over_a_restart(own_broker, unique):
+    sqs = client(own_broker)
+    dlq = sqs.create_queue(QueueName=unique("dlq"))["QueueUrl"]
+    dlq_arn = sqs.get_queue_attributes(QueueUrl=dlq, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    url = sqs.create_queue(QueueName=unique("work"), Attributes={"VisibilityTimeout": "1"})["QueueUrl"]
+    policy = json.dumps({"deadLetterTargetArn": dlq_arn, "maxReceiveCount": 2})
+    sqs.set_queue_attributes(QueueUrl=url, Attributes={"RedrivePolicy": policy, "MessageRetentionPeriod": "86400"})
+    attributes = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["All"])["Attributes"]
+    assert json.loads(attributes["RedrivePolicy"]) == json.loads(policy)
+    assert attributes["MessageRetentionPeriod"] == "86400"
+    assert sqs.list_dead_letter_source_queues(QueueUrl=dlq)["queueUrls"] == [url]
+    own_broker.restart(crash=True)
+    sqs = client(own_broker)
+    assert sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["MessageRetentionPeriod"])["Attributes"] == \
+        {"MessageRetentionPeriod": "86400"}
+    # The redrive set after creation holds after the restart: two receives, then the dead-letter queue.
+    sqs.send_message(QueueUrl=url, MessageBody="poison")
+    receive_and_return(sqs, url, 2)
+    assert sqs.receive_message(QueueUrl=dlq, WaitTimeSeconds=5)["Messages"][0]["Body"] == "poison"
+    # An empty policy removes the redrive: the message keeps coming back.
+    sqs.set_queue_attributes(QueueUrl=url, Attributes={"RedrivePolicy": ""})
+    assert "RedrivePolicy" not in sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["All"])["Attributes"]
+    sqs.send_message(QueueUrl=url, MessageBody="poison")
+    receive_and_return(sqs, url, 4)
+    assert "Messages" not in sqs.receive_message(QueueUrl=dlq, WaitTimeSeconds=1)
 
 
 def test_message_move_task_returns_dead_letters(sqs, unique):
@@ -442,3 +476,28 @@ def test_message_move_task_returns_dead_letters(sqs, unique):
     plain = sqs.create_queue(QueueName=unique("plain"))["QueueUrl"]
     plain_arn = sqs.get_queue_attributes(QueueUrl=plain, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
     assert error_code(lambda: sqs.start_message_move_task(SourceArn=plain_arn)) == "InvalidParameterValue"
+
+
+def test_redrive_allow_policy_decides_which_queues_may_dead_letter_into_a_queue(sqs, unique):
+    dlq = sqs.create_queue(QueueName=unique("dlq"))["QueueUrl"]
+    dlq_arn = sqs.get_queue_attributes(QueueUrl=dlq, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    allowed = sqs.create_queue(QueueName=unique("allowed"))["QueueUrl"]
+    allowed_arn = sqs.get_queue_attributes(QueueUrl=allowed, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    other = sqs.create_queue(QueueName=unique("other"))["QueueUrl"]
+    allow = json.dumps({"redrivePermission": "byQueue", "sourceQueueArns": [allowed_arn]})
+    sqs.set_queue_attributes(QueueUrl=dlq, Attributes={"RedriveAllowPolicy": allow})
+    assert json.loads(sqs.get_queue_attributes(QueueUrl=dlq, AttributeNames=["RedriveAllowPolicy"])["Attributes"][
+        "RedriveAllowPolicy"]) == json.loads(allow)
+    policy = json.dumps({"deadLetterTargetArn": dlq_arn, "maxReceiveCount": 3})
+    sqs.set_queue_attributes(QueueUrl=allowed, Attributes={"RedrivePolicy": policy})
+    assert error_code(lambda: sqs.set_queue_attributes(QueueUrl=other, Attributes={"RedrivePolicy": policy})) == \
+        "InvalidParameterValue"
+    assert error_code(lambda: sqs.create_queue(QueueName=unique("new"), Attributes={"RedrivePolicy": policy})) == \
+        "InvalidParameterValue"
+    for bad in ({"redrivePermission": "sometimes"}, {"redrivePermission": "byQueue"},
+                {"redrivePermission": "denyAll", "sourceQueueArns": [allowed_arn]}):
+        assert error_code(lambda: sqs.set_queue_attributes(
+            QueueUrl=dlq, Attributes={"RedriveAllowPolicy": json.dumps(bad)})) == "InvalidParameterValue"
+    sqs.set_queue_attributes(QueueUrl=dlq, Attributes={"RedriveAllowPolicy": json.dumps({"redrivePermission": "denyAll"})})
+    assert error_code(lambda: sqs.set_queue_attributes(QueueUrl=allowed, Attributes={"RedrivePolicy": policy})) == \
+        "InvalidParameterValue"

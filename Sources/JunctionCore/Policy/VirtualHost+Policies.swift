@@ -58,7 +58,7 @@ extension VirtualHost {
     func applyPolicies(to queue: MessageQueue) {
         queue.policy = Self.winner(self.userPolicies.values, for: queue)
         queue.operatorPolicy = Self.winner(self.operatorPolicies.values, for: queue)
-        queue.settings = queue.argumentSettings.applying(
+        queue.settings = queue.argumentSettings.overridden(by: queue.overrides).applying(
             policy: queue.policy?.definition, operatorPolicy: queue.operatorPolicy?.definition)
         if !queue.isStream && !queue.isFailed { queue.dropHeadWhileOverLimit() }
     }

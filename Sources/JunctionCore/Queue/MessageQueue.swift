@@ -15,6 +15,8 @@ public final class MessageQueue {
     /// The user policy and operator policy in effect, if any.
     public internal(set) var policy: Policy?
     public internal(set) var operatorPolicy: Policy?
+    /// Settings an owning API changed after declaration (SQS `SetQueueAttributes`), in place of arguments.
+    public internal(set) var overrides: QueueOverrides?
 
     /// The virtual host, for dead-lettering and self-deletion. Strong, and cleared by `tearDown()` (every queue
     /// leaves its host through `VirtualHost.removeQueue`): a weak reference would give the host a side table that

@@ -55,6 +55,13 @@ public struct SQSListener: ProtocolListener {
         self.shared = SQSListenerState(attributesFile: configuration.attributesFile)
     }
 
+    /// Sets again the retention and redrive that SetQueueAttributes changed (the engine keeps queue
+    /// arguments, not SQS's later changes), before the first client connects.
+    public func restore(broker: Broker, eventLoop: any EventLoop) {
+        guard let host = broker.virtualHost(self.configuration.virtualHost) else { return }
+        SQSQueueSettings.restore(self.shared.registry, host: host, logger: self.logger)
+    }
+
     public func initializeConnection(
         _ channel: any Channel, broker: Broker, connectionID: ConnectionID, isLoopback: Bool
     ) throws {

@@ -4,8 +4,8 @@ import NIOHTTP1
 
 /// What SQS keeps about a queue beyond the engine's queue: the attributes that are SQS's own
 /// (visibility timeout, receive wait, maximum size, timestamps, tags, redrive policy). Retention is
-/// the queue's `x-message-ttl` and the redrive policy its dead-letter exchange and delivery limit, so
-/// those also hold for AMQP, MQTT and STOMP consumers. A queue declared through another protocol has
+/// the queue's message TTL and the redrive policy its dead-letter target and delivery limit, so
+/// those also hold for AMQP, MQTT and STOMP consumers (`SQSQueueSettings`). A queue declared through another protocol has
 /// the defaults until SetQueueAttributes changes them.
 struct SQSQueueAttributes: Equatable, Codable {
     var visibilityTimeout: Int64 = 30
@@ -15,6 +15,13 @@ struct SQSQueueAttributes: Equatable, Codable {
     var lastModifiedTimestamp: Int64
     var tags: [String: String] = [:]
     var redrivePolicy: String?
+    /// Which queues may use this one as their dead-letter queue (`SQSRedriveAllowPolicy`).
+    var redriveAllowPolicy: String?
+    /// Retention set by SetQueueAttributes (seconds); CreateQueue's is the queue's `x-message-ttl`.
+    var retentionSeconds: Int64?
+    /// Whether SetQueueAttributes changed retention or redrive, so the engine runs the queue with
+    /// `SQSQueueSettings.overrides` instead of its arguments (optional: older files lack it).
+    var argumentsOverridden: Bool?
 
     init(now: Int64) {
         self.createdTimestamp = now
@@ -25,7 +32,8 @@ struct SQSQueueAttributes: Equatable, Codable {
     static let names: [String] = [
         "ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible", "ApproximateNumberOfMessagesDelayed",
         "CreatedTimestamp", "DelaySeconds", "LastModifiedTimestamp", "MaximumMessageSize", "MessageRetentionPeriod",
-        "QueueArn", "ReceiveMessageWaitTimeSeconds", "VisibilityTimeout", "RedrivePolicy", "SqsManagedSseEnabled",
+        "QueueArn", "ReceiveMessageWaitTimeSeconds", "VisibilityTimeout", "RedrivePolicy", "RedriveAllowPolicy",
+        "SqsManagedSseEnabled",
     ]
 }
 
@@ -72,6 +80,11 @@ final class SQSQueueRegistry {
     func remove(_ queue: String, in virtualHost: String) {
         guard self.attributes.removeValue(forKey: Key(virtualHost: virtualHost, queue: queue)) != nil else { return }
         try? self.save()
+    }
+
+    /// Every queue's attributes in `virtualHost`, by queue name.
+    func entries(in virtualHost: String) -> [(String, SQSQueueAttributes)] {
+        self.attributes.compactMap { $0.key.virtualHost == virtualHost ? ($0.key.queue, $0.value) : nil }
     }
 
     /// Queues whose redrive policy names `arn` as dead-letter target.

@@ -128,7 +128,7 @@ struct SQSService {
         var attributes = SQSQueueAttributes(now: self.now)
         var retention = SQSQueueAttributes.defaultRetentionSeconds
         for (key, value) in parameters["Attributes"]?.sqsMembers ?? [] {
-            try self.apply(key, value.sqsText, to: &attributes, retention: &retention, creating: true)
+            try self.apply(key, value.sqsText, to: &attributes, retention: &retention, queue: name, creating: true)
         }
         if name.hasSuffix(".fifo") {
             throw SQSError(
@@ -143,16 +143,17 @@ struct SQSService {
         if let policy = attributes.redrivePolicy {
             // Redrive is the engine's delivery limit with dead-lettering, which quorum queues have: a message
             // received maxReceiveCount times and returned each time goes to the dead-letter queue.
-            let (target, maxReceiveCount) = try self.redrive(policy)
+            let (target, maxReceiveCount) = try self.redrive(policy, from: name)
             arguments["x-queue-type"] = .longString(Array("quorum".utf8))
-            arguments["x-delivery-limit"] = .int64(maxReceiveCount - 1)
+            arguments["x-delivery-limit"] = .int64(
+                Int64(SQSQueueSettings.deliveryLimit(maxReceiveCount: maxReceiveCount)))
             arguments["x-dead-letter-exchange"] = .longString([])
             arguments["x-dead-letter-routing-key"] = .longString(Array(target.utf8))
         }
         if let existing = self.host.queue(named: name) {
             // CreateQueue is idempotent while the attributes agree, as in SQS.
             let current = self.registry.attributes(of: existing, in: self.host.name, now: self.now)
-            let currentRetention = existing.arguments["x-message-ttl"]?.integerValue.map { $0 / 1000 }
+            let currentRetention = SQSQueueSettings.retentionSeconds(current, of: existing)
             if self.registry.has(name, in: self.host.name),
                 current.visibilityTimeout != attributes.visibilityTimeout
                     || current.maximumMessageSize != attributes.maximumMessageSize
@@ -177,10 +178,11 @@ struct SQSService {
         return .object([("QueueUrl", .string(self.url(name)))])
     }
 
-    /// One attribute of CreateQueue or SetQueueAttributes. Retention is the queue's TTL argument, fixed at
-    /// creation (an engine queue's arguments do not change).
+    /// One attribute of CreateQueue or SetQueueAttributes. At creation, retention and redrive become queue
+    /// arguments; changed later, they become the queue's overrides (`SQSQueueSettings`).
     private func apply(
-        _ name: String, _ value: String, to attributes: inout SQSQueueAttributes, retention: inout Int64, creating: Bool
+        _ name: String, _ value: String, to attributes: inout SQSQueueAttributes, retention: inout Int64,
+        queue: String, creating: Bool
     ) throws(SQSError) {
         func integer(_ range: ClosedRange<Int64>) throws(SQSError) -> Int64 {
             guard let number = Int64(value), range.contains(number) else {
@@ -194,13 +196,11 @@ struct SQSService {
         case "MaximumMessageSize": attributes.maximumMessageSize = try integer(1024...262_144)
         case "MessageRetentionPeriod":
             let seconds = try integer(60...1_209_600)
-            guard creating else {
-                throw SQSError(
-                    "InvalidAttributeValue",
-                    "MessageRetentionPeriod is the queue's x-message-ttl, set when the queue is created; Junction cannot change it afterwards."
-                )
-            }
             retention = seconds
+            if !creating {
+                attributes.retentionSeconds = seconds
+                attributes.argumentsOverridden = true
+            }
         case "DelaySeconds":
             guard try integer(0...900) == 0 else {
                 throw SQSError(
@@ -210,15 +210,27 @@ struct SQSService {
         case "SqsManagedSseEnabled", "KmsMasterKeyId", "KmsDataKeyReusePeriodSeconds", "Policy":
             throw SQSError("InvalidAttributeValue", "\(name) is not supported by Junction.")
         case "RedrivePolicy":
-            guard creating else {
-                throw SQSError(
-                    "InvalidAttributeValue",
-                    "RedrivePolicy is the queue's delivery limit and dead-letter target, set when the queue is created; Junction cannot change it afterwards."
-                )
+            // An empty policy removes the redrive (SetQueueAttributes only), as in SQS.
+            if value.isEmpty && !creating {
+                attributes.redrivePolicy = nil
+            } else {
+                _ = try self.redrive(value, from: queue)
+                attributes.redrivePolicy = value
             }
-            _ = try self.redrive(value)
-            attributes.redrivePolicy = value
-        case "RedriveAllowPolicy", "FifoQueue", "ContentBasedDeduplication", "DeduplicationScope",
+            if !creating { attributes.argumentsOverridden = true }
+        case "RedriveAllowPolicy":
+            if value.isEmpty && !creating {
+                attributes.redriveAllowPolicy = nil
+            } else {
+                guard SQSRedriveAllowPolicy(value) != nil else {
+                    throw SQSError(
+                        "InvalidParameterValue",
+                        "Value \(value) for parameter RedriveAllowPolicy is invalid. Reason: redrivePermission must be allowAll, denyAll or byQueue, and sourceQueueArns (1 to 10) is given with byQueue only."
+                    )
+                }
+                attributes.redriveAllowPolicy = value
+            }
+        case "FifoQueue", "ContentBasedDeduplication", "DeduplicationScope",
             "FifoThroughputLimit":
             throw SQSError(
                 "InvalidAttributeValue",
@@ -229,24 +241,27 @@ struct SQSService {
         }
     }
 
-    /// The dead-letter queue and receive count of a `RedrivePolicy` (`{"deadLetterTargetArn": …,
-    /// "maxReceiveCount": …}`, the count as a number or a string); the target must exist.
-    private func redrive(_ policy: String) throws(SQSError) -> (String, Int64) {
-        let invalid = { (reason: String) in
-            SQSError(
-                "InvalidParameterValue", "Value \(policy) for parameter RedrivePolicy is invalid. Reason: \(reason)")
+    /// The dead-letter queue and receive count of `source`'s `RedrivePolicy`; the target must exist and its
+    /// `RedriveAllowPolicy` must let `source` use it.
+    private func redrive(_ policy: String, from source: String) throws(SQSError) -> (String, Int64) {
+        let result = SQSQueueSettings.parseRedrive(policy).flatMap {
+            redrive -> Result<(target: String, maxReceiveCount: Int64), SQSQueueSettings.RedriveProblem> in
+            guard let queue = self.host.queue(named: redrive.target), !queue.isStream else {
+                return .failure(.noTarget)
+            }
+            let allow = self.registry.attributes(of: queue, in: self.host.name, now: self.now).redriveAllowPolicy
+            if let allow, let parsed = SQSRedriveAllowPolicy(allow), !parsed.allows(self.arn(source)) {
+                return .failure(.notAllowed)
+            }
+            return .success(redrive)
         }
-        guard let json = try? JSONParser.parse(Array(policy.utf8)), let arn = json["deadLetterTargetArn"]?.stringValue
-        else { throw invalid("Redrive policy is not a dictionary or is missing deadLetterTargetArn.") }
-        let count = json["maxReceiveCount"].flatMap { $0.intValue ?? $0.stringValue.flatMap { Int64($0) } }
-        guard let count, (1...1000).contains(count) else {
-            throw invalid("Invalid value for maxReceiveCount: must be between 1 and 1000.")
+        switch result {
+        case .success(let redrive): return (redrive.target, redrive.maxReceiveCount)
+        case .failure(let problem):
+            throw SQSError(
+                "InvalidParameterValue",
+                "Value \(policy) for parameter RedrivePolicy is invalid. Reason: \(problem.reason)")
         }
-        let parts = arn.split(separator: ":", omittingEmptySubsequences: false)
-        guard parts.count == 6, parts[0] == "arn", parts[2] == "sqs", let target = parts.last.map(String.init),
-            let queue = self.host.queue(named: target), !queue.isStream
-        else { throw invalid("Dead letter target does not exist.") }
-        return (target, count)
     }
 
     private func getQueueURL(_ parameters: JSONValue) throws(SQSError) -> JSONValue {
@@ -286,7 +301,7 @@ struct SQSService {
         if wanted.contains("All") { wanted = Set(SQSQueueAttributes.names) }
         for name in wanted where !SQSQueueAttributes.names.contains(name) { throw .invalidAttributeName(name) }
         let stored = self.registry.attributes(of: queue, in: self.host.name, now: self.now)
-        let retention = queue.arguments["x-message-ttl"]?.integerValue.map { $0 / 1000 }
+        let retention = SQSQueueSettings.retentionSeconds(stored, of: queue)
         var values: [(String, JSONValue)] = []
         for name in SQSQueueAttributes.names where wanted.contains(name) {
             let value: String?
@@ -298,12 +313,12 @@ struct SQSService {
             case "LastModifiedTimestamp": value = String(stored.lastModifiedTimestamp)
             case "DelaySeconds": value = "0"
             case "MaximumMessageSize": value = String(stored.maximumMessageSize)
-            // A queue without a TTL keeps its messages; SQS's largest retention is the nearest it can say.
-            case "MessageRetentionPeriod": value = String(retention ?? 1_209_600)
+            case "MessageRetentionPeriod": value = String(retention)
             case "QueueArn": value = self.arn(queue.name)
             case "ReceiveMessageWaitTimeSeconds": value = String(stored.receiveMessageWaitTimeSeconds)
             case "VisibilityTimeout": value = String(stored.visibilityTimeout)
             case "RedrivePolicy": value = stored.redrivePolicy
+            case "RedriveAllowPolicy": value = stored.redriveAllowPolicy
             case "SqsManagedSseEnabled": value = "false"
             default: value = nil
             }
@@ -322,9 +337,17 @@ struct SQSService {
         var attributes = self.registry.attributes(of: queue, in: self.host.name, now: self.now)
         var retention: Int64 = 0
         for (key, value) in parameters["Attributes"]?.sqsMembers ?? [] {
-            try self.apply(key, value.sqsText, to: &attributes, retention: &retention, creating: false)
+            try self.apply(
+                key, value.sqsText, to: &attributes, retention: &retention, queue: queue.name, creating: false)
         }
         attributes.lastModifiedTimestamp = self.now
+        if let overrides = SQSQueueSettings.overrides(attributes, of: queue), overrides != queue.overrides {
+            do {
+                try self.host.setOverrides(overrides, of: queue)
+            } catch {
+                throw SQSError(error, queue: queue.name)
+            }
+        }
         try self.registry.set(attributes, of: queue.name, in: self.host.name)
         return .object([])
     }
