@@ -155,6 +155,7 @@ let package = Package(
                 "JunctionAMQP",
                 "JunctionMQTT",
                 "JunctionSTOMP",
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
