@@ -7,7 +7,8 @@ struct JunctionBench: AsyncParsableCommand {
         commandName: "junction-bench",
         abstract: "Load generator: publishes and consumes, then prints throughput, latency, losses and duplicates.",
         subcommands: [
-            AMQPBenchCommand.self, MQTTBenchCommand.self, STOMPBenchCommand.self, HTTPBenchCommand.self, SQSBenchCommand.self,
+            AMQPBenchCommand.self, MQTTBenchCommand.self, STOMPBenchCommand.self, HTTPBenchCommand.self,
+            SQSBenchCommand.self,
             HandshakeBenchCommand.self,
         ]
     )
