@@ -501,3 +501,23 @@ def test_redrive_allow_policy_decides_which_queues_may_dead_letter_into_a_queue(
     sqs.set_queue_attributes(QueueUrl=dlq, Attributes={"RedriveAllowPolicy": json.dumps({"redrivePermission": "denyAll"})})
     assert error_code(lambda: sqs.set_queue_attributes(QueueUrl=allowed, Attributes={"RedrivePolicy": policy})) == \
         "InvalidParameterValue"
+
+
+def test_aws_trace_header_is_the_one_system_attribute_a_sender_sets(sqs, queue):
+    trace = "Root=1-5759e988-bd862e3fe1be46a994272793;Parent=53995c3f42cd8ad8;Sampled=1"
+    sent = sqs.send_message(QueueUrl=queue, MessageBody="traced", MessageSystemAttributes={
+        "AWSTraceHeader": {"DataType": "String", "StringValue": trace}})
+    # The digest AWS defines for attributes: length-prefixed name, type, transport type 1 and value.
+    encoded = b""
+    for part in (b"AWSTraceHeader", b"String"):
+        encoded += len(part).to_bytes(4, "big") + part
+    encoded += b"\x01" + len(trace).to_bytes(4, "big") + trace.encode()
+    assert sent["MD5OfMessageSystemAttributes"] == hashlib.md5(encoded).hexdigest()
+    received = sqs.receive_message(QueueUrl=queue, WaitTimeSeconds=2, MessageSystemAttributeNames=["AWSTraceHeader"],
+                                   MessageAttributeNames=["All"])["Messages"][0]
+    assert received["Attributes"] == {"AWSTraceHeader": trace}
+    assert "MessageAttributes" not in received
+    for bad in ({"SenderId": {"DataType": "String", "StringValue": "me"}},
+                {"AWSTraceHeader": {"DataType": "Number", "StringValue": "1"}}):
+        assert error_code(lambda: sqs.send_message(QueueUrl=queue, MessageBody="x", MessageSystemAttributes=bad)) == \
+            "InvalidParameterValue"

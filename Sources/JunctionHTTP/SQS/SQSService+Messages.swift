@@ -51,8 +51,8 @@ extension SQSService {
         if try parameters.sqsInteger("DelaySeconds", in: 0...900) ?? 0 != 0 {
             throw .invalid("DelaySeconds other than 0 is not supported yet (delayed delivery is pending).")
         }
-        for unsupported in ["MessageSystemAttributes", "MessageDeduplicationId", "MessageGroupId"]
-        where parameters[unsupported] != nil {
+        let traceHeader = try Self.traceHeader(parameters["MessageSystemAttributes"])
+        for unsupported in ["MessageDeduplicationId", "MessageGroupId"] where parameters[unsupported] != nil {
             throw .invalid("\(unsupported) is not supported yet (FIFO queues are pending).")
         }
         let attributes = try SQSMessageAttribute.parse(parameters["MessageAttributes"])
@@ -74,9 +74,13 @@ extension SQSService {
             throw SQSError(error, queue: queue.name)
         }
         let messageID = Self.uuid()
+        var headers = SQSMessageAttribute.headers(attributes)
+        if let traceHeader {
+            headers = headers ?? FieldTable()
+            headers![Self.traceHeaderName] = .longString(Array(traceHeader.utf8))
+        }
         let properties = MessageProperties(
-            headers: SQSMessageAttribute.headers(attributes), deliveryMode: 2, messageID: messageID,
-            timestamp: UInt64(self.now))
+            headers: headers, deliveryMode: 2, messageID: messageID, timestamp: UInt64(self.now))
         let outcome: PublishOutcome
         do {
             outcome = try self.host.publish(
@@ -96,7 +100,36 @@ extension SQSService {
         if let digest = SQSMessageAttribute.md5(attributes) {
             fields.append(("MD5OfMessageAttributes", .string(digest)))
         }
+        if let traceHeader,
+            let digest = SQSMessageAttribute.md5([
+                ("AWSTraceHeader", SQSMessageAttribute(dataType: "String", stringValue: traceHeader))
+            ])
+        {
+            fields.append(("MD5OfMessageSystemAttributes", .string(digest)))
+        }
         return fields
+    }
+
+    /// The header that carries an X-Ray trace header (`AWSTraceHeader`, the one system attribute a sender
+    /// may set); `x-sqs-` headers are not message attributes.
+    static let traceHeaderName = "x-sqs-aws-trace-header"
+
+    /// `MessageSystemAttributes` of a send: only `AWSTraceHeader`, a `String`, as in SQS.
+    private static func traceHeader(_ value: JSONValue?) throws(SQSError) -> String? {
+        guard let value else { return nil }
+        var trace: String?
+        for (name, fields) in value.sqsMembers {
+            guard name == "AWSTraceHeader" else {
+                throw .invalid("Message system attribute name '\(name)' is invalid.")
+            }
+            guard fields["DataType"]?.stringValue == "String", let text = fields["StringValue"]?.stringValue,
+                !text.isEmpty
+            else {
+                throw .invalid("Message system attribute 'AWSTraceHeader' must be a non-empty String.")
+            }
+            trace = text
+        }
+        return trace
     }
 
     // MARK: Receive
@@ -150,6 +183,7 @@ extension SQSService {
             add("SentTimestamp", properties.timestamp.map { String($0 * 1000) })
             add("ApproximateReceiveCount", String(delivery.deliveryCount))
             add("ApproximateFirstReceiveTimestamp", delivery.deliveryCount == 1 ? String(self.broker.now) : nil)
+            add("AWSTraceHeader", properties.headers?[Self.traceHeaderName]?.stringValue)
             if !system.isEmpty { fields.append(("Attributes", .object(system))) }
             let wanted = receive.messageAttributeNames
             let attributes = SQSMessageAttribute.attributes(of: properties.headers).filter { name, _ in
