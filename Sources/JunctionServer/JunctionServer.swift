@@ -185,6 +185,7 @@ public final class JunctionServer: Sendable {
         var amqpConfiguration = self.configuration.amqp.adapterConfiguration
         amqpConfiguration.maxTransactionBytes = self.configuration.limits.maxTransactionBytes
         amqpConfiguration.outputLowWaterBytes = self.configuration.limits.outputLowWaterBytes
+        amqpConfiguration.maxPreloginFrameBytes = self.configuration.limits.maxPreloginFrameBytes
         let amqp = AMQPListener(
             configuration: amqpConfiguration,
             authenticator: authenticator,
@@ -209,7 +210,8 @@ public final class JunctionServer: Sendable {
                     ? nil : UInt16(clamping: mqttSettings.maxKeepAliveSeconds),
                 receiveMaximum: UInt16(clamping: mqttSettings.receiveMaximum),
                 useIdentityAsUsername: mqttSettings.useIdentityAsUsername,
-                outputLowWaterBytes: self.configuration.limits.outputLowWaterBytes
+                outputLowWaterBytes: self.configuration.limits.outputLowWaterBytes,
+                maximumPreloginPacketSize: self.configuration.limits.maxPreloginFrameBytes
             ),
             authenticator: authenticator,
             logger: mqttLogger,
@@ -236,6 +238,7 @@ public final class JunctionServer: Sendable {
             anonymous: self.configuration.user(named: self.configuration.stomp.anonymousUser))
         stompConfiguration.maxTransactionBytes = self.configuration.limits.maxTransactionBytes
         stompConfiguration.outputLowWaterBytes = self.configuration.limits.outputLowWaterBytes
+        stompConfiguration.maxPreloginFrameBytes = self.configuration.limits.maxPreloginFrameBytes
         let stomp = STOMPListener(
             configuration: stompConfiguration,
             authenticator: authenticator,

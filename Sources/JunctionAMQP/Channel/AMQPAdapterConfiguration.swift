@@ -21,6 +21,9 @@ public struct AMQPAdapterConfiguration: Sendable {
     public var maxTransactionBytes: Int
     /// Unflushed output past which a connection takes no more deliveries (`limits.output_low_water_bytes`).
     public var outputLowWaterBytes = ConnectionOutput.defaultDeliveryHighWaterMark
+    /// Largest frame accepted until connection.tune-ok, when the tuned frame_max takes over
+    /// (`limits.max_prelogin_frame_bytes`): an unauthenticated peer holds at most this much.
+    public var maxPreloginFrameBytes = 65536
 
     public init(
         frameMax: UInt32 = 131_072,

@@ -75,7 +75,8 @@ final class AMQPConnectionHandler: ChannelDuplexHandler {
             ),
             clock: ContinuousClock()
         )
-        self.decoder = AMQPFrameDecoder(maxFrameSize: Int(configuration.frameMax))
+        self.decoder = AMQPFrameDecoder(
+            maxFrameSize: min(Int(configuration.frameMax), configuration.maxPreloginFrameBytes))
         self.connectedAt = broker.now
         self.output = AMQPOutput(
             frameMax: Int(configuration.frameMax), deliveryHighWaterMark: configuration.outputLowWaterBytes)

@@ -29,6 +29,9 @@ public struct MQTTAdapterConfiguration: Sendable {
 
     /// Unflushed output past which a connection takes no more deliveries (`limits.output_low_water_bytes`).
     public var outputLowWaterBytes: Int
+    /// Largest packet accepted until a CONNECT is accepted (`limits.max_prelogin_frame_bytes`); the
+    /// CONNECT, will message included, must fit.
+    public var maximumPreloginPacketSize: Int
 
     public init(
         exchange: String = "amq.topic",
@@ -42,8 +45,10 @@ public struct MQTTAdapterConfiguration: Sendable {
         keepAliveMaximum: UInt16? = nil,
         receiveMaximum: UInt16 = 1024,
         useIdentityAsUsername: Bool = false,
-        outputLowWaterBytes: Int = ConnectionOutput.defaultDeliveryHighWaterMark
+        outputLowWaterBytes: Int = ConnectionOutput.defaultDeliveryHighWaterMark,
+        maximumPreloginPacketSize: Int = 65536
     ) {
+        self.maximumPreloginPacketSize = maximumPreloginPacketSize
         self.outputLowWaterBytes = outputLowWaterBytes
         self.exchange = exchange
         self.virtualHost = virtualHost

@@ -126,6 +126,8 @@ extension MQTTConnectionHandler {
                 owner: self.connectionID, access: AccessContext.trusted(virtualHost: host.name))
         }
         self.record = session.record
+        // Logged in: packets up to mqtt.max_packet_size (announced in CONNACK) from now on.
+        self.decoder.maximumPacketSize = self.configuration.maximumPacketSize
         self.creditPool.limit = self.stateMachine.clientReceiveMaximum
         let properties = MQTTConnectRules.connAckProperties(
             for: connect, assignedClientID: assignedClientID, grantedExpiry: session.record.expiryInterval,

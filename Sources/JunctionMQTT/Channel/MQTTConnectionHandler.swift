@@ -19,7 +19,7 @@ final class MQTTConnectionHandler: ChannelDuplexHandler, MessageConsumer, Durabi
     var logger: Logger
 
     var stateMachine: MQTTSessionStateMachine<ContinuousClock, MQTTDeliveryToken>
-    let decoder: MQTTPacketDecoder
+    var decoder: MQTTPacketDecoder
     var inbound = InboundBuffer()
     var context: ChannelHandlerContext?
     let output: ConnectionOutput
@@ -65,7 +65,8 @@ final class MQTTConnectionHandler: ChannelDuplexHandler, MessageConsumer, Durabi
         self.isLoopback = isLoopback
         self.logger = logger
         self.access = broker.accessBeforeLogin()
-        self.decoder = MQTTPacketDecoder(maximumPacketSize: configuration.maximumPacketSize)
+        self.decoder = MQTTPacketDecoder(
+            maximumPacketSize: min(configuration.maximumPacketSize, configuration.maximumPreloginPacketSize))
         self.connectedAt = broker.now
         self.stateMachine = MQTTSessionStateMachine(
             clock: ContinuousClock(),
@@ -131,8 +132,15 @@ final class MQTTConnectionHandler: ChannelDuplexHandler, MessageConsumer, Durabi
                 guard let raw = try self.decoder.decodePacket(buffer: &buffer) else { return }
                 packet = try MQTTPacket.decode(raw, version: self.stateMachine.version, topics: &self.publishTopics)
             } catch {
+                let connectVersion = MQTTPacketDecoder.connectProtocolVersion(in: buffer)
                 buffer.moveReaderIndex(to: buffer.writerIndex)
                 self.inputClosed = true
+                if case .packetTooLarge(let size, let limit) = error, !self.stateMachine.isConnected {
+                    self.closeReason = "CONNECT of \(size) bytes, over limits.max_prelogin_frame_bytes \(limit)"
+                    self.logger.notice("MQTT packet before login too large", metadata: ["size": "\(size)"])
+                    self.run(self.stateMachine.packetTooLargeBeforeConnect(version: connectVersion))
+                    return
+                }
                 self.decodingFailed(error)
                 return
             }

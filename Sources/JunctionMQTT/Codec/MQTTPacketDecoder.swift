@@ -35,4 +35,18 @@ public struct MQTTPacketDecoder: NIOSingleStepByteToMessageDecoder {
         buffer.moveReaderIndex(forwardBy: headerLength + remaining.value)
         return MQTTRawPacket(type: type, flags: first & 0x0F, body: body)
     }
+
+    /// The protocol level of a CONNECT at the start of `buffer` when its first bytes are there (the
+    /// fixed header, the protocol name "MQTT" and the level byte): enough to answer a CONNECT that is
+    /// refused before its body arrives in the client's own version. Nil for anything else.
+    public static func connectProtocolVersion(in buffer: ByteBuffer) -> MQTTProtocolVersion? {
+        let start = buffer.readerIndex
+        guard buffer.getInteger(at: start, as: UInt8.self) == MQTTPacketType.connect.rawValue << 4,
+            let remaining = try? buffer.getMQTTVariableByteInteger(at: start + 1),
+            buffer.getInteger(at: start + 1 + remaining.length, as: UInt16.self) == 4,
+            buffer.getString(at: start + 3 + remaining.length, length: 4) == "MQTT",
+            let level = buffer.getInteger(at: start + 7 + remaining.length, as: UInt8.self)
+        else { return nil }
+        return MQTTProtocolVersion(rawValue: level)
+    }
 }

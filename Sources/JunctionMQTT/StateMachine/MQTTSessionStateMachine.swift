@@ -436,6 +436,18 @@ public struct MQTTSessionStateMachine<C: Clock, Token> where C.Duration == Durat
         self.protocolViolation(reason)
     }
 
+    /// A packet larger than the pre-login limit arrived before CONNECT was accepted. An MQTT 5 client
+    /// hears CONNACK 0x95 Packet too large [MQTT-3.2.2.2]; MQTT 3.1.1 has no code for it and, as for any
+    /// malformed CONNECT, the socket closes [MQTT-3.1.4-1]. `version` is the CONNECT's protocol level,
+    /// when its first bytes were readable.
+    public mutating func packetTooLargeBeforeConnect(version: MQTTProtocolVersion?) -> MQTTSessionAction<Token> {
+        guard self.isAwaitingConnect else { return self.protocolViolation(.packetTooLarge) }
+        self.state = .closed
+        guard version == .v5 else { return .close(.packetTooLarge, sendDisconnect: false) }
+        self.version = .v5
+        return .refuseConnect(MQTTConnAck(sessionPresent: false, reasonCode: .packetTooLarge))
+    }
+
     private var isAwaitingConnect: Bool {
         if case .awaitingConnect = self.state { return true }
         return false

@@ -8,6 +8,8 @@ public struct STOMPAdapterConfiguration: Sendable {
     public var maxTransactionBytes: Int
     /// Unflushed output past which a connection takes no more deliveries (`limits.output_low_water_bytes`).
     public var outputLowWaterBytes = ConnectionOutput.defaultDeliveryHighWaterMark
+    /// Header section and body bytes a frame may have until CONNECTED (`limits.max_prelogin_frame_bytes`).
+    public var maxPreloginFrameBytes = 65536
     /// The server's heart-beat `sx,sy` (`stomp.heartbeat_ms`); the slower of ours and the client's wins.
     public var heartbeatSendEvery: Duration
     public var heartbeatExpectEvery: Duration

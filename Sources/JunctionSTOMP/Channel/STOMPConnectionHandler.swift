@@ -89,7 +89,8 @@ final class STOMPConnectionHandler: ChannelDuplexHandler, MessageConsumer {
             ),
             maxTransactionBytes: configuration.maxTransactionBytes
         )
-        self.decoder = STOMPFrameDecoder(limits: configuration.limits)
+        self.decoder = STOMPFrameDecoder(
+            limits: configuration.limits.beforeLogin(maxFrameBytes: configuration.maxPreloginFrameBytes))
     }
 
     // MARK: - Channel events
@@ -338,6 +339,7 @@ final class STOMPConnectionHandler: ChannelDuplexHandler, MessageConsumer {
         else { return }
         self.connectTimeout?.cancel()
         self.decoder.version = request.version
+        self.decoder.limits = self.configuration.limits
         self.output.buffer.writeSTOMPFrame(connected, version: request.version)
         self.scheduleFlush()
         self.logger.info("STOMP session opened", metadata: ["version": "\(request.version.rawValue)"])

@@ -12,4 +12,14 @@ public struct STOMPFrameLimits: Sendable, Hashable {
         self.maxHeaders = maxHeaders
         self.maxBodySize = maxBodySize
     }
+
+    /// These limits, with the header section and the body each capped at `maxFrameBytes`: what a
+    /// peer that has not logged in may send (a CONNECT needs a few hundred bytes).
+    public func beforeLogin(maxFrameBytes: Int) -> STOMPFrameLimits {
+        STOMPFrameLimits(
+            maxHeaderSectionSize: min(self.maxHeaderSectionSize, maxFrameBytes),
+            maxHeaders: self.maxHeaders,
+            maxBodySize: min(self.maxBodySize, maxFrameBytes)
+        )
+    }
 }

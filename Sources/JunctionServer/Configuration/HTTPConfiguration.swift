@@ -81,6 +81,9 @@ public struct LimitsConfiguration: Sendable, Hashable {
     public var outputHighWaterBytes: Int
     /// Body bytes an AMQP `tx` or a STOMP transaction may hold until commit (`limits.max_transaction_bytes`).
     public var maxTransactionBytes: Int
+    /// Largest frame (AMQP), packet (MQTT) or frame header section and body (STOMP) a connection may send before it
+    /// has logged in (`limits.max_prelogin_frame_bytes`); the protocol's own limits apply after.
+    public var maxPreloginFrameBytes: Int
 
     public init(
         maxConnections: Int = 10000,
@@ -92,8 +95,10 @@ public struct LimitsConfiguration: Sendable, Hashable {
         failedLoginMaxDelayMilliseconds: Int = 5000,
         outputLowWaterBytes: Int = 262_144,
         outputHighWaterBytes: Int = 1_048_576,
-        maxTransactionBytes: Int = 16_777_216
+        maxTransactionBytes: Int = 16_777_216,
+        maxPreloginFrameBytes: Int = 65536
     ) {
+        self.maxPreloginFrameBytes = maxPreloginFrameBytes
         self.maxTransactionBytes = maxTransactionBytes
         self.maxConnections = maxConnections
         self.maxConnectionsPerUser = maxConnectionsPerUser

@@ -23,6 +23,7 @@ extension ConfigurationKeys {
     static let outputLowWaterBytes: ConfigKey = "limits.output_low_water_bytes"
     static let outputHighWaterBytes: ConfigKey = "limits.output_high_water_bytes"
     static let maxTransactionBytes: ConfigKey = "limits.max_transaction_bytes"
+    static let maxPreloginFrameBytes: ConfigKey = "limits.max_prelogin_frame_bytes"
 }
 
 extension HTTPConfiguration {
@@ -108,7 +109,8 @@ extension LimitsConfiguration {
             failedLoginMaxDelayMilliseconds: try int(ConfigurationKeys.failedLoginMaxDelayMilliseconds),
             outputLowWaterBytes: try int(ConfigurationKeys.outputLowWaterBytes),
             outputHighWaterBytes: try int(ConfigurationKeys.outputHighWaterBytes),
-            maxTransactionBytes: try int(ConfigurationKeys.maxTransactionBytes)
+            maxTransactionBytes: try int(ConfigurationKeys.maxTransactionBytes),
+            maxPreloginFrameBytes: try int(ConfigurationKeys.maxPreloginFrameBytes)
         )
     }
 
@@ -132,6 +134,8 @@ extension LimitsConfiguration {
                 .int(self.outputHighWaterBytes), isSecret: false),
             AbsoluteConfigKey(ConfigurationKeys.maxTransactionBytes): .init(
                 .int(self.maxTransactionBytes), isSecret: false),
+            AbsoluteConfigKey(ConfigurationKeys.maxPreloginFrameBytes): .init(
+                .int(self.maxPreloginFrameBytes), isSecret: false),
         ]
     }
 
@@ -147,6 +151,8 @@ extension LimitsConfiguration {
             ("limits.output_low_water_bytes", self.outputLowWaterBytes, 4096...67_108_864),
             ("limits.output_high_water_bytes", self.outputHighWaterBytes, 8192...268_435_456),
             ("limits.max_transaction_bytes", self.maxTransactionBytes, 1024...1_073_741_824),
+            // AMQP's frame-min-size (4096) is the floor: connection.start-ok must always fit.
+            ("limits.max_prelogin_frame_bytes", self.maxPreloginFrameBytes, 4096...16_777_216),
         ]
         for (key, value, range) in ranges where !range.contains(value) {
             throw ConfigurationError("\(key): \(value) is outside \(range.lowerBound)...\(range.upperBound)")

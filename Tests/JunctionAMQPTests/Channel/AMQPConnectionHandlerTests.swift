@@ -244,3 +244,30 @@ import Testing
         #expect(try peer.readFrames() == [.method(0, .connectionUnblocked)])
     }
 }
+
+/// `limits.max_prelogin_frame_bytes`: frames are capped at the pre-login limit until tune-ok.
+@Suite struct AMQPPreloginLimitTests {
+    let broker = Broker(logger: Logger(label: "test"))
+
+    /// The header of a method frame on channel 0 announcing 100,000 payload bytes.
+    let bigFrameHeader: [UInt8] = [0x01, 0x00, 0x00, 0x00, 0x01, 0x86, 0xA0]
+
+    @Test func oversizeFrameBeforeLoginIsFrameError() throws {
+        let peer = try AMQPTestPeer(broker: self.broker)
+        try peer.sendRaw(AMQPProtocolHeader.bytes)
+        _ = try peer.readFrames()
+        try peer.sendRaw(self.bigFrameHeader)
+        let frames = try peer.readFrames()
+        var code: UInt16?
+        for case .method(_, .connectionClose(let close)) in frames { code = close.replyCode }
+        #expect(code == 501)
+    }
+
+    @Test func afterTuneOkFramesUpToFrameMaxAreBuffered() throws {
+        let peer = try AMQPTestPeer(broker: self.broker)
+        try peer.handshake()
+        try peer.sendRaw(self.bigFrameHeader)
+        #expect(try peer.readFrames().isEmpty)
+        #expect(peer.isActive)
+    }
+}
