@@ -34,7 +34,7 @@ struct AMQPChannelStateMachine {
     private enum Content {
         case idle
         case awaitingHeader(AMQPBasicPublish)
-        case awaitingBody(AMQPBasicPublish, AMQPContentHeader, collected: ByteBuffer?, remaining: UInt64)
+        case awaitingBody(AMQPBasicPublish, AMQPContentHeader, AMQPBodyAssembly)
     }
 
     private var state: State = .closed
@@ -44,6 +44,12 @@ struct AMQPChannelStateMachine {
 
     init(maxMessageSize: UInt64) {
         self.maxMessageSize = maxMessageSize
+    }
+
+    /// Memory held for a body still arriving (it follows the bytes received, not the declared size).
+    var bodyBytesReserved: Int {
+        if case .open(.awaitingBody(_, _, let assembly)) = self.state { return assembly.reservedBytes }
+        return 0
     }
 
     var isOpen: Bool {
@@ -142,36 +148,23 @@ struct AMQPChannelStateMachine {
                 self.state = .open(.idle)
                 return .publish(publish, header, ByteBuffer())
             }
-            self.state = .open(.awaitingBody(publish, header, collected: nil, remaining: header.bodySize))
+            self.state = .open(.awaitingBody(publish, header, AMQPBodyAssembly(declaredSize: header.bodySize)))
             return .none
-        case (.awaitingBody(let publish, let header, var collected, let remaining), .body(_, var body)):
-            let size = UInt64(body.readableBytes)
-            guard size <= remaining else {
+        case (.awaitingBody(let publish, let header, var assembly), .body(_, let body)):
+            switch assembly.append(body) {
+            case .overrun:
                 self.state = .open(.idle)
                 return .closeConnection(
                     AMQPError(
                         .frameError, "content body exceeds the size declared in its header", classID: 60, methodID: 40)
                 )
-            }
-            if size == remaining {
+            case .complete(let assembled):
                 self.state = .open(.idle)
-                if var assembled = collected {
-                    assembled.writeBuffer(&body)
-                    return .publish(publish, header, assembled)
-                }
-                // The common case: one body frame, a slice of the read buffer, never copied.
-                return .publish(publish, header, body)
+                return .publish(publish, header, assembled)
+            case .incomplete:
+                self.state = .open(.awaitingBody(publish, header, assembly))
+                return .none
             }
-            // Several body frames: assemble once into a buffer sized for the whole body.
-            if collected == nil {
-                var buffer = ByteBufferAllocator().buffer(capacity: Int(header.bodySize))
-                buffer.writeBuffer(&body)
-                collected = buffer
-            } else {
-                collected!.writeBuffer(&body)
-            }
-            self.state = .open(.awaitingBody(publish, header, collected: collected, remaining: remaining - size))
-            return .none
         case (.awaitingHeader, _), (.awaitingBody, _):
             self.state = .open(.idle)
             let (classID, methodID) = Self.methodIDs(frame)
