@@ -17,7 +17,8 @@ extension MessageQueue {
     /// Appends a waiting message, packing the run of small bodies at the tail when a slab is full.
     func appendReady(_ entry: consuming QueuedMessage) {
         let size = entry.message.body.readableBytes
-        guard size <= Self.packableBodyBytes else {
+        // A priority queue's messages go to the tails of several levels: they are not packed.
+        guard size <= Self.packableBodyBytes, !self.ready.isPrioritized else {
             self.packTail()
             self.ready.append(entry)
             return
@@ -47,17 +48,17 @@ extension MessageQueue {
     func packTail() {
         defer { self.readyCleared() }
         let count = self.unpackedTailCount
-        guard count > 1, count <= self.ready.count else { return }
-        let start = self.ready.count - count
+        guard count > 1, count <= self.ready.fifo.count else { return }
+        let start = self.ready.fifo.count - count
         var slab = ByteBufferAllocator().buffer(capacity: Self.slabBytes)
         // Both passes go through the deque's in-place accessor (a mutating call): reading an element
         // through its getter would copy the whole entry, retains and all.
-        for index in start..<self.ready.count {
-            self.ready[index].copyBody(to: &slab)
+        for index in start..<self.ready.fifo.count {
+            self.ready.fifo[index].copyBody(to: &slab)
         }
         var position = 0
-        for index in start..<self.ready.count {
-            position = self.ready[index].pointBody(into: slab, at: position)
+        for index in start..<self.ready.fifo.count {
+            position = self.ready.fifo[index].pointBody(into: slab, at: position)
         }
     }
 }

@@ -26,7 +26,8 @@ public final class MessageQueue {
     private let store: (any QueueStore)?
     private let storeKey: QueueStoreKey
 
-    var ready: Deque<QueuedMessage> = []
+    /// Ready messages in delivery order (one FIFO, or one per priority with `x-max-priority`).
+    var ready: ReadyMessages
     /// Small bodies at the end of `ready` not yet packed into a slab (see `MessageQueue+Packing`).
     var unpackedTailCount = 0
     var unpackedTailBytes = 0
@@ -76,6 +77,7 @@ public final class MessageQueue {
         self.arguments = arguments
         self.argumentSettings = settings
         self.settings = settings
+        self.ready = ReadyMessages(maxPriority: settings.maxPriority)
         self.host = host
         self.clock = clock
         self.store = durable ? store : nil
@@ -291,15 +293,12 @@ public final class MessageQueue {
 
     /// Dead-letters expired messages at the head (called by `Broker.expireMessages()`).
     func expireMessages(now: UInt64) {
-        while let head = self.ready.first, let expiresAt = head.expiresAt, expiresAt <= now {
-            self.expireHead()
+        while let head = self.ready.popExpiredHead(now: now) {
+            self.headRemovedFromReady(head)
+            self.readyBytes -= head.size
+            self.settle(head)
+            self.deadLetter(head, reason: .expired)
         }
-    }
-
-    private func expireHead() {
-        guard let head = self.popReady() else { return }
-        self.settle(head)
-        self.deadLetter(head, reason: .expired)
     }
 
     private func popReady() -> QueuedMessage? {

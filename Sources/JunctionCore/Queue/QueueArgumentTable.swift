@@ -33,6 +33,8 @@ public enum QueueArgumentTable {
         "x-dead-letter-routing-key": .supported(all),
         "x-delivery-limit": .supported([.quorum, .stream]),
         "x-single-active-consumer": .supported(queues),
+        // Classic queues only: RabbitMQ 4's quorum queues have two implicit levels and no argument.
+        "x-max-priority": .supported([.classic]),
         "x-max-age": .supported([.stream]),
         "x-stream-max-segment-size-bytes": .supported([.stream]),
         "x-partitions": .supported([.stream]),

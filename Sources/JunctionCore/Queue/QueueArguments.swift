@@ -28,6 +28,8 @@ struct QueueArguments: Equatable {
     var deliveryLimit: Int?
     /// `x-single-active-consumer: true`: one consumer at a time, the others wait in registration order.
     var singleActiveConsumer = false
+    /// `x-max-priority` (0...255) of a classic queue: one FIFO per priority 0...max (`ReadyMessages`).
+    var maxPriority: Int?
 
     init(_ table: FieldTable, queue: String) throws(BrokerError) {
         self.messageTTL = try Self.integer(table, "x-message-ttl", queue: queue, minimum: 0).map(UInt64.init)
@@ -67,6 +69,7 @@ struct QueueArguments: Equatable {
             }
             self.singleActiveConsumer = flag
         }
+        self.maxPriority = try Self.maxPriority(table, queue: queue)
         let type: QueueArgumentTable.QueueType = self.stream != nil ? .stream : self.isQuorum ? .quorum : .classic
         try QueueArgumentTable.check(table, type: type, queue: queue)
         if let value = table["x-partitions"] {
@@ -91,6 +94,16 @@ struct QueueArguments: Equatable {
             throw .preconditionFailed("invalid arg '\(key)' for queue '\(queue)': \(value)")
         }
         return number
+    }
+
+    /// RabbitMQ's rule: an integer from 0 to 255 (0 is one level, a plain queue); anything else → 406.
+    private static func maxPriority(_ table: FieldTable, queue: String) throws(BrokerError) -> Int? {
+        guard let value = table["x-max-priority"] else { return nil }
+        guard let number = value.integerValue, number >= 0, number <= Int64(UInt8.max) else {
+            throw .preconditionFailed(
+                "invalid arg 'x-max-priority' for queue '\(queue)': \(value) (an integer from 0 to 255)")
+        }
+        return Int(number)
     }
 
     private static func string(_ table: FieldTable, _ key: String, queue: String) throws(BrokerError) -> String? {
