@@ -80,6 +80,7 @@ private final class FailingSyncQueueStore: QueueStore {
         return self.appendCount
     }
     func delivered(sequence: UInt64, queue: QueueStoreKey) {}
+    func countDeliveries(_ deliveries: Int, sequence: UInt64, queue: QueueStoreKey) {}
     func settle(sequence: UInt64, queue: QueueStoreKey) {}
     func recover(queue: QueueStoreKey) -> [StoredMessage] { [] }
     func removeQueue(_ queue: QueueStoreKey) {}

@@ -74,3 +74,30 @@ def test_a_quorum_queue_survives_a_restart(own_broker):
         # Redeclaring with the same arguments is equivalent.
         channel.queue_declare(queue="orders", durable=True, arguments={"x-queue-type": "quorum"})
         assert get_one(channel, "orders")[2] == b"kept"
+
+
+def test_the_delivery_count_and_limit_go_on_after_kill_9(own_broker):
+    arguments = {"x-queue-type": "quorum", "x-delivery-limit": 3, "x-dead-letter-exchange": "",
+                 "x-dead-letter-routing-key": "dead"}
+    connection = own_broker.connect()
+    channel = connection.channel()
+    channel.queue_declare(queue="dead", durable=True)
+    channel.queue_declare(queue="work", durable=True, arguments=arguments)
+    channel.confirm_delivery()
+    channel.basic_publish(exchange="", routing_key="work", body=b"job", properties=pika.BasicProperties(delivery_mode=2))
+    for _ in range(2):
+        method, _, _ = get_one(channel, "work", auto_ack=False)
+        channel.basic_nack(method.delivery_tag, requeue=True)
+    _, properties, _ = get_one(channel, "work", auto_ack=False)
+    assert properties.headers["x-delivery-count"] == 2
+    # Held unacknowledged when the broker is killed: that delivery counts as a return too.
+    own_broker.restart(crash=True)
+    connection = own_broker.connect()
+    channel = connection.channel()
+    method, properties, _ = get_one(channel, "work", auto_ack=False)
+    assert method.redelivered and properties.headers["x-delivery-count"] == 3
+    channel.basic_nack(method.delivery_tag, requeue=True)
+    _, properties, body = get_one(channel, "dead")
+    assert body == b"job" and properties.headers["x-first-death-reason"] == "delivery_limit"
+    assert channel.queue_declare(queue="work", passive=True).method.message_count == 0
+    connection.close()

@@ -174,7 +174,7 @@ public final class MessageQueue {
             var entry = QueuedMessage(
                 message: record.message,
                 expiresAt: nil,
-                deliveryCount: 0,
+                deliveryCount: record.deliveryCount,
                 redelivered: record.delivered,
                 storeSequence: record.sequence
             )
@@ -315,10 +315,14 @@ public final class MessageQueue {
         entry.storeSequence = store.append(entry.message, queue: self.storeKey)
     }
 
-    /// A stored message went out: after a restart it is flagged redelivered.
+    /// A stored message went out: after a restart it is flagged redelivered (and a quorum queue's
+    /// keeps its delivery count).
     func noteDelivered(_ entry: QueuedMessage) {
         if let sequence = entry.storeSequence {
             self.store?.delivered(sequence: sequence, queue: self.storeKey)
+            if self.settings.isQuorum {
+                self.store?.countDeliveries(entry.deliveryCount, sequence: sequence, queue: self.storeKey)
+            }
         }
     }
 

@@ -17,6 +17,10 @@ final class DurableQueueLog {
     /// Every sequence below this has been delivered at least once.
     private var deliveredThrough: UInt64 = 0
     private var deliveredDirty = false
+    /// A quorum queue's delivery counts of live messages (`countDeliveries`), and those not yet in
+    /// an ack record. Empty for every other queue.
+    private var deliveryCounts: [UInt64: UInt32] = [:]
+    private var pendingDeliveryCounts: [QueueAckRecord.DeliveryCount] = []
     private var ackRecordsSinceCheckpoint = 0
     /// Appended since the message log was last fsynced.
     private var hasUnsyncedMessages = false
@@ -52,6 +56,7 @@ final class DurableQueueLog {
     private func recover(logger: Logger) throws {
         var watermark: UInt64 = 0
         var settled: Set<UInt64> = []
+        var counts: [UInt64: UInt32] = [:]
         var offset = self.acks.firstOffset
         while offset < self.acks.nextOffset {
             let records = try self.acks.read(from: offset, maxRecords: 1024, maxBytes: 4 << 20)
@@ -64,6 +69,9 @@ final class DurableQueueLog {
                 watermark = max(watermark, ack.watermark)
                 self.deliveredThrough = max(self.deliveredThrough, ack.deliveredThrough)
                 settled.formUnion(ack.settled)
+                for count in ack.deliveryCounts {
+                    counts[count.sequence] = max(counts[count.sequence] ?? 0, count.deliveries)
+                }
             }
             offset = last.offset.advanced(by: 1)
         }
@@ -79,8 +87,12 @@ final class DurableQueueLog {
                 do {
                     let message = try MessageRecordCodec.decode(record.value)
                     let delivered = sequence < self.deliveredThrough
-                    stored.append(StoredMessage(sequence: sequence, message: message, delivered: delivered))
+                    let deliveries = counts[sequence] ?? 0
+                    stored.append(
+                        StoredMessage(
+                            sequence: sequence, message: message, delivered: delivered, deliveryCount: Int(deliveries)))
                     self.live.append(sequence)
+                    if deliveries > 0 { self.deliveryCounts[sequence] = deliveries }
                 } catch {
                     logger.error(
                         "skipping undecodable message record",
@@ -124,8 +136,16 @@ final class DurableQueueLog {
         }
     }
 
+    func countDeliveries(_ deliveries: Int, sequence: UInt64) {
+        let count = UInt32(clamping: deliveries)
+        self.deliveryCounts[sequence] = count
+        self.pendingDeliveryCounts.append(QueueAckRecord.DeliveryCount(sequence: sequence, deliveries: count))
+        self.dirty = true
+    }
+
     func settle(_ sequence: UInt64) {
         self.pendingSettled.append(sequence)
+        if !self.deliveryCounts.isEmpty { self.deliveryCounts[sequence] = nil }
         if self.live.first == sequence {
             self.live.removeFirst()
             while let first = self.live.first, self.settledAhead.remove(first) != nil {
@@ -159,14 +179,19 @@ final class DurableQueueLog {
     /// survive a crash of the process (not of the machine) and the next `sync()` makes them durable.
     func writePending() throws {
         let checkpoint = self.ackRecordsSinceCheckpoint >= Self.checkpointEvery
-        guard !self.pendingSettled.isEmpty || self.deliveredDirty || checkpoint else { return }
+        guard !self.pendingSettled.isEmpty || self.deliveredDirty || checkpoint || !self.pendingDeliveryCounts.isEmpty
+        else { return }
         let watermark = self.watermark
         let record = QueueAckRecord(
             watermark: watermark,
             deliveredThrough: self.deliveredThrough,
             settled: checkpoint
                 ? self.settledAhead.filter { $0 >= watermark }.sorted()
-                : self.pendingSettled.filter { $0 >= watermark }
+                : self.pendingSettled.filter { $0 >= watermark },
+            deliveryCounts: checkpoint
+                ? self.deliveryCounts.map { QueueAckRecord.DeliveryCount(sequence: $0.key, deliveries: $0.value) }
+                    .sorted { $0.sequence < $1.sequence }
+                : self.pendingDeliveryCounts.filter { $0.sequence >= watermark }
         )
         let appended = try self.acks.append([LogEntry(timestamp: 0, value: record.encode())])
         if checkpoint {
@@ -176,6 +201,7 @@ final class DurableQueueLog {
             self.ackRecordsSinceCheckpoint += 1
         }
         self.pendingSettled.removeAll(keepingCapacity: true)
+        self.pendingDeliveryCounts.removeAll(keepingCapacity: true)
         self.deliveredDirty = false
     }
 

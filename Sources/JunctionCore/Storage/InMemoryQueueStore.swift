@@ -1,7 +1,7 @@
 /// A `QueueStore` in memory: survives a `Broker` being rebuilt in the same process (what the tests
 /// use to check recovery), not a process restart. Everything is "durable" at once.
 public final class InMemoryQueueStore: QueueStore {
-    private var queues: [QueueStoreKey: [UInt64: (message: Message, delivered: Bool)]] = [:]
+    private var queues: [QueueStoreKey: [UInt64: (message: Message, delivered: Bool, deliveries: Int)]] = [:]
     private var nextSequence: UInt64 = 0
     public private(set) var appendCount: UInt64 = 0
     public var durableAppendCount: UInt64 { self.appendCount }
@@ -13,12 +13,16 @@ public final class InMemoryQueueStore: QueueStore {
     public func append(_ message: Message, queue: QueueStoreKey) -> UInt64? {
         self.nextSequence += 1
         self.appendCount += 1
-        self.queues[queue, default: [:]][self.nextSequence] = (message, false)
+        self.queues[queue, default: [:]][self.nextSequence] = (message, false, 0)
         return self.nextSequence
     }
 
     public func delivered(sequence: UInt64, queue: QueueStoreKey) {
         self.queues[queue]?[sequence]?.delivered = true
+    }
+
+    public func countDeliveries(_ deliveries: Int, sequence: UInt64, queue: QueueStoreKey) {
+        self.queues[queue]?[sequence]?.deliveries = deliveries
     }
 
     public func settle(sequence: UInt64, queue: QueueStoreKey) {
@@ -28,7 +32,9 @@ public final class InMemoryQueueStore: QueueStore {
     public func recover(queue: QueueStoreKey) -> [StoredMessage] {
         guard let messages = self.queues[queue] else { return [] }
         return messages.sorted { $0.key < $1.key }.map {
-            StoredMessage(sequence: $0.key, message: $0.value.message, delivered: $0.value.delivered)
+            StoredMessage(
+                sequence: $0.key, message: $0.value.message, delivered: $0.value.delivered,
+                deliveryCount: $0.value.deliveries)
         }
     }
 

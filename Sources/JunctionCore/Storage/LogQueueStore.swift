@@ -93,6 +93,12 @@ public final class LogQueueStore: QueueStore {
         self.dirtyQueues[queue] = log
     }
 
+    public func countDeliveries(_ deliveries: Int, sequence: UInt64, queue: QueueStoreKey) {
+        guard let log = self.queues[queue] else { return }
+        log.countDeliveries(deliveries, sequence: sequence)
+        self.dirtyQueues[queue] = log
+    }
+
     public func settle(sequence: UInt64, queue: QueueStoreKey) {
         guard let log = self.queues[queue] else { return }
         log.settle(sequence)

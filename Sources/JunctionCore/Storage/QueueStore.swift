@@ -13,6 +13,10 @@ public protocol QueueStore: AnyObject {
     func append(_ message: Message, queue: QueueStoreKey) -> UInt64?
     /// The message went to a consumer: after a restart it comes back with the redelivered flag.
     func delivered(sequence: UInt64, queue: QueueStoreKey)
+    /// A quorum queue's message went out for the `deliveries`-th time: recovery gives the count back
+    /// (`StoredMessage.deliveryCount`), so `x-delivery-count` and `x-delivery-limit` go on counting
+    /// across a restart. Other queues do not call it.
+    func countDeliveries(_ deliveries: Int, sequence: UInt64, queue: QueueStoreKey)
     func settle(sequence: UInt64, queue: QueueStoreKey)
     /// Messages still held for the queue, in append order.
     func recover(queue: QueueStoreKey) -> [StoredMessage]
@@ -70,10 +74,13 @@ public struct StoredMessage: Sendable, Equatable {
     public var message: Message
     /// Whether it had gone to a consumer before the restart.
     public var delivered: Bool
+    /// Deliveries counted by `countDeliveries` before the restart (0 when none were).
+    public var deliveryCount: Int
 
-    public init(sequence: UInt64, message: Message, delivered: Bool) {
+    public init(sequence: UInt64, message: Message, delivered: Bool, deliveryCount: Int = 0) {
         self.sequence = sequence
         self.message = message
         self.delivered = delivered
+        self.deliveryCount = deliveryCount
     }
 }

@@ -14,6 +14,9 @@ final class GroupCommitStore: QueueStore {
 
     func append(_ message: Message, queue: QueueStoreKey) -> UInt64? { self.queues.append(message, queue: queue) }
     func delivered(sequence: UInt64, queue: QueueStoreKey) { self.queues.delivered(sequence: sequence, queue: queue) }
+    func countDeliveries(_ deliveries: Int, sequence: UInt64, queue: QueueStoreKey) {
+        self.queues.countDeliveries(deliveries, sequence: sequence, queue: queue)
+    }
     func settle(sequence: UInt64, queue: QueueStoreKey) { self.queues.settle(sequence: sequence, queue: queue) }
     func recover(queue: QueueStoreKey) -> [StoredMessage] { self.queues.recover(queue: queue) }
     func problems(queue: QueueStoreKey) -> QueueStorageProblems? { self.queues.problems(queue: queue) }

@@ -16,6 +16,9 @@ final class GroupCommitTestStore: QueueStore {
 
     func append(_ message: Message, queue: QueueStoreKey) -> UInt64? { self.backing.append(message, queue: queue) }
     func delivered(sequence: UInt64, queue: QueueStoreKey) { self.backing.delivered(sequence: sequence, queue: queue) }
+    func countDeliveries(_ deliveries: Int, sequence: UInt64, queue: QueueStoreKey) {
+        self.backing.countDeliveries(deliveries, sequence: sequence, queue: queue)
+    }
     func settle(sequence: UInt64, queue: QueueStoreKey) { self.backing.settle(sequence: sequence, queue: queue) }
     func recover(queue: QueueStoreKey) -> [StoredMessage] { self.backing.recover(queue: queue) }
     func removeQueue(_ queue: QueueStoreKey) { self.backing.removeQueue(queue) }
