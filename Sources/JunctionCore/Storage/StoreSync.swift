@@ -52,8 +52,15 @@ public final class StoreSync {
     /// failure, if any. The store's durable count moves only when nothing failed.
     public func finish(outcomes: [(any Error)?]) throws {
         self.outcomes = outcomes
+        // Taken out before they run: the closures capture this commit (they read `outcome(_:)`), and a
+        // commit that kept them would keep itself, its parts and the segments they name, once per group
+        // commit (the soak's RSS grew by ~7 MiB a minute until this).
+        let finishers = self.finishers
+        let successes = self.successes
+        self.finishers = []
+        self.successes = []
         var failure = self.beginFailure
-        for finisher in self.finishers {
+        for finisher in finishers {
             do {
                 try finisher()
             } catch {
@@ -61,7 +68,7 @@ public final class StoreSync {
             }
         }
         if let failure { throw failure }
-        for success in self.successes { success() }
+        for success in successes { success() }
     }
 }
 

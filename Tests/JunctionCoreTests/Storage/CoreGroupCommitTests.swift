@@ -155,4 +155,25 @@ import Testing
         var value: Int { self.lock.withLock { self.count } }
         func increment() { self.lock.withLock { self.count += 1 } }
     }
+
+    /// A finished commit is released: its finishers read its outcomes, so a commit that kept them after
+    /// running would keep itself (and the log segments its fsyncs name) alive, once per group commit.
+    @Test func aFinishedGroupCommitIsReleased() throws {
+        let store = try LogQueueStore(
+            root: self.directory + "/queues", maxSegmentBytes: 1 << 20, logger: Logger(label: "test"))
+        let key = QueueStoreKey(virtualHost: "/", queue: "q")
+        _ = store.recover(queue: key)
+        weak var released: StoreSync?
+        do {
+            _ = store.append(
+                Message(
+                    exchange: "", routingKey: "q", properties: MessageProperties(deliveryMode: 2),
+                    body: ByteBuffer(string: "m")), queue: key)
+            let commit = store.beginSync()
+            released = commit
+            try commit.finish(outcomes: commit.work.run())
+        }
+        #expect(released == nil)
+        #expect(store.durableAppendCount == 1)
+    }
 }
