@@ -79,6 +79,10 @@ public final class JunctionServer: Sendable {
             let io = IOThread(pool: ioThread, loop: loop)
             state.value.ioThread = io
             state.value.broker.durability.executor = io
+            // Delayed messages (recovered ones included) fire on their own timer on this loop.
+            state.value.broker.delayTimer = EngineDelayTimer(loop: loop) {
+                state.value.broker.fireDueDelayedMessages()
+            }
         }.get()
         let commitInterval = TimeAmount.milliseconds(Int64(configuration.storage.fsyncIntervalMilliseconds))
         let groupCommit = loop.scheduleRepeatedTask(initialDelay: commitInterval, delay: commitInterval) { _ in
@@ -353,6 +357,7 @@ final class EngineState {
         brokerConfiguration.failedLoginMaxDelayMilliseconds = configuration.limits.failedLoginMaxDelayMilliseconds
         brokerConfiguration.maxConsumersPerChannel = configuration.limits.maxConsumersPerChannel
         brokerConfiguration.rateHistorySamples = configuration.http.ratesHistorySamples
+        brokerConfiguration.delayLogSegmentBytes = configuration.storage.segmentMaxBytes
         brokerConfiguration.connectionLimits = ConnectionLimits(
             maxConnections: configuration.limits.maxConnections,
             maxConnectionsPerUser: configuration.limits.maxConnectionsPerUser,
@@ -369,7 +374,8 @@ final class EngineState {
             logger: Logger(label: "junction.core"),
             queueStore: self.queueStore,
             metadata: self.metadata,
-            streamRoot: directory + "/streams"
+            streamRoot: directory + "/streams",
+            delayRoot: directory + "/delayed"
         )
         // Before the queues open: durable MQTT shared-subscription queues under the legacy name.
         try MQTTSharedQueueMigration.run(
@@ -386,8 +392,11 @@ final class EngineState {
 
     /// Last words before the process ends: everything stored is synced and the files closed.
     func close() {
+        (self.broker.delayTimer as? EngineDelayTimer)?.cancel()
+        self.broker.delayTimer = nil
         self.broker.durability.syncBeforeShutdown()
         self.broker.closeStreams()
+        self.broker.closeDelayLogs()
         self.queueStore.close()
         try? self.metadata.close()
     }

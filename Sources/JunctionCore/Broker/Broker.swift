@@ -14,6 +14,10 @@ public final class Broker {
     let metadata: MetadataStore?
     /// Stream logs and consumer-group offsets.
     let streams: StreamStorage
+    /// The delay logs of the virtual hosts' timer indexes (`Delay/`).
+    let delays: DelayStorage
+    /// The one timer that fires delayed messages; the server sets `delayTimer`.
+    let delayTimerSlot = DelayTimerSlot()
     /// Users, permissions and topic permissions (written through to `metadata`).
     public let accessControl: AccessControl
     private var hosts: [String: VirtualHost] = [:]
@@ -28,13 +32,15 @@ public final class Broker {
     ///   - metadata: where durable vhosts, exchanges, queues and bindings are written; call
     ///     `restoreDefinitions()` to bring back what it holds.
     ///   - streamRoot: the directory of stream logs (`<data_dir>/streams`); nil keeps streams in memory.
+    ///   - delayRoot: the directory of delay logs (`<data_dir>/delayed`); nil keeps delayed messages in memory.
     public init(
         configuration: BrokerConfiguration = .init(),
         clock: any BrokerClock = SystemBrokerClock(),
         logger: Logger,
         queueStore: any QueueStore = InMemoryQueueStore(),
         metadata: MetadataStore? = nil,
-        streamRoot: String? = nil
+        streamRoot: String? = nil,
+        delayRoot: String? = nil
     ) {
         self.metadata = metadata
         self.configuration = configuration
@@ -48,7 +54,8 @@ public final class Broker {
         self.streams = streams
         self.accessControl = AccessControl(metadata: metadata, logger: logger)
         // Queue and stream appends share one durability ticket and one group commit.
-        let store = GroupCommitStore(queues: queueStore, streams: streams)
+        self.delays = DelayStorage(root: delayRoot, maxSegmentBytes: configuration.delayLogSegmentBytes, logger: logger)
+        let store = GroupCommitStore(queues: queueStore, streams: streams, delays: self.delays)
         self.store = store
         self.durability = DurabilityMonitor(policy: configuration.durability, store: store) { error in
             if let error {
@@ -92,6 +99,7 @@ public final class Broker {
             streams: self.streams,
             logger: self.logger
         )
+        self.attachDelayedMessages(host)
         if let metadata = self.metadata {
             do {
                 try metadata.write { try $0.addVirtualHost(VirtualHostRecord(name: name)) }

@@ -22,6 +22,8 @@ public struct BrokerConfiguration: Sendable {
     public var durability: DurabilityPolicy = .groupCommit
     /// Broker-wide message-rate samples kept for charts (`http.rates_history_samples`).
     public var rateHistorySamples = 60
+    /// Roll size of the delay logs' segments (`storage.segment_max_bytes`, as for queue logs).
+    public var delayLogSegmentBytes = 64 << 20
 
     public init() {}
 }

@@ -2,6 +2,8 @@
 public final class Exchange {
     public let name: String
     public let type: ExchangeType
+    /// How its bindings match: its type, or for `x-delayed-message` its `x-delayed-type`.
+    public let routingType: ExchangeType
     public let durable: Bool
     public let autoDelete: Bool
     public let `internal`: Bool
@@ -54,6 +56,7 @@ public final class Exchange {
         self.isDefault = isDefault
         self.topicCacheCapacity = topicCacheCapacity
         self.maxTopicWords = maxTopicWords
+        self.routingType = try Self.routingType(of: type, arguments: arguments)
         switch arguments["alternate-exchange"] {
         case nil:
             self.alternateExchange = nil
@@ -67,8 +70,24 @@ public final class Exchange {
 
     public var bindingCount: Int { self.bindings.count }
 
+    /// An `x-delayed-message` exchange (it holds messages with a positive `x-delay` before routing).
+    public var isDelayed: Bool { self.type == .delayedMessage }
+
+    /// `x-delayed-message` needs `x-delayed-type` naming one of the four AMQP types; the plugin
+    /// answers a missing or unknown one with 406 (RabbitMQ 4's `rabbit_exchange:check_type`).
+    private static func routingType(of type: ExchangeType, arguments: FieldTable) throws(BrokerError) -> ExchangeType {
+        guard type == .delayedMessage else { return type }
+        guard let name = arguments["x-delayed-type"]?.stringValue else {
+            throw .preconditionFailed("Invalid argument, 'x-delayed-type' must be an existing exchange type")
+        }
+        guard let routing = ExchangeType(rawValue: name), ExchangeType.delayable.contains(routing) else {
+            throw .preconditionFailed("Invalid argument, 'x-delayed-type' must be an existing exchange type: '\(name)'")
+        }
+        return routing
+    }
+
     /// Whether a redeclaration with these properties is equivalent (RabbitMQ compares only the
-    /// alternate-exchange argument).
+    /// alternate-exchange argument; a delayed exchange also its `x-delayed-type`, which decides its routing).
     func isEquivalent(
         type: ExchangeType,
         durable: Bool,
@@ -78,12 +97,14 @@ public final class Exchange {
     ) -> Bool {
         self.type == type && self.durable == durable && self.autoDelete == autoDelete && self.internal == `internal`
             && self.alternateExchange == arguments["alternate-exchange"]?.stringValue
+            && (type != .delayedMessage
+                || self.arguments["x-delayed-type"]?.stringValue == arguments["x-delayed-type"]?.stringValue)
     }
 
     /// Adds the binding; false when it already existed (binding is idempotent).
     func add(_ binding: Binding) throws(BrokerError) -> Bool {
         guard !self.bindings.contains(binding) else { return false }
-        switch self.type {
+        switch self.routingType {
         case .direct:
             self.direct[binding.routingKey, default: []].append(binding.destination)
         case .fanout:
@@ -113,6 +134,9 @@ public final class Exchange {
                 self.partitionSlots += Array(repeating: nil, count: index + 1 - self.partitionSlots.count)
             }
             self.partitionSlots[index] = binding.destination
+        case .delayedMessage:
+            // Never a routing type: `routingType(of:arguments:)` resolves it to `x-delayed-type`.
+            break
         }
         self.bindings.insert(binding)
         return true
@@ -121,7 +145,7 @@ public final class Exchange {
     /// Removes the binding; false when it did not exist.
     func remove(_ binding: Binding) -> Bool {
         guard self.bindings.remove(binding) != nil else { return false }
-        switch self.type {
+        switch self.routingType {
         case .direct:
             if var list = self.direct[binding.routingKey], let index = list.firstIndex(of: binding.destination) {
                 list.remove(at: index)
@@ -144,6 +168,8 @@ public final class Exchange {
                 self.partitionSlots[index] = nil
                 while self.partitionSlots.last.map({ $0 == nil }) ?? false { self.partitionSlots.removeLast() }
             }
+        case .delayedMessage:
+            break
         }
         return true
     }
@@ -157,7 +183,7 @@ public final class Exchange {
     /// Calls `visit` for each destination of a matching binding (possibly more than once).
     /// The default exchange is handled by the virtual host, which knows its queues.
     func forEachMatch(_ message: Message, _ visit: (BindingDestination) -> Void) {
-        switch self.type {
+        switch self.routingType {
         case .direct:
             if let list = self.direct[message.routingKey] {
                 for destination in list { visit(destination) }
@@ -191,6 +217,8 @@ public final class Exchange {
                 index = KafkaPartitioner.partition(forKey: message.routingKey, count: count)
             }
             if let destination = self.partitionSlots[index] { visit(destination) }
+        case .delayedMessage:
+            break
         }
     }
 }

@@ -89,6 +89,7 @@ extension VirtualHost {
     func removeExchange(_ exchange: Exchange) {
         guard self.exchanges[exchange.name] === exchange else { return }
         self.exchanges[exchange.name] = nil
+        self.dropDelayedMessages(of: exchange)
         for binding in exchange.bindings {
             _ = exchange.remove(binding)
             self.detachFromDestination(binding)

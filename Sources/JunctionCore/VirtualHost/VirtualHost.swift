@@ -37,7 +37,9 @@ public final class VirtualHost {
     private var publishedCount = 0
     /// Reusable target lists: routing may nest (a dead-letter published while a publish enqueues),
     /// so each level takes its own list; in steady state no publish allocates one.
-    private var spareTargetLists: [[MessageQueue]] = []
+    var spareTargetLists: [[MessageQueue]] = []
+    /// Messages waiting for their delay (`Delay/`): delayed exchanges, queue and per-message delays.
+    let delayed = DelayedMessages()
 
     init(
         name: String,
@@ -177,6 +179,11 @@ public final class VirtualHost {
                 }
             }
         } else {
+            if exchange.isDelayed, let delay = DelayHeader.delay(of: message) {
+                // Held, and routed when due; like the plugin, the alternate exchange is not used now.
+                self.scheduleDelayed(message, in: exchange, delayMilliseconds: delay)
+                return
+            }
             exchange.forEachMatch(message) { destination in
                 matchedAny = true
                 switch destination {
