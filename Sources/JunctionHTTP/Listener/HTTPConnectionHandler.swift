@@ -12,21 +12,20 @@ final class HTTPConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
     typealias OutboundOut = HTTPServerResponsePart
 
     private enum State {
-        case idle
-        case receiving(HTTPRequestHead, ByteBuffer)
-        /// The body is over the limit: read to its end without keeping it, then answer 413.
-        case discarding(HTTPRequestHead)
+        /// Reading the next request (`collector`: a body over the limit is read to its end, then 413).
+        case collecting
         /// Already answered and closing (a head over the limit): the rest of the request is ignored.
         case refused
         case polling(HTTPRequestHead, HTTPPollConsumer)
         /// A Server-Sent Events response: open until the client goes; later requests are not read.
         case streamingEvents(HTTPEventSource)
         /// The answer to a publish that stored a persistent message: held until the group commit
-        /// covers durability ticket `ticket`, like an AMQP confirm.
-        case awaitingDurability(HTTPRequestHead, HTTPResponse, ticket: UInt64)
+        /// has it on disk, like an AMQP confirm.
+        case awaitingDurability(HTTPDurableAnswer)
     }
 
-    private var state = State.idle
+    private var state = State.collecting
+    private var collector: HTTPRequestCollector
     private let requestGuard: HTTPRequestGuard
     private let broker: Broker
     private let configuration: HTTPListenerConfiguration
@@ -59,6 +58,7 @@ final class HTTPConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
         self.connectionID = connectionID
         self.isLoopback = isLoopback
         self.logger = logger
+        self.collector = HTTPRequestCollector(maxBodyBytes: configuration.maxBodyBytes)
     }
 
     func handlerAdded(context: ChannelHandlerContext) {
@@ -78,10 +78,10 @@ final class HTTPConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
         switch self.state {
         case .polling(_, let consumer): consumer.abandon()
         case .streamingEvents(let source): source.stop()
-        case .awaitingDurability: self.broker.durability.stopWaiting(self)
-        case .idle, .receiving, .discarding, .refused: break
+        case .awaitingDurability(let answer): answer.cancel()
+        case .collecting, .refused: break
         }
-        self.state = .idle
+        self.state = .collecting
         self.broker.connectionClosed(self.connectionID)
         context.fireChannelInactive()
     }
@@ -108,8 +108,19 @@ final class HTTPConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        switch (Self.unwrapInboundIn(data), self.state) {
-        case (.head(let head), .idle):
+        let part = Self.unwrapInboundIn(data)
+        switch self.state {
+        case .collecting:
+            break
+        case .refused, .streamingEvents:
+            // Answered and closing, or an event stream (open until the client goes): nothing more is read.
+            return
+        case .polling, .awaitingDurability:
+            // The pipelining handler holds the next request until this answer is written: a broken peer.
+            context.close(promise: nil)
+            return
+        }
+        if case .head(let head) = part, self.collector.isIdle {
             self.requestGuard.headReceived()
             // A head that arrived whole in one read was not counted by the guard: measure it here.
             if HTTPRequestGuard.size(of: head) > self.configuration.maxHeaderBytes {
@@ -120,39 +131,17 @@ final class HTTPConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
                 self.state = .refused
                 return self.respond(.error(error), to: head, context: context, forceClose: true)
             }
-            if let length = head.headers.first(name: "Content-Length").flatMap(Int.init),
-                length > self.configuration.maxBodyBytes
-            {
-                self.state = .discarding(head)
-            } else {
-                self.state = .receiving(head, context.channel.allocator.buffer(capacity: 0))
-            }
-        case (.body(var part), .receiving(let head, var body)):
-            if body.readableBytes + part.readableBytes > self.configuration.maxBodyBytes {
-                self.state = .discarding(head)
-            } else {
-                self.state = .idle
-                body.writeBuffer(&part)
-                self.state = .receiving(head, body)
-            }
-        case (.body, .discarding), (.body, .refused), (.end, .refused):
+        }
+        switch self.collector.read(part, allocator: context.channel.allocator) {
+        case .collecting:
             break
-        case (.end, .receiving(let head, let body)):
-            self.state = .idle
+        case .complete(let head, let body):
             self.process(head: head, body: body, context: context)
-        case (.end, .discarding(let head)):
-            self.state = .idle
+        case .tooLarge(let head):
             self.respond(
                 .error(.payloadTooLarge(limit: self.configuration.maxBodyBytes)), to: head, context: context,
                 forceClose: true)
-        case (_, .streamingEvents):
-            // Nothing after an event stream is served; the client closes to end it.
-            break
-        case (_, .awaitingDurability):
-            // The pipelining handler holds the next request until this answer is written.
-            context.close(promise: nil)
-        case (.head, _), (.body, _), (.end, _):
-            // The pipelining handler never interleaves requests; anything else is a broken peer.
+        case .outOfOrder:
             context.close(promise: nil)
         }
     }
@@ -228,25 +217,25 @@ final class HTTPConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
             eventLoop: context.eventLoop)
         let request = HTTPRequest(method: method, path: path, headers: head.headers, body: body)
         let durability = self.broker.durability
-        let ticketBefore = durability.currentTicket
-        let failuresBefore = durability.failedAppendCount
+        let mark = HTTPDurableAnswer.mark(durability)
         do {
             let outcome = try api.handle(request, route: route, user: user)
             // A request is a read burst: what it stored is written (under `fsync: always`, synced) before the reply.
             durability.readBurstEnded()
             switch outcome {
             case .response(let response):
-                if durability.failedAppendCount != failuresBefore {
-                    return self.respond(.error(Self.notStored), to: head, context: context)
-                }
                 // A persistent message in a durable queue or stream: answer once it is on disk.
-                let ticket = durability.currentTicket
-                if ticket != ticketBefore && !durability.isDurable(ticket) {
-                    self.state = .awaitingDurability(head, response, ticket: ticket)
-                    durability.wait(self)
-                    return
+                switch HTTPDurableAnswer.need(since: mark, durability) {
+                case .nothing:
+                    self.respond(response, to: head, context: context)
+                case .notStored:
+                    self.respond(.error(Self.notStored), to: head, context: context)
+                case .sync(let ticket):
+                    self.state = .awaitingDurability(
+                        HTTPDurableAnswer(ticket: ticket, durability: durability) { [weak self] stored in
+                            self?.durableAnswerReady(response, stored: stored, to: head)
+                        })
                 }
-                self.respond(response, to: head, context: context)
             case .poll(let poll): self.startPoll(poll, head: head, context: context)
             case .events(let events): self.startEvents(events, head: head, context: context)
             }
@@ -271,7 +260,7 @@ final class HTTPConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
         }
         let consumer = HTTPPollConsumer(max: poll.max, eventLoop: context.eventLoop) { [weak self] consumer in
             guard let self, let context = self.context, case .polling = self.state else { return }
-            self.state = .idle
+            self.state = .collecting
             self.finishPoll(poll, deliveries: consumer.deliveries, head: head, context: context)
         }
         self.state = .polling(head, consumer)
@@ -280,7 +269,7 @@ final class HTTPConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
                 on: host, queue: poll.queue.name, owner: self.connectionID, access: poll.access,
                 waitMilliseconds: poll.waitMilliseconds)
         } catch {
-            self.state = .idle
+            self.state = .collecting
             self.respond(.error(HTTPAPIError(error)), to: head, context: context)
         }
     }
@@ -342,7 +331,7 @@ final class HTTPConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
             isWritable: { channel.isWritable },
             onServerEnd: { [weak self] in
                 guard let self, let context = self.context else { return }
-                self.state = .idle
+                self.state = .collecting
                 context.writeAndFlush(Self.wrapOutboundOut(.end(nil))).assumeIsolated().whenComplete { _ in
                     context.close(promise: nil)
                 }
@@ -379,22 +368,12 @@ final class HTTPConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
     }
 }
 
-extension HTTPConnectionHandler: DurabilityWaiter {
-    func durabilityAdvanced(to ticket: UInt64) {
-        guard case .awaitingDurability(let head, let response, let awaited) = self.state, let context else { return }
-        guard awaited <= ticket else {
-            self.broker.durability.wait(self)
-            return
-        }
-        self.state = .idle
-        self.respond(response, to: head, context: context)
-    }
-
-    /// The store could not sync: the publish is not confirmed (500, like a nack).
-    func durabilityFailed() {
-        guard case .awaitingDurability(let head, _, _) = self.state, let context else { return }
-        self.state = .idle
-        self.respond(.error(Self.notStored), to: head, context: context)
+extension HTTPConnectionHandler {
+    /// The group commit covered a publish (or failed: the publish is not confirmed, 500 like a nack).
+    private func durableAnswerReady(_ response: HTTPResponse, stored: Bool, to head: HTTPRequestHead) {
+        guard case .awaitingDurability = self.state, let context else { return }
+        self.state = .collecting
+        self.respond(stored ? response : .error(Self.notStored), to: head, context: context)
     }
 }
 

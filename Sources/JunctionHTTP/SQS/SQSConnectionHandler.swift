@@ -12,14 +12,15 @@ final class SQSConnectionHandler: ChannelInboundHandler, RemovableChannelHandler
     typealias OutboundOut = HTTPServerResponsePart
 
     private enum State {
-        case idle
-        case receiving(HTTPRequestHead, ByteBuffer)
-        case discarding(HTTPRequestHead)
+        /// Reading the next request (`collector`).
+        case collecting
         case polling(HTTPRequestHead, SQSRequest.WireProtocol, HTTPPollConsumer)
-        case awaitingDurability(HTTPRequestHead, HTTPResponse, ticket: UInt64)
+        /// A send's answer, held until the group commit has its message on disk.
+        case awaitingDurability(HTTPDurableAnswer)
     }
 
-    private var state = State.idle
+    private var state = State.collecting
+    private var collector: HTTPRequestCollector
     private let requestGuard: HTTPRequestGuard
     private let broker: Broker
     private let configuration: SQSListenerConfiguration
@@ -43,6 +44,7 @@ final class SQSConnectionHandler: ChannelInboundHandler, RemovableChannelHandler
         self.connectionID = connectionID
         self.isLoopback = isLoopback
         self.logger = logger
+        self.collector = HTTPRequestCollector(maxBodyBytes: configuration.maxBodyBytes)
     }
 
     func handlerAdded(context: ChannelHandlerContext) {
@@ -57,10 +59,10 @@ final class SQSConnectionHandler: ChannelInboundHandler, RemovableChannelHandler
     func channelInactive(context: ChannelHandlerContext) {
         switch self.state {
         case .polling(_, _, let consumer): consumer.abandon()
-        case .awaitingDurability: self.broker.durability.stopWaiting(self)
-        case .idle, .receiving, .discarding: break
+        case .awaitingDurability(let answer): answer.cancel()
+        case .collecting: break
         }
-        self.state = .idle
+        self.state = .collecting
         self.broker.connectionClosed(self.connectionID)
         context.fireChannelInactive()
     }
@@ -79,31 +81,20 @@ final class SQSConnectionHandler: ChannelInboundHandler, RemovableChannelHandler
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        switch (Self.unwrapInboundIn(data), self.state) {
-        case (.head(let head), .idle):
-            self.requestGuard.headReceived()
-            if let length = head.headers.first(name: "Content-Length").flatMap(Int.init),
-                length > self.configuration.maxBodyBytes
-            {
-                self.state = .discarding(head)
-            } else {
-                self.state = .receiving(head, context.channel.allocator.buffer(capacity: 0))
-            }
-        case (.body(var part), .receiving(let head, var body)):
-            if body.readableBytes + part.readableBytes > self.configuration.maxBodyBytes {
-                self.state = .discarding(head)
-            } else {
-                self.state = .idle
-                body.writeBuffer(&part)
-                self.state = .receiving(head, body)
-            }
-        case (.body, .discarding):
+        // The pipelining handler holds the next request until this one is answered: anything read while
+        // one is being answered is a broken peer.
+        guard case .collecting = self.state else {
+            context.close(promise: nil)
+            return
+        }
+        let part = Self.unwrapInboundIn(data)
+        if case .head = part { self.requestGuard.headReceived() }
+        switch self.collector.read(part, allocator: context.channel.allocator) {
+        case .collecting:
             break
-        case (.end, .receiving(let head, let body)):
-            self.state = .idle
+        case .complete(let head, let body):
             self.process(head: head, body: body, context: context)
-        case (.end, .discarding(let head)):
-            self.state = .idle
+        case .tooLarge(let head):
             let error = SQSError(
                 "RequestEntityTooLarge",
                 "The request is over \(self.configuration.maxBodyBytes) bytes (sqs.max_body_bytes).",
@@ -111,8 +102,7 @@ final class SQSConnectionHandler: ChannelInboundHandler, RemovableChannelHandler
             self.respond(
                 SQSResponse.failure(error, protocol: Self.wire(head), requestID: Self.requestID()), to: head,
                 context: context, forceClose: true)
-        case (.head, _), (.body, _), (.end, _):
-            // The pipelining handler holds the next request until this one is answered: a broken peer.
+        case .outOfOrder:
             context.close(promise: nil)
         }
     }
@@ -155,25 +145,23 @@ final class SQSConnectionHandler: ChannelInboundHandler, RemovableChannelHandler
                 baseURL: "http://\(head.headers.first(name: "Host") ?? "localhost")",
                 accountID: self.configuration.accountID, region: region)
             let durability = self.broker.durability
-            let ticketBefore = durability.currentTicket
-            let failuresBefore = durability.failedAppendCount
+            let mark = HTTPDurableAnswer.mark(durability)
             let outcome = try service.handle(request)
             durability.readBurstEnded()
             switch outcome {
             case .result(let result):
-                if durability.failedAppendCount != failuresBefore {
-                    throw SQSError(
-                        "InternalError", "the message store could not make the message durable",
-                        status: .internalServerError)
-                }
                 let response = SQSResponse.success(request.action, result, protocol: wire, requestID: requestID)
-                let ticket = durability.currentTicket
-                if ticket != ticketBefore && !durability.isDurable(ticket) {
-                    self.state = .awaitingDurability(head, response, ticket: ticket)
-                    durability.wait(self)
-                    return
+                switch HTTPDurableAnswer.need(since: mark, durability) {
+                case .nothing:
+                    self.respond(response, to: head, context: context)
+                case .notStored:
+                    throw Self.notStored
+                case .sync(let ticket):
+                    self.state = .awaitingDurability(
+                        HTTPDurableAnswer(ticket: ticket, durability: durability) { [weak self] stored in
+                            self?.durableAnswerReady(response, stored: stored, to: head, wire: wire)
+                        })
                 }
-                self.respond(response, to: head, context: context)
             case .wait(let receive):
                 self.startPoll(
                     receive, service: service, action: request.action, wire: wire, head: head,
@@ -233,7 +221,7 @@ final class SQSConnectionHandler: ChannelInboundHandler, RemovableChannelHandler
     ) {
         let consumer = HTTPPollConsumer(max: receive.maximum, eventLoop: context.eventLoop) { [weak self] consumer in
             guard let self, let context = self.context, case .polling = self.state else { return }
-            self.state = .idle
+            self.state = .collecting
             guard context.channel.isActive else {
                 receive.queue.reject(consumer.deliveries.map(\.id), requeue: true)
                 return
@@ -249,7 +237,7 @@ final class SQSConnectionHandler: ChannelInboundHandler, RemovableChannelHandler
                 on: service.host, queue: receive.queue.name, owner: self.connectionID, access: service.access,
                 waitMilliseconds: receive.waitMilliseconds)
         } catch {
-            self.state = .idle
+            self.state = .collecting
             self.respond(
                 SQSResponse.failure(SQSError(error, queue: receive.queue.name), protocol: wire, requestID: requestID),
                 to: head, context: context)
@@ -266,26 +254,18 @@ final class SQSConnectionHandler: ChannelInboundHandler, RemovableChannelHandler
     }
 }
 
-extension SQSConnectionHandler: DurabilityWaiter {
-    func durabilityAdvanced(to ticket: UInt64) {
-        guard case .awaitingDurability(let head, let response, let awaited) = self.state, let context else { return }
-        guard awaited <= ticket else {
-            self.broker.durability.wait(self)
-            return
-        }
-        self.state = .idle
-        self.respond(response, to: head, context: context)
-    }
+extension SQSConnectionHandler {
+    static let notStored = SQSError(
+        "InternalError", "the message store could not make the message durable", status: .internalServerError)
 
-    /// The store could not sync: the send is not confirmed.
-    func durabilityFailed() {
-        guard case .awaitingDurability(let head, _, _) = self.state, let context else { return }
-        self.state = .idle
-        let error = SQSError(
-            "InternalError", "the message store could not make the message durable",
-            status: .internalServerError)
-        self.respond(
-            SQSResponse.failure(error, protocol: Self.wire(head), requestID: Self.requestID()), to: head,
-            context: context)
+    /// The group commit covered a send (or failed: the send is not confirmed).
+    private func durableAnswerReady(
+        _ response: HTTPResponse, stored: Bool, to head: HTTPRequestHead, wire: SQSRequest.WireProtocol
+    ) {
+        guard case .awaitingDurability = self.state, let context else { return }
+        self.state = .collecting
+        let answer =
+            stored ? response : SQSResponse.failure(Self.notStored, protocol: wire, requestID: Self.requestID())
+        self.respond(answer, to: head, context: context)
     }
 }
