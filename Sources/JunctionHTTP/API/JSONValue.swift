@@ -97,7 +97,9 @@ public enum JSONValue: Sendable, Equatable {
         }
     }
 
-    private static func writeString(_ text: String, into output: inout String) {
+    /// `text` as a JSON string, quoted and escaped (control characters and DEL as `\u00XX`). Also the
+    /// server's JSON log lines use it.
+    public static func writeString(_ text: String, into output: inout String) {
         output += "\""
         for scalar in text.unicodeScalars {
             switch scalar {
@@ -106,7 +108,7 @@ public enum JSONValue: Sendable, Equatable {
             case "\n": output += "\\n"
             case "\r": output += "\\r"
             case "\t": output += "\\t"
-            case _ where scalar.value < 0x20:
+            case _ where scalar.value < 0x20 || scalar.value == 0x7F:
                 let hex = String(scalar.value, radix: 16)
                 output += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
             default: output.unicodeScalars.append(scalar)

@@ -1,4 +1,5 @@
 import Foundation
+import JunctionHTTP
 public import Logging
 
 #if canImport(Glibc)
@@ -82,21 +83,7 @@ private let standardErrorLock = NSLock()
 /// JSON text for log lines, by hand: the values are strings, arrays and objects of strings only.
 enum JSONLogEncoding {
     static func appendString(_ text: String, to output: inout String) {
-        output += "\""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": output += "\\\""
-            case "\\": output += "\\\\"
-            case "\n": output += "\\n"
-            case "\r": output += "\\r"
-            case "\t": output += "\\t"
-            case _ where scalar.value < 0x20 || scalar.value == 0x7F:
-                let hex = String(scalar.value, radix: 16)
-                output += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-            default: output.unicodeScalars.append(scalar)
-            }
-        }
-        output += "\""
+        JSONValue.writeString(text, into: &output)
     }
 
     static func appendObject(_ metadata: Logger.Metadata, to output: inout String) {
