@@ -22,18 +22,12 @@ extension STOMPConnectionHandler {
         }
         let exchange: String
         let routingKey: String
-        switch destination {
-        case .queue(let name):
-            try self.declareDurableQueue(name, arguments: FieldTable())
-            (exchange, routingKey) = ("", name)
-        case .amqQueue(let name), .replyQueue(let name):
-            (exchange, routingKey) = ("", name)
+        switch destination.publishTarget {
+        case .route(let target, let key, let declaring):
+            if let declaring { try self.declareDurableQueue(declaring, arguments: FieldTable()) }
+            (exchange, routingKey) = (target, key)
         case .tempQueue(let name):
             (exchange, routingKey) = ("", try self.tempQueue(name, subscribe: true))
-        case .topic(let key):
-            (exchange, routingKey) = ("amq.topic", key)
-        case .exchange(let name, let key):
-            (exchange, routingKey) = (name, key)
         }
         self.publishReceived()
         let durability = vhost.durability
@@ -69,24 +63,21 @@ extension STOMPConnectionHandler {
         }
         let queueName: String
         var namesPublishAddress = false
-        switch destination {
-        case .queue(let name):
+        switch destination.subscribeSource {
+        case .declaredQueue(let name):
             if !vhost.isStream(name) {
                 try self.declareDurableQueue(name, arguments: Self.queueArguments(request.headers))
             }
             queueName = name
-        case .amqQueue(let name), .replyQueue(let name):
+        case .existingQueue(let name):
             guard vhost.queue(named: name) != nil else {
                 throw STOMPError("not_found", "no queue '\(name)' in vhost '\(vhost.name)'")
             }
             queueName = name
         case .tempQueue(let name):
             queueName = try self.tempQueue(name, subscribe: false)
-        case .topic(let key):
-            queueName = try self.subscriptionQueue(request, exchange: "amq.topic", routingKey: key)
-            namesPublishAddress = true
-        case .exchange(let name, let key):
-            queueName = try self.subscriptionQueue(request, exchange: name, routingKey: key)
+        case .binding(let exchange, let key):
+            queueName = try self.subscriptionQueue(request, exchange: exchange, routingKey: key)
             namesPublishAddress = true
         }
         if vhost.isStream(queueName) {
@@ -177,7 +168,7 @@ extension STOMPConnectionHandler {
             let name: String
             if request.durable {
                 name = try vhost.declareQueue(
-                    "stomp-subscription-\(request.id)",
+                    STOMPDestination.durableSubscriptionQueue(id: request.id),
                     durable: true,
                     exclusive: false,
                     autoDelete: false,
