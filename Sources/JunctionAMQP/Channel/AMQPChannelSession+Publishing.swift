@@ -37,8 +37,7 @@ extension AMQPChannelSession {
             body: body
         )
         let durability = self.virtualHost.durability
-        let ticketBefore = durability.currentTicket
-        let failuresBefore = durability.failedAppendCount
+        let mark = durability.mark()
         let outcome: PublishOutcome
         do {
             outcome = try self.virtualHost.publish(message, access: self.access)
@@ -46,13 +45,10 @@ extension AMQPChannelSession {
             self.raise(AMQPError(error, classID: 60, methodID: 40))
             return
         }
-        let ticket = durability.currentTicket
+        let need = durability.need(since: mark)
+        let pendingTicket: UInt64? = if case .sync(let ticket) = need { ticket } else { nil }
         let reply = self.stateMachine.routed(
-            outcome,
-            mandatory: publish.mandatory,
-            storeFailed: durability.failedAppendCount != failuresBefore,
-            pendingTicket: ticket != ticketBefore && !durability.isDurable(ticket) ? ticket : nil
-        )
+            outcome, mandatory: publish.mandatory, storeFailed: need == .notStored, pendingTicket: pendingTicket)
         if reply.returnUnroutable {
             self.output.method(
                 self.channelID,

@@ -217,7 +217,7 @@ final class HTTPConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
             eventLoop: context.eventLoop)
         let request = HTTPRequest(method: method, path: path, headers: head.headers, body: body)
         let durability = self.broker.durability
-        let mark = HTTPDurableAnswer.mark(durability)
+        let mark = durability.mark()
         do {
             let outcome = try api.handle(request, route: route, user: user)
             // A request is a read burst: what it stored is written (under `fsync: always`, synced) before the reply.
@@ -225,7 +225,7 @@ final class HTTPConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
             switch outcome {
             case .response(let response):
                 // A persistent message in a durable queue or stream: answer once it is on disk.
-                switch HTTPDurableAnswer.need(since: mark, durability) {
+                switch durability.need(since: mark) {
                 case .nothing:
                     self.respond(response, to: head, context: context)
                 case .notStored:

@@ -4,36 +4,9 @@ import JunctionCore
 /// publishes and SQS sends of persistent messages to durable queues. Shared by the management API and SQS
 /// handlers, which keep the instance in their state while it waits.
 final class HTTPDurableAnswer: DurabilityWaiter {
-    /// Where the durability tickets stood before a request ran (`mark`), to tell what it stored.
-    struct Mark {
-        fileprivate let ticket: UInt64
-        fileprivate let failures: UInt64
-    }
-
-    /// What a request that just ran must wait for.
-    enum Need {
-        /// Nothing it stored waits for a sync: answer now.
-        case nothing
-        /// An append failed: the message is not stored; answer with an error.
-        case notStored
-        /// Answer once the group commit covers this ticket.
-        case sync(UInt64)
-    }
-
     private let durability: DurabilityMonitor
     private let ticket: UInt64
     private var completion: ((_ stored: Bool) -> Void)?
-
-    static func mark(_ durability: DurabilityMonitor) -> Mark {
-        Mark(ticket: durability.currentTicket, failures: durability.failedAppendCount)
-    }
-
-    /// After the request ran (and its read burst ended): what its answer must wait for.
-    static func need(since mark: Mark, _ durability: DurabilityMonitor) -> Need {
-        if durability.failedAppendCount != mark.failures { return .notStored }
-        let ticket = durability.currentTicket
-        return ticket != mark.ticket && !durability.isDurable(ticket) ? .sync(ticket) : .nothing
-    }
 
     /// Waits for `ticket`; `completion` runs once, on the engine loop, with whether it was stored.
     init(ticket: UInt64, durability: DurabilityMonitor, completion: @escaping (_ stored: Bool) -> Void) {

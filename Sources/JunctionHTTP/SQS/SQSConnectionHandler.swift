@@ -145,13 +145,13 @@ final class SQSConnectionHandler: ChannelInboundHandler, RemovableChannelHandler
                 baseURL: "http://\(head.headers.first(name: "Host") ?? "localhost")",
                 accountID: self.configuration.accountID, region: region)
             let durability = self.broker.durability
-            let mark = HTTPDurableAnswer.mark(durability)
+            let mark = durability.mark()
             let outcome = try service.handle(request)
             durability.readBurstEnded()
             switch outcome {
             case .result(let result):
                 let response = SQSResponse.success(request.action, result, protocol: wire, requestID: requestID)
-                switch HTTPDurableAnswer.need(since: mark, durability) {
+                switch durability.need(since: mark) {
                 case .nothing:
                     self.respond(response, to: head, context: context)
                 case .notStored:

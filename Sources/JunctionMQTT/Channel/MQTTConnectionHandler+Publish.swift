@@ -9,17 +9,17 @@ extension MQTTConnectionHandler {
             self.publisherGate.publishReceived().apply(to: channel)
         }
         let durability = self.broker.durability
-        let ticketBefore = durability.currentTicket
-        let failuresBefore = durability.failedAppendCount
-        switch self.route(publish, topic: topic) {
-        case .success where durability.failedAppendCount != failuresBefore:
+        let mark = durability.mark()
+        let routed = self.route(publish, topic: topic)
+        let need = durability.need(since: mark)
+        switch routed {
+        case .success where need == .notStored:
             // A durable queue could not store it: not acknowledged as taken.
             self.run(self.stateMachine.publishFailed(publish, reason: .unspecifiedError))
         case .success(let matched):
             // Stored in a durable queue and not yet on disk: PUBACK/PUBREC wait for the disk.
-            let ticket = durability.currentTicket
-            let waits = ticket != ticketBefore && !durability.isDurable(ticket)
-            self.run(self.stateMachine.publishRouted(publish, matched: matched, durabilityTicket: waits ? ticket : nil))
+            let ticket: UInt64? = if case .sync(let ticket) = need { ticket } else { nil }
+            self.run(self.stateMachine.publishRouted(publish, matched: matched, durabilityTicket: ticket))
             if self.stateMachine.isWaitingForDurability { durability.wait(self) }
         case .failure(let error):
             self.logger.debug("MQTT publish refused", metadata: ["error": "\(error)"])

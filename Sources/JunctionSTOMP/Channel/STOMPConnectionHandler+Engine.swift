@@ -31,8 +31,7 @@ extension STOMPConnectionHandler {
         }
         self.publishReceived()
         let durability = vhost.durability
-        let ticketBefore = durability.currentTicket
-        let failuresBefore = durability.failedAppendCount
+        let mark = durability.mark()
         do {
             _ = try vhost.publish(
                 Message(exchange: exchange, routingKey: routingKey, properties: properties, body: request.frame.body),
@@ -42,11 +41,10 @@ extension STOMPConnectionHandler {
             throw STOMPError(error)
         }
         // A persistent message in a durable queue was appended to the store: a RECEIPT waits for it.
-        if durability.failedAppendCount != failuresBefore {
-            throw STOMPError("internal_error", "the message could not be stored")
-        }
-        if durability.currentTicket != ticketBefore {
-            self.storedTicket = durability.currentTicket
+        switch durability.need(since: mark) {
+        case .nothing: break
+        case .notStored: throw STOMPError("internal_error", "the message could not be stored")
+        case .sync(let ticket): self.storedTicket = ticket
         }
     }
 
