@@ -353,6 +353,7 @@ final class EngineState {
         var brokerConfiguration = BrokerConfiguration()
         brokerConfiguration.defaultVirtualHost = configuration.defaultVirtualHost
         brokerConfiguration.maxTopicWords = configuration.limits.maxTopicWords
+        brokerConfiguration.maxDeduplicationCacheEntries = configuration.limits.maxDeduplicationCacheEntries
         brokerConfiguration.failedLoginDelayMilliseconds = configuration.limits.failedLoginDelayMilliseconds
         brokerConfiguration.failedLoginMaxDelayMilliseconds = configuration.limits.failedLoginMaxDelayMilliseconds
         brokerConfiguration.maxConsumersPerChannel = configuration.limits.maxConsumersPerChannel

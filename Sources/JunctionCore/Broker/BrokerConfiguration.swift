@@ -20,6 +20,10 @@ public struct BrokerConfiguration: Sendable {
     public var failedLoginMaxDelayMilliseconds = 5000
     /// When persistent messages in durable queues count as safe, so confirms may go out.
     public var durability: DurabilityPolicy = .groupCommit
+    /// Deduplication ids a queue with `x-message-deduplication` remembers when it has no `x-cache-size`,
+    /// and the largest `x-cache-size` accepted (`limits.max_deduplication_cache_entries`): bounds the
+    /// cache's memory (about 100 bytes plus the id per entry).
+    public var maxDeduplicationCacheEntries = 100_000
     /// Broker-wide message-rate samples kept for charts (`http.rates_history_samples`).
     public var rateHistorySamples = 60
     /// Roll size of the delay logs' segments (`storage.segment_max_bytes`, as for queue logs).

@@ -8,6 +8,7 @@ extension MessageQueue {
         for id in ids {
             guard let settled = self.unacked.removeValue(forKey: id) else { continue }
             self.statistics.acknowledged += 1
+            if self.groups != nil { self.releaseGroup(of: settled.entry) }
             self.settle(settled.entry)
             settled.subscription?.releaseCredit()
         }
@@ -32,16 +33,19 @@ extension MessageQueue {
             for item in settled {
                 var entry = item.unacked.entry
                 if let limit = self.settings.deliveryLimit, entry.deliveryCount > limit {
+                    if self.groups != nil { self.releaseGroup(of: entry) }
                     self.settle(entry)
                     self.deadLetter(entry, reason: .deliveryLimit)
                     continue
                 }
                 entry.redelivered = true
+                if self.groups != nil, self.requeueGrouped(entry) { continue }
                 self.requeueAtHead(entry)
             }
         } else {
             settled.sort { $0.id < $1.id }
             for item in settled {
+                if self.groups != nil { self.releaseGroup(of: item.unacked.entry) }
                 self.settle(item.unacked.entry)
                 self.deadLetter(item.unacked.entry, reason: .rejected)
             }
@@ -73,7 +77,7 @@ extension MessageQueue {
 
     /// Removes all ready messages (unacked ones stay); returns how many were removed.
     func purge() -> Int {
-        let count = self.ready.count
+        let count = self.ready.count + self.removeParked(settling: true)
         for entry in self.ready {
             self.settle(entry)
         }
@@ -118,7 +122,7 @@ extension MessageQueue {
     /// caller once the host's tables are consistent, and the number of ready messages dropped.
     func tearDown() -> (cancelled: [Subscription], readyCount: Int) {
         self.isDeleted = true
-        let readyCount = self.ready.count
+        let readyCount = self.ready.count + self.removeParked(settling: false)
         self.ready.removeAll()
         self.readyCleared()
         self.adjustReadyBytes(by: -self.readyBytes)

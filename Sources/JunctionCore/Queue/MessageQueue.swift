@@ -36,7 +36,7 @@ public final class MessageQueue {
     var consumers: [Subscription] = []
     var nextConsumerIndex = 0
     private var nextDeliveryID: UInt64 = 1
-    private var isDispatching = false
+    var isDispatching = false
     var hadConsumer = false
     /// Last time the queue was used (declare, consume, cancel, get), for `x-expires`.
     var lastUsed: UInt64
@@ -52,6 +52,10 @@ public final class MessageQueue {
     public private(set) var storageProblems: QueueStorageProblems?
     /// Cumulative counters for metrics (the `published` count is messages this queue accepted).
     public internal(set) var statistics = MessageStatistics()
+    /// `x-message-deduplication`: the ids remembered (`MessageQueue+Deduplication`); nil otherwise.
+    var deduplication: DeduplicationCache?
+    /// `x-message-groups`: groups in flight and messages held behind them (`MessageQueue+Groups`).
+    var groups: MessageGroupState?
 
     struct Unacked {
         var entry: QueuedMessage
@@ -83,13 +87,18 @@ public final class MessageQueue {
         self.store = durable ? store : nil
         self.storeKey = QueueStoreKey(virtualHost: host.name, queue: name)
         self.lastUsed = clock.nowMilliseconds()
+        self.deduplication = settings.deduplication.map {
+            DeduplicationCache(
+                capacity: $0.cacheSize ?? host.configuration.maxDeduplicationCacheEntries, timeToLive: $0.cacheTTL)
+        }
+        self.groups = settings.messageGroups ? MessageGroupState() : nil
     }
 
-    public var readyCount: Int { self.ready.count }
+    public var readyCount: Int { self.ready.count + self.parkedCount }
     public var unackedCount: Int { self.unacked.count }
     public var consumerCount: Int { self.consumers.count }
     /// Ready messages (what AMQP calls the message count).
-    public var messageCount: Int { self.ready.count }
+    public var messageCount: Int { self.readyCount }
     public var subscriptions: [Subscription] { self.consumers }
     /// With `x-single-active-consumer`: the consumer that receives, the first registered one still
     /// there; the others wait. Nil otherwise.
@@ -103,13 +112,16 @@ public final class MessageQueue {
     func enqueue(_ message: Message, ttl: UInt64?) -> Bool {
         // A consumer callback during this publish may have deleted a queue that was already routed to.
         guard !self.isDeleted, !self.isFailed else { return false }
+        let deduplication = self.deduplication == nil ? .unchecked : self.admitDeduplicationID(of: message)
+        // A duplicate is dropped as a successful publish (confirmed), as the deduplication plugin does.
+        if case .duplicate = deduplication { return true }
         self.statistics.published += 1
         var entry = QueuedMessage(message: message, expiresAt: nil, deliveryCount: 0, redelivered: false)
         if let effective = Self.minimum(ttl, self.settings.messageTTL) {
             entry.expiresAt = self.clock.nowMilliseconds() &+ effective
         }
         // Fast path: nothing waiting and a consumer with credit; the message never enters the deque.
-        if self.ready.isEmpty && !self.isDispatching, let subscription = self.nextConsumer() {
+        if self.ready.isEmpty && !self.isDispatching && self.groups == nil, let subscription = self.nextConsumer() {
             self.isDispatching = true
             if !subscription.noAck { self.persist(&entry) }
             self.deliver(entry, to: subscription)
@@ -121,9 +133,11 @@ public final class MessageQueue {
             switch self.settings.overflow {
             case .rejectPublish:
                 self.statistics.published -= 1
+                self.forget(deduplication)
                 return false
             case .rejectPublishDLX:
                 self.statistics.published -= 1
+                self.forget(deduplication)
                 self.deadLetter(entry, reason: .maxlen)
                 return false
             case .dropHead:
@@ -149,13 +163,13 @@ public final class MessageQueue {
     }
 
     private func wouldOverflow(adding size: Int) -> Bool {
-        if let maxLength = self.settings.maxLength, self.ready.count >= maxLength { return true }
+        if let maxLength = self.settings.maxLength, self.readyCount >= maxLength { return true }
         if let maxBytes = self.settings.maxLengthBytes, self.readyBytes + size > maxBytes { return true }
         return false
     }
 
     private var isOverLimit: Bool {
-        if let maxLength = self.settings.maxLength, self.ready.count > maxLength { return true }
+        if let maxLength = self.settings.maxLength, self.readyCount > maxLength { return true }
         if let maxBytes = self.settings.maxLengthBytes, self.readyBytes > maxBytes { return true }
         return false
     }
@@ -184,6 +198,7 @@ public final class MessageQueue {
             self.readyBytes += entry.size
             self.ready.append(entry)
         }
+        self.rememberRecoveredDeduplicationIDs()
     }
 
     // MARK: Dispatch
@@ -194,13 +209,14 @@ public final class MessageQueue {
         guard !self.isDispatching else { return }
         self.isDispatching = true
         defer { self.isDispatching = false }
+        if self.groups != nil { return self.dispatchGrouped() }
         while !self.isDeleted, !self.ready.isEmpty, let subscription = self.nextConsumer() {
             guard let entry = self.popLiveHead() else { break }
             self.deliver(entry, to: subscription)
         }
     }
 
-    private func nextConsumer() -> Subscription? {
+    func nextConsumer() -> Subscription? {
         if self.settings.singleActiveConsumer {
             return self.activeConsumer.flatMap { $0.canReceive ? $0 : nil }
         }
@@ -217,7 +233,7 @@ public final class MessageQueue {
         return nil
     }
 
-    private func deliver(_ entry: consuming QueuedMessage, to subscription: Subscription) {
+    func deliver(_ entry: consuming QueuedMessage, to subscription: Subscription) {
         var entry = entry
         entry.deliveryCount += 1
         self.noteDelivered(entry)
@@ -249,7 +265,9 @@ public final class MessageQueue {
     /// basic.get: the head message (expired ones are dead-lettered first) and the ready count after it.
     func get(noAck: Bool) -> (delivery: Delivery, messageCount: Int)? {
         self.lastUsed = self.clock.nowMilliseconds()
-        guard var entry = self.popLiveHead() else { return nil }
+        guard var entry = self.groups == nil ? self.popLiveHead() : self.popGroupedHead(locking: !noAck) else {
+            return nil
+        }
         entry.deliveryCount += 1
         self.noteDelivered(entry)
         let id = self.takeDeliveryID()
@@ -267,14 +285,14 @@ public final class MessageQueue {
         } else {
             self.unacked[id] = Unacked(entry: entry, subscription: nil)
         }
-        return (delivery, self.ready.count)
+        return (delivery, self.readyCount)
     }
 
     // MARK: Expiry
 
     /// Pops the head, dead-lettering expired messages on the way (expiry is checked at the head).
     /// The head is popped before it is looked at: reading `ready.first` would copy the whole entry.
-    private func popLiveHead() -> QueuedMessage? {
+    func popLiveHead() -> QueuedMessage? {
         var now: UInt64?
         while let head = self.popReady() {
             if let expiresAt = head.expiresAt {
@@ -301,7 +319,7 @@ public final class MessageQueue {
         }
     }
 
-    private func popReady() -> QueuedMessage? {
+    func popReady() -> QueuedMessage? {
         guard let head = self.ready.popFirst() else { return nil }
         self.headRemovedFromReady(head)
         self.readyBytes -= head.size
@@ -331,6 +349,7 @@ public final class MessageQueue {
         if let sequence = entry.storeSequence {
             self.store?.settle(sequence: sequence, queue: self.storeKey)
         }
+        if self.deduplication != nil { self.forgetDeduplicationID(of: entry) }
     }
 
     func adjustReadyBytes(by delta: Int) {

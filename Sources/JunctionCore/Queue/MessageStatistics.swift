@@ -11,6 +11,8 @@ public struct MessageStatistics: Sendable, Hashable {
     /// Messages the queue dead-lettered (rejected, expired, maxlen), whether or not a dead-letter
     /// exchange then routed them anywhere.
     public var deadLettered = 0
+    /// Publishes a deduplicating queue dropped as duplicates (confirmed to their publishers).
+    public var deduplicated = 0
 
     public init() {}
 
@@ -21,6 +23,7 @@ public struct MessageStatistics: Sendable, Hashable {
         sum.redelivered += rhs.redelivered
         sum.acknowledged += rhs.acknowledged
         sum.deadLettered += rhs.deadLettered
+        sum.deduplicated += rhs.deduplicated
         return sum
     }
 }

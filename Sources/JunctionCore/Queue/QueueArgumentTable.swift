@@ -35,6 +35,11 @@ public enum QueueArgumentTable {
         "x-single-active-consumer": .supported(queues),
         // Classic queues only: RabbitMQ 4's quorum queues have two implicit levels and no argument.
         "x-max-priority": .supported([.classic]),
+        // The community deduplication plugin's queue argument, with its exchange's cache limits.
+        "x-message-deduplication": .supported(queues),
+        "x-cache-size": .supported(queues),
+        "x-cache-ttl": .supported(queues),
+        "x-message-groups": .supported(queues),
         "x-max-age": .supported([.stream]),
         "x-stream-max-segment-size-bytes": .supported([.stream]),
         "x-partitions": .supported([.stream]),

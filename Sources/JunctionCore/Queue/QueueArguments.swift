@@ -30,6 +30,10 @@ struct QueueArguments: Equatable {
     var singleActiveConsumer = false
     /// `x-max-priority` (0...255) of a classic queue: one FIFO per priority 0...max (`ReadyMessages`).
     var maxPriority: Int?
+    /// `x-message-deduplication: true` and its cache limits (`QueueArguments+Deduplication`).
+    var deduplication: DeduplicationSettings?
+    /// `x-message-groups: true`: one unacknowledged message per `x-group-id` at a time (`MessageQueue+Groups`).
+    var messageGroups = false
 
     init(_ table: FieldTable, queue: String) throws(BrokerError) {
         self.messageTTL = try Self.integer(table, "x-message-ttl", queue: queue, minimum: 0).map(UInt64.init)
@@ -70,6 +74,8 @@ struct QueueArguments: Equatable {
             self.singleActiveConsumer = flag
         }
         self.maxPriority = try Self.maxPriority(table, queue: queue)
+        self.deduplication = try Self.deduplication(table, queue: queue)
+        self.messageGroups = try Self.flag(table, "x-message-groups", queue: queue)
         let type: QueueArgumentTable.QueueType = self.stream != nil ? .stream : self.isQuorum ? .quorum : .classic
         try QueueArgumentTable.check(table, type: type, queue: queue)
         if let value = table["x-partitions"] {

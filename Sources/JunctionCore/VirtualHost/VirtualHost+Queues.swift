@@ -59,6 +59,11 @@ extension VirtualHost {
             try access.authorize(.configure, .queue, queueName)
         }
         let settings = try QueueArguments(arguments, queue: queueName)
+        if let size = settings.deduplication?.cacheSize, size > self.configuration.maxDeduplicationCacheEntries {
+            throw .preconditionFailed(
+                "invalid arg 'x-cache-size' for queue '\(queueName)': \(size) is over the limit of "
+                    + "\(self.configuration.maxDeduplicationCacheEntries) (limits.max_deduplication_cache_entries)")
+        }
         if settings.stream != nil {
             try Self.checkStreamProperties(queueName, durable: durable, exclusive: exclusive, autoDelete: autoDelete)
         }

@@ -84,6 +84,9 @@ public struct LimitsConfiguration: Sendable, Hashable {
     /// Largest frame (AMQP), packet (MQTT) or frame header section and body (STOMP) a connection may send before it
     /// has logged in (`limits.max_prelogin_frame_bytes`); the protocol's own limits apply after.
     public var maxPreloginFrameBytes: Int
+    /// Ids a deduplicating queue remembers without `x-cache-size`, and the largest `x-cache-size`
+    /// (`limits.max_deduplication_cache_entries`).
+    public var maxDeduplicationCacheEntries: Int
 
     public init(
         maxConnections: Int = 10000,
@@ -96,9 +99,11 @@ public struct LimitsConfiguration: Sendable, Hashable {
         outputLowWaterBytes: Int = 262_144,
         outputHighWaterBytes: Int = 1_048_576,
         maxTransactionBytes: Int = 16_777_216,
-        maxPreloginFrameBytes: Int = 65536
+        maxPreloginFrameBytes: Int = 65536,
+        maxDeduplicationCacheEntries: Int = 100_000
     ) {
         self.maxPreloginFrameBytes = maxPreloginFrameBytes
+        self.maxDeduplicationCacheEntries = maxDeduplicationCacheEntries
         self.maxTransactionBytes = maxTransactionBytes
         self.maxConnections = maxConnections
         self.maxConnectionsPerUser = maxConnectionsPerUser

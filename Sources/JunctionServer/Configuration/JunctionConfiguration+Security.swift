@@ -24,6 +24,7 @@ extension ConfigurationKeys {
     static let outputHighWaterBytes: ConfigKey = "limits.output_high_water_bytes"
     static let maxTransactionBytes: ConfigKey = "limits.max_transaction_bytes"
     static let maxPreloginFrameBytes: ConfigKey = "limits.max_prelogin_frame_bytes"
+    static let maxDeduplicationCacheEntries: ConfigKey = "limits.max_deduplication_cache_entries"
 }
 
 extension HTTPConfiguration {
@@ -110,7 +111,8 @@ extension LimitsConfiguration {
             outputLowWaterBytes: try int(ConfigurationKeys.outputLowWaterBytes),
             outputHighWaterBytes: try int(ConfigurationKeys.outputHighWaterBytes),
             maxTransactionBytes: try int(ConfigurationKeys.maxTransactionBytes),
-            maxPreloginFrameBytes: try int(ConfigurationKeys.maxPreloginFrameBytes)
+            maxPreloginFrameBytes: try int(ConfigurationKeys.maxPreloginFrameBytes),
+            maxDeduplicationCacheEntries: try int(ConfigurationKeys.maxDeduplicationCacheEntries)
         )
     }
 
@@ -136,6 +138,8 @@ extension LimitsConfiguration {
                 .int(self.maxTransactionBytes), isSecret: false),
             AbsoluteConfigKey(ConfigurationKeys.maxPreloginFrameBytes): .init(
                 .int(self.maxPreloginFrameBytes), isSecret: false),
+            AbsoluteConfigKey(ConfigurationKeys.maxDeduplicationCacheEntries): .init(
+                .int(self.maxDeduplicationCacheEntries), isSecret: false),
         ]
     }
 
@@ -153,6 +157,7 @@ extension LimitsConfiguration {
             ("limits.max_transaction_bytes", self.maxTransactionBytes, 1024...1_073_741_824),
             // AMQP's frame-min-size (4096) is the floor: connection.start-ok must always fit.
             ("limits.max_prelogin_frame_bytes", self.maxPreloginFrameBytes, 4096...16_777_216),
+            ("limits.max_deduplication_cache_entries", self.maxDeduplicationCacheEntries, 1...100_000_000),
         ]
         for (key, value, range) in ranges where !range.contains(value) {
             throw ConfigurationError("\(key): \(value) is outside \(range.lowerBound)...\(range.upperBound)")
