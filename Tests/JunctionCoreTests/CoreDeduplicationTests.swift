@@ -110,12 +110,47 @@ import Testing
         #expect(try after.drain("d") == ["b", "a again"])
     }
 
-    @Test func thePluginsExchangeTypeIsRefusedLikeAnyUnknownType() {
+    @Test func theDeduplicationExchangeRoutesLikeFanoutOncePerIDWithinItsWindow() throws {
         let fixture = CoreFixture()
-        let refusal = #expect(throws: BrokerError.self) {
-            try fixture.declareExchange("x", type: "x-message-deduplication", arguments: ["x-cache-size": .int32(5)])
+        try fixture.declareExchange(
+            "dx", type: "x-message-deduplication",
+            arguments: ["x-cache-size": .string("10"), "x-cache-ttl": .int32(1000)])
+        try fixture.declareQueue("q1")
+        try fixture.declareQueue("q2")
+        try fixture.bind("q1", "dx", "ignored")
+        try fixture.bind("q2", "dx", "")
+        #expect(try fixture.publish("dx", "k", "a", properties: Self.withID("1")) == .routed(queueCount: 2))
+        #expect(try fixture.publish("dx", "k", "dup", properties: Self.withID("1")) == .unroutable)
+        #expect(try fixture.publish("dx", "k", "no id") == .routed(queueCount: 2))
+        fixture.clock.advance(byMilliseconds: 1000)
+        #expect(try fixture.publish("dx", "k", "after", properties: Self.withID("1")) == .routed(queueCount: 2))
+        // A message header x-cache-ttl overrides the exchange's, as in the plugin.
+        var short = Self.withID("2")
+        short.headers?["x-cache-ttl"] = .int32(10)
+        try fixture.publish("dx", "k", "short", properties: short)
+        fixture.clock.advance(byMilliseconds: 10)
+        #expect(try fixture.publish("dx", "k", "short again", properties: Self.withID("2")) == .routed(queueCount: 2))
+        #expect(try fixture.drain("q1") == ["a", "no id", "after", "short", "short again"])
+        #expect(fixture.vhost.exchange(named: "dx")?.deduplicationCacheCount == 2)
+    }
+
+    @Test func theDeduplicationExchangeNeedsASizeAndKeepsItsCacheInMemory() {
+        let fixture = CoreFixture()
+        let bad: [FieldTable] = [
+            [:], ["x-cache-size": .int32(0)], ["x-cache-size": .int64(100_001)],
+            ["x-cache-size": .int32(5), "x-cache-persistence": .string("disk")],
+        ]
+        for arguments in bad {
+            let refusal = #expect(throws: BrokerError.self) {
+                try fixture.declareExchange("dx", type: "x-message-deduplication", arguments: arguments)
+            }
+            #expect(refusal?.kind == .preconditionFailed)
         }
-        #expect(refusal?.kind == .commandInvalid)
+        #expect(throws: Never.self) {
+            try fixture.declareExchange(
+                "dx", type: "x-message-deduplication",
+                arguments: ["x-cache-size": .int32(5), "x-cache-persistence": .string("memory")])
+        }
     }
 
     @Test func badArgumentsAreRefused() {

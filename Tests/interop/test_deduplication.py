@@ -74,7 +74,7 @@ def test_a_time_window_outlives_consumption_then_expires(broker, unique):
         connection.close()
 
 
-def test_bad_arguments_and_the_plugin_exchange_type_are_refused(broker, unique):
+def test_bad_arguments_are_refused(broker, unique):
     connection = broker.connect()
     try:
         channel = connection.channel()
@@ -86,13 +86,58 @@ def test_bad_arguments_and_the_plugin_exchange_type_are_refused(broker, unique):
             channel.queue_declare(queue=unique("bad"), arguments={**DEDUP, "x-cache-size": 100_000_000})
         assert refused.value.reply_code == 406 and "max_deduplication_cache_entries" in refused.value.reply_text
         channel = connection.channel()
-        with pytest.raises(pika.exceptions.ConnectionClosedByBroker) as closed:
+        with pytest.raises(pika.exceptions.ChannelClosedByBroker) as refused:
+            channel.exchange_declare(unique("x"), exchange_type="x-message-deduplication")
+        assert refused.value.reply_code == 406 and "x-cache-size" in refused.value.reply_text
+        channel = connection.channel()
+        with pytest.raises(pika.exceptions.ChannelClosedByBroker) as refused:
             channel.exchange_declare(unique("x"), exchange_type="x-message-deduplication",
-                                     arguments={"x-cache-size": 10})
-        assert closed.value.reply_code == 503
+                                     arguments={"x-cache-size": 10, "x-cache-persistence": "disk"})
+        assert refused.value.reply_code == 406 and "x-cache-persistence" in refused.value.reply_text
     finally:
         if connection.is_open:
             connection.close()
+
+
+def test_the_deduplication_exchange_routes_each_id_once(broker, unique):
+    """The plugin's own usage example: an x-message-deduplication exchange with x-cache-size, 100
+    publishes of one id, one routed (fanout: the routing key does not matter)."""
+    exchange, queue = unique("dx"), unique("dx-q")
+    connection = broker.connect()
+    try:
+        channel = connection.channel()
+        channel.exchange_declare(exchange, exchange_type="x-message-deduplication", arguments={"x-cache-size": "5"})
+        channel.queue_declare(queue=queue)
+        channel.queue_bind(queue, exchange)
+        channel.confirm_delivery()
+        for index in range(100):
+            channel.basic_publish(exchange, f"any-{index}", b"hello world",
+                                  properties=pika.BasicProperties(headers={"x-deduplication-header": "md5-of-hello"}))
+        with pytest.raises(pika.exceptions.UnroutableError):
+            channel.basic_publish(exchange, "", b"dup", mandatory=True,
+                                  properties=pika.BasicProperties(headers={"x-deduplication-header": "md5-of-hello"}))
+        channel.basic_publish(exchange, "", b"no header")
+        assert ready(channel, queue) == 2
+    finally:
+        connection.close()
+
+
+def test_kombu_declares_and_uses_the_deduplication_exchange(broker, unique):
+    name = unique("kombu-dx")
+    exchange = kombu.Exchange(name, type="x-message-deduplication", arguments={"x-cache-size": 100,
+                                                                                "x-cache-ttl": 60000})
+    queue = kombu.Queue(name, exchange=exchange, routing_key="")
+    received = []
+    with kombu.Connection(broker.url(), transport="pyamqp", connect_timeout=10) as connection:
+        producer = connection.Producer(serializer="json")
+        for index in range(3):
+            producer.publish({"n": index}, exchange=exchange, routing_key="", declare=[queue],
+                             headers={"x-deduplication-header": "job-7"})
+        with kombu.Consumer(connection, [queue], callbacks=[lambda body, m: (received.append(body), m.ack())]):
+            connection.drain_events(timeout=10)
+            with pytest.raises(TimeoutError):
+                connection.drain_events(timeout=0.5)
+    assert received == [{"n": 0}]
 
 
 def test_kombu_publishes_with_the_header_once(broker, unique):

@@ -34,7 +34,10 @@ struct DeduplicationCache {
 
     /// Remembers `id` unless it is already remembered (and not expired at `now`).
     /// - Returns: false when `id` is a duplicate.
-    mutating func insert(_ id: String, now: UInt64) -> Bool {
+    /// `timeToLive` overrides the cache's for this id (the exchange's per-message `x-cache-ttl`); ids
+    /// with another time to live may then expire out of order: they count as gone at once, and their
+    /// memory is reclaimed when they reach the front or the size pushes them out.
+    mutating func insert(_ id: String, now: UInt64, timeToLive: UInt64? = nil) -> Bool {
         self.dropExpired(now: now)
         if let existing = self.live[id], existing.expiresAt > now { return false }
         while self.live.count >= self.capacity, let oldest = self.order.popFirst() {
@@ -42,7 +45,7 @@ struct DeduplicationCache {
                 self.live[oldest.id] = nil
             }
         }
-        let expiresAt = self.timeToLive.map { now &+ $0 } ?? .max
+        let expiresAt = (timeToLive ?? self.timeToLive).map { now &+ $0 } ?? .max
         self.nextInsertion &+= 1
         self.live[id] = (self.nextInsertion, expiresAt)
         self.order.append(Slot(id: id, insertion: self.nextInsertion, expiresAt: expiresAt))

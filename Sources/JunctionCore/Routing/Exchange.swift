@@ -35,6 +35,8 @@ public final class Exchange {
     private var nextRoundRobin = 0
     private let topicCacheCapacity: Int
     private let maxTopicWords: Int
+    /// `x-message-deduplication` exchanges: the ids seen (`Exchange+Deduplication`); nil for other types.
+    var deduplication: DeduplicationCache?
 
     init(
         name: String,
@@ -45,7 +47,8 @@ public final class Exchange {
         arguments: FieldTable,
         isDefault: Bool = false,
         topicCacheCapacity: Int,
-        maxTopicWords: Int = 256
+        maxTopicWords: Int = 256,
+        maxDeduplicationCacheEntries: Int = 100_000
     ) throws(BrokerError) {
         self.name = name
         self.type = type
@@ -57,6 +60,10 @@ public final class Exchange {
         self.topicCacheCapacity = topicCacheCapacity
         self.maxTopicWords = maxTopicWords
         self.routingType = try Self.routingType(of: type, arguments: arguments)
+        if type == .messageDeduplication {
+            self.deduplication = try Self.deduplicationCache(
+                arguments, exchange: name, maxEntries: maxDeduplicationCacheEntries)
+        }
         switch arguments["alternate-exchange"] {
         case nil:
             self.alternateExchange = nil
@@ -76,6 +83,7 @@ public final class Exchange {
     /// `x-delayed-message` needs `x-delayed-type` naming one of the four AMQP types; the plugin
     /// answers a missing or unknown one with 406 (RabbitMQ 4's `rabbit_exchange:check_type`).
     private static func routingType(of type: ExchangeType, arguments: FieldTable) throws(BrokerError) -> ExchangeType {
+        if type == .messageDeduplication { return .fanout }
         guard type == .delayedMessage else { return type }
         guard let name = arguments["x-delayed-type"]?.stringValue else {
             throw .preconditionFailed("Invalid argument, 'x-delayed-type' must be an existing exchange type")
@@ -134,8 +142,8 @@ public final class Exchange {
                 self.partitionSlots += Array(repeating: nil, count: index + 1 - self.partitionSlots.count)
             }
             self.partitionSlots[index] = binding.destination
-        case .delayedMessage:
-            // Never a routing type: `routingType(of:arguments:)` resolves it to `x-delayed-type`.
+        case .delayedMessage, .messageDeduplication:
+            // Never routing types: `routingType(of:arguments:)` resolves them (`x-delayed-type`, fanout).
             break
         }
         self.bindings.insert(binding)
@@ -168,7 +176,7 @@ public final class Exchange {
                 self.partitionSlots[index] = nil
                 while self.partitionSlots.last.map({ $0 == nil }) ?? false { self.partitionSlots.removeLast() }
             }
-        case .delayedMessage:
+        case .delayedMessage, .messageDeduplication:
             break
         }
         return true
@@ -217,7 +225,7 @@ public final class Exchange {
                 index = KafkaPartitioner.partition(forKey: message.routingKey, count: count)
             }
             if let destination = self.partitionSlots[index] { visit(destination) }
-        case .delayedMessage:
+        case .delayedMessage, .messageDeduplication:
             break
         }
     }

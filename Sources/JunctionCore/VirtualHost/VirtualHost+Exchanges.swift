@@ -57,7 +57,8 @@ extension VirtualHost {
             internal: `internal`,
             arguments: arguments,
             topicCacheCapacity: self.configuration.topicRouteCacheCapacity,
-            maxTopicWords: self.configuration.maxTopicWords
+            maxTopicWords: self.configuration.maxTopicWords,
+            maxDeduplicationCacheEntries: self.configuration.maxDeduplicationCacheEntries
         )
         if durable {
             let record = self.exchangeRecord(exchange)

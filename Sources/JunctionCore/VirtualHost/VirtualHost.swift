@@ -184,16 +184,22 @@ public final class VirtualHost {
                 self.scheduleDelayed(message, in: exchange, delayMilliseconds: delay)
                 return
             }
-            exchange.forEachMatch(message) { destination in
-                matchedAny = true
-                switch destination {
-                case .queue(let queue):
-                    if queue.routeMark != epoch {
-                        queue.routeMark = epoch
-                        targets.append(queue)
+            // A duplicate matches nothing (its alternate exchange, if any, takes it, as in RabbitMQ).
+            let isDuplicate =
+                exchange.deduplication != nil
+                && !exchange.admitDeduplicated(message, now: self.clock.nowMilliseconds())
+            if !isDuplicate {
+                exchange.forEachMatch(message) { destination in
+                    matchedAny = true
+                    switch destination {
+                    case .queue(let queue):
+                        if queue.routeMark != epoch {
+                            queue.routeMark = epoch
+                            targets.append(queue)
+                        }
+                    case .exchange(let next):
+                        self.route(next, message, epoch, &targets)
                     }
-                case .exchange(let next):
-                    self.route(next, message, epoch, &targets)
                 }
             }
         }
