@@ -49,7 +49,7 @@ extension VirtualHost {
     private func enqueueDue(_ message: Message, into queueName: String) {
         guard let queue = self.queuesByName[queueName] else { return }
         let ttl = (try? QueueArguments.messageTTL(message.properties.expiration)) ?? nil
-        _ = self.accept(message, into: queue, ttl: ttl)
+        _ = self.acceptNow(message, into: queue, ttl: ttl)
     }
 
     /// The exchange was deleted: its delayed messages go with it (a new exchange of that name

@@ -144,8 +144,17 @@ extension VirtualHost {
         }
     }
 
-    /// Hands a routed message to a classic queue or a stream.
+    /// Hands a routed message to a classic queue or a stream, or to the timer index when the publish
+    /// or the queue asks for a delay (`VirtualHost+QueueDelay`).
     func accept(_ message: Message, into queue: MessageQueue, ttl: UInt64?) -> Bool {
+        if self.publishDelayOverride != nil || !self.delayed.queueDelays.isEmpty {
+            return self.acceptWithDelay(message, into: queue, ttl: ttl)
+        }
+        return self.acceptNow(message, into: queue, ttl: ttl)
+    }
+
+    /// Enqueues (or appends to the stream) now, whatever delay the queue has.
+    func acceptNow(_ message: Message, into queue: MessageQueue, ttl: UInt64?) -> Bool {
         if queue.settings.stream != nil {
             // A partitioned stream's own queue holds nothing: publish to its exchange.
             guard let stream = self.streamsByName[queue.name], stream.queue === queue else { return false }

@@ -123,6 +123,9 @@ extension VirtualHost {
                     owner: owner,
                     access: access
                 )
+                if record.deliveryDelayMilliseconds > 0 {
+                    self.delayed.queueDelays[record.name] = record.deliveryDelayMilliseconds
+                }
             } catch {
                 self.logger.error("cannot restore queue", metadata: ["queue": "\(record.name)", "error": "\(error)"])
             }

@@ -188,6 +188,8 @@ extension VirtualHost {
         if queue.isStream {
             throw .preconditionFailed("queue '\(name)' in vhost '\(self.name)' is a stream: purge is not supported")
         }
+        // Messages still waiting for their delay go too (SQS PurgeQueue); the count is the ready ones.
+        self.delayed.remove(target: .queue(name))
         return queue.purge()
     }
 
@@ -222,6 +224,7 @@ extension VirtualHost {
         guard self.queuesByName[queue.name] === queue, !queue.isDeleted else { return 0 }
         self.queuesByName[queue.name] = nil
         self.retiredStatistics = self.retiredStatistics + queue.statistics
+        self.forgetQueueDelays(queue.name)
         for binding in queue.incoming {
             self.removeBinding(binding)
         }

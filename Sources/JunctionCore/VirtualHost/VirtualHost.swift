@@ -40,6 +40,9 @@ public final class VirtualHost {
     var spareTargetLists: [[MessageQueue]] = []
     /// Messages waiting for their delay (`Delay/`): delayed exchanges, queue and per-message delays.
     let delayed = DelayedMessages()
+    /// The delay of the publish in progress (`publish(_:delayMilliseconds:access:)`), which replaces
+    /// the target queues' own delays; nil otherwise.
+    var publishDelayOverride: UInt64?
 
     init(
         name: String,

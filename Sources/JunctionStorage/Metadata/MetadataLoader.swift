@@ -67,7 +67,8 @@ struct MetadataLoader {
                 durable: try row.bool("durable"),
                 exclusive: try row.bool("exclusive"),
                 autoDelete: try row.bool("auto_delete"),
-                arguments: try row.bytes("arguments")
+                arguments: try row.bytes("arguments"),
+                deliveryDelayMilliseconds: UInt64(clamping: try row.integer("delivery_delay_ms"))
             )
         }
     }

@@ -10,6 +10,7 @@ enum MetadataSchema {
         migrator.registerMigration("mqtt_session_owner", migrate: addMQTTSessionOwner)
         migrator.registerMigration("topic_permissions", migrate: createTopicPermissions)
         migrator.registerMigration("operator_policies", migrate: addOperatorPolicies)
+        migrator.registerMigration("queue_delivery_delay", migrate: addQueueDeliveryDelay)
         return migrator
     }()
 
@@ -176,6 +177,12 @@ enum MetadataSchema {
                 ) WITHOUT ROWID;
                 """
         )
+    }
+
+    /// A queue-level delivery delay (ms; SQS `DelaySeconds`): messages enqueued become visible only
+    /// after it. 0 for every queue stored before.
+    private static func addQueueDeliveryDelay(_ db: Database) throws {
+        try db.execute(sql: "ALTER TABLE queues ADD COLUMN delivery_delay_ms INTEGER NOT NULL DEFAULT 0;")
     }
 
     /// Operator policies beside user policies (each kind has its own names), and `quorum_queues`

@@ -174,6 +174,14 @@ extension MetadataTransaction {
         }
     }
 
+    /// Sets a stored queue's delivery delay (ms; 0 clears it). Returns false if no such queue is stored.
+    @discardableResult
+    public func setQueueDeliveryDelay(virtualHost: String, name: String, milliseconds: UInt64) throws -> Bool {
+        try changes(
+            "UPDATE queues SET delivery_delay_ms = ? WHERE virtual_host = ? AND name = ?",
+            [Int64(clamping: milliseconds), virtualHost, name]) > 0
+    }
+
     /// Deletes a queue, the bindings to it and, for a stream, its consumer-group offsets.
     @discardableResult
     public func deleteQueue(virtualHost: String, name: String) throws -> Bool {

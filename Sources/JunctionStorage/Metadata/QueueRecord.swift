@@ -13,6 +13,9 @@ public struct QueueRecord: Hashable, Sendable {
     public var exclusive: Bool
     public var autoDelete: Bool
     public var arguments: [UInt8]
+    /// The queue-level delivery delay in ms (0: none); set with `setQueueDeliveryDelay`, kept when the
+    /// queue is declared again.
+    public var deliveryDelayMilliseconds: UInt64
 
     public init(
         virtualHost: String,
@@ -21,7 +24,8 @@ public struct QueueRecord: Hashable, Sendable {
         durable: Bool = true,
         exclusive: Bool = false,
         autoDelete: Bool = false,
-        arguments: [UInt8] = []
+        arguments: [UInt8] = [],
+        deliveryDelayMilliseconds: UInt64 = 0
     ) {
         self.virtualHost = virtualHost
         self.name = name
@@ -30,5 +34,6 @@ public struct QueueRecord: Hashable, Sendable {
         self.exclusive = exclusive
         self.autoDelete = autoDelete
         self.arguments = arguments
+        self.deliveryDelayMilliseconds = deliveryDelayMilliseconds
     }
 }

@@ -13,6 +13,7 @@ import Testing
             #expect(
                 try store.appliedMigrations() == [
                     "v1", "v2", "mqtt_session_owner", "topic_permissions", "operator_policies",
+                    "queue_delivery_delay",
                 ])
             #expect(try store.loadAll() == MetadataSnapshot())
         }
@@ -25,6 +26,7 @@ import Testing
             #expect(
                 try reopened.appliedMigrations() == [
                     "v1", "v2", "mqtt_session_owner", "topic_permissions", "operator_policies",
+                    "queue_delivery_delay",
                 ])
             #expect(try reopened.loadAll().virtualHosts == [VirtualHostRecord(name: "/")])
         }
