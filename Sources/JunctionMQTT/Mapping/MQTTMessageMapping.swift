@@ -18,6 +18,10 @@ public enum MQTTMessageMapping {
     /// subscribers get it back unaltered [MQTT-3.3.2-4]; AMQP, STOMP and HTTP consumers see it
     /// as this header (the `x-mqtt-` prefix of the adapter's other headers).
     public static let payloadFormatIndicatorHeader = "x-mqtt-payload-format-indicator"
+    /// RabbitMQ's header for an MQTT 5 Response Topic, as an `amq.topic` routing key: an AMQP service
+    /// answers an MQTT requester by publishing to `amq.topic` with it; set by an AMQP requester, it
+    /// becomes the Response Topic an MQTT 5 responder sees.
+    public static let replyToTopicHeader = "x-reply-to-topic"
 
     /// The message an inbound PUBLISH becomes. `topic` is the resolved topic (after aliases);
     /// `receivedAt` (wall-clock milliseconds) is stamped on messages that expire.
@@ -56,6 +60,9 @@ public enum MQTTMessageMapping {
             header(property.name, .string(property.value))
         }
         if let indicator = mqtt.payloadFormatIndicator { header(Self.payloadFormatIndicatorHeader, .uint8(indicator)) }
+        if let responseTopic = mqtt.responseTopic {
+            header(Self.replyToTopicHeader, .string(MQTTTopic.routingKey(forTopic: responseTopic)))
+        }
         if publish.qos == .exactlyOnce { header(Self.qosHeader, .uint8(2)) }
         if publish.retain { header(Self.retainHeader, .boolean(true)) }
         if let publisher { header(Self.publisherHeader, .string(publisher)) }
@@ -75,7 +82,7 @@ public enum MQTTMessageMapping {
     /// user property with such a name is not copied into the headers, so it cannot pose as the
     /// broker's (no-local and the published QoS read them).
     public static func isBrokerHeader(_ name: String) -> Bool {
-        name.hasPrefix("x-mqtt-") || name == Self.correlationDataHeader
+        name.hasPrefix("x-mqtt-") || name == Self.correlationDataHeader || name == Self.replyToTopicHeader
     }
 
     /// The QoS a message was published with: the QoS header, else delivery mode 2 → 1, else 0.
@@ -136,6 +143,10 @@ public enum MQTTMessageMapping {
                     switch key {
                     case Self.qosHeader, Self.retainHeader, Self.publisherHeader, Self.publishedAtHeader:
                         continue
+                    case Self.replyToTopicHeader:
+                        if let key = value.stringValue {
+                            properties.responseTopic = MQTTTopic.topic(forRoutingKey: key)
+                        }
                     case Self.correlationDataHeader:
                         if case .byteArray(let bytes) = value { properties.correlationData = ByteBuffer(bytes: bytes) }
                     case Self.payloadFormatIndicatorHeader:
