@@ -40,7 +40,9 @@ final class AMQPBenchClientHandler: ChannelInboundHandler, BenchClient {
     /// One basic.publish per routing key, used in turn (several only for a partitioned stream).
     private let publishes: [AMQPMethod]
     private var nextPublish = 0
-    private let properties: MessageProperties
+    /// The properties of each publish, used in turn: one set, or one per priority level.
+    private let properties: [MessageProperties]
+    private var nextProperties = 0
 
     // Consumer state.
     private var deliveryTag: UInt64 = 0
@@ -62,7 +64,11 @@ final class AMQPBenchClientHandler: ChannelInboundHandler, BenchClient {
         self.publishes = topology.routingKeys(ofPublisher: index).map { key in
             .basicPublish(AMQPBasicPublish(exchange: topology.exchange, routingKey: key))
         }
-        self.properties = MessageProperties(deliveryMode: topology.durable || topology.stream ? 2 : nil)
+        let deliveryMode: UInt8? = topology.durable || topology.stream ? 2 : nil
+        self.properties =
+            topology.priorities > 0
+            ? (0..<topology.priorities).map { MessageProperties(deliveryMode: deliveryMode, priority: UInt8($0)) }
+            : [MessageProperties(deliveryMode: deliveryMode)]
         self.body = ByteBuffer(repeating: 0x2E, count: run.configuration.bodySize)
     }
 
@@ -227,7 +233,9 @@ final class AMQPBenchClientHandler: ChannelInboundHandler, BenchClient {
                 buffer.writeAMQPMethodFrame(channel: channel, method: self.publishes[self.nextPublish])
                 self.nextPublish = self.nextPublish + 1 == self.publishes.count ? 0 : self.nextPublish + 1
                 buffer.writeAMQPContentHeaderFrame(
-                    channel: channel, bodySize: UInt64(self.body.readableBytes), properties: self.properties)
+                    channel: channel, bodySize: UInt64(self.body.readableBytes),
+                    properties: self.properties[self.nextProperties])
+                self.nextProperties = self.nextProperties + 1 == self.properties.count ? 0 : self.nextProperties + 1
                 buffer.writeAMQPBodyFrames(channel: channel, body: self.body, frameMax: frameMax)
             }
             if self.topology.confirm { self.confirms.published(count) }

@@ -23,8 +23,16 @@ struct AMQPBenchCommand: AsyncParsableCommand {
     @Flag(help: "Durable queues and persistent messages (delivery mode 2).") var persistent = false
     @Flag(help: "Use one stream (x-queue-type: stream); every consumer reads it from the first offset.")
     var stream = false
-    @Flag(help: "With --stream: publish everything first, then connect consumers and measure the replay.")
+    @Flag(
+        help:
+            "With --stream or --priorities: publish everything first, then connect consumers and measure the replay (the drain)."
+    )
     var replay = false
+    @Option(
+        help:
+            "A priority queue of N levels (x-max-priority N-1); each publisher cycles through priorities 0...N-1 (0: a plain queue)."
+    )
+    var priorities = 0
     @Option(help: "With --stream: a partitioned stream of N partitions (x-partitions), fed through its exchange.")
     var partitions = 0
     @Option(help: "With --partitions: publishers cycle through this many routing keys (key-0, key-1, ...).")
@@ -49,7 +57,12 @@ struct AMQPBenchCommand: AsyncParsableCommand {
             }
             guard self.prefetch > 0 else { throw ValidationError("stream consumers need a --prefetch") }
         }
-        if self.replay && !self.stream { throw ValidationError("--replay needs --stream") }
+        if self.replay && !self.stream && self.priorities == 0 {
+            throw ValidationError("--replay needs --stream or --priorities")
+        }
+        guard self.priorities >= 0, self.priorities <= 256, self.priorities == 0 || !self.stream else {
+            throw ValidationError("--priorities is within 0...256 and not for a --stream")
+        }
         if (self.partitions != 0 || self.group != nil) && !self.stream {
             throw ValidationError("--partitions and --group need --stream")
         }
@@ -63,7 +76,7 @@ struct AMQPBenchCommand: AsyncParsableCommand {
         let topology = AMQPBenchTopology(
             queue: self.queue, queues: self.queues, fanout: self.fanout, durable: self.persistent,
             stream: self.stream, confirm: self.confirm, prefetch: self.prefetch, noAck: self.noAck,
-            partitions: self.partitions, keys: self.keys,
+            partitions: self.partitions, keys: self.keys, priorities: self.priorities,
             group: self.group ?? (self.partitions > 0 ? "junction-bench" : nil))
         let consumers = self.options.consumers
         let configuration = try self.options.configuration(

@@ -20,6 +20,8 @@ struct AMQPBenchTopology: Sendable {
     var noAck: Bool
     var partitions = 0
     var keys = 1
+    /// Levels of a priority queue (`x-max-priority` = levels − 1); 0 for a plain queue.
+    var priorities = 0
     var group: String?
 
     var exchange: String {
@@ -96,6 +98,7 @@ struct AMQPBenchTopology: Sendable {
             if self.partitions > 0 { arguments["x-partitions"] = .int32(Int32(self.partitions)) }
             return AMQPQueueDeclare(queue: name, durable: true, arguments: arguments)
         }
-        return AMQPQueueDeclare(queue: name, durable: self.durable, autoDelete: true)
+        let arguments: FieldTable = self.priorities > 0 ? ["x-max-priority": .int32(Int32(self.priorities - 1))] : [:]
+        return AMQPQueueDeclare(queue: name, durable: self.durable, autoDelete: true, arguments: arguments)
     }
 }
