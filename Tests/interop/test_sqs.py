@@ -100,11 +100,12 @@ def test_invalid_names_and_attributes_are_refused(sqs, unique):
         == "InvalidAttributeValue"
     assert error_code(lambda: sqs.create_queue(QueueName=unique("q"), Attributes={"Bogus": "1"})) == \
         "InvalidAttributeName"
-    # Not built yet in the engine: refused by name, never ignored.
-    assert error_code(lambda: sqs.create_queue(QueueName=unique("q"), Attributes={"DelaySeconds": "5"})) == \
+    assert error_code(lambda: sqs.create_queue(QueueName=unique("q"), Attributes={"DelaySeconds": "901"})) == \
         "InvalidAttributeValue"
-    assert error_code(lambda: sqs.create_queue(QueueName=unique("q") + ".fifo", Attributes={"FifoQueue": "true"})) \
+    assert error_code(lambda: sqs.create_queue(QueueName=unique("q") + ".fifo", Attributes={"FifoQueue": "maybe"})) \
         == "InvalidAttributeValue"
+    assert error_code(lambda: sqs.create_queue(QueueName=unique("q"), Attributes={"KmsMasterKeyId": "k"})) == \
+        "InvalidAttributeValue"
     assert error_code(lambda: sqs.create_queue(QueueName=unique("q"), Attributes={"RedrivePolicy": json.dumps(
         {"deadLetterTargetArn": "arn:aws:sqs:us-east-1:000000000000:absent", "maxReceiveCount": 3})})) == \
         "InvalidParameterValue"
@@ -149,8 +150,10 @@ def test_bad_message_attributes_are_refused(sqs, queue):
     too_many = {f"a{i}": {"DataType": "String", "StringValue": "v"} for i in range(11)}
     assert error_code(lambda: sqs.send_message(QueueUrl=queue, MessageBody="x", MessageAttributes=too_many)) == \
         "InvalidParameterValue"
-    assert error_code(lambda: sqs.send_message(QueueUrl=queue, MessageBody="x", DelaySeconds=3)) == \
+    assert error_code(lambda: sqs.send_message(QueueUrl=queue, MessageBody="x", MessageDeduplicationId="d")) == \
         "InvalidParameterValue"
+    assert error_code(lambda: sqs.send_message(QueueUrl=queue, MessageBody="x", MessageAttributes={
+        "x-group-id": {"DataType": "String", "StringValue": "g"}})) == "InvalidParameterValue"
     assert error_code(lambda: sqs.send_message(QueueUrl=queue, MessageBody="\x01")) == "InvalidMessageContents"
 
 
@@ -521,3 +524,104 @@ def test_aws_trace_header_is_the_one_system_attribute_a_sender_sets(sqs, queue):
                 {"AWSTraceHeader": {"DataType": "Number", "StringValue": "1"}}):
         assert error_code(lambda: sqs.send_message(QueueUrl=queue, MessageBody="x", MessageSystemAttributes=bad)) == \
             "InvalidParameterValue"
+
+
+def attribute(sqs, url, name):
+    return sqs.get_queue_attributes(QueueUrl=url, AttributeNames=[name])["Attributes"].get(name)
+
+
+def test_queue_and_message_delay_seconds(sqs, unique):
+    url = sqs.create_queue(QueueName=unique("delayed"), Attributes={"DelaySeconds": "2"})["QueueUrl"]
+    assert attribute(sqs, url, "DelaySeconds") == "2"
+    sent_at = time.monotonic()
+    sqs.send_message(QueueUrl=url, MessageBody="waits for the queue's delay")
+    # A message's own DelaySeconds replaces the queue's, 0 included.
+    sqs.send_message(QueueUrl=url, MessageBody="at once", DelaySeconds=0)
+    assert attribute(sqs, url, "ApproximateNumberOfMessagesDelayed") == "1"
+    assert [m["Body"] for m in sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, WaitTimeSeconds=1)[
+        "Messages"]] == ["at once"]
+    received = sqs.receive_message(QueueUrl=url, WaitTimeSeconds=5)["Messages"]
+    assert received[0]["Body"] == "waits for the queue's delay"
+    assert time.monotonic() - sent_at >= 1.9
+    assert attribute(sqs, url, "ApproximateNumberOfMessagesDelayed") == "0"
+    sqs.set_queue_attributes(QueueUrl=url, Attributes={"DelaySeconds": "0"})
+    assert attribute(sqs, url, "DelaySeconds") == "0"
+    sqs.send_message(QueueUrl=url, MessageBody="per message", DelaySeconds=1)
+    assert "Messages" not in sqs.receive_message(QueueUrl=url, WaitTimeSeconds=0)
+    assert sqs.receive_message(QueueUrl=url, WaitTimeSeconds=5)["Messages"][0]["Body"] == "per message"
+    assert error_code(lambda: sqs.send_message(QueueUrl=url, MessageBody="x", DelaySeconds=901)) == \
+        "InvalidParameterValue"
+
+
+@junction_only
+def test_delayed_messages_survive_a_kill(own_broker, unique):
+    sqs = client(own_broker)
+    url = sqs.create_queue(QueueName=unique("delayed"), Attributes={"DelaySeconds": "3"})["QueueUrl"]
+    sqs.send_message(QueueUrl=url, MessageBody="kept while waiting")
+    own_broker.restart(crash=True)
+    sqs = client(own_broker)
+    assert attribute(sqs, url, "DelaySeconds") == "3"
+    assert sqs.receive_message(QueueUrl=url, WaitTimeSeconds=10)["Messages"][0]["Body"] == "kept while waiting"
+
+
+def test_fifo_queue_orders_groups_and_deduplicates(sqs, unique):
+    assert error_code(lambda: sqs.create_queue(QueueName=unique("plain") + ".fifo")) == "InvalidParameterValue"
+    assert error_code(lambda: sqs.create_queue(QueueName=unique("plain"), Attributes={"FifoQueue": "true"})) == \
+        "InvalidParameterValue"
+    url = sqs.create_queue(QueueName=unique("orders") + ".fifo", Attributes={
+        "FifoQueue": "true", "ContentBasedDeduplication": "true"})["QueueUrl"]
+    attributes = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["All"])["Attributes"]
+    assert (attributes["FifoQueue"], attributes["ContentBasedDeduplication"], attributes["DeduplicationScope"]) == \
+        ("true", "true", "queue")
+    sequence = []
+    for group in ("a", "b"):
+        for n in range(3):
+            sent = sqs.send_message(QueueUrl=url, MessageBody=f"{group}{n}", MessageGroupId=group)
+            sequence.append(int(sent["SequenceNumber"]))
+    assert sequence == sorted(sequence) and len(set(sequence)) == 6
+    # The same body again within five minutes: accepted, not delivered twice (content-based deduplication).
+    sqs.send_message(QueueUrl=url, MessageBody="a0", MessageGroupId="a")
+    # An explicit id wins over the body.
+    sqs.send_message(QueueUrl=url, MessageBody="a0", MessageGroupId="a", MessageDeduplicationId="again")
+    assert error_code(lambda: sqs.send_message(QueueUrl=url, MessageBody="x")) == "MissingParameter"
+    assert error_code(lambda: sqs.send_message(QueueUrl=url, MessageBody="x", MessageGroupId="a", DelaySeconds=1)) \
+        == "InvalidParameterValue"
+    seen = []
+    deadline = time.monotonic() + 20
+    while len(seen) < 7 and time.monotonic() < deadline:
+        batch = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, WaitTimeSeconds=1,
+                                    MessageSystemAttributeNames=["All"]).get("Messages", [])
+        # One message of a group in flight at a time: a batch never holds two of one group.
+        groups = [m["Attributes"]["MessageGroupId"] for m in batch]
+        assert len(groups) == len(set(groups))
+        for message in batch:
+            assert message["Attributes"]["SequenceNumber"].isdigit()
+            assert message["Attributes"]["MessageDeduplicationId"]
+            seen.append(message["Body"])
+            sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
+    assert [b for b in seen if b[0] == "a"] == ["a0", "a1", "a2", "a0"]
+    assert [b for b in seen if b[0] == "b"] == ["b0", "b1", "b2"]
+
+
+def test_fifo_needs_a_deduplication_id_and_scopes_it_by_group_when_asked(sqs, unique):
+    url = sqs.create_queue(QueueName=unique("ids") + ".fifo", Attributes={
+        "FifoQueue": "true", "DeduplicationScope": "messageGroup", "FifoThroughputLimit": "perMessageGroupId"})[
+        "QueueUrl"]
+    assert error_code(lambda: sqs.send_message(QueueUrl=url, MessageBody="x", MessageGroupId="g")) == \
+        "InvalidParameterValue"
+    for group in ("g1", "g2", "g1"):
+        sqs.send_message(QueueUrl=url, MessageBody=group, MessageGroupId=group, MessageDeduplicationId="same")
+    bodies = []
+    for _ in range(3):
+        for message in sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, WaitTimeSeconds=1).get(
+                "Messages", []):
+            bodies.append(message["Body"])
+            sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
+    assert sorted(bodies) == ["g1", "g2"]
+    assert error_code(lambda: sqs.set_queue_attributes(QueueUrl=url, Attributes={"FifoQueue": "false"})) == \
+        "InvalidAttributeValue"
+    standard = sqs.create_queue(QueueName=unique("standard"))["QueueUrl"]
+    assert error_code(lambda: sqs.send_message(QueueUrl=standard, MessageBody="x", MessageGroupId="g")) == \
+        "InvalidParameterValue"
+    assert error_code(lambda: sqs.set_queue_attributes(
+        QueueUrl=standard, Attributes={"ContentBasedDeduplication": "true"})) == "InvalidAttributeName"

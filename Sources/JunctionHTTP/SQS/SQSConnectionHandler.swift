@@ -140,7 +140,8 @@ final class SQSConnectionHandler: ChannelInboundHandler, RemovableChannelHandler
             }
             let service = SQSService(
                 broker: self.broker, host: host, access: access, registry: self.shared.registry,
-                inFlight: self.shared.inFlight, moveTasks: self.shared.moveTasks, connectionID: self.connectionID,
+                inFlight: self.shared.inFlight, moveTasks: self.shared.moveTasks,
+                sequenceNumbers: self.shared.sequenceNumbers, connectionID: self.connectionID,
                 eventLoop: context.eventLoop,
                 baseURL: "http://\(head.headers.first(name: "Host") ?? "localhost")",
                 accountID: self.configuration.accountID, region: region)

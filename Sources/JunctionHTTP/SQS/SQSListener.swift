@@ -86,6 +86,7 @@ public struct SQSListener: ProtocolListener {
 final class SQSListenerState: @unchecked Sendable {
     let inFlight = SQSInFlight()
     let moveTasks = SQSMoveTasks()
+    let sequenceNumbers = SQSSequenceNumbers()
     let registry: SQSQueueRegistry
 
     init(attributesFile: String?) {

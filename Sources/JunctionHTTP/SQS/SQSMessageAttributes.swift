@@ -61,7 +61,7 @@ struct SQSMessageAttribute: Equatable {
                 (byte >= 0x30 && byte <= 0x39) || (byte >= 0x41 && byte <= 0x5A) || (byte >= 0x61 && byte <= 0x7A)
                     || byte == UInt8(ascii: "-") || byte == UInt8(ascii: "_") || byte == UInt8(ascii: ".")
             }),
-            !name.hasPrefix("x-sqs-")
+            !name.hasPrefix("x-sqs-"), !SQSFifo.controlHeaders.contains(name)
         else { throw .invalid("Message (user) attribute name '\(name)' is invalid.") }
     }
 
@@ -92,7 +92,7 @@ struct SQSMessageAttribute: Equatable {
             for (name, value) in table.entries { types[name] = value.stringValue }
         }
         var attributes: [(String, SQSMessageAttribute)] = []
-        for (name, value) in headers.entries where !name.hasPrefix("x-sqs-") {
+        for (name, value) in headers.entries where !name.hasPrefix("x-sqs-") && !SQSFifo.controlHeaders.contains(name) {
             var attribute: SQSMessageAttribute
             switch value {
             case .longString(let bytes):

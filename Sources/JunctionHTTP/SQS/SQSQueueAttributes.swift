@@ -22,6 +22,11 @@ struct SQSQueueAttributes: Equatable, Codable {
     /// Whether SetQueueAttributes changed retention or redrive, so the engine runs the queue with
     /// `SQSQueueSettings.overrides` instead of its arguments (optional: older files lack it).
     var argumentsOverridden: Bool?
+    /// A FIFO queue (`SQSFifo`), and its FIFO attributes (nil: not given, the SQS default).
+    var fifo: Bool?
+    var contentBasedDeduplication: Bool?
+    var deduplicationScope: String?
+    var fifoThroughputLimit: String?
 
     init(now: Int64) {
         self.createdTimestamp = now
@@ -33,7 +38,7 @@ struct SQSQueueAttributes: Equatable, Codable {
         "ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible", "ApproximateNumberOfMessagesDelayed",
         "CreatedTimestamp", "DelaySeconds", "LastModifiedTimestamp", "MaximumMessageSize", "MessageRetentionPeriod",
         "QueueArn", "ReceiveMessageWaitTimeSeconds", "VisibilityTimeout", "RedrivePolicy", "RedriveAllowPolicy",
-        "SqsManagedSseEnabled",
+        "SqsManagedSseEnabled", "FifoQueue", "ContentBasedDeduplication", "DeduplicationScope", "FifoThroughputLimit",
     ]
 }
 

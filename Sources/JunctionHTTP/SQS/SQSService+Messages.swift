@@ -48,15 +48,22 @@ extension SQSService {
         guard SQSMessageAttribute.isValidBody(body) else {
             throw SQSError("InvalidMessageContents", "Invalid characters found in the message body.")
         }
-        if try parameters.sqsInteger("DelaySeconds", in: 0...900) ?? 0 != 0 {
-            throw .invalid("DelaySeconds other than 0 is not supported yet (delayed delivery is pending).")
-        }
+        let delay = try parameters.sqsInteger("DelaySeconds", in: 0...900)
         let traceHeader = try Self.traceHeader(parameters["MessageSystemAttributes"])
-        for unsupported in ["MessageDeduplicationId", "MessageGroupId"] where parameters[unsupported] != nil {
-            throw .invalid("\(unsupported) is not supported yet (FIFO queues are pending).")
-        }
         let attributes = try SQSMessageAttribute.parse(parameters["MessageAttributes"])
         let stored = self.registry.attributes(of: queue, in: self.host.name, now: self.now)
+        var fifoHeaders: [(String, FieldValue)] = []
+        if stored.fifo == true {
+            fifoHeaders = try SQSFifo.headers(
+                parameters, body: body, attributes: stored,
+                sequenceNumber: self.sequenceNumbers.next(now: self.broker.now))
+        } else {
+            for fifoOnly in ["MessageDeduplicationId", "MessageGroupId"] where parameters[fifoOnly] != nil {
+                throw .invalid(
+                    "Value for parameter \(fifoOnly) is invalid. Reason: The request include parameter that is not valid for this queue type."
+                )
+            }
+        }
         var size = body.utf8.count
         for (name, attribute) in attributes {
             size +=
@@ -79,13 +86,22 @@ extension SQSService {
             headers = headers ?? FieldTable()
             headers![Self.traceHeaderName] = .longString(Array(traceHeader.utf8))
         }
+        if !fifoHeaders.isEmpty {
+            headers = headers ?? FieldTable()
+            for (name, value) in fifoHeaders { headers![name] = value }
+        }
         let properties = MessageProperties(
             headers: headers, deliveryMode: 2, messageID: messageID, timestamp: UInt64(self.now))
         let outcome: PublishOutcome
         do {
-            outcome = try self.host.publish(
-                Message(exchange: "", routingKey: queue.name, properties: properties, body: ByteBuffer(string: body)),
-                access: self.access)
+            let message = Message(
+                exchange: "", routingKey: queue.name, properties: properties, body: ByteBuffer(string: body))
+            // A message's DelaySeconds replaces the queue's (0 included); without it the queue's holds.
+            if let delay {
+                outcome = try self.host.publish(message, delayMilliseconds: UInt64(delay) * 1000, access: self.access)
+            } else {
+                outcome = try self.host.publish(message, access: self.access)
+            }
         } catch {
             throw SQSError(error, queue: queue.name)
         }
@@ -99,6 +115,9 @@ extension SQSService {
         ]
         if let digest = SQSMessageAttribute.md5(attributes) {
             fields.append(("MD5OfMessageAttributes", .string(digest)))
+        }
+        if let sequence = fifoHeaders.first(where: { $0.0 == SQSFifo.sequenceNumberHeader })?.1.stringValue {
+            fields.append(("SequenceNumber", .string(sequence)))
         }
         if let traceHeader,
             let digest = SQSMessageAttribute.md5([
@@ -136,6 +155,11 @@ extension SQSService {
 
     func receiveMessage(_ parameters: JSONValue) throws(SQSError) -> Outcome {
         let queue = try self.queue(parameters)
+        if parameters["ReceiveRequestAttemptId"] != nil {
+            // Retried receives are not recognised: refused rather than ignored, since ignoring it would
+            // break the retry guarantee the caller asks for.
+            throw .invalid("ReceiveRequestAttemptId is not supported by Junction.")
+        }
         let stored = self.registry.attributes(of: queue, in: self.host.name, now: self.now)
         let maximum = try parameters.sqsInteger("MaxNumberOfMessages", in: 1...10) ?? 1
         let wait = try parameters.sqsInteger("WaitTimeSeconds", in: 0...20) ?? stored.receiveMessageWaitTimeSeconds
@@ -184,6 +208,12 @@ extension SQSService {
             add("ApproximateReceiveCount", String(delivery.deliveryCount))
             add("ApproximateFirstReceiveTimestamp", delivery.deliveryCount == 1 ? String(self.broker.now) : nil)
             add("AWSTraceHeader", properties.headers?[Self.traceHeaderName]?.stringValue)
+            add("MessageGroupId", properties.headers?[SQSFifo.groupHeader]?.stringValue)
+            add(
+                "MessageDeduplicationId",
+                properties.headers?[SQSFifo.deduplicationIDHeader]?.stringValue
+                    ?? properties.headers?[SQSFifo.deduplicationHeader]?.stringValue)
+            add("SequenceNumber", properties.headers?[SQSFifo.sequenceNumberHeader]?.stringValue)
             if !system.isEmpty { fields.append(("Attributes", .object(system))) }
             let wanted = receive.messageAttributeNames
             let attributes = SQSMessageAttribute.attributes(of: properties.headers).filter { name, _ in

@@ -10,6 +10,7 @@ struct SQSService {
     let registry: SQSQueueRegistry
     let inFlight: SQSInFlight
     let moveTasks: SQSMoveTasks
+    let sequenceNumbers: SQSSequenceNumbers
     let connectionID: ConnectionID
     let eventLoop: any EventLoop
     /// `http://<Host header>` of the request, the base of queue URLs.
@@ -127,19 +128,19 @@ struct SQSService {
         try Self.checkName(name)
         var attributes = SQSQueueAttributes(now: self.now)
         var retention = SQSQueueAttributes.defaultRetentionSeconds
+        var delay: Int64?
         for (key, value) in parameters["Attributes"]?.sqsMembers ?? [] {
-            try self.apply(key, value.sqsText, to: &attributes, retention: &retention, queue: name, creating: true)
+            try self.apply(
+                key, value.sqsText, to: &attributes, retention: &retention, delay: &delay, queue: name, creating: true)
         }
-        if name.hasSuffix(".fifo") {
-            throw SQSError(
-                "InvalidParameterValue",
-                "FIFO queues are not supported yet: message groups and deduplication come with the queue-features work."
-            )
-        }
+        try SQSFifo.check(attributes, name: name)
         for (key, value) in parameters["tags"]?.sqsMembers ?? parameters["Tags"]?.sqsMembers ?? [] {
             attributes.tags[key] = value.sqsText
         }
         var arguments: FieldTable = ["x-message-ttl": .int64(retention * 1000)]
+        if attributes.fifo == true {
+            for (key, value) in SQSFifo.arguments().entries { arguments[key] = value }
+        }
         if let policy = attributes.redrivePolicy {
             // Redrive is the engine's delivery limit with dead-lettering, which quorum queues have: a message
             // received maxReceiveCount times and returned each time goes to the dead-letter queue.
@@ -159,6 +160,9 @@ struct SQSService {
                     || current.maximumMessageSize != attributes.maximumMessageSize
                     || current.receiveMessageWaitTimeSeconds != attributes.receiveMessageWaitTimeSeconds
                     || currentRetention != retention || current.redrivePolicy != attributes.redrivePolicy
+                    || current.fifo != attributes.fifo
+                    || current.contentBasedDeduplication != attributes.contentBasedDeduplication
+                    || Int64(self.host.queueDeliveryDelay(name) / 1000) != (delay ?? 0)
             {
                 throw SQSError(
                     "QueueAlreadyExists",
@@ -171,6 +175,10 @@ struct SQSService {
             _ = try self.host.declareQueue(
                 name, durable: true, exclusive: false, autoDelete: false, arguments: arguments, passive: false,
                 owner: self.connectionID, access: self.access)
+            if let delay, delay > 0 {
+                try self.host.setQueueDeliveryDelay(
+                    name, milliseconds: UInt64(delay) * 1000, owner: self.connectionID, access: self.access)
+            }
         } catch {
             throw SQSError(error, queue: name)
         }
@@ -182,7 +190,7 @@ struct SQSService {
     /// arguments; changed later, they become the queue's overrides (`SQSQueueSettings`).
     private func apply(
         _ name: String, _ value: String, to attributes: inout SQSQueueAttributes, retention: inout Int64,
-        queue: String, creating: Bool
+        delay: inout Int64?, queue: String, creating: Bool
     ) throws(SQSError) {
         func integer(_ range: ClosedRange<Int64>) throws(SQSError) -> Int64 {
             guard let number = Int64(value), range.contains(number) else {
@@ -202,11 +210,8 @@ struct SQSService {
                 attributes.argumentsOverridden = true
             }
         case "DelaySeconds":
-            guard try integer(0...900) == 0 else {
-                throw SQSError(
-                    "InvalidAttributeValue",
-                    "DelaySeconds other than 0 is not supported yet (delayed delivery is pending).")
-            }
+            // The engine's queue delivery delay (`setQueueDeliveryDelay`), which holds for every protocol.
+            delay = try integer(0...900)
         case "SqsManagedSseEnabled", "KmsMasterKeyId", "KmsDataKeyReusePeriodSeconds", "Policy":
             throw SQSError("InvalidAttributeValue", "\(name) is not supported by Junction.")
         case "RedrivePolicy":
@@ -230,12 +235,8 @@ struct SQSService {
                 }
                 attributes.redriveAllowPolicy = value
             }
-        case "FifoQueue", "ContentBasedDeduplication", "DeduplicationScope",
-            "FifoThroughputLimit":
-            throw SQSError(
-                "InvalidAttributeValue",
-                "\(name) is not supported yet: FIFO queues need the engine's message groups and deduplication."
-            )
+        case _ where SQSFifo.attributeNames.contains(name):
+            try SQSFifo.apply(name, value, to: &attributes, creating: creating)
         default:
             throw .invalidAttributeName(name)
         }
@@ -308,10 +309,10 @@ struct SQSService {
             switch name {
             case "ApproximateNumberOfMessages": value = String(queue.readyCount)
             case "ApproximateNumberOfMessagesNotVisible": value = String(queue.unackedCount)
-            case "ApproximateNumberOfMessagesDelayed": value = "0"
+            case "ApproximateNumberOfMessagesDelayed": value = String(self.host.delayedMessageCount(queue: queue.name))
             case "CreatedTimestamp": value = String(stored.createdTimestamp)
             case "LastModifiedTimestamp": value = String(stored.lastModifiedTimestamp)
-            case "DelaySeconds": value = "0"
+            case "DelaySeconds": value = String(self.host.queueDeliveryDelay(queue.name) / 1000)
             case "MaximumMessageSize": value = String(stored.maximumMessageSize)
             case "MessageRetentionPeriod": value = String(retention)
             case "QueueArn": value = self.arn(queue.name)
@@ -320,6 +321,12 @@ struct SQSService {
             case "RedrivePolicy": value = stored.redrivePolicy
             case "RedriveAllowPolicy": value = stored.redriveAllowPolicy
             case "SqsManagedSseEnabled": value = "false"
+            // SQS names the FIFO attributes of FIFO queues only.
+            case "FifoQueue": value = stored.fifo == true ? "true" : nil
+            case "ContentBasedDeduplication":
+                value = stored.fifo == true ? String(stored.contentBasedDeduplication ?? false) : nil
+            case "DeduplicationScope": value = stored.fifo == true ? stored.deduplicationScope ?? "queue" : nil
+            case "FifoThroughputLimit": value = stored.fifo == true ? stored.fifoThroughputLimit ?? "perQueue" : nil
             default: value = nil
             }
             if let value { values.append((name, .string(value))) }
@@ -336,9 +343,20 @@ struct SQSService {
         }
         var attributes = self.registry.attributes(of: queue, in: self.host.name, now: self.now)
         var retention: Int64 = 0
+        var delay: Int64?
         for (key, value) in parameters["Attributes"]?.sqsMembers ?? [] {
             try self.apply(
-                key, value.sqsText, to: &attributes, retention: &retention, queue: queue.name, creating: false)
+                key, value.sqsText, to: &attributes, retention: &retention, delay: &delay, queue: queue.name,
+                creating: false)
+        }
+        try SQSFifo.check(attributes, name: queue.name)
+        if let delay {
+            do {
+                try self.host.setQueueDeliveryDelay(
+                    queue.name, milliseconds: UInt64(delay) * 1000, owner: self.connectionID, access: self.access)
+            } catch {
+                throw SQSError(error, queue: queue.name)
+            }
         }
         attributes.lastModifiedTimestamp = self.now
         if let overrides = SQSQueueSettings.overrides(attributes, of: queue), overrides != queue.overrides {
