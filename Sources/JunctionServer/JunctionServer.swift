@@ -127,6 +127,7 @@ public final class JunctionServer: Sendable {
                     host: configuration.listeners.bindHost,
                     port: port,
                     loop: loop,
+                    backlog: configuration.listeners.backlog,
                     output: ChannelOptions.Types.WriteBufferWaterMark(
                         low: configuration.limits.outputLowWaterBytes, high: configuration.limits.outputHighWaterBytes)
                 ) { channel in
@@ -215,7 +216,8 @@ public final class JunctionServer: Sendable {
                 receiveMaximum: UInt16(clamping: mqttSettings.receiveMaximum),
                 useIdentityAsUsername: mqttSettings.useIdentityAsUsername,
                 outputLowWaterBytes: self.configuration.limits.outputLowWaterBytes,
-                maximumPreloginPacketSize: self.configuration.limits.maxPreloginFrameBytes
+                maximumPreloginPacketSize: self.configuration.limits.maxPreloginFrameBytes,
+                sessionLimits: mqttSettings.sessionLimits
             ),
             authenticator: authenticator,
             logger: mqttLogger,
@@ -309,12 +311,13 @@ public final class JunctionServer: Sendable {
         host: String,
         port: Int,
         loop: any EventLoop,
+        backlog: Int,
         output: ChannelOptions.Types.WriteBufferWaterMark,
         initialize: @escaping @Sendable (any Channel) throws -> Void
     ) async throws -> any Channel {
         try await ServerBootstrap(group: loop)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
-            .serverChannelOption(.backlog, value: 1024)
+            .serverChannelOption(.backlog, value: Int32(backlog))
             .childChannelOption(.tcpOption(.tcp_nodelay), value: 1)
             .childChannelOption(.socketOption(.so_keepalive), value: 1)
             .childChannelOption(.maxMessagesPerRead, value: 16)

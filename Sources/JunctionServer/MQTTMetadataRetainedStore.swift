@@ -37,6 +37,11 @@ final class MQTTMetadataRetainedStore: MQTTRetainedStore {
     }
 
     var count: Int { self.index.count }
+    var payloadBytes: Int { self.index.payloadBytes }
+
+    func payloadSize(topic: String) -> Int? {
+        self.index.payloadSize(topic: topic)
+    }
 
     func retain(_ message: MQTTRetainedMessage) {
         self.index.retain(message)

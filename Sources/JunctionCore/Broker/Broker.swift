@@ -9,6 +9,8 @@ public final class Broker {
     let store: any QueueStore
     let logger: Logger
     /// Group commit of the queue store and the confirms that wait for it.
+    /// Refusals by reason since start (see `countRefusal`), read by /metrics.
+    public internal(set) var refusals: [RefusalReason: Int] = [:]
     public let durability: DurabilityMonitor
     /// Where durable definitions live; nil keeps them in memory only.
     let metadata: MetadataStore?

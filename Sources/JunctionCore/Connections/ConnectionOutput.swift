@@ -5,7 +5,20 @@ public import NIOCore
 /// another connection (a delivery during someone else's publish) is flushed once when the event
 /// loop gets to it, so a burst of deliveries costs one syscall. Shared by every protocol handler.
 public final class ConnectionOutput {
-    public var buffer: ByteBuffer
+    /// Where frames are encoded. Between flushes nothing is held: an idle connection keeps no output
+    /// memory (the shared empty buffer). The first write after a flush reserves `nextCapacity` at once,
+    /// so a burst still costs one allocation, as before.
+    public var buffer: ByteBuffer {
+        get { self.pending }
+        _modify {
+            if self.pending.capacity == 0 { self.pending.reserveCapacity(self.nextCapacity) }
+            yield &self.pending
+        }
+        set { self.pending = newValue }
+    }
+    private var pending = ByteBuffer()
+    /// Capacity reserved by the first write after a flush: the last burst's size, at least `minimumCapacity`.
+    private var nextCapacity: Int
     private var flushScheduled = false
     private var context: ChannelHandlerContext?
     private let minimumCapacity: Int
@@ -25,14 +38,13 @@ public final class ConnectionOutput {
     public init(minimumCapacity: Int = 4096, deliveryHighWaterMark: Int = ConnectionOutput.defaultDeliveryHighWaterMark)
     {
         self.minimumCapacity = minimumCapacity
+        self.nextCapacity = minimumCapacity
         self.deliveryHighWaterMark = deliveryHighWaterMark
-        self.buffer = ByteBuffer()
     }
 
     /// From the handler's `handlerAdded`.
     public func attach(_ context: ChannelHandlerContext) {
         self.context = context
-        self.buffer = context.channel.allocator.buffer(capacity: self.minimumCapacity)
     }
 
     /// From the handler's `handlerRemoved`.
@@ -42,7 +54,7 @@ public final class ConnectionOutput {
     }
 
     /// Whether another delivery may be encoded here (one compare per delivery).
-    public var isBelowHighWaterMark: Bool { self.buffer.readableBytes < self.deliveryHighWaterMark }
+    public var isBelowHighWaterMark: Bool { self.pending.readableBytes < self.deliveryHighWaterMark }
 
     /// Flushes once, later in this event-loop turn.
     public func scheduleFlush() {
@@ -59,12 +71,12 @@ public final class ConnectionOutput {
     @discardableResult
     public func flush() -> Bool {
         self.flushScheduled = false
-        guard let context = self.context, self.buffer.readableBytes > 0 else { return false }
-        let pending = self.buffer
+        guard let context = self.context, self.pending.readableBytes > 0 else { return false }
+        let pending = self.pending
         let wasFull = pending.readableBytes >= self.deliveryHighWaterMark
         // A full buffer's successor starts small: its capacity is not kept for a consumer that stopped reading.
-        self.buffer = context.channel.allocator.buffer(
-            capacity: wasFull ? self.minimumCapacity : max(self.minimumCapacity, pending.readableBytes))
+        self.nextCapacity = wasFull ? self.minimumCapacity : max(self.minimumCapacity, pending.readableBytes)
+        self.pending = ByteBuffer()
         context.writeAndFlush(NIOAny(pending), promise: nil)
         if wasFull, context.channel.isWritable { self.onDrained?() }
         return true

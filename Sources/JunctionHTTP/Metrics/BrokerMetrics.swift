@@ -11,6 +11,7 @@ final class BrokerMetrics {
     private var queueGauges: [QueueKey: QueueGauges] = [:]
     private var counters: [String: VirtualHostCounters] = [:]
     private var connectionGauges: [String: CoreMetrics.Gauge] = [:]
+    private var refusalCounters: [RefusalReason: (counter: CoreMetrics.Counter, last: Int)] = [:]
     private let residentMemory: CoreMetrics.Gauge
     private let watermark: CoreMetrics.Gauge
     private let memoryAlarm: CoreMetrics.Gauge
@@ -86,6 +87,7 @@ final class BrokerMetrics {
         self.diskFree.record(dataDirectory.flatMap(DiskSpace.freeBytes) ?? 0)
         self.diskFreeLimit.record(diskFreeLimitBytes ?? 0)
         self.refreshCounters(broker)
+        self.refreshRefusals(broker)
         self.refreshConnections(broker)
         self.residentMemory.record(ProcessMemory.residentBytes() ?? 0)
         self.watermark.record(watermarkBytes ?? 0)
@@ -222,6 +224,24 @@ final class BrokerMetrics {
             deadLettered: CoreMetrics.Counter(
                 label: "junction_messages_dead_lettered_total", dimensions: labels, factory: self.factory)
         )
+    }
+
+    /// `junction_refused_total{reason}`: what limits refused, every reason present from the first scrape.
+    private func refreshRefusals(_ broker: Broker) {
+        for reason in RefusalReason.allCases {
+            let now = broker.refusals[reason] ?? 0
+            var entry =
+                self.refusalCounters[reason]
+                ?? (
+                    CoreMetrics.Counter(
+                        label: "junction_refused_total", dimensions: [("reason", reason.rawValue)],
+                        factory: self.factory),
+                    0
+                )
+            entry.counter.increment(by: max(0, now - entry.last))
+            entry.last = now
+            self.refusalCounters[reason] = entry
+        }
     }
 
     private func refreshConnections(_ broker: Broker) {

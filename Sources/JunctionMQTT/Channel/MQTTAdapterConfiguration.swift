@@ -32,6 +32,8 @@ public struct MQTTAdapterConfiguration: Sendable {
     /// Largest packet accepted until a CONNECT is accepted (`limits.max_prelogin_frame_bytes`); the
     /// CONNECT, will message included, must fit.
     public var maximumPreloginPacketSize: Int
+    /// Queued and retained message limits (`mqtt.max_queued_*`, `mqtt.queue_overflow`, `mqtt.max_retained_*`).
+    public var sessionLimits: MQTTSessionLimits
 
     public init(
         exchange: String = "amq.topic",
@@ -46,8 +48,10 @@ public struct MQTTAdapterConfiguration: Sendable {
         receiveMaximum: UInt16 = 1024,
         useIdentityAsUsername: Bool = false,
         outputLowWaterBytes: Int = ConnectionOutput.defaultDeliveryHighWaterMark,
-        maximumPreloginPacketSize: Int = 65536
+        maximumPreloginPacketSize: Int = 65536,
+        sessionLimits: MQTTSessionLimits = MQTTSessionLimits()
     ) {
+        self.sessionLimits = sessionLimits
         self.maximumPreloginPacketSize = maximumPreloginPacketSize
         self.outputLowWaterBytes = outputLowWaterBytes
         self.exchange = exchange

@@ -8,6 +8,10 @@ extension MQTTConnectionHandler {
         if let channel = self.context?.channel {
             self.publisherGate.publishReceived().apply(to: channel)
         }
+        if publish.retain, publish.payload.readableBytes > 0, !self.admitsRetained(publish, topic: topic) {
+            self.run(self.stateMachine.retainedQuotaExceeded(publish))
+            return
+        }
         let durability = self.broker.durability
         let mark = durability.mark()
         let routed = self.route(publish, topic: topic)
@@ -25,6 +29,26 @@ extension MQTTConnectionHandler {
             self.logger.debug("MQTT publish refused", metadata: ["error": "\(error)"])
             self.run(self.stateMachine.publishFailed(publish, reason: MQTTReasonCode(error)))
         }
+    }
+
+    /// Whether a retained PUBLISH fits `mqtt.max_retained_messages` / `max_retained_bytes`. A refusal is
+    /// counted (`junction_refused_total{reason="mqtt_retained_limit"}`) and logged once per connection.
+    func admitsRetained(_ publish: MQTTPublish, topic: String) -> Bool {
+        let retained = self.server.retained
+        let admitted = self.configuration.sessionLimits.admitsRetained(
+            size: publish.payload.readableBytes, replacing: retained.payloadSize(topic: topic),
+            retainedCount: retained.count, retainedBytes: retained.payloadBytes)
+        guard !admitted else { return true }
+        self.broker.countRefusal(.mqttRetainedLimit)
+        if !self.retainedRefusalLogged {
+            self.retainedRefusalLogged = true
+            self.logger.warning(
+                "MQTT retained message refused: mqtt.max_retained_messages or max_retained_bytes reached",
+                metadata: [
+                    "topic": "\(topic)", "retained": "\(retained.count)", "retained_bytes": "\(retained.payloadBytes)",
+                ])
+        }
+        return false
     }
 
     /// Routes a PUBLISH (or will) and keeps retained messages; `true` when some queue took it.

@@ -94,12 +94,14 @@ extension MQTTConnectionHandler {
             // A persistent session's queue is durable: its definition, bindings and persistent
             // (QoS 1/2) messages survive a restart. A clean session's queue costs no storage.
             let persistent = !shared && (self.record?.expiryInterval ?? 0) > 0
+            // A session's queue holds at most mqtt.max_queued_messages / max_queued_bytes (Mosquitto's
+            // limits), enforced by the engine's x-max-length machinery with mqtt.queue_overflow.
             _ = try host.declareQueue(
                 queue,
                 durable: persistent,
                 exclusive: false,
                 autoDelete: false,
-                arguments: [:],
+                arguments: shared ? [:] : self.configuration.sessionLimits.sessionQueueArguments,
                 passive: false,
                 owner: self.connectionID, access: self.access
             )

@@ -149,6 +149,8 @@ final class MQTTConnectionHandler: ChannelDuplexHandler, MessageConsumer, Durabi
     }
 
     var inputClosed = false
+    /// A refused retained message is logged once per connection (every refusal is counted).
+    var retainedRefusalLogged = false
 
     /// Session writes staged and not yet committed. While any is, no packet is handled and no
     /// output leaves: nothing is acknowledged before the state it depends on is stored, and the

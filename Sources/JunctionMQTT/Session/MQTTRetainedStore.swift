@@ -1,4 +1,5 @@
 public import JunctionCore
+import NIOCore
 
 /// A retained message: the last PUBLISH with the retain flag on its topic.
 public struct MQTTRetainedMessage: Sendable, Equatable {
@@ -22,6 +23,10 @@ public protocol MQTTRetainedStore: AnyObject {
     /// Retained messages whose topic matches the filter (wildcards, `$` rule included).
     func matching(filter: String) -> [MQTTRetainedMessage]
     var count: Int { get }
+    /// Payload bytes of every retained message (for `mqtt.max_retained_bytes`).
+    var payloadBytes: Int { get }
+    /// The payload size of the message retained on exactly this topic, if any.
+    func payloadSize(topic: String) -> Int?
 }
 
 /// Retained messages in a topic trie: a lookup walks the filter's levels, never every topic.
@@ -34,8 +39,18 @@ public final class InMemoryRetainedStore: MQTTRetainedStore {
 
     private let root = Node()
     public private(set) var count = 0
+    public private(set) var payloadBytes = 0
 
     public init() {}
+
+    public func payloadSize(topic: String) -> Int? {
+        var node = self.root
+        for level in topic.split(separator: "/", omittingEmptySubsequences: false) {
+            guard let child = node.children[level] else { return nil }
+            node = child
+        }
+        return node.message?.message.body.readableBytes
+    }
 
     public func retain(_ message: MQTTRetainedMessage) {
         var node = self.root
@@ -48,7 +63,12 @@ public final class InMemoryRetainedStore: MQTTRetainedStore {
                 node = child
             }
         }
-        if node.message == nil { self.count += 1 }
+        if let previous = node.message {
+            self.payloadBytes -= previous.message.body.readableBytes
+        } else {
+            self.count += 1
+        }
+        self.payloadBytes += message.message.body.readableBytes
         node.message = message
     }
 
@@ -61,9 +81,10 @@ public final class InMemoryRetainedStore: MQTTRetainedStore {
             path.append((node, level))
             node = child
         }
-        guard node.message != nil else { return }
+        guard let previous = node.message else { return }
         node.message = nil
         self.count -= 1
+        self.payloadBytes -= previous.message.body.readableBytes
         // Prune empty branches.
         var current = node
         for (parent, level) in path.reversed() {

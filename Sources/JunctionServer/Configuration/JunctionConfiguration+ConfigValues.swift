@@ -1,4 +1,5 @@
 import Configuration
+import JunctionMQTT
 import Logging
 
 extension JunctionConfiguration {
@@ -15,6 +16,17 @@ extension JunctionConfiguration {
             AbsoluteConfigKey(ConfigurationKeys.stompsPort): .init(.int(self.listeners.stompsPort), isSecret: false),
             AbsoluteConfigKey(ConfigurationKeys.httpsPort): .init(.int(self.listeners.httpsPort), isSecret: false),
             AbsoluteConfigKey(ConfigurationKeys.sqsPort): .init(.int(self.listeners.sqsPort), isSecret: false),
+            AbsoluteConfigKey(ConfigurationKeys.listenBacklog): .init(.int(self.listeners.backlog), isSecret: false),
+            AbsoluteConfigKey(ConfigurationKeys.mqttMaxQueuedMessages): .init(
+                .int(self.mqtt.sessionLimits.maxQueuedMessages), isSecret: false),
+            AbsoluteConfigKey(ConfigurationKeys.mqttMaxQueuedBytes): .init(
+                .int(self.mqtt.sessionLimits.maxQueuedBytes), isSecret: false),
+            AbsoluteConfigKey(ConfigurationKeys.mqttQueueOverflow): .init(
+                .string(self.mqtt.sessionLimits.queueOverflow.rawValue), isSecret: false),
+            AbsoluteConfigKey(ConfigurationKeys.mqttMaxRetainedMessages): .init(
+                .int(self.mqtt.sessionLimits.maxRetainedMessages), isSecret: false),
+            AbsoluteConfigKey(ConfigurationKeys.mqttMaxRetainedBytes): .init(
+                .int(self.mqtt.sessionLimits.maxRetainedBytes), isSecret: false),
             AbsoluteConfigKey(ConfigurationKeys.tlsCertFile): .init(.string(self.tls.certFile), isSecret: false),
             AbsoluteConfigKey(ConfigurationKeys.tlsKeyFile): .init(.string(self.tls.keyFile), isSecret: false),
             AbsoluteConfigKey(ConfigurationKeys.tlsCAFile): .init(.string(self.tls.caFile), isSecret: false),

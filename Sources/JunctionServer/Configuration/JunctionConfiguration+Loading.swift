@@ -1,4 +1,5 @@
 public import Configuration
+import JunctionMQTT
 import Logging
 
 extension JunctionConfiguration {
@@ -62,7 +63,8 @@ extension JunctionConfiguration {
             mqttsPort: try required(ConfigurationKeys.mqttsPort) { try reader.requiredInt(forKey: $0) },
             stompsPort: try required(ConfigurationKeys.stompsPort) { try reader.requiredInt(forKey: $0) },
             httpsPort: try required(ConfigurationKeys.httpsPort) { try reader.requiredInt(forKey: $0) },
-            sqsPort: try required(ConfigurationKeys.sqsPort) { try reader.requiredInt(forKey: $0) }
+            sqsPort: try required(ConfigurationKeys.sqsPort) { try reader.requiredInt(forKey: $0) },
+            backlog: try required(ConfigurationKeys.listenBacklog) { try reader.requiredInt(forKey: $0) }
         )
         let amqp = AMQPConfiguration(
             frameMax: try required(ConfigurationKeys.frameMax) { try reader.requiredInt(forKey: $0) },
@@ -103,7 +105,28 @@ extension JunctionConfiguration {
             receiveMaximum: try required(ConfigurationKeys.mqttReceiveMaximum) { try reader.requiredInt(forKey: $0) },
             useIdentityAsUsername: try required(ConfigurationKeys.mqttUseIdentityAsUsername) {
                 try reader.requiredBool(forKey: $0)
-            }
+            },
+            sessionLimits: MQTTSessionLimits(
+                maxQueuedMessages: try required(ConfigurationKeys.mqttMaxQueuedMessages) {
+                    try reader.requiredInt(forKey: $0)
+                },
+                maxQueuedBytes: try required(ConfigurationKeys.mqttMaxQueuedBytes) {
+                    try reader.requiredInt(forKey: $0)
+                },
+                queueOverflow: try required(ConfigurationKeys.mqttQueueOverflow) { key in
+                    let text = try reader.requiredString(forKey: key)
+                    guard let overflow = MQTTSessionLimits.QueueOverflow(rawValue: text) else {
+                        throw ConfigurationError("\(text) is not drop-head or reject-publish")
+                    }
+                    return overflow
+                },
+                maxRetainedMessages: try required(ConfigurationKeys.mqttMaxRetainedMessages) {
+                    try reader.requiredInt(forKey: $0)
+                },
+                maxRetainedBytes: try required(ConfigurationKeys.mqttMaxRetainedBytes) {
+                    try reader.requiredInt(forKey: $0)
+                }
+            )
         )
         let stomp = STOMPConfiguration(
             maxHeaderBytes: try required(ConfigurationKeys.stompMaxHeaderBytes) { try reader.requiredInt(forKey: $0) },
@@ -266,6 +289,17 @@ extension JunctionConfiguration {
             "amqp.handshake_timeout_seconds: must be positive"
         )
         try Self.require(!self.mqtt.exchange.isEmpty, "mqtt.exchange: must not be empty")
+        try Self.require(
+            (1...65535).contains(self.listeners.backlog),
+            "listeners.backlog: \(self.listeners.backlog) is outside 1...65535")
+        for (key, value) in [
+            ("mqtt.max_queued_messages", self.mqtt.sessionLimits.maxQueuedMessages),
+            ("mqtt.max_queued_bytes", self.mqtt.sessionLimits.maxQueuedBytes),
+            ("mqtt.max_retained_messages", self.mqtt.sessionLimits.maxRetainedMessages),
+            ("mqtt.max_retained_bytes", self.mqtt.sessionLimits.maxRetainedBytes),
+        ] {
+            try Self.require(value >= 0, "\(key): \(value) must not be negative (0: no limit)")
+        }
         try Self.require(!self.mqtt.virtualHost.isEmpty, "mqtt.vhost: must not be empty")
         // The MQTT remaining length tops out at 268,435,455 bytes (four varint bytes) plus the header.
         try Self.require(

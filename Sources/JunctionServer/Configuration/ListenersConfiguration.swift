@@ -21,6 +21,10 @@ public struct ListenersConfiguration: Sendable, Hashable {
     public var httpsPort: Int
     /// The SQS-compatible API, ElasticMQ's port (`listeners.sqs_port`).
     public var sqsPort: Int
+    /// Connections the kernel holds accepted but not yet taken by the broker, per listener
+    /// (`listeners.backlog`; capped by the kernel's net.core.somaxconn). A reconnect storm beyond it
+    /// turns into SYN retries, seconds late.
+    public var backlog: Int
 
     public init(
         bindHost: String = "127.0.0.1",
@@ -32,8 +36,10 @@ public struct ListenersConfiguration: Sendable, Hashable {
         mqttsPort: Int = 8883,
         stompsPort: Int = 61614,
         httpsPort: Int = 15671,
-        sqsPort: Int = 9324
+        sqsPort: Int = 9324,
+        backlog: Int = 4096
     ) {
+        self.backlog = backlog
         self.bindHost = bindHost
         self.amqpPort = amqpPort
         self.mqttPort = mqttPort

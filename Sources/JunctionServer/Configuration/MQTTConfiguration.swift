@@ -1,3 +1,5 @@
+public import JunctionMQTT
+
 /// MQTT listener settings (the `mqtt` section).
 public struct MQTTConfiguration: Sendable, Hashable {
     /// Whether a CONNECT without username is accepted (`mqtt.allow_anonymous`).
@@ -26,6 +28,9 @@ public struct MQTTConfiguration: Sendable, Hashable {
     /// On a TLS connection with a verified client certificate, the certificate's common name is the
     /// user name and no password is asked for (`mqtt.use_identity_as_username`, as Mosquitto's option).
     public var useIdentityAsUsername: Bool
+    /// Queued messages per session and retained messages in total (`mqtt.max_queued_messages`,
+    /// `max_queued_bytes`, `queue_overflow`, `max_retained_messages`, `max_retained_bytes`).
+    public var sessionLimits: MQTTSessionLimits
 
     public init(
         allowAnonymous: Bool = true,
@@ -38,8 +43,12 @@ public struct MQTTConfiguration: Sendable, Hashable {
         connectTimeoutSeconds: Int = 10,
         maxKeepAliveSeconds: Int = 0,
         receiveMaximum: Int = 1024,
-        useIdentityAsUsername: Bool = false
+        useIdentityAsUsername: Bool = false,
+        sessionLimits: MQTTSessionLimits = MQTTSessionLimits(
+            maxQueuedMessages: 100_000, maxQueuedBytes: 268_435_456, queueOverflow: .dropHead,
+            maxRetainedMessages: 100_000, maxRetainedBytes: 268_435_456)
     ) {
+        self.sessionLimits = sessionLimits
         self.allowAnonymous = allowAnonymous
         self.anonymousUser = anonymousUser
         self.exchange = exchange
