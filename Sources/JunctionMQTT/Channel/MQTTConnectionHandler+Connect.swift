@@ -66,7 +66,6 @@ extension MQTTConnectionHandler {
             return
         }
         self.virtualHost = virtualHost
-        self.logger[metadataKey: "client"] = "\(clientID)"
 
         // Session takeover [MQTT-3.1.4-3].
         if let previous = self.server.live[clientID] {

@@ -16,7 +16,15 @@ final class MQTTConnectionHandler: ChannelDuplexHandler, MessageConsumer, Durabi
     let connectionID: ConnectionID
     let authenticator: any Authenticator
     let isLoopback: Bool
-    var logger: Logger
+    /// The listener's logger. This connection's metadata is added when a line is logged (at the edges
+    /// only) instead of being stored: a logger carrying metadata costs every idle connection ~650 bytes.
+    let baseLogger: Logger
+    var logger: Logger {
+        var logger = self.baseLogger
+        logger[metadataKey: "connection"] = "\(self.connectionID.rawValue)"
+        if let clientID = self.clientID { logger[metadataKey: "client"] = "\(clientID)" }
+        return logger
+    }
 
     var stateMachine: MQTTSessionStateMachine<ContinuousClock, MQTTDeliveryToken>
     var decoder: MQTTPacketDecoder
@@ -63,7 +71,7 @@ final class MQTTConnectionHandler: ChannelDuplexHandler, MessageConsumer, Durabi
         self.authenticator = authenticator
         self.connectionID = connectionID
         self.isLoopback = isLoopback
-        self.logger = logger
+        self.baseLogger = logger
         self.access = broker.accessBeforeLogin()
         self.decoder = MQTTPacketDecoder(
             maximumPacketSize: min(configuration.maximumPacketSize, configuration.maximumPreloginPacketSize))
@@ -86,7 +94,6 @@ final class MQTTConnectionHandler: ChannelDuplexHandler, MessageConsumer, Durabi
         self.context = context
         self.output.attach(context)
         self.output.onDrained = { [self] in self.resumeSubscriptions() }
-        self.logger[metadataKey: "connection"] = "\(self.connectionID.rawValue)"
         if let peer = context.channel.remoteAddress {
             self.peer = peer.peerDescription
         }
