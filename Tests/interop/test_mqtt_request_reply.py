@@ -76,3 +76,28 @@ def test_amqp_requester_and_mqtt_responder(broker, connection, unique):
     _, properties, body = get_one(channel, replies_queue)
     assert body == b"pong" and properties.correlation_id == "c-7"
     responder.close()
+
+
+def test_mqtt_responder_answers_an_amqp_direct_reply_to_request(broker, connection, unique):
+    service = unique("svc")
+    channel = connection.channel()
+    replies = []
+    channel.basic_consume("amq.rabbitmq.reply-to", lambda ch, method, props, body: replies.append((props, body)),
+                          auto_ack=True)
+    responder = Client(broker, unique("responder"), mqtt.MQTTv5)
+    responder.subscribe(f"{service}/requests", qos=1)
+    channel.basic_publish("amq.topic", f"{service}.requests", b"ping",
+                          pika.BasicProperties(reply_to="amq.rabbitmq.reply-to", correlation_id="c-9"))
+    request = responder.next()
+    # The requester's reply address, verbatim: the responder answers on it.
+    assert request.properties.ResponseTopic.startswith("amq.rabbitmq.reply-to.")
+    answer = Properties(PacketTypes.PUBLISH)
+    answer.CorrelationData = request.properties.CorrelationData
+    responder.publish(request.properties.ResponseTopic, b"pong", qos=1, properties=answer)
+    connection.process_data_events(time_limit=5)
+    deadline = 50
+    while not replies and deadline:
+        connection.process_data_events(time_limit=0.1)
+        deadline -= 1
+    assert [(props.correlation_id, body) for props, body in replies] == [("c-9", b"pong")]
+    responder.close()

@@ -61,6 +61,8 @@ extension MQTTConnectionHandler {
             publisher: publisher, now: self.broker.now, routingKey: self.routingKeys.map(topic))
     }
 
+    static let directReplyPrefix = DirectReplyTo.pseudoQueue + "."
+
     static func route(
         _ publish: MQTTPublish,
         topic: String,
@@ -79,6 +81,12 @@ extension MQTTConnectionHandler {
         let outcome: PublishOutcome
         do {
             message.exchange = exchange
+            // An MQTT 5 responder answers an AMQP direct reply-to request on the Response Topic it was given,
+            // `amq.rabbitmq.reply-to.<token>`: that address lives on the default exchange, verbatim.
+            if topic.hasPrefix(Self.directReplyPrefix) {
+                message.exchange = ""
+                message.routingKey = topic
+            }
             // Published (and so permitted) before it is retained: a refused PUBLISH retains nothing.
             outcome = try host.publish(message, access: access)
         } catch {
