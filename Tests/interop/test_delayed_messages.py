@@ -115,11 +115,12 @@ def test_confirmed_persistent_delayed_messages_survive_kill_9(own_broker):
         # Due while the broker is down (routed at once after the restart), and due after it.
         channel.basic_publish(exchange="delayed-durable", routing_key="k", body=b"due-during-downtime",
                               properties=pika.BasicProperties(delivery_mode=2, headers={"x-delay": 500}))
+        # Taken before the publish: the broker counts the delay from when it receives the message.
+        published_at = time.monotonic()
         channel.basic_publish(exchange="delayed-durable", routing_key="k", body=b"due-later",
                               properties=pika.BasicProperties(delivery_mode=2, headers={"x-delay": 4000}))
         channel.basic_publish(exchange="delayed-durable", routing_key="k", body=b"transient",
                               properties=pika.BasicProperties(delivery_mode=1, headers={"x-delay": 500}))
-        published_at = time.monotonic()
     own_broker.restart(crash=True)
     with own_broker.connect() as connection:
         channel = connection.channel()
