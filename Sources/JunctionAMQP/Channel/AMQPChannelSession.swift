@@ -12,7 +12,7 @@ final class AMQPChannelSession: MessageConsumer {
     }
 
     /// An ack/nack/reject inside a transaction: checked when received, applied at commit (spec: tx class).
-    private enum PendingSettlement {
+    enum PendingSettlement {
         case ack(tag: UInt64, multiple: Bool)
         case reject(tag: UInt64, multiple: Bool, requeue: Bool)
     }
@@ -46,7 +46,7 @@ final class AMQPChannelSession: MessageConsumer {
     var transactionPublishes: [(AMQPBasicPublish, AMQPContentHeader, ByteBuffer)] = []
     /// Body bytes in `transactionPublishes`, against `limits.max_transaction_bytes`.
     var transactionBytes = 0
-    private var transactionSettlements: [PendingSettlement] = []
+    var transactionSettlements: [PendingSettlement] = []
 
     init(
         channelID: AMQPChannelID, connection: AMQPConnectionHandler, virtualHost: VirtualHost, user: AuthenticatedUser,
@@ -182,31 +182,10 @@ final class AMQPChannelSession: MessageConsumer {
             self.send(.txSelectOk)
         case .txCommit:
             try self.stateMachine.requireTransactionMode(methodID: 20)
-            let publishes = self.transactionPublishes
-            let settlements = self.transactionSettlements
-            self.transactionPublishes.removeAll()
-            self.transactionBytes = 0
-            self.transactionSettlements.removeAll()
-            for (publish, header, body) in publishes {
-                guard self.stateMachine.isOpen else { return }
-                self.route(publish, header: header, body: body)
-            }
-            for settlement in settlements {
-                // Tags were checked when received; one settled twice in the same transaction is ignored.
-                switch settlement {
-                case .ack(let tag, let multiple):
-                    Self.ack(self.unacked.settle(tag: tag, multiple: multiple) ?? [])
-                case .reject(let tag, let multiple, let requeue):
-                    Self.reject(self.unacked.settle(tag: tag, multiple: multiple) ?? [], requeue: requeue)
-                }
-            }
-            if self.stateMachine.isOpen { self.send(.txCommitOk) }
+            self.commitTransaction()
         case .txRollback:
             try self.stateMachine.requireTransactionMode(methodID: 30)
-            // Withdrawn acks leave their deliveries unacked under the same tags, as RabbitMQ does.
-            self.transactionPublishes.removeAll()
-            self.transactionBytes = 0
-            self.transactionSettlements.removeAll()
+            self.rollbackTransaction()
             self.send(.txRollbackOk)
 
         case .channelOpen, .channelClose, .channelCloseOk, .basicPublish:
@@ -432,11 +411,11 @@ final class AMQPChannelSession: MessageConsumer {
 
     // MARK: - Settling, grouped per queue so each queue gets one call per batch
 
-    private static func ack(_ entries: [Unacked]) {
+    static func ack(_ entries: [Unacked]) {
         Self.grouped(entries) { source, ids in source.settle(acked: ids) }
     }
 
-    private static func reject(_ entries: [Unacked], requeue: Bool) {
+    static func reject(_ entries: [Unacked], requeue: Bool) {
         Self.grouped(entries) { source, ids in source.settle(rejected: ids, requeue: requeue) }
     }
 

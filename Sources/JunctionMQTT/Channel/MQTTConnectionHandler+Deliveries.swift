@@ -1,7 +1,8 @@
 import JunctionCore
 import NIOCore
 
-/// Deliveries from the engine (MessageConsumer): QoS, identifiers, no-local, retain-as-published.
+/// Deliveries from the engine (MessageConsumer). Which subscriptions want a message and what the
+/// PUBLISH looks like are `MQTTDeliveryRules`; ids, aliases and sizes are the state machine's.
 extension MQTTConnectionHandler {
     var isReadyForDeliveries: Bool {
         self.stateMachine.isConnected && !self.detached && self.output.isBelowHighWaterMark
@@ -16,58 +17,39 @@ extension MQTTConnectionHandler {
         }
         let message = delivery.message
         let topic = self.deliveryTopics.map(message.routingKey)
-        let publisher = MQTTMessageMapping.publisher(of: message)
-        // The matching subscriptions decide QoS, identifiers, no-local and retain-as-published.
-        var qos: MQTTQoS?
-        var retainAsPublished = false
-        var identifiers: [Int] = []
+        let match: MQTTDeliveryRules.Match?
         if subscription === self.sessionSubscription {
-            for (filter, entry) in record.subscriptions where !filter.hasPrefix("$share/") {
-                guard MQTTTopic.matches(filter: filter, topic: topic) else { continue }
-                if entry.subscription.noLocal && publisher == self.clientID { continue }
-                qos = max(qos ?? .atMostOnce, entry.subscription.qos)
-                retainAsPublished = retainAsPublished || entry.subscription.retainAsPublished
-                if let identifier = entry.identifier { identifiers.append(identifier) }
-            }
-        } else if let (filter, _) = self.sharedSubscriptions.first(where: { $0.value === subscription }),
-            let entry = record.subscriptions[filter]
-        {
-            qos = entry.subscription.qos
-            if let identifier = entry.identifier { identifiers.append(identifier) }
+            match = MQTTDeliveryRules.sessionMatch(
+                topic: topic, publisher: MQTTMessageMapping.publisher(of: message), clientID: self.clientID,
+                subscriptions: record.subscriptions)
+        } else {
+            let filter = self.sharedSubscriptions.first(where: { $0.value === subscription })?.key
+            match = MQTTDeliveryRules.sharedMatch(filter.flatMap { record.subscriptions[$0] })
         }
-        guard let subscribed = qos else {
+        guard let match else {
             // No live filter wants it (unsubscribed meanwhile, or no-local).
             token.settle()
             return
         }
-        let granted = min(MQTTMessageMapping.publishedQoS(of: message), subscribed)
-        let version = self.stateMachine.version
-        var publish = MQTTMessageMapping.publish(
-            from: message,
-            qos: granted,
-            retain: retainAsPublished && MQTTMessageMapping.wasRetained(message),
-            version: version,
-            now: self.broker.now,
-            topic: topic
-        )
-        publish.dup = delivery.redelivered && granted != .atMostOnce
-        if version == .v5 { publish.properties.subscriptionIdentifiers = identifiers }
+        let publish = MQTTDeliveryRules.publish(
+            from: message, topic: topic, match: match, redelivered: delivery.redelivered,
+            version: self.stateMachine.version, now: self.broker.now)
         self.write(publish, token: token)
-        if granted == .atMostOnce { token.settle() }
     }
 
-    /// Encodes an outbound PUBLISH; one larger than the client's maximum packet size is dropped
-    /// and settled as if delivered [MQTT-3.1.2-25].
+    /// Encodes an outbound PUBLISH; the state machine decides whether it fits the client's
+    /// maximum packet size and what is settled at once.
     func write(_ publish: MQTTPublish, token: MQTTDeliveryToken) {
         guard let prepared = self.stateMachine.deliveryReady(publish, token: token) else { return }
         let start = self.output.buffer.writerIndex
         let size = self.output.buffer.writeMQTTPacket(.publish(prepared), version: self.stateMachine.version)
-        if size > self.stateMachine.clientMaximumPacketSize {
+        let written = self.stateMachine.deliveryWritten(prepared, token: token, encodedSize: size)
+        if written.send {
+            self.scheduleFlush()
+        } else {
             self.output.buffer.moveWriterIndex(to: start)
-            self.stateMachine.deliveryDropped(prepared)?.settle()
-            return
         }
-        self.scheduleFlush()
+        written.settle?.settle()
     }
 
     func consumerCancelled(subscription: Subscription) {

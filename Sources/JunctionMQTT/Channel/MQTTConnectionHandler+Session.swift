@@ -94,7 +94,7 @@ extension MQTTConnectionHandler {
     func publishWill(record: MQTTSessionRecord) {
         guard let will = self.will, let clientID = self.clientID else { return }
         self.will = nil
-        let delay = min(will.properties.willDelayInterval ?? 0, record.expiryInterval)
+        let delay = MQTTConnectRules.willDelay(of: will, sessionExpiry: record.expiryInterval)
         let publish = MQTTPublish(
             topic: will.topic, qos: will.qos, retain: will.retain, properties: will.properties, payload: will.payload)
         if delay == 0 || self.context == nil {

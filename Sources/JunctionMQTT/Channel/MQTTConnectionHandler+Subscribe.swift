@@ -49,7 +49,7 @@ extension MQTTConnectionHandler {
                     }
                 }
             }
-            codes.append(MQTTReasonCode(rawValue: requested.qos.rawValue))
+            codes.append(MQTTSubscribeRules.grantedCode(requested))
         }
         let reply = MQTTSubAck(packetID: subscribe.packetID, reasonCodes: codes)
         guard record.expiryInterval > 0 else {

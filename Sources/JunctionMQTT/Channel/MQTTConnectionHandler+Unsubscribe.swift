@@ -29,7 +29,7 @@ extension MQTTConnectionHandler {
         for (filter, entry) in zip(unsubscribe.filters, removed) {
             if let entry { self.stopSubscription(filter, entry, host: host) }
         }
-        let codes = removed.map { $0 == nil ? MQTTReasonCode.noSubscriptionExisted : .success }
+        let codes = MQTTSubscribeRules.unsubscribeCodes(removed: removed)
         self.send(.unsubAck(MQTTSubAck(packetID: unsubscribe.packetID, reasonCodes: codes)))
     }
 

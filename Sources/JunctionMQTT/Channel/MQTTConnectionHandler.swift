@@ -249,13 +249,8 @@ final class MQTTConnectionHandler: ChannelDuplexHandler, MessageConsumer, Durabi
             self.run(self.stateMachine.decodingFailed(.malformedPacket))
             return
         }
-        if case .unsupportedProtocol = error, !self.stateMachine.isConnected {
-            // [MQTT-3.1.2-2] CONNACK 0x01 (3.1.1 format, the client's level is unknown), then close.
-            self.closeReason = "unsupported protocol"
-            self.output.buffer.writeMQTTPacket(
-                .connAck(MQTTConnAck(sessionPresent: false, reasonCode: .unsupportedProtocolVersion)), version: .v311)
-            self.flushOutput()
-            self.context?.close(promise: nil)
+        if case .unsupportedProtocol = error {
+            self.run(self.stateMachine.unsupportedProtocolVersion())
             return
         }
         self.logger.debug("MQTT decoding failed", metadata: ["error": "\(error)"])

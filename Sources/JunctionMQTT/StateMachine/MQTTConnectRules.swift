@@ -74,6 +74,12 @@ public enum MQTTConnectRules {
         return Session(record: record, sessionPresent: present, discardStored: cleanStart, mustStore: expiry > 0)
     }
 
+    /// Seconds after the connection ends before its will is published: the Will Delay Interval
+    /// (MQTT 5), but never later than the session ends [MQTT-3.1.3-9]; 0: at once.
+    public static func willDelay(of will: MQTTWill, sessionExpiry: UInt32) -> UInt32 {
+        min(will.properties.willDelayInterval ?? 0, sessionExpiry)
+    }
+
     /// The server's side of CONNACK that the session state machine does not own.
     public struct Announcement: Equatable, Sendable {
         public var topicAliasMaximum: UInt16

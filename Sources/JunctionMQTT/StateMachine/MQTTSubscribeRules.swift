@@ -63,6 +63,17 @@ public enum MQTTSubscribeRules {
         }
     }
 
+    /// The SUBACK code of an accepted filter: the QoS granted, which is the one asked for.
+    public static func grantedCode(_ requested: MQTTSubscription) -> MQTTReasonCode {
+        MQTTReasonCode(rawValue: requested.qos.rawValue)
+    }
+
+    /// UNSUBACK's codes, one per filter: 0x11 for a filter the session did not have (MQTT 5; a
+    /// 3.1.1 UNSUBACK carries no codes).
+    public static func unsubscribeCodes(removed: [MQTTSessionSubscription?]) -> [MQTTReasonCode] {
+        removed.map { $0 == nil ? MQTTReasonCode.noSubscriptionExisted : .success }
+    }
+
     /// The change to the server's count of no-local subscriptions when `new` replaces `old`.
     public static func noLocalChange(replacing old: MQTTSessionSubscription?, with new: MQTTSubscription) -> Int {
         (new.noLocal ? 1 : 0) - (old?.subscription.noLocal == true ? 1 : 0)
