@@ -368,6 +368,8 @@ final class EngineState {
         brokerConfiguration.maxConsumersPerChannel = configuration.limits.maxConsumersPerChannel
         brokerConfiguration.rateHistorySamples = configuration.http.ratesHistorySamples
         brokerConfiguration.delayLogSegmentBytes = configuration.storage.segmentMaxBytes
+        brokerConfiguration.queueMemoryBudgetBytes = configuration.queues.memoryBudgetBytes
+        brokerConfiguration.globalQueueMemoryBudgetBytes = configuration.queues.globalMemoryBudgetBytes
         brokerConfiguration.connectionLimits = ConnectionLimits(
             maxConnections: configuration.limits.maxConnections,
             maxConnectionsPerUser: configuration.limits.maxConnectionsPerUser,
@@ -385,7 +387,8 @@ final class EngineState {
             queueStore: self.queueStore,
             metadata: self.metadata,
             streamRoot: directory + "/streams",
-            delayRoot: directory + "/delayed"
+            delayRoot: directory + "/delayed",
+            spillRoot: directory + "/spill"
         )
         // Before the queues open: durable MQTT shared-subscription queues under the legacy name.
         try MQTTSharedQueueMigration.run(

@@ -20,6 +20,8 @@ public final class FaultInjectingFileSystem: LogFileSystem {
     /// The error the fault reports; nil: `ENOSPC` for writes, `EIO` for fsyncs.
     public var errno: Int32?
     public var logBytesRead = 0
+    /// `read` calls on `.log` files.
+    public var logReads = 0
     /// `write` calls on `.log` files.
     public var logWrites = 0
     /// Successful `sync` calls on `.log` files.
@@ -57,6 +59,7 @@ final class FaultInjectingFile: LogFile {
     func read(at position: Int64, length: Int) throws -> ByteBuffer {
         let bytes = try self.file.read(at: position, length: length)
         self.fileSystem.logBytesRead += bytes.readableBytes
+        self.fileSystem.logReads += 1
         return bytes
     }
     func truncate(to size: Int64) throws { try self.file.truncate(to: size) }

@@ -7,6 +7,8 @@ public final class Broker {
     public let configuration: BrokerConfiguration
     let clock: any BrokerClock
     let store: any QueueStore
+    /// Memory budgets of queued bodies and the spill logs' directory (`MessageQueue+Paging`).
+    let paging: QueuePaging
     let logger: Logger
     /// Group commit of the queue store and the confirms that wait for it.
     /// Refusals by reason since start (see `countRefusal`), read by /metrics.
@@ -35,6 +37,9 @@ public final class Broker {
     ///     `restoreDefinitions()` to bring back what it holds.
     ///   - streamRoot: the directory of stream logs (`<data_dir>/streams`); nil keeps streams in memory.
     ///   - delayRoot: the directory of delay logs (`<data_dir>/delayed`); nil keeps delayed messages in memory.
+    ///   - spillRoot: the directory of the queues' spill logs (`<data_dir>/spill`, emptied here); nil
+    ///     keeps transient messages in memory whatever the budgets (persistent ones of durable queues
+    ///     are still paged to the queue store).
     public init(
         configuration: BrokerConfiguration = .init(),
         clock: any BrokerClock = SystemBrokerClock(),
@@ -42,7 +47,8 @@ public final class Broker {
         queueStore: any QueueStore = InMemoryQueueStore(),
         metadata: MetadataStore? = nil,
         streamRoot: String? = nil,
-        delayRoot: String? = nil
+        delayRoot: String? = nil,
+        spillRoot: String? = nil
     ) {
         self.metadata = metadata
         self.configuration = configuration
@@ -51,6 +57,9 @@ public final class Broker {
             maxMilliseconds: configuration.failedLoginMaxDelayMilliseconds)
         self.clock = clock
         self.logger = logger
+        self.paging = QueuePaging(
+            queueBudget: configuration.queueMemoryBudgetBytes, globalBudget: configuration.globalQueueMemoryBudgetBytes,
+            spillRoot: spillRoot, spillSegmentBytes: configuration.delayLogSegmentBytes, logger: logger)
         self.messageRates = MessageRateMonitor(historyLength: configuration.rateHistorySamples)
         let streams = StreamStorage(root: streamRoot, metadata: metadata, clock: clock, logger: logger)
         self.streams = streams
@@ -96,6 +105,7 @@ public final class Broker {
             configuration: self.configuration,
             clock: self.clock,
             store: self.store,
+            paging: self.paging,
             durability: self.durability,
             metadata: self.metadata,
             streams: self.streams,

@@ -29,5 +29,11 @@ public struct BrokerConfiguration: Sendable {
     /// Roll size of the delay logs' segments (`storage.segment_max_bytes`, as for queue logs).
     public var delayLogSegmentBytes = 64 << 20
 
+    /// Bytes of message bodies one queue keeps in memory before it pages new messages to disk
+    /// (`queues.memory_budget_bytes`); 0 turns paging off.
+    public var queueMemoryBudgetBytes = 64 << 20
+    /// The same over all queues together (`queues.global_memory_budget_bytes`); 0 turns paging off.
+    public var globalQueueMemoryBudgetBytes = 512 << 20
+
     public init() {}
 }

@@ -33,8 +33,8 @@ extension MessageQueue {
 
     /// The head left the queue: if it belonged to the unpacked tail, the tail is shorter.
     func headRemovedFromReady(_ entry: QueuedMessage) {
-        if self.ready.count < self.unpackedTailCount {
-            self.unpackedTailCount = self.ready.count
+        if self.ready.inMemoryCount < self.unpackedTailCount {
+            self.unpackedTailCount = self.ready.inMemoryCount
             self.unpackedTailBytes -= min(self.unpackedTailBytes, entry.message.body.readableBytes)
         }
     }

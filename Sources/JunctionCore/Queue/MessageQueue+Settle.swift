@@ -81,7 +81,7 @@ extension MessageQueue {
         for entry in self.ready {
             self.settle(entry)
         }
-        self.ready.removeAll()
+        self.removeAllReady(settling: true)
         self.readyCleared()
         self.adjustReadyBytes(by: -self.readyBytes)
         return count
@@ -123,7 +123,8 @@ extension MessageQueue {
     func tearDown() -> (cancelled: [Subscription], readyCount: Int) {
         self.isDeleted = true
         let readyCount = self.ready.count + self.removeParked(settling: false)
-        self.ready.removeAll()
+        self.removeAllReady(settling: false)
+        self.removeSpill()
         self.readyCleared()
         self.adjustReadyBytes(by: -self.readyBytes)
         let unacked = self.unacked

@@ -23,15 +23,27 @@ public final class MessageQueue {
     /// sends every retain and release of it, once per publish, down the slow path.
     var host: VirtualHost?
     let clock: any BrokerClock
-    private let store: (any QueueStore)?
-    private let storeKey: QueueStoreKey
+    let store: (any QueueStore)?
+    let storeKey: QueueStoreKey
+    /// Memory budgets and spill logs (`MessageQueue+Paging`), shared by the broker's queues.
+    let paging: QueuePaging
+    /// Where this queue pages messages that have no stored copy; opened when first needed.
+    var spill: SpillLog?
+    /// Opening or writing the spill log failed: transient messages stay in memory from then on.
+    var spillUnavailable = false
+    /// The window being read back (kept to reuse its storage).
+    var pagingWindow: [PagedMessage] = []
 
     /// Ready messages in delivery order (one FIFO, or one per priority with `x-max-priority`).
     var ready: ReadyMessages
     /// Small bodies at the end of `ready` not yet packed into a slab (see `MessageQueue+Packing`).
     var unpackedTailCount = 0
     var unpackedTailBytes = 0
-    private(set) var readyBytes = 0
+    /// Body bytes of ready messages, paged ones included; the part in memory also counts in the
+    /// broker-wide `paging.inMemoryBytes` (paging adjusts that for paged bytes).
+    private(set) var readyBytes = 0 {
+        didSet { self.paging.inMemoryBytes &+= self.readyBytes &- oldValue }
+    }
     var unacked: [DeliveryID: Unacked] = [:]
     var consumers: [Subscription] = []
     var nextConsumerIndex = 0
@@ -83,6 +95,7 @@ public final class MessageQueue {
         self.settings = settings
         self.ready = ReadyMessages(maxPriority: settings.maxPriority)
         self.host = host
+        self.paging = host.paging
         self.clock = clock
         self.store = durable ? store : nil
         self.storeKey = QueueStoreKey(virtualHost: host.name, queue: name)
@@ -145,8 +158,10 @@ public final class MessageQueue {
             }
         }
         self.persist(&entry)
-        self.readyBytes += entry.size
-        self.appendReady(consume entry)
+        if !self.pageOut(entry) {
+            self.readyBytes += entry.size
+            self.appendReady(consume entry)
+        }
         self.dropHeadWhileOverLimit()
         self.dispatch()
         return true
@@ -183,8 +198,8 @@ public final class MessageQueue {
     }
 
     /// Puts recovered messages back (declare of a durable queue after a restart).
-    private func restore(_ stored: [StoredMessage]) {
-        for record in stored {
+    private func restore(_ recovered: RecoveredMessages) {
+        for record in recovered.messages {
             var entry = QueuedMessage(
                 message: record.message,
                 expiresAt: nil,
@@ -198,6 +213,7 @@ public final class MessageQueue {
             self.readyBytes += entry.size
             self.ready.append(entry)
         }
+        self.restorePaged(recovered.paged)
         self.rememberRecoveredDeduplicationIDs()
     }
 
@@ -311,7 +327,12 @@ public final class MessageQueue {
 
     /// Dead-letters expired messages at the head (called by `Broker.expireMessages()`).
     func expireMessages(now: UInt64) {
-        while let head = self.ready.popExpiredHead(now: now) {
+        while let (level, isPaged) = self.ready.expiredHead(now: now) {
+            if isPaged {
+                self.loadPaged(level: level)
+                continue
+            }
+            guard let head = self.ready.popExpired(level: level) else { break }
             self.headRemovedFromReady(head)
             self.readyBytes -= head.size
             self.settle(head)
@@ -320,6 +341,7 @@ public final class MessageQueue {
     }
 
     func popReady() -> QueuedMessage? {
+        while let level = self.ready.levelNeedingLoad() { self.loadPaged(level: level) }
         guard let head = self.ready.popFirst() else { return nil }
         self.headRemovedFromReady(head)
         self.readyBytes -= head.size
@@ -380,7 +402,8 @@ public final class MessageQueue {
 
     func recoverStoredMessages() {
         guard let store = self.store else { return }
-        let recovered = store.recover(queue: self.storeKey)
+        let budget = self.pagesMessages && store.canReadStored ? self.paging.roomForQueue : Int.max
+        let recovered = store.recover(queue: self.storeKey, bodyBudget: budget)
         self.storageProblems = store.problems(queue: self.storeKey)
         self.isFailed = self.storageProblems?.openFailure != nil
         self.restore(recovered)

@@ -29,8 +29,8 @@ final class DurableQueueLog {
     /// A checkpoint written but not yet synced: the ack log before it can go after the next fsync.
     private var checkpointOffset: LogOffset?
     private(set) var dirty = false
-    /// Recovered messages, handed to the queue once when it is declared.
-    private var recovered: [StoredMessage]?
+    /// The index of the recovered messages, handed to the queue once when it is declared.
+    private var recovered: [PagedMessage]?
 
     static let checkpointEvery = 1024
 
@@ -75,7 +75,9 @@ final class DurableQueueLog {
             }
             offset = last.offset.advanced(by: 1)
         }
-        var stored: [StoredMessage] = []
+        // The index of what is left, without the bodies: they are read again for the queue's
+        // in-memory window only (`takeRecovered(bodyBudget:)`) and as the queue drains.
+        var index: [PagedMessage] = []
         var position = LogOffset(Int64(watermark))
         if position < self.messages.firstOffset { position = self.messages.firstOffset }
         while position < self.messages.nextOffset {
@@ -86,11 +88,12 @@ final class DurableQueueLog {
                 guard sequence >= watermark, !settled.contains(sequence) else { continue }
                 do {
                     let message = try MessageRecordCodec.decode(record.value)
-                    let delivered = sequence < self.deliveredThrough
                     let deliveries = counts[sequence] ?? 0
-                    stored.append(
-                        StoredMessage(
-                            sequence: sequence, message: message, delivered: delivered, deliveryCount: Int(deliveries)))
+                    index.append(
+                        PagedMessage(
+                            offset: sequence, size: UInt32(clamping: message.body.readableBytes),
+                            priority: message.properties.priority ?? 0, deliveryCount: deliveries,
+                            redelivered: sequence < self.deliveredThrough, persistent: true, spilled: false))
                     self.live.append(sequence)
                     if deliveries > 0 { self.deliveryCounts[sequence] = deliveries }
                 } catch {
@@ -102,7 +105,7 @@ final class DurableQueueLog {
             }
             position = last.offset.advanced(by: 1)
         }
-        self.recovered = stored
+        self.recovered = index
         // Start the ack log afresh from a checkpoint, so its history can be dropped.
         self.ackRecordsSinceCheckpoint = Self.checkpointEvery
         self.dirty = true
@@ -113,9 +116,38 @@ final class DurableQueueLog {
         self.messages.recoveryReport.quarantined + self.acks.recoveryReport.quarantined
     }
 
-    func takeRecovered() -> [StoredMessage] {
-        defer { self.recovered = nil }
-        return self.recovered ?? []
+    /// The recovered messages: the oldest with their bodies (read again here) up to `bodyBudget`
+    /// bytes, then the index of the rest.
+    func takeRecovered(bodyBudget: Int) throws -> RecoveredMessages {
+        var index = self.recovered ?? []
+        self.recovered = nil
+        var kept = 0
+        var bytes = 0
+        while kept < index.count, bytes + Int(index[kept].size) <= bodyBudget {
+            bytes += Int(index[kept].size)
+            kept += 1
+        }
+        var messages: [StoredMessage] = []
+        messages.reserveCapacity(kept)
+        if kept > 0 {
+            var next = 0
+            try self.read(from: index[0].offset, through: index[kept - 1].offset) { sequence, message in
+                while next < kept && index[next].offset < sequence { next += 1 }
+                guard next < kept, index[next].offset == sequence else { return }
+                let entry = index[next]
+                messages.append(
+                    StoredMessage(
+                        sequence: sequence, message: message, delivered: entry.redelivered,
+                        deliveryCount: Int(entry.deliveryCount)))
+            }
+        }
+        index.removeFirst(kept)
+        return RecoveredMessages(messages: messages, paged: index)
+    }
+
+    /// Stored messages `first...last` read back (paged bodies), in sequence order.
+    func read(from first: UInt64, through last: UInt64, _ body: (UInt64, Message) -> Void) throws {
+        try SpillLog.read(self.messages, from: first, through: last, body)
     }
 
     func append(_ message: Message, timestamp: Int64) throws -> UInt64 {

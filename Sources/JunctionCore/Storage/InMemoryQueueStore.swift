@@ -38,6 +38,17 @@ public final class InMemoryQueueStore: QueueStore {
         }
     }
 
+    public var canReadStored: Bool { true }
+
+    public func readStored(
+        queue: QueueStoreKey, from first: UInt64, through last: UInt64, _ body: (UInt64, Message) -> Void
+    ) {
+        guard let messages = self.queues[queue], first <= last else { return }
+        for sequence in first...last {
+            if let stored = messages[sequence] { body(sequence, stored.message) }
+        }
+    }
+
     public func removeQueue(_ queue: QueueStoreKey) {
         self.queues[queue] = nil
     }

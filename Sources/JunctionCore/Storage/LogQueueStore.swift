@@ -108,6 +108,10 @@ public final class LogQueueStore: QueueStore {
     /// The queue's recovered messages. A log that cannot be opened is left exactly as it is: the
     /// queue is failed (see `problems(queue:)`), never emptied, and nothing is appended to it.
     public func recover(queue: QueueStoreKey) -> [StoredMessage] {
+        self.recover(queue: queue, bodyBudget: .max).messages
+    }
+
+    public func recover(queue: QueueStoreKey, bodyBudget: Int) -> RecoveredMessages {
         do {
             let log = try self.log(for: queue)
             let quarantined = log.quarantined
@@ -119,7 +123,7 @@ public final class LogQueueStore: QueueStore {
                     "queue log segments set aside: their messages are lost",
                     metadata: ["queue": "\(queue.queue)", "segments": "\(problems.lostSegments)"])
             }
-            return log.takeRecovered()
+            return try log.takeRecovered(bodyBudget: bodyBudget)
         } catch {
             self.problemsByQueue[queue] = QueueStorageProblems(openFailure: "\(error)")
             self.logger.error(
@@ -127,8 +131,17 @@ public final class LogQueueStore: QueueStore {
                 metadata: [
                     "queue": "\(queue.queue)", "directory": "\(self.directory(for: queue))", "error": "\(error)",
                 ])
-            return []
+            return RecoveredMessages(messages: [])
         }
+    }
+
+    public var canReadStored: Bool { true }
+
+    public func readStored(
+        queue: QueueStoreKey, from first: UInt64, through last: UInt64, _ body: (UInt64, Message) -> Void
+    ) throws {
+        guard let log = self.queues[queue] else { return }
+        try log.read(from: first, through: last, body)
     }
 
     public func problems(queue: QueueStoreKey) -> QueueStorageProblems? { self.problemsByQueue[queue] }

@@ -41,6 +41,29 @@ public protocol QueueStore: AnyObject {
     /// `sync()` with its fsyncs handed out (see `StoreSync`): `durableAppendCount` moves when the
     /// returned batch finishes without failure. One at a time; appends may go on meanwhile.
     func beginSync() -> StoreSync
+
+    /// Whether `readStored` gives messages back: a queue pages the bodies of its stored messages
+    /// (keeps only their sequence) only then.
+    var canReadStored: Bool { get }
+    /// Reads the queue's stored messages with sequences `first...last` (one sequential pass) and
+    /// hands those still held to `body`, in sequence order.
+    func readStored(
+        queue: QueueStoreKey, from first: UInt64, through last: UInt64, _ body: (UInt64, Message) -> Void) throws
+    /// `recover(queue:)` that keeps the bodies of the oldest messages only, up to `bodyBudget` bytes:
+    /// the rest come back as index entries (`RecoveredMessages.paged`), read again when they near the head.
+    func recover(queue: QueueStoreKey, bodyBudget: Int) -> RecoveredMessages
+}
+
+/// A durable queue's recovered messages in append order: `messages` (with bodies) come first, then `paged`.
+public struct RecoveredMessages {
+    public var messages: [StoredMessage]
+    /// Sequence, size, priority, delivered flag and delivery count of the rest (`isSpilled` false).
+    public var paged: [PagedMessage]
+
+    public init(messages: [StoredMessage], paged: [PagedMessage] = []) {
+        self.messages = messages
+        self.paged = paged
+    }
 }
 
 extension QueueStore {
@@ -53,6 +76,17 @@ extension QueueStore {
             batch.beginFailed(error)
         }
         return batch
+    }
+
+    public var canReadStored: Bool { false }
+
+    public func readStored(
+        queue: QueueStoreKey, from first: UInt64, through last: UInt64, _ body: (UInt64, Message) -> Void
+    ) throws {}
+
+    /// Stores that cannot read back keep every body.
+    public func recover(queue: QueueStoreKey, bodyBudget: Int) -> RecoveredMessages {
+        RecoveredMessages(messages: self.recover(queue: queue))
     }
 
     /// Stores that cannot fail to open (in memory) have no problems to report.

@@ -23,6 +23,15 @@ final class GroupCommitStore: QueueStore {
     func settle(sequence: UInt64, queue: QueueStoreKey) { self.queues.settle(sequence: sequence, queue: queue) }
     func recover(queue: QueueStoreKey) -> [StoredMessage] { self.queues.recover(queue: queue) }
     func problems(queue: QueueStoreKey) -> QueueStorageProblems? { self.queues.problems(queue: queue) }
+    var canReadStored: Bool { self.queues.canReadStored }
+    func readStored(
+        queue: QueueStoreKey, from first: UInt64, through last: UInt64, _ body: (UInt64, Message) -> Void
+    ) throws {
+        try self.queues.readStored(queue: queue, from: first, through: last, body)
+    }
+    func recover(queue: QueueStoreKey, bodyBudget: Int) -> RecoveredMessages {
+        self.queues.recover(queue: queue, bodyBudget: bodyBudget)
+    }
     func removeQueue(_ queue: QueueStoreKey) { self.queues.removeQueue(queue) }
 
     var appendCount: UInt64 { self.queues.appendCount + self.streams.appendCount + self.delays.appendCount }

@@ -7,6 +7,8 @@ public final class VirtualHost {
     let configuration: BrokerConfiguration
     let clock: any BrokerClock
     let store: any QueueStore
+    /// The broker's memory budgets of queued bodies and its spill directory.
+    let paging: QueuePaging
     /// Group commit of `store`; publishers' confirms wait on it.
     public let durability: DurabilityMonitor
     /// Where durable definitions are written; nil keeps everything in memory.
@@ -49,6 +51,7 @@ public final class VirtualHost {
         configuration: BrokerConfiguration,
         clock: any BrokerClock,
         store: any QueueStore,
+        paging: QueuePaging,
         durability: DurabilityMonitor,
         metadata: MetadataStore?,
         streams: StreamStorage,
@@ -59,6 +62,7 @@ public final class VirtualHost {
         self.configuration = configuration
         self.clock = clock
         self.store = store
+        self.paging = paging
         self.durability = durability
         self.metadata = metadata
         var logger = logger

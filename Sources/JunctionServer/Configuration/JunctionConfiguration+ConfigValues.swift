@@ -125,6 +125,7 @@ extension JunctionConfiguration {
         values.merge(self.http.configValues) { _, new in new }
         values.merge(self.limits.configValues) { _, new in new }
         values.merge(self.sqs.configValues) { _, new in new }
+        values.merge(self.queues.configValues) { _, new in new }
         for user in self.users {
             values[AbsoluteConfigKey(ConfigurationKeys.password(of: user.name))] = .init(
                 .string(user.password), isSecret: true)

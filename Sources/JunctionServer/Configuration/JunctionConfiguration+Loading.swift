@@ -211,6 +211,7 @@ extension JunctionConfiguration {
             limits: try LimitsConfiguration(reading: reader)
         )
         self.sqs = try SQSConfiguration(reading: reader)
+        self.queues = try QueuesConfiguration(reading: reader)
         self.shutdownTimeoutSeconds = try required(ConfigurationKeys.shutdownTimeoutSeconds) {
             try reader.requiredInt(forKey: $0)
         }
@@ -331,6 +332,7 @@ extension JunctionConfiguration {
         try self.validateSTOMP()
         try self.http.validate()
         try self.sqs.validate()
+        try self.queues.validate()
         try self.limits.validate()
         try self.tls.validate()
     }

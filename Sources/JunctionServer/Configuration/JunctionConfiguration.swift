@@ -24,6 +24,8 @@ public struct JunctionConfiguration: Sendable, Hashable {
     public var limits: LimitsConfiguration
     /// The SQS-compatible listener (`sqs`).
     public var sqs: SQSConfiguration = SQSConfiguration()
+    /// Memory budgets of queued message bodies (`queues`).
+    public var queues: QueuesConfiguration = QueuesConfiguration()
     /// Seconds a graceful stop (SIGTERM, SIGINT) may take: clients are told the broker is going and
     /// those that have not closed by then are cut off (`shutdown_timeout_seconds`).
     public var shutdownTimeoutSeconds = 10

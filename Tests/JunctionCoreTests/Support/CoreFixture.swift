@@ -12,10 +12,14 @@ final class CoreFixture {
     static let owner = ConnectionID(1)
     static let other = ConnectionID(2)
 
-    init(store: InMemoryQueueStore = InMemoryQueueStore(), configuration: BrokerConfiguration = .init()) {
+    init(
+        store: InMemoryQueueStore = InMemoryQueueStore(), configuration: BrokerConfiguration = .init(),
+        spillRoot: String? = nil
+    ) {
         self.store = store
         self.broker = Broker(
-            configuration: configuration, clock: self.clock, logger: Logger(label: "core-tests"), queueStore: store)
+            configuration: configuration, clock: self.clock, logger: Logger(label: "core-tests"), queueStore: store,
+            spillRoot: spillRoot)
         self.vhost = self.broker.virtualHost("/")!
     }
 
