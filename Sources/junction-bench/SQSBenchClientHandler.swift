@@ -101,7 +101,10 @@ final class SQSBenchClientHandler: ChannelInboundHandler, BenchClient {
             self.run.fail("cannot encode \(action)")
             return
         }
-        let body = Array(json)
+        self.request(action, body: Array(json), context: context)
+    }
+
+    private func request(_ action: String, body: [UInt8], context: ChannelHandlerContext) {
         let target = "AmazonSQS.\(action)"
         let (amzDate, authorization) = self.settings.signer.sign(target: target, body: body)
         var head = HTTPRequestHead(version: .http1_1, method: .POST, uri: "/")
@@ -165,7 +168,7 @@ final class SQSBenchClientHandler: ChannelInboundHandler, BenchClient {
         guard case .receiving = self.phase, let context else { return }
         self.request(
             "ReceiveMessage",
-            ["QueueUrl": self.queueURL, "MaxNumberOfMessages": 10, "WaitTimeSeconds": self.settings.waitSeconds],
+            body: SQSBenchJSON.receive(queueURL: self.queueURL, maximum: 10, waitSeconds: self.settings.waitSeconds),
             context: context)
     }
 
@@ -175,17 +178,20 @@ final class SQSBenchClientHandler: ChannelInboundHandler, BenchClient {
             self.receive()
             return
         }
-        var entries: [[String: Any]] = []
-        for (number, message) in messages.enumerated() {
+        var handles: [String] = []
+        for message in messages {
             if let body = message["Body"] as? String, let stamp = self.stamp(fromHex: body) {
                 self.run.received(stamp, consumer: index, group: group)
             }
             if let handle = message["ReceiptHandle"] as? String {
-                entries.append(["Id": String(number), "ReceiptHandle": handle])
+                handles.append(handle)
             }
         }
         self.phase = .deleting
-        self.request("DeleteMessageBatch", ["QueueUrl": self.queueURL, "Entries": entries], context: context)
+        self.request(
+            "DeleteMessageBatch",
+            body: SQSBenchJSON.batch(queueURL: self.queueURL, field: "ReceiptHandle", values: handles),
+            context: context)
     }
 
     private func stamp(fromHex body: String) -> BenchStamp? {
@@ -220,16 +226,18 @@ final class SQSBenchClientHandler: ChannelInboundHandler, BenchClient {
         guard case .publishing = self.phase, let context, self.inFlight == 0 else { return }
         let decision = self.publisher.decide(run: self.run, isWritable: context.channel.isWritable)
         if case .send(let count) = decision {
-            var entries: [[String: Any]] = []
-            for number in 0..<count {
+            var bodies: [String] = []
+            for _ in 0..<count {
                 self.stampBuffer.clear()
                 self.stampBuffer.writeRepeatingByte(0, count: BenchStamp.headerSize)
                 self.publisher.stampNext(&self.stampBuffer, run: self.run)
-                let body = SQSBenchSigner.hex(self.stampBuffer.readableBytesView) + self.padding
-                entries.append(["Id": String(number), "MessageBody": body])
+                bodies.append(SQSBenchSigner.hex(self.stampBuffer.readableBytesView) + self.padding)
             }
             self.inFlight = count
-            self.request("SendMessageBatch", ["QueueUrl": self.queueURL, "Entries": entries], context: context)
+            self.request(
+                "SendMessageBatch",
+                body: SQSBenchJSON.batch(queueURL: self.queueURL, field: "MessageBody", values: bodies),
+                context: context)
             self.run.published(count, by: self.publisher.index)
         }
         let finished = self.scheduler.follow(decision, context: context, againAfterSend: false) {

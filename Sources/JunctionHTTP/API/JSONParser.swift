@@ -25,8 +25,11 @@ public struct JSONParser {
     }
 
     private mutating func skipWhitespace() {
-        while self.index < self.bytes.count, [0x20, 0x09, 0x0A, 0x0D].contains(self.bytes[self.index]) {
-            self.index += 1
+        while self.index < self.bytes.count {
+            switch self.bytes[self.index] {
+            case 0x20, 0x09, 0x0A, 0x0D: self.index += 1
+            default: return
+            }
         }
     }
 
@@ -109,6 +112,20 @@ public struct JSONParser {
 
     private mutating func parseString() throws(ParseError) -> String {
         self.index += 1
+        // Most strings (SQS bodies, names) have no escape: one scan, then one String made from the run.
+        let start = self.index
+        var end = start
+        while end < self.bytes.count {
+            let byte = self.bytes[end]
+            if byte == UInt8(ascii: "\"") {
+                self.index = end + 1
+                return self.bytes.withUnsafeBufferPointer {
+                    String(decoding: UnsafeBufferPointer(rebasing: $0[start..<end]), as: UTF8.self)
+                }
+            }
+            if byte == UInt8(ascii: "\\") || byte < 0x20 { break }
+            end += 1
+        }
         var scalars = String.UnicodeScalarView()
         var run: [UInt8] = []
         func flush(_ run: inout [UInt8], into scalars: inout String.UnicodeScalarView) {

@@ -102,7 +102,7 @@ public enum JSONValue: Sendable, Equatable {
     public static func writeString(_ text: String, into output: inout String) {
         output += "\""
         // Most strings need no escape: one append instead of one per character (SQS bodies, queue names).
-        if text.utf8.allSatisfy({ $0 >= 0x20 && $0 != 0x22 && $0 != 0x5C && $0 != 0x7F }) {
+        if text.allUTF8Bytes({ $0 >= 0x20 && $0 != 0x22 && $0 != 0x5C && $0 != 0x7F }) {
             output += text
             output += "\""
             return

@@ -201,7 +201,8 @@ final class SQSConnectionHandler: ChannelInboundHandler, RemovableChannelHandler
         do {
             try SQSSignatureV4.verify(
                 method: head.method.rawValue, target: head.uri, headers: head.headers, body: body.readableBytesView,
-                credential: credential, secret: secret, nowSeconds: Int64(self.broker.now / 1000))
+                credential: credential, secret: secret, nowSeconds: Int64(self.broker.now / 1000),
+                signingKeys: self.shared.signingKeys)
         } catch .expired {
             throw SQSError("RequestExpired", "Request has expired.")
         } catch .mismatch {

@@ -87,6 +87,7 @@ final class SQSListenerState: @unchecked Sendable {
     let inFlight = SQSInFlight()
     let moveTasks = SQSMoveTasks()
     let sequenceNumbers = SQSSequenceNumbers()
+    let signingKeys = SQSSigningKeyCache()
     let registry: SQSQueueRegistry
 
     init(attributesFile: String?) {

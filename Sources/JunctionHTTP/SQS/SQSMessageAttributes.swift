@@ -157,7 +157,11 @@ struct SQSMessageAttribute: Equatable {
 
     /// SQS accepts only these characters in a body: #x9 | #xA | #xD | #x20-#xD7FF | #xE000-#xFFFD | #x10000-#x10FFFF.
     static func isValidBody(_ text: String) -> Bool {
-        text.unicodeScalars.allSatisfy { scalar in
+        // Printable ASCII, tab, LF and CR are valid: one pass over the bytes decides most bodies.
+        if text.allUTF8Bytes({ ($0 >= 0x20 && $0 < 0x80) || $0 == 0x9 || $0 == 0xA || $0 == 0xD }) {
+            return true
+        }
+        return text.unicodeScalars.allSatisfy { scalar in
             switch scalar.value {
             case 0x9, 0xA, 0xD, 0x20...0xD7FF, 0xE000...0xFFFD, 0x10000...0x10FFFF: true
             default: false

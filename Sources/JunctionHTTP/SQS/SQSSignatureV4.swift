@@ -53,7 +53,7 @@ struct SQSSignatureV4 {
     /// Checks a request against `secret`. `nowSeconds` is Unix time.
     static func verify(
         method: String, target: String, headers: HTTPHeaders, body: some Collection<UInt8>,
-        credential: Credential, secret: String, nowSeconds: Int64
+        credential: Credential, secret: String, nowSeconds: Int64, signingKeys: SQSSigningKeyCache? = nil
     ) throws(Failure) {
         guard let amzDate = headers.first(name: "X-Amz-Date"), let signedAt = Self.unixTime(amzDate) else {
             throw .malformed("X-Amz-Date is missing or malformed")
@@ -61,21 +61,33 @@ struct SQSSignatureV4 {
         guard amzDate.hasPrefix(credential.date) else { throw .malformed("the credential date is not X-Amz-Date's") }
         guard abs(nowSeconds - signedAt) <= Self.allowedSkewSeconds else { throw .expired }
         guard credential.signedHeaders.contains("host") else { throw .malformed("the host header must be signed") }
+        // The body is always hashed: a client's `x-amz-content-sha256` must name the body that came, or a
+        // signed request could be replayed with another body.
+        let payloadHash = Self.hex(SHA256.hash(data: Array(body)))
+        if let declared = headers.first(name: "x-amz-content-sha256"), declared.lowercased() != payloadHash {
+            throw .mismatch
+        }
         let canonical = Self.canonicalRequest(
             method: method, target: target, headers: headers, signedHeaders: credential.signedHeaders,
-            payloadHash: headers.first(name: "x-amz-content-sha256") ?? Self.hex(SHA256.hash(data: Array(body))))
+            payloadHash: payloadHash)
         let scope = "\(credential.date)/\(credential.region)/\(credential.service)/aws4_request"
         let stringToSign =
             "AWS4-HMAC-SHA256\n\(amzDate)\n\(scope)\n\(Self.hex(SHA256.hash(data: Array(canonical.utf8))))"
-        var key = SymmetricKey(data: Array("AWS4\(secret)".utf8))
-        for part in [credential.date, credential.region, credential.service, "aws4_request"] {
-            key = SymmetricKey(data: Array(HMAC<SHA256>.authenticationCode(for: Array(part.utf8), using: key)))
-        }
+        let key = signingKeys?.key(for: credential, secret: secret) ?? Self.signingKey(credential, secret: secret)
         let expected = Self.hex(HMAC<SHA256>.authenticationCode(for: Array(stringToSign.utf8), using: key))
         // Constant time, so the answer's timing says nothing about how much of a guess was right.
         guard expected.utf8.count == credential.signature.utf8.count,
             zip(expected.utf8, credential.signature.utf8).reduce(0, { $0 | ($1.0 ^ $1.1) }) == 0
         else { throw .mismatch }
+    }
+
+    /// The key a request of this date, region and service is signed with (four HMACs from the secret).
+    static func signingKey(_ credential: Credential, secret: String) -> SymmetricKey {
+        var key = SymmetricKey(data: Array("AWS4\(secret)".utf8))
+        for part in [credential.date, credential.region, credential.service, "aws4_request"] {
+            key = SymmetricKey(data: Array(HMAC<SHA256>.authenticationCode(for: Array(part.utf8), using: key)))
+        }
+        return key
     }
 
     static func canonicalRequest(
@@ -168,13 +180,18 @@ struct SQSSignatureV4 {
     }
 
     static func hex(_ digest: some Sequence<UInt8>) -> String {
-        let digits = Array("0123456789abcdef".utf8)
-        var output: [UInt8] = []
-        for byte in digest {
-            output.append(digits[Int(byte >> 4)])
-            output.append(digits[Int(byte & 15)])
+        let digits: StaticString = "0123456789abcdef"
+        // Digests do not report their length as a Sequence: take the bytes first.
+        let bytes = Array(digest)
+        return String(unsafeUninitializedCapacity: bytes.count * 2) { output in
+            var position = 0
+            for byte in bytes {
+                output[position] = digits.utf8Start[Int(byte >> 4)]
+                output[position + 1] = digits.utf8Start[Int(byte & 15)]
+                position += 2
+            }
+            return position
         }
-        return String(decoding: output, as: UTF8.self)
     }
 
     /// `20261205T101500Z` → Unix seconds.
