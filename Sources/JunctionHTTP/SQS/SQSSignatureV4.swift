@@ -32,22 +32,32 @@ struct SQSSignatureV4 {
         guard let header = headers.first(name: "Authorization") else { throw .missing }
         let prefix = "AWS4-HMAC-SHA256 "
         guard header.hasPrefix(prefix) else { throw .malformed("only AWS4-HMAC-SHA256 signatures are supported") }
-        var fields: [String: String] = [:]
-        for part in header.dropFirst(prefix.count).split(separator: ",") {
-            let trimmed = Self.trim(part)
+        // Three known fields, read as substrings of the header (every request has one: no dictionary).
+        var credential: Substring?
+        var signed: Substring?
+        var signature: Substring?
+        for part in header.utf8.dropFirst(prefix.utf8.count).split(separator: UInt8(ascii: ",")) {
+            let trimmed = Self.trim(Substring(part))
             guard let equals = trimmed.firstIndex(of: "=") else { throw .malformed("bad Authorization field") }
-            fields[String(trimmed[..<equals])] = String(trimmed[trimmed.index(after: equals)...])
+            let value = trimmed[trimmed.index(after: equals)...]
+            switch trimmed[..<equals] {
+            case "Credential": credential = value
+            case "SignedHeaders": signed = value
+            case "Signature": signature = value
+            default: break
+            }
         }
-        guard let credential = fields["Credential"], let signed = fields["SignedHeaders"],
-            let signature = fields["Signature"]
-        else { throw .malformed("Authorization needs Credential, SignedHeaders and Signature") }
-        let scope = credential.split(separator: "/", omittingEmptySubsequences: false).map(String.init)
+        guard let credential, let signed, let signature else {
+            throw .malformed("Authorization needs Credential, SignedHeaders and Signature")
+        }
+        let scope = credential.split(separator: "/", omittingEmptySubsequences: false)
         guard scope.count == 5, scope[4] == "aws4_request", !scope[0].isEmpty else {
             throw .malformed("Credential must be KEY/DATE/REGION/SERVICE/aws4_request")
         }
         return Credential(
-            accessKeyID: scope[0], date: scope[1], region: scope[2], service: scope[3],
-            signedHeaders: signed.split(separator: ";").map { $0.lowercased() }, signature: signature.lowercased())
+            accessKeyID: String(scope[0]), date: String(scope[1]), region: String(scope[2]),
+            service: String(scope[3]), signedHeaders: signed.split(separator: ";").map { $0.lowercased() },
+            signature: signature.lowercased())
     }
 
     /// Checks a request against `secret`. `nowSeconds` is Unix time.
