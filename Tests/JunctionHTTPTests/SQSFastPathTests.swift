@@ -1,0 +1,115 @@
+import Crypto
+import NIOHTTP1
+import Testing
+
+@testable import JunctionHTTP
+
+/// The throughput work on the SQS API (issue 16) replaced general code with fast paths; these pin what the
+/// fast paths must still do.
+@Suite("SQS fast paths")
+struct SQSFastPathTests {
+    static let secret = "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY"
+    static let headers: HTTPHeaders = [
+        "Host": "example.amazonaws.com", "X-Amz-Date": "20150830T123600Z",
+        "Authorization":
+            "AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20150830/us-east-1/service/aws4_request, "
+            + "SignedHeaders=host;x-amz-date, "
+            + "Signature=5fa00fa31553b73ebf1942676e86291e8372ff2a2260956d9b8aae1d763fbf31",
+    ]
+
+    @Test func uuidsAreVersion4TextWithTheRFCVariant() {
+        var seen = Set<String>()
+        for _ in 0..<1000 {
+            let id = SQSService.uuid()
+            let bytes = Array(id.utf8)
+            #expect(bytes.count == 36)
+            #expect([8, 13, 18, 23].allSatisfy { bytes[$0] == UInt8(ascii: "-") })
+            #expect(bytes[14] == UInt8(ascii: "4"))
+            #expect([UInt8(ascii: "8"), UInt8(ascii: "9"), UInt8(ascii: "a"), UInt8(ascii: "b")].contains(bytes[19]))
+            #expect(id.allSatisfy { $0 == "-" || $0.isHexDigit && !$0.isUppercase })
+            seen.insert(id)
+        }
+        #expect(seen.count == 1000)
+    }
+
+    @Test func hexOfADigestHasTwoDigitsPerByte() {
+        #expect(SQSSignatureV4.hex(Insecure.MD5.hash(data: Array("body".utf8))) == "841a2d689ad86bd1611447453c22c6fc")
+        #expect(SQSSignatureV4.hex([0x00, 0x0F, 0xF0, 0xFF]) == "000ff0ff")
+        #expect(SQSSignatureV4.hex([UInt8]()) == "")
+    }
+
+    /// A client's `x-amz-content-sha256` is checked against the body: it cannot stand in for a body that
+    /// was not signed.
+    @Test func aDeclaredPayloadHashMustBeTheBodys() throws {
+        var headers = Self.headers
+        let credential = try SQSSignatureV4.credential(from: headers)
+        let now = try #require(SQSSignatureV4.unixTime("20150830T123600Z"))
+        let emptyHash = SQSSignatureV4.hex(SHA256.hash(data: [UInt8]()))
+        headers.add(name: "x-amz-content-sha256", value: emptyHash)
+        try SQSSignatureV4.verify(
+            method: "GET", target: "/", headers: headers, body: [UInt8](), credential: credential,
+            secret: Self.secret, nowSeconds: now)
+        #expect(throws: SQSSignatureV4.Failure.mismatch) {
+            try SQSSignatureV4.verify(
+                method: "GET", target: "/", headers: headers, body: Array("another body".utf8),
+                credential: credential, secret: Self.secret, nowSeconds: now)
+        }
+    }
+
+    @Test func cachedSigningKeysVerifyAndFollowTheSecret() throws {
+        let cache = SQSSigningKeyCache(capacity: 2)
+        let credential = try SQSSignatureV4.credential(from: Self.headers)
+        let now = try #require(SQSSignatureV4.unixTime("20150830T123600Z"))
+        for _ in 0..<3 {
+            try SQSSignatureV4.verify(
+                method: "GET", target: "/", headers: Self.headers, body: [UInt8](), credential: credential,
+                secret: Self.secret, nowSeconds: now, signingKeys: cache)
+        }
+        #expect(cache.count == 1)
+        // A changed secret is another key: the cached one must not verify for it.
+        #expect(throws: SQSSignatureV4.Failure.mismatch) {
+            try SQSSignatureV4.verify(
+                method: "GET", target: "/", headers: Self.headers, body: [UInt8](), credential: credential,
+                secret: "rotated", nowSeconds: now, signingKeys: cache)
+        }
+        #expect(cache.count == 2)
+        var other = credential
+        other.region = "eu-west-1"
+        _ = cache.key(for: other, secret: Self.secret)
+        #expect(cache.count == 1)  // the cache was full: emptied, then the new key stored
+    }
+
+    @Test func authorizationFieldsAreFoundInAnyOrderWithSpaces() throws {
+        let headers: HTTPHeaders = [
+            "Authorization":
+                "AWS4-HMAC-SHA256 Signature=ABCDEF,  SignedHeaders=Host;X-Amz-Date ,Credential=k/20150830/r/sqs/aws4_request"
+        ]
+        let credential = try SQSSignatureV4.credential(from: headers)
+        #expect(credential.accessKeyID == "k")
+        #expect(credential.service == "sqs")
+        #expect(credential.signedHeaders == ["host", "x-amz-date"])
+        #expect(credential.signature == "abcdef")
+        #expect(throws: SQSSignatureV4.Failure.self) {
+            try SQSSignatureV4.credential(
+                from: ["Authorization": "AWS4-HMAC-SHA256 SignedHeaders=host, Signature=00"])
+        }
+    }
+
+    @Test func stringsWithAndWithoutEscapesParseTheSame() throws {
+        let text = #"{"plain":"abc déf","escaped":"a\"b\\c\n\u00e9\ud83d\ude00","late":"xxxxxxxx\txx"}"#
+        let value = try JSONParser.parse(Array(text.utf8))
+        #expect(value["plain"] == .string("abc déf"))
+        #expect(value["escaped"] == .string("a\"b\\c\né😀"))
+        #expect(value["late"] == .string("xxxxxxxx\txx"))
+        // A raw control character inside a string is refused on the fast path too.
+        #expect(throws: JSONParser.ParseError.self) { try JSONParser.parse(Array("[\"a\u{1}b\"]".utf8)) }
+        #expect(throws: JSONParser.ParseError.self) { try JSONParser.parse(Array("[\"unterminated]".utf8)) }
+    }
+
+    @Test func bodyValidityOnTheASCIIAndTheUnicodePaths() {
+        #expect(SQSMessageAttribute.isValidBody("plain ascii\twith\r\nbreaks"))
+        #expect(SQSMessageAttribute.isValidBody("ünïcödé 😀"))
+        #expect(!SQSMessageAttribute.isValidBody("ascii then \u{8}"))
+        #expect(!SQSMessageAttribute.isValidBody("ünï \u{FFFE}"))
+    }
+}
