@@ -322,10 +322,11 @@ public final class JunctionServer: Sendable {
             .childChannelOption(.socketOption(.so_keepalive), value: 1)
             .childChannelOption(.maxMessagesPerRead, value: 16)
             // NIO keeps each channel's last receive buffer for reuse, sized by this allocator: with NIO's
-            // default first size (2 KiB) every idle connection holds 2 KiB. Starting at 256 bytes it holds
-            // 256; a busy connection's buffer still grows to 64 KiB within a few reads.
+            // default first size (2 KiB) every idle connection holds 2 KiB. Starting at 64 bytes it holds
+            // 64 (an MQTT CONNECT usually fits; a longer one takes a second read); a busy connection's
+            // buffer still grows to 64 KiB within a few reads.
             .childChannelOption(
-                .recvAllocator, value: AdaptiveRecvByteBufferAllocator(minimum: 64, initial: 256, maximum: 65536)
+                .recvAllocator, value: AdaptiveRecvByteBufferAllocator(minimum: 64, initial: 64, maximum: 65536)
             )
             // The low mark is also where ConnectionOutput stops taking deliveries (limits.output_*_water_bytes).
             .childChannelOption(.writeBufferWaterMark, value: output)

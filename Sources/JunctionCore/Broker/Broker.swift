@@ -153,7 +153,17 @@ public final class Broker {
 
     /// A protocol handler announces an open connection (for the management API and metrics).
     public func connectionOpened(_ connection: any ClientConnection) {
-        self.clientConnections[connection.summary.id] = connection
+        self.clientConnections[connection.connectionID] = connection
+    }
+
+    /// Every open connection, in no order (`connections` sorts them for the management API).
+    var openConnections: Dictionary<ConnectionID, any ClientConnection>.Values { self.clientConnections.values }
+
+    /// Open connections per `protocolLabel`, for the rate sampler (no summaries built, no sorting).
+    var connectionsByProtocol: [String: Int] {
+        var counts: [String: Int] = [:]
+        for connection in self.clientConnections.values { counts[connection.protocolLabel, default: 0] += 1 }
+        return counts
     }
 
     public var connections: [any ClientConnection] {

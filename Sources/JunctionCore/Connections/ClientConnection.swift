@@ -4,8 +4,25 @@ public import NIOCore
 /// Protocol handlers register one when a connection opens and remove it when it closes.
 public protocol ClientConnection: AnyObject {
     var summary: ConnectionSummary { get }
+    /// `summary.id`, without building the summary.
+    var connectionID: ConnectionID { get }
+    /// `summary.protocolLabel`, which the rate sampler reads for every connection at every sample:
+    /// a protocol with many connections answers it without building the summary.
+    var protocolLabel: String { get }
+    /// `summary.user` and `summary.virtualHost`, which the connection limits read for every open
+    /// connection at every login.
+    var login: (user: String?, virtualHost: String?) { get }
     /// Closes the connection on an operator's request, in the protocol's own words.
     func closeByOperator(reason: String)
+}
+
+extension ClientConnection {
+    public var connectionID: ConnectionID { self.summary.id }
+    public var protocolLabel: String { self.summary.protocolLabel }
+    public var login: (user: String?, virtualHost: String?) {
+        let summary = self.summary
+        return (summary.user, summary.virtualHost)
+    }
 }
 
 public struct ConnectionSummary: Sendable, Equatable {

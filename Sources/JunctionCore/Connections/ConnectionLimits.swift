@@ -20,13 +20,20 @@ public struct ConnectionLimits: Sendable, Hashable {
     public func refusal(
         user: String, virtualHost: String, open: some Sequence<ConnectionSummary>
     ) -> String? {
+        self.refusal(user: user, virtualHost: virtualHost, logins: open.lazy.map { ($0.user, $0.virtualHost) })
+    }
+
+    /// `refusal(user:virtualHost:open:)` from each open connection's user and virtual host.
+    func refusal(
+        user: String, virtualHost: String, logins: some Sequence<(user: String?, virtualHost: String?)>
+    ) -> String? {
         var total = 0
         var ofUser = 0
         var ofVirtualHost = 0
-        for summary in open {
-            guard let vhost = summary.virtualHost else { continue }
+        for login in logins {
+            guard let vhost = login.virtualHost else { continue }
             total += 1
-            if summary.user == user { ofUser += 1 }
+            if login.user == user { ofUser += 1 }
             if vhost == virtualHost { ofVirtualHost += 1 }
         }
         if self.maxConnections > 0 && total >= self.maxConnections {
@@ -50,8 +57,9 @@ extension Broker {
         let limits = self.configuration.connectionLimits
         guard limits.maxConnections > 0 || limits.maxConnectionsPerUser > 0 || limits.maxConnectionsPerVirtualHost > 0
         else { return nil }
-        let others = self.connections.lazy.filter { $0.summary.id != id }.map(\.summary)
-        return limits.refusal(user: user, virtualHost: virtualHost, open: others)
+        // Unsorted and without summaries: this runs at every login, over every open connection.
+        let others = self.openConnections.lazy.filter { $0.connectionID != id }.map(\.login)
+        return limits.refusal(user: user, virtualHost: virtualHost, logins: others)
     }
 }
 

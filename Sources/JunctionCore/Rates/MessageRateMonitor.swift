@@ -51,7 +51,7 @@ public final class MessageRateMonitor {
     /// Reads every counter of `hosts` at `milliseconds`; objects that are gone are forgotten (a
     /// queue declared again under the same name starts without a rate).
     func record(
-        hosts: [VirtualHost], connections: [ConnectionSummary], milliseconds: Int64
+        hosts: [VirtualHost], connectionsByProtocol: [String: Int], milliseconds: Int64
     ) {
         var queues: [ObjectKey: SampleRing<CounterSample<QueueMessageCounts>>] = [:]
         var exchanges: [ObjectKey: SampleRing<CounterSample<ExchangeMessageCounts>>] = [:]
@@ -84,16 +84,12 @@ public final class MessageRateMonitor {
         }
         self.queueSamples = queues
         self.exchangeSamples = exchanges
-        var byProtocol: [String: Int] = [:]
-        for summary in connections {
-            byProtocol[summary.protocolLabel, default: 0] += 1
-        }
         self.overview.append(
             OverviewSample(
                 counters: CounterSample(milliseconds: milliseconds, counts: total),
                 messagesReady: ready,
                 messagesUnacknowledged: unacked,
-                connectionsByProtocol: byProtocol
+                connectionsByProtocol: connectionsByProtocol
             ))
     }
 }
@@ -110,7 +106,7 @@ extension Broker {
     public func sampleMessageRates() {
         self.messageRates.record(
             hosts: self.virtualHosts,
-            connections: self.connections.map(\.summary),
+            connectionsByProtocol: self.connectionsByProtocol,
             milliseconds: Int64(clamping: self.clock.nowMilliseconds())
         )
     }

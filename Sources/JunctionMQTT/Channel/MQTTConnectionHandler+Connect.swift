@@ -31,15 +31,15 @@ extension MQTTConnectionHandler {
         }
         self.userName = user.name
         if let channel = self.context?.channel { self.broker.acceptLogin(on: channel) }
+        // Access to the virtual host is checked now; the context itself (with its decision cache)
+        // is only created for the first engine call that needs it.
         guard let virtualHost = self.broker.virtualHost(self.configuration.virtualHost),
-            let access = try? self.broker.accessContext(
-                user: user.name, virtualHost: virtualHost.name, clientID: clientID)
+            (try? self.broker.accessContext(user: user.name, virtualHost: virtualHost.name, clientID: clientID)) != nil
         else {
             self.run(self.stateMachine.connectRefused(.notAuthorized))
             self.run(.close(.notAuthorized, sendDisconnect: false))
             return
         }
-        self.access = access
         if let refusal = self.broker.connectionLimitRefusal(
             self.connectionID, user: user.name, virtualHost: virtualHost.name)
         {
@@ -92,7 +92,7 @@ extension MQTTConnectionHandler {
         // removes what was stored (a save replaces all of it). Packets that follow CONNECT wait
         // for the group commit; the other connections do not.
         let write: MQTTSessionWrite? =
-            session.mustStore ? .save(session.record) : session.discardStored ? .remove(clientID: clientID) : nil
+            session.mustStore ? .save(session.record) : session.removeStored ? .remove(clientID: clientID) : nil
         guard let write else {
             self.sessionStored(session, connect: connect, assignedClientID: assigned)
             return
@@ -127,7 +127,6 @@ extension MQTTConnectionHandler {
         self.record = session.record
         // Logged in: packets up to mqtt.max_packet_size (announced in CONNACK) from now on.
         self.decoder.maximumPacketSize = self.configuration.maximumPacketSize
-        self.creditPool.limit = self.stateMachine.clientReceiveMaximum
         let properties = MQTTConnectRules.connAckProperties(
             for: connect, assignedClientID: assignedClientID, grantedExpiry: session.record.expiryInterval,
             server: .init(
@@ -163,24 +162,12 @@ extension MQTTConnectionHandler {
         return self.authenticator.authenticate(username: username, password: password, isLoopback: self.isLoopback)
     }
 
+    /// Keep-alive is checked by the listener's deadline wheel, not by a timer of this connection.
     func startKeepAlive() {
-        guard let deadline = self.stateMachine.keepAliveDeadline else { return }
-        self.scheduleKeepAlive(in: deadline)
-    }
-
-    func scheduleKeepAlive(in delay: Duration) {
-        guard let eventLoop = self.context?.eventLoop else { return }
-        self.keepAliveTask = eventLoop.assumeIsolated().scheduleTask(in: TimeAmount(delay)) { [self] in
-            guard self.context != nil else { return }
-            if self.readingPaused {
-                // Silence while we do not read is not the client's.
-                self.stateMachine.inputResumed()
-            }
-            let (action, next) = self.stateMachine.keepAliveTimerFired()
-            if case .close = action { self.closeReason = "keep-alive timeout" }
-            self.run(action)
-            if let next { self.scheduleKeepAlive(in: next) }
+        guard let deadline = self.stateMachine.keepAliveDeadline, let eventLoop = self.context?.eventLoop else {
+            return
         }
+        self.server.deadlines.schedule(self, in: deadline, on: eventLoop)
     }
 
     /// Another connection took over this client id: DISCONNECT 0x8E (MQTT 5), the will, close.

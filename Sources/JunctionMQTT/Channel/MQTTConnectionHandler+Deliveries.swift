@@ -16,7 +16,7 @@ extension MQTTConnectionHandler {
             return
         }
         let message = delivery.message
-        let topic = self.deliveryTopics.map(message.routingKey)
+        let topic = self.extras.deliveryTopics.map(message.routingKey)
         let match: MQTTDeliveryRules.Match?
         if subscription === self.sessionSubscription {
             match = MQTTDeliveryRules.sessionMatch(

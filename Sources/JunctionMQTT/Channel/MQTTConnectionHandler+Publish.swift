@@ -6,7 +6,7 @@ import NIOCore
 extension MQTTConnectionHandler {
     func publish(_ publish: MQTTPublish, topic: String) {
         if let channel = self.context?.channel {
-            self.publisherGate.publishReceived().apply(to: channel)
+            self.extras.publisherGate.publishReceived().apply(to: channel)
         }
         if publish.retain, publish.payload.readableBytes > 0, !self.admitsRetained(publish, topic: topic) {
             self.run(self.stateMachine.retainedQuotaExceeded(publish))
@@ -40,8 +40,8 @@ extension MQTTConnectionHandler {
             retainedCount: retained.count, retainedBytes: retained.payloadBytes)
         guard !admitted else { return true }
         self.broker.countRefusal(.mqttRetainedLimit)
-        if !self.retainedRefusalLogged {
-            self.retainedRefusalLogged = true
+        if !self.extras.retainedRefusalLogged {
+            self.extras.retainedRefusalLogged = true
             self.logger.warning(
                 "MQTT retained message refused: mqtt.max_retained_messages or max_retained_bytes reached",
                 metadata: [
@@ -58,7 +58,7 @@ extension MQTTConnectionHandler {
         return Self.route(
             publish, topic: topic, exchange: self.configuration.exchange, host: self.virtualHost, access: self.access,
             server: self.server,
-            publisher: publisher, now: self.broker.now, routingKey: self.routingKeys.map(topic))
+            publisher: publisher, now: self.broker.now, routingKey: self.extras.routingKeys.map(topic))
     }
 
     static let directReplyPrefix = DirectReplyTo.pseudoQueue + "."

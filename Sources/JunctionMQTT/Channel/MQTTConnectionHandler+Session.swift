@@ -5,14 +5,24 @@ import NIOCore
 extension MQTTConnectionHandler {
     /// A session that ends with its connection: its stored record (if any) and its queue go.
     /// A failed delete (logged by the store) keeps the stored session and its queue together.
+    /// A session whose CONNECT asked for no expiry was never stored (one stored before was removed
+    /// at CONNECT): only its queue, if it has one, goes, and the store is not written.
     func discardSession(_ clientID: String) {
         let host = self.virtualHost
         let owner = self.connectionID
-        self.server.sessions.stage(.remove(clientID: clientID)) { error in
-            guard error == nil, let host else { return }
+        let deleteQueue = {
+            guard let host, host.queue(named: MQTTServerState.queueName(clientID: clientID)) != nil else { return }
             _ = try? host.deleteQueue(
                 MQTTServerState.queueName(clientID: clientID), ifUnused: false, ifEmpty: false,
                 owner: owner, access: AccessContext.trusted(virtualHost: host.name))
+        }
+        guard self.stateMachine.sessionExpiry > 0 else {
+            deleteQueue()
+            return
+        }
+        self.server.sessions.stage(.remove(clientID: clientID)) { error in
+            guard error == nil else { return }
+            deleteQueue()
         }
     }
 
@@ -21,7 +31,7 @@ extension MQTTConnectionHandler {
     func detach(clean: Bool) {
         guard !self.detached, let clientID = self.clientID, var record = self.record else { return }
         self.detached = true
-        self.keepAliveTask?.cancel()
+        self.server.deadlines.remove(self)
         for token in self.stateMachine.unacknowledgedDeliveries() { token.requeue() }
         self.sessionSubscription?.cancel()
         self.sessionSubscription = nil

@@ -113,13 +113,13 @@ extension MQTTConnectionHandler {
             arguments: [:],
             owner: self.connectionID, access: self.access
         )
-        if !shared { self.sessionQueue = queue }
+        if !shared { self.extras.sessionQueue = queue }
     }
 
     func attachSessionQueue() {
         guard self.sessionSubscription == nil, let host = self.virtualHost, let clientID = self.clientID else { return }
         let queue = MQTTServerState.queueName(clientID: clientID)
-        self.sessionQueue = queue
+        self.extras.sessionQueue = queue
         if host.queue(named: queue) == nil {
             // The session's queue went (deleted by an operator): bind its filters again.
             for filter in self.record?.subscriptions.keys ?? [:].keys where !filter.hasPrefix("$share/") {

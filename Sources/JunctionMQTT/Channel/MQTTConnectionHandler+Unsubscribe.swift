@@ -44,7 +44,7 @@ extension MQTTConnectionHandler {
                     queue, ifUnused: true, ifEmpty: false, owner: self.connectionID,
                     access: AccessContext.trusted(virtualHost: host.name))
             }
-        } else if let queue = self.sessionQueue {
+        } else if let queue = self.extrasStorage?.sessionQueue {
             try? host.unbindQueue(
                 queue,
                 exchange: self.configuration.exchange,

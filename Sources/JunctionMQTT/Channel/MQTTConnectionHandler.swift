@@ -4,23 +4,23 @@ import NIOCore
 
 /// Glue between one TCP connection, the session state machine and the engine. It frames its own
 /// input; every packet of a read burst is encoded into one buffer and flushed once.
-final class MQTTConnectionHandler: ChannelDuplexHandler, MessageConsumer, DurabilityWaiter {
+final class MQTTConnectionHandler: ChannelDuplexHandler, MessageConsumer, DurabilityWaiter, MQTTDeadlineWaiter {
     typealias InboundIn = ByteBuffer
     typealias OutboundIn = Never
     typealias OutboundOut = ByteBuffer
     typealias Action = MQTTSessionAction<MQTTDeliveryToken>
 
-    let broker: Broker
+    // Every stored property here is paid by each idle connection (issue 12: ≤ 2 KiB each, 100,000
+    // of them): what the listener's connections share lives in `server`, what an idle connection
+    // does not use lives in `extras`, allocated on first use.
     let server: MQTTServerState
-    let configuration: MQTTAdapterConfiguration
     let connectionID: ConnectionID
-    let authenticator: any Authenticator
     let isLoopback: Bool
-    /// The listener's logger. This connection's metadata is added when a line is logged (at the edges
-    /// only) instead of being stored: a logger carrying metadata costs every idle connection ~650 bytes.
-    let baseLogger: Logger
+    var broker: Broker { self.server.broker }
+    var configuration: MQTTAdapterConfiguration { self.server.configuration }
+    var authenticator: any Authenticator { self.server.authenticator }
     var logger: Logger {
-        var logger = self.baseLogger
+        var logger = self.server.logger
         logger[metadataKey: "connection"] = "\(self.connectionID.rawValue)"
         if let clientID = self.clientID { logger[metadataKey: "client"] = "\(clientID)" }
         return logger
@@ -31,51 +31,32 @@ final class MQTTConnectionHandler: ChannelDuplexHandler, MessageConsumer, Durabi
     var inbound = InboundBuffer()
     var context: ChannelHandlerContext?
     let output: ConnectionOutput
-    var keepAliveTask: Scheduled<Void>?
-    var connectTimeout: Scheduled<Void>?
+    /// Where this connection waits in `server.deadlines` (-1: it does not).
+    var deadlineSlot: Int32 = -1
+    var deadlineIndex: Int32 = 0
 
     // The attached session.
     var clientID: String?
     var virtualHost: VirtualHost?
-    /// The client's identity (with its client id, for `{client_id}` in topic permissions); before
-    /// CONNECT, a context that is refused everything.
-    var access: AccessContext
     var record: MQTTSessionRecord?
-    var will: MQTTWill?
-    var sessionQueue: String?
-    var sessionSubscription: Subscription?
-    /// Shared-group subscriptions by their `$share/…` filter.
-    var sharedSubscriptions: [String: Subscription] = [:]
-    var creditPool = CreditPool(limit: 0)
+    private(set) var extrasStorage: MQTTConnectionExtras?
     /// The state machine's `exactlyOnceRevision` last written to the session store.
     var savedExactlyOnceRevision: UInt64 = 0
     var detached = false
+    var inputClosed = false
     var closeReason = "client closed the socket"
-    var peer = "unknown"
     var userName: String?
     let connectedAt: UInt64
 
-    init(
-        broker: Broker,
-        server: MQTTServerState,
-        configuration: MQTTAdapterConfiguration,
-        authenticator: any Authenticator,
-        connectionID: ConnectionID,
-        isLoopback: Bool,
-        logger: Logger
-    ) {
-        self.broker = broker
+    init(server: MQTTServerState, connectionID: ConnectionID, isLoopback: Bool) {
         self.server = server
-        self.configuration = configuration
+        let configuration = server.configuration
         self.output = ConnectionOutput(minimumCapacity: 1024, deliveryHighWaterMark: configuration.outputLowWaterBytes)
-        self.authenticator = authenticator
         self.connectionID = connectionID
         self.isLoopback = isLoopback
-        self.baseLogger = logger
-        self.access = broker.accessBeforeLogin()
         self.decoder = MQTTPacketDecoder(
             maximumPacketSize: min(configuration.maximumPacketSize, configuration.maximumPreloginPacketSize))
-        self.connectedAt = broker.now
+        self.connectedAt = server.broker.now
         self.stateMachine = MQTTSessionStateMachine(
             clock: ContinuousClock(),
             limits: .init(
@@ -88,24 +69,81 @@ final class MQTTConnectionHandler: ChannelDuplexHandler, MessageConsumer, Durabi
         )
     }
 
+    /// What only a connection that does more than stay open needs, allocated on first use.
+    var extras: MQTTConnectionExtras {
+        if let extras = self.extrasStorage { return extras }
+        let extras = MQTTConnectionExtras()
+        self.extrasStorage = extras
+        return extras
+    }
+
+    /// Its will, if the connection has one.
+    var will: MQTTWill? {
+        get { self.extrasStorage?.will }
+        set {
+            if newValue != nil || self.extrasStorage != nil { self.extras.will = newValue }
+        }
+    }
+    var sessionSubscription: Subscription? {
+        get { self.extrasStorage?.sessionSubscription }
+        set {
+            if newValue != nil || self.extrasStorage != nil { self.extras.sessionSubscription = newValue }
+        }
+    }
+    var sharedSubscriptions: [String: Subscription] {
+        get { self.extrasStorage?.sharedSubscriptions ?? [:] }
+        set {
+            if !newValue.isEmpty || self.extrasStorage != nil { self.extras.sharedSubscriptions = newValue }
+        }
+    }
+
+    /// The client's identity (with its client id, for `{client_id}` in topic permissions), created
+    /// at the first engine call that needs it; before CONNECT, or once the user lost access to the
+    /// virtual host, a context that is refused everything.
+    var access: AccessContext {
+        if let access = self.extrasStorage?.access { return access }
+        guard let user = self.userName, let host = self.virtualHost,
+            let access = try? self.broker.accessContext(user: user, virtualHost: host.name, clientID: self.clientID)
+        else { return self.broker.accessBeforeLogin() }
+        self.extras.access = access
+        return access
+    }
+
+    /// Credit shared by the session's subscriptions, created with the first of them.
+    var creditPool: CreditPool {
+        if let pool = self.extrasStorage?.creditPool { return pool }
+        let pool = CreditPool(limit: self.stateMachine.clientReceiveMaximum)
+        self.extras.creditPool = pool
+        return pool
+    }
+
+    var peer: String { self.context?.channel.remoteAddress?.peerDescription ?? "unknown" }
+
     // MARK: - Channel events
 
     func handlerAdded(context: ChannelHandlerContext) {
         self.context = context
         self.output.attach(context)
         self.output.onDrained = { [self] in self.resumeSubscriptions() }
-        if let peer = context.channel.remoteAddress {
-            self.peer = peer.peerDescription
-        }
         // Registered at once: after a WebSocket upgrade the channel is already active.
         self.broker.connectionOpened(self)
-        self.connectTimeout = context.eventLoop.assumeIsolated().scheduleTask(
-            in: TimeAmount(self.configuration.connectTimeout)
-        ) {
-            [self] in
-            guard self.context != nil, !self.stateMachine.isConnected else { return }
-            self.run(self.stateMachine.closeRequested(.maximumConnectTime))
+        // The connect timeout: CONNECT must arrive within mqtt.connect_timeout_seconds.
+        self.server.deadlines.schedule(self, in: self.configuration.connectTimeout, on: context.eventLoop)
+    }
+
+    /// This connection's CONNECT or keep-alive deadline came (`MQTTDeadlineWheel`).
+    func deadlineReached() {
+        guard let context = self.context else { return }
+        if self.readingPaused {
+            // Silence while we do not read is not the client's.
+            self.stateMachine.inputResumed()
         }
+        let (action, next) = self.stateMachine.deadlineReached(connectTimeout: self.configuration.connectTimeout)
+        if case .close(let reason, _) = action {
+            self.closeReason = reason == .keepAliveTimeout ? "keep-alive timeout" : "no CONNECT in time"
+        }
+        self.run(action)
+        if let next, self.context != nil { self.server.deadlines.schedule(self, in: next, on: context.eventLoop) }
     }
 
     func handlerRemoved(context: ChannelHandlerContext) {
@@ -114,8 +152,7 @@ final class MQTTConnectionHandler: ChannelDuplexHandler, MessageConsumer, Durabi
     }
 
     func channelInactive(context: ChannelHandlerContext) {
-        self.connectTimeout?.cancel()
-        self.keepAliveTask?.cancel()
+        self.server.deadlines.remove(self)
         self.broker.durability.stopWaiting(self)
         self.detach(clean: false)
         self.broker.connectionClosed(self.connectionID)
@@ -137,7 +174,7 @@ final class MQTTConnectionHandler: ChannelDuplexHandler, MessageConsumer, Durabi
             let packet: MQTTPacket
             do {
                 guard let raw = try self.decoder.decodePacket(buffer: &buffer) else { return }
-                packet = try MQTTPacket.decode(raw, version: self.stateMachine.version, topics: &self.publishTopics)
+                packet = try self.decode(raw)
             } catch {
                 let connectVersion = MQTTPacketDecoder.connectProtocolVersion(in: buffer)
                 buffer.moveReaderIndex(to: buffer.writerIndex)
@@ -155,9 +192,14 @@ final class MQTTConnectionHandler: ChannelDuplexHandler, MessageConsumer, Durabi
         }
     }
 
-    var inputClosed = false
-    /// A refused retained message is logged once per connection (every refusal is counted).
-    var retainedRefusalLogged = false
+    /// Only a PUBLISH uses (and so allocates) the topic cache.
+    private func decode(_ raw: MQTTRawPacket) throws(MQTTDecodingError) -> MQTTPacket {
+        guard raw.type == .publish else {
+            var unused = RepeatedStringCache()
+            return try MQTTPacket.decode(raw, version: self.stateMachine.version, topics: &unused)
+        }
+        return try MQTTPacket.decode(raw, version: self.stateMachine.version, topics: &self.extras.publishTopics)
+    }
 
     /// Session writes staged and not yet committed. While any is, no packet is handled and no
     /// output leaves: nothing is acknowledged before the state it depends on is stored, and the
@@ -202,8 +244,9 @@ final class MQTTConnectionHandler: ChannelDuplexHandler, MessageConsumer, Durabi
     }
 
     func resumeSubscriptions() {
-        self.sessionSubscription?.resume()
-        for subscription in self.sharedSubscriptions.values { subscription.resume() }
+        guard let extras = self.extrasStorage else { return }
+        extras.sessionSubscription?.resume()
+        for subscription in extras.sharedSubscriptions.values { subscription.resume() }
     }
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
@@ -223,21 +266,15 @@ final class MQTTConnectionHandler: ChannelDuplexHandler, MessageConsumer, Durabi
     func resourceAlarmChanged(_ alarm: ResourceAlarmEvent, context: ChannelHandlerContext) {
         switch alarm {
         case .raised(let reason):
-            self.publisherGate.alarmRaised(reason: reason).apply(to: context.channel)
+            self.extras.publisherGate.alarmRaised(reason: reason).apply(to: context.channel)
         case .cleared:
-            let change = self.publisherGate.alarmCleared()
+            let change = self.extras.publisherGate.alarmCleared()
             if change == .resumeReading { self.stateMachine.inputResumed() }
             change.apply(to: context.channel)
         }
     }
 
-    var publisherGate = PublisherGate()
-    /// A publisher repeats its topic and a subscriber mostly sees the same few: the last topic read, the last
-    /// topic → routing key and routing key → topic mappings are reused while they repeat (no allocation).
-    var publishTopics = RepeatedStringCache()
-    var routingKeys = RepeatedMapping { MQTTTopic.routingKey(forTopic: $0) }
-    var deliveryTopics = RepeatedMapping { MQTTTopic.topic(forRoutingKey: $0) }
-    var readingPaused: Bool { self.publisherGate.isReadingPaused }
+    var readingPaused: Bool { self.extrasStorage?.publisherGate.isReadingPaused ?? false }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
         self.closeReason = "\(error)"
@@ -264,7 +301,7 @@ final class MQTTConnectionHandler: ChannelDuplexHandler, MessageConsumer, Durabi
         case .none:
             break
         case .connect(let connect):
-            self.connectTimeout?.cancel()
+            self.server.deadlines.remove(self)
             self.connect(connect)
         case .refuseConnect(let refusal):
             self.closeReason = "CONNECT refused with \(refusal.reasonCode)"
@@ -330,10 +367,13 @@ final class MQTTConnectionHandler: ChannelDuplexHandler, MessageConsumer, Durabi
 }
 
 extension MQTTConnectionHandler: ClientConnection {
+    var protocolLabel: String { self.stateMachine.version == .v5 ? "MQTT 5.0" : "MQTT 3.1.1" }
+    var login: (user: String?, virtualHost: String?) { (self.userName, self.virtualHost?.name) }
+
     var summary: ConnectionSummary {
         ConnectionSummary(
             id: self.connectionID,
-            protocolName: self.stateMachine.version == .v5 ? "MQTT 5.0" : "MQTT 3.1.1",
+            protocolName: self.protocolLabel,
             peer: self.peer,
             user: self.userName,
             virtualHost: self.virtualHost?.name,

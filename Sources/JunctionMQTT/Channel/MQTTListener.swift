@@ -6,8 +6,6 @@ public import NIOCore
 public struct MQTTListener: ProtocolListener {
     public var protocolName: String { "MQTT" }
     public let configuration: MQTTAdapterConfiguration
-    private let authenticator: any Authenticator
-    private let logger: Logger
     private let state: MQTTServerStateBox
 
     /// - Parameters:
@@ -21,16 +19,16 @@ public struct MQTTListener: ProtocolListener {
         makeRetainedStore: @escaping @Sendable () -> any MQTTRetainedStore = { InMemoryRetainedStore() }
     ) {
         self.configuration = configuration
-        self.authenticator = authenticator
-        self.logger = logger
-        self.state = MQTTServerStateBox(makeSessionStore: makeSessionStore, makeRetainedStore: makeRetainedStore)
+        self.state = MQTTServerStateBox(
+            configuration: configuration, authenticator: authenticator, logger: logger,
+            makeSessionStore: makeSessionStore, makeRetainedStore: makeRetainedStore)
     }
 
     /// Rebuilds what survives a restart, before the first connection: re-arms the expiry of
     /// stored sessions (deleting those that expired while the broker was down) and creates the
     /// retained store (a durable one loads its messages). Call on the engine loop.
     public func restore(broker: Broker, eventLoop: any EventLoop) {
-        let state = self.state.value()
+        let state = self.state.value(broker: broker)
         state.restoreSessions(
             host: broker.virtualHost(self.configuration.virtualHost), eventLoop: eventLoop,
             maximumExpiry: self.configuration.maximumSessionExpiry)
@@ -43,14 +41,7 @@ public struct MQTTListener: ProtocolListener {
         isLoopback: Bool
     ) throws {
         let handler = MQTTConnectionHandler(
-            broker: broker,
-            server: self.state.value(),
-            configuration: self.configuration,
-            authenticator: self.authenticator,
-            connectionID: connectionID,
-            isLoopback: isLoopback,
-            logger: self.logger
-        )
+            server: self.state.value(broker: broker), connectionID: connectionID, isLoopback: isLoopback)
         try channel.pipeline.syncOperations.addHandler(handler)
     }
 }

@@ -1,18 +1,41 @@
 import JunctionCore
+import Logging
 import NIOCore
 
-/// Broker-wide MQTT state: live connections by client id (for session takeover), the session and
-/// retained stores, and timers for session expiry and delayed wills. Lives on the engine loop.
+/// Broker-wide MQTT state: what every connection of the listener shares (the broker, the
+/// configuration, the authenticator, the logger and the keep-alive wheel: referenced once here
+/// instead of copied into each connection), live connections by client id (for session takeover),
+/// the session and retained stores, and timers for session expiry and delayed wills. Lives on the
+/// engine loop.
 final class MQTTServerState {
+    let broker: Broker
+    var configuration: MQTTAdapterConfiguration
+    let authenticator: any Authenticator
+    /// The listener's logger. A connection's metadata is added when a line is logged (at the edges
+    /// only) instead of being stored: a logger carrying metadata costs every idle connection ~650 bytes.
+    let logger: Logger
     let sessions: any MQTTSessionStore
     let retained: any MQTTRetainedStore
+    /// CONNECT and keep-alive deadlines of every connection.
+    let deadlines = MQTTDeadlineWheel<MQTTConnectionHandler>()
     var live: [String: MQTTConnectionHandler] = [:]
     var expiryTimers: [String: Scheduled<Void>] = [:]
     var willTimers: [String: Scheduled<Void>] = [:]
     /// Subscriptions asking for no-local; while non-zero, publishes carry their publisher.
     var noLocalSubscriptions = 0
 
-    init(sessions: any MQTTSessionStore, retained: any MQTTRetainedStore) {
+    init(
+        broker: Broker,
+        configuration: MQTTAdapterConfiguration,
+        authenticator: any Authenticator,
+        logger: Logger,
+        sessions: any MQTTSessionStore,
+        retained: any MQTTRetainedStore
+    ) {
+        self.broker = broker
+        self.configuration = configuration
+        self.authenticator = authenticator
+        self.logger = logger
         self.sessions = sessions
         self.retained = retained
     }
@@ -74,21 +97,32 @@ extension MQTTServerState: Sendable {}
 /// engine loop (the v1 ownership model: the broker and every connection share one loop).
 final class MQTTServerStateBox: @unchecked Sendable {
     private var state: MQTTServerState?
+    private let configuration: MQTTAdapterConfiguration
+    private let authenticator: any Authenticator
+    private let logger: Logger
     private let makeSessionStore: @Sendable () -> any MQTTSessionStore
     private let makeRetainedStore: @Sendable () -> any MQTTRetainedStore
 
     init(
+        configuration: MQTTAdapterConfiguration,
+        authenticator: any Authenticator,
+        logger: Logger,
         makeSessionStore: @escaping @Sendable () -> any MQTTSessionStore,
         makeRetainedStore: @escaping @Sendable () -> any MQTTRetainedStore
     ) {
+        self.configuration = configuration
+        self.authenticator = authenticator
+        self.logger = logger
         self.makeSessionStore = makeSessionStore
         self.makeRetainedStore = makeRetainedStore
     }
 
     /// The state, created on first use (the server's `start`, or the first connection).
-    func value() -> MQTTServerState {
+    func value(broker: Broker) -> MQTTServerState {
         if let state = self.state { return state }
-        let state = MQTTServerState(sessions: self.makeSessionStore(), retained: self.makeRetainedStore())
+        let state = MQTTServerState(
+            broker: broker, configuration: self.configuration, authenticator: self.authenticator,
+            logger: self.logger, sessions: self.makeSessionStore(), retained: self.makeRetainedStore())
         self.state = state
         return state
     }

@@ -54,6 +54,10 @@ public enum MQTTConnectRules {
         /// A persistent session is stored before CONNACK, so it survives a crash even before its
         /// first SUBSCRIBE.
         public var mustStore: Bool
+        /// A session that ends with the connection, where one is stored: the stored one is removed
+        /// before CONNACK. With nothing stored there is nothing to write (a storm of clean
+        /// sessions costs the store nothing).
+        public var removeStored: Bool
     }
 
     /// Resumes the stored session unless the client asks for a clean start; the expiry and owner
@@ -71,7 +75,9 @@ public enum MQTTConnectRules {
         }
         record.expiryInterval = expiry
         record.owner = owner
-        return Session(record: record, sessionPresent: present, discardStored: cleanStart, mustStore: expiry > 0)
+        return Session(
+            record: record, sessionPresent: present, discardStored: cleanStart, mustStore: expiry > 0,
+            removeStored: cleanStart && expiry == 0 && stored != nil)
     }
 
     /// Seconds after the connection ends before its will is published: the Will Delay Interval

@@ -280,6 +280,27 @@ public struct MQTTSessionStateMachine<C: Clock, Token> where C.Duration == Durat
 
     // MARK: - Timers and shutdown
 
+    /// The connection's deadline came. Before CONNECT it is the connect timeout, counted from when
+    /// the connection opened (`mqtt.connect_timeout_seconds`); once connected, keep-alive; while
+    /// CONNECT is being decided, or once closed, there is none. Returns the action and the delay
+    /// until the next check (nil: no more checks).
+    public mutating func deadlineReached(
+        connectTimeout: Duration
+    ) -> (
+        action: MQTTSessionAction<Token>, next: Duration?
+    ) {
+        switch self.state {
+        case .awaitingConnect:
+            let elapsed = self.lastPacketAt.duration(to: self.clock.now)
+            guard elapsed >= connectTimeout else { return (.none, connectTimeout - elapsed) }
+            return (self.closeRequested(.maximumConnectTime), nil)
+        case .connected:
+            return self.keepAliveTimerFired()
+        case .connecting, .closed:
+            return (.none, nil)
+        }
+    }
+
     /// Fires periodically; closes when nothing arrived for 1.5 × keep-alive [MQTT-3.1.2-24].
     /// Returns the action and the delay until the next check.
     public mutating func keepAliveTimerFired() -> (action: MQTTSessionAction<Token>, next: Duration?) {

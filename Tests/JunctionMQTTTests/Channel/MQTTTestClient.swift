@@ -17,26 +17,27 @@ struct MQTTTestAuthenticator: Authenticator {
 final class MQTTTestBroker {
     let broker = Broker(logger: Logger(label: "test"))
     let server: MQTTServerState
-    var configuration = MQTTAdapterConfiguration(
-        anonymousUser: AuthenticatedUser(name: "guest"), maximumPacketSize: 1024)
+    /// The listener's configuration (shared by the connections): set before `client()`.
+    var configuration: MQTTAdapterConfiguration {
+        get { self.server.configuration }
+        set { self.server.configuration = newValue }
+    }
     private var nextConnection: UInt64 = 1
 
     init(sessions: any MQTTSessionStore = InMemorySessionStore()) {
-        self.server = MQTTServerState(sessions: sessions, retained: InMemoryRetainedStore())
+        self.server = MQTTServerState(
+            broker: self.broker,
+            configuration: MQTTAdapterConfiguration(
+                anonymousUser: AuthenticatedUser(name: "guest"), maximumPacketSize: 1024),
+            authenticator: MQTTTestAuthenticator(), logger: Logger(label: "test"), sessions: sessions,
+            retained: InMemoryRetainedStore())
     }
 
     func client(_ version: MQTTProtocolVersion = .v5) throws -> MQTTTestClient {
         try self.broker.grantEverything(to: "guest")
         try self.broker.grantEverything(to: "user")
         let handler = MQTTConnectionHandler(
-            broker: self.broker,
-            server: self.server,
-            configuration: self.configuration,
-            authenticator: MQTTTestAuthenticator(),
-            connectionID: ConnectionID(self.nextConnection),
-            isLoopback: true,
-            logger: Logger(label: "test")
-        )
+            server: self.server, connectionID: ConnectionID(self.nextConnection), isLoopback: true)
         self.nextConnection += 1
         let channel = EmbeddedChannel()
         try channel.pipeline.syncOperations.addHandler(handler)

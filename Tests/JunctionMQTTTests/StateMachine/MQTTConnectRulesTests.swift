@@ -64,11 +64,18 @@ import Testing
         #expect(resumed.record.expiryInterval == 99 && resumed.record.owner == "u")
 
         let clean = MQTTConnectRules.session(clientID: "c", stored: stored, cleanStart: true, expiry: 0, owner: "u")
-        #expect(!clean.sessionPresent && clean.discardStored && !clean.mustStore)
+        #expect(!clean.sessionPresent && clean.discardStored && !clean.mustStore && clean.removeStored)
         #expect(clean.record == MQTTSessionRecord(clientID: "c", expiryInterval: 0, owner: "u"))
 
         let fresh = MQTTConnectRules.session(clientID: "c", stored: nil, cleanStart: false, expiry: 5, owner: "u")
-        #expect(!fresh.sessionPresent && !fresh.discardStored && fresh.mustStore)
+        #expect(!fresh.sessionPresent && !fresh.discardStored && fresh.mustStore && !fresh.removeStored)
+
+        // A clean session with nothing stored: no write; a clean start of a persistent one saves.
+        let cleanNew = MQTTConnectRules.session(clientID: "c", stored: nil, cleanStart: true, expiry: 0, owner: "u")
+        #expect(cleanNew.discardStored && !cleanNew.mustStore && !cleanNew.removeStored)
+        let cleanPersistent = MQTTConnectRules.session(
+            clientID: "c", stored: stored, cleanStart: true, expiry: 5, owner: "u")
+        #expect(cleanPersistent.mustStore && !cleanPersistent.removeStored)
         #expect(fresh.record == MQTTSessionRecord(clientID: "c", expiryInterval: 5, owner: "u"))
     }
 

@@ -54,6 +54,33 @@ import Testing
         #expect(machine.keepAliveTimerFired().next == nil)
     }
 
+    @Test func theDeadlineIsTheConnectTimeoutUntilConnectThenKeepAlive() {
+        var silent = Machine(clock: self.clock)
+        self.clock.advance(by: .seconds(4))
+        #expect(silent.deadlineReached(connectTimeout: .seconds(10)) == (.none, .seconds(6)))
+        self.clock.advance(by: .seconds(6))
+        let timedOut = silent.deadlineReached(connectTimeout: .seconds(10))
+        #expect(timedOut.action == .close(.maximumConnectTime, sendDisconnect: false) && timedOut.next == nil)
+
+        // While CONNECT is being decided (the session store), there is no deadline.
+        var connecting = Machine(clock: self.clock)
+        _ = connecting.packetReceived(
+            .connect(MQTTConnect(protocolVersion: .v5, clientID: "c", cleanStart: true, keepAlive: 30)))
+        self.clock.advance(by: .seconds(60))
+        #expect(connecting.deadlineReached(connectTimeout: .seconds(10)) == (.none, nil))
+
+        // Connected: 1.5 × keep-alive of silence [MQTT-3.1.2-24].
+        var connected = self.connected(keepAlive: 30)
+        self.clock.advance(by: .seconds(40))
+        #expect(connected.deadlineReached(connectTimeout: .seconds(10)) == (.none, .seconds(5)))
+        self.clock.advance(by: .seconds(5))
+        #expect(
+            connected.deadlineReached(connectTimeout: .seconds(10)).action
+                == .close(.keepAliveTimeout, sendDisconnect: true))
+        var noKeepAlive = self.connected(keepAlive: 0)
+        #expect(noKeepAlive.deadlineReached(connectTimeout: .seconds(10)) == (.none, nil))
+    }
+
     @Test func deliveryOverTheClientsMaximumPacketSizeIsDroppedAndSettled() throws {
         // [MQTT-3.1.2-25]
         var properties = MQTTProperties()
