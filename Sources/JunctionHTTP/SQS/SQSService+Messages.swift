@@ -1,3 +1,4 @@
+import Crypto
 import JunctionCore
 import NIOCore
 
@@ -343,12 +344,13 @@ extension SQSService {
         ])
     }
 
-    /// A random (version 4) UUID in its text form. Two 64-bit draws (a `getrandom` each) instead of one
-    /// per byte, and the text written straight into the string's storage: sends make one per message.
+    /// A random (version 4) UUID in its text form, written straight into the string's storage: sends make
+    /// one per message. The 128 bits come from BoringSSL's generator (a random key), which draws from its
+    /// own seeded state: `SystemRandomNumberGenerator` makes a `getrandom` system call per 8 bytes.
     static func uuid() -> String {
-        var generator = SystemRandomNumberGenerator()
-        var high: UInt64 = generator.next()
-        var low: UInt64 = generator.next()
+        var (high, low) = SymmetricKey(size: .bits128).withUnsafeBytes { raw in
+            (raw.loadUnaligned(as: UInt64.self), raw.loadUnaligned(fromByteOffset: 8, as: UInt64.self))
+        }
         high = high & 0xFFFF_FFFF_FFFF_0FFF | 0x0000_0000_0000_4000
         low = low & 0x3FFF_FFFF_FFFF_FFFF | 0x8000_0000_0000_0000
         let digits: StaticString = "0123456789abcdef"
