@@ -19,8 +19,10 @@ struct SQSFastPathTests {
 
     @Test func uuidsAreVersion4TextWithTheRFCVariant() {
         var seen = Set<String>()
+        let identifiers = SQSIdentifiers()
+        // 1000 ids cross several 4 KiB refills of the key stream (256 ids each).
         for _ in 0..<1000 {
-            let id = SQSService.uuid()
+            let id = identifiers.uuid()
             let bytes = Array(id.utf8)
             #expect(bytes.count == 36)
             #expect([8, 13, 18, 23].allSatisfy { bytes[$0] == UInt8(ascii: "-") })
@@ -30,6 +32,8 @@ struct SQSFastPathTests {
             seen.insert(id)
         }
         #expect(seen.count == 1000)
+        // Each generator has its own random key: two never start alike.
+        #expect(SQSIdentifiers().uuid() != SQSIdentifiers().uuid())
     }
 
     @Test func hexOfADigestHasTwoDigitsPerByte() {

@@ -100,7 +100,7 @@ final class SQSConnectionHandler: ChannelInboundHandler, RemovableChannelHandler
                 "The request is over \(self.configuration.maxBodyBytes) bytes (sqs.max_body_bytes).",
                 status: .payloadTooLarge)
             self.respond(
-                SQSResponse.failure(error, protocol: Self.wire(head), requestID: Self.requestID()), to: head,
+                SQSResponse.failure(error, protocol: Self.wire(head), requestID: self.requestID()), to: head,
                 context: context, forceClose: true)
         case .outOfOrder:
             context.close(promise: nil)
@@ -111,10 +111,10 @@ final class SQSConnectionHandler: ChannelInboundHandler, RemovableChannelHandler
         head.headers.contains(name: "X-Amz-Target") ? .json : .query
     }
 
-    private static func requestID() -> String { SQSService.uuid() }
+    private func requestID() -> String { self.shared.identifiers.uuid() }
 
     private func process(head: HTTPRequestHead, body: ByteBuffer, context: ChannelHandlerContext) {
-        let requestID = Self.requestID()
+        let requestID = self.requestID()
         var wire = Self.wire(head)
         do throws(SQSError) {
             var request = try SQSRequest.decode(
@@ -141,7 +141,8 @@ final class SQSConnectionHandler: ChannelInboundHandler, RemovableChannelHandler
             let service = SQSService(
                 broker: self.broker, host: host, access: access, registry: self.shared.registry,
                 inFlight: self.shared.inFlight, moveTasks: self.shared.moveTasks,
-                sequenceNumbers: self.shared.sequenceNumbers, connectionID: self.connectionID,
+                sequenceNumbers: self.shared.sequenceNumbers, identifiers: self.shared.identifiers,
+                connectionID: self.connectionID,
                 eventLoop: context.eventLoop,
                 baseURL: "http://\(head.headers.first(name: "Host") ?? "localhost")",
                 accountID: self.configuration.accountID, region: region)
@@ -267,7 +268,7 @@ extension SQSConnectionHandler {
         guard case .awaitingDurability = self.state, let context else { return }
         self.state = .collecting
         let answer =
-            stored ? response : SQSResponse.failure(Self.notStored, protocol: wire, requestID: Self.requestID())
+            stored ? response : SQSResponse.failure(Self.notStored, protocol: wire, requestID: self.requestID())
         self.respond(answer, to: head, context: context)
     }
 }

@@ -91,6 +91,7 @@ final class SQSListenerState: @unchecked Sendable {
     let moveTasks = SQSMoveTasks()
     let sequenceNumbers = SQSSequenceNumbers()
     let signingKeys = SQSSigningKeyCache()
+    let identifiers = SQSIdentifiers()
     let registry: SQSQueueRegistry
 
     init(attributesFile: String?) {

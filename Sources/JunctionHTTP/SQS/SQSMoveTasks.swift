@@ -28,14 +28,15 @@ final class SQSMoveTasks {
 
     func start(
         source: MessageQueue, sourceARN: String, destination: MessageQueue?, destinationARN: String?, rate: Int,
-        host: VirtualHost, access: AccessContext, owner: ConnectionID, now: Int64, on loop: any EventLoop
+        host: VirtualHost, access: AccessContext, owner: ConnectionID, now: Int64, identifiers: SQSIdentifiers,
+        on loop: any EventLoop
     ) throws(SQSError) -> String {
         if self.tasks.values.contains(where: { $0.source == source.name && $0.status == "RUNNING" }) {
             throw .invalid(
                 "There is already a task running. Only one active task is allowed for a source queue arn at a given time."
             )
         }
-        let handle = SQSService.uuid()
+        let handle = identifiers.uuid()
         self.tasks[handle] = Task(
             handle: handle, source: source.name, sourceARN: sourceARN, destination: destination?.name,
             destinationARN: destinationARN, rate: rate, toMove: source.readyCount, startedAt: now)

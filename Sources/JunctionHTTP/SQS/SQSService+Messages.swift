@@ -1,4 +1,3 @@
-import Crypto
 import JunctionCore
 import NIOCore
 
@@ -81,7 +80,7 @@ extension SQSService {
         } catch {
             throw SQSError(error, queue: queue.name)
         }
-        let messageID = Self.uuid()
+        let messageID = self.identifiers.uuid()
         var headers = SQSMessageAttribute.headers(attributes)
         if let traceHeader {
             headers = headers ?? FieldTable()
@@ -342,31 +341,5 @@ extension SQSService {
             ("Id", .string(id)), ("SenderFault", .bool(error.isSenderFault)), ("Code", .string(error.code)),
             ("Message", .string(error.message)),
         ])
-    }
-
-    /// A random (version 4) UUID in its text form, written straight into the string's storage: sends make
-    /// one per message. The 128 bits come from BoringSSL's generator (a random key), which draws from its
-    /// own seeded state: `SystemRandomNumberGenerator` makes a `getrandom` system call per 8 bytes.
-    static func uuid() -> String {
-        var (high, low) = SymmetricKey(size: .bits128).withUnsafeBytes { raw in
-            (raw.loadUnaligned(as: UInt64.self), raw.loadUnaligned(fromByteOffset: 8, as: UInt64.self))
-        }
-        high = high & 0xFFFF_FFFF_FFFF_0FFF | 0x0000_0000_0000_4000
-        low = low & 0x3FFF_FFFF_FFFF_FFFF | 0x8000_0000_0000_0000
-        let digits: StaticString = "0123456789abcdef"
-        return String(unsafeUninitializedCapacity: 36) { output in
-            var position = 0
-            for nibble in 0..<32 {
-                if nibble == 8 || nibble == 12 || nibble == 16 || nibble == 20 {
-                    output[position] = UInt8(ascii: "-")
-                    position += 1
-                }
-                let word = nibble < 16 ? high : low
-                let value = Int(truncatingIfNeeded: word >> UInt64(60 - (nibble % 16) * 4)) & 15
-                output[position] = digits.utf8Start[value]
-                position += 1
-            }
-            return position
-        }
     }
 }

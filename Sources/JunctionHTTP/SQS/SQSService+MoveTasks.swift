@@ -23,7 +23,7 @@ extension SQSService {
             let handle = try self.moveTasks.start(
                 source: source, sourceARN: sourceARN, destination: destination, destinationARN: destinationARN,
                 rate: rate, host: self.host, access: self.access, owner: self.connectionID, now: self.now * 1000,
-                on: self.eventLoop)
+                identifiers: self.identifiers, on: self.eventLoop)
             return .object([("TaskHandle", .string(handle))])
         case "CancelMessageMoveTask":
             let moved = try self.moveTasks.cancel(try parameters.sqsString("TaskHandle"))

@@ -11,6 +11,7 @@ struct SQSService {
     let inFlight: SQSInFlight
     let moveTasks: SQSMoveTasks
     let sequenceNumbers: SQSSequenceNumbers
+    let identifiers: SQSIdentifiers
     let connectionID: ConnectionID
     let eventLoop: any EventLoop
     /// `http://<Host header>` of the request, the base of queue URLs.
