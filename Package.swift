@@ -20,10 +20,15 @@ let package = Package(
         .executable(name: "junctionctl", targets: ["junctionctl"]),
         .executable(name: "junction-bench", targets: ["junction-bench"]),
         // For the micro-benchmark package in Benchmarks/ (it depends on this one by path).
+        .library(name: "JunctionModel", targets: ["JunctionModel"]),
         .library(name: "JunctionCore", targets: ["JunctionCore"]),
         .library(name: "JunctionAMQP", targets: ["JunctionAMQP"]),
         .library(name: "JunctionMQTT", targets: ["JunctionMQTT"]),
         .library(name: "JunctionSTOMP", targets: ["JunctionSTOMP"]),
+        // The pure codecs (bytes <-> frames), for the fuzz targets and benchmarks that need no engine.
+        .library(name: "JunctionAMQPCodec", targets: ["JunctionAMQPCodec"]),
+        .library(name: "JunctionMQTTCodec", targets: ["JunctionMQTTCodec"]),
+        .library(name: "JunctionSTOMPCodec", targets: ["JunctionSTOMPCodec"]),
         // For the libFuzzer targets in Fuzz/ (the HTTP request head, JSON, WebSocket and storage decoders).
         .library(name: "JunctionHTTP", targets: ["JunctionHTTP"]),
         .library(name: "JunctionStorage", targets: ["JunctionStorage"]),
@@ -44,6 +49,16 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
     ],
     targets: [
+        // The message, its properties, field tables and their binary encodings: what the codecs, the engine and
+        // the load generator share. NIOCore only, so a codec never links the engine.
+        .target(
+            name: "JunctionModel",
+            dependencies: [
+                .product(name: "NIOCore", package: "swift-nio")
+            ],
+            exclude: ["README.md"],
+            swiftSettings: strictSettings
+        ),
         .target(
             name: "JunctionStorage",
             dependencies: [
@@ -57,6 +72,7 @@ let package = Package(
         .target(
             name: "JunctionCore",
             dependencies: [
+                "JunctionModel",
                 "JunctionStorage",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "DequeModule", package: "swift-collections"),
@@ -67,18 +83,40 @@ let package = Package(
             swiftSettings: strictSettings
         ),
         .target(
+            name: "JunctionAMQPCodec",
+            dependencies: [
+                "JunctionModel",
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            exclude: ["README.md"],
+            swiftSettings: strictSettings
+        ),
+        .target(
             name: "JunctionAMQP",
             dependencies: [
+                "JunctionAMQPCodec",
+                "JunctionModel",
                 "JunctionCore",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "DequeModule", package: "swift-collections"),
                 .product(name: "Logging", package: "swift-log"),
             ],
+            swiftSettings: strictSettings
+        ),
+        .target(
+            name: "JunctionSTOMPCodec",
+            dependencies: [
+                "JunctionModel",
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            exclude: ["README.md"],
             swiftSettings: strictSettings
         ),
         .target(
             name: "JunctionSTOMP",
             dependencies: [
+                "JunctionSTOMPCodec",
+                "JunctionModel",
                 "JunctionCore",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "DequeModule", package: "swift-collections"),
@@ -87,8 +125,19 @@ let package = Package(
             swiftSettings: strictSettings
         ),
         .target(
+            name: "JunctionMQTTCodec",
+            dependencies: [
+                "JunctionModel",
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            exclude: ["README.md"],
+            swiftSettings: strictSettings
+        ),
+        .target(
             name: "JunctionMQTT",
             dependencies: [
+                "JunctionMQTTCodec",
+                "JunctionModel",
                 "JunctionCore",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "DequeModule", package: "swift-collections"),
@@ -99,6 +148,7 @@ let package = Package(
         .target(
             name: "JunctionHTTP",
             dependencies: [
+                "JunctionModel",
                 "JunctionCore",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -120,7 +170,9 @@ let package = Package(
                 "JunctionStorage",
                 "JunctionAMQP",
                 "JunctionMQTT",
+                "JunctionMQTTCodec",
                 "JunctionSTOMP",
+                "JunctionSTOMPCodec",
                 "JunctionHTTP",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -151,10 +203,12 @@ let package = Package(
         ),
         .executableTarget(
             name: "junction-bench",
+            // The codecs and the model only: the load generator never links the engine, GRDB or SQLite.
             dependencies: [
-                "JunctionAMQP",
-                "JunctionMQTT",
-                "JunctionSTOMP",
+                "JunctionModel",
+                "JunctionAMQPCodec",
+                "JunctionMQTTCodec",
+                "JunctionSTOMPCodec",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -181,7 +235,7 @@ let package = Package(
         // itself (one copy for every test target; JunctionTestSupport stays free of the engine).
         .target(
             name: "JunctionCoreTestSupport",
-            dependencies: ["JunctionCore"],
+            dependencies: ["JunctionCore", "JunctionModel"],
             path: "Tests/JunctionCoreTestSupport",
             swiftSettings: strictSettings
         ),
@@ -197,7 +251,7 @@ let package = Package(
         .testTarget(
             name: "JunctionCoreTests",
             dependencies: [
-                "JunctionCore", "JunctionStorage", "JunctionTestSupport", "JunctionCoreTestSupport",
+                "JunctionCore", "JunctionModel", "JunctionStorage", "JunctionTestSupport", "JunctionCoreTestSupport",
                 .product(name: "PropertyBased", package: "swift-property-based"),
             ],
             swiftSettings: strictSettings
@@ -205,7 +259,8 @@ let package = Package(
         .testTarget(
             name: "JunctionAMQPTests",
             dependencies: [
-                "JunctionAMQP", "JunctionCore", "JunctionTestSupport", "JunctionCoreTestSupport",
+                "JunctionAMQP", "JunctionAMQPCodec", "JunctionModel", "JunctionCore", "JunctionTestSupport",
+                "JunctionCoreTestSupport",
                 .product(name: "PropertyBased", package: "swift-property-based"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),
@@ -216,7 +271,8 @@ let package = Package(
         .testTarget(
             name: "JunctionSTOMPTests",
             dependencies: [
-                "JunctionSTOMP", "JunctionCore", "JunctionTestSupport", "JunctionCoreTestSupport",
+                "JunctionSTOMP", "JunctionSTOMPCodec", "JunctionModel", "JunctionCore", "JunctionTestSupport",
+                "JunctionCoreTestSupport",
                 .product(name: "PropertyBased", package: "swift-property-based"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),
@@ -227,7 +283,8 @@ let package = Package(
         .testTarget(
             name: "JunctionMQTTTests",
             dependencies: [
-                "JunctionMQTT", "JunctionCore", "JunctionTestSupport", "JunctionCoreTestSupport",
+                "JunctionMQTT", "JunctionMQTTCodec", "JunctionModel", "JunctionCore", "JunctionTestSupport",
+                "JunctionCoreTestSupport",
                 .product(name: "PropertyBased", package: "swift-property-based"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),
@@ -238,7 +295,7 @@ let package = Package(
         .testTarget(
             name: "JunctionHTTPTests",
             dependencies: [
-                "JunctionHTTP", "JunctionCore", "JunctionTestSupport", "JunctionCoreTestSupport",
+                "JunctionHTTP", "JunctionModel", "JunctionCore", "JunctionTestSupport", "JunctionCoreTestSupport",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "NIOWebSocket", package: "swift-nio"),
@@ -249,8 +306,8 @@ let package = Package(
         .testTarget(
             name: "JunctionServerTests",
             dependencies: [
-                "JunctionServer", "JunctionCore", "JunctionTestSupport", "JunctionMQTT", "JunctionStorage",
-                "JunctionCoreTestSupport",
+                "JunctionServer", "JunctionModel", "JunctionCore", "JunctionTestSupport", "JunctionMQTT",
+                "JunctionMQTTCodec", "JunctionStorage", "JunctionCoreTestSupport",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 // Failure injection into the metadata store (SQLite triggers), as the interop tests do.

@@ -55,22 +55,31 @@ let package = Package(
         benchmarkTarget(
             "AMQPCodecBenchmarks",
             dependencies: [
-                .product(name: "JunctionAMQP", package: "junction"),
-                .product(name: "JunctionCore", package: "junction"),
+                .product(name: "JunctionAMQPCodec", package: "junction"),
+                .product(name: "JunctionModel", package: "junction"),
             ]
         ),
-        benchmarkTarget("MQTTCodecBenchmarks", dependencies: [.product(name: "JunctionMQTT", package: "junction")]),
+        benchmarkTarget(
+            "MQTTCodecBenchmarks",
+            dependencies: [
+                .product(name: "JunctionMQTT", package: "junction"),
+                .product(name: "JunctionMQTTCodec", package: "junction"),
+                .product(name: "JunctionModel", package: "junction"),
+            ]
+        ),
         benchmarkTarget(
             "STOMPCodecBenchmarks",
             dependencies: [
                 .product(name: "JunctionSTOMP", package: "junction"),
-                .product(name: "JunctionCore", package: "junction"),
+                .product(name: "JunctionSTOMPCodec", package: "junction"),
+                .product(name: "JunctionModel", package: "junction"),
             ]
         ),
         benchmarkTarget(
             "RouterBenchmarks",
             dependencies: [
                 .product(name: "JunctionCore", package: "junction"),
+                .product(name: "JunctionModel", package: "junction"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),

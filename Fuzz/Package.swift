@@ -40,31 +40,32 @@ let package = Package(
         .target(
             name: "AMQPFuzzing",
             dependencies: [
-                "FuzzSupport", .product(name: "JunctionAMQP", package: "junction"),
+                "FuzzSupport", .product(name: "JunctionAMQPCodec", package: "junction"),
                 .product(name: "NIOCore", package: "swift-nio"),
             ],
             swiftSettings: fuzzSettings
         ),
         fuzzTarget(
-            "FuzzAMQPFrame", dependencies: ["AMQPFuzzing", .product(name: "JunctionAMQP", package: "junction")]),
+            "FuzzAMQPFrame", dependencies: ["AMQPFuzzing", .product(name: "JunctionAMQPCodec", package: "junction")]),
         fuzzTarget("FuzzAMQPMethod", dependencies: ["AMQPFuzzing"]),
         fuzzTarget("FuzzAMQPContentHeader", dependencies: ["AMQPFuzzing"]),
-        fuzzTarget("FuzzAMQPFieldTable", dependencies: [.product(name: "JunctionCore", package: "junction")]),
+        fuzzTarget("FuzzAMQPFieldTable", dependencies: [.product(name: "JunctionModel", package: "junction")]),
         // What the MQTT targets share: decode every packet, check its round trip.
         .target(
             name: "MQTTFuzzing",
             dependencies: [
-                "FuzzSupport", .product(name: "JunctionMQTT", package: "junction"),
+                "FuzzSupport", .product(name: "JunctionMQTTCodec", package: "junction"),
                 .product(name: "NIOCore", package: "swift-nio"),
             ],
             swiftSettings: fuzzSettings
         ),
         fuzzTarget(
-            "FuzzMQTT311Packet", dependencies: ["MQTTFuzzing", .product(name: "JunctionMQTT", package: "junction")]),
+            "FuzzMQTT311Packet",
+            dependencies: ["MQTTFuzzing", .product(name: "JunctionMQTTCodec", package: "junction")]),
         fuzzTarget(
-            "FuzzMQTT5Packet", dependencies: ["MQTTFuzzing", .product(name: "JunctionMQTT", package: "junction")]),
+            "FuzzMQTT5Packet", dependencies: ["MQTTFuzzing", .product(name: "JunctionMQTTCodec", package: "junction")]),
         fuzzTarget("FuzzMQTT5Properties", dependencies: ["MQTTFuzzing"]),
-        fuzzTarget("FuzzSTOMPFrame", dependencies: [.product(name: "JunctionSTOMP", package: "junction")]),
+        fuzzTarget("FuzzSTOMPFrame", dependencies: [.product(name: "JunctionSTOMPCodec", package: "junction")]),
         fuzzTarget(
             "FuzzWebSocketFrame",
             dependencies: [

@@ -1,5 +1,7 @@
 import JunctionCore
 import JunctionMQTT
+import JunctionMQTTCodec
+import JunctionModel
 import JunctionStorage
 import Logging
 import NIOCore

@@ -1,5 +1,6 @@
 import JunctionCore
 import JunctionMQTT
+import JunctionMQTTCodec
 import JunctionStorage
 import Logging
 

@@ -1,6 +1,5 @@
-import JunctionAMQP
-// Only for the value types in the codec's API (MessageProperties); the bench uses no Core engine.
-import JunctionCore
+import JunctionAMQPCodec
+import JunctionModel
 import NIOCore
 
 /// One bench connection (publisher or consumer) on the run's single event loop.

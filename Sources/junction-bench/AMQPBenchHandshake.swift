@@ -1,6 +1,5 @@
-import JunctionAMQP
-// Only for the value types in the codec's API (FieldTable); the bench uses no Core engine.
-import JunctionCore
+import JunctionAMQPCodec
+import JunctionModel
 
 /// The client side of connection and channel setup, without I/O: frames in, frames to send out.
 ///

@@ -1,6 +1,5 @@
-import JunctionAMQP
-// Only for the value types in the codec's API (FieldTable, FieldValue); the bench uses no Core engine.
-import JunctionCore
+import JunctionAMQPCodec
+import JunctionModel
 
 /// The queues, exchange and bindings of an `amqp` run, and who publishes and consumes where.
 ///

@@ -1,4 +1,4 @@
-import JunctionMQTT
+import JunctionMQTTCodec
 import NIOCore
 
 /// One MQTT bench connection: CONNECT (clean session), then a subscriber SUBSCRIBEs and PUBACKs what it gets,

@@ -1,5 +1,5 @@
 import ArgumentParser
-import JunctionMQTT
+import JunctionMQTTCodec
 
 /// `junction-bench mqtt`: MQTT publishers and subscribers on one or more topics.
 struct MQTTBenchCommand: AsyncParsableCommand {

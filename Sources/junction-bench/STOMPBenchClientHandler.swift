@@ -1,4 +1,4 @@
-import JunctionSTOMP
+import JunctionSTOMPCodec
 import NIOCore
 
 /// One STOMP bench connection: CONNECT, then a subscriber SUBSCRIBEs (with a receipt, so it knows it is

@@ -1,4 +1,5 @@
 public import JunctionCore
+public import JunctionModel
 
 /// Test targets drive the engine as the broker itself: every permission check passes (the access
 /// rules have their own tests in JunctionCoreTests/Auth and the interop permission matrix).

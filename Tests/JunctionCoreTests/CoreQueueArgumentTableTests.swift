@@ -1,4 +1,5 @@
 import JunctionCore
+import JunctionModel
 import Testing
 
 /// `QueueArgumentTable`: unknown `x-` arguments are refused by name, harmless ones accepted.

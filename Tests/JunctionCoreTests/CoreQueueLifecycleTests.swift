@@ -1,5 +1,6 @@
 import JunctionCore
 import JunctionCoreTestSupport
+import JunctionModel
 import NIOCore
 import Testing
 

@@ -1,5 +1,6 @@
 import JunctionCore
 import JunctionCoreTestSupport
+import JunctionModel
 import Logging
 import NIOCore
 import Testing

@@ -1,5 +1,6 @@
 import Foundation
 import JunctionCoreTestSupport
+import JunctionModel
 import JunctionStorage
 import Logging
 import NIOCore

@@ -1,5 +1,6 @@
 import JunctionCore
 import JunctionCoreTestSupport
+import JunctionModel
 import Testing
 
 /// `x-single-active-consumer`: one consumer receives; on its departure the next in registration

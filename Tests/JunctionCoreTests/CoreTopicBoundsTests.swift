@@ -1,4 +1,5 @@
 import JunctionCoreTestSupport
+import JunctionModel
 import NIOCore
 import Testing
 

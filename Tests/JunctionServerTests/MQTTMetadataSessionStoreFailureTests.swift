@@ -2,6 +2,7 @@ import Foundation
 import JunctionCore
 import JunctionCoreTestSupport
 import JunctionMQTT
+import JunctionMQTTCodec
 import JunctionStorage
 import Logging
 import Testing

@@ -2,6 +2,7 @@ import Foundation
 import JunctionCore
 import JunctionCoreTestSupport
 import JunctionMQTT
+import JunctionModel
 import JunctionStorage
 import Logging
 import NIOCore

@@ -1,7 +1,7 @@
 import Benchmark
 import BenchmarkSupport
-import JunctionAMQP
-import JunctionCore
+import JunctionAMQPCodec
+import JunctionModel
 import NIOCore
 
 /// AMQP 0-9-1 codec: the frames of one published message in (decode), one delivery out (encode).

@@ -1,7 +1,8 @@
 import Benchmark
 import BenchmarkSupport
-import JunctionCore
 import JunctionMQTT
+import JunctionMQTTCodec
+import JunctionModel
 import NIOCore
 
 /// MQTT codec: PUBLISH in (framing and packet decode, as MQTTConnectionHandler does), PUBLISH out

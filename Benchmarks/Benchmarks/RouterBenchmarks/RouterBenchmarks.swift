@@ -1,6 +1,7 @@
 import Benchmark
 import BenchmarkSupport
 import JunctionCore
+import JunctionModel
 import Logging
 import NIOCore
 

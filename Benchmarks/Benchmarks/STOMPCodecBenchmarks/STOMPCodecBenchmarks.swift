@@ -1,7 +1,8 @@
 import Benchmark
 import BenchmarkSupport
-import JunctionCore
+import JunctionModel
 import JunctionSTOMP
+import JunctionSTOMPCodec
 import NIOCore
 
 /// STOMP codec: SEND in (frame decode, then the headers-to-properties mapping the handler applies),

@@ -1,5 +1,5 @@
 import FuzzSupport
-import JunctionAMQP
+import JunctionAMQPCodec
 public import NIOCore
 
 /// What every AMQP target checks: decoding stops at a refusal or at the end of the input, and every frame

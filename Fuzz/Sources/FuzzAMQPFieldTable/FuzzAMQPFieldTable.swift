@@ -1,5 +1,5 @@
 import FuzzSupport
-import JunctionCore
+import JunctionModel
 import NIOCore
 
 /// The input is an AMQP field table (a long-uint size and its fields, nested tables and arrays included).

@@ -1,6 +1,6 @@
 import AMQPFuzzing
 import FuzzSupport
-import JunctionAMQP
+import JunctionAMQPCodec
 import NIOCore
 
 /// AMQP 0-9-1 input as a connection reads it: an optional protocol header, then frames of every type (methods

@@ -1,5 +1,5 @@
 import FuzzSupport
-import JunctionMQTT
+import JunctionMQTTCodec
 import MQTTFuzzing
 import NIOCore
 

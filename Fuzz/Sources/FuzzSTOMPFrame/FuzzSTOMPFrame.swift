@@ -1,5 +1,5 @@
 import FuzzSupport
-import JunctionSTOMP
+import JunctionSTOMPCodec
 import NIOCore
 
 /// STOMP input as a connection reads it: heart-beats and frames. The first byte picks the version (header

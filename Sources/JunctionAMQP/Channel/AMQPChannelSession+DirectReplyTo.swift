@@ -1,4 +1,6 @@
+import JunctionAMQPCodec
 import JunctionCore
+import JunctionModel
 
 /// RabbitMQ's direct reply-to: the channel consumes the pseudo-queue `amq.rabbitmq.reply-to` in
 /// no-ack mode; its publishes with that `reply_to` carry the channel's own reply address instead,

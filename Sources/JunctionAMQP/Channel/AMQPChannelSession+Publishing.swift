@@ -1,4 +1,6 @@
+import JunctionAMQPCodec
 import JunctionCore
+import JunctionModel
 import NIOCore
 
 /// Publishing on a channel: admission, routing, basic.return and publisher confirms (the rules are

@@ -1,3 +1,4 @@
+import JunctionAMQPCodec
 import JunctionCore
 
 /// Exchange and queue methods (classes 40 and 50): one engine call each, then the reply unless no-wait.

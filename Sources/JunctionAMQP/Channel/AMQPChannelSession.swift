@@ -1,4 +1,6 @@
+import JunctionAMQPCodec
 import JunctionCore
+import JunctionModel
 import NIOCore
 
 /// One open AMQP channel: carries out its methods against the broker engine, is the engine's

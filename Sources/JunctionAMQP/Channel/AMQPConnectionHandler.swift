@@ -1,4 +1,6 @@
+import JunctionAMQPCodec
 import JunctionCore
+import JunctionModel
 import Logging
 import NIOCore
 

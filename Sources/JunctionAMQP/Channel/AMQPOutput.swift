@@ -1,4 +1,6 @@
+import JunctionAMQPCodec
 import JunctionCore
+import JunctionModel
 import NIOCore
 
 /// AMQP framing on top of the connection's `ConnectionOutput`: every frame of a read burst

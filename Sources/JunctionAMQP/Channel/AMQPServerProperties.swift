@@ -1,4 +1,5 @@
 import JunctionCore
+import JunctionModel
 
 /// The server-properties table of connection.start. Clients (pika, rabbitmq-c, py-amqp) read
 /// `capabilities` to decide which extensions to use.

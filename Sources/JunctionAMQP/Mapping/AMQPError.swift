@@ -1,3 +1,4 @@
+import JunctionAMQPCodec
 public import JunctionCore
 
 /// An AMQP error as it goes on the wire: a reply code, a readable text, and the method that caused it.

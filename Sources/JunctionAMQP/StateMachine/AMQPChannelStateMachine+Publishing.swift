@@ -1,4 +1,6 @@
+import JunctionAMQPCodec
 import JunctionCore
+import JunctionModel
 
 /// The rules of a channel's mode (confirm or tx), and what a publish gets back: basic.return,
 /// confirm ack or nack. Pure: the session carries out the answers.

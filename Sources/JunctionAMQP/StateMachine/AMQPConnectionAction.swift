@@ -1,4 +1,5 @@
 import JunctionCore
+import JunctionModel
 
 /// What the connection state machine asks the handler to do.
 enum AMQPConnectionAction: Equatable {

@@ -1,4 +1,5 @@
 import Crypto
+import JunctionModel
 
 /// RabbitMQ's `rabbit_password_hashing_sha256`: base64 of a 4-byte random salt followed by
 /// SHA-256(salt ‖ UTF-8 password). Definitions exported from RabbitMQ carry this form, so their

@@ -1,3 +1,5 @@
+public import JunctionModel
+
 extension MessageProperties {
     /// RabbitMQ's validated user id: a message whose `user-id` property names someone other than
     /// the publisher's logged-in user is refused (`.preconditionFailed`, AMQP 406), so consumers may

@@ -1,3 +1,5 @@
+import JunctionModel
+
 /// The `x-delay` message header of RabbitMQ's delayed-message plugin (`rabbit_delayed_message_utils`).
 enum DelayHeader {
     static let name = "x-delay"

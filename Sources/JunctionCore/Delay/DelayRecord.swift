@@ -1,3 +1,4 @@
+import JunctionModel
 import NIOCore
 
 /// The key of a delay-log record: when the message falls due and where it goes. The record's value

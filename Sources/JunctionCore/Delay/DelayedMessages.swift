@@ -1,3 +1,5 @@
+import JunctionModel
+
 /// The timer index of one virtual host: every message waiting for its due time, ordered by it.
 /// In memory it keeps 24 bytes per message (`DelayEntry`); persistent messages bound for durable
 /// targets live in the delay log on disk (`DelayLog`) and are read back when due, the others are

@@ -1,3 +1,4 @@
+import JunctionModel
 import Logging
 
 /// Delayed messages: `x-delayed-message` exchanges (RabbitMQ's delayed-message plugin) and the

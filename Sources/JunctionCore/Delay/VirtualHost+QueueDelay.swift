@@ -1,3 +1,4 @@
+public import JunctionModel
 import JunctionStorage
 
 /// Queue-level and per-message delays (what SQS `DelaySeconds` maps onto): a message enqueued into

@@ -1,4 +1,5 @@
 import Foundation
+public import JunctionModel
 
 /// What a policy sets, under RabbitMQ's definition keys, validated when the policy is set. A key
 /// Junction does not act on is refused: a policy never promises something that does not happen.

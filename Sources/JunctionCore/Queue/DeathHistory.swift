@@ -1,3 +1,5 @@
+import JunctionModel
+
 /// RabbitMQ's `x-death` header: an array of tables, most recent first, one per (queue, reason),
 /// each `count, reason, queue, time, exchange, routing-keys` (+ `original-expiration`), plus the
 /// `x-first-death-*` headers set on the first dead-lettering.

@@ -1,3 +1,5 @@
+public import JunctionModel
+
 /// One message handed to a consumer (or returned by `get`).
 public struct Delivery {
     public let queue: MessageQueue

@@ -1,4 +1,5 @@
 import DequeModule
+import JunctionModel
 
 /// `x-message-deduplication`: a message whose `x-deduplication-header` id the queue remembers is
 /// dropped as a successful publish. Without `x-cache-ttl` an id is remembered while its message is

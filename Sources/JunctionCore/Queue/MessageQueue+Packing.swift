@@ -1,4 +1,5 @@
 import DequeModule
+import JunctionModel
 import NIOCore
 
 /// Waiting bodies packed into shared slabs.

@@ -1,4 +1,5 @@
 import DequeModule
+public import JunctionModel
 
 /// A classic queue: competing consumers on one cursor, prefetch credit, acks, requeue,
 /// dead-lettering, TTL and max-length. Confined to the engine loop; consumers are called synchronously.

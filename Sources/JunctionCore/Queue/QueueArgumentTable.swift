@@ -1,3 +1,5 @@
+import JunctionModel
+
 /// Every `x-` queue argument Junction knows, in one table: those it implements (and for which queue
 /// types), and those RabbitMQ accepts and ignores, which Junction accepts and ignores too. Any other
 /// `x-` argument is refused with PRECONDITION_FAILED naming it, so nothing is dropped silently.

@@ -1,3 +1,5 @@
+import JunctionModel
+
 /// The arguments of deduplication (the community plugin's `x-message-deduplication`, with the
 /// cache limits of its exchange) and of message groups (`x-message-groups`).
 struct DeduplicationSettings: Equatable {

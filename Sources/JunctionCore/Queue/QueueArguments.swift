@@ -1,3 +1,5 @@
+import JunctionModel
+
 /// The queue arguments the engine acts on, validated once at declare time. Comparing two values
 /// is the equivalence check of a redeclaration (integer widths do not matter; ignored and non-`x-`
 /// arguments do not count). Which `x-` arguments exist is `QueueArgumentTable`.

@@ -1,3 +1,4 @@
+import JunctionModel
 import NIOCore
 
 /// A message inside a queue, with the broker's annotations beside it (never in its headers).

@@ -1,4 +1,5 @@
 import DequeModule
+import JunctionModel
 
 /// The ready messages of a queue, in the order they are delivered.
 ///

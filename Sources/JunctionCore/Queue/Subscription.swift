@@ -1,3 +1,5 @@
+public import JunctionModel
+
 /// One consumer attached to one queue (AMQP basic.consume, an MQTT subscription, a STOMP SUBSCRIBE).
 public final class Subscription {
     public let tag: String

@@ -1,3 +1,5 @@
+public import JunctionModel
+
 /// One binding. Kept by its source exchange (outgoing) and by its destination (incoming), so that
 /// deleting either end removes it from the other.
 struct Binding: Hashable {

@@ -1,3 +1,5 @@
+import JunctionModel
+
 /// The community deduplication plugin's exchange type `x-message-deduplication`: it routes like
 /// `fanout`, but a message whose header `x-deduplication-header` it has seen within its cache is not
 /// routed (it matches nothing: with `mandatory` it comes back, like any unroutable message; an

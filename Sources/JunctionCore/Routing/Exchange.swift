@@ -1,3 +1,5 @@
+public import JunctionModel
+
 /// An exchange: its declaration and its bindings, indexed for its type. Confined to the engine loop.
 public final class Exchange {
     public let name: String

@@ -1,3 +1,5 @@
+import JunctionModel
+
 /// A headers-exchange binding's match rule, parsed once at bind time from its arguments.
 struct HeadersBinding {
     enum Mode {

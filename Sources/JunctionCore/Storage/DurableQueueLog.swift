@@ -1,4 +1,5 @@
 import DequeModule
+import JunctionModel
 import JunctionStorage
 import Logging
 import NIOCore

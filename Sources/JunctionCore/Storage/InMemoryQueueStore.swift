@@ -1,3 +1,5 @@
+public import JunctionModel
+
 /// A `QueueStore` in memory: survives a `Broker` being rebuilt in the same process (what the tests
 /// use to check recovery), not a process restart. Everything is "durable" at once.
 public final class InMemoryQueueStore: QueueStore {

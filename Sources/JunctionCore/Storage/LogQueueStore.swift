@@ -1,4 +1,5 @@
 import Foundation
+public import JunctionModel
 public import JunctionStorage
 public import Logging
 

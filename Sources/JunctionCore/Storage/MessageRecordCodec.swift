@@ -1,3 +1,4 @@
+public import JunctionModel
 public import NIOCore
 
 /// How a `Message` is stored as the value of a log record (durable queues and streams).

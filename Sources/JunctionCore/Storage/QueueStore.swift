@@ -1,3 +1,5 @@
+public import JunctionModel
+
 /// Where a durable queue keeps its persistent messages, so they survive a restart. The queue calls
 /// it only for durable queues and persistent messages (delivery mode 2): `append` when the message
 /// enters (the store assigns its sequence), `delivered` when it goes to a consumer, `settle` when

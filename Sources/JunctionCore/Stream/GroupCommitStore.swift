@@ -1,3 +1,5 @@
+import JunctionModel
+
 /// The queue store and the streams, committed together: a publish's durability ticket counts
 /// appends to both, so one `DurabilityMonitor` confirms publishes to classic queues and streams
 /// alike, and one group commit syncs queue logs, stream logs, delay logs (`Delay/`) and

@@ -1,3 +1,5 @@
+import JunctionModel
+
 /// The arguments of a stream (`x-queue-type: stream`), validated once at declare time.
 struct StreamArguments: Equatable {
     /// RabbitMQ's default segment size (500 MB).

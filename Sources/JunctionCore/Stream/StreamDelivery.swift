@@ -1,3 +1,5 @@
+public import JunctionModel
+
 /// One stream message handed to a consumer. Settle it through `subscription`.
 public struct StreamDelivery {
     public let subscription: StreamSubscription

@@ -1,3 +1,4 @@
+public import JunctionModel
 import JunctionStorage
 
 /// Where a stream consumer starts reading: the `x-stream-offset` consumer argument (RabbitMQ's).

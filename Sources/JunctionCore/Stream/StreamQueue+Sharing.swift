@@ -1,3 +1,4 @@
+import JunctionModel
 import JunctionStorage
 
 /// How a stream's shared groups hold and redeliver messages, from its declaration.

@@ -1,3 +1,4 @@
+import JunctionModel
 public import JunctionStorage
 import NIOCore
 

@@ -1,3 +1,4 @@
+public import JunctionModel
 import JunctionStorage
 
 /// Streams in a virtual host: each stream is a `MessageQueue` (for routing, bindings and

@@ -1,3 +1,4 @@
+import JunctionModel
 import JunctionStorage
 import Logging
 import NIOCore

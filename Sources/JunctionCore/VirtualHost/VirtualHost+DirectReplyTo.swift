@@ -1,3 +1,5 @@
+public import JunctionModel
+
 /// A consumer of RabbitMQ's direct reply-to pseudo-queue: replies go straight to it, without a queue.
 public protocol DirectReplyConsumer: AnyObject {
     /// A reply published to this consumer's address. Delivered at most once, never stored.

@@ -1,3 +1,4 @@
+public import JunctionModel
 import JunctionStorage
 import Logging
 

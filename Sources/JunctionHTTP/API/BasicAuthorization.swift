@@ -1,4 +1,5 @@
 import JunctionCore
+import JunctionModel
 
 /// Parses an `Authorization: Basic base64(user:password)` header value.
 public struct BasicAuthorization: Sendable, Equatable {

@@ -1,4 +1,5 @@
 import JunctionCore
+import JunctionModel
 
 /// `POST /api/queues/{vhost}/{name}/move`: moves messages out of a queue, as RabbitMQ's shovel
 /// "move messages" does for a dead-letter queue. Body: `{"destination": "queue"}` (through the

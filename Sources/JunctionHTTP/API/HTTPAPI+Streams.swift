@@ -1,4 +1,5 @@
 import JunctionCore
+import JunctionModel
 import NIOCore
 import NIOHTTP1
 

@@ -1,4 +1,5 @@
 import JunctionCore
+import JunctionModel
 import NIOHTTP1
 
 /// Exchanges, queues and bindings: `/api/exchanges`, `/api/queues`, `/api/bindings`.

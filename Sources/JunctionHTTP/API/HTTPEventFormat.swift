@@ -1,4 +1,5 @@
 import JunctionCore
+import JunctionModel
 public import NIOCore
 
 /// How `/events` endpoints put a message into an event (`format=text`, the default, or `json`).

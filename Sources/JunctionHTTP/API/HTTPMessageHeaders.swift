@@ -1,4 +1,5 @@
 public import JunctionCore
+public import JunctionModel
 public import NIOHTTP1
 
 /// The raw-body publish endpoint's mapping between HTTP headers and message properties. The body is

@@ -1,4 +1,5 @@
 public import JunctionCore
+public import JunctionModel
 
 /// The query of `GET /api/v1/streams/{vhost}/{stream}/messages` (and `/events`): where to start
 /// (`offset=first|last|next|<n>` or `timestamp=<seconds>`), how many (`max`, 1...1000, default

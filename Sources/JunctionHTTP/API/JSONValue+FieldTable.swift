@@ -1,4 +1,5 @@
 public import JunctionCore
+public import JunctionModel
 
 extension JSONValue {
     /// AMQP field values as RabbitMQ's management API shows them.

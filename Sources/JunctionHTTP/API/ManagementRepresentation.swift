@@ -1,4 +1,5 @@
 public import JunctionCore
+import JunctionModel
 
 /// RabbitMQ-shaped JSON for engine objects (what `rabbitmqadmin` and the management UI read).
 public enum ManagementRepresentation {

@@ -1,4 +1,5 @@
 public import JunctionCore
+public import JunctionModel
 
 extension MessageProperties {
     /// RabbitMQ's `properties` object (`content_type`, `delivery_mode`, `headers`, ...).

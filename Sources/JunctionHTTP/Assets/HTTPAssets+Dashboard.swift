@@ -1,3 +1,5 @@
+import JunctionModel
+
 /// The dashboard (`/`): one page, drawn by its own script from the management API (no external
 /// scripts, styles or fonts, so the page's Content-Security-Policy holds). Views by URL fragment:
 /// `#/` overview with SVG charts of message rates, queue depths and connections by protocol (from

@@ -1,4 +1,5 @@
 import JunctionCore
+import JunctionModel
 import NIOCore
 
 /// One long-poll consume: a subscription with prefetch = N held only while the request waits.

@@ -1,5 +1,6 @@
 import Crypto
 import JunctionCore
+import JunctionModel
 
 /// SQS FIFO queues on the engine: a `.fifo` queue is declared with message groups and deduplication
 /// (`x-message-groups`, `x-message-deduplication`, `x-cache-ttl` of SQS's five minutes), and each message

@@ -1,5 +1,6 @@
 import Crypto
 import JunctionCore
+import JunctionModel
 
 /// SQS message attributes and their place in the one message model: each attribute is a message
 /// header (String and Number types as text, Binary as bytes), so AMQP, STOMP and MQTT 5 consumers see

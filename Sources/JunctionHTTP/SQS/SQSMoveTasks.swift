@@ -1,4 +1,5 @@
 import JunctionCore
+import JunctionModel
 import NIOCore
 
 /// StartMessageMoveTask and friends: moving messages out of a dead-letter queue, back to the queue each

@@ -1,4 +1,5 @@
 import JunctionCore
+import JunctionModel
 import Logging
 
 /// The two SQS attributes that are engine settings rather than SQS's own: retention (the queue's message

@@ -1,3 +1,4 @@
+import JunctionModel
 import NIOCore
 import NIOHTTP1
 

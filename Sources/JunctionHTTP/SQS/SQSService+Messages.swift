@@ -1,4 +1,5 @@
 import JunctionCore
+import JunctionModel
 import NIOCore
 
 /// A ReceiveMessage that found nothing and long-polls (the handler holds the request).

@@ -1,4 +1,5 @@
 import JunctionCore
+import JunctionModel
 import NIOCore
 
 /// The SQS actions over the engine, for one authenticated request. Queue actions are here; message

@@ -1,4 +1,5 @@
 import JunctionCore
+import JunctionMQTTCodec
 import Logging
 import NIOCore
 

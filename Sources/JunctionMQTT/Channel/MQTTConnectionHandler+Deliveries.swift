@@ -1,4 +1,6 @@
 import JunctionCore
+import JunctionMQTTCodec
+import JunctionModel
 import NIOCore
 
 /// Deliveries from the engine (MessageConsumer). Which subscriptions want a message and what the

@@ -1,4 +1,5 @@
 import JunctionCore
+import JunctionMQTTCodec
 import NIOCore
 
 /// A session's lifetime beyond one packet: detach, the will, QoS 2 state stored per burst.

@@ -1,4 +1,6 @@
 import JunctionCore
+import JunctionMQTTCodec
+import JunctionModel
 import NIOCore
 
 /// Undoing subscriptions in the engine: for UNSUBSCRIBE, and for a SUBSCRIBE the session store

@@ -1,4 +1,6 @@
 public import JunctionCore
+public import JunctionMQTTCodec
+public import JunctionModel
 import NIOCore
 
 /// PUBLISH ↔ `Message`. See `protocols/mqtt/README.md` for the table.

@@ -1,4 +1,5 @@
 public import JunctionCore
+public import JunctionMQTTCodec
 
 extension MQTTReasonCode {
     /// The one table from engine and decoding failures to MQTT reason codes.

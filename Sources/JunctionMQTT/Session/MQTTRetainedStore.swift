@@ -1,4 +1,6 @@
 public import JunctionCore
+public import JunctionMQTTCodec
+public import JunctionModel
 import NIOCore
 
 /// A retained message: the last PUBLISH with the retain flag on its topic.

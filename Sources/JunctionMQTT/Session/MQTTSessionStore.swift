@@ -1,3 +1,5 @@
+public import JunctionMQTTCodec
+
 /// One topic filter of a session, as subscribed.
 public struct MQTTSessionSubscription: Sendable, Equatable {
     public var subscription: MQTTSubscription

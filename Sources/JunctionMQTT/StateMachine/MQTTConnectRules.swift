@@ -1,3 +1,5 @@
+public import JunctionMQTTCodec
+
 /// The rules of CONNECT that need neither the engine nor the socket: the client identifier, the
 /// session's expiry per protocol version, who may attach to a session, whether a stored session
 /// is present, and what CONNACK announces. The handler only loads, stores and attaches.

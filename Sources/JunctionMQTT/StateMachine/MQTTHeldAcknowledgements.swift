@@ -1,4 +1,5 @@
 import DequeModule
+import JunctionMQTTCodec
 
 /// PUBACKs and PUBRECs of inbound PUBLISHes that wait for the store, in the order the PUBLISHes
 /// arrived [MQTT-4.6.0-2, -3]: one whose message went to a durable queue waits for its durability

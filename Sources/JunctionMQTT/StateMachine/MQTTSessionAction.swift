@@ -1,3 +1,5 @@
+public import JunctionMQTTCodec
+
 /// What the session state machine asks the handler to do. `Token` identifies an engine delivery
 /// (the handler's choice), so the state machine never touches the engine.
 public enum MQTTSessionAction<Token> {

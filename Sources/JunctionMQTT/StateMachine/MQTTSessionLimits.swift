@@ -1,4 +1,5 @@
 public import JunctionCore
+public import JunctionModel
 
 /// Bounds on what MQTT clients can make the broker hold for them: queued messages per session (as
 /// Mosquitto's `max_queued_messages` / `max_queued_bytes`) and retained messages in total. 0: no limit.

@@ -1,3 +1,5 @@
+public import JunctionMQTTCodec
+
 extension MQTTSessionStateMachine {
     /// A retained PUBLISH over `mqtt.max_retained_messages` / `max_retained_bytes` is not published at
     /// all. An MQTT 5 client hears 0x97 Quota exceeded in its PUBACK/PUBREC (nothing for QoS 0); MQTT 3.1.1

@@ -1,3 +1,5 @@
+public import JunctionMQTTCodec
+
 /// One client connection without I/O: packets, engine callbacks and timer ticks in, actions out.
 /// Owns the protocol rules: CONNECT first and once, keep-alive at 1.5 times, QoS 2 exactly-once
 /// on the way in, packet identifiers and in-flight windows on the way out, topic aliases. Each

@@ -1,3 +1,5 @@
+public import JunctionMQTTCodec
+
 /// The rules of SUBSCRIBE that need neither the engine nor the socket: which filters are valid,
 /// shared or the session's own, the subscription limit, no-local on shared subscriptions, and
 /// which retained messages a subscription gets (Retain Handling 0/1/2). The handler binds queues.

@@ -1,4 +1,5 @@
 public import JunctionCore
+public import JunctionSTOMPCodec
 
 /// The STOMP listener's limits and defaults, filled from the `stomp` section of `conf/junction.yaml`.
 public struct STOMPAdapterConfiguration: Sendable {

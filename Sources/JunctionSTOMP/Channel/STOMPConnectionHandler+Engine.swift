@@ -1,4 +1,6 @@
 import JunctionCore
+import JunctionModel
+import JunctionSTOMPCodec
 import NIOCore
 
 extension STOMPConnectionHandler {

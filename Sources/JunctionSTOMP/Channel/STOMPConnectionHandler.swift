@@ -1,4 +1,5 @@
 import JunctionCore
+import JunctionSTOMPCodec
 import Logging
 import NIOCore
 

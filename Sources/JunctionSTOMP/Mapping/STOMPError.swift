@@ -1,4 +1,5 @@
 public import JunctionCore
+public import JunctionSTOMPCodec
 import NIOCore
 
 /// An error as it goes on the wire: an ERROR frame with a short `message` header and an explanatory

@@ -1,4 +1,6 @@
 public import JunctionCore
+public import JunctionModel
+public import JunctionSTOMPCodec
 public import NIOCore
 
 /// SEND headers ↔ message properties and AMQP headers, RabbitMQ-compatible (protocols/stomp/README.md).

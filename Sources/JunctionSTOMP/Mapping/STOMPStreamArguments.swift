@@ -1,4 +1,6 @@
 public import JunctionCore
+public import JunctionModel
+public import JunctionSTOMPCodec
 
 /// The SUBSCRIBE headers of a stream consumer as engine consumer arguments (RabbitMQ's STOMP
 /// plugin): `x-stream-offset` is `first`, `last`, `next`, `offset=<n>` or `timestamp=<seconds>`

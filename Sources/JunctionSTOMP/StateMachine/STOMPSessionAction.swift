@@ -1,3 +1,5 @@
+public import JunctionSTOMPCodec
+
 /// A CONNECT (or STOMP) frame after version and heart-beat negotiation: what the handler needs to log
 /// in and open the virtual host.
 public struct STOMPConnectRequest: Sendable, Hashable {

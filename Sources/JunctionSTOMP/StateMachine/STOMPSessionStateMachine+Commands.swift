@@ -1,3 +1,4 @@
+import JunctionSTOMPCodec
 import NIOCore
 
 extension STOMPSessionStateMachine {

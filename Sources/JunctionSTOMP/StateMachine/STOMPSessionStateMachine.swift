@@ -1,3 +1,5 @@
+public import JunctionSTOMPCodec
+
 /// One STOMP session without I/O: frames, heart-beat ticks and login results in, actions out.
 /// It negotiates the version and heart-beats, validates every frame's required headers, keeps the
 /// subscriptions' ack modes and buffers transactions until COMMIT (STOMP 1.2 "Client Frames").

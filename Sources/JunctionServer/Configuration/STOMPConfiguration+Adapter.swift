@@ -1,4 +1,5 @@
 import JunctionSTOMP
+import JunctionSTOMPCodec
 
 extension STOMPConfiguration {
     /// The listener's view of the `stomp` section; `anonymous` is the configured account of

@@ -1,11 +1,13 @@
 import JunctionCore
 import JunctionCoreTestSupport
+import JunctionModel
 import Logging
 import NIOCore
 import NIOEmbedded
 import Testing
 
 @testable import JunctionAMQP
+@testable import JunctionAMQPCodec
 
 @Suite struct AMQPConnectionHandlerTests {
     let broker = Broker(logger: Logger(label: "test"))

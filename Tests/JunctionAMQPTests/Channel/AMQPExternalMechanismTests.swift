@@ -1,11 +1,13 @@
 import JunctionCore
 import JunctionCoreTestSupport
+import JunctionModel
 import Logging
 import NIOCore
 import NIOEmbedded
 import Testing
 
 @testable import JunctionAMQP
+@testable import JunctionAMQPCodec
 
 /// Stands in for the server's TLS handler: the name a verified client certificate gave.
 private final class VerifiedPeer: ChannelInboundHandler, PeerIdentityProviding {

@@ -1,10 +1,12 @@
 import JunctionCore
 import JunctionCoreTestSupport
+import JunctionModel
 import Logging
 import NIOCore
 import NIOEmbedded
 
 @testable import JunctionAMQP
+@testable import JunctionAMQPCodec
 
 /// Accepts everyone as guest, except the password "wrong"; of certificate names only "device".
 struct TestAuthenticator: Authenticator {

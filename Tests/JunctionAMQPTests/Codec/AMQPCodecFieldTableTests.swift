@@ -1,10 +1,12 @@
 import JunctionCore
 import JunctionCoreTestSupport
+import JunctionModel
 import JunctionTestSupport
 import NIOCore
 import Testing
 
 @testable import JunctionAMQP
+@testable import JunctionAMQPCodec
 
 @Suite struct AMQPCodecFieldTableTests {
     static let everyValue: [FieldValue] = [

@@ -1,6 +1,8 @@
 import JunctionAMQP
+import JunctionAMQPCodec
 import JunctionCore
 import JunctionCoreTestSupport
+import JunctionModel
 import JunctionTestSupport
 import NIOCore
 import NIOTestUtils

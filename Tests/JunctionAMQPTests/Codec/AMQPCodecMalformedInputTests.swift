@@ -1,4 +1,5 @@
 import JunctionAMQP
+import JunctionAMQPCodec
 import JunctionTestSupport
 import NIOCore
 import Testing

@@ -1,6 +1,8 @@
 import JunctionAMQP
+import JunctionAMQPCodec
 import JunctionCore
 import JunctionCoreTestSupport
+import JunctionModel
 import NIOCore
 import PropertyBased
 import Testing

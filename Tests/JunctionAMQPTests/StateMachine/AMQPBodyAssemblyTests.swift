@@ -3,6 +3,7 @@ import NIOCore
 import Testing
 
 @testable import JunctionAMQP
+@testable import JunctionAMQPCodec
 
 /// A body's memory follows the bytes received, not the size its content header declares.
 @Suite struct AMQPBodyAssemblyTests {

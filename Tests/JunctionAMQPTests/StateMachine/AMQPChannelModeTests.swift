@@ -1,7 +1,9 @@
 import JunctionCore
+import JunctionModel
 import Testing
 
 @testable import JunctionAMQP
+@testable import JunctionAMQPCodec
 
 /// The confirm/tx mode rules and what a routed publish gets back, without a channel.
 @Suite struct AMQPChannelModeTests {

@@ -1,9 +1,11 @@
 import JunctionCore
 import JunctionCoreTestSupport
+import JunctionModel
 import NIOCore
 import Testing
 
 @testable import JunctionAMQP
+@testable import JunctionAMQPCodec
 
 @Suite struct AMQPChannelStateMachineTests {
     let publish = AMQPBasicPublish(exchange: "x", routingKey: "k", mandatory: false, immediate: false)

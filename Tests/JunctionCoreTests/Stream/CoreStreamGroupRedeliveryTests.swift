@@ -1,5 +1,6 @@
 import JunctionCore
 import JunctionCoreTestSupport
+import JunctionModel
 import Testing
 
 /// Issue 13, defect 1: a group member's unacknowledged or requeued deliveries are never committed;

@@ -1,5 +1,6 @@
 import JunctionCore
 import JunctionCoreTestSupport
+import JunctionModel
 import NIOCore
 
 /// Records stream deliveries; acks nothing by itself.

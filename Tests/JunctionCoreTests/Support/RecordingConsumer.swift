@@ -1,5 +1,6 @@
 import JunctionCore
 import JunctionCoreTestSupport
+import JunctionModel
 import NIOCore
 
 /// A `MessageConsumer` that records what the engine calls, and optionally reacts inside `deliver`.

@@ -5,6 +5,7 @@ import NIOEmbedded
 import Testing
 
 @testable import JunctionMQTT
+@testable import JunctionMQTTCodec
 
 @Suite struct MQTTConnectionHandlerTests {
     let broker = MQTTTestBroker()

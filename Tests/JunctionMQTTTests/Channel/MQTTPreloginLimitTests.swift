@@ -3,6 +3,7 @@ import NIOCore
 import Testing
 
 @testable import JunctionMQTT
+@testable import JunctionMQTTCodec
 
 /// `limits.max_prelogin_frame_bytes`: until CONNECT is accepted, packets are capped at the pre-login
 /// limit; after it, at mqtt.max_packet_size.

@@ -5,6 +5,7 @@ import NIOEmbedded
 import Testing
 
 @testable import JunctionMQTT
+@testable import JunctionMQTTCodec
 
 /// The configured MQTT limits through the connection handler: session expiry of 3.1.1 persistent
 /// sessions, inbound Receive Maximum, the keep-alive cap for 3.1.1 clients.

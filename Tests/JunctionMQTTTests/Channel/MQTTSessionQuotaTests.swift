@@ -1,8 +1,10 @@
 import JunctionCore
+import JunctionModel
 import NIOCore
 import Testing
 
 @testable import JunctionMQTT
+@testable import JunctionMQTTCodec
 
 /// `mqtt.max_retained_*` and `mqtt.max_queued_*`: retained messages and session queues are bounded,
 /// and a refusal is never silent (0x97 for MQTT 5, a counted drop for 3.1.1).

@@ -4,6 +4,7 @@ import NIOCore
 import Testing
 
 @testable import JunctionMQTT
+@testable import JunctionMQTTCodec
 
 /// A session store whose writes fail while `failing` is set (as SQLite does on a full or broken
 /// disk); what it holds is what was stored before.

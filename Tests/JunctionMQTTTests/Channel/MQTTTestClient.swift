@@ -5,6 +5,7 @@ import NIOCore
 import NIOEmbedded
 
 @testable import JunctionMQTT
+@testable import JunctionMQTTCodec
 
 /// Accepts `user`/`pass` only.
 struct MQTTTestAuthenticator: Authenticator {

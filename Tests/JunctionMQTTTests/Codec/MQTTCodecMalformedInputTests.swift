@@ -2,6 +2,7 @@ import NIOCore
 import Testing
 
 @testable import JunctionMQTT
+@testable import JunctionMQTTCodec
 
 @Suite struct MQTTCodecMalformedInputTests {
     func decode(

@@ -1,4 +1,5 @@
 import JunctionMQTT
+import JunctionMQTTCodec
 import NIOCore
 import PropertyBased
 import Testing

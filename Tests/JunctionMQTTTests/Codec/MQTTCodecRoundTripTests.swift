@@ -2,6 +2,7 @@ import NIOCore
 import Testing
 
 @testable import JunctionMQTT
+@testable import JunctionMQTTCodec
 
 /// Every packet type, both versions: encode, decode, compare. Server packets also against bytes
 /// written out from the specification's layouts.

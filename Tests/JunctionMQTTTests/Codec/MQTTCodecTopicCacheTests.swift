@@ -1,9 +1,11 @@
 import JunctionCore
 import JunctionCoreTestSupport
+import JunctionModel
 import NIOCore
 import Testing
 
 @testable import JunctionMQTT
+@testable import JunctionMQTTCodec
 
 /// One connection decodes many PUBLISH packets with one topic cache: a reused topic must be exactly what a
 /// fresh decode gives, and bytes that differ or are invalid must never come out of the cache.

@@ -3,6 +3,7 @@ import NIOCore
 import Testing
 
 @testable import JunctionMQTT
+@testable import JunctionMQTTCodec
 
 /// Packets captured from paho-mqtt and mosquitto_pub (`protocols/mqtt/capture_server.py`).
 @Suite struct MQTTCodecVectorTests {

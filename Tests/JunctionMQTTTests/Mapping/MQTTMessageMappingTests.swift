@@ -1,9 +1,11 @@
 import JunctionCore
 import JunctionCoreTestSupport
+import JunctionModel
 import NIOCore
 import Testing
 
 @testable import JunctionMQTT
+@testable import JunctionMQTTCodec
 
 @Suite struct MQTTMessageMappingTests {
     @Test func v5PropertiesBecomeMessagePropertiesAndHeaders() {

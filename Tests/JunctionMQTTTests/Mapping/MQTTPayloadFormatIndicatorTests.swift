@@ -1,9 +1,11 @@
 import JunctionCore
 import JunctionCoreTestSupport
+import JunctionModel
 import NIOCore
 import Testing
 
 @testable import JunctionMQTT
+@testable import JunctionMQTTCodec
 
 /// [MQTT-3.3.2-4]: the Payload Format Indicator reaches subscribers unaltered, also after the
 /// message went through a durable queue's record or the retained store, and is a header for the

@@ -1,8 +1,10 @@
 import JunctionCore
+import JunctionModel
 import NIOCore
 import Testing
 
 @testable import JunctionMQTT
+@testable import JunctionMQTTCodec
 
 /// RabbitMQ's `x-reply-to-topic`: an MQTT 5 Response Topic as an `amq.topic` routing key, both ways.
 @Suite struct MQTTReplyToTopicMappingTests {

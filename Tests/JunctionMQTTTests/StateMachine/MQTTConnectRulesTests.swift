@@ -2,6 +2,7 @@ import NIOCore
 import Testing
 
 @testable import JunctionMQTT
+@testable import JunctionMQTTCodec
 
 /// CONNECT's rules without NIO or the engine: client identifiers, expiry per version, session
 /// ownership, session present and clean start, CONNACK properties.

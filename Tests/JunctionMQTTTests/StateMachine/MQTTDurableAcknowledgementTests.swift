@@ -3,6 +3,7 @@ import NIOCore
 import Testing
 
 @testable import JunctionMQTT
+@testable import JunctionMQTTCodec
 
 /// PUBACK/PUBREC of messages stored in durable queues wait for the disk, in arrival order.
 @Suite struct MQTTDurableAcknowledgementTests {

@@ -3,6 +3,7 @@ import NIOCore
 import Testing
 
 @testable import JunctionMQTT
+@testable import JunctionMQTTCodec
 
 /// QoS 2 state restored from a stored session (after a reconnect or a broker restart), and the
 /// revision the handler uses to store it once per read burst.

@@ -3,6 +3,7 @@ import NIOCore
 import Testing
 
 @testable import JunctionMQTT
+@testable import JunctionMQTTCodec
 
 /// The server's limits as the state machine applies them: the session expiry cap (3.1.1 clean
 /// session 0 included), the Receive Maximum announced and enforced inbound, and the keep-alive cap

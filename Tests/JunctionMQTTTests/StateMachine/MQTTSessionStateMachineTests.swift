@@ -3,6 +3,7 @@ import NIOCore
 import Testing
 
 @testable import JunctionMQTT
+@testable import JunctionMQTTCodec
 
 @Suite struct MQTTSessionStateMachineTests {
     typealias Machine = MQTTSessionStateMachine<ManualClock, Int>

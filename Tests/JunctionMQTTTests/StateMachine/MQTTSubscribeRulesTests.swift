@@ -1,8 +1,10 @@
 import JunctionCore
+import JunctionModel
 import NIOCore
 import Testing
 
 @testable import JunctionMQTT
+@testable import JunctionMQTTCodec
 
 /// SUBSCRIBE's rules without NIO or the engine: valid, shared and session filters, the limit,
 /// no-local on shared subscriptions, Retain Handling 0/1/2 and retained messages as sent.

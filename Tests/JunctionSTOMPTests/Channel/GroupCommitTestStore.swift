@@ -1,5 +1,6 @@
 import JunctionCore
 import JunctionCoreTestSupport
+import JunctionModel
 
 /// A `QueueStore` whose appends become durable only when `sync()` runs (as the log store's group
 /// commit), and whose next sync can be made to fail: what receipt tests need to see a RECEIPT wait.

@@ -1,11 +1,13 @@
 import JunctionCore
 import JunctionCoreTestSupport
+import JunctionModel
 import Logging
 import NIOCore
 import NIOEmbedded
 import Testing
 
 @testable import JunctionSTOMP
+@testable import JunctionSTOMPCodec
 
 @Suite("STOMP connection handler")
 struct STOMPConnectionHandlerTests {

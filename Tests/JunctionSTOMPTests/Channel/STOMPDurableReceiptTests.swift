@@ -1,10 +1,12 @@
 import JunctionCore
 import JunctionCoreTestSupport
+import JunctionModel
 import Logging
 import NIOCore
 import Testing
 
 @testable import JunctionSTOMP
+@testable import JunctionSTOMPCodec
 
 /// A RECEIPT for a SEND that stored a persistent message in a durable queue goes out only after the
 /// store's group commit made it durable (ARCHITECTURE "Storage": receipts, like confirms, mean on disk).

@@ -5,6 +5,7 @@ import NIOCore
 import Testing
 
 @testable import JunctionSTOMP
+@testable import JunctionSTOMPCodec
 
 /// `limits.max_prelogin_frame_bytes`: until CONNECTED a frame's header section and body are capped at
 /// the pre-login limit; after it, the STOMP limits apply.

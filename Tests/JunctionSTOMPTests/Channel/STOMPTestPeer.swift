@@ -5,6 +5,7 @@ import NIOCore
 import NIOEmbedded
 
 @testable import JunctionSTOMP
+@testable import JunctionSTOMPCodec
 
 /// Refuses the password "wrong", and guest when not from loopback.
 struct TestAuthenticator: Authenticator {

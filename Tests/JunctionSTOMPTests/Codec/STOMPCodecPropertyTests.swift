@@ -1,4 +1,5 @@
 import JunctionSTOMP
+import JunctionSTOMPCodec
 import NIOCore
 import PropertyBased
 import Testing

@@ -1,4 +1,5 @@
 import JunctionSTOMP
+import JunctionSTOMPCodec
 import JunctionTestSupport
 import NIOCore
 import Testing

@@ -1,6 +1,8 @@
 import JunctionCore
 import JunctionCoreTestSupport
+import JunctionModel
 import JunctionSTOMP
+import JunctionSTOMPCodec
 import NIOCore
 import Testing
 

@@ -1,6 +1,8 @@
 import JunctionCore
 import JunctionCoreTestSupport
+import JunctionModel
 import JunctionSTOMP
+import JunctionSTOMPCodec
 import Testing
 
 @Suite("STOMP stream consumer headers")

@@ -1,3 +1,4 @@
+import JunctionModel
 import JunctionStorage
 
 /// Partitioned streams (`x-queue-type: stream` with `x-partitions: N`): a queue `name` that is

@@ -1,4 +1,4 @@
-import JunctionCore
+import JunctionModel
 import NIOCore
 
 /// The names of the last basic.publish on a connection, reused while a publisher repeats them.

@@ -1,4 +1,4 @@
-import JunctionCore
+import JunctionModel
 import NIOCore
 
 /// AMQP 0-9-1 wire primitives (§4.2.5). Strings and field tables use the broker's canonical binary

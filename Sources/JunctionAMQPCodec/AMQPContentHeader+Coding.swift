@@ -1,4 +1,4 @@
-import JunctionCore
+import JunctionModel
 import NIOCore
 
 extension AMQPContentHeader {

@@ -1,4 +1,4 @@
-import JunctionCore
+import JunctionModel
 public import NIOCore
 
 extension ByteBuffer {

@@ -1,4 +1,4 @@
-public import JunctionCore
+public import JunctionModel
 import NIOCore
 
 // Arguments of the connection class (10), AMQP 0-9-1 §1.4.2 and RabbitMQ's extensions.

@@ -1,4 +1,4 @@
-public import JunctionCore
+public import JunctionModel
 import NIOCore
 
 // Arguments of the queue class (50), AMQP 0-9-1 §1.7.2.

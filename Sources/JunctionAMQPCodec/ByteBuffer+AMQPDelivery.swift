@@ -1,4 +1,4 @@
-public import JunctionCore
+public import JunctionModel
 public import NIOCore
 
 /// The delivery hot path: basic.deliver, and the content header and body of any message (delivery, get-ok,

@@ -1,4 +1,4 @@
-public import JunctionCore
+public import JunctionModel
 public import NIOCore
 
 /// Outbound AMQP 0-9-1 frames (§4.2.3). Each call appends whole frames to the buffer.

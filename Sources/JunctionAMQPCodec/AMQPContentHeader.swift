@@ -1,4 +1,4 @@
-public import JunctionCore
+public import JunctionModel
 
 /// A content header frame's payload (AMQP 0-9-1 §4.2.6.1): class, body size and the basic properties.
 public struct AMQPContentHeader: Sendable, Equatable {

@@ -1,4 +1,4 @@
-public import JunctionCore
+public import JunctionModel
 public import NIOCore
 
 /// Every MQTT control packet as a value.

@@ -1,4 +1,4 @@
-public import JunctionCore
+public import JunctionModel
 import NIOCore
 
 // Arguments of the basic class (60), AMQP 0-9-1 §1.8.2 and RabbitMQ's basic.nack.

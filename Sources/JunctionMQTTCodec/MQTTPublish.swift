@@ -1,4 +1,4 @@
-import JunctionCore
+import JunctionModel
 public import NIOCore
 
 /// PUBLISH (section 3.3). The payload is a slice of the receive buffer.

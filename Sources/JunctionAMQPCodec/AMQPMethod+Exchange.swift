@@ -1,4 +1,4 @@
-public import JunctionCore
+public import JunctionModel
 import NIOCore
 
 // Arguments of the exchange class (40), AMQP 0-9-1 §1.6.2 and RabbitMQ's exchange.bind/unbind.
