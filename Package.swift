@@ -82,6 +82,17 @@ let package = Package(
             exclude: ["README.md"],
             swiftSettings: strictSettings
         ),
+        // The NIO glue every protocol adapter shares: connection output, inbound framing buffer, the publisher
+        // gate, the peer identity seam and the listener protocol the server composes. The engine stays free of it.
+        .target(
+            name: "JunctionTransport",
+            dependencies: [
+                "JunctionCore",
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            exclude: ["README.md"],
+            swiftSettings: strictSettings
+        ),
         .target(
             name: "JunctionAMQPCodec",
             dependencies: [
@@ -97,6 +108,7 @@ let package = Package(
                 "JunctionAMQPCodec",
                 "JunctionModel",
                 "JunctionCore",
+                "JunctionTransport",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "DequeModule", package: "swift-collections"),
                 .product(name: "Logging", package: "swift-log"),
@@ -118,6 +130,7 @@ let package = Package(
                 "JunctionSTOMPCodec",
                 "JunctionModel",
                 "JunctionCore",
+                "JunctionTransport",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "DequeModule", package: "swift-collections"),
                 .product(name: "Logging", package: "swift-log"),
@@ -139,6 +152,7 @@ let package = Package(
                 "JunctionMQTTCodec",
                 "JunctionModel",
                 "JunctionCore",
+                "JunctionTransport",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "DequeModule", package: "swift-collections"),
                 .product(name: "Logging", package: "swift-log"),
@@ -150,6 +164,7 @@ let package = Package(
             dependencies: [
                 "JunctionModel",
                 "JunctionCore",
+                "JunctionTransport",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "NIOWebSocket", package: "swift-nio"),
@@ -174,6 +189,7 @@ let package = Package(
                 "JunctionSTOMP",
                 "JunctionSTOMPCodec",
                 "JunctionHTTP",
+                "JunctionTransport",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
@@ -257,9 +273,15 @@ let package = Package(
             swiftSettings: strictSettings
         ),
         .testTarget(
+            name: "JunctionTransportTests",
+            dependencies: ["JunctionTransport"],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
             name: "JunctionAMQPTests",
             dependencies: [
-                "JunctionAMQP", "JunctionAMQPCodec", "JunctionModel", "JunctionCore", "JunctionTestSupport",
+                "JunctionAMQP", "JunctionAMQPCodec", "JunctionModel", "JunctionCore", "JunctionTransport",
+                "JunctionTestSupport",
                 "JunctionCoreTestSupport",
                 .product(name: "PropertyBased", package: "swift-property-based"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -271,7 +293,8 @@ let package = Package(
         .testTarget(
             name: "JunctionSTOMPTests",
             dependencies: [
-                "JunctionSTOMP", "JunctionSTOMPCodec", "JunctionModel", "JunctionCore", "JunctionTestSupport",
+                "JunctionSTOMP", "JunctionSTOMPCodec", "JunctionModel", "JunctionCore", "JunctionTransport",
+                "JunctionTestSupport",
                 "JunctionCoreTestSupport",
                 .product(name: "PropertyBased", package: "swift-property-based"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -283,7 +306,8 @@ let package = Package(
         .testTarget(
             name: "JunctionMQTTTests",
             dependencies: [
-                "JunctionMQTT", "JunctionMQTTCodec", "JunctionModel", "JunctionCore", "JunctionTestSupport",
+                "JunctionMQTT", "JunctionMQTTCodec", "JunctionModel", "JunctionCore", "JunctionTransport",
+                "JunctionTestSupport",
                 "JunctionCoreTestSupport",
                 .product(name: "PropertyBased", package: "swift-property-based"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -295,7 +319,8 @@ let package = Package(
         .testTarget(
             name: "JunctionHTTPTests",
             dependencies: [
-                "JunctionHTTP", "JunctionModel", "JunctionCore", "JunctionTestSupport", "JunctionCoreTestSupport",
+                "JunctionHTTP", "JunctionModel", "JunctionCore", "JunctionTransport", "JunctionTestSupport",
+                "JunctionCoreTestSupport",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "NIOWebSocket", package: "swift-nio"),
@@ -306,8 +331,8 @@ let package = Package(
         .testTarget(
             name: "JunctionServerTests",
             dependencies: [
-                "JunctionServer", "JunctionModel", "JunctionCore", "JunctionTestSupport", "JunctionMQTT",
-                "JunctionMQTTCodec", "JunctionStorage", "JunctionCoreTestSupport",
+                "JunctionServer", "JunctionModel", "JunctionCore", "JunctionTransport", "JunctionTestSupport",
+                "JunctionMQTT", "JunctionMQTTCodec", "JunctionStorage", "JunctionCoreTestSupport",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 // Failure injection into the metadata store (SQLite triggers), as the interop tests do.

@@ -6,6 +6,7 @@ import JunctionHTTP
 import JunctionMQTT
 import JunctionSTOMP
 import JunctionStorage
+import JunctionTransport
 public import Logging
 import NIOCore
 import NIOPosix
@@ -80,9 +81,10 @@ public final class JunctionServer: Sendable {
             state.value.ioThread = io
             state.value.broker.durability.executor = io
             // Delayed messages (recovered ones included) fire on their own timer on this loop.
-            state.value.broker.delayTimer = EngineDelayTimer(loop: loop) {
-                state.value.broker.fireDueDelayedMessages()
-            }
+            state.value.installDelayTimer(
+                EngineDelayTimer(loop: loop) {
+                    state.value.broker.fireDueDelayedMessages()
+                })
         }.get()
         let commitInterval = TimeAmount.milliseconds(Int64(configuration.storage.fsyncIntervalMilliseconds))
         let groupCommit = loop.scheduleRepeatedTask(initialDelay: commitInterval, delay: commitInterval) { _ in
@@ -344,6 +346,8 @@ final class EngineState {
     let connections = ConnectionRegistry()
     /// Where fsyncs and MQTT session commits run (set once the server started; nil: inline).
     var ioThread: IOThread?
+    /// The broker's delay timer, kept by its own type so that shutdown cancels it without a downcast.
+    private var delayTimer: EngineDelayTimer?
     private(set) var memoryAlarm = false
     private(set) var diskAlarm = false
 
@@ -404,9 +408,16 @@ final class EngineState {
         logger.info("definitions restored", metadata: ["data_dir": "\(directory)", "queues": "\(restored)"])
     }
 
+    /// Delayed messages (recovered ones included) fire on this timer, on the engine loop.
+    func installDelayTimer(_ timer: EngineDelayTimer) {
+        self.delayTimer = timer
+        self.broker.delayTimer = timer
+    }
+
     /// Last words before the process ends: everything stored is synced and the files closed.
     func close() {
-        (self.broker.delayTimer as? EngineDelayTimer)?.cancel()
+        self.delayTimer?.cancel()
+        self.delayTimer = nil
         self.broker.delayTimer = nil
         self.broker.durability.syncBeforeShutdown()
         self.broker.closeStreams()

@@ -1,4 +1,5 @@
 import JunctionCore
+import JunctionTransport
 import Logging
 public import NIOCore
 import NIOPosix

@@ -1,6 +1,7 @@
 import Foundation
 import JunctionCore
 import JunctionCoreTestSupport
+import JunctionTransport
 import NIOCore
 import NIOEmbedded
 import NIOWebSocket

@@ -1,4 +1,5 @@
 public import JunctionCore
+import JunctionTransport
 
 /// The AMQP listener's limits and defaults, filled from the `amqp` section of `conf/junction.yaml`.
 public struct AMQPAdapterConfiguration: Sendable {

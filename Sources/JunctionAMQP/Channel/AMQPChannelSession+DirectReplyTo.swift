@@ -1,6 +1,7 @@
 import JunctionAMQPCodec
 import JunctionCore
 import JunctionModel
+import JunctionTransport
 
 /// RabbitMQ's direct reply-to: the channel consumes the pseudo-queue `amq.rabbitmq.reply-to` in
 /// no-ack mode; its publishes with that `reply_to` carry the channel's own reply address instead,

@@ -1,6 +1,7 @@
 import JunctionAMQPCodec
 import JunctionCore
 import JunctionModel
+import JunctionTransport
 import NIOCore
 
 /// Publishing on a channel: admission, routing, basic.return and publisher confirms (the rules are

@@ -1,6 +1,7 @@
 import JunctionAMQPCodec
 import JunctionCore
 import JunctionModel
+import JunctionTransport
 import NIOCore
 
 /// One open AMQP channel: carries out its methods against the broker engine, is the engine's

@@ -1,6 +1,7 @@
 import JunctionAMQPCodec
 import JunctionCore
 import JunctionModel
+import JunctionTransport
 import Logging
 import NIOCore
 

@@ -1,4 +1,5 @@
 public import JunctionCore
+public import JunctionTransport
 public import Logging
 public import NIOCore
 

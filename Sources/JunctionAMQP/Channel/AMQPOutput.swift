@@ -1,6 +1,7 @@
 import JunctionAMQPCodec
 import JunctionCore
 import JunctionModel
+import JunctionTransport
 import NIOCore
 
 /// AMQP framing on top of the connection's `ConnectionOutput`: every frame of a read burst

@@ -1,5 +1,3 @@
-public import NIOCore
-
 /// A client connection as operators see it (management API, metrics), whatever its protocol.
 /// Protocol handlers register one when a connection opens and remove it when it closes.
 public protocol ClientConnection: AnyObject {
@@ -58,14 +56,5 @@ public struct ConnectionSummary: Sendable, Equatable {
         self.channelCount = channelCount
         self.connectedAtMilliseconds = connectedAtMilliseconds
         self.clientProperties = clientProperties
-    }
-}
-
-extension SocketAddress {
-    /// `127.0.0.1:5672` rather than NIO's debug form.
-    public var peerDescription: String {
-        guard let ip = self.ipAddress, let port = self.port else { return "\(self)" }
-        if case .v6 = self { return "[\(ip)]:\(port)" }
-        return "\(ip):\(port)"
     }
 }

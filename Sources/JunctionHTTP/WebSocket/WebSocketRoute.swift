@@ -1,4 +1,5 @@
 public import JunctionCore
+public import JunctionTransport
 
 /// A protocol reachable over WebSocket at a path: after the upgrade, the listener's own pipeline is
 /// installed behind a frame handler, so STOMP and MQTT serve TCP and WebSocket with one implementation.

@@ -1,4 +1,5 @@
 public import JunctionCore
+public import JunctionTransport
 
 /// The MQTT listener's settings, filled from the `mqtt` section of the configuration.
 public struct MQTTAdapterConfiguration: Sendable {

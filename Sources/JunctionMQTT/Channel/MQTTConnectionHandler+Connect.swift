@@ -1,5 +1,6 @@
 import JunctionCore
 import JunctionMQTTCodec
+import JunctionTransport
 import Logging
 import NIOCore
 

@@ -1,6 +1,7 @@
 import JunctionCore
 import JunctionMQTTCodec
 import JunctionModel
+import JunctionTransport
 import NIOCore
 
 /// Deliveries from the engine (MessageConsumer). Which subscriptions want a message and what the

@@ -1,5 +1,6 @@
 import JunctionCore
 import JunctionMQTTCodec
+import JunctionTransport
 import NIOCore
 
 /// A session's lifetime beyond one packet: detach, the will, QoS 2 state stored per burst.

@@ -1,6 +1,7 @@
 import JunctionCore
 import JunctionMQTTCodec
 import JunctionModel
+import JunctionTransport
 import Logging
 import NIOCore
 

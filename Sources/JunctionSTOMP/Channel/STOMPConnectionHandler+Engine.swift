@@ -1,6 +1,7 @@
 import JunctionCore
 import JunctionModel
 import JunctionSTOMPCodec
+import JunctionTransport
 import NIOCore
 
 extension STOMPConnectionHandler {

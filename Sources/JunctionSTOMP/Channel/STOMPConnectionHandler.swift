@@ -1,5 +1,6 @@
 import JunctionCore
 import JunctionSTOMPCodec
+import JunctionTransport
 import Logging
 import NIOCore
 

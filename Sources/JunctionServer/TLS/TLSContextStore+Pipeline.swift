@@ -1,4 +1,5 @@
 import JunctionCore
+import JunctionTransport
 import Logging
 import NIOCore
 import NIOSSL

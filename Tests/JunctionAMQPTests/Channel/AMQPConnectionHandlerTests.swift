@@ -1,6 +1,7 @@
 import JunctionCore
 import JunctionCoreTestSupport
 import JunctionModel
+import JunctionTransport
 import Logging
 import NIOCore
 import NIOEmbedded

@@ -1,4 +1,5 @@
 import JunctionCore
+import JunctionTransport
 import NIOCore
 import NIOEmbedded
 import Testing

@@ -1,5 +1,6 @@
 import JunctionCore
 import JunctionCoreTestSupport
+import JunctionTransport
 import NIOCore
 import NIOEmbedded
 import Testing

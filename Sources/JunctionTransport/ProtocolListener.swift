@@ -1,3 +1,4 @@
+public import JunctionCore
 public import NIOCore
 
 /// The one seam through which the server composes a protocol: given an accepted connection, install

@@ -1,8 +1,8 @@
-import JunctionCore
 import JunctionCoreTestSupport
+import JunctionTransport
 import Testing
 
-@Suite struct CorePublisherGateTests {
+@Suite struct TransportPublisherGateTests {
     @Test func aConsumerIsNeverHeldBack() {
         var gate = PublisherGate()
         #expect(gate.alarmRaised(reason: "low on memory") == .none)
