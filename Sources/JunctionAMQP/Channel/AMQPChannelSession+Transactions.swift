@@ -1,3 +1,4 @@
+import JunctionAMQPCodec
 import JunctionCore
 import NIOCore
 

@@ -1,3 +1,4 @@
+import JunctionModel
 import Logging
 
 /// Paging: a queue keeps the bodies of its ready messages in memory up to its budget (and all

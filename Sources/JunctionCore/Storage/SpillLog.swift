@@ -1,4 +1,5 @@
 import Foundation
+import JunctionModel
 import JunctionStorage
 import NIOCore
 

@@ -1,4 +1,4 @@
-public import JunctionCore
+import JunctionCore
 public import JunctionModel
 public import NIOHTTP1
 

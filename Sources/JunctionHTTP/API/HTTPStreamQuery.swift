@@ -1,4 +1,4 @@
-public import JunctionCore
+import JunctionCore
 public import JunctionModel
 
 /// The query of `GET /api/v1/streams/{vhost}/{stream}/messages` (and `/events`): where to start

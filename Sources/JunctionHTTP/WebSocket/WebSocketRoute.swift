@@ -1,4 +1,4 @@
-public import JunctionCore
+import JunctionCore
 public import JunctionTransport
 
 /// A protocol reachable over WebSocket at a path: after the upgrade, the listener's own pipeline is

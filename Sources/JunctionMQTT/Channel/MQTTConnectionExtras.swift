@@ -1,4 +1,7 @@
 import JunctionCore
+import JunctionMQTTCodec
+import JunctionModel
+import JunctionTransport
 
 /// What a connection needs only once it does more than hold its session open: the will, the
 /// engine subscriptions and their shared credit, the access context with its decision cache, the

@@ -1,4 +1,4 @@
-public import JunctionCore
+import JunctionCore
 public import JunctionMQTTCodec
 public import JunctionModel
 import NIOCore

@@ -1,4 +1,6 @@
-public import JunctionCore
+import JunctionCore
+public import JunctionMQTTCodec
+public import JunctionModel
 
 /// The rules of an outbound delivery that need neither the engine nor the socket: which of the
 /// session's subscriptions want a message, at which QoS, with which identifiers and flags. The

@@ -1,4 +1,4 @@
-public import JunctionCore
+import JunctionCore
 public import JunctionModel
 
 /// Bounds on what MQTT clients can make the broker hold for them: queued messages per session (as

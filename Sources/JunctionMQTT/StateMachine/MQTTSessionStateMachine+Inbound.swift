@@ -1,3 +1,5 @@
+public import JunctionMQTTCodec
+
 /// PUBLISH from the client: topic aliases in, QoS 2 exactly-once on the way in, the Receive
 /// Maximum, and acknowledgements held until the store made the message durable.
 extension MQTTSessionStateMachine {

@@ -1,3 +1,5 @@
+public import JunctionMQTTCodec
+
 /// Deliveries to the client: packet identifiers and the in-flight window (the client's Receive
 /// Maximum), topic aliases out, the client's maximum packet size, and the acknowledgements
 /// (PUBACK, PUBREC, PUBCOMP) that settle them.

@@ -1,6 +1,6 @@
 public import JunctionCore
 public import JunctionSTOMPCodec
-public import JunctionTransport
+import JunctionTransport
 
 /// The STOMP listener's limits and defaults, filled from the `stomp` section of `conf/junction.yaml`.
 public struct STOMPAdapterConfiguration: Sendable {

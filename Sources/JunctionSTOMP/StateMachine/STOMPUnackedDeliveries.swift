@@ -1,5 +1,5 @@
 import DequeModule
-public import JunctionSTOMPCodec
+import JunctionSTOMPCodec
 
 /// The deliveries sent and not yet settled, per subscription, in delivery order. Ack ids are
 /// `<subscription id>@@<tag>` with a tag unique per connection. `client` mode settles cumulatively

@@ -1,6 +1,7 @@
 import Foundation
 import JunctionCore
 import JunctionCoreTestSupport
+import JunctionModel
 import JunctionStorage
 import JunctionTestSupport
 import Logging

@@ -1,6 +1,7 @@
 import Foundation
 import JunctionCore
 import JunctionCoreTestSupport
+import JunctionModel
 import NIOCore
 import Testing
 

@@ -1,4 +1,6 @@
 import JunctionCore
+import JunctionMQTTCodec
+import JunctionModel
 import NIOCore
 import Testing
 

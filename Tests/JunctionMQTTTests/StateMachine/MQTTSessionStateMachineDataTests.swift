@@ -1,3 +1,4 @@
+import JunctionMQTTCodec
 import JunctionTestSupport
 import NIOCore
 import Testing
