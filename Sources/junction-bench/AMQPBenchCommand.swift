@@ -25,7 +25,7 @@ struct AMQPBenchCommand: AsyncParsableCommand {
     var stream = false
     @Flag(
         help:
-            "With --stream or --priorities: publish everything first, then connect consumers and measure the replay (the drain)."
+            "Publish everything first (a backlog), then connect consumers and measure the replay (the drain); with --persistent a durable queue drained from disk."
     )
     var replay = false
     @Option(
@@ -57,8 +57,8 @@ struct AMQPBenchCommand: AsyncParsableCommand {
             }
             guard self.prefetch > 0 else { throw ValidationError("stream consumers need a --prefetch") }
         }
-        if self.replay && !self.stream && self.priorities == 0 {
-            throw ValidationError("--replay needs --stream or --priorities")
+        if self.replay && self.options.consumers == 0 {
+            throw ValidationError("--replay needs consumers to drain the backlog")
         }
         guard self.priorities >= 0, self.priorities <= 256, self.priorities == 0 || !self.stream else {
             throw ValidationError("--priorities is within 0...256 and not for a --stream")

@@ -82,7 +82,8 @@ final class DurableQueueLog {
         var position = LogOffset(Int64(watermark))
         if position < self.messages.firstOffset { position = self.messages.firstOffset }
         while position < self.messages.nextOffset {
-            let records = try self.messages.read(from: position, maxRecords: 4096, maxBytes: 16 << 20)
+            // Small reads: the records are dropped as soon as their index entries are taken.
+            let records = try self.messages.read(from: position, maxRecords: 1024, maxBytes: 1 << 20)
             guard let last = records.last else { break }
             for record in records {
                 let sequence = UInt64(record.offset.rawValue)

@@ -346,9 +346,13 @@ public final class SegmentedLog: MessageLog {
 
     private func roll(now: Int64) throws {
         let active = self.segments[self.segments.count - 1]
-        try active.seal()
-        self.durableOffset = active.nextOffset
-        self.lastSyncAt = now
+        if self.configuration.syncsSealedSegments {
+            try active.seal()
+            self.durableOffset = active.nextOffset
+            self.lastSyncAt = now
+        } else {
+            try active.writePending()
+        }
         let segment = try LogSegment.create(
             directory: self.directory,
             base: active.nextOffset,
@@ -356,7 +360,7 @@ public final class SegmentedLog: MessageLog {
             indexIntervalBytes: self.configuration.indexIntervalBytes,
             now: now
         )
-        try self.fileSystem.syncDirectory(self.directory)
+        if self.configuration.syncsSealedSegments { try self.fileSystem.syncDirectory(self.directory) }
         segment.writeBufferBytes = self.configuration.writeBufferBytes
         self.segments.append(segment)
         try self.enforceRetention()

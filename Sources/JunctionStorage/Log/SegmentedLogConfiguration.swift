@@ -21,6 +21,9 @@ public struct SegmentedLogConfiguration: Equatable, Sendable {
     /// nor a failed write: callers that buffer tell their clients nothing before `sync()` or
     /// `writeBuffered()` returned.
     public var writeBufferBytes: Int
+    /// Whether a segment is fsynced when it is sealed (rolled). Only a log whose contents need not
+    /// survive a restart (a queue's spill log) turns it off: a roll then costs no fsync on its owner's loop.
+    public var syncsSealedSegments = true
 
     public init(
         maxSegmentBytes: Int64 = 256 * 1024 * 1024,

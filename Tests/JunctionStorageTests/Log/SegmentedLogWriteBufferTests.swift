@@ -30,6 +30,19 @@ import Testing
         #expect(fileSystem.logWrites == 1)
     }
 
+    @Test(arguments: [true, false]) func rollsFsyncOnlyWhenSealedSegmentsAreSynced(_ syncs: Bool) throws {
+        let directory = TemporaryDirectory()
+        let fileSystem = FaultInjectingFileSystem()
+        var configuration = self.configuration(writeBufferBytes: 4096)
+        configuration.syncsSealedSegments = syncs
+        let log = try SegmentedLog(directory: directory.path, configuration: configuration, fileSystem: fileSystem)
+        // Forty batches roll three times.
+        for index in 0..<40 { _ = try log.append([entry("m\(index + 10)", at: Int64(index))]) }
+        #expect(log.segmentBaseOffsets.count == 4)
+        #expect(fileSystem.logSyncs == (syncs ? 3 : 0))
+        #expect(values(try log.read(from: LogOffset(0), maxRecords: 100, maxBytes: 1 << 20)).count == 40)
+    }
+
     @Test func aFullBufferIsWrittenWithoutBeingAsked() throws {
         let directory = TemporaryDirectory()
         let fileSystem = FaultInjectingFileSystem()
