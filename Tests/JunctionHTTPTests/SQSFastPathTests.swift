@@ -1,4 +1,7 @@
 import Crypto
+import JunctionCore
+import JunctionCoreTestSupport
+import Logging
 import NIOHTTP1
 import Testing
 
@@ -115,5 +118,54 @@ struct SQSFastPathTests {
         #expect(SQSMessageAttribute.isValidBody("ünïcödé 😀"))
         #expect(!SQSMessageAttribute.isValidBody("ascii then \u{8}"))
         #expect(!SQSMessageAttribute.isValidBody("ünï \u{FFFE}"))
+    }
+}
+
+@Suite("SQS receive attempts")
+struct SQSReceiveAttemptsTests {
+    /// Two queues of a broker (the broker is returned too: the queues' host lives in it).
+    static func queues() throws -> (Broker, MessageQueue, MessageQueue) {
+        let broker = Broker(logger: Logger(label: "test"))
+        let host = try #require(broker.virtualHost("/"))
+        for name in ["orders", "other"] {
+            _ = try host.declareQueue(
+                name, durable: false, exclusive: false, autoDelete: false, arguments: [:], passive: false,
+                owner: ConnectionID(1))
+        }
+        return (broker, try #require(host.queue(named: "orders")), try #require(host.queue(named: "other")))
+    }
+
+    @Test func anAttemptIsKeptForFiveMinutesPerQueue() throws {
+        let attempts = SQSReceiveAttempts()
+        let (broker, orders, other) = try Self.queues()
+        defer { withExtendedLifetime(broker) {} }
+        attempts.remember(queue: orders, id: "a", handles: ["h1"], answer: .object([]), now: 1_000)
+        #expect(attempts.earlier(queue: orders, id: "a", now: 1_000 + 299_999)?.handles == ["h1"])
+        #expect(attempts.earlier(queue: other, id: "a", now: 1_000) == nil)
+        #expect(attempts.earlier(queue: orders, id: "a", now: 1_000 + 300_000) == nil)
+        #expect(attempts.count == 0)
+    }
+
+    @Test func storingAgainKeepsTheNewerAnswerPastTheOldExpiry() throws {
+        let attempts = SQSReceiveAttempts()
+        let (broker, orders, _) = try Self.queues()
+        defer { withExtendedLifetime(broker) {} }
+        attempts.remember(queue: orders, id: "a", handles: ["old"], answer: .object([]), now: 0)
+        attempts.remember(queue: orders, id: "a", handles: ["new"], answer: .object([]), now: 200_000)
+        #expect(attempts.earlier(queue: orders, id: "a", now: 350_000)?.handles == ["new"])
+        attempts.forget(queue: orders, id: "a")
+        #expect(attempts.earlier(queue: orders, id: "a", now: 350_000) == nil)
+    }
+
+    @Test func theOldestAttemptsGoAtCapacity() throws {
+        let attempts = SQSReceiveAttempts(capacity: 100)
+        let (broker, orders, _) = try Self.queues()
+        defer { withExtendedLifetime(broker) {} }
+        for index in 0..<250 {
+            attempts.remember(queue: orders, id: "\(index)", handles: ["h\(index)"], answer: .object([]), now: 0)
+        }
+        #expect(attempts.count == 100)
+        #expect(attempts.earlier(queue: orders, id: "149", now: 0) == nil)
+        #expect(attempts.earlier(queue: orders, id: "150", now: 0)?.handles == ["h150"])
     }
 }

@@ -621,7 +621,50 @@ def test_fifo_needs_a_deduplication_id_and_scopes_it_by_group_when_asked(sqs, un
     assert error_code(lambda: sqs.set_queue_attributes(QueueUrl=url, Attributes={"FifoQueue": "false"})) == \
         "InvalidAttributeValue"
     standard = sqs.create_queue(QueueName=unique("standard"))["QueueUrl"]
-    assert error_code(lambda: sqs.send_message(QueueUrl=standard, MessageBody="x", MessageGroupId="g")) == \
+    assert error_code(lambda: sqs.send_message(
+        QueueUrl=standard, MessageBody="x", MessageDeduplicationId="d")) == "InvalidParameterValue"
+    assert error_code(lambda: sqs.send_message(QueueUrl=standard, MessageBody="x", MessageGroupId="bad id")) == \
         "InvalidParameterValue"
+    # A standard queue takes a group id as SQS fair queues do: given back as MessageGroupId, no FIFO rules.
+    sqs.send_message(QueueUrl=standard, MessageBody="tenant-a", MessageGroupId="tenant-a")
+    sqs.send_message(QueueUrl=standard, MessageBody="tenant-a again", MessageGroupId="tenant-a")
+    sqs.send_message(QueueUrl=standard, MessageBody="no group")
+    received = []
+    for _ in range(5):
+        batch = sqs.receive_message(QueueUrl=standard, MaxNumberOfMessages=10, WaitTimeSeconds=1,
+                                    MessageSystemAttributeNames=["MessageGroupId"]).get("Messages", [])
+        received += batch
+        if len(received) >= 3:
+            break
+    groups = {m["Body"]: m.get("Attributes", {}).get("MessageGroupId") for m in received}
+    # Both messages of one group are received at once: a standard queue has no one-in-flight rule.
+    assert groups == {"tenant-a": "tenant-a", "tenant-a again": "tenant-a", "no group": None}
     assert error_code(lambda: sqs.set_queue_attributes(
         QueueUrl=standard, Attributes={"ContentBasedDeduplication": "true"})) == "InvalidAttributeName"
+
+
+def test_receive_request_attempt_id_gives_a_retried_receive_the_same_messages(sqs, unique):
+    """ReceiveRequestAttemptId: a retry gets the same messages and receipt handles while none of them was
+    deleted or changed; after a delete it is a new receive; a malformed id is refused."""
+    url = sqs.create_queue(QueueName=unique("attempts") + ".fifo", Attributes={
+        "FifoQueue": "true", "ContentBasedDeduplication": "true"})["QueueUrl"]
+    for group in ["a", "b", "c"]:
+        sqs.send_message(QueueUrl=url, MessageBody=f"{group}0", MessageGroupId=group)
+        sqs.send_message(QueueUrl=url, MessageBody=f"{group}1", MessageGroupId=group)
+
+    def receive(attempt):
+        return sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, VisibilityTimeout=30,
+                                   ReceiveRequestAttemptId=attempt).get("Messages", [])
+
+    first = receive("attempt-1")
+    assert sorted(m["Body"] for m in first) == ["a0", "b0", "c0"]
+    again = receive("attempt-1")
+    assert [(m["MessageId"], m["ReceiptHandle"]) for m in again] == \
+        [(m["MessageId"], m["ReceiptHandle"]) for m in first]
+    # Another attempt id is another receive: each group has its message in flight, so nothing more.
+    assert receive("attempt-2") == []
+    # Once one of its messages is deleted, the retry is a new receive: a0 is gone and a1 is next.
+    sqs.delete_message(QueueUrl=url, ReceiptHandle=first[[m["Body"] for m in first].index("a0")]["ReceiptHandle"])
+    after = receive("attempt-1")
+    assert [m["Body"] for m in after] == ["a1"]
+    assert error_code(lambda: receive("not valid")) == "InvalidParameterValue"

@@ -143,7 +143,7 @@ final class SQSConnectionHandler: ChannelInboundHandler, RemovableChannelHandler
                 broker: self.broker, host: host, access: access, registry: self.shared.registry,
                 inFlight: self.shared.inFlight, moveTasks: self.shared.moveTasks,
                 sequenceNumbers: self.shared.sequenceNumbers, identifiers: self.shared.identifiers,
-                connectionID: self.connectionID,
+                attempts: self.shared.attempts, connectionID: self.connectionID,
                 eventLoop: context.eventLoop,
                 baseURL: "http://\(head.headers.first(name: "Host") ?? "localhost")",
                 accountID: self.configuration.accountID, region: region)

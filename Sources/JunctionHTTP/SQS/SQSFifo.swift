@@ -62,10 +62,24 @@ enum SQSFifo {
         ]
     }
 
+    /// The group header of a send to a standard queue (an SQS fair queue's tenant), when it names a group.
+    static func standardQueueHeaders(_ parameters: JSONValue) throws(SQSError) -> [(String, FieldValue)] {
+        guard let group = try Self.token(parameters, "MessageGroupId") else { return [] }
+        return [(Self.groupHeader, .longString(Array(group.utf8)))]
+    }
+
     /// SQS's sequence numbers are decimal strings of up to 128 bits that grow within a queue.
     static func format(_ sequence: UInt64) -> String {
         let digits = String(sequence)
         return String(repeating: "0", count: max(0, 20 - digits.count)) + digits
+    }
+
+    /// An optional id parameter checked as group and deduplication ids are (nil when absent).
+    static func token(_ parameters: JSONValue, _ name: String) throws(SQSError) -> String? {
+        guard let value = parameters[name] else { return nil }
+        guard let text = value.stringValue else { throw .invalid("\(name) must be a string.") }
+        try Self.checkToken(text, name)
+        return text
     }
 
     /// Group and deduplication ids: 1 to 128 characters, alphanumeric or punctuation.

@@ -93,6 +93,7 @@ final class SQSListenerState: @unchecked Sendable {
     let sequenceNumbers = SQSSequenceNumbers()
     let signingKeys = SQSSigningKeyCache()
     let identifiers = SQSIdentifiers()
+    let attempts = SQSReceiveAttempts()
     let registry: SQSQueueRegistry
 
     init(attributesFile: String?) {

@@ -10,6 +10,8 @@ struct SQSReceive {
     var visibilityTimeout: Int64
     var attributeNames: Set<String>
     var messageAttributeNames: [String]
+    /// `ReceiveRequestAttemptId`: the answer is kept for a retry with the same id.
+    var attemptID: String?
 }
 
 extension SQSService {
@@ -59,11 +61,14 @@ extension SQSService {
                 parameters, body: body, attributes: stored,
                 sequenceNumber: self.sequenceNumbers.next(now: self.broker.now))
         } else {
-            for fifoOnly in ["MessageDeduplicationId", "MessageGroupId"] where parameters[fifoOnly] != nil {
+            if parameters["MessageDeduplicationId"] != nil {
                 throw .invalid(
-                    "Value for parameter \(fifoOnly) is invalid. Reason: The request include parameter that is not valid for this queue type."
+                    "Value for parameter MessageDeduplicationId is invalid. Reason: The request include parameter that is not valid for this queue type."
                 )
             }
+            // A standard queue takes a group id as SQS fair queues do: carried and given back (the
+            // `MessageGroupId` attribute), with no ordering or one-in-flight rule.
+            fifoHeaders = try SQSFifo.standardQueueHeaders(parameters)
         }
         var size = body.utf8.count
         for (name, attribute) in attributes {
@@ -156,11 +161,7 @@ extension SQSService {
 
     func receiveMessage(_ parameters: JSONValue) throws(SQSError) -> Outcome {
         let queue = try self.queue(parameters)
-        if parameters["ReceiveRequestAttemptId"] != nil {
-            // Retried receives are not recognised: refused rather than ignored, since ignoring it would
-            // break the retry guarantee the caller asks for.
-            throw .invalid("ReceiveRequestAttemptId is not supported by Junction.")
-        }
+        let attemptID = try SQSFifo.token(parameters, "ReceiveRequestAttemptId")
         let stored = self.registry.attributes(of: queue, in: self.host.name, now: self.now)
         let maximum = try parameters.sqsInteger("MaxNumberOfMessages", in: 1...10) ?? 1
         let wait = try parameters.sqsInteger("WaitTimeSeconds", in: 0...20) ?? stored.receiveMessageWaitTimeSeconds
@@ -170,7 +171,9 @@ extension SQSService {
         let receive = SQSReceive(
             queue: queue, maximum: Int(maximum), waitMilliseconds: wait * 1000, visibilityTimeout: visibility,
             attributeNames: Set(names.map(\.sqsText)),
-            messageAttributeNames: (parameters["MessageAttributeNames"]?.sqsItems ?? []).map(\.sqsText))
+            messageAttributeNames: (parameters["MessageAttributeNames"]?.sqsItems ?? []).map(\.sqsText),
+            attemptID: attemptID)
+        if let attemptID, let answer = self.retriedAttempt(attemptID, of: receive) { return .result(answer) }
         var taken: [Delivery] = []
         while taken.count < receive.maximum {
             let next: (delivery: Delivery, messageCount: Int)?
@@ -227,7 +230,34 @@ extension SQSService {
             }
             return .object(fields)
         }
-        return .object(messages.isEmpty ? [] : [("Messages", .array(messages))])
+        let answer = JSONValue.object(messages.isEmpty ? [] : [("Messages", .array(messages))])
+        if let attemptID = receive.attemptID, !handles.isEmpty {
+            self.attempts.remember(
+                queue: receive.queue, id: attemptID, handles: handles, answer: answer, now: self.broker.now)
+        }
+        return answer
+    }
+
+    /// A receive retried with its `ReceiveRequestAttemptId`: the earlier answer again, with the visibility
+    /// timeout started anew, while all of its messages are still in flight under their handles (nil: a new
+    /// receive, as SQS does once one of them was deleted or changed).
+    private func retriedAttempt(_ id: String, of receive: SQSReceive) -> JSONValue? {
+        guard let earlier = self.attempts.earlier(queue: receive.queue, id: id, now: self.broker.now) else {
+            return nil
+        }
+        let intact = earlier.handles.allSatisfy { handle in
+            if case .found(let queue) = self.inFlight.lookup(handle) { return queue === receive.queue }
+            return false
+        }
+        guard intact else {
+            self.attempts.forget(queue: receive.queue, id: id)
+            return nil
+        }
+        for handle in earlier.handles {
+            _ = self.inFlight.changeVisibility(
+                handle, to: .seconds(receive.visibilityTimeout), on: self.eventLoop)
+        }
+        return earlier.answer
     }
 
     // MARK: Delete and visibility

@@ -13,6 +13,7 @@ struct SQSService {
     let moveTasks: SQSMoveTasks
     let sequenceNumbers: SQSSequenceNumbers
     let identifiers: SQSIdentifiers
+    let attempts: SQSReceiveAttempts
     let connectionID: ConnectionID
     let eventLoop: any EventLoop
     /// `http://<Host header>` of the request, the base of queue URLs.
