@@ -1,6 +1,7 @@
 import Crypto
 import JunctionCore
 import JunctionCoreTestSupport
+import JunctionModel
 import Logging
 import NIOHTTP1
 import Testing
