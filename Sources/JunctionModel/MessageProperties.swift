@@ -10,6 +10,9 @@ public struct MessageProperties: Sendable, Hashable {
     public var priority: UInt8?
     private var storage: Storage?
 
+    /// `@unchecked Sendable` on purpose: a `Storage` is mutated only through `writableStorage()`, i.e. while
+    /// exactly one `MessageProperties` refers to it (copy-on-write); once shared — across queues,
+    /// connections or threads — it is never written again, so concurrent readers see immutable data.
     private final class Storage: @unchecked Sendable {
         var contentType: String?
         var contentEncoding: String?

@@ -108,7 +108,7 @@ public final class JunctionServer: Sendable {
             state.value.broker.sampleMessageRates()
         }
 
-        let protocolListeners = self.protocolListeners(state: state)
+        let protocolListeners = self.protocolListeners(state: state, loop: loop)
         // What a protocol keeps across restarts (MQTT sessions) comes back before the first client connects.
         try await loop.submit {
             for (listener, _, _) in protocolListeners {
@@ -183,7 +183,10 @@ public final class JunctionServer: Sendable {
     }
 
     /// Every protocol this server speaks, with the ports its plain and TLS listeners bind (0 = disabled).
-    private func protocolListeners(state: NIOLoopBound<EngineState>) -> [(any ProtocolListener, Int, Int)] {
+    /// - Parameter loop: the engine loop; listeners that share state among their connections bind it there.
+    private func protocolListeners(
+        state: NIOLoopBound<EngineState>, loop: any EventLoop
+    ) -> [(any ProtocolListener, Int, Int)] {
         let authenticator = StoredUserAuthenticator(
             accessControl: { state.value.broker.accessControl },
             loopbackOnly: Set(self.configuration.users.filter(\.loopbackOnly).map(\.name))
@@ -284,6 +287,7 @@ public final class JunctionServer: Sendable {
                 "/mqtt": WebSocketRoute(subprotocols: ["mqtt"], listener: mqtt, sendsTextFrames: false),
                 "/amqp": WebSocketRoute(subprotocols: ["amqp"], listener: amqp, sendsTextFrames: false),
             ],
+            eventLoop: loop,
             logger: Logger(label: "junction.http")
         )
         let sqsSettings = self.configuration.sqs
@@ -297,6 +301,7 @@ public final class JunctionServer: Sendable {
             credentials: SQSAccessKeys(
                 authenticator: authenticator, accessControl: { state.value.broker.accessControl }, store: accessKeys,
                 loopbackOnly: Set(self.configuration.users.filter(\.loopbackOnly).map(\.name))),
+            eventLoop: loop,
             logger: Logger(label: "junction.sqs")
         )
         return [

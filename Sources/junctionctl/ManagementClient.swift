@@ -60,6 +60,7 @@ struct ManagementClient: Sendable {
     /// Credentials go with every request (Basic), so a 401 challenge means they were refused: the
     /// session must not answer it (FoundationNetworking on Linux would wait for an answer until the
     /// request times out) but end the request, reported as the 401 it is.
+    /// `@unchecked Sendable` because `NSObject` subclasses cannot be checked; it has no stored state.
     private final class ChallengeRefuser: NSObject, URLSessionTaskDelegate, @unchecked Sendable {
         func urlSession(
             _ session: URLSession, task: URLSessionTask, didReceive challenge: URLAuthenticationChallenge,

@@ -39,7 +39,7 @@ final class HTTPHarness {
             listener
             ?? HTTPListener(
                 configuration: configuration, authenticator: TestAuthenticator(), webSocketRoutes: routes,
-                logger: Logger(label: "test"))
+                eventLoop: self.channel.eventLoop, logger: Logger(label: "test"))
         try self.channel.connect(to: SocketAddress(ipAddress: "127.0.0.1", port: 4000)).wait()
         try listener.initializeConnection(
             self.channel, broker: self.broker, connectionID: ConnectionID(connectionID), isLoopback: true)

@@ -14,15 +14,19 @@ public struct HTTPListener: ProtocolListener {
     private let authenticator: any Authenticator
     private let webSocketRoutes: [String: WebSocketRoute]
     private let logger: Logger
-    private let shared = HTTPListenerState()
+    private let shared: NIOLoopBoundBox<HTTPListenerState>
 
-    /// - Parameter webSocketRoutes: path (`/ws`, `/mqtt`) → the protocol served there.
+    /// - Parameters:
+    ///   - webSocketRoutes: path (`/ws`, `/mqtt`) → the protocol served there.
+    ///   - eventLoop: the engine loop, where every connection of this listener runs (v1: one loop).
     public init(
         configuration: HTTPListenerConfiguration,
         authenticator: any Authenticator,
         webSocketRoutes: [String: WebSocketRoute] = [:],
+        eventLoop: any EventLoop,
         logger: Logger
     ) {
+        self.shared = .makeBoxSendingValue(HTTPListenerState(), eventLoop: eventLoop)
         self.configuration = configuration
         self.authenticator = authenticator
         self.webSocketRoutes = webSocketRoutes
@@ -41,7 +45,7 @@ public struct HTTPListener: ProtocolListener {
             requestGuard: requestGuard,
             broker: broker,
             configuration: self.configuration,
-            shared: self.shared,
+            shared: self.shared.value,
             authenticator: self.authenticator,
             webSocketRoutes: self.webSocketRoutes,
             connectionID: connectionID,

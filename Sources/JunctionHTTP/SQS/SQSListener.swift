@@ -47,20 +47,25 @@ public struct SQSListener: ProtocolListener {
     public let configuration: SQSListenerConfiguration
     private let credentials: any SQSCredentialStore
     private let logger: Logger
-    private let shared: SQSListenerState
+    private let shared: NIOLoopBoundBox<SQSListenerState>
 
-    public init(configuration: SQSListenerConfiguration, credentials: any SQSCredentialStore, logger: Logger) {
+    /// - Parameter eventLoop: the engine loop, where every connection of this listener runs (v1: one loop).
+    public init(
+        configuration: SQSListenerConfiguration, credentials: any SQSCredentialStore, eventLoop: any EventLoop,
+        logger: Logger
+    ) {
         self.configuration = configuration
         self.credentials = credentials
         self.logger = logger
-        self.shared = SQSListenerState(attributesFile: configuration.attributesFile)
+        self.shared = .makeBoxSendingValue(
+            SQSListenerState(attributesFile: configuration.attributesFile), eventLoop: eventLoop)
     }
 
     /// Sets again the retention and redrive that SetQueueAttributes changed (the engine keeps queue
     /// arguments, not SQS's later changes), before the first client connects.
     public func restore(broker: Broker, eventLoop: any EventLoop) {
         guard let host = broker.virtualHost(self.configuration.virtualHost) else { return }
-        SQSQueueSettings.restore(self.shared.registry, host: host, logger: self.logger)
+        SQSQueueSettings.restore(self.shared.value.registry, host: host, logger: self.logger)
     }
 
     public func initializeConnection(
@@ -72,7 +77,7 @@ public struct SQSListener: ProtocolListener {
             idleTimeout: self.configuration.idleTimeout
         )
         let handler = SQSConnectionHandler(
-            requestGuard: requestGuard, broker: broker, configuration: self.configuration, shared: self.shared,
+            requestGuard: requestGuard, broker: broker, configuration: self.configuration, shared: self.shared.value,
             credentials: self.credentials, connectionID: connectionID, isLoopback: isLoopback, logger: self.logger)
         // No outbound header validation: every response header the SQS handler writes is the broker's own
         // (content type, request id, error code, length), never a client's text, and the check was ~2% of
@@ -85,9 +90,9 @@ public struct SQSListener: ProtocolListener {
 }
 
 /// Shared by the listener's connections: a receipt handle may be deleted on another connection than
-/// the one that received it. Confined to the engine loop like the engine itself (`@unchecked Sendable`
-/// only so the `Sendable` listener value can hold it).
-final class SQSListenerState: @unchecked Sendable {
+/// the one that received it. Confined to the engine loop like the engine itself: the `Sendable` listener
+/// holds it in a `NIOLoopBoundBox` bound to that loop.
+final class SQSListenerState {
     let inFlight = SQSInFlight()
     let moveTasks = SQSMoveTasks()
     let sequenceNumbers = SQSSequenceNumbers()
@@ -100,3 +105,6 @@ final class SQSListenerState: @unchecked Sendable {
         self.registry = SQSQueueRegistry(path: attributesFile)
     }
 }
+
+@available(*, unavailable)
+extension SQSListenerState: Sendable {}
