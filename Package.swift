@@ -113,6 +113,7 @@ let package = Package(
                 .product(name: "DequeModule", package: "swift-collections"),
                 .product(name: "Logging", package: "swift-log"),
             ],
+            exclude: ["README.md"],
             swiftSettings: strictSettings
         ),
         .target(
@@ -135,6 +136,7 @@ let package = Package(
                 .product(name: "DequeModule", package: "swift-collections"),
                 .product(name: "Logging", package: "swift-log"),
             ],
+            exclude: ["README.md"],
             swiftSettings: strictSettings
         ),
         .target(
@@ -157,6 +159,7 @@ let package = Package(
                 .product(name: "DequeModule", package: "swift-collections"),
                 .product(name: "Logging", package: "swift-log"),
             ],
+            exclude: ["README.md"],
             swiftSettings: strictSettings
         ),
         .target(
@@ -181,6 +184,7 @@ let package = Package(
         .target(
             name: "JunctionServer",
             dependencies: [
+                "JunctionModel",
                 "JunctionCore",
                 "JunctionStorage",
                 "JunctionAMQP",

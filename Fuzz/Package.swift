@@ -55,7 +55,7 @@ let package = Package(
             name: "MQTTFuzzing",
             dependencies: [
                 "FuzzSupport", .product(name: "JunctionMQTTCodec", package: "junction"),
-                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "JunctionModel", package: "junction"), .product(name: "NIOCore", package: "swift-nio"),
             ],
             swiftSettings: fuzzSettings
         ),
