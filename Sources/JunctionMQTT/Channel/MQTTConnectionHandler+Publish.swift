@@ -23,10 +23,15 @@ extension MQTTConnectionHandler {
         case .success where need == .notStored:
             // A durable queue could not store it: not acknowledged as taken.
             self.run(self.stateMachine.publishFailed(publish, reason: .unspecifiedError))
-        case .success(let matched):
+        case .success(let outcome):
             // Stored in a durable queue and not yet on disk: PUBACK/PUBREC wait for the disk.
             let ticket: UInt64? = if case .sync(let ticket) = need { ticket } else { nil }
-            self.run(self.stateMachine.publishRouted(publish, matched: matched, durabilityTicket: ticket))
+            let matched = if case .routed(let count) = outcome { count > 0 } else { false }
+            // Matched, but every matching queue refused it (`x-overflow: reject-publish` at its limit).
+            let refused = outcome == .routed(queueCount: 0)
+            self.run(
+                self.stateMachine.publishRouted(
+                    publish, matched: matched, refusedByQueues: refused, durabilityTicket: ticket))
             if self.stateMachine.isWaitingForDurability { durability.wait(self) }
         case .failure(let error):
             self.logger.debug("MQTT publish refused", metadata: ["error": "\(error)"])
@@ -54,9 +59,9 @@ extension MQTTConnectionHandler {
         return false
     }
 
-    /// Routes a PUBLISH (or will) and keeps retained messages; `true` when some queue took it.
+    /// Routes a PUBLISH (or will) and keeps retained messages.
     @discardableResult
-    func route(_ publish: MQTTPublish, topic: String) -> Result<Bool, BrokerError> {
+    func route(_ publish: MQTTPublish, topic: String) -> Result<PublishOutcome, BrokerError> {
         let publisher = self.server.noLocalSubscriptions > 0 ? self.clientID : nil
         return Self.route(
             publish, topic: topic, exchange: self.configuration.exchange, host: self.virtualHost, access: self.access,
@@ -76,7 +81,7 @@ extension MQTTConnectionHandler {
         publisher: String?,
         now: UInt64,
         routingKey: String? = nil
-    ) -> Result<Bool, BrokerError> {
+    ) -> Result<PublishOutcome, BrokerError> {
         guard let host else { return .failure(.notAllowed("no virtual host")) }
         var message = MQTTMessageMapping.message(
             from: publish, topic: topic, exchange: exchange, publisher: publisher, receivedAt: now,
@@ -103,9 +108,6 @@ extension MQTTConnectionHandler {
                 server.retained.retain(MQTTRetainedMessage(topic: topic, qos: publish.qos, message: message))
             }
         }
-        switch outcome {
-        case .routed(let count): return .success(count > 0)
-        case .unroutable: return .success(false)
-        }
+        return .success(outcome)
     }
 }

@@ -1,6 +1,7 @@
 import JunctionCore
 import JunctionMQTTCodec
 import JunctionTransport
+import Logging
 import NIOCore
 
 /// A session's lifetime beyond one packet: detach, the will, QoS 2 state stored per burst.
@@ -109,22 +110,50 @@ extension MQTTConnectionHandler {
         let delay = MQTTConnectRules.willDelay(of: will, sessionExpiry: record.expiryInterval)
         let publish = MQTTPublish(
             topic: will.topic, qos: will.qos, retain: will.retain, properties: will.properties, payload: will.payload)
+        let server = self.server
+        let broker = self.broker
+        let limits = self.configuration.sessionLimits
+        let logger = self.logger
         if delay == 0 || self.context == nil {
-            self.route(publish, topic: will.topic)
+            self.route(
+                Self.willWithinRetainedLimits(publish, limits: limits, server: server, broker: broker, logger: logger),
+                topic: will.topic)
             return
         }
-        let server = self.server
         let exchange = self.configuration.exchange
         let host = self.virtualHost
-        let broker = self.broker
         let access = self.access
         server.willTimers[clientID] = self.context!.eventLoop.assumeIsolated().scheduleTask(in: .seconds(Int64(delay)))
         {
             server.willTimers[clientID] = nil
             _ = Self.route(
-                publish, topic: will.topic, exchange: exchange, host: host, access: access, server: server,
+                Self.willWithinRetainedLimits(publish, limits: limits, server: server, broker: broker, logger: logger),
+                topic: will.topic, exchange: exchange, host: host, access: access, server: server,
                 publisher: nil, now: broker.now)
         }
+    }
+
+    /// A will asking to be retained past `mqtt.max_retained_messages` / `max_retained_bytes` is still
+    /// published (its subscribers hear of the disconnect) but not retained: there is no client left to
+    /// refuse. The refusal is counted and logged, as a refused retained PUBLISH is. Checked when the will
+    /// goes out (a delayed will meets the store as it is then).
+    static func willWithinRetainedLimits(
+        _ publish: MQTTPublish, limits: MQTTSessionLimits, server: MQTTServerState, broker: Broker, logger: Logger
+    ) -> MQTTPublish {
+        guard publish.retain, publish.payload.readableBytes > 0 else { return publish }
+        let retained = server.retained
+        guard
+            !limits.admitsRetained(
+                size: publish.payload.readableBytes, replacing: retained.payloadSize(topic: publish.topic),
+                retainedCount: retained.count, retainedBytes: retained.payloadBytes)
+        else { return publish }
+        broker.countRefusal(.mqttRetainedLimit)
+        logger.warning(
+            "MQTT will published but not retained: mqtt.max_retained_messages or max_retained_bytes reached",
+            metadata: ["topic": "\(publish.topic)", "retained": "\(retained.count)"])
+        var unretained = publish
+        unretained.retain = false
+        return unretained
     }
 
     func restoreSubscriptions() {

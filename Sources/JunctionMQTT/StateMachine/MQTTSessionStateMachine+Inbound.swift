@@ -39,15 +39,26 @@ extension MQTTSessionStateMachine {
     }
 
     /// The engine routed the PUBLISH; `matched` is false when no subscription received it.
+    /// `refusedByQueues`: subscriptions matched but every one of their queues refused the message
+    /// (`x-overflow: reject-publish` at its limit, e.g. `mqtt.queue_overflow: reject-publish`): MQTT 5
+    /// hears 0x97 Quota exceeded, MQTT 3.1.1 (no refusal code) a plain acknowledgement.
     /// `durabilityTicket` is set when the message went to a durable queue and is not yet on disk:
     /// its PUBACK/PUBREC (and every later one) then waits for `durabilityAdvanced(to:)`.
     public mutating func publishRouted(
         _ publish: MQTTPublish,
         matched: Bool,
+        refusedByQueues: Bool = false,
         durabilityTicket: UInt64? = nil
     ) -> MQTTSessionAction<Token> {
         guard let id = publish.packetID else { return .none }
-        let reason: MQTTReasonCode = matched || self.version != .v5 ? .success : .noMatchingSubscribers
+        let reason: MQTTReasonCode =
+            if matched || self.version != .v5 {
+                .success
+            } else if refusedByQueues {
+                .quotaExceeded
+            } else {
+                .noMatchingSubscribers
+            }
         switch publish.qos {
         case .atMostOnce:
             return .none

@@ -116,4 +116,52 @@ import Testing
         }
         #expect(payloads == ["m3", "m4", "m5"])
     }
+
+    @Test func aWillPastTheRetainedLimitIsPublishedButNotRetained() throws {
+        let broker = self.broker(MQTTSessionLimits(maxRetainedMessages: 1))
+        let publisher = try broker.client(.v311)
+        try publisher.connect(clientID: "pub")
+        try publisher.publish("r/1", "kept", qos: .atMostOnce, retain: true)
+        let watcher = try broker.client(.v311)
+        try watcher.connect(clientID: "watcher")
+        _ = try watcher.subscribe("wills/#", qos: .atMostOnce)
+        let will = MQTTWill(topic: "wills/a", payload: ByteBuffer(string: "gone"), qos: .atMostOnce, retain: true)
+        let device = try broker.client(.v311)
+        try device.connect(clientID: "device", will: will)
+        device.drop()
+        // Subscribers hear of the disconnect; the store keeps its one retained message; the refusal counts.
+        #expect(try watcher.publishes().map(\.payload) == [ByteBuffer(string: "gone")])
+        #expect(broker.server.retained.count == 1)
+        #expect(broker.server.retained.payloadSize(topic: "wills/a") == nil)
+        #expect(broker.broker.refusals[.mqttRetainedLimit] == 1)
+    }
+
+    @Test func aFullSessionQueueThatRejectsPublishesIsQuotaExceededForMQTT5() throws {
+        let broker = self.broker(MQTTSessionLimits(maxQueuedMessages: 1, queueOverflow: .rejectPublish))
+        let subscriber = try broker.client(.v311)
+        try subscriber.connect(clientID: "offline", cleanStart: false)
+        _ = try subscriber.subscribe("full/#", qos: .atLeastOnce)
+        subscriber.drop()
+        let publisher = try broker.client(.v5)
+        try publisher.connect(clientID: "pub5")
+        try publisher.publish("full/1", "fits", qos: .atLeastOnce, id: 1)
+        #expect(try publisher.received() == [.pubAck(MQTTPublishResponse(packetID: MQTTPacketID(1)))])
+        try publisher.publish("full/1", "refused", qos: .atLeastOnce, id: 2)
+        #expect(
+            try publisher.received() == [
+                .pubAck(MQTTPublishResponse(packetID: MQTTPacketID(2), reasonCode: .quotaExceeded))
+            ])
+        // No subscription at all is still 0x10, not a quota.
+        try publisher.publish("elsewhere", "nobody", qos: .atLeastOnce, id: 3)
+        #expect(
+            try publisher.received() == [
+                .pubAck(MQTTPublishResponse(packetID: MQTTPacketID(3), reasonCode: .noMatchingSubscribers))
+            ])
+        // MQTT 3.1.1 has no refusal code: a plain PUBACK, and the connection stays.
+        let old = try broker.client(.v311)
+        try old.connect(clientID: "pub311")
+        try old.publish("full/1", "refused too", qos: .atLeastOnce, id: 1)
+        #expect(try old.received() == [.pubAck(MQTTPublishResponse(packetID: MQTTPacketID(1)))])
+        #expect(old.isActive)
+    }
 }
