@@ -52,15 +52,15 @@ extension MQTTConnectionHandler {
         }
         // A session belongs to the user who created it: another user's CONNECT with its client id
         // is refused, and the owner keeps its connection and its messages.
-        let storedOwner: String?
+        let stored: MQTTSessionRecord?
         do {
-            storedOwner = try self.server.sessions.load(clientID: clientID)?.owner
+            stored = try self.server.sessions.load(clientID: clientID)
         } catch {
             self.run(self.stateMachine.sessionStoreFailedAtConnect())
             return
         }
         let liveOwner = self.server.live[clientID]?.userName
-        if !MQTTConnectRules.mayAttach(user: user.name, liveOwner: liveOwner, storedOwner: storedOwner) {
+        if !MQTTConnectRules.mayAttach(user: user.name, liveOwner: liveOwner, storedOwner: stored?.owner) {
             self.logger.notice(
                 "MQTT session takeover refused", metadata: ["client": "\(clientID)", "user": "\(user.name)"])
             self.run(self.stateMachine.connectRefused(.notAuthorized))
@@ -70,9 +70,8 @@ extension MQTTConnectionHandler {
         self.virtualHost = virtualHost
 
         // Session takeover [MQTT-3.1.4-3].
-        if let previous = self.server.live[clientID] {
-            previous.takenOver()
-        }
+        let previous = self.server.live[clientID]
+        previous?.takenOver()
         self.server.expiryTimers.removeValue(forKey: clientID)?.cancel()
         self.server.willTimers.removeValue(forKey: clientID)?.cancel()
         self.server.live[clientID] = self
@@ -82,9 +81,11 @@ extension MQTTConnectionHandler {
         let expiry = self.stateMachine.sessionExpiry
         let session: MQTTConnectRules.Session
         do {
-            // Loaded after the takeover above, which staged the previous connection's state.
+            // After a takeover, loaded again: the previous connection staged its state. Otherwise the
+            // record read above is what the store holds.
             session = MQTTConnectRules.session(
-                clientID: clientID, stored: try self.server.sessions.load(clientID: clientID),
+                clientID: clientID,
+                stored: previous == nil ? stored : try self.server.sessions.load(clientID: clientID),
                 cleanStart: connect.cleanStart, expiry: expiry, owner: user.name)
         } catch {
             self.sessionNotStoredAtConnect(clientID)
