@@ -185,17 +185,16 @@ extension MessageQueue {
     }
 
     /// Recovered messages: those with bodies in memory, then the index of the rest.
-    func restorePaged(_ entries: [PagedMessage]) {
+    func restorePaged(_ entries: inout PagedIndex) {
         guard !entries.isEmpty else { return }
-        var entries = entries
         var bytes = 0
-        let expiry = self.settings.messageTTL.map { self.clock.nowMilliseconds() &+ $0 }
-        for index in entries.indices {
-            bytes += Int(entries[index].size)
-            if let expiry { entries[index].expiresAt = expiry }
+        entries.forEach { bytes += Int($0.size) }
+        if let ttl = self.settings.messageTTL {
+            let expiry = self.clock.nowMilliseconds() &+ ttl
+            entries.updateAll { $0.expiresAt = expiry }
         }
         self.packTail()
-        self.ready.adoptPaged(entries)
+        self.ready.adoptPaged(&entries)
         self.adjustReadyBytes(by: bytes)
         self.paging.inMemoryBytes -= bytes
     }

@@ -199,7 +199,7 @@ public final class MessageQueue {
     }
 
     /// Puts recovered messages back (declare of a durable queue after a restart).
-    private func restore(_ recovered: RecoveredMessages) {
+    private func restore(_ recovered: inout RecoveredMessages) {
         for record in recovered.messages {
             var entry = QueuedMessage(
                 message: record.message,
@@ -214,7 +214,7 @@ public final class MessageQueue {
             self.readyBytes += entry.size
             self.ready.append(entry)
         }
-        self.restorePaged(recovered.paged)
+        self.restorePaged(&recovered.paged)
         self.rememberRecoveredDeduplicationIDs()
     }
 
@@ -404,10 +404,10 @@ public final class MessageQueue {
     func recoverStoredMessages() {
         guard let store = self.store else { return }
         let budget = self.pagesMessages && store.canReadStored ? self.paging.roomForQueue : Int.max
-        let recovered = store.recover(queue: self.storeKey, bodyBudget: budget)
+        var recovered = store.recover(queue: self.storeKey, bodyBudget: budget)
         self.storageProblems = store.problems(queue: self.storeKey)
         self.isFailed = self.storageProblems?.openFailure != nil
-        self.restore(recovered)
+        self.restore(&recovered)
     }
 
     func deadLetter(_ entry: QueuedMessage, reason: DeathReason) {

@@ -1,3 +1,5 @@
+import DequeModule
+
 /// What a queue keeps in memory of a ready message whose body is on disk (paged out, see
 /// `MessageQueue+Paging`): where the body is and the broker's annotations, in 32 bytes (the stride;
 /// `PagedIndex` adds at most its array's growth slack). Everything else (exchange, routing key,
@@ -43,43 +45,59 @@ public struct PagedMessage: Sendable, Equatable {
     var expiry: UInt64? { self.expiresAt == .max ? nil : self.expiresAt }
 }
 
-/// The paged messages of one priority level, oldest first: appended at the tail, taken from the
-/// head. An array with a moving start (no prepend is needed: requeued messages go back to memory),
-/// compacted when the consumed prefix is the larger half, so that a recovered index is adopted
-/// without a copy and each entry costs its stride.
-struct PagedIndex {
-    private var entries: [PagedMessage] = []
+/// The paged messages of one priority level (or a recovered queue's index), oldest first: appended
+/// at the tail, taken from the head (no prepend is needed: requeued messages go back to memory).
+/// Kept in chunks of `chunkCapacity` entries, so a backlog of millions never reallocates and copies
+/// its whole index (an array doubling would hold old and new copies at once) and carries at most
+/// one partly filled chunk of slack: each entry costs its 32-byte stride.
+public struct PagedIndex {
+    static let chunkCapacity = 4096
+    private var chunks: Deque<[PagedMessage]> = []
+    /// Entries of the first chunk already taken.
     private var start = 0
+    public private(set) var count = 0
 
-    init() {}
+    public init() {}
 
-    /// Takes over `entries` (recovery), oldest first.
-    init(adopting entries: [PagedMessage]) {
-        self.entries = entries
-    }
-
-    var count: Int { self.entries.count - self.start }
-    var isEmpty: Bool { self.start == self.entries.count }
-    var first: PagedMessage? { self.isEmpty ? nil : self.entries[self.start] }
+    public var isEmpty: Bool { self.count == 0 }
+    var first: PagedMessage? { self.isEmpty ? nil : self.chunks[0][self.start] }
 
     /// Bytes the index holds for its entries (capacity included), for the memory figures.
-    var allocatedBytes: Int { self.entries.capacity * MemoryLayout<PagedMessage>.stride }
-
-    subscript(position: Int) -> PagedMessage { self.entries[self.start + position] }
-
-    mutating func append(_ entry: PagedMessage) {
-        self.entries.append(entry)
+    var allocatedBytes: Int {
+        self.chunks.reduce(0) { $0 + $1.capacity } * MemoryLayout<PagedMessage>.stride
     }
 
+    /// The entry `position` places after the head (a walk over the chunks: for positions near the head).
+    subscript(position: Int) -> PagedMessage {
+        var remaining = position + self.start
+        var chunk = 0
+        while remaining >= self.chunks[chunk].count {
+            remaining -= self.chunks[chunk].count
+            chunk += 1
+        }
+        return self.chunks[chunk][remaining]
+    }
+
+    public mutating func append(_ entry: PagedMessage) {
+        if let last = self.chunks.indices.last, self.chunks[last].count < Self.chunkCapacity {
+            self.chunks[last].append(entry)
+        } else {
+            var chunk: [PagedMessage] = []
+            chunk.reserveCapacity(Self.chunkCapacity)
+            chunk.append(entry)
+            self.chunks.append(chunk)
+        }
+        self.count += 1
+    }
+
+    @discardableResult
     mutating func popFirst() -> PagedMessage? {
         guard !self.isEmpty else { return nil }
-        let entry = self.entries[self.start]
+        let entry = self.chunks[0][self.start]
         self.start += 1
-        if self.start == self.entries.count {
-            self.entries.removeAll(keepingCapacity: true)
-            self.start = 0
-        } else if self.start >= 4096 && self.start * 2 >= self.entries.count {
-            self.entries.removeFirst(self.start)
+        self.count -= 1
+        if self.start == self.chunks[0].count {
+            self.chunks.removeFirst()
             self.start = 0
         }
         return entry
@@ -87,8 +105,31 @@ struct PagedIndex {
 
     /// Removes every entry, handing each to `body` oldest first.
     mutating func removeAll(_ body: (PagedMessage) -> Void) {
-        for index in self.start..<self.entries.count { body(self.entries[index]) }
-        self.entries = []
-        self.start = 0
+        while let entry = self.popFirst() { body(entry) }
+        self.chunks = []
+    }
+
+    /// Appends every entry of `other` (the order of both kept), leaving it empty.
+    mutating func append(contentsOf other: inout PagedIndex) {
+        guard !other.isEmpty else { return }
+        if self.isEmpty && other.start == 0 {
+            swap(&self, &other)
+            return
+        }
+        while let entry = other.popFirst() { self.append(entry) }
+    }
+
+    /// Calls `body` with each entry, oldest first.
+    func forEach(_ body: (PagedMessage) -> Void) {
+        for (index, chunk) in self.chunks.enumerated() {
+            for position in (index == 0 ? self.start : 0)..<chunk.count { body(chunk[position]) }
+        }
+    }
+
+    /// Changes every entry in place.
+    mutating func updateAll(_ body: (inout PagedMessage) -> Void) {
+        for chunk in self.chunks.indices {
+            for position in self.chunks[chunk].indices { body(&self.chunks[chunk][position]) }
+        }
     }
 }

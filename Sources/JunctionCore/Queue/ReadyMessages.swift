@@ -74,15 +74,17 @@ struct ReadyMessages: Sequence {
         self.top = Swift.max(self.top, level)
     }
 
-    /// Takes over a whole recovered index (a plain queue with nothing paged yet).
-    mutating func adoptPaged(_ entries: [PagedMessage]) {
+    /// Takes over a whole recovered index (without a copy when it is a plain queue with nothing paged yet).
+    mutating func adoptPaged(_ entries: inout PagedIndex) {
         guard self.levels.isEmpty, self.paged[0].isEmpty else {
-            for entry in entries { self.appendPaged(entry) }
+            while let entry = entries.popFirst() { self.appendPaged(entry) }
             return
         }
+        var bytes = 0
+        entries.forEach { bytes += Int($0.size) }
         self.pagedCount += entries.count
-        self.pagedBytes += entries.reduce(0) { $0 + Int($1.size) }
-        self.paged[0] = PagedIndex(adopting: entries)
+        self.pagedBytes += bytes
+        self.paged[0].append(contentsOf: &entries)
     }
 
     /// Puts a message back at the head of its level (a requeue).

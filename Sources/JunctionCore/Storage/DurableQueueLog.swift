@@ -31,7 +31,7 @@ final class DurableQueueLog {
     private var checkpointOffset: LogOffset?
     private(set) var dirty = false
     /// The index of the recovered messages, handed to the queue once when it is declared.
-    private var recovered: [PagedMessage]?
+    private var recovered: PagedIndex?
 
     static let checkpointEvery = 1024
 
@@ -78,7 +78,7 @@ final class DurableQueueLog {
         }
         // The index of what is left, without the bodies: they are read again for the queue's
         // in-memory window only (`takeRecovered(bodyBudget:)`) and as the queue drains.
-        var index: [PagedMessage] = []
+        var index = PagedIndex()
         var position = LogOffset(Int64(watermark))
         if position < self.messages.firstOffset { position = self.messages.firstOffset }
         while position < self.messages.nextOffset {
@@ -121,29 +121,29 @@ final class DurableQueueLog {
     /// The recovered messages: the oldest with their bodies (read again here) up to `bodyBudget`
     /// bytes, then the index of the rest.
     func takeRecovered(bodyBudget: Int) throws -> RecoveredMessages {
-        var index = self.recovered ?? []
+        var index = self.recovered ?? PagedIndex()
         self.recovered = nil
-        var kept = 0
+        var kept: [PagedMessage] = []
         var bytes = 0
-        while kept < index.count, bytes + Int(index[kept].size) <= bodyBudget {
-            bytes += Int(index[kept].size)
-            kept += 1
+        while let head = index.first, bytes + Int(head.size) <= bodyBudget {
+            bytes += Int(head.size)
+            kept.append(head)
+            index.popFirst()
         }
         var messages: [StoredMessage] = []
-        messages.reserveCapacity(kept)
-        if kept > 0 {
+        messages.reserveCapacity(kept.count)
+        if let first = kept.first, let last = kept.last {
             var next = 0
-            try self.read(from: index[0].offset, through: index[kept - 1].offset) { sequence, message in
-                while next < kept && index[next].offset < sequence { next += 1 }
-                guard next < kept, index[next].offset == sequence else { return }
-                let entry = index[next]
+            try self.read(from: first.offset, through: last.offset) { sequence, message in
+                while next < kept.count && kept[next].offset < sequence { next += 1 }
+                guard next < kept.count, kept[next].offset == sequence else { return }
+                let entry = kept[next]
                 messages.append(
                     StoredMessage(
                         sequence: sequence, message: message, delivered: entry.redelivered,
                         deliveryCount: Int(entry.deliveryCount)))
             }
         }
-        index.removeFirst(kept)
         return RecoveredMessages(messages: messages, paged: index)
     }
 

@@ -60,9 +60,9 @@ public protocol QueueStore: AnyObject {
 public struct RecoveredMessages {
     public var messages: [StoredMessage]
     /// Sequence, size, priority, delivered flag and delivery count of the rest (`isSpilled` false).
-    public var paged: [PagedMessage]
+    public var paged: PagedIndex
 
-    public init(messages: [StoredMessage], paged: [PagedMessage] = []) {
+    public init(messages: [StoredMessage], paged: PagedIndex = PagedIndex()) {
         self.messages = messages
         self.paged = paged
     }
