@@ -1,6 +1,6 @@
 import FuzzSupport
 public import JunctionMQTTCodec
-public import JunctionModel
+import JunctionModel
 public import NIOCore
 
 /// What every MQTT target checks: decoding stops at a refusal or at the end of the input, and every packet
