@@ -80,4 +80,32 @@ import Testing
                 QueueOverrides(messageTTL: 1, deadLetter: nil, deliveryLimit: nil), of: stream)
         }
     }
+
+    @Test func lengthLimitsAloneReplaceTheLengthArgumentsAndKeepTheRest() throws {
+        let fixture = CoreFixture()
+        try fixture.declareQueue("dead")
+        try fixture.declareQueue(
+            "session",
+            arguments: [
+                "x-max-length": .int64(100), "x-dead-letter-exchange": .string(""),
+                "x-dead-letter-routing-key": .string("dead"),
+            ])
+        let session = try #require(fixture.vhost.queue(named: "session"))
+        for index in 0..<5 { try fixture.publish("", "session", "m\(index)") }
+        // Lowered below the backlog: drop-head applies at once, and the dead-letter target still holds.
+        try fixture.vhost.setOverrides(
+            QueueOverrides(lengthLimits: QueueLengthLimits(maxLength: 2, maxLengthBytes: nil, overflow: .dropHead)),
+            of: session)
+        #expect(session.readyCount == 2)
+        #expect(try fixture.drain("dead") == ["m0", "m1", "m2"])
+        #expect(
+            session.declaredLengthLimits == QueueLengthLimits(maxLength: 100, maxLengthBytes: nil, overflow: .dropHead))
+        // reject-publish: the queue refuses what would pass the limit.
+        try fixture.vhost.setOverrides(
+            QueueOverrides(
+                lengthLimits: QueueLengthLimits(maxLength: 2, maxLengthBytes: nil, overflow: .rejectPublish)),
+            of: session)
+        try fixture.publish("", "session", "refused")
+        #expect(try fixture.drain("session") == ["m3", "m4"])
+    }
 }

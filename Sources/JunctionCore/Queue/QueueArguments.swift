@@ -1,14 +1,17 @@
 import JunctionModel
 
+/// What a queue does with a message that would pass `x-max-length` / `x-max-length-bytes` (`x-overflow`).
+public enum QueueOverflow: String, Sendable, Hashable {
+    case dropHead = "drop-head"
+    case rejectPublish = "reject-publish"
+    case rejectPublishDLX = "reject-publish-dlx"
+}
+
 /// The queue arguments the engine acts on, validated once at declare time. Comparing two values
 /// is the equivalence check of a redeclaration (integer widths do not matter; ignored and non-`x-`
 /// arguments do not count). Which `x-` arguments exist is `QueueArgumentTable`.
 struct QueueArguments: Equatable {
-    enum Overflow: String {
-        case dropHead = "drop-head"
-        case rejectPublish = "reject-publish"
-        case rejectPublishDLX = "reject-publish-dlx"
-    }
+    typealias Overflow = QueueOverflow
 
     var messageTTL: UInt64?
     var expires: UInt64?
@@ -36,6 +39,12 @@ struct QueueArguments: Equatable {
     var deduplication: DeduplicationSettings?
     /// `x-message-groups: true`: one unacknowledged message per `x-group-id` at a time (`MessageQueue+Groups`).
     var messageGroups = false
+
+    /// `x-overflow` set after declaration (an override): it counts as given, so a policy does not replace it.
+    mutating func setOverflow(_ overflow: Overflow) {
+        self.overflow = overflow
+        self.overflowIsSet = true
+    }
 
     init(_ table: FieldTable, queue: String) throws(BrokerError) {
         self.messageTTL = try Self.integer(table, "x-message-ttl", queue: queue, minimum: 0).map(UInt64.init)

@@ -30,9 +30,9 @@ public struct MQTTListener: ProtocolListener {
     /// retained store (a durable one loads its messages). Call on the engine loop.
     public func restore(broker: Broker, eventLoop: any EventLoop) {
         let state = self.state.value(broker: broker)
-        state.restoreSessions(
-            host: broker.virtualHost(self.configuration.virtualHost), eventLoop: eventLoop,
-            maximumExpiry: self.configuration.maximumSessionExpiry)
+        let host = broker.virtualHost(self.configuration.virtualHost)
+        state.restoreSessions(host: host, eventLoop: eventLoop, maximumExpiry: self.configuration.maximumSessionExpiry)
+        if let host { MQTTServerState.applySessionLimits(self.configuration.sessionLimits, in: host) }
     }
 
     public func initializeConnection(

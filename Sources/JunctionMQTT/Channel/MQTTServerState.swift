@@ -84,6 +84,17 @@ final class MQTTServerState {
     /// The engine queue holding a session's messages.
     static func queueName(clientID: String) -> String { "mqtt-subscription-\(clientID)" }
 
+    /// Session queues that survived a restart were declared under the limits of their time: each is set to
+    /// the current `mqtt.max_queued_*` and `queue_overflow` (an override, applied again at every start),
+    /// so a lowered limit applies to every session, as Mosquitto's `max_queued_messages` does.
+    static func applySessionLimits(_ limits: MQTTSessionLimits, in host: VirtualHost) {
+        let wanted = limits.sessionQueueLengthLimits
+        for queue in host.queues where queue.name.hasPrefix(Self.queueName(clientID: "")) {
+            guard queue.declaredLengthLimits != wanted else { continue }
+            try? host.setOverrides(QueueOverrides(lengthLimits: wanted), of: queue)
+        }
+    }
+
     /// The engine queue of a shared subscription group (one per group and filter).
     static func sharedQueueName(group: String, filter: String) -> String {
         MQTTSharedQueueName.name(group: group, filter: filter)

@@ -1,4 +1,4 @@
-import JunctionCore
+public import JunctionCore
 public import JunctionModel
 
 /// Bounds on what MQTT clients can make the broker hold for them: queued messages per session (as
@@ -32,6 +32,16 @@ public struct MQTTSessionLimits: Sendable, Hashable {
         self.queueOverflow = queueOverflow
         self.maxRetainedMessages = maxRetainedMessages
         self.maxRetainedBytes = maxRetainedBytes
+    }
+
+    /// The session queue's length limits as the engine keeps them (what `sessionQueueArguments` declares).
+    public var sessionQueueLengthLimits: QueueLengthLimits {
+        let limited = self.maxQueuedMessages > 0 || self.maxQueuedBytes > 0
+        return QueueLengthLimits(
+            maxLength: self.maxQueuedMessages > 0 ? self.maxQueuedMessages : nil,
+            maxLengthBytes: self.maxQueuedBytes > 0 ? self.maxQueuedBytes : nil,
+            overflow: limited
+                ? JunctionCore.QueueOverflow(rawValue: self.queueOverflow.rawValue) ?? .dropHead : .dropHead)
     }
 
     /// The arguments a session queue is declared with: the engine's max-length machinery enforces them.

@@ -1,4 +1,5 @@
 import JunctionCore
+import JunctionCoreTestSupport
 import JunctionModel
 import NIOCore
 import Testing
@@ -163,5 +164,26 @@ import Testing
         try old.publish("full/1", "refused too", qos: .atLeastOnce, id: 1)
         #expect(try old.received() == [.pubAck(MQTTPublishResponse(packetID: MQTTPacketID(1)))])
         #expect(old.isActive)
+    }
+
+    @Test func sessionQueuesDeclaredUnderOlderLimitsFollowTheCurrentOnes() throws {
+        let broker = MQTTTestBroker()
+        let host = try #require(broker.broker.virtualHost("/"))
+        _ = try host.declareQueue(
+            MQTTServerState.queueName(clientID: "old"), durable: false, exclusive: false, autoDelete: false,
+            arguments: ["x-max-length": .int64(100)], passive: false, owner: ConnectionID(1))
+        _ = try host.declareQueue(
+            "orders", durable: false, exclusive: false, autoDelete: false, arguments: [:], passive: false,
+            owner: ConnectionID(1))
+        MQTTServerState.applySessionLimits(
+            MQTTSessionLimits(maxQueuedMessages: 2, queueOverflow: .rejectPublish), in: host)
+        for index in 0..<5 {
+            for queue in [MQTTServerState.queueName(clientID: "old"), "orders"] {
+                _ = try host.publish(Message(exchange: "", routingKey: queue, body: ByteBuffer(string: "m\(index)")))
+            }
+        }
+        #expect(host.queue(named: MQTTServerState.queueName(clientID: "old"))?.readyCount == 2)
+        // Only MQTT's session queues: other queues keep their own arguments.
+        #expect(host.queue(named: "orders")?.readyCount == 5)
     }
 }
