@@ -13,7 +13,7 @@ def test_probes_answer_without_credentials(broker):
     live = requests.get(broker.http_url("/api/health/live"), timeout=10)
     assert live.status_code == 200 and live.json() == {"status": "ok"}
     ready = requests.get(broker.http_url("/api/health/ready"), timeout=10)
-    assert ready.status_code == 200
+    assert ready.status_code == 200, ready.text
     body = ready.json()
     assert body["status"] == "ok"
     assert body["checks"] == {

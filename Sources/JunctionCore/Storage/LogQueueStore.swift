@@ -248,6 +248,10 @@ public final class LogQueueStore: QueueStore {
         batch.onFinish { [self] in
             var failure: (any Error)?
             for ((key, log, part, messagesIndex), acksIndex) in zip(parts, ackIndexes) {
+                // A queue deleted while its fsync ran: its log is closed and its files are gone, and
+                // what it held went with it. Finishing it would fail on the closed log and mark the
+                // whole store failing (confirms refused) for a queue that no longer exists.
+                guard self.queues[key] === log else { continue }
                 do {
                     try log.finishSync(
                         part, messagesFailure: batch.outcome(messagesIndex), acksFailure: batch.outcome(acksIndex),

@@ -177,4 +177,27 @@ import Testing
         #expect(released == nil)
         #expect(store.durableAppendCount == 1)
     }
+
+    /// A durable queue deleted while a group commit's fsyncs run (they run on the I/O thread): the commit
+    /// finishes without failing, and the other queues' appends become durable.
+    @Test func aQueueDeletedDuringAGroupCommitDoesNotFailIt() throws {
+        let store = try LogQueueStore(
+            root: self.directory + "/queues", maxSegmentBytes: 1 << 20, logger: Logger(label: "test"))
+        let kept = QueueStoreKey(virtualHost: "/", queue: "kept")
+        let deleted = QueueStoreKey(virtualHost: "/", queue: "deleted")
+        for key in [kept, deleted] {
+            _ = store.recover(queue: key)
+            let sequence = store.append(
+                Message(
+                    exchange: "", routingKey: key.queue, properties: MessageProperties(deliveryMode: 2),
+                    body: ByteBuffer(string: "m")), queue: key)
+            // A settlement too, so the commit has ack-log work for the deleted queue's log.
+            if key == deleted, let sequence { store.settle(sequence: sequence, queue: key) }
+        }
+        let commit = store.beginSync()
+        let outcomes = commit.work.run()
+        store.removeQueue(deleted)
+        try commit.finish(outcomes: outcomes)
+        #expect(store.durableAppendCount == 2)
+    }
 }
