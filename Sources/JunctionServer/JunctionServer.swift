@@ -256,7 +256,8 @@ public final class JunctionServer: Sendable {
             logger: Logger(label: "junction.stomp")
         )
         // SQS access keys: created through the management API, checked by the SQS listener.
-        let accessKeys = SQSAccessKeyStore(path: "\(self.configuration.dataDirectory)/sqs-access-keys.json")
+        let accessKeys = NIOLoopBoundBox.makeBoxSendingValue(
+            SQSAccessKeyStore(path: "\(self.configuration.dataDirectory)/sqs-access-keys.json"), eventLoop: loop)
         var httpConfiguration = HTTPListenerConfiguration(
             memoryWatermarkBytes: Int(
                 clamping: MemoryMonitor(watermark: self.configuration.resources.memoryHighWatermark).watermarkBytes

@@ -1,11 +1,12 @@
 import JunctionCore
+import NIOCore
 import NIOHTTP1
 
 extension HTTPAPI {
     /// `PUT /api/users/{user}/access-keys` creates an SQS access key and shows its secret this once;
     /// `GET` lists the user's key ids (never secrets). Administrators only, like users.
     func accessKeys(of user: String, request: HTTPRequest) throws(HTTPAPIError) -> HTTPAPIResult {
-        guard let store = self.configuration.accessKeys else { throw .notFound("the SQS listener is not configured") }
+        guard let store = self.configuration.accessKeys?.value else { throw .notFound("the SQS listener is not configured") }
         guard self.broker.accessControl.user(named: user) != nil else { throw .notFound("no user '\(user)'") }
         if request.method == .PUT {
             let key = try store.create(for: user, now: Int64(self.broker.now / 1000))
@@ -24,7 +25,7 @@ extension HTTPAPI {
 
     /// `DELETE /api/users/{user}/access-keys/{id}`: the key stops working at once.
     func deleteAccessKey(_ id: String, of user: String) throws(HTTPAPIError) -> HTTPAPIResult {
-        guard let store = self.configuration.accessKeys, try store.delete(id: id, of: user) else {
+        guard let store = self.configuration.accessKeys?.value, try store.delete(id: id, of: user) else {
             throw .notFound("no access key '\(id)' of user '\(user)'")
         }
         return .response(.noContent())

@@ -34,7 +34,7 @@ public struct HTTPListenerConfiguration: Sendable {
     /// The server's `disk_free_limit`, shown next to the free space in `/metrics` (nil = not reported).
     public var diskFreeLimitBytes: Int?
     /// SQS access keys, managed under `/api/users/{user}/access-keys` (nil: that route answers 404).
-    public var accessKeys: SQSAccessKeyStore?
+    public var accessKeys: NIOLoopBoundBox<SQSAccessKeyStore>?
 
     public init(
         maxBodyBytes: Int = 8 * 1024 * 1024,

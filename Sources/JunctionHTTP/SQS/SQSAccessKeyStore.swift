@@ -5,9 +5,10 @@ import NIOHTTP1
 /// SQS access keys of users: a key id and a secret each, created through the management API
 /// (`PUT /api/users/{user}/access-keys`, the secret shown once). SigV4 needs the secret itself to
 /// recompute a signature, so it is stored as issued, in a file of the data directory readable by the
-/// broker's user only. A key of a deleted user is refused at use. Confined to the engine loop
-/// (`@unchecked Sendable` so the `Sendable` listeners can hold it).
-public final class SQSAccessKeyStore: @unchecked Sendable {
+/// broker's user only. A key of a deleted user is refused at use. Confined to the engine loop: the
+/// server holds it in a `NIOLoopBoundBox` bound to that loop, which the HTTP API (creating keys) and the
+/// SQS listener (checking them) share.
+public final class SQSAccessKeyStore {
     struct Key: Codable, Equatable {
         var id: String
         var user: String
@@ -86,3 +87,6 @@ public final class SQSAccessKeyStore: @unchecked Sendable {
         guard rename(temporary, path) == 0 else { throw CocoaError(.fileWriteUnknown) }
     }
 }
+
+@available(*, unavailable)
+extension SQSAccessKeyStore: Sendable {}

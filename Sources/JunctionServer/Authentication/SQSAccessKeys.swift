@@ -1,5 +1,6 @@
 import JunctionCore
 import JunctionHTTP
+import NIOCore
 
 /// SQS access keys. The default user keeps SQS's local-development convention: access key `guest`
 /// with secret `guest`, valid while guest's password is still `guest`. Other keys are the users' own
@@ -8,7 +9,8 @@ import JunctionHTTP
 struct SQSAccessKeys: SQSCredentialStore {
     let authenticator: StoredUserAuthenticator
     let accessControl: @Sendable () -> AccessControl
-    let store: SQSAccessKeyStore
+    /// Bound to the engine loop, where SQS requests are checked.
+    let store: NIOLoopBoundBox<SQSAccessKeyStore>
     let loopbackOnly: Set<String>
 
     func credentials(accessKeyID: String, isLoopback: Bool) -> (user: String, secret: String)? {
@@ -17,7 +19,8 @@ struct SQSAccessKeys: SQSCredentialStore {
             else { return nil }
             return ("guest", "guest")
         }
-        guard let key = self.store.credentials(id: accessKeyID), self.accessControl().user(named: key.user) != nil,
+        guard let key = self.store.value.credentials(id: accessKeyID),
+            self.accessControl().user(named: key.user) != nil,
             isLoopback || !self.loopbackOnly.contains(key.user)
         else { return nil }
         return key
