@@ -6,7 +6,9 @@ extension HTTPAPI {
     /// `PUT /api/users/{user}/access-keys` creates an SQS access key and shows its secret this once;
     /// `GET` lists the user's key ids (never secrets). Administrators only, like users.
     func accessKeys(of user: String, request: HTTPRequest) throws(HTTPAPIError) -> HTTPAPIResult {
-        guard let store = self.configuration.accessKeys?.value else { throw .notFound("the SQS listener is not configured") }
+        guard let store = self.configuration.accessKeys?.value else {
+            throw .notFound("the SQS listener is not configured")
+        }
         guard self.broker.accessControl.user(named: user) != nil else { throw .notFound("no user '\(user)'") }
         if request.method == .PUT {
             let key = try store.create(for: user, now: Int64(self.broker.now / 1000))
