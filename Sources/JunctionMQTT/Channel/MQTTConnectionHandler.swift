@@ -20,7 +20,10 @@ final class MQTTConnectionHandler: ChannelDuplexHandler, MessageConsumer, Durabi
     let connectionID: ConnectionID
     let isLoopback: Bool
     var broker: Broker { self.server.broker }
-    var configuration: MQTTAdapterConfiguration { self.server.configuration }
+    /// Borrowed, not copied: a PUBLISH reads its exchange from here.
+    var configuration: MQTTAdapterConfiguration {
+        _read { yield self.server.configuration }
+    }
     var authenticator: any Authenticator { self.server.authenticator }
     var logger: Logger {
         var logger = self.server.logger
