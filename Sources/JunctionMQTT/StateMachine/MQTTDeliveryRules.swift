@@ -40,8 +40,8 @@ public enum MQTTDeliveryRules {
             if let identifier = entry.identifier { merged.identifiers.append(identifier) }
             match = merged
         }
-        // Identifiers in a stable order (the dictionary's order is not).
-        match?.identifiers.sort()
+        // Identifiers in a stable order (the dictionary's order is not); one or none needs no sort.
+        if let count = match?.identifiers.count, count > 1 { match?.identifiers.sort() }
         return match
     }
 
