@@ -26,6 +26,8 @@ public final class FaultInjectingFileSystem: LogFileSystem {
     public var logWrites = 0
     /// Successful `sync` calls on `.log` files.
     public var logSyncs = 0
+    /// `rename` calls (a log-start checkpoint is written to a temporary file, fsynced and renamed).
+    public var renames = 0
     private let base = PosixLogFileSystem()
 
     public init() {}
@@ -41,7 +43,10 @@ public final class FaultInjectingFileSystem: LogFileSystem {
     }
     public func createDirectory(_ path: String) throws { try self.base.createDirectory(path) }
     public func remove(_ path: String) throws { try self.base.remove(path) }
-    public func rename(_ from: String, to: String) throws { try self.base.rename(from, to: to) }
+    public func rename(_ from: String, to: String) throws {
+        self.renames += 1
+        try self.base.rename(from, to: to)
+    }
     public func syncDirectory(_ directory: String) throws { try self.base.syncDirectory(directory) }
 }
 

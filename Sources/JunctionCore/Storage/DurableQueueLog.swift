@@ -258,11 +258,21 @@ final class DurableQueueLog {
         // before the last checkpoint, disappear.
         if let checkpoint = self.checkpointOffset {
             self.checkpointOffset = nil
-            try self.acks.truncate(before: checkpoint)
+            try Self.truncateWholeSegments(self.acks, before: checkpoint)
         }
-        if LogOffset(Int64(watermark)) > self.messages.firstOffset {
-            try self.messages.truncate(before: LogOffset(Int64(watermark)))
-        }
+        try Self.truncateWholeSegments(self.messages, before: LogOffset(Int64(watermark)))
+    }
+
+    /// Truncation writes the log-start checkpoint (a file fsynced, renamed, and its directory fsynced) on
+    /// the engine loop, so it is done only when it frees a whole segment, not at every group commit (at
+    /// 5,000 persistent msg/s with a consumer that was ~17 fsyncs a second on the loop). What stays below
+    /// the watermark in the first segment costs nothing at recovery: messages start at the highest ack
+    /// watermark, and older ack records only repeat what later ones say (watermark and counts take the
+    /// maximum, settlements the union).
+    private static func truncateWholeSegments(_ log: SegmentedLog, before target: LogOffset) throws {
+        let bases = log.segmentBaseOffsets
+        guard bases.count > 1, target >= bases[1] else { return }
+        try log.truncate(before: target)
     }
 
     /// One queue's part of a group commit whose fsyncs run elsewhere (see `StoreSync`).
@@ -322,11 +332,9 @@ final class DurableQueueLog {
         // before the last checkpoint, disappear.
         if let checkpoint = part.checkpoint {
             if self.checkpointOffset == checkpoint { self.checkpointOffset = nil }
-            try self.acks.truncate(before: checkpoint)
+            try Self.truncateWholeSegments(self.acks, before: checkpoint)
         }
-        if LogOffset(Int64(part.watermark)) > self.messages.firstOffset {
-            try self.messages.truncate(before: LogOffset(Int64(part.watermark)))
-        }
+        try Self.truncateWholeSegments(self.messages, before: LogOffset(Int64(part.watermark)))
     }
 
     func close() {

@@ -200,4 +200,38 @@ import Testing
         try commit.finish(outcomes: outcomes)
         #expect(store.durableAppendCount == 2)
     }
+
+    /// Settling messages writes no log-start checkpoint (two fsyncs on the engine loop) until a whole
+    /// segment can go; what stays below the watermark is skipped at recovery.
+    @Test func settlementsTruncateTheQueueLogOnlyByWholeSegments() throws {
+        let fileSystem = FaultInjectingFileSystem()
+        let root = self.directory + "/queues"
+        let key = QueueStoreKey(virtualHost: "/", queue: "q")
+        func message(_ index: Int) -> Message {
+            Message(
+                exchange: "", routingKey: "q", properties: MessageProperties(deliveryMode: 2),
+                body: ByteBuffer(string: "message \(index) " + String(repeating: "x", count: 200)))
+        }
+        let store = try LogQueueStore(
+            root: root, maxSegmentBytes: 4096, fileSystem: fileSystem, logger: Logger(label: "t"))
+        _ = store.recover(queue: key)
+        let first = (0..<5).compactMap { store.append(message($0), queue: key) }
+        for sequence in first.prefix(3) { store.settle(sequence: sequence, queue: key) }
+        try store.sync()
+        #expect(fileSystem.renames == 0, "a checkpoint was written with no whole segment to free")
+        // Recovery (a new store on the same files, as after kill -9) skips what was settled.
+        let reopened = try LogQueueStore(root: root, maxSegmentBytes: 4096, logger: Logger(label: "t"))
+        #expect(reopened.recover(queue: key).map(\.sequence) == Array(first.suffix(2)))
+
+        // Past a segment boundary, settling everything before the last message frees whole segments.
+        let more = (5..<100).compactMap { store.append(message($0), queue: key) }
+        for sequence in first.suffix(2) + more.dropLast() { store.settle(sequence: sequence, queue: key) }
+        // The ack log is synced (and truncation done) at most every `ackSyncInterval` (200 ms) of wall
+        // clock, which the store reads itself.
+        Thread.sleep(forTimeInterval: 0.25)
+        try store.sync()
+        #expect(fileSystem.renames > 0)
+        let again = try LogQueueStore(root: root, maxSegmentBytes: 4096, logger: Logger(label: "t"))
+        #expect(again.recover(queue: key).map(\.sequence) == [more.last!])
+    }
 }
