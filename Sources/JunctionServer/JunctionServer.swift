@@ -243,7 +243,8 @@ public final class JunctionServer: Sendable {
                     clock: SystemBrokerClock(),
                     logger: mqttLogger
                 )
-            }
+            },
+            eventLoop: loop
         )
         var stompConfiguration = self.configuration.stomp.adapterConfiguration(
             anonymous: self.configuration.user(named: self.configuration.stomp.anonymousUser))

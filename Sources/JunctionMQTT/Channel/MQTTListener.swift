@@ -7,22 +7,24 @@ public import NIOCore
 public struct MQTTListener: ProtocolListener {
     public var protocolName: String { "MQTT" }
     public let configuration: MQTTAdapterConfiguration
-    private let state: MQTTServerStateBox
+    private let state: MQTTServerStateCell
 
     /// - Parameters:
     ///   - makeSessionStore: where persistent sessions are kept (in memory by default).
     ///   - makeRetainedStore: where retained messages are kept (in memory by default).
+    ///   - eventLoop: the engine loop, where the listener's state is created and every connection runs.
     public init(
         configuration: MQTTAdapterConfiguration,
         authenticator: any Authenticator,
         logger: Logger,
         makeSessionStore: @escaping @Sendable () -> any MQTTSessionStore = { InMemorySessionStore() },
-        makeRetainedStore: @escaping @Sendable () -> any MQTTRetainedStore = { InMemoryRetainedStore() }
+        makeRetainedStore: @escaping @Sendable () -> any MQTTRetainedStore = { InMemoryRetainedStore() },
+        eventLoop: any EventLoop
     ) {
         self.configuration = configuration
-        self.state = MQTTServerStateBox(
+        self.state = MQTTServerStateCell(
             configuration: configuration, authenticator: authenticator, logger: logger,
-            makeSessionStore: makeSessionStore, makeRetainedStore: makeRetainedStore)
+            makeSessionStore: makeSessionStore, makeRetainedStore: makeRetainedStore, eventLoop: eventLoop)
     }
 
     /// Rebuilds what survives a restart, before the first connection: re-arms the expiry of

@@ -104,10 +104,11 @@ final class MQTTServerState {
 @available(*, unavailable)
 extension MQTTServerState: Sendable {}
 
-/// Holds the broker-wide state for the listener, which must be `Sendable`. Only touched on the
-/// engine loop (the v1 ownership model: the broker and every connection share one loop).
-final class MQTTServerStateBox: @unchecked Sendable {
-    private var state: MQTTServerState?
+/// The broker-wide state of a listener (which must be `Sendable`), created on first use: the server's
+/// `restore`, or the first connection. It lives in a `NIOLoopBoundBox` bound to the engine loop, which
+/// checks the loop on every access (the v1 ownership model: the broker and every connection share it).
+struct MQTTServerStateCell: Sendable {
+    private let state: NIOLoopBoundBox<MQTTServerState?>
     private let configuration: MQTTAdapterConfiguration
     private let authenticator: any Authenticator
     private let logger: Logger
@@ -119,8 +120,10 @@ final class MQTTServerStateBox: @unchecked Sendable {
         authenticator: any Authenticator,
         logger: Logger,
         makeSessionStore: @escaping @Sendable () -> any MQTTSessionStore,
-        makeRetainedStore: @escaping @Sendable () -> any MQTTRetainedStore
+        makeRetainedStore: @escaping @Sendable () -> any MQTTRetainedStore,
+        eventLoop: any EventLoop
     ) {
+        self.state = .makeEmptyBox(valueType: MQTTServerState.self, eventLoop: eventLoop)
         self.configuration = configuration
         self.authenticator = authenticator
         self.logger = logger
@@ -128,13 +131,13 @@ final class MQTTServerStateBox: @unchecked Sendable {
         self.makeRetainedStore = makeRetainedStore
     }
 
-    /// The state, created on first use (the server's `start`, or the first connection).
+    /// The state, created on first use. On the engine loop only.
     func value(broker: Broker) -> MQTTServerState {
-        if let state = self.state { return state }
+        if let state = self.state.value { return state }
         let state = MQTTServerState(
             broker: broker, configuration: self.configuration, authenticator: self.authenticator,
             logger: self.logger, sessions: self.makeSessionStore(), retained: self.makeRetainedStore())
-        self.state = state
+        self.state.value = state
         return state
     }
 }
