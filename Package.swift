@@ -10,6 +10,11 @@ let strictSettings: [SwiftSetting] = [
     // exclusivity is checked statically and in debug builds; the dynamic checks cost ~9% of the
     // release hot path (swift_beginAccess / AccessSet::insert in perf), so release builds skip them.
     .unsafeFlags(["-enforce-exclusivity=unchecked"], .when(configuration: .release)),
+    // The message model and the codecs are modules of their own (issue 18): without cross-module
+    // optimization their small types (MQTTPacket, Message, MessageProperties) are copied and destroyed
+    // through unspecialized value witnesses at every call into them, which cost 7-12% of broker CPU per
+    // message on the AMQP 1 KiB and MQTT rows (bench/results/2026-12-05-model-split.md).
+    .unsafeFlags(["-cross-module-optimization"], .when(configuration: .release)),
 ]
 
 let package = Package(
