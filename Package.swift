@@ -283,7 +283,7 @@ let package = Package(
         ),
         .testTarget(
             name: "JunctionTransportTests",
-            dependencies: ["JunctionTransport"],
+            dependencies: ["JunctionTransport", "JunctionCoreTestSupport"],
             swiftSettings: strictSettings
         ),
         .testTarget(
