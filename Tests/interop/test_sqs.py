@@ -10,36 +10,18 @@ import time
 import urllib.parse
 import xml.etree.ElementTree as ElementTree
 
-import boto3
 import botocore.auth
 import botocore.awsrequest
 import botocore.credentials
 import pika
 import pytest
 import requests
-from botocore.config import Config
 from botocore.exceptions import ClientError
+from sqs_support import ACCOUNT, client, endpoint, error_code, junction_only, needs_sqs_port
 
-pytestmark = pytest.mark.skipif(
-    bool(os.environ.get("JUNCTION_INTEROP_BROKER")), reason="needs the broker's SQS port (a broker of this suite)")
+pytestmark = needs_sqs_port
 
 NS = "{http://queue.amazonaws.com/doc/2012-11-05/}"
-
-# JUNCTION_SQS_ENDPOINT=http://127.0.0.1:5000 runs the SQS-only tests against another SQS implementation
-# (moto_server), to check the tests themselves; the tests of Junction's own behaviour are skipped then.
-OTHER_ENDPOINT = os.environ.get("JUNCTION_SQS_ENDPOINT")
-junction_only = pytest.mark.skipif(bool(OTHER_ENDPOINT), reason="Junction behaviour (broker, protocols, keys)")
-ACCOUNT = os.environ.get("JUNCTION_SQS_ACCOUNT", "000000000000")
-
-
-def endpoint(broker):
-    return OTHER_ENDPOINT or f"http://127.0.0.1:{broker.sqs_port}"
-
-
-def client(broker, key="guest", secret="guest"):
-    return boto3.client(
-        "sqs", endpoint_url=endpoint(broker), region_name="us-east-1", aws_access_key_id=key,
-        aws_secret_access_key=secret, config=Config(retries={"max_attempts": 1}))
 
 
 @pytest.fixture
@@ -55,12 +37,6 @@ def queue(sqs, unique):
         sqs.delete_queue(QueueUrl=url)
     except ClientError:
         pass
-
-
-def error_code(call):
-    with pytest.raises(ClientError) as raised:
-        call()
-    return raised.value.response["Error"]["Code"]
 
 
 def test_create_get_list_delete_queue(sqs, broker, unique):
@@ -562,109 +538,3 @@ def test_delayed_messages_survive_a_kill(own_broker, unique):
     sqs = client(own_broker)
     assert attribute(sqs, url, "DelaySeconds") == "3"
     assert sqs.receive_message(QueueUrl=url, WaitTimeSeconds=10)["Messages"][0]["Body"] == "kept while waiting"
-
-
-def test_fifo_queue_orders_groups_and_deduplicates(sqs, unique):
-    assert error_code(lambda: sqs.create_queue(QueueName=unique("plain") + ".fifo")) == "InvalidParameterValue"
-    assert error_code(lambda: sqs.create_queue(QueueName=unique("plain"), Attributes={"FifoQueue": "true"})) == \
-        "InvalidParameterValue"
-    url = sqs.create_queue(QueueName=unique("orders") + ".fifo", Attributes={
-        "FifoQueue": "true", "ContentBasedDeduplication": "true"})["QueueUrl"]
-    attributes = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["All"])["Attributes"]
-    assert (attributes["FifoQueue"], attributes["ContentBasedDeduplication"], attributes["DeduplicationScope"]) == \
-        ("true", "true", "queue")
-    sequence = []
-    for group in ("a", "b"):
-        for n in range(3):
-            sent = sqs.send_message(QueueUrl=url, MessageBody=f"{group}{n}", MessageGroupId=group)
-            sequence.append(int(sent["SequenceNumber"]))
-    assert sequence == sorted(sequence) and len(set(sequence)) == 6
-    # The same body again within five minutes: accepted, not delivered twice (content-based deduplication).
-    sqs.send_message(QueueUrl=url, MessageBody="a0", MessageGroupId="a")
-    # An explicit id wins over the body.
-    sqs.send_message(QueueUrl=url, MessageBody="a0", MessageGroupId="a", MessageDeduplicationId="again")
-    assert error_code(lambda: sqs.send_message(QueueUrl=url, MessageBody="x")) == "MissingParameter"
-    assert error_code(lambda: sqs.send_message(QueueUrl=url, MessageBody="x", MessageGroupId="a", DelaySeconds=1)) \
-        == "InvalidParameterValue"
-    seen = []
-    deadline = time.monotonic() + 20
-    while len(seen) < 7 and time.monotonic() < deadline:
-        batch = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, WaitTimeSeconds=1,
-                                    MessageSystemAttributeNames=["All"]).get("Messages", [])
-        # One message of a group in flight at a time: a batch never holds two of one group.
-        groups = [m["Attributes"]["MessageGroupId"] for m in batch]
-        assert len(groups) == len(set(groups))
-        for message in batch:
-            assert message["Attributes"]["SequenceNumber"].isdigit()
-            assert message["Attributes"]["MessageDeduplicationId"]
-            seen.append(message["Body"])
-            sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
-    assert [b for b in seen if b[0] == "a"] == ["a0", "a1", "a2", "a0"]
-    assert [b for b in seen if b[0] == "b"] == ["b0", "b1", "b2"]
-
-
-def test_fifo_needs_a_deduplication_id_and_scopes_it_by_group_when_asked(sqs, unique):
-    url = sqs.create_queue(QueueName=unique("ids") + ".fifo", Attributes={
-        "FifoQueue": "true", "DeduplicationScope": "messageGroup", "FifoThroughputLimit": "perMessageGroupId"})[
-        "QueueUrl"]
-    assert error_code(lambda: sqs.send_message(QueueUrl=url, MessageBody="x", MessageGroupId="g")) == \
-        "InvalidParameterValue"
-    for group in ("g1", "g2", "g1"):
-        sqs.send_message(QueueUrl=url, MessageBody=group, MessageGroupId=group, MessageDeduplicationId="same")
-    bodies = []
-    for _ in range(3):
-        for message in sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, WaitTimeSeconds=1).get(
-                "Messages", []):
-            bodies.append(message["Body"])
-            sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
-    assert sorted(bodies) == ["g1", "g2"]
-    assert error_code(lambda: sqs.set_queue_attributes(QueueUrl=url, Attributes={"FifoQueue": "false"})) == \
-        "InvalidAttributeValue"
-    standard = sqs.create_queue(QueueName=unique("standard"))["QueueUrl"]
-    assert error_code(lambda: sqs.send_message(
-        QueueUrl=standard, MessageBody="x", MessageDeduplicationId="d")) == "InvalidParameterValue"
-    assert error_code(lambda: sqs.send_message(QueueUrl=standard, MessageBody="x", MessageGroupId="bad id")) == \
-        "InvalidParameterValue"
-    # A standard queue takes a group id as SQS fair queues do: given back as MessageGroupId, no FIFO rules.
-    sqs.send_message(QueueUrl=standard, MessageBody="tenant-a", MessageGroupId="tenant-a")
-    sqs.send_message(QueueUrl=standard, MessageBody="tenant-a again", MessageGroupId="tenant-a")
-    sqs.send_message(QueueUrl=standard, MessageBody="no group")
-    received = []
-    for _ in range(5):
-        batch = sqs.receive_message(QueueUrl=standard, MaxNumberOfMessages=10, WaitTimeSeconds=1,
-                                    MessageSystemAttributeNames=["MessageGroupId"]).get("Messages", [])
-        received += batch
-        if len(received) >= 3:
-            break
-    groups = {m["Body"]: m.get("Attributes", {}).get("MessageGroupId") for m in received}
-    # Both messages of one group are received at once: a standard queue has no one-in-flight rule.
-    assert groups == {"tenant-a": "tenant-a", "tenant-a again": "tenant-a", "no group": None}
-    assert error_code(lambda: sqs.set_queue_attributes(
-        QueueUrl=standard, Attributes={"ContentBasedDeduplication": "true"})) == "InvalidAttributeName"
-
-
-def test_receive_request_attempt_id_gives_a_retried_receive_the_same_messages(sqs, unique):
-    """ReceiveRequestAttemptId: a retry gets the same messages and receipt handles while none of them was
-    deleted or changed; after a delete it is a new receive; a malformed id is refused."""
-    url = sqs.create_queue(QueueName=unique("attempts") + ".fifo", Attributes={
-        "FifoQueue": "true", "ContentBasedDeduplication": "true"})["QueueUrl"]
-    for group in ["a", "b", "c"]:
-        sqs.send_message(QueueUrl=url, MessageBody=f"{group}0", MessageGroupId=group)
-        sqs.send_message(QueueUrl=url, MessageBody=f"{group}1", MessageGroupId=group)
-
-    def receive(attempt):
-        return sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, VisibilityTimeout=30,
-                                   ReceiveRequestAttemptId=attempt).get("Messages", [])
-
-    first = receive("attempt-1")
-    assert sorted(m["Body"] for m in first) == ["a0", "b0", "c0"]
-    again = receive("attempt-1")
-    assert [(m["MessageId"], m["ReceiptHandle"]) for m in again] == \
-        [(m["MessageId"], m["ReceiptHandle"]) for m in first]
-    # Another attempt id is another receive: each group has its message in flight, so nothing more.
-    assert receive("attempt-2") == []
-    # Once one of its messages is deleted, the retry is a new receive: a0 is gone and a1 is next.
-    sqs.delete_message(QueueUrl=url, ReceiptHandle=first[[m["Body"] for m in first].index("a0")]["ReceiptHandle"])
-    after = receive("attempt-1")
-    assert [m["Body"] for m in after] == ["a1"]
-    assert error_code(lambda: receive("not valid")) == "InvalidParameterValue"

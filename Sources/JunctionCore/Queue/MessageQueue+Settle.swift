@@ -29,17 +29,19 @@ extension MessageQueue {
         }
         guard !settled.isEmpty else { return }
         if requeue {
-            settled.sort { $0.id > $1.id }
-            for item in settled {
+            // Those past the delivery limit are dead-lettered first, oldest first (a FIFO group keeps
+            // its order in the dead-letter queue); the others go back to the head, newest first.
+            settled.sort { $0.id < $1.id }
+            let limit = self.settings.deliveryLimit ?? .max
+            for item in settled where item.unacked.entry.deliveryCount > limit {
+                if self.groups != nil { self.releaseGroup(of: item.unacked.entry) }
+                self.settle(item.unacked.entry)
+                self.deadLetter(item.unacked.entry, reason: .deliveryLimit)
+            }
+            for item in settled.reversed() where item.unacked.entry.deliveryCount <= limit {
                 var entry = item.unacked.entry
-                if let limit = self.settings.deliveryLimit, entry.deliveryCount > limit {
-                    if self.groups != nil { self.releaseGroup(of: entry) }
-                    self.settle(entry)
-                    self.deadLetter(entry, reason: .deliveryLimit)
-                    continue
-                }
                 entry.redelivered = true
-                if self.groups != nil, self.requeueGrouped(entry) { continue }
+                if self.groups != nil, self.requeueGrouped(entry, id: item.id) { continue }
                 self.requeueAtHead(entry)
             }
         } else {

@@ -282,9 +282,29 @@ public final class MessageQueue {
     /// basic.get: the head message (expired ones are dead-lettered first) and the ready count after it.
     func get(noAck: Bool) -> (delivery: Delivery, messageCount: Int)? {
         self.lastUsed = self.clock.nowMilliseconds()
-        guard var entry = self.groups == nil ? self.popLiveHead() : self.popGroupedHead(locking: !noAck) else {
+        guard let entry = self.groups == nil ? self.popLiveHead() : self.popGroupedHead(locking: !noAck) else {
             return nil
         }
+        return (self.handOut(entry, noAck: noAck), self.readyCount)
+    }
+
+    /// Up to `maximum` head messages, unacknowledged (SQS ReceiveMessage). In a group queue the batch
+    /// may take several messages of a group it holds, in order, while no one else gets any of that group
+    /// until they are all settled.
+    func getBatch(maximum: Int) -> [Delivery] {
+        self.lastUsed = self.clock.nowMilliseconds()
+        let owner = self.groups == nil ? 0 : self.newGroupOwner()
+        var deliveries: [Delivery] = []
+        while deliveries.count < maximum {
+            guard let entry = self.groups == nil ? self.popLiveHead() : self.popGroupedHead(locking: true, owner: owner)
+            else { break }
+            deliveries.append(self.handOut(entry, noAck: false))
+        }
+        return deliveries
+    }
+
+    private func handOut(_ entry: consuming QueuedMessage, noAck: Bool) -> Delivery {
+        var entry = entry
         entry.deliveryCount += 1
         self.noteDelivered(entry)
         let id = self.takeDeliveryID()
@@ -302,7 +322,7 @@ public final class MessageQueue {
         } else {
             self.unacked[id] = Unacked(entry: entry, subscription: nil)
         }
-        return (delivery, self.readyCount)
+        return delivery
     }
 
     // MARK: Expiry

@@ -20,6 +20,12 @@ public final class Subscription {
     /// Deliveries made to this subscription and not yet settled (always 0 for noAck).
     public private(set) var unackedCount = 0
     public private(set) var isCancelled = false
+    /// In a queue with `x-message-groups`: this subscription may get several messages of a group it holds
+    /// at once, in order (SQS's long-polling receive); otherwise one per group until it is settled.
+    /// Set before the subscription is resumed.
+    public var takesGroupRuns = false
+    /// Its owner token in the queue's group locks, handed out at its first grouped delivery (0: none yet).
+    var groupOwner: UInt64 = 0
 
     init(
         tag: String,

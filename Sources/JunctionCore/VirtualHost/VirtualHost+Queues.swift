@@ -303,6 +303,20 @@ extension VirtualHost {
         return target.get(noAck: noAck)
     }
 
+    /// Up to `maximum` messages, unacknowledged, as one receive (SQS ReceiveMessage): in a queue with
+    /// `x-message-groups` it may hold several messages of one group, in order. Needs `read` on the queue.
+    public func getBatch(
+        queue: String, maximum: Int, owner: ConnectionID, access: AccessContext
+    ) throws(BrokerError) -> [Delivery] {
+        try access.authorize(.read, .queue, queue)
+        let target = try self.existingQueue(queue, owner: owner)
+        if target.isStream {
+            throw .preconditionFailed(
+                "queue '\(queue)' in vhost '\(self.name)' is a stream: basic.get is not supported")
+        }
+        return target.getBatch(maximum: maximum)
+    }
+
     /// A queue that exists, that `owner` may use, and that is not failed.
     /// The binding rule: `write` on the destination, `read` on the source exchange, and on a topic
     /// exchange the topic permission's `read` for the binding key.

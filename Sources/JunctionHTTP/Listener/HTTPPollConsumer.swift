@@ -23,7 +23,8 @@ final class HTTPPollConsumer: MessageConsumer {
     var isReadyForDeliveries: Bool { self.onComplete != nil }
 
     func start(
-        on host: VirtualHost, queue: String, owner: ConnectionID, access: AccessContext, waitMilliseconds: Int64
+        on host: VirtualHost, queue: String, owner: ConnectionID, access: AccessContext, waitMilliseconds: Int64,
+        takesGroupRuns: Bool = false
     ) throws(BrokerError) {
         self.timeout = self.eventLoop.assumeIsolated().scheduleTask(in: .milliseconds(waitMilliseconds)) {
             [weak self] () -> Void in
@@ -36,6 +37,8 @@ final class HTTPPollConsumer: MessageConsumer {
                 queue: queue, consumer: self, tag: tag, noAck: false, exclusive: false,
                 prefetch: self.max, sharedCredit: nil, arguments: [:], owner: owner, access: access
             )
+            // SQS: one receive may hold several messages of a FIFO group (consume does not deliver yet).
+            self.subscription?.takesGroupRuns = takesGroupRuns
         } catch {
             self.timeout?.cancel()
             self.onComplete = nil

@@ -239,7 +239,7 @@ final class SQSConnectionHandler: ChannelInboundHandler, RemovableChannelHandler
         do {
             try consumer.start(
                 on: service.host, queue: receive.queue.name, owner: self.connectionID, access: service.access,
-                waitMilliseconds: receive.waitMilliseconds)
+                waitMilliseconds: receive.waitMilliseconds, takesGroupRuns: true)
         } catch {
             self.state = .collecting
             self.respond(

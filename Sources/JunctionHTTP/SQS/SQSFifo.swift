@@ -5,8 +5,8 @@ import JunctionModel
 /// SQS FIFO queues on the engine: a `.fifo` queue is declared with message groups and deduplication
 /// (`x-message-groups`, `x-message-deduplication`, `x-cache-ttl` of SQS's five minutes), and each message
 /// carries its group and deduplication id as the headers those arguments read. The engine then keeps order
-/// within a group, has one message of a group in flight at a time, and drops (but acknowledges) a repeated
-/// deduplication id.
+/// within a group, lets one receive take several messages of a group while no one else gets any of it
+/// (`VirtualHost.getBatch`), and drops (but acknowledges) a repeated deduplication id.
 enum SQSFifo {
     /// SQS's deduplication interval.
     static let deduplicationWindowMilliseconds: Int64 = 300_000

@@ -174,16 +174,13 @@ extension SQSService {
             messageAttributeNames: (parameters["MessageAttributeNames"]?.sqsItems ?? []).map(\.sqsText),
             attemptID: attemptID)
         if let attemptID, let answer = self.retriedAttempt(attemptID, of: receive) { return .result(answer) }
-        var taken: [Delivery] = []
-        while taken.count < receive.maximum {
-            let next: (delivery: Delivery, messageCount: Int)?
-            do {
-                next = try self.host.get(queue: queue.name, noAck: false, owner: self.connectionID, access: self.access)
-            } catch {
-                throw SQSError(error, queue: queue.name)
-            }
-            guard let next else { break }
-            taken.append(next.delivery)
+        // One engine receive: on a FIFO queue it takes as many messages of a group as it can, in order.
+        let taken: [Delivery]
+        do {
+            taken = try self.host.getBatch(
+                queue: queue.name, maximum: receive.maximum, owner: self.connectionID, access: self.access)
+        } catch {
+            throw SQSError(error, queue: queue.name)
         }
         if taken.isEmpty && receive.waitMilliseconds > 0 { return .wait(receive) }
         return .result(self.received(taken, for: receive))
