@@ -204,7 +204,7 @@ final class DurableQueueLog {
 
     /// Makes the appends durable (what confirms wait for).
     func syncMessages() throws {
-        guard self.hasUnsyncedMessages else { return }
+        guard self.hasUnsyncedMessages || self.messages.hasDeferredFileWork else { return }
         try self.messages.sync()
         self.hasUnsyncedMessages = false
     }
@@ -247,7 +247,10 @@ final class DurableQueueLog {
         guard self.dirty else { return }
         try self.syncMessages()
         try self.writePending()
-        guard nowMilliseconds - self.lastAckSync >= Self.ackSyncInterval || self.checkpointOffset != nil else {
+        guard
+            nowMilliseconds - self.lastAckSync >= Self.ackSyncInterval || self.checkpointOffset != nil
+                || self.acks.hasDeferredFileWork
+        else {
             return  // still dirty: the ack log is synced on a later group commit
         }
         let watermark = self.watermark
@@ -261,6 +264,7 @@ final class DurableQueueLog {
             try Self.truncateWholeSegments(self.acks, before: checkpoint)
         }
         try Self.truncateWholeSegments(self.messages, before: LogOffset(Int64(watermark)))
+        self.keepDirtyForDeferredFileWork()
     }
 
     /// Truncation writes the log-start checkpoint (a file fsynced, renamed, and its directory fsynced) on
@@ -290,13 +294,15 @@ final class DurableQueueLog {
         guard self.dirty else { return nil }
         var part = SyncPart()
         do {
-            if self.hasUnsyncedMessages {
+            if self.hasUnsyncedMessages || self.messages.hasDeferredFileWork {
                 part.messages = try self.messages.beginSync()
                 self.hasUnsyncedMessages = false
             }
             try self.writePending()
             part.checkpoint = self.checkpointOffset
-            if nowMilliseconds - self.lastAckSync >= Self.ackSyncInterval || part.checkpoint != nil {
+            if nowMilliseconds - self.lastAckSync >= Self.ackSyncInterval || part.checkpoint != nil
+                || self.acks.hasDeferredFileWork
+            {
                 part.acksDue = true
                 part.watermark = self.watermark
                 part.acks = try self.acks.beginSync()
@@ -335,6 +341,13 @@ final class DurableQueueLog {
             try Self.truncateWholeSegments(self.acks, before: checkpoint)
         }
         try Self.truncateWholeSegments(self.messages, before: LogOffset(Int64(part.watermark)))
+        self.keepDirtyForDeferredFileWork()
+    }
+
+    /// A roll or truncation leaves file work to the next group commit (`defersSegmentFileWork`): the queue
+    /// stays dirty so that one comes, and the files go even when nothing else happens.
+    private func keepDirtyForDeferredFileWork() {
+        if self.messages.hasDeferredFileWork || self.acks.hasDeferredFileWork { self.dirty = true }
     }
 
     func close() {

@@ -38,11 +38,14 @@ public final class LogQueueStore: QueueStore {
         // The store decides when to fsync (group commit); the log never syncs on its own. Appends are
         // buffered and written once per read burst (`writeBuffered`, before any confirm or ack goes
         // out) or group commit: one `pwrite` per burst per queue instead of one per message.
-        self.configuration = SegmentedLogConfiguration(
+        var configuration = SegmentedLogConfiguration(
             maxSegmentBytes: Int64(maxSegmentBytes),
             fsyncPolicy: .never,
             writeBufferBytes: Self.writeBufferBytes
         )
+        // Rolls and truncations leave their fsyncs and unlinks to the next group commit's I/O thread.
+        configuration.defersSegmentFileWork = true
+        self.configuration = configuration
         try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
     }
 

@@ -32,4 +32,14 @@ public protocol LogFileSystem {
     func rename(_ from: String, to: String) throws
     /// Makes renames and removals in `directory` durable.
     func syncDirectory(_ directory: String) throws
+    /// `work` with this file system, to run on another thread (see `LogSyncHandle`). A file system that
+    /// must not be used from another thread runs it here and returns `.done`: the default.
+    func handle(_ work: @escaping @Sendable (any LogFileSystem) throws -> Void) throws -> LogSyncHandle
+}
+
+extension LogFileSystem {
+    public func handle(_ work: @escaping @Sendable (any LogFileSystem) throws -> Void) throws -> LogSyncHandle {
+        try work(self)
+        return .done
+    }
 }

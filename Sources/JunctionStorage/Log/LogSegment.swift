@@ -195,6 +195,14 @@ final class LogSegment {
         try self.timeIndexFile.sync()
     }
 
+    /// `seal()` with its fsyncs handed out, to run on another thread; what is buffered is written here.
+    func sealHandle() throws -> LogSyncHandle {
+        try self.writePending()
+        return .sequence([
+            try self.logFile.syncHandle(), try self.indexFile.syncHandle(), try self.timeIndexFile.syncHandle(),
+        ])
+    }
+
     /// Closes the files; what is still in the write buffer is dropped (the log syncs before it closes).
     func close() throws {
         try self.logFile.close()

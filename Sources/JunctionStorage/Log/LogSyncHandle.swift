@@ -38,4 +38,6 @@ public struct LogSyncRequest: Sendable {
     public let target: LogOffset
     let segmentBase: LogOffset
     let segmentSize: Int64
+    /// The deferred roll and truncation work the handle does too (`DeferredSegmentWork`).
+    var deferred = DeferredSegmentWorkTaken()
 }

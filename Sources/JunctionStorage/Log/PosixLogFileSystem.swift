@@ -2,8 +2,14 @@ import Glibc
 import NIOCore
 
 /// `LogFileSystem` on plain POSIX calls (open, pread, pwrite, fsync, ftruncate, rename).
-public struct PosixLogFileSystem: LogFileSystem {
+public struct PosixLogFileSystem: LogFileSystem, Sendable {
     public init() {}
+
+    /// Plain system calls on paths: safe from any thread, so the work runs where the handle runs.
+    public func handle(_ work: @escaping @Sendable (any LogFileSystem) throws -> Void) throws -> LogSyncHandle {
+        let system = self
+        return LogSyncHandle { try work(system) }
+    }
 
     public func open(_ path: String, create: Bool) throws -> any LogFile {
         let flags = O_RDWR | O_CLOEXEC | (create ? O_CREAT : 0)

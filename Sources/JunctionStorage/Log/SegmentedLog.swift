@@ -31,7 +31,7 @@ public final class SegmentedLog: MessageLog {
     public private(set) var firstOffset: LogOffset
     public private(set) var durableOffset: LogOffset
 
-    private let fileSystem: any LogFileSystem
+    let fileSystem: any LogFileSystem
     private let clock: () -> Int64
     private var segments: [LogSegment]
     private var state: State = .open
@@ -42,6 +42,8 @@ public final class SegmentedLog: MessageLog {
     private var durabilityObservers: [(LogOffset) -> Void] = []
     /// The watermark the observers were last told about.
     private var notifiedDurableOffset: LogOffset
+    /// Roll and truncation work left to the next `beginSync()` (`defersSegmentFileWork`).
+    var deferred = DeferredSegmentWork()
 
     /// Opens (creating if needed) the log in `directory` and recovers it.
     ///
@@ -67,11 +69,14 @@ public final class SegmentedLog: MessageLog {
         )
         var report = RecoveryReport()
         var segments: [LogSegment] = []
+        // With deferred seals the segment before the last may have a tail that was never fsynced: it is
+        // recovered as the last one is (scanned, a torn tail cut).
+        let unsyncedSegments = configuration.defersSegmentFileWork ? 2 : 1
         for (position, base) in bases.enumerated() {
             let result = try LogSegment.load(
                 directory: directory,
                 base: base,
-                isLast: position == bases.count - 1,
+                isLast: position >= bases.count - unsyncedSegments,
                 fileSystem: fileSystem,
                 options: options,
                 report: &report
@@ -82,6 +87,9 @@ public final class SegmentedLog: MessageLog {
                 quarantine.endOffset = position + 1 < bases.count ? bases[position + 1] : nil
                 report.quarantined.append(quarantine)
             }
+        }
+        if configuration.defersSegmentFileWork {
+            try Self.dropSegmentAfterTornTail(&segments, directory: directory, fileSystem: fileSystem, report: &report)
         }
         report.segmentsLoaded = segments.count
         let checkpoint = try LogStartOffsetCheckpoint.read(directory: directory, fileSystem: fileSystem)
@@ -212,8 +220,13 @@ public final class SegmentedLog: MessageLog {
         try self.checkWritable()
         let target = min(offset, self.nextOffset)
         guard target > self.firstOffset else { return }
-        try self.guardingFailure {
-            try LogStartOffsetCheckpoint.write(target, directory: self.directory, fileSystem: self.fileSystem)
+        if self.configuration.defersSegmentFileWork {
+            self.deferred.checkpoint = target
+        } else if self.configuration.syncsSealedSegments {
+            // A log that does not survive a restart (`syncsSealedSegments` off) needs no checkpoint.
+            try self.guardingFailure {
+                try LogStartOffsetCheckpoint.write(target, directory: self.directory, fileSystem: self.fileSystem)
+            }
         }
         self.firstOffset = target
         try self.deleteOldestSegments { segment, _ in segment.nextOffset <= target }
@@ -247,20 +260,30 @@ public final class SegmentedLog: MessageLog {
     public func beginSync() throws -> LogSyncRequest? {
         try self.checkWritable()
         let next = self.nextOffset
-        guard self.durableOffset < next else { return nil }
+        guard self.durableOffset < next || !self.deferred.isEmpty else { return nil }
         let active = self.segments[self.segments.count - 1]
-        var handle = LogSyncHandle.done
+        var handles: [LogSyncHandle] = []
+        var taken = DeferredSegmentWorkTaken()
         try self.guardingFailure {
-            try active.writePending()
-            handle = try active.logFile.syncHandle()
+            // The segment before, its directory entry, then the active one: a record is durable only with
+            // everything before it.
+            taken = try self.takeDeferredWork(into: &handles)
+            if self.durableOffset < next {
+                try active.writePending()
+                handles.append(try active.logFile.syncHandle())
+            }
         }
-        return LogSyncRequest(handle: handle, target: next, segmentBase: active.baseOffset, segmentSize: active.size)
+        var request = LogSyncRequest(
+            handle: .sequence(handles), target: next, segmentBase: active.baseOffset, segmentSize: active.size)
+        request.deferred = taken
+        return request
     }
 
     /// The second half, on the owner: with `failure` nil the request's offsets are durable (and the
     /// observers told); with a failure the log fails as a failed `sync()` does, unless a roll or a
     /// repair made those offsets durable meanwhile.
     public func finishSync(_ request: LogSyncRequest, failure: (any Error)?) throws {
+        self.settleDeferredWork(request.deferred, failed: failure != nil)
         guard request.target > self.durableOffset else { return }
         switch self.state {
         case .open: break
@@ -281,6 +304,9 @@ public final class SegmentedLog: MessageLog {
         self.lastSyncAt = self.clock()
         self.notifyDurabilityObservers()
     }
+
+    /// Whether a roll or truncation left file work for the next `beginSync()` (`defersSegmentFileWork`).
+    public var hasDeferredFileWork: Bool { !self.deferred.isEmpty }
 
     public func addDurabilityObserver(_ observer: @escaping (LogOffset) -> Void) {
         self.durabilityObservers.append(observer)
@@ -346,7 +372,16 @@ public final class SegmentedLog: MessageLog {
 
     private func roll(now: Int64) throws {
         let active = self.segments[self.segments.count - 1]
-        if self.configuration.syncsSealedSegments {
+        if self.configuration.defersSegmentFileWork {
+            // One unsealed segment at most (see `DeferredSegmentWork.unsealed`): a second roll before a
+            // group commit seals the first here.
+            if let previous = self.deferred.unsealed {
+                try previous.seal()
+                self.deferred.unsealed = nil
+            }
+            try active.writePending()
+            self.deferred.unsealed = active
+        } else if self.configuration.syncsSealedSegments {
             try active.seal()
             self.durableOffset = active.nextOffset
             self.lastSyncAt = now
@@ -360,7 +395,11 @@ public final class SegmentedLog: MessageLog {
             indexIntervalBytes: self.configuration.indexIntervalBytes,
             now: now
         )
-        if self.configuration.syncsSealedSegments { try self.fileSystem.syncDirectory(self.directory) }
+        if self.configuration.defersSegmentFileWork {
+            self.deferred.directoryChanged()
+        } else if self.configuration.syncsSealedSegments {
+            try self.fileSystem.syncDirectory(self.directory)
+        }
         segment.writeBufferBytes = self.configuration.writeBufferBytes
         self.segments.append(segment)
         try self.enforceRetention()
@@ -373,13 +412,22 @@ public final class SegmentedLog: MessageLog {
         while self.segments.count > 1, shouldDelete(self.segments[0], deleted.count) {
             let segment = self.segments.removeFirst()
             try segment.close()
-            try self.fileSystem.remove(LogSegment.path(self.directory, segment.baseOffset, ".log"))
-            try self.fileSystem.remove(LogSegment.path(self.directory, segment.baseOffset, ".index"))
-            try self.fileSystem.remove(LogSegment.path(self.directory, segment.baseOffset, ".timeindex"))
+            let paths = [".log", ".index", ".timeindex"].map { LogSegment.path(self.directory, segment.baseOffset, $0) }
+            if self.configuration.defersSegmentFileWork {
+                // Its records are all below the log start: it need not be sealed any more.
+                if self.deferred.unsealed === segment { self.deferred.unsealed = nil }
+                self.deferred.removals += paths
+            } else {
+                for path in paths { try self.fileSystem.remove(path) }
+            }
             deleted.append(segment.baseOffset)
         }
         if !deleted.isEmpty {
-            try self.fileSystem.syncDirectory(self.directory)
+            if self.configuration.defersSegmentFileWork {
+                self.deferred.directoryChanged()
+            } else if self.configuration.syncsSealedSegments {
+                try self.fileSystem.syncDirectory(self.directory)
+            }
             self.firstOffset = max(self.firstOffset, self.segments[0].baseOffset)
         }
         return deleted
@@ -423,8 +471,17 @@ public final class SegmentedLog: MessageLog {
         }
     }
 
-    /// Fsyncs the active segment if anything is not durable yet.
+    /// Fsyncs the active segment if anything is not durable yet (and does any deferred work first, here).
     private func flush() throws {
+        if !self.deferred.isEmpty {
+            var handles: [LogSyncHandle] = []
+            try self.guardingFailure {
+                let taken = try self.takeDeferredWork(into: &handles)
+                let failure = LogSyncHandle.sequence(handles).run()
+                self.settleDeferredWork(taken, failed: failure != nil)
+                if let failure { throw failure }
+            }
+        }
         let next = self.nextOffset
         guard self.durableOffset < next else { return }
         let active = self.segments[self.segments.count - 1]
@@ -434,11 +491,23 @@ public final class SegmentedLog: MessageLog {
     }
 
     /// Makes everything the active segment counts durable again after `failure`; true if the log is open.
-    /// Sealed segments were fsynced when they were sealed, so only the active one can hold undurable bytes.
+    /// Sealed segments were fsynced when they were sealed, so only the active one (and a rolled one whose
+    /// deferred seal did not happen) can hold undurable bytes.
     private func repair(after failure: StorageError) -> Bool {
         let active = self.segments[self.segments.count - 1]
         do {
+            // A segment rolled away from whose seal failed holds undurable bytes too.
+            if let unsealed = self.deferred.unsealed {
+                try unsealed.rewriteSinceLastSync(maxBatchSize: self.configuration.maxBatchBytes)
+                try unsealed.seal()
+                self.deferred.unsealed = nil
+            }
             try active.rewriteSinceLastSync(maxBatchSize: self.configuration.maxBatchBytes)
+            if !self.deferred.directoryIsSynced {
+                let generation = self.deferred.directoryGeneration
+                try self.fileSystem.syncDirectory(self.directory)
+                self.deferred.syncedDirectoryGeneration = generation
+            }
         } catch let error as StorageError {
             // A corrupt read-back stays corrupt: report that rather than the original fault from now on.
             if error.kind == .corrupt { self.state = .failed(error) }

@@ -22,8 +22,13 @@ public struct SegmentedLogConfiguration: Equatable, Sendable {
     /// `writeBuffered()` returned.
     public var writeBufferBytes: Int
     /// Whether a segment is fsynced when it is sealed (rolled). Only a log whose contents need not
-    /// survive a restart (a queue's spill log) turns it off: a roll then costs no fsync on its owner's loop.
+    /// survive a restart (a queue's spill log) turns it off: a roll then costs no fsync on its owner's loop,
+    /// and a truncation writes no log-start checkpoint and syncs no directory.
     public var syncsSealedSegments = true
+    /// Whether rolls and truncations leave their fsyncs, checkpoint and unlinks to the next `beginSync()`
+    /// (`DeferredSegmentWork`), whose handle the owner runs on an I/O thread. For logs synced only through
+    /// `beginSync()`/`finishSync` (durable queue logs); recovery then scans the last two segments.
+    public var defersSegmentFileWork = false
 
     public init(
         maxSegmentBytes: Int64 = 256 * 1024 * 1024,

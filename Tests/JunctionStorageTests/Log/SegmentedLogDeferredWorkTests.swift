@@ -1,0 +1,141 @@
+import Foundation
+import JunctionStorage
+import JunctionTestSupport
+import Testing
+
+/// `SegmentedLogConfiguration.defersSegmentFileWork` (durable queue logs): a roll or a truncation does no
+/// fsync, checkpoint or unlink on the owner; the next `beginSync()` hands them out with the active segment's
+/// fsync, and nothing is reported durable before the segment before it is sealed. Recovery finds a torn tail
+/// in the segment before the last, and drops what follows it.
+@Suite struct StorageSegmentedLogDeferredWorkTests {
+    private static func configuration(segmentBytes: Int64 = 400) -> SegmentedLogConfiguration {
+        var configuration = SegmentedLogConfiguration(maxSegmentBytes: segmentBytes, fsyncPolicy: .never)
+        configuration.defersSegmentFileWork = true
+        return configuration
+    }
+
+    private func append(_ log: SegmentedLog, _ range: Range<Int>) throws {
+        for index in range { _ = try log.append([entry("record-\(index)", at: 1)]) }
+    }
+
+    private func sync(_ log: SegmentedLog) throws {
+        guard let request = try log.beginSync() else { return }
+        try log.finishSync(request, failure: request.handle.run())
+    }
+
+    @Test func aRollFsyncsNothingOnTheOwnerAndTheNextSyncSealsIt() throws {
+        let directory = TemporaryDirectory()
+        let fileSystem = FaultInjectingFileSystem()
+        let log = try SegmentedLog(
+            directory: directory.path, configuration: Self.configuration(), fileSystem: fileSystem)
+        let syncsAtOpen = fileSystem.logSyncs
+        try self.append(log, 0..<7)
+        #expect(log.segmentBaseOffsets.count == 2, "the appends rolled")
+        #expect(fileSystem.logSyncs == syncsAtOpen, "a roll fsynced on the owner")
+        #expect(log.hasDeferredFileWork)
+        #expect(log.durableOffset == .zero)
+
+        try self.sync(log)
+        #expect(log.durableOffset == log.nextOffset)
+        #expect(!log.hasDeferredFileWork)
+        // The sync sealed the rolled segment and synced the active one.
+        #expect(fileSystem.logSyncs == syncsAtOpen + 2)
+        #expect(try log.beginSync() == nil, "nothing left to sync")
+    }
+
+    @Test func nothingIsDurableUntilTheRolledSegmentIsSealed() throws {
+        let directory = TemporaryDirectory()
+        let fileSystem = FaultInjectingFileSystem()
+        let clock = MillisecondClock()
+        let log = try SegmentedLog(
+            directory: directory.path, configuration: Self.configuration(), fileSystem: fileSystem,
+            clock: clock.function)
+        try self.append(log, 0..<3)
+        try self.sync(log)
+        #expect(log.durableOffset == LogOffset(3))
+        try self.append(log, 3..<8)
+        #expect(log.segmentBaseOffsets.count == 2)
+        // The rolled segment's fsync fails: the log fails and reports nothing past what it had.
+        fileSystem.fault = .failedSync
+        #expect(throws: StorageError.self) { try self.sync(log) }
+        #expect(log.isFailed)
+        #expect(log.durableOffset == LogOffset(3))
+        // Once the disk works again the repair seals it, and then everything is durable.
+        fileSystem.fault = .none
+        clock.now += SegmentedLog.repairIntervalMilliseconds
+        try self.append(log, 8..<9)
+        #expect(!log.isFailed)
+        try self.sync(log)
+        #expect(log.durableOffset == log.nextOffset)
+        #expect(!log.hasDeferredFileWork)
+    }
+
+    @Test func truncationLeavesTheCheckpointAndTheUnlinksToTheSyncHandle() throws {
+        let directory = TemporaryDirectory()
+        let log = try SegmentedLog(directory: directory.path, configuration: Self.configuration())
+        try self.append(log, 0..<20)
+        try self.sync(log)
+        let bases = log.segmentBaseOffsets
+        #expect(bases.count >= 3)
+        let target = bases[2]
+        let filesBefore = directory.contents()
+
+        try log.truncate(before: target)
+        #expect(log.firstOffset == target)
+        #expect(log.segmentBaseOffsets.first == target)
+        #expect(directory.contents() == filesBefore, "the owner unlinked or wrote a checkpoint")
+        #expect(log.hasDeferredFileWork)
+
+        let request = try #require(try log.beginSync())
+        #expect(directory.contents() == filesBefore, "beginSync did the work itself")
+        let failure = request.handle.run()
+        #expect(failure == nil)
+        try log.finishSync(request, failure: failure)
+        #expect(!log.hasDeferredFileWork)
+        let after = directory.contents()
+        #expect(after.contains("log-start-offset"))
+        for base in bases.prefix(2) {
+            #expect(!after.contains { $0.hasPrefix(String(format: "%020lld", base.rawValue)) })
+        }
+        try log.close()
+        let reopened = try SegmentedLog(directory: directory.path, configuration: Self.configuration())
+        #expect(reopened.firstOffset == target)
+        #expect(
+            values(try reopened.read(from: .zero, maxRecords: 100, maxBytes: 1 << 20)).first
+                == "record-\(target.rawValue)")
+    }
+
+    /// A machine crash between a roll and the next group commit: the rolled segment's unsynced tail is lost
+    /// (here: cut in the middle of its last batch), while the new segment's first records reached the disk.
+    /// Those were never reported durable, and would follow a gap: recovery drops them.
+    @Test func aTornTailBeforeTheLastSegmentDropsTheSegmentAfterIt() throws {
+        let directory = TemporaryDirectory()
+        let log = try SegmentedLog(directory: directory.path, configuration: Self.configuration())
+        try self.append(log, 0..<7)
+        let bases = log.segmentBaseOffsets
+        #expect(bases.count == 2)
+        try log.writeBuffered()
+        // No sync, no close: the process is gone. The first segment lost the second half of its last batch.
+        let firstName = String(format: "%020lld.log", bases[0].rawValue)
+        let bytes = try directory.bytes(firstName)
+        try directory.write(firstName, Array(bytes.dropLast(20)))
+
+        let reopened = try SegmentedLog(directory: directory.path, configuration: Self.configuration())
+        let kept = Int(bases[1].rawValue) - 1
+        #expect(reopened.nextOffset == LogOffset(Int64(kept)))
+        #expect(reopened.segmentBaseOffsets == [bases[0]])
+        #expect(reopened.recoveryReport.truncations.count == 2)
+        #expect(
+            reopened.recoveryReport.truncations.last?.reason
+                == .offsetMismatch(expected: LogOffset(Int64(kept)), found: bases[1]))
+        #expect(
+            values(try reopened.read(from: .zero, maxRecords: 100, maxBytes: 1 << 20))
+                == (0..<kept).map { "record-\($0)" })
+        // The log goes on from there, and what it appends survives the next opening.
+        try self.append(reopened, 100..<102)
+        try self.sync(reopened)
+        try reopened.close()
+        let again = try SegmentedLog(directory: directory.path, configuration: Self.configuration())
+        #expect(again.nextOffset == LogOffset(Int64(kept + 2)))
+    }
+}
