@@ -18,9 +18,9 @@ extension AMQPChannelSession {
             // Tags were checked when received; one settled twice in the same transaction is ignored.
             switch settlement {
             case .ack(let tag, let multiple):
-                Self.ack(self.unacked.settle(tag: tag, multiple: multiple) ?? [])
+                (self.unacked.settle(tag: tag, multiple: multiple) ?? []).acknowledge()
             case .reject(let tag, let multiple, let requeue):
-                Self.reject(self.unacked.settle(tag: tag, multiple: multiple) ?? [], requeue: requeue)
+                (self.unacked.settle(tag: tag, multiple: multiple) ?? []).reject(requeue: requeue)
             }
         }
         if self.stateMachine.isOpen { self.send(.txCommitOk) }

@@ -9,10 +9,7 @@ import NIOCore
 /// Frame sequencing is the pure `AMQPChannelStateMachine`; this class only applies its actions.
 final class AMQPChannelSession: MessageConsumer {
     /// A classic queue or a stream consumer, and the delivery's id there.
-    struct Unacked {
-        var source: any DeliverySource
-        var id: DeliveryID
-    }
+    typealias Unacked = HeldDelivery
 
     /// An ack/nack/reject inside a transaction: checked when received, applied at commit (spec: tx class).
     enum PendingSettlement {
@@ -165,7 +162,7 @@ final class AMQPChannelSession: MessageConsumer {
                 try self.checkTag(ack.deliveryTag, multiple: ack.multiple, method: method)
                 self.transactionSettlements.append(.ack(tag: ack.deliveryTag, multiple: ack.multiple))
             } else {
-                Self.ack(try self.settle(tag: ack.deliveryTag, multiple: ack.multiple, method: method))
+                try self.settle(tag: ack.deliveryTag, multiple: ack.multiple, method: method).acknowledge()
             }
         case .basicReject(let reject):
             try self.reject(tag: reject.deliveryTag, multiple: false, requeue: reject.requeue, method: method)
@@ -173,7 +170,7 @@ final class AMQPChannelSession: MessageConsumer {
             try self.reject(tag: nack.deliveryTag, multiple: nack.multiple, requeue: nack.requeue, method: method)
         case .basicRecover, .basicRecoverAsync:
             // RabbitMQ requeues in both cases: redelivery to the same consumer is not offered.
-            Self.requeue(self.unacked.removeAll())
+            self.unacked.removeAll().reject(requeue: true)
             if case .basicRecover = method { self.send(.basicRecoverOk) }
 
         case .confirmSelect(let noWait):
@@ -336,7 +333,7 @@ final class AMQPChannelSession: MessageConsumer {
             try self.checkTag(tag, multiple: multiple, method: method)
             self.transactionSettlements.append(.reject(tag: tag, multiple: multiple, requeue: requeue))
         } else {
-            Self.reject(try self.settle(tag: tag, multiple: multiple, method: method), requeue: requeue)
+            try self.settle(tag: tag, multiple: multiple, method: method).reject(requeue: requeue)
         }
     }
 
@@ -404,48 +401,12 @@ final class AMQPChannelSession: MessageConsumer {
         for subscription in streamSubscriptions {
             subscription.cancel()
         }
-        Self.requeue(self.unacked.removeAll())
+        self.unacked.removeAll().reject(requeue: true)
         self.stopReplies()
         self.transactionPublishes.removeAll()
         self.transactionBytes = 0
         self.transactionSettlements.removeAll()
         self.virtualHost.durability.stopWaiting(self)
-    }
-
-    // MARK: - Settling, grouped per queue so each queue gets one call per batch
-
-    static func ack(_ entries: [Unacked]) {
-        Self.grouped(entries) { source, ids in source.settle(acked: ids) }
-    }
-
-    static func reject(_ entries: [Unacked], requeue: Bool) {
-        Self.grouped(entries) { source, ids in source.settle(rejected: ids, requeue: requeue) }
-    }
-
-    private static func requeue(_ entries: [Unacked]) {
-        Self.reject(entries, requeue: true)
-    }
-
-    private static func grouped(_ entries: [Unacked], _ body: (any DeliverySource, [DeliveryID]) -> Void) {
-        guard let first = entries.first else { return }
-        if entries.allSatisfy({ $0.source === first.source }) {
-            body(first.source, entries.map(\.id))
-            return
-        }
-        var order: [ObjectIdentifier] = []
-        var groups: [ObjectIdentifier: (any DeliverySource, [DeliveryID])] = [:]
-        for entry in entries {
-            let key = ObjectIdentifier(entry.source)
-            if groups[key] == nil {
-                order.append(key)
-                groups[key] = (entry.source, [])
-            }
-            groups[key]!.1.append(entry.id)
-        }
-        for key in order {
-            let (queue, ids) = groups[key]!
-            body(queue, ids)
-        }
     }
 
     private static func generatedConsumerTag() -> String {

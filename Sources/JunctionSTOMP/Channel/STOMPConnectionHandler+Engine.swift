@@ -146,7 +146,7 @@ extension STOMPConnectionHandler {
     func unsubscribe(_ id: String, deleteDurableQueue: Bool) throws(STOMPError) {
         guard let active = self.subscriptions.removeValue(forKey: id) else { return }
         active.subscription.cancel()
-        Self.reject(self.unacked.removeAll(subscription: id), requeue: true)
+        self.unacked.removeAll(subscription: id).reject(requeue: true)
         if deleteDurableQueue, let vhost = self.virtualHost {
             do {
                 _ = try vhost.deleteQueue(
@@ -305,29 +305,9 @@ extension STOMPConnectionHandler {
     func settle(_ request: STOMPSettleRequest) {
         let entries = self.unacked.settle(request.ackID, cumulative: request.ackMode == .client)
         if request.accept {
-            Self.grouped(entries) { source, ids in source.settle(acked: ids) }
+            entries.acknowledge()
         } else {
-            Self.reject(entries, requeue: request.requeue)
-        }
-    }
-
-    static func reject(_ entries: [Unacked], requeue: Bool) {
-        Self.grouped(entries) { source, ids in source.settle(rejected: ids, requeue: requeue) }
-    }
-
-    /// One engine call per queue or stream consumer for a batch of settlements.
-    private static func grouped(_ entries: [Unacked], _ body: (any DeliverySource, [DeliveryID]) -> Void) {
-        var start = 0
-        while start < entries.count {
-            let source = entries[start].source
-            var ids: [DeliveryID] = []
-            var end = start
-            while end < entries.count && entries[end].source === source {
-                ids.append(entries[end].id)
-                end += 1
-            }
-            body(source, ids)
-            start = end
+            entries.reject(requeue: request.requeue)
         }
     }
 
@@ -340,7 +320,7 @@ extension STOMPConnectionHandler {
         for active in subscriptions {
             active.subscription.cancel()
         }
-        Self.reject(self.unacked.removeAll(), requeue: true)
+        self.unacked.removeAll().reject(requeue: true)
     }
 }
 
@@ -386,7 +366,7 @@ extension STOMPConnectionHandler {
 
     func consumerCancelled(subscription: Subscription) {
         guard self.subscriptions.removeValue(forKey: subscription.tag) != nil else { return }
-        Self.reject(self.unacked.removeAll(subscription: subscription.tag), requeue: true)
+        self.unacked.removeAll(subscription: subscription.tag).reject(requeue: true)
         self.run(
             self.stateMachine.fail(
                 STOMPError("Subscription cancelled", "the queue of subscription '\(subscription.tag)' was deleted")
@@ -428,7 +408,7 @@ extension STOMPConnectionHandler: StreamConsumer {
 
     func consumerCancelled(subscription: StreamSubscription) {
         guard self.subscriptions.removeValue(forKey: subscription.tag) != nil else { return }
-        Self.reject(self.unacked.removeAll(subscription: subscription.tag), requeue: false)
+        self.unacked.removeAll(subscription: subscription.tag).reject(requeue: false)
         self.run(
             self.stateMachine.fail(
                 STOMPError("Subscription cancelled", "the stream of subscription '\(subscription.tag)' was deleted")

@@ -13,11 +13,8 @@ final class STOMPConnectionHandler: ChannelDuplexHandler, MessageConsumer {
     typealias OutboundIn = Never
     typealias OutboundOut = ByteBuffer
 
-    struct Unacked {
-        /// A classic queue or a stream consumer.
-        var source: any DeliverySource
-        var id: DeliveryID
-    }
+    /// A classic queue's or a stream consumer's delivery.
+    typealias Unacked = HeldDelivery
 
     struct ActiveSubscription {
         var subscription: STOMPConsumerSource
