@@ -168,6 +168,24 @@ def test_a_fifo_redrive_moves_a_whole_receive_to_the_dead_letter_queue_in_order(
     assert receive(sqs, url, wait=1) == []
 
 
+@junction_only
+def test_a_deduplication_id_is_still_a_duplicate_after_a_kill(own_broker, unique):
+    """SendMessage answered, the message received and deleted, kill -9, restart: the same
+    MessageDeduplicationId within five minutes is accepted (as SQS answers a duplicate) and not delivered."""
+    sqs = client(own_broker)
+    url = fifo_queue(sqs, unique("dedup"))
+    sqs.send_message(QueueUrl=url, MessageBody="once", MessageGroupId="g", MessageDeduplicationId="order-1")
+    [message] = receive(sqs, url, wait=5)
+    assert message["Body"] == "once"
+    sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
+    own_broker.restart(crash=True)
+    sqs = client(own_broker)
+    again = sqs.send_message(QueueUrl=url, MessageBody="twice", MessageGroupId="g", MessageDeduplicationId="order-1")
+    assert again["MessageId"]
+    sqs.send_message(QueueUrl=url, MessageBody="new", MessageGroupId="g", MessageDeduplicationId="order-2")
+    assert bodies(receive(sqs, url, wait=5)) == ["new"]
+
+
 def test_fifo_needs_a_deduplication_id_and_scopes_it_by_group_when_asked(sqs, unique):
     url = sqs.create_queue(QueueName=unique("ids") + ".fifo", Attributes={
         "FifoQueue": "true", "DeduplicationScope": "messageGroup", "FifoThroughputLimit": "perMessageGroupId"})[

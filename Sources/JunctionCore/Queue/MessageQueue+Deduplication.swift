@@ -40,12 +40,32 @@ extension MessageQueue {
         self.deduplication!.remove(id)
     }
 
-    /// After a restart the cache is rebuilt from the messages recovered from the durable log, in log
-    /// order. With a time window, their windows restart now (a recovered id is never forgotten early);
-    /// ids of messages consumed before the restart are not in the log and are not remembered.
+    /// Whether the window is kept on disk: a durable queue with `x-cache-ttl`, unless
+    /// `x-cache-persistence: memory`. Its persistent messages are then stored even when a no-ack
+    /// consumer takes them at once, since their records carry the ids.
+    var persistsDeduplicationWindow: Bool {
+        guard let settings = self.settings.deduplication, settings.cacheTTL != nil else { return false }
+        return self.store != nil && settings.persistence != .memory
+    }
+
+    /// When a durable queue is declared (after a restart: with its recovered messages in `ready`).
+    /// A window kept on disk comes back from the records the store kept for it: every id stored within
+    /// the window, acknowledged or not, for what is left of its window. Otherwise the cache is rebuilt
+    /// from the recovered messages, in log order, with their windows restarting now (a recovered id is
+    /// never forgotten early); ids of messages consumed before the restart are then not remembered.
     func rememberRecoveredDeduplicationIDs() {
         guard self.deduplication != nil else { return }
         let now = self.clock.nowMilliseconds()
+        if self.persistsDeduplicationWindow, let window = self.deduplication!.timeToLive,
+            let stored = self.store?.retainDeduplicationWindow(
+                queue: self.storeKey, windowMilliseconds: window,
+                key: { $0.headerKey(QueueArguments.deduplicationHeader) })
+        {
+            for (id, age) in stored where age < window {
+                _ = self.deduplication!.insert(id, now: now, timeToLive: window - age)
+            }
+            return
+        }
         for entry in self.ready {
             if let id = entry.message.headerKey(QueueArguments.deduplicationHeader) {
                 _ = self.deduplication!.insert(id, now: now)

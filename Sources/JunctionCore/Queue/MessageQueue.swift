@@ -137,7 +137,7 @@ public final class MessageQueue {
         // Fast path: nothing waiting and a consumer with credit; the message never enters the deque.
         if self.ready.isEmpty && !self.isDispatching && self.groups == nil, let subscription = self.nextConsumer() {
             self.isDispatching = true
-            if !subscription.noAck { self.persist(&entry) }
+            if !subscription.noAck || self.persistsDeduplicationWindow { self.persist(&entry) }
             self.deliver(entry, to: subscription)
             self.isDispatching = false
             self.dispatch()

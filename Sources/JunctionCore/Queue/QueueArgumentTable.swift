@@ -41,6 +41,7 @@ public enum QueueArgumentTable {
         "x-message-deduplication": .supported(queues),
         "x-cache-size": .supported(queues),
         "x-cache-ttl": .supported(queues),
+        "x-cache-persistence": .supported(queues),
         "x-message-groups": .supported(queues),
         "x-max-age": .supported([.stream]),
         "x-stream-max-segment-size-bytes": .supported([.stream]),

@@ -11,6 +11,15 @@ struct DeduplicationSettings: Equatable {
     /// SQS FIFO's five minutes). Without it, as the plugin's queues do, an id is remembered while its
     /// message is in the queue (ready or unacknowledged).
     var cacheTTL: UInt64?
+    /// `x-cache-persistence` (the plugin's exchange argument, here for queues): whether a durable queue's
+    /// window survives a restart. nil: the default, `disk` for durable queues (their ids last as long as
+    /// their messages do), `memory` otherwise; `disk` on a transient queue is refused at declaration.
+    var persistence: DeduplicationPersistence?
+}
+
+enum DeduplicationPersistence: String {
+    case memory
+    case disk
 }
 
 extension QueueArguments {
@@ -21,14 +30,23 @@ extension QueueArguments {
         let enabled = try Self.flag(table, "x-message-deduplication", queue: queue)
         let size = try Self.positiveInteger(table, "x-cache-size", queue: queue)
         let ttl = try Self.positiveInteger(table, "x-cache-ttl", queue: queue)
+        var persistence: DeduplicationPersistence?
+        if let value = table["x-cache-persistence"] {
+            guard let text = value.stringValue, let parsed = DeduplicationPersistence(rawValue: text) else {
+                throw .preconditionFailed(
+                    "invalid arg 'x-cache-persistence' for queue '\(queue)': \(value) ('memory' or 'disk')")
+            }
+            persistence = parsed
+        }
         guard enabled else {
-            for key in ["x-cache-size", "x-cache-ttl"] where table[key] != nil {
+            for key in ["x-cache-size", "x-cache-ttl", "x-cache-persistence"] where table[key] != nil {
                 throw .preconditionFailed(
                     "invalid arg '\(key)' for queue '\(queue)': requires x-message-deduplication: true")
             }
             return nil
         }
-        return DeduplicationSettings(cacheSize: size.map(Int.init), cacheTTL: ttl.map(UInt64.init))
+        return DeduplicationSettings(
+            cacheSize: size.map(Int.init), cacheTTL: ttl.map(UInt64.init), persistence: persistence)
     }
 
     /// A boolean argument (absent: false). Other types are refused, as for `x-single-active-consumer`.

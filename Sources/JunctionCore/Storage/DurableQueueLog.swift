@@ -9,7 +9,12 @@ import NIOCore
 /// message log's fully settled prefix is truncated (whole segments deleted) as the watermark moves.
 final class DurableQueueLog {
     let directory: String
-    private let messages: SegmentedLog
+    let messages: SegmentedLog
+    /// The time of records (wall clock, ms): their log timestamps and the deduplication window.
+    let clock: () -> Int64
+    /// `x-message-deduplication` with a window on disk: message records are kept this many ms after they
+    /// were stored, settled or not, so a restart finds their ids (`DurableQueueLog+Deduplication`); 0: none.
+    var deduplicationWindow: Int64 = 0
     private let acks: SegmentedLog
     /// Live sequences in append order; settled ones are dropped from the front lazily.
     private var live: Deque<UInt64> = []
@@ -36,9 +41,11 @@ final class DurableQueueLog {
     static let checkpointEvery = 1024
 
     init(
-        directory: String, configuration: SegmentedLogConfiguration, fileSystem: any LogFileSystem, logger: Logger
+        directory: String, configuration: SegmentedLogConfiguration, fileSystem: any LogFileSystem, logger: Logger,
+        clock: @escaping () -> Int64 = SegmentedLog.wallClockMilliseconds
     ) throws {
         self.directory = directory
+        self.clock = clock
         self.messages = try SegmentedLog(
             directory: directory + "/messages", configuration: configuration, fileSystem: fileSystem)
         // One ack record per read burst at most: written at once, as the burst ends, with no buffer of its own.
@@ -263,7 +270,7 @@ final class DurableQueueLog {
             self.checkpointOffset = nil
             try Self.truncateWholeSegments(self.acks, before: checkpoint)
         }
-        try Self.truncateWholeSegments(self.messages, before: LogOffset(Int64(watermark)))
+        try Self.truncateWholeSegments(self.messages, before: self.truncationTarget(watermark: watermark))
         self.keepDirtyForDeferredFileWork()
     }
 
@@ -340,7 +347,7 @@ final class DurableQueueLog {
             if self.checkpointOffset == checkpoint { self.checkpointOffset = nil }
             try Self.truncateWholeSegments(self.acks, before: checkpoint)
         }
-        try Self.truncateWholeSegments(self.messages, before: LogOffset(Int64(part.watermark)))
+        try Self.truncateWholeSegments(self.messages, before: self.truncationTarget(watermark: part.watermark))
         self.keepDirtyForDeferredFileWork()
     }
 

@@ -13,6 +13,8 @@ public final class LogQueueStore: QueueStore {
     private let configuration: SegmentedLogConfiguration
     private let fileSystem: any LogFileSystem
     private let logger: Logger
+    /// Wall-clock milliseconds: the timestamps of message records, which a deduplication window reads.
+    private let clock: () -> Int64
     /// Whether the last append failed: a full disk is logged when appends start and stop failing, not per message.
     private var appendsFailing = false
     private var queues: [QueueStoreKey: DurableQueueLog] = [:]
@@ -29,10 +31,13 @@ public final class LogQueueStore: QueueStore {
     /// - Parameters:
     ///   - maxSegmentBytes: roll size of message-log segments.
     ///   - fileSystem: the file seam of the logs (tests inject full and failing disks).
+    ///   - clock: wall-clock milliseconds for record timestamps (tests move it by hand).
     public init(
-        root: String, maxSegmentBytes: Int, fileSystem: any LogFileSystem = PosixLogFileSystem(), logger: Logger
+        root: String, maxSegmentBytes: Int, fileSystem: any LogFileSystem = PosixLogFileSystem(), logger: Logger,
+        clock: @escaping () -> Int64 = SegmentedLog.wallClockMilliseconds
     ) throws {
         self.root = root
+        self.clock = clock
         self.fileSystem = fileSystem
         self.logger = logger
         // The store decides when to fsync (group commit); the log never syncs on its own. Appends are
@@ -69,7 +74,7 @@ public final class LogQueueStore: QueueStore {
     public func append(_ message: Message, queue: QueueStoreKey) -> UInt64? {
         do {
             let log = try self.log(for: queue)
-            let sequence = try log.append(message, timestamp: Int64(Date().timeIntervalSince1970 * 1000))
+            let sequence = try log.append(message, timestamp: self.clock())
             self.appendCount += 1
             self.dirtyQueues[queue] = log
             if self.appendsFailing {
@@ -140,6 +145,21 @@ public final class LogQueueStore: QueueStore {
     }
 
     public var canReadStored: Bool { true }
+
+    public func retainDeduplicationWindow(
+        queue: QueueStoreKey, windowMilliseconds: UInt64, key: (Message) -> String?
+    ) -> [(key: String, ageMilliseconds: UInt64)]? {
+        guard let log = self.queues[queue] else { return nil }
+        do {
+            return try log.deduplicationKeys(windowMilliseconds: Int64(clamping: windowMilliseconds), key: key)
+        } catch {
+            // The window is still kept from now on; only the ids stored before could not be read.
+            self.logger.error(
+                "cannot read the deduplication ids of a queue log: ids sent before the restart are not remembered",
+                metadata: ["queue": "\(queue.queue)", "error": "\(error)"])
+            return nil
+        }
+    }
 
     public func readStored(
         queue: QueueStoreKey, from first: UInt64, through last: UInt64, _ body: (UInt64, Message) -> Void
@@ -297,7 +317,7 @@ public final class LogQueueStore: QueueStore {
         }
         let log = try DurableQueueLog(
             directory: self.directory(for: queue), configuration: self.configuration, fileSystem: self.fileSystem,
-            logger: self.logger)
+            logger: self.logger, clock: self.clock)
         self.queues[queue] = log
         return log
     }

@@ -54,6 +54,14 @@ public protocol QueueStore: AnyObject {
     /// `recover(queue:)` that keeps the bodies of the oldest messages only, up to `bodyBudget` bytes:
     /// the rest come back as index entries (`RecoveredMessages.paged`), read again when they near the head.
     func recover(queue: QueueStoreKey, bodyBudget: Int) -> RecoveredMessages
+
+    /// `x-message-deduplication` with a window kept on disk (`x-cache-ttl`, `x-cache-persistence: disk`):
+    /// from now on the store keeps the queue's message records `windowMilliseconds` after they were
+    /// stored, settled or not, and returns the deduplication keys (`key`) of those stored within the
+    /// window, oldest first, with their age. nil when the store keeps no such history (in memory).
+    func retainDeduplicationWindow(
+        queue: QueueStoreKey, windowMilliseconds: UInt64, key: (Message) -> String?
+    ) -> [(key: String, ageMilliseconds: UInt64)]?
 }
 
 /// A durable queue's recovered messages in append order: `messages` (with bodies) come first, then `paged`.
@@ -90,6 +98,12 @@ extension QueueStore {
     public func recover(queue: QueueStoreKey, bodyBudget: Int) -> RecoveredMessages {
         RecoveredMessages(messages: self.recover(queue: queue))
     }
+
+    /// Stores without files keep no deduplication history: the queue rebuilds its window from the
+    /// messages it recovers.
+    public func retainDeduplicationWindow(
+        queue: QueueStoreKey, windowMilliseconds: UInt64, key: (Message) -> String?
+    ) -> [(key: String, ageMilliseconds: UInt64)]? { nil }
 
     /// Stores that cannot fail to open (in memory) have no problems to report.
     public func problems(queue: QueueStoreKey) -> QueueStorageProblems? { nil }

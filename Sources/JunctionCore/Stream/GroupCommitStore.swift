@@ -34,6 +34,11 @@ final class GroupCommitStore: QueueStore {
     func recover(queue: QueueStoreKey, bodyBudget: Int) -> RecoveredMessages {
         self.queues.recover(queue: queue, bodyBudget: bodyBudget)
     }
+    func retainDeduplicationWindow(
+        queue: QueueStoreKey, windowMilliseconds: UInt64, key: (Message) -> String?
+    ) -> [(key: String, ageMilliseconds: UInt64)]? {
+        self.queues.retainDeduplicationWindow(queue: queue, windowMilliseconds: windowMilliseconds, key: key)
+    }
     func removeQueue(_ queue: QueueStoreKey) { self.queues.removeQueue(queue) }
 
     var appendCount: UInt64 { self.queues.appendCount + self.streams.appendCount + self.delays.appendCount }

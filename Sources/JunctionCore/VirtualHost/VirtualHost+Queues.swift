@@ -65,6 +65,10 @@ extension VirtualHost {
                 "invalid arg 'x-cache-size' for queue '\(queueName)': \(size) is over the limit of "
                     + "\(self.configuration.maxDeduplicationCacheEntries) (limits.max_deduplication_cache_entries)")
         }
+        if settings.deduplication?.persistence == .disk && !durable {
+            throw .preconditionFailed(
+                "invalid arg 'x-cache-persistence' for queue '\(queueName)': 'disk' needs a durable queue")
+        }
         if settings.stream != nil {
             try Self.checkStreamProperties(queueName, durable: durable, exclusive: exclusive, autoDelete: autoDelete)
         }

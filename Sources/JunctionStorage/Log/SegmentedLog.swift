@@ -130,6 +130,13 @@ public final class SegmentedLog: MessageLog {
     /// The base offsets of the segments, oldest first.
     public var segmentBaseOffsets: [LogOffset] { self.segments.map(\.baseOffset) }
 
+    /// The base offset of the oldest segment holding a record stamped at or after `timestamp` (from each
+    /// segment's newest time, kept in memory: no read), or `nextOffset` when none does. What an owner that
+    /// keeps records for a time window may truncate before.
+    public func firstSegmentBaseOffset(withRecordsSince timestamp: Int64) -> LogOffset {
+        self.segments.first { $0.maxTimestamp >= timestamp }?.baseOffset ?? self.nextOffset
+    }
+
     /// The bytes of all segment log files (indexes excluded).
     public var sizeInBytes: Int64 { self.segments.reduce(0) { $0 + $1.size } }
 
