@@ -1,8 +1,9 @@
-import JunctionCore
 import JunctionCoreTestSupport
 import JunctionModel
 import NIOCore
 import Testing
+
+@testable import JunctionCore
 
 /// `x-message-groups` with several messages of one group out at once, as SQS FIFO receives them: one
 /// `getBatch` (or one run-taking subscription) takes the next messages of a group it holds, in order;
@@ -67,6 +68,37 @@ import Testing
         let taken = Self.bodies(try self.batch(fixture))
         #expect(taken.filter { $0.hasPrefix("a") } == ["a1", "a2", "a3"])
         #expect(taken.filter { $0.hasPrefix("b") } == ["b1", "b2"])
+    }
+
+    @Test func aBatchTakesAsManyOfItsFirstGroupAsItCanBeforeOthers() throws {
+        let fixture = CoreFixture()
+        try fixture.declareQueue("q", arguments: Self.groups)
+        try self.publish(fixture, [("a", "a1"), ("b", "b1"), ("a", "a2"), ("b", "b2"), ("c", "c1"), ("a", "a3")])
+        // Two receivers of two messages each work on two groups in parallel, as with SQS.
+        #expect(Self.bodies(try self.batch(fixture, 2)) == ["a1", "a2"])
+        #expect(Self.bodies(try self.batch(fixture, 2)) == ["b1", "b2"])
+        #expect(Self.bodies(try self.batch(fixture, 2)) == ["c1"])
+        let queue = try #require(fixture.vhost.queue(named: "q"))
+        #expect(queue.readyCount == 1)
+    }
+
+    @Test func gatheringAGroupStopsAtAnUngroupedMessageAndAfterItsLookAhead() throws {
+        let fixture = CoreFixture()
+        try fixture.declareQueue("q", arguments: Self.groups)
+        try self.publish(fixture, [("a", "a1")])
+        try fixture.publish("", "q", "plain")
+        try self.publish(fixture, [("a", "a2")])
+        #expect(Self.bodies(try self.batch(fixture)) == ["a1", "plain", "a2"])
+
+        let other = CoreFixture()
+        try other.declareQueue("q", arguments: Self.groups)
+        try self.publish(other, [("a", "a1")])
+        let passed = MessageQueue.groupLookAhead
+        try self.publish(other, (0...passed).map { ("g\($0)", "g\($0)") })
+        try self.publish(other, [("a", "a2")])
+        // a2 lies past the look-ahead: the batch goes on with the oldest of the groups it moved aside.
+        #expect(Self.bodies(try self.batch(other, 2)) == ["a1", "g0"])
+        #expect(Self.bodies(try self.batch(other, 200)).count == passed)
     }
 
     @Test func requeuedMessagesComeBackInOrderOnceTheGroupIsFree() throws {

@@ -120,6 +120,19 @@ def test_two_groups_are_both_served_each_in_order(sqs, broker, unique):
     assert bodies(receive(other, more)) == ["a3"]
 
 
+def test_two_receivers_each_take_a_whole_group(sqs, broker, unique):
+    """SQS "first attempts to return as many messages with the same message group ID as possible": with
+    two groups sent interleaved, two receives of five get one group each, so both are worked on at once."""
+    url = fifo_queue(sqs, unique("parallel"))
+    for n in range(5):
+        send_group(sqs, url, "a", [f"a{n}"])
+        send_group(sqs, url, "b", [f"b{n}"])
+    first = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=5)["Messages"]
+    second = client(broker).receive_message(QueueUrl=url, MaxNumberOfMessages=5)["Messages"]
+    assert bodies(first) == [f"a{n}" for n in range(5)]
+    assert bodies(second) == [f"b{n}" for n in range(5)]
+
+
 def test_change_visibility_to_zero_returns_messages_to_the_front_of_their_group(sqs, unique):
     url = fifo_queue(sqs, unique("visibility"))
     send_group(sqs, url, "g", ["m0", "m1", "m2"])

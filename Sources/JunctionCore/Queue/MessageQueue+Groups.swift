@@ -120,6 +120,38 @@ extension MessageQueue {
         return nil
     }
 
+    /// How many messages of other groups one receive moves aside, at most, looking for more of the group it
+    /// took (`gatherGroup`): bounds its work and the messages it parks.
+    static let groupLookAhead = 100
+
+    /// A get batch took a message of `group` (and holds it): up to `room` more of that group, in order, from
+    /// its parked ones and then from the head, as SQS FIFO "first attempts to return as many messages with
+    /// the same message group ID as possible". Messages of other groups met on the way are parked (their
+    /// groups served before the ready messages, so no group's order changes); it stops at a message without
+    /// a group (it cannot be parked: it goes back to the head), after `groupLookAhead` others, or at the end.
+    func gatherGroup(_ group: String, room: Int) -> [QueuedMessage] {
+        var taken: [QueuedMessage] = []
+        while taken.count < room, let entry = self.takeParked(of: group) { taken.append(entry) }
+        guard self.groups!.parked[group] == nil else { return taken }
+        var passed = 0
+        while taken.count < room, passed < Self.groupLookAhead, let entry = self.popLiveHead() {
+            guard let other = entry.message.headerKey(QueueArguments.groupHeader) else {
+                self.requeueAtHead(entry)
+                break
+            }
+            if other == group {
+                self.groups!.inFlight[group]!.count += 1
+                taken.append(entry)
+                continue
+            }
+            passed += 1
+            let waiting = self.groups!.inFlight[other] != nil || self.groups!.parked[other] != nil
+            self.park(entry, group: other, atFront: false)
+            if !waiting { self.groups!.released.append(other) }
+        }
+        return taken
+    }
+
     /// The next parked message of a group the caller holds (expired ones are dead-lettered on the way).
     private func takeParked(of group: String) -> QueuedMessage? {
         while let entry = self.unpark(group) {

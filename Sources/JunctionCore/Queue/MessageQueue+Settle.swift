@@ -72,7 +72,7 @@ extension MessageQueue {
         self.unacked.compactMap { $0.value.subscription === subscription ? $0.key : nil }.sorted()
     }
 
-    private func requeueAtHead(_ entry: QueuedMessage) {
+    func requeueAtHead(_ entry: QueuedMessage) {
         self.ready.prepend(entry)
         self.adjustReadyBytes(by: entry.size)
     }

@@ -298,7 +298,13 @@ public final class MessageQueue {
         while deliveries.count < maximum {
             guard let entry = self.groups == nil ? self.popLiveHead() : self.popGroupedHead(locking: true, owner: owner)
             else { break }
+            let group = self.groups == nil ? nil : entry.message.headerKey(QueueArguments.groupHeader)
             deliveries.append(self.handOut(entry, noAck: false))
+            // As SQS: as many of the same group as possible first.
+            guard let group, deliveries.count < maximum else { continue }
+            for more in self.gatherGroup(group, room: maximum - deliveries.count) {
+                deliveries.append(self.handOut(more, noAck: false))
+            }
         }
         return deliveries
     }
