@@ -106,28 +106,4 @@ extension SegmentedLog {
             self.deferred.syncedDirectoryGeneration = max(self.deferred.syncedDirectoryGeneration, generation)
         }
     }
-
-    /// With deferred seals, a crash can leave the segment before the last with a torn tail: recovery cut it,
-    /// and the last segment then starts past its end. Nothing in that segment was ever reported durable (a
-    /// sync covers a segment's records only together with the seal of the one before), so it goes.
-    static func dropSegmentAfterTornTail(
-        _ segments: inout [LogSegment], directory: String, fileSystem: any LogFileSystem, report: inout RecoveryReport
-    ) throws {
-        guard segments.count >= 2 else { return }
-        let previous = segments[segments.count - 2]
-        let last = segments[segments.count - 1]
-        guard previous.nextOffset < last.baseOffset else { return }
-        try last.close()
-        let logPath = LogSegment.path(directory, last.baseOffset, ".log")
-        report.truncations.append(
-            RecoveryReport.Truncation(
-                segment: last.baseOffset, path: logPath,
-                reason: .offsetMismatch(expected: previous.nextOffset, found: last.baseOffset),
-                validBytes: 0, bytesTruncated: last.size, batchesKept: 0))
-        for suffix in [".log", ".index", ".timeindex"] {
-            try fileSystem.remove(LogSegment.path(directory, last.baseOffset, suffix))
-        }
-        try fileSystem.syncDirectory(directory)
-        segments.removeLast()
-    }
 }

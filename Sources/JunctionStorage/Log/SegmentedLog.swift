@@ -70,7 +70,10 @@ public final class SegmentedLog: MessageLog {
         var report = RecoveryReport()
         var segments: [LogSegment] = []
         // With deferred seals the segment before the last may have a tail that was never fsynced: it is
-        // recovered as the last one is (scanned, a torn tail cut).
+        // recovered as the last one is (scanned, a torn tail cut). The last segment then follows a gap, as
+        // after a quarantine: what was in it was never reported durable, and keeping it only makes those
+        // records come back (at-least-once) where dropping it could lose records of a gap that was there
+        // before (a quarantined segment).
         let unsyncedSegments = configuration.defersSegmentFileWork ? 2 : 1
         for (position, base) in bases.enumerated() {
             let result = try LogSegment.load(
@@ -87,9 +90,6 @@ public final class SegmentedLog: MessageLog {
                 quarantine.endOffset = position + 1 < bases.count ? bases[position + 1] : nil
                 report.quarantined.append(quarantine)
             }
-        }
-        if configuration.defersSegmentFileWork {
-            try Self.dropSegmentAfterTornTail(&segments, directory: directory, fileSystem: fileSystem, report: &report)
         }
         report.segmentsLoaded = segments.count
         let checkpoint = try LogStartOffsetCheckpoint.read(directory: directory, fileSystem: fileSystem)
