@@ -16,7 +16,8 @@ enum FuzzSegmentRecovery {
             guard let flags = input.first else { return 0 }
             let fileSystem = MemoryFileSystem(copying: RealLog.pristine)
             SegmentCorruption.apply(input.dropFirst(), to: fileSystem)
-            let configuration = RealLog.configuration(verifyAllSegmentsOnOpen: flags & 1 == 1)
+            let configuration = RealLog.configuration(
+                verifyAllSegmentsOnOpen: flags & 1 == 1, defersSegmentFileWork: flags & 2 == 2)
             Self.recover(fileSystem, configuration: configuration)
             return 0
         }
@@ -29,6 +30,7 @@ enum FuzzSegmentRecovery {
                 clock: { RealLog.now })
         else { return }
         let recoveredEnd = log.nextOffset
+        let recoveredSegments = log.segmentBaseOffsets
         let first = Self.readAll(log, writtenBefore: recoveredEnd)
         _ = try? log.offset(atOrAfter: RealLog.firstTimestamp + 25)
         _ = try? log.offset(atOrAfter: .max)
@@ -51,7 +53,9 @@ enum FuzzSegmentRecovery {
             fuzzCheck(
                 read?.first?.offset == appended.firstOffset
                     && read?.first?.value == ByteBuffer(string: "after recovery"),
-                "the record appended after recovery at \(appended.firstOffset) is lost")
+                "the record appended after recovery at \(appended.firstOffset) is lost (segments after recovery: "
+                    + "\(recoveredSegments), reopened: \(reopened.segmentBaseOffsets) to \(reopened.nextOffset), "
+                    + "\(reopened.recoveryReport))")
         }
         let firstCount = first.count
         fuzzCheck(

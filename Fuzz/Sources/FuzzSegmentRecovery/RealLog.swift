@@ -8,15 +8,23 @@ enum RealLog {
     static let firstTimestamp: Int64 = 1_700_000_000_000
     static let now: Int64 = 1_700_000_100_000
 
-    static func configuration(verifyAllSegmentsOnOpen: Bool) -> SegmentedLogConfiguration {
+    /// `defersSegmentFileWork`: the queue logs' mode, whose recovery scans the last two segments and drops
+    /// a last segment that follows a torn tail.
+    static func configuration(
+        verifyAllSegmentsOnOpen: Bool, defersSegmentFileWork: Bool = false
+    )
+        -> SegmentedLogConfiguration
+    {
         // Small segments and a dense index: a few kilobytes of log hold several segments and many index entries.
-        SegmentedLogConfiguration(
+        var configuration = SegmentedLogConfiguration(
             maxSegmentBytes: 2048,
             indexIntervalBytes: 128,
             maxBatchBytes: 64 * 1024,
             fsyncPolicy: .always,
             verifyAllSegmentsOnOpen: verifyAllSegmentsOnOpen
         )
+        configuration.defersSegmentFileWork = defersSegmentFileWork
+        return configuration
     }
 
     /// The records written, by offset.

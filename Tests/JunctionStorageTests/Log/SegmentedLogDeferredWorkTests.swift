@@ -140,3 +140,37 @@ import Testing
             ])
     }
 }
+
+/// FuzzSegmentRecovery's finding in the deferred mode (its input is in Fuzz/Seeds/FuzzSegmentRecovery): a
+/// quarantined segment left a gap, recovery cut the next segment to nothing, and a record appended after
+/// that recovery was dropped by the following one, which took the old gap for a torn tail.
+@Suite struct StorageSegmentedLogDeferredWorkFindingTests {
+    @Test func aRecordAppendedAfterAQuarantineGapSurvivesTheNextOpening() throws {
+        let directory = TemporaryDirectory()
+        var configuration = SegmentedLogConfiguration(maxSegmentBytes: 400, fsyncPolicy: .never)
+        configuration.defersSegmentFileWork = true
+        let log = try SegmentedLog(directory: directory.path, configuration: configuration)
+        for index in 0..<18 { _ = try log.append([entry("record-\(index)", at: 1)]) }
+        _ = try log.sync()
+        let bases = log.segmentBaseOffsets
+        #expect(bases.count == 4)
+        try log.close()
+        // The second segment gets a bad byte (quarantined when every segment is verified), the third loses
+        // everything (cut to nothing as a torn tail), the fourth stays.
+        let second = String(format: "%020lld.log", bases[1].rawValue)
+        var bytes = try directory.bytes(second)
+        bytes[bytes.count / 2] ^= 0xFF
+        try directory.write(second, bytes)
+        try directory.write(String(format: "%020lld.log", bases[2].rawValue), [])
+        configuration.verifyAllSegmentsOnOpen = true
+        let recovered = try SegmentedLog(directory: directory.path, configuration: configuration)
+        #expect(recovered.recoveryReport.quarantined.map(\.segment) == [bases[1]])
+        let appended = try recovered.append([entry("after recovery", at: 1)])
+        _ = try recovered.sync()
+        try recovered.close()
+
+        let reopened = try SegmentedLog(directory: directory.path, configuration: configuration)
+        #expect(
+            values(try reopened.read(from: appended.firstOffset, maxRecords: 1, maxBytes: 1024)) == ["after recovery"])
+    }
+}
