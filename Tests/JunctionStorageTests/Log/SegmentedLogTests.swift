@@ -144,6 +144,23 @@ import Testing
         #expect(try log.sync() == LogOffset(4))
     }
 
+    @Test func findsTheOldestSegmentWithRecordsSinceATimeWithoutReading() throws {
+        let directory = TemporaryDirectory()
+        let fileSystem = FaultInjectingFileSystem()
+        let configuration = SegmentedLogConfiguration(maxSegmentBytes: 400, indexIntervalBytes: 100)
+        let log = try SegmentedLog(directory: directory.path, configuration: configuration, fileSystem: fileSystem)
+        for index in 0..<50 { _ = try log.append([entry("m\(index)", at: Int64(index) * 10)]) }
+        let bases = log.segmentBaseOffsets
+        #expect(bases.count > 3)
+        fileSystem.logBytesRead = 0
+        // The segment holding the record stamped 250 (offset 25) is the answer, and records before 25 in it.
+        let holding = try #require(bases.last { $0 <= LogOffset(25) })
+        #expect(log.firstSegmentBaseOffset(withRecordsSince: 250) == holding)
+        #expect(log.firstSegmentBaseOffset(withRecordsSince: 0) == .zero)
+        #expect(log.firstSegmentBaseOffset(withRecordsSince: 10_000) == log.nextOffset)
+        #expect(fileSystem.logBytesRead == 0)
+    }
+
     @Test func reopensWithTheSameRecordsAndStartOffset() throws {
         let directory = TemporaryDirectory()
         let configuration = SegmentedLogConfiguration(maxSegmentBytes: 400, indexIntervalBytes: 100)
