@@ -130,6 +130,7 @@ public final class JunctionServer: Sendable {
                     port: port,
                     loop: loop,
                     backlog: configuration.listeners.backlog,
+                    readsPerTurn: configuration.limits.readsPerTurn,
                     output: ChannelOptions.Types.WriteBufferWaterMark(
                         low: configuration.limits.outputLowWaterBytes, high: configuration.limits.outputHighWaterBytes)
                 ) { channel in
@@ -321,6 +322,7 @@ public final class JunctionServer: Sendable {
         port: Int,
         loop: any EventLoop,
         backlog: Int,
+        readsPerTurn: Int,
         output: ChannelOptions.Types.WriteBufferWaterMark,
         initialize: @escaping @Sendable (any Channel) throws -> Void
     ) async throws -> any Channel {
@@ -329,7 +331,8 @@ public final class JunctionServer: Sendable {
             .serverChannelOption(.backlog, value: Int32(backlog))
             .childChannelOption(.tcpOption(.tcp_nodelay), value: 1)
             .childChannelOption(.socketOption(.so_keepalive), value: 1)
-            .childChannelOption(.maxMessagesPerRead, value: 16)
+            // Fairness between connections of the one engine loop (limits.reads_per_turn).
+            .childChannelOption(.maxMessagesPerRead, value: UInt(readsPerTurn))
             // NIO keeps each channel's last receive buffer for reuse, sized by this allocator: with NIO's
             // default first size (2 KiB) every idle connection holds 2 KiB. Starting at 64 bytes it holds
             // 64 (an MQTT CONNECT usually fits; a longer one takes a second read); a busy connection's

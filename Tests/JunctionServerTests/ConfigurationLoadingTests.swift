@@ -205,6 +205,19 @@ struct ServerConfigurationLoadingTests {
         }
     }
 
+    @Test func readsPerTurnDefaultsToTwoAndIsBounded() async throws {
+        #expect(JunctionConfiguration().limits.readsPerTurn == 2)
+        let one = try await JunctionConfiguration.load(
+            configFile: nil, environment: ["JUNCTION_LIMITS_READS_PER_TURN": "1"])
+        #expect(one.limits.readsPerTurn == 1)
+        for value in ["0", "65"] {
+            await #expect(throws: ConfigurationError.self) {
+                try await JunctionConfiguration.load(
+                    configFile: nil, environment: ["JUNCTION_LIMITS_READS_PER_TURN": value])
+            }
+        }
+    }
+
     @Test func missingFileIsRejected() async {
         await #expect(throws: ConfigurationError.self) {
             try await JunctionConfiguration.load(configFile: "/nonexistent/junction.yaml", environment: [:])

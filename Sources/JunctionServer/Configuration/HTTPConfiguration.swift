@@ -87,6 +87,10 @@ public struct LimitsConfiguration: Sendable, Hashable {
     /// Ids a deduplicating queue remembers without `x-cache-size`, and the largest `x-cache-size`
     /// (`limits.max_deduplication_cache_entries`).
     public var maxDeduplicationCacheEntries: Int
+    /// Socket reads of up to 64 KiB one connection gets each time the event loop serves it
+    /// (`limits.reads_per_turn`): a publisher flat out holds the loop for at most this much input
+    /// before the other connections are served.
+    public var readsPerTurn: Int
 
     public init(
         maxConnections: Int = 10000,
@@ -100,8 +104,10 @@ public struct LimitsConfiguration: Sendable, Hashable {
         outputHighWaterBytes: Int = 1_048_576,
         maxTransactionBytes: Int = 16_777_216,
         maxPreloginFrameBytes: Int = 65536,
-        maxDeduplicationCacheEntries: Int = 100_000
+        maxDeduplicationCacheEntries: Int = 100_000,
+        readsPerTurn: Int = 2
     ) {
+        self.readsPerTurn = readsPerTurn
         self.maxPreloginFrameBytes = maxPreloginFrameBytes
         self.maxDeduplicationCacheEntries = maxDeduplicationCacheEntries
         self.maxTransactionBytes = maxTransactionBytes

@@ -25,6 +25,7 @@ extension ConfigurationKeys {
     static let maxTransactionBytes: ConfigKey = "limits.max_transaction_bytes"
     static let maxPreloginFrameBytes: ConfigKey = "limits.max_prelogin_frame_bytes"
     static let maxDeduplicationCacheEntries: ConfigKey = "limits.max_deduplication_cache_entries"
+    static let readsPerTurn: ConfigKey = "limits.reads_per_turn"
 }
 
 extension HTTPConfiguration {
@@ -112,7 +113,8 @@ extension LimitsConfiguration {
             outputHighWaterBytes: try int(ConfigurationKeys.outputHighWaterBytes),
             maxTransactionBytes: try int(ConfigurationKeys.maxTransactionBytes),
             maxPreloginFrameBytes: try int(ConfigurationKeys.maxPreloginFrameBytes),
-            maxDeduplicationCacheEntries: try int(ConfigurationKeys.maxDeduplicationCacheEntries)
+            maxDeduplicationCacheEntries: try int(ConfigurationKeys.maxDeduplicationCacheEntries),
+            readsPerTurn: try int(ConfigurationKeys.readsPerTurn)
         )
     }
 
@@ -140,6 +142,7 @@ extension LimitsConfiguration {
                 .int(self.maxPreloginFrameBytes), isSecret: false),
             AbsoluteConfigKey(ConfigurationKeys.maxDeduplicationCacheEntries): .init(
                 .int(self.maxDeduplicationCacheEntries), isSecret: false),
+            AbsoluteConfigKey(ConfigurationKeys.readsPerTurn): .init(.int(self.readsPerTurn), isSecret: false),
         ]
     }
 
@@ -158,6 +161,7 @@ extension LimitsConfiguration {
             // AMQP's frame-min-size (4096) is the floor: connection.start-ok must always fit.
             ("limits.max_prelogin_frame_bytes", self.maxPreloginFrameBytes, 4096...16_777_216),
             ("limits.max_deduplication_cache_entries", self.maxDeduplicationCacheEntries, 1...100_000_000),
+            ("limits.reads_per_turn", self.readsPerTurn, 1...64),
         ]
         for (key, value, range) in ranges where !range.contains(value) {
             throw ConfigurationError("\(key): \(value) is outside \(range.lowerBound)...\(range.upperBound)")
