@@ -69,7 +69,9 @@ extension SegmentedLog {
         if let checkpoint = self.deferred.checkpoint {
             handles.append(
                 try self.fileSystem.handle { system in
-                    try LogStartOffsetCheckpoint.write(checkpoint, directory: directory, fileSystem: system)
+                    try Self.unlessDeleted(directory, system) {
+                        try LogStartOffsetCheckpoint.write(checkpoint, directory: directory, fileSystem: system)
+                    }
                 })
             taken.checkpoint = checkpoint
         }
@@ -79,13 +81,27 @@ extension SegmentedLog {
             taken.removals = removals
         }
         if !self.deferred.directoryIsSynced {
-            handles.append(try self.fileSystem.handle { system in try system.syncDirectory(directory) })
+            handles.append(
+                try self.fileSystem.handle { system in
+                    try Self.unlessDeleted(directory, system) { try system.syncDirectory(directory) }
+                })
             taken.directoryGeneration = self.deferred.directoryGeneration
         }
         // Taken only once every handle exists: a throw above leaves the work queued.
         if taken.checkpoint != nil { self.deferred.checkpoint = nil }
         self.deferred.removals = []
         return taken
+    }
+
+    /// Runs `work` on the log's directory, by path, on the I/O thread. The owner may have deleted the log
+    /// (its queue) meanwhile: a failure with the directory gone is no failure, there is nothing left to make
+    /// durable (and failing would hold back every other queue's group commit).
+    static func unlessDeleted(_ directory: String, _ system: any LogFileSystem, _ work: () throws -> Void) throws {
+        do {
+            try work()
+        } catch {
+            if system.fileExists(directory) { throw error }
+        }
     }
 
     /// What a finished request took of the deferred work: done, or back in the queue after a failure (the

@@ -201,6 +201,32 @@ import Testing
         #expect(store.durableAppendCount == 2)
     }
 
+    /// The same with the deleted queue's roll in the commit (its directory's fsync, now run by path on the
+    /// I/O thread): the directory is gone when the work runs, and that is no failure either.
+    @Test func aQueueDeletedBeforeItsDeferredSegmentWorkRunsDoesNotFailTheCommit() throws {
+        let store = try LogQueueStore(
+            root: self.directory + "/queues", maxSegmentBytes: 4096, logger: Logger(label: "test"))
+        let kept = QueueStoreKey(virtualHost: "/", queue: "kept")
+        let deleted = QueueStoreKey(virtualHost: "/", queue: "deleted")
+        var appended = 0
+        for key in [kept, deleted] {
+            _ = store.recover(queue: key)
+            // Enough to roll the 4 KiB segments: the commit seals one and syncs the directory.
+            for _ in 0..<(key == deleted ? 40 : 1) {
+                let sequence = store.append(
+                    Message(
+                        exchange: "", routingKey: key.queue, properties: MessageProperties(deliveryMode: 2),
+                        body: ByteBuffer(string: String(repeating: "m", count: 200))), queue: key)
+                if sequence != nil { appended += 1 }
+            }
+        }
+        let commit = store.beginSync()
+        store.removeQueue(deleted)
+        let outcomes = commit.work.run()
+        try commit.finish(outcomes: outcomes)
+        #expect(store.durableAppendCount == UInt64(appended))
+    }
+
     /// Settling messages writes no log-start checkpoint (two fsyncs on the engine loop) until a whole
     /// segment can go; what stays below the watermark is skipped at recovery.
     @Test func settlementsTruncateTheQueueLogOnlyByWholeSegments() throws {
