@@ -94,6 +94,9 @@ public struct RecoveryReport: Equatable, Sendable {
     public var truncations: [Truncation] = []
     public var quarantined: [Quarantine] = []
     public var indexRebuilds: [IndexRebuild] = []
+    /// Whole segments found below the log-start checkpoint (a truncation interrupted before its unlinks) and
+    /// deleted. Not a problem: nothing in them was readable any more.
+    public var segmentsRemovedBelowLogStart = 0
 
     public init() {}
 

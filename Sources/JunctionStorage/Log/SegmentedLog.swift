@@ -108,6 +108,22 @@ public final class SegmentedLog: MessageLog {
             )
             try fileSystem.syncDirectory(directory)
         }
+        // A truncation whose checkpoint reached the disk but whose unlinks did not (a kill between the two, or
+        // with `defersSegmentFileWork` between two steps of a group commit's file work) leaves whole segments
+        // below the log start. Nothing in them can be read: they go now, or they would stay for ever (a later
+        // truncation starts at the log start and never looks below it).
+        let logStart = checkpoint ?? segments[0].baseOffset
+        var removedBelowStart = false
+        while segments.count > 1, segments[0].nextOffset <= logStart {
+            let segment = segments.removeFirst()
+            try segment.close()
+            for suffix in [".log", ".index", ".timeindex"] {
+                try fileSystem.remove(LogSegment.path(directory, segment.baseOffset, suffix))
+            }
+            report.segmentsRemovedBelowLogStart += 1
+            removedBelowStart = true
+        }
+        if removedBelowStart { try fileSystem.syncDirectory(directory) }
         for segment in segments { segment.writeBufferBytes = configuration.writeBufferBytes }
         self.segments = segments
         self.recoveryReport = report

@@ -1,7 +1,8 @@
 import Foundation
-import JunctionStorage
 import JunctionTestSupport
 import Testing
+
+@testable import JunctionStorage
 
 /// `SegmentedLogConfiguration.defersSegmentFileWork` (durable queue logs): a roll or a truncation does no
 /// fsync, checkpoint or unlink on the owner; the next `beginSync()` hands them out with the active segment's
@@ -103,6 +104,41 @@ import Testing
         #expect(
             values(try reopened.read(from: .zero, maxRecords: 100, maxBytes: 1 << 20)).first
                 == "record-\(target.rawValue)")
+    }
+
+    /// A kill after a truncation's checkpoint reached the disk and before its unlinks ran. Before: the opening
+    /// kept the segments below the checkpoint and no later truncation looked below the log start, so a drained
+    /// queue kept them for ever (seen as a flaky interop kill -9 test). Now the opening deletes them.
+    @Test func segmentsLeftBelowTheCheckpointByAKillAreDeletedAtTheNextOpening() throws {
+        let directory = TemporaryDirectory()
+        let log = try SegmentedLog(directory: directory.path, configuration: Self.configuration())
+        try self.append(log, 0..<20)
+        try self.sync(log)
+        let bases = log.segmentBaseOffsets
+        #expect(bases.count >= 4)
+        let target = bases[3]
+        try log.truncate(before: target)
+        // Only the checkpoint of the group commit's file work ran: the process died before the unlinks.
+        try LogStartOffsetCheckpoint.write(target, directory: directory.path, fileSystem: PosixLogFileSystem())
+        let stale = bases.prefix(3).map { String(format: "%020lld.log", $0.rawValue) }
+        #expect(stale.allSatisfy(directory.contents().contains))
+
+        let reopened = try SegmentedLog(directory: directory.path, configuration: Self.configuration())
+        #expect(reopened.firstOffset == target)
+        #expect(reopened.segmentBaseOffsets == Array(bases.dropFirst(3)))
+        #expect(reopened.recoveryReport.segmentsRemovedBelowLogStart == 3)
+        #expect(reopened.recoveryReport.isClean)
+        let contents = directory.contents()
+        for base in bases.prefix(3) {
+            #expect(!contents.contains { $0.hasPrefix(String(format: "%020lld", base.rawValue)) })
+        }
+        #expect(
+            values(try reopened.read(from: .zero, maxRecords: 100, maxBytes: 1 << 20)).first
+                == "record-\(target.rawValue)")
+        // Truncating the rest still works from there.
+        try reopened.truncate(before: reopened.nextOffset)
+        try self.sync(reopened)
+        #expect(reopened.segmentBaseOffsets.count == 1)
     }
 
     /// A machine crash between a roll and the next group commit: the rolled segment's unsynced tail is lost
