@@ -76,10 +76,15 @@ public final class JunctionServer: Sendable {
         // fsyncs of group commits run here, never on the engine loop.
         let ioThread = NIOThreadPool(numberOfThreads: 1)
         ioThread.start()
+        // Windows of paged messages are read here, ahead of need (`queues.read_ahead_thread`).
+        let readAheadThread = configuration.queues.readAheadThread ? NIOThreadPool(numberOfThreads: 1) : nil
+        readAheadThread?.start()
+        let threadPools = [ioThread] + (readAheadThread.map { [$0] } ?? [])
         try await loop.submit {
             let io = IOThread(pool: ioThread, loop: loop)
             state.value.ioThread = io
             state.value.broker.durability.executor = io
+            state.value.broker.readAheadExecutor = readAheadThread.map { ReadAheadThread(pool: $0, loop: loop) }
             // Delayed messages (recovered ones included) fire on their own timer on this loop.
             state.value.installDelayTimer(
                 EngineDelayTimer(loop: loop) {
@@ -167,14 +172,14 @@ public final class JunctionServer: Sendable {
             groupCommit.cancel()
             for listener in listeners { try? await listener.close() }
             try? await group.shutdownGracefully()
-            try? await ioThread.shutdownGracefully()
+            for pool in threadPools { try? await pool.shutdownGracefully() }
             throw error
         }
         // Readiness (`/api/health/ready`) waits for the last listener.
         try await loop.submit { state.value.broker.readiness.listenersBound = true }.get()
         return RunningServer(
             group: group,
-            ioThread: ioThread,
+            threadPools: threadPools,
             listeners: listeners,
             state: state,
             timers: [expiry, alarms, groupCommit, rates],

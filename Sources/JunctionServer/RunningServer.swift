@@ -7,7 +7,8 @@ import NIOPosix
 /// A started server: its listeners' addresses, and `stop()`.
 public final class RunningServer: Sendable {
     private let group: MultiThreadedEventLoopGroup
-    private let ioThread: NIOThreadPool
+    /// The I/O thread and the read-ahead thread, stopped after the event loops.
+    private let threadPools: [NIOThreadPool]
     private let listeners: [any Channel]
     private let state: NIOLoopBound<EngineState>
     private let timers: [RepeatedTask]
@@ -16,7 +17,7 @@ public final class RunningServer: Sendable {
 
     init(
         group: MultiThreadedEventLoopGroup,
-        ioThread: NIOThreadPool,
+        threadPools: [NIOThreadPool],
         listeners: [any Channel],
         state: NIOLoopBound<EngineState>,
         timers: [RepeatedTask],
@@ -24,7 +25,7 @@ public final class RunningServer: Sendable {
         logger: Logger
     ) {
         self.group = group
-        self.ioThread = ioThread
+        self.threadPools = threadPools
         self.listeners = listeners
         self.state = state
         self.timers = timers
@@ -108,7 +109,7 @@ public final class RunningServer: Sendable {
         for timer in self.timers { timer.cancel() }
         try await loop.submit { state.value.close() }.get()
         try await self.group.shutdownGracefully()
-        try await self.ioThread.shutdownGracefully()
+        for pool in self.threadPools { try await pool.shutdownGracefully() }
         self.logger.info("broker stopped")
     }
 }

@@ -9,6 +9,11 @@ public final class Broker {
     let store: any QueueStore
     /// Memory budgets of queued bodies and the spill logs' directory (`MessageQueue+Paging`).
     let paging: QueuePaging
+    /// Where paged messages are read ahead of need (the server's read-ahead thread); nil: on the loop.
+    public var readAheadExecutor: (any ReadAheadExecutor)? {
+        get { self.paging.readAheadExecutor }
+        set { self.paging.readAheadExecutor = newValue }
+    }
     let logger: Logger
     /// Group commit of the queue store and the confirms that wait for it.
     /// Refusals by reason since start (see `countRefusal`), read by /metrics.

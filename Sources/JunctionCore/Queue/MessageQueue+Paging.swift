@@ -8,7 +8,8 @@ import Logging
 /// the queue's spill log (`SpillLog`). Once a priority level has paged messages, its new messages
 /// are paged too, so order holds. When the head is wanted and its level holds no message in memory,
 /// a window of paged messages is read back (`loadPaged`): one sequential read per run of nearby
-/// offsets, not one per message, synchronously on the engine loop.
+/// offsets, not one per message; after the first window of a drain, the next run is read ahead on the
+/// read-ahead thread (`MessageQueue+ReadAhead`), so the loop reads only what that did not cover.
 ///
 /// Every feature works on paged messages, because each acts on the head or on counts: expiry looks
 /// at the paged head's expiry and loads it to dead-letter it; max-length and `drop-head` count paged
@@ -20,6 +21,9 @@ extension MessageQueue {
     var pagesMessages: Bool {
         self.paging.isEnabled && self.deduplication == nil && self.settings.stream == nil
     }
+
+    /// Body bytes all queues hold in memory (ready bodies and read-ahead), for the budgets (tests).
+    public var pagingInMemoryBytes: Int { self.paging.inMemoryBytes }
 
     /// Body bytes of ready messages held in memory.
     var inMemoryReadyBytes: Int { self.readyBytes - self.ready.pagedBytes }
@@ -129,12 +133,20 @@ extension MessageQueue {
                         redelivered: paged.redelivered, storeSequence: paged.isSpilled ? nil : paged.offset),
                     level: level)
             }
+            let last = window[end - 1].offset
+            // What was read ahead off the loop comes from memory; the rest is read here.
+            let from = self.takeReadAhead(
+                spilled: window[start].isSpilled, from: window[start].offset, through: last, deliver)
             do {
-                if window[start].isSpilled {
-                    try self.spill?.read(from: window[start].offset, through: window[end - 1].offset, deliver)
+                if from > last {
+                    self.pagedRunsReadAhead += 1
+                    // Covered by the read-ahead.
+                } else if window[start].isSpilled {
+                    self.pagedRunsReadOnLoop += 1
+                    try self.spill?.read(from: from, through: last, deliver)
                 } else {
-                    try self.store?.readStored(
-                        queue: self.storeKey, from: window[start].offset, through: window[end - 1].offset, deliver)
+                    self.pagedRunsReadOnLoop += 1
+                    try self.store?.readStored(queue: self.storeKey, from: from, through: last, deliver)
                 }
             } catch {
                 self.paging.logger.error(
@@ -161,6 +173,8 @@ extension MessageQueue {
                 spill.release(before: first)
             }
         }
+        // The next run is read while consumers drain this window.
+        self.startReadAhead(level: level)
     }
 
     /// Every paged message of `level` back in memory (when no more can be paged there).
@@ -175,11 +189,13 @@ extension MessageQueue {
             if settling && !paged.isSpilled { self.store?.settle(sequence: paged.offset, queue: self.storeKey) }
         }
         self.paging.inMemoryBytes += pagedBytes
+        self.dropReadAhead()
         self.spill?.release(before: nil)
     }
 
     /// The queue is gone: its spill log too.
     func removeSpill() {
+        self.dropReadAhead()
         self.spill?.remove()
         self.spill = nil
     }

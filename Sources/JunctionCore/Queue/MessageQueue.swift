@@ -34,6 +34,11 @@ public final class MessageQueue {
     var spillUnavailable = false
     /// The window being read back (kept to reuse its storage).
     var pagingWindow: [PagedMessage] = []
+    /// The next run of paged messages, read (or being read) on the read-ahead thread.
+    var readAhead: PagedReadAhead?
+    /// Runs of paged messages read back on the engine loop, and those taken whole from a read-ahead.
+    public internal(set) var pagedRunsReadOnLoop = 0
+    public internal(set) var pagedRunsReadAhead = 0
 
     /// Ready messages in delivery order (one FIFO, or one per priority with `x-max-priority`).
     var ready: ReadyMessages

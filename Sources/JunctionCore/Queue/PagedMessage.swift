@@ -119,6 +119,13 @@ public struct PagedIndex {
         while let entry = other.popFirst() { self.append(entry) }
     }
 
+    /// Calls `body` with entries from the oldest on, while it returns true.
+    func forEachPrefix(_ body: (PagedMessage) -> Bool) {
+        for (index, chunk) in self.chunks.enumerated() {
+            for position in (index == 0 ? self.start : 0)..<chunk.count where !body(chunk[position]) { return }
+        }
+    }
+
     /// Calls `body` with each entry, oldest first.
     func forEach(_ body: (PagedMessage) -> Void) {
         for (index, chunk) in self.chunks.enumerated() {

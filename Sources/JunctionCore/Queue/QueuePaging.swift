@@ -17,6 +17,8 @@ final class QueuePaging {
     let spillSegmentBytes: Int
     let logger: Logger
     private var nextSpillID: UInt64 = 0
+    /// Where windows of paged messages are read ahead of need (`MessageQueue+ReadAhead`); nil: on the loop.
+    var readAheadExecutor: (any ReadAheadExecutor)?
 
     /// A read-ahead window: a quarter of the queue budget within these bounds (and what the global
     /// budget has room for, but never below the minimum, so a drain always moves).

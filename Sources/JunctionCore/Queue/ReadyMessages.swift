@@ -145,6 +145,33 @@ struct ReadyMessages: Sequence {
         self.pagedBytes -= bytes
     }
 
+    /// The oldest paged message of `level`.
+    func firstPaged(level: Int) -> PagedMessage? { self.paged[level].first }
+
+    /// The window of `level`'s paged messages that `takePaged` with these limits would take, in the runs
+    /// `loadPaged` reads each in one pass (one source, offsets rising by at most 64), left in place.
+    func pagedRuns(
+        level: Int, maxBytes: Int, maxCount: Int
+    ) -> (runs: [(spilled: Bool, first: UInt64, last: UInt64)], bytes: Int) {
+        var runs: [(spilled: Bool, first: UInt64, last: UInt64)] = []
+        var bytes = 0
+        var count = 0
+        self.paged[level].forEachPrefix { entry in
+            guard count == 0 || (count < maxCount && bytes + Int(entry.size) <= maxBytes) else { return false }
+            if let run = runs.last, run.spilled == entry.isSpilled, entry.offset > run.last,
+                entry.offset - run.last <= 64
+            {
+                runs[runs.count - 1].last = entry.offset
+            } else {
+                runs.append((entry.isSpilled, entry.offset, entry.offset))
+            }
+            bytes += Int(entry.size)
+            count += 1
+            return true
+        }
+        return (runs, bytes)
+    }
+
     /// A loaded message goes at the tail of its level's memory part (before the level's paged ones).
     mutating func appendLoaded(_ entry: consuming QueuedMessage, level: Int) {
         guard !self.levels.isEmpty else {

@@ -159,6 +159,11 @@ final class DurableQueueLog {
         try SpillLog.read(self.messages, from: first, through: last, body)
     }
 
+    /// `read(from:through:)` to run off the loop; nil when it cannot (the queue reads on the loop then).
+    func readAhead(from first: UInt64, through last: UInt64) -> PagedRead? {
+        SpillLog.readAhead(self.messages, from: first, through: last)
+    }
+
     func append(_ message: Message, timestamp: Int64) throws -> UInt64 {
         let value = MessageRecordCodec.encode(message)
         let result = try self.messages.append([LogEntry(timestamp: timestamp, value: value)])

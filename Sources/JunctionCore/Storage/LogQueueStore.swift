@@ -168,6 +168,11 @@ public final class LogQueueStore: QueueStore {
         try log.read(from: first, through: last, body)
     }
 
+    public func readAhead(queue: QueueStoreKey, from first: UInt64, through last: UInt64) -> PagedRead? {
+        guard let log = self.queues[queue] else { return nil }
+        return log.readAhead(from: first, through: last)
+    }
+
     public func problems(queue: QueueStoreKey) -> QueueStorageProblems? { self.problemsByQueue[queue] }
 
     /// Deletes the queue's files: also how an operator drops a failed queue.

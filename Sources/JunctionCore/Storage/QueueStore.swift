@@ -51,6 +51,9 @@ public protocol QueueStore: AnyObject {
     /// hands those still held to `body`, in sequence order.
     func readStored(
         queue: QueueStoreKey, from first: UInt64, through last: UInt64, _ body: (UInt64, Message) -> Void) throws
+    /// `readStored` of `first...last` as a read to run on the read-ahead thread (`PagedReadAhead`); nil when
+    /// the store cannot read off the loop (the queue then reads with `readStored` when it needs the messages).
+    func readAhead(queue: QueueStoreKey, from first: UInt64, through last: UInt64) -> PagedRead?
     /// `recover(queue:)` that keeps the bodies of the oldest messages only, up to `bodyBudget` bytes:
     /// the rest come back as index entries (`RecoveredMessages.paged`), read again when they near the head.
     func recover(queue: QueueStoreKey, bodyBudget: Int) -> RecoveredMessages
@@ -93,6 +96,8 @@ extension QueueStore {
     public func readStored(
         queue: QueueStoreKey, from first: UInt64, through last: UInt64, _ body: (UInt64, Message) -> Void
     ) throws {}
+
+    public func readAhead(queue: QueueStoreKey, from first: UInt64, through last: UInt64) -> PagedRead? { nil }
 
     /// Stores that cannot read back keep every body.
     public func recover(queue: QueueStoreKey, bodyBudget: Int) -> RecoveredMessages {

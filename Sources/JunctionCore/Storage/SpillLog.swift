@@ -61,6 +61,19 @@ final class SpillLog {
         }
     }
 
+    /// `read(from:through:)` to run off the loop (`PagedReadAhead`); nil when it cannot.
+    func readAhead(from first: UInt64, through last: UInt64) -> PagedRead? {
+        Self.readAhead(self.log, from: first, through: last)
+    }
+
+    /// Range reads off the loop, shared with `DurableQueueLog`. A failure to take the read (the log is
+    /// closed) is no read ahead: the read on the loop, when the window is needed, reports it.
+    static func readAhead(_ log: SegmentedLog, from first: UInt64, through last: UInt64) -> PagedRead? {
+        let handle = try? log.readHandle(
+            from: LogOffset(Int64(first)), through: LogOffset(Int64(last)), maxBytes: Int.max)
+        return handle.map(PagedRead.init)
+    }
+
     /// Body bytes read back since the prefix was last released.
     func noteRead(bytes: Int) {
         self.bytesSinceRelease += bytes

@@ -31,6 +31,9 @@ final class GroupCommitStore: QueueStore {
     ) throws {
         try self.queues.readStored(queue: queue, from: first, through: last, body)
     }
+    func readAhead(queue: QueueStoreKey, from first: UInt64, through last: UInt64) -> PagedRead? {
+        self.queues.readAhead(queue: queue, from: first, through: last)
+    }
     func recover(queue: QueueStoreKey, bodyBudget: Int) -> RecoveredMessages {
         self.queues.recover(queue: queue, bodyBudget: bodyBudget)
     }

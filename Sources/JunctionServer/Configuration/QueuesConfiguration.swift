@@ -8,20 +8,28 @@ public struct QueuesConfiguration: Sendable, Hashable {
     public var memoryBudgetBytes: Int
     /// Body bytes all queues together keep in memory (`queues.global_memory_budget_bytes`); 0 turns paging off.
     public var globalMemoryBudgetBytes: Int
+    /// Whether the next window of a draining queue's paged messages is read on a thread of its own
+    /// (`queues.read_ahead_thread`); false: every window is read on the engine loop when it is needed.
+    public var readAheadThread: Bool
 
-    public init(memoryBudgetBytes: Int = 64 << 20, globalMemoryBudgetBytes: Int = 512 << 20) {
+    public init(
+        memoryBudgetBytes: Int = 64 << 20, globalMemoryBudgetBytes: Int = 512 << 20, readAheadThread: Bool = true
+    ) {
         self.memoryBudgetBytes = memoryBudgetBytes
         self.globalMemoryBudgetBytes = globalMemoryBudgetBytes
+        self.readAheadThread = readAheadThread
     }
 
     static let memoryBudgetBytesKey: ConfigKey = "queues.memory_budget_bytes"
     static let globalMemoryBudgetBytesKey: ConfigKey = "queues.global_memory_budget_bytes"
+    static let readAheadThreadKey: ConfigKey = "queues.read_ahead_thread"
 
     init(reading reader: ConfigReader) throws {
         do {
             self.init(
                 memoryBudgetBytes: try reader.requiredInt(forKey: Self.memoryBudgetBytesKey),
-                globalMemoryBudgetBytes: try reader.requiredInt(forKey: Self.globalMemoryBudgetBytesKey))
+                globalMemoryBudgetBytes: try reader.requiredInt(forKey: Self.globalMemoryBudgetBytesKey),
+                readAheadThread: try reader.requiredBool(forKey: Self.readAheadThreadKey))
         } catch {
             throw ConfigurationError("queues: \(error)")
         }
@@ -32,6 +40,7 @@ public struct QueuesConfiguration: Sendable, Hashable {
             AbsoluteConfigKey(Self.memoryBudgetBytesKey): .init(.int(self.memoryBudgetBytes), isSecret: false),
             AbsoluteConfigKey(Self.globalMemoryBudgetBytesKey): .init(
                 .int(self.globalMemoryBudgetBytes), isSecret: false),
+            AbsoluteConfigKey(Self.readAheadThreadKey): .init(.bool(self.readAheadThread), isSecret: false),
         ]
     }
 

@@ -18,6 +18,13 @@ public protocol LogFile: AnyObject {
     /// Cuts the file to `size` bytes.
     func truncate(to size: Int64) throws
     func close() throws
+    /// A read-only duplicate that another thread may read while the owner writes, rolls or closes this one
+    /// (see `LogReadHandle`); nil when the file cannot be read elsewhere (the default).
+    func readOnlyDuplicate() throws -> (any LogFile & Sendable)?
+}
+
+extension LogFile {
+    public func readOnlyDuplicate() throws -> (any LogFile & Sendable)? { nil }
 }
 
 /// The directory operations a `SegmentedLog` needs. Errors thrown are `StorageError`.

@@ -104,20 +104,25 @@ final class PosixLogFile: LogFile {
     }
 
     func read(at position: Int64, length: Int) throws -> ByteBuffer {
+        try Self.read(self.descriptor, path: self.path, at: position, length: length)
+    }
+
+    /// `pread` until `length` bytes or the end of the file; retries `EINTR`.
+    static func read(_ descriptor: Int32, path: String, at position: Int64, length: Int) throws -> ByteBuffer {
         var buffer = ByteBufferAllocator().buffer(capacity: length)
         var total = 0
         while total < length {
             let count = try buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: length - total) { target in
                 while true {
                     let result = pread(
-                        self.descriptor,
+                        descriptor,
                         target.baseAddress!,
                         length - total,
                         off_t(position + Int64(total))
                     )
                     if result < 0 {
                         if errno == EINTR { continue }
-                        throw PosixLogFileSystem.error(self.path, "pread", position: position + Int64(total))
+                        throw PosixLogFileSystem.error(path, "pread", position: position + Int64(total))
                     }
                     return result
                 }
@@ -130,6 +135,13 @@ final class PosixLogFile: LogFile {
 
     func sync() throws {
         guard fsync(self.descriptor) == 0 else { throw PosixLogFileSystem.error(self.path, "fsync") }
+    }
+
+    /// A duplicate descriptor: reads go on even if the owner closes its own (or unlinks the file) meanwhile.
+    func readOnlyDuplicate() throws -> (any LogFile & Sendable)? {
+        let copy = dup(self.descriptor)
+        guard copy >= 0 else { throw PosixLogFileSystem.error(self.path, "dup") }
+        return PosixReadOnlyLogFile(path: self.path, descriptor: copy)
     }
 
     /// A duplicate descriptor: the fsync syncs this file even if the owner closes its own meanwhile.
@@ -154,5 +166,39 @@ final class PosixLogFile: LogFile {
         let result = Glibc.close(self.descriptor)
         self.descriptor = -1
         guard result == 0 else { throw PosixLogFileSystem.error(self.path, "close") }
+    }
+}
+
+/// A duplicate descriptor for reads on another thread (`LogFile.readOnlyDuplicate`); closed when released.
+/// Sendable: the descriptor never changes and `pread` keeps no position.
+final class PosixReadOnlyLogFile: LogFile, Sendable {
+    let path: String
+    private let descriptor: Int32
+
+    init(path: String, descriptor: Int32) {
+        self.path = path
+        self.descriptor = descriptor
+    }
+
+    deinit { Glibc.close(self.descriptor) }
+
+    func size() throws -> Int64 {
+        var info = stat()
+        guard fstat(self.descriptor, &info) == 0 else { throw PosixLogFileSystem.error(self.path, "fstat") }
+        return Int64(info.st_size)
+    }
+
+    func read(at position: Int64, length: Int) throws -> ByteBuffer {
+        try PosixLogFile.read(self.descriptor, path: self.path, at: position, length: length)
+    }
+
+    func write(_ buffer: ByteBuffer, at position: Int64) throws { throw self.readOnly("write") }
+    func sync() throws { throw self.readOnly("fsync") }
+    func truncate(to size: Int64) throws { throw self.readOnly("ftruncate") }
+    /// Closed when the last reference goes (a `let` descriptor cannot be marked closed).
+    func close() throws {}
+
+    private func readOnly(_ call: String) -> StorageError {
+        StorageError(.invalidArgument, path: self.path, detail: "\(call) on a read-only duplicate")
     }
 }

@@ -456,6 +456,17 @@ public final class SegmentedLog: MessageLog {
         return deleted
     }
 
+    /// The segments holding `first...last` for a read elsewhere (`readHandle`), buffered appends written first.
+    func segmentsForReading(from first: LogOffset, through last: LogOffset) throws -> ArraySlice<LogSegment> {
+        try self.checkReadable()
+        try self.writeBufferedBeforeReading()
+        guard first >= self.firstOffset, first < self.nextOffset, last >= first else { return [] }
+        let start = self.segmentIndex(containing: first)
+        var end = start + 1
+        while end < self.segments.count, self.segments[end].baseOffset <= last { end += 1 }
+        return self.segments[start..<end]
+    }
+
     /// The last segment whose base is at or below `offset` (binary search).
     private func segmentIndex(containing offset: LogOffset) -> Int {
         var low = 0
