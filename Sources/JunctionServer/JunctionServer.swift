@@ -113,27 +113,37 @@ public final class JunctionServer: Sendable {
             state.value.broker.sampleMessageRates()
         }
 
-        let protocolListeners = self.protocolListeners(state: state, loop: loop)
+        // SQS connections' own loops (`sqs.event_loops`; none: they run on the engine loop).
+        let sqsLoops =
+            configuration.listeners.sqsPort != 0 && configuration.sqs.eventLoops > 0
+            ? MultiThreadedEventLoopGroup(numberOfThreads: configuration.sqs.eventLoops) : nil
+        let protocolListeners = self.protocolListeners(state: state, loop: loop, sqsLoops: sqsLoops)
         // What a protocol keeps across restarts (MQTT sessions) comes back before the first client connects.
         try await loop.submit {
-            for (listener, _, _) in protocolListeners {
+            for (listener, _, _, _) in protocolListeners {
                 listener.restore(broker: state.value.broker, eventLoop: loop)
             }
         }.get()
 
         var listeners: [any Channel] = []
-        var bindings: [(listener: any ProtocolListener, port: Int, tls: TLSContextStore?)] = []
-        for (listener, port, tlsPort) in protocolListeners {
-            if port != 0 { bindings.append((listener, port, nil)) }
-            if let tlsContexts, tlsPort != 0 { bindings.append((listener, tlsPort, tlsContexts)) }
+        var bindings:
+            [(
+                listener: any ProtocolListener, ownLoops: (any OwnLoopsProtocolListener)?, port: Int,
+                tls: TLSContextStore?
+            )] =
+                []
+        for (listener, ownLoops, port, tlsPort) in protocolListeners {
+            if port != 0 { bindings.append((listener, ownLoops, port, nil)) }
+            if let tlsContexts, tlsPort != 0 { bindings.append((listener, ownLoops, tlsPort, tlsContexts)) }
         }
         let tlsLogger = Logger(label: "junction.tls")
         do {
-            for (listener, port, tls) in bindings {
+            for (listener, ownLoops, port, tls) in bindings {
                 let channel = try await Self.bind(
                     host: configuration.listeners.bindHost,
                     port: port,
                     loop: loop,
+                    childLoops: ownLoops?.connectionLoops,
                     backlog: configuration.listeners.backlog,
                     readsPerTurn: configuration.limits.readsPerTurn,
                     output: ChannelOptions.Types.WriteBufferWaterMark(
@@ -141,22 +151,13 @@ public final class JunctionServer: Sendable {
                 ) { channel in
                     // TLS lives here, below the protocol: its handlers decrypt, and the protocol reads
                     // only the verified peer name (`PeerIdentity`).
-                    try tls?.addHandlers(to: channel, logger: tlsLogger)
-                    let engine = state.value
-                    let id = engine.connections.register(channel)
-                    channel.closeFuture.whenComplete { _ in
-                        state.value.connections.remove(id)
+                    if let ownLoops {
+                        return Self.initializeOnOwnLoop(
+                            channel, listener: ownLoops, tls: tls, tlsLogger: tlsLogger, state: state)
                     }
-                    try listener.initializeConnection(
-                        channel,
-                        broker: engine.broker,
-                        connectionID: id,
-                        isLoopback: channel.remoteAddress?.isLoopback ?? false
-                    )
-                    if engine.memoryAlarm || engine.diskAlarm {
-                        // A publisher that connects during an alarm is held like the others.
-                        let reason = engine.memoryAlarm ? "low on memory" : "low on disk space"
-                        channel.pipeline.fireUserInboundEventTriggered(ResourceAlarmEvent.raised(reason: reason))
+                    return channel.eventLoop.makeCompletedFuture {
+                        try tls?.addHandlers(to: channel, logger: tlsLogger)
+                        try Self.initializeOnEngineLoop(channel, listener: listener, state: state)
                     }
                 }
                 listeners.append(channel)
@@ -171,6 +172,7 @@ public final class JunctionServer: Sendable {
             rates.cancel()
             groupCommit.cancel()
             for listener in listeners { try? await listener.close() }
+            try? await sqsLoops?.shutdownGracefully()
             try? await group.shutdownGracefully()
             for pool in threadPools { try? await pool.shutdownGracefully() }
             throw error
@@ -180,6 +182,7 @@ public final class JunctionServer: Sendable {
         return RunningServer(
             group: group,
             threadPools: threadPools,
+            connectionLoops: sqsLoops,
             listeners: listeners,
             state: state,
             timers: [expiry, alarms, groupCommit, rates],
@@ -188,11 +191,12 @@ public final class JunctionServer: Sendable {
         )
     }
 
-    /// Every protocol this server speaks, with the ports its plain and TLS listeners bind (0 = disabled).
+    /// Every protocol this server speaks, with the ports its plain and TLS listeners bind (0 = disabled), and
+    /// for a listener whose connections run on loops of their own, the listener as such (nil: engine loop).
     /// - Parameter loop: the engine loop; listeners that share state among their connections bind it there.
     private func protocolListeners(
-        state: NIOLoopBound<EngineState>, loop: any EventLoop
-    ) -> [(any ProtocolListener, Int, Int)] {
+        state: NIOLoopBound<EngineState>, loop: any EventLoop, sqsLoops: MultiThreadedEventLoopGroup?
+    ) -> [(any ProtocolListener, (any OwnLoopsProtocolListener)?, Int, Int)] {
         let authenticator = StoredUserAuthenticator(
             accessControl: { state.value.broker.accessControl },
             loopbackOnly: Set(self.configuration.users.filter(\.loopbackOnly).map(\.name))
@@ -310,15 +314,16 @@ public final class JunctionServer: Sendable {
                 authenticator: authenticator, accessControl: { state.value.broker.accessControl }, store: accessKeys,
                 loopbackOnly: Set(self.configuration.users.filter(\.loopbackOnly).map(\.name))),
             eventLoop: loop,
+            connectionLoops: sqsLoops,
             logger: Logger(label: "junction.sqs")
         )
         return [
-            (amqp, listeners.amqpPort, listeners.amqpsPort),
-            (mqtt, listeners.mqttPort, listeners.mqttsPort),
-            (stomp, listeners.stompPort, listeners.stompsPort),
-            (http, listeners.httpPort, listeners.httpsPort),
+            (amqp, nil, listeners.amqpPort, listeners.amqpsPort),
+            (mqtt, nil, listeners.mqttPort, listeners.mqttsPort),
+            (stomp, nil, listeners.stompPort, listeners.stompsPort),
+            (http, nil, listeners.httpPort, listeners.httpsPort),
             // Plain HTTP only: SDKs reach a local SQS endpoint over http:// (TLS termination is a proxy's job).
-            (sqs, listeners.sqsPort, 0),
+            (sqs, sqsLoops == nil ? nil : sqs, listeners.sqsPort, 0),
         ]
     }
 
@@ -326,12 +331,13 @@ public final class JunctionServer: Sendable {
         host: String,
         port: Int,
         loop: any EventLoop,
+        childLoops: (any EventLoopGroup)?,
         backlog: Int,
         readsPerTurn: Int,
         output: ChannelOptions.Types.WriteBufferWaterMark,
-        initialize: @escaping @Sendable (any Channel) throws -> Void
+        initialize: @escaping @Sendable (any Channel) -> EventLoopFuture<Void>
     ) async throws -> any Channel {
-        try await ServerBootstrap(group: loop)
+        try await ServerBootstrap(group: loop, childGroup: childLoops ?? loop)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .serverChannelOption(.backlog, value: Int32(backlog))
             .childChannelOption(.tcpOption(.tcp_nodelay), value: 1)
@@ -347,9 +353,7 @@ public final class JunctionServer: Sendable {
             )
             // The low mark is also where ConnectionOutput stops taking deliveries (limits.output_*_water_bytes).
             .childChannelOption(.writeBufferWaterMark, value: output)
-            .childChannelInitializer { channel in
-                channel.eventLoop.makeCompletedFuture { try initialize(channel) }
-            }
+            .childChannelInitializer(initialize)
             .bind(host: host, port: port)
             .get()
     }

@@ -9,6 +9,8 @@ public final class RunningServer: Sendable {
     private let group: MultiThreadedEventLoopGroup
     /// The I/O thread and the read-ahead thread, stopped after the event loops.
     private let threadPools: [NIOThreadPool]
+    /// Loops of listeners whose connections run beside the engine loop (`sqs.event_loops`).
+    private let connectionLoops: MultiThreadedEventLoopGroup?
     private let listeners: [any Channel]
     private let state: NIOLoopBound<EngineState>
     private let timers: [RepeatedTask]
@@ -18,6 +20,7 @@ public final class RunningServer: Sendable {
     init(
         group: MultiThreadedEventLoopGroup,
         threadPools: [NIOThreadPool],
+        connectionLoops: MultiThreadedEventLoopGroup?,
         listeners: [any Channel],
         state: NIOLoopBound<EngineState>,
         timers: [RepeatedTask],
@@ -26,6 +29,7 @@ public final class RunningServer: Sendable {
     ) {
         self.group = group
         self.threadPools = threadPools
+        self.connectionLoops = connectionLoops
         self.listeners = listeners
         self.state = state
         self.timers = timers
@@ -108,6 +112,8 @@ public final class RunningServer: Sendable {
         cutOff.cancel()
         for timer in self.timers { timer.cancel() }
         try await loop.submit { state.value.close() }.get()
+        // Every connection is closed and its engine side with it: nothing hops to these loops any more.
+        try await self.connectionLoops?.shutdownGracefully()
         try await self.group.shutdownGracefully()
         for pool in self.threadPools { try await pool.shutdownGracefully() }
         self.logger.info("broker stopped")

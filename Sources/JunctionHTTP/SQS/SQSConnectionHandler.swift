@@ -4,10 +4,10 @@ import Logging
 import NIOCore
 import NIOHTTP1
 
-/// One SQS connection on the engine loop: collects a bounded request, checks its SigV4 signature,
-/// runs the action and answers in the caller's protocol. A send that stored a persistent message is
-/// answered once the group commit covers it (like an AMQP confirm); a receive with nothing to give
-/// holds the request as a long poll until a message arrives or the wait ends.
+/// One SQS connection on its own loop (`sqs.event_loops`; the engine loop when that is 0): collects a
+/// bounded request, decodes it and does the request's half of its SigV4 check, then hands it to the
+/// connection's `SQSSession` on the engine loop in one hop, and encodes and writes the answer that comes
+/// back in one hop. Everything that does not touch engine state stays off the engine loop.
 final class SQSConnectionHandler: ChannelInboundHandler, RemovableChannelHandler {
     typealias InboundIn = HTTPServerRequestPart
     typealias OutboundOut = HTTPServerResponsePart
@@ -15,27 +15,33 @@ final class SQSConnectionHandler: ChannelInboundHandler, RemovableChannelHandler
     private enum State {
         /// Reading the next request (`collector`).
         case collecting
-        case polling(HTTPRequestHead, SQSRequest.WireProtocol, HTTPPollConsumer)
-        /// A send's answer, held until the group commit has its message on disk.
-        case awaitingDurability(HTTPDurableAnswer)
+        /// A request is with the engine (running, long-polling or waiting for the group commit).
+        case engaged(HTTPRequestHead, SQSRequest)
     }
 
     private var state = State.collecting
     private var collector: HTTPRequestCollector
     private let requestGuard: HTTPRequestGuard
-    private let broker: Broker
+    private let broker: NIOLoopBound<Broker>
     private let configuration: SQSListenerConfiguration
-    private let shared: SQSListenerState
+    private let shared: NIOLoopBoundBox<SQSListenerState>
     private let credentials: any SQSCredentialStore
     private let connectionID: ConnectionID
     private let isLoopback: Bool
     private let logger: Logger
     private var context: ChannelHandlerContext?
+    /// The engine side, created on the engine loop once the connection is added.
+    private let session: NIOLoopBoundBox<SQSSession?>
+    /// Request ids of answers given without the engine (malformed requests); made on first use.
+    private var localIdentifiers: SQSIdentifiers?
 
+    /// - Parameters:
+    ///   - broker: the broker, on the engine loop (which may or may not be this connection's loop).
+    ///   - shared: the listener's state, on the engine loop.
     init(
-        requestGuard: HTTPRequestGuard, broker: Broker, configuration: SQSListenerConfiguration,
-        shared: SQSListenerState,
-        credentials: any SQSCredentialStore, connectionID: ConnectionID, isLoopback: Bool, logger: Logger
+        requestGuard: HTTPRequestGuard, broker: NIOLoopBound<Broker>, configuration: SQSListenerConfiguration,
+        shared: NIOLoopBoundBox<SQSListenerState>, credentials: any SQSCredentialStore, connectionID: ConnectionID,
+        isLoopback: Bool, logger: Logger
     ) {
         self.requestGuard = requestGuard
         self.broker = broker
@@ -46,25 +52,48 @@ final class SQSConnectionHandler: ChannelInboundHandler, RemovableChannelHandler
         self.isLoopback = isLoopback
         self.logger = logger
         self.collector = HTTPRequestCollector(maxBodyBytes: configuration.maxBodyBytes)
+        self.session = .makeEmptyBox(valueType: SQSSession.self, eventLoop: broker.eventLoop)
+    }
+
+    /// Runs `work` on the engine loop: at once when this connection lives there, else in one hop.
+    private func onEngine(_ work: @escaping @Sendable () -> Void) {
+        let engine = self.broker.eventLoop
+        if engine.inEventLoop { work() } else { engine.execute(work) }
     }
 
     func handlerAdded(context: ChannelHandlerContext) {
         self.context = context
-        let summary = ConnectionSummary(
-            id: self.connectionID, protocolName: "SQS",
-            peer: context.channel.remoteAddress?.peerDescription ?? "unknown",
-            connectedAtMilliseconds: self.broker.now)
-        self.broker.connectionOpened(HTTPClientConnection(summary: summary, channel: context.channel))
+        let channel = context.channel
+        let loop = context.eventLoop
+        let handler = NIOLoopBound(self, eventLoop: loop)
+        let (broker, shared, session) = (self.broker, self.shared, self.session)
+        let (configuration, credentials, logger) = (self.configuration, self.credentials, self.logger)
+        let (connectionID, isLoopback) = (self.connectionID, self.isLoopback)
+        let peer = channel.remoteAddress?.peerDescription ?? "unknown"
+        self.onEngine {
+            let created = SQSSession(
+                broker: broker.value, configuration: configuration, shared: shared.value, credentials: credentials,
+                connectionID: connectionID, isLoopback: isLoopback, peer: peer, eventLoop: broker.eventLoop,
+                logger: logger
+            ) { answer in
+                if loop.inEventLoop {
+                    handler.value.answered(answer)
+                } else {
+                    loop.execute { handler.value.answered(answer) }
+                }
+            }
+            session.value = created
+            created.open(channel: channel)
+        }
     }
 
     func channelInactive(context: ChannelHandlerContext) {
-        switch self.state {
-        case .polling(_, _, let consumer): consumer.abandon()
-        case .awaitingDurability(let answer): answer.cancel()
-        case .collecting: break
-        }
         self.state = .collecting
-        self.broker.connectionClosed(self.connectionID)
+        let session = self.session
+        self.onEngine {
+            session.value?.close()
+            session.value = nil
+        }
         context.fireChannelInactive()
     }
 
@@ -101,7 +130,7 @@ final class SQSConnectionHandler: ChannelInboundHandler, RemovableChannelHandler
                 "The request is over \(self.configuration.maxBodyBytes) bytes (sqs.max_body_bytes).",
                 status: .payloadTooLarge)
             self.respond(
-                SQSResponse.failure(error, protocol: Self.wire(head), requestID: self.requestID()), to: head,
+                SQSResponse.failure(error, protocol: Self.wire(head), requestID: self.localRequestID()), to: head,
                 context: context, forceClose: true)
         case .outOfOrder:
             context.close(promise: nil)
@@ -112,25 +141,33 @@ final class SQSConnectionHandler: ChannelInboundHandler, RemovableChannelHandler
         head.headers.contains(name: "X-Amz-Target") ? .json : .query
     }
 
-    private func requestID() -> String { self.shared.identifiers.uuid() }
+    private func localRequestID() -> String {
+        if let identifiers = self.localIdentifiers { return identifiers.uuid() }
+        let identifiers = SQSIdentifiers()
+        self.localIdentifiers = identifiers
+        return identifiers.uuid()
+    }
 
+    /// Decodes the request and checks what it can without the engine; the rest happens in one engine hop.
     private func process(head: HTTPRequestHead, body: ByteBuffer, context: ChannelHandlerContext) {
-        let requestID = self.requestID()
         var wire = Self.wire(head)
+        let call: SQSCall
         do throws(SQSError) {
             var request = try SQSRequest.decode(
                 method: head.method, target: head.uri, headers: head.headers, body: body)
             wire = request.wireProtocol
-            let (user, region) = try self.authenticate(head: head, body: body)
-            let access: AccessContext
+            let credential: SQSSignatureV4.Credential
             do {
-                access = try self.broker.accessContext(user: user, virtualHost: self.configuration.virtualHost)
+                credential = try SQSSignatureV4.credential(from: head.headers)
+            } catch .missing {
+                throw SQSError(
+                    "MissingAuthenticationToken", "Request is missing Authentication Token", status: .forbidden)
             } catch {
-                throw SQSError.accessDenied
+                throw SQSError("IncompleteSignature", "\(error)")
             }
-            guard let host = self.broker.virtualHost(self.configuration.virtualHost) else {
-                throw SQSError.accessDenied
-            }
+            let signature = SQSSignatureV4.prepare(
+                method: head.method.rawValue, target: head.uri, headers: head.headers, body: body.readableBytesView,
+                credential: credential)
             // The legacy form names the queue by the request path (`POST /<account>/<queue>`).
             let path = head.uri.split(separator: "?").first.map(String.init) ?? "/"
             if request.parameters["QueueUrl"] == nil, path.split(separator: "/").count == 2,
@@ -139,137 +176,37 @@ final class SQSConnectionHandler: ChannelInboundHandler, RemovableChannelHandler
                 members.append(("QueueUrl", .string(path)))
                 request.parameters = .object(members)
             }
-            let service = SQSService(
-                broker: self.broker, host: host, access: access, registry: self.shared.registry,
-                inFlight: self.shared.inFlight, moveTasks: self.shared.moveTasks,
-                sequenceNumbers: self.shared.sequenceNumbers, identifiers: self.shared.identifiers,
-                attempts: self.shared.attempts, connectionID: self.connectionID,
-                eventLoop: context.eventLoop,
-                baseURL: "http://\(head.headers.first(name: "Host") ?? "localhost")",
-                accountID: self.configuration.accountID, region: region)
-            let durability = self.broker.durability
-            let mark = durability.mark()
-            let outcome = try service.handle(request)
-            durability.readBurstEnded()
-            switch outcome {
-            case .result(let result):
-                let response = SQSResponse.success(request.action, result, protocol: wire, requestID: requestID)
-                switch durability.need(since: mark) {
-                case .nothing:
-                    self.respond(response, to: head, context: context)
-                case .notStored:
-                    throw Self.notStored
-                case .sync(let ticket):
-                    self.state = .awaitingDurability(
-                        HTTPDurableAnswer(ticket: ticket, durability: durability) { [weak self] stored in
-                            self?.durableAnswerReady(response, stored: stored, to: head, wire: wire)
-                        })
-                }
-            case .wait(let receive):
-                self.startPoll(
-                    receive, service: service, action: request.action, wire: wire, head: head,
-                    requestID: requestID, context: context)
-            }
+            call = SQSCall(head: head, request: request, credential: credential, signature: signature)
         } catch {
-            if error.code == "SignatureDoesNotMatch" || error.code == "InvalidClientTokenId" {
-                self.logger.notice(
-                    "SQS request refused",
-                    metadata: [
-                        "reason": "\(error.code)", "peer": "\(context.channel.remoteAddress?.description ?? "?")",
-                    ])
-            }
-            self.respond(SQSResponse.failure(error, protocol: wire, requestID: requestID), to: head, context: context)
-        }
-    }
-
-    /// The user a valid signature proves, and the region it was signed for.
-    private func authenticate(head: HTTPRequestHead, body: ByteBuffer) throws(SQSError) -> (String, String) {
-        let credential: SQSSignatureV4.Credential
-        do {
-            credential = try SQSSignatureV4.credential(from: head.headers)
-        } catch .missing {
-            throw SQSError(
-                "MissingAuthenticationToken", "Request is missing Authentication Token", status: .forbidden)
-        } catch {
-            throw SQSError("IncompleteSignature", "\(error)")
-        }
-        guard
-            let (user, secret) = self.credentials.credentials(
-                accessKeyID: credential.accessKeyID, isLoopback: self.isLoopback)
-        else {
-            throw SQSError(
-                "InvalidClientTokenId", "The security token included in the request is invalid.", status: .forbidden)
-        }
-        do {
-            try SQSSignatureV4.verify(
-                method: head.method.rawValue, target: head.uri, headers: head.headers, body: body.readableBytesView,
-                credential: credential, secret: secret, nowSeconds: Int64(self.broker.now / 1000),
-                signingKeys: self.shared.signingKeys)
-        } catch .expired {
-            throw SQSError("RequestExpired", "Request has expired.")
-        } catch .mismatch {
-            throw SQSError(
-                "SignatureDoesNotMatch",
-                "The request signature we calculated does not match the signature you provided.", status: .forbidden)
-        } catch {
-            throw SQSError("IncompleteSignature", "\(error)")
-        }
-        return (user, credential.region)
-    }
-
-    // MARK: Long poll
-
-    private func startPoll(
-        _ receive: SQSReceive, service: SQSService, action: String, wire: SQSRequest.WireProtocol,
-        head: HTTPRequestHead, requestID: String, context: ChannelHandlerContext
-    ) {
-        let consumer = HTTPPollConsumer(max: receive.maximum, eventLoop: context.eventLoop) { [weak self] consumer in
-            guard let self, let context = self.context, case .polling = self.state else { return }
-            self.state = .collecting
-            guard context.channel.isActive else {
-                receive.queue.reject(consumer.deliveries.map(\.id), requeue: true)
-                return
-            }
-            let result = service.received(consumer.deliveries, for: receive)
             self.respond(
-                SQSResponse.success(action, result, protocol: wire, requestID: requestID), to: head,
-                context: context)
+                SQSResponse.failure(error, protocol: wire, requestID: self.localRequestID()), to: head, context: context
+            )
+            return
         }
-        self.state = .polling(head, wire, consumer)
-        do {
-            try consumer.start(
-                on: service.host, queue: receive.queue.name, owner: self.connectionID, access: service.access,
-                waitMilliseconds: receive.waitMilliseconds, takesGroupRuns: true)
-        } catch {
-            self.state = .collecting
-            self.respond(
-                SQSResponse.failure(SQSError(error, queue: receive.queue.name), protocol: wire, requestID: requestID),
-                to: head, context: context)
-        }
+        self.state = .engaged(head, call.request)
+        let session = self.session
+        self.onEngine { session.value?.handle(call) }
     }
 
-    // MARK: Output
+    /// The engine's answer to the request in hand: encoded here, off the engine loop.
+    private func answered(_ answer: SQSAnswer) {
+        guard case .engaged(let head, let request) = self.state, let context = self.context else { return }
+        self.state = .collecting
+        let response: HTTPResponse
+        switch answer.outcome {
+        case .success(let action, let result):
+            let complete = SQSBodyDigests.complete(result, action: action, request: request)
+            response = SQSResponse.success(action, complete, protocol: answer.wire, requestID: answer.requestID)
+        case .failure(let error):
+            response = SQSResponse.failure(error, protocol: answer.wire, requestID: answer.requestID)
+        }
+        self.respond(response, to: head, context: context)
+    }
 
     private func respond(
         _ response: HTTPResponse, to request: HTTPRequestHead, context: ChannelHandlerContext, forceClose: Bool = false
     ) {
         HTTPResponseWriter.write(
             response, to: request, context: context, requestGuard: self.requestGuard, forceClose: forceClose)
-    }
-}
-
-extension SQSConnectionHandler {
-    static let notStored = SQSError(
-        "InternalError", "the message store could not make the message durable", status: .internalServerError)
-
-    /// The group commit covered a send (or failed: the send is not confirmed).
-    private func durableAnswerReady(
-        _ response: HTTPResponse, stored: Bool, to head: HTTPRequestHead, wire: SQSRequest.WireProtocol
-    ) {
-        guard case .awaitingDurability = self.state, let context else { return }
-        self.state = .collecting
-        let answer =
-            stored ? response : SQSResponse.failure(Self.notStored, protocol: wire, requestID: self.requestID())
-        self.respond(answer, to: head, context: context)
     }
 }

@@ -41,21 +41,27 @@ public struct SQSListenerConfiguration: Sendable {
 }
 
 /// The SQS-compatible listener (ElasticMQ's port 9324 by default): AWS JSON 1.0 and query protocol
-/// requests, signed with SigV4, onto the engine's queues of one virtual host.
-public struct SQSListener: ProtocolListener {
+/// requests, signed with SigV4, onto the engine's queues of one virtual host. Its connections run on
+/// `connectionLoops` (`sqs.event_loops`) when given: HTTP parsing, SigV4 hashing and JSON/XML decoding and
+/// encoding happen there, and each request reaches the engine loop in one hop (`SQSSession`).
+public struct SQSListener: OwnLoopsProtocolListener {
     public var protocolName: String { "SQS" }
     public let configuration: SQSListenerConfiguration
+    public let connectionLoops: (any EventLoopGroup)?
     private let credentials: any SQSCredentialStore
     private let logger: Logger
     private let shared: NIOLoopBoundBox<SQSListenerState>
 
-    /// - Parameter eventLoop: the engine loop, where every connection of this listener runs (v1: one loop).
+    /// - Parameters:
+    ///   - eventLoop: the engine loop, where the listener's shared state lives.
+    ///   - connectionLoops: where its connections run (nil: on the engine loop).
     public init(
         configuration: SQSListenerConfiguration, credentials: any SQSCredentialStore, eventLoop: any EventLoop,
-        logger: Logger
+        connectionLoops: (any EventLoopGroup)? = nil, logger: Logger
     ) {
         self.configuration = configuration
         self.credentials = credentials
+        self.connectionLoops = connectionLoops
         self.logger = logger
         self.shared = .makeBoxSendingValue(
             SQSListenerState(attributesFile: configuration.attributesFile), eventLoop: eventLoop)
@@ -71,13 +77,21 @@ public struct SQSListener: ProtocolListener {
     public func initializeConnection(
         _ channel: any Channel, broker: Broker, connectionID: ConnectionID, isLoopback: Bool
     ) throws {
+        try self.initializeConnection(
+            channel, broker: NIOLoopBound(broker, eventLoop: channel.eventLoop), connectionID: connectionID,
+            isLoopback: isLoopback)
+    }
+
+    public func initializeConnection(
+        _ channel: any Channel, broker: NIOLoopBound<Broker>, connectionID: ConnectionID, isLoopback: Bool
+    ) throws {
         let requestGuard = HTTPRequestGuard(
             maxHeaderBytes: self.configuration.maxHeaderBytes,
             headerTimeout: self.configuration.headerTimeout,
             idleTimeout: self.configuration.idleTimeout
         )
         let handler = SQSConnectionHandler(
-            requestGuard: requestGuard, broker: broker, configuration: self.configuration, shared: self.shared.value,
+            requestGuard: requestGuard, broker: broker, configuration: self.configuration, shared: self.shared,
             credentials: self.credentials, connectionID: connectionID, isLoopback: isLoopback, logger: self.logger)
         // No outbound header validation: every response header the SQS handler writes is the broker's own
         // (content type, request id, error code, length), never a client's text, and the check was ~2% of
@@ -89,8 +103,8 @@ public struct SQSListener: ProtocolListener {
     }
 }
 
-/// Shared by the listener's connections: a receipt handle may be deleted on another connection than
-/// the one that received it. Confined to the engine loop like the engine itself: the `Sendable` listener
+/// Shared by the listener's connections (their `SQSSession`s): a receipt handle may be deleted on another
+/// connection than the one that received it. Confined to the engine loop like the engine itself: the `Sendable` listener
 /// holds it in a `NIOLoopBoundBox` bound to that loop.
 final class SQSListenerState {
     let inFlight = SQSInFlight()

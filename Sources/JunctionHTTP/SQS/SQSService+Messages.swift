@@ -116,9 +116,8 @@ extension SQSService {
                 "AWS.SimpleQueueService.OverLimit", "The queue refused the message (its length limit).",
                 jsonType: "OverLimit")
         }
-        var fields: [(String, JSONValue)] = [
-            ("MessageId", .string(messageID)), ("MD5OfMessageBody", .string(SQSMessageAttribute.md5Hex(body.utf8))),
-        ]
+        // `MD5OfMessageBody` is added off the engine loop (`SQSBodyDigests`).
+        var fields: [(String, JSONValue)] = [("MessageId", .string(messageID))]
         if let digest = SQSMessageAttribute.md5(attributes) {
             fields.append(("MD5OfMessageAttributes", .string(digest)))
         }
@@ -197,7 +196,7 @@ extension SQSService {
             var fields: [(String, JSONValue)] = [
                 ("MessageId", .string(properties.messageID ?? "\(receive.queue.name)-\(delivery.id.rawValue)")),
                 ("ReceiptHandle", .string(handle)),
-                ("MD5OfBody", .string(SQSMessageAttribute.md5Hex(body.utf8))),
+                // `MD5OfBody` is added off the engine loop (`SQSBodyDigests`).
                 ("Body", .string(body)),
             ]
             var system: [(String, JSONValue)] = []

@@ -68,22 +68,45 @@ struct SQSSignatureV4 {
             signature: lowercased(signature))
     }
 
+    /// What a check needs from the request, computed without the secret (on the connection's loop, off the
+    /// engine loop): the string to sign, or the failure the request's own headers already show. Failures
+    /// are kept in the order `verify` reports them: `early` before the clock is looked at, `late` after.
+    struct Prepared: Sendable {
+        var early: Failure?
+        var signedAt: Int64 = 0
+        var late: Failure?
+        var stringToSign: [UInt8] = []
+    }
+
     /// Checks a request against `secret`. `nowSeconds` is Unix time.
     static func verify(
         method: String, target: String, headers: HTTPHeaders, body: some Collection<UInt8>,
         credential: Credential, secret: String, nowSeconds: Int64, signingKeys: SQSSigningKeyCache? = nil
     ) throws(Failure) {
+        let prepared = Self.prepare(
+            method: method, target: target, headers: headers, body: body, credential: credential)
+        try Self.check(
+            prepared, credential: credential, secret: secret, nowSeconds: nowSeconds, signingKeys: signingKeys)
+    }
+
+    /// The request's half of `verify`: hashes of the body and the canonical request (most of the cost).
+    static func prepare(
+        method: String, target: String, headers: HTTPHeaders, body: some Collection<UInt8>, credential: Credential
+    ) -> Prepared {
         guard let amzDate = headers.first(name: "X-Amz-Date"), let signedAt = Self.unixTime(amzDate) else {
-            throw .malformed("X-Amz-Date is missing or malformed")
+            return Prepared(early: .malformed("X-Amz-Date is missing or malformed"))
         }
-        guard amzDate.hasPrefix(credential.date) else { throw .malformed("the credential date is not X-Amz-Date's") }
-        guard abs(nowSeconds - signedAt) <= Self.allowedSkewSeconds else { throw .expired }
-        guard credential.signedHeaders.contains("host") else { throw .malformed("the host header must be signed") }
+        guard amzDate.hasPrefix(credential.date) else {
+            return Prepared(early: .malformed("the credential date is not X-Amz-Date's"))
+        }
+        guard credential.signedHeaders.contains("host") else {
+            return Prepared(signedAt: signedAt, late: .malformed("the host header must be signed"))
+        }
         // The body is always hashed: a client's `x-amz-content-sha256` must name the body that came, or a
         // signed request could be replayed with another body.
         let payloadHash = Self.hex(SHA256.hash(data: Array(body)))
         if let declared = headers.first(name: "x-amz-content-sha256"), declared.lowercased() != payloadHash {
-            throw .mismatch
+            return Prepared(signedAt: signedAt, late: .mismatch)
         }
         let canonical = Self.canonicalRequest(
             method: method, target: target, headers: headers, signedHeaders: credential.signedHeaders,
@@ -91,8 +114,19 @@ struct SQSSignatureV4 {
         let scope = "\(credential.date)/\(credential.region)/\(credential.service)/aws4_request"
         let stringToSign =
             "AWS4-HMAC-SHA256\n\(amzDate)\n\(scope)\n\(Self.hex(SHA256.hash(data: Array(canonical.utf8))))"
+        return Prepared(signedAt: signedAt, stringToSign: Array(stringToSign.utf8))
+    }
+
+    /// The secret's half of `verify`: the clock, then one HMAC with the (cached) signing key.
+    static func check(
+        _ prepared: Prepared, credential: Credential, secret: String, nowSeconds: Int64,
+        signingKeys: SQSSigningKeyCache? = nil
+    ) throws(Failure) {
+        if let early = prepared.early { throw early }
+        guard abs(nowSeconds - prepared.signedAt) <= Self.allowedSkewSeconds else { throw .expired }
+        if let late = prepared.late { throw late }
         let key = signingKeys?.key(for: credential, secret: secret) ?? Self.signingKey(credential, secret: secret)
-        let expected = Self.hex(HMAC<SHA256>.authenticationCode(for: Array(stringToSign.utf8), using: key))
+        let expected = Self.hex(HMAC<SHA256>.authenticationCode(for: prepared.stringToSign, using: key))
         // Constant time, so the answer's timing says nothing about how much of a guess was right.
         guard expected.utf8.count == credential.signature.utf8.count,
             zip(expected.utf8, credential.signature.utf8).reduce(0, { $0 | ($1.0 ^ $1.1) }) == 0

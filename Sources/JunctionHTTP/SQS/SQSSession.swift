@@ -1,0 +1,205 @@
+import JunctionCore
+import Logging
+import NIOCore
+import NIOHTTP1
+
+/// One SQS request as the connection's loop prepared it: decoded, with the request's half of its SigV4
+/// check done (`SQSSignatureV4.prepare`). It crosses to the engine loop in one hop.
+struct SQSCall: Sendable {
+    var head: HTTPRequestHead
+    var request: SQSRequest
+    var credential: SQSSignatureV4.Credential
+    var signature: SQSSignatureV4.Prepared
+}
+
+/// What the engine answers to one call; the connection's loop encodes it (JSON or XML) and writes it.
+struct SQSAnswer: Sendable {
+    enum Outcome: Sendable {
+        case success(action: String, result: JSONValue)
+        case failure(SQSError)
+    }
+
+    var outcome: Outcome
+    var wire: SQSRequest.WireProtocol
+    var requestID: String
+}
+
+/// The engine's side of one SQS connection, on the engine loop: checks the signature against the key's
+/// secret, runs the action and answers once per call through `answer`. A send that stored a persistent
+/// message is answered once the group commit covers it (like an AMQP confirm); a receive with nothing to
+/// give holds the call as a long poll until a message arrives or the wait ends.
+final class SQSSession {
+    private enum State {
+        case idle
+        case polling(HTTPPollConsumer)
+        /// A send's answer, held until the group commit has its message on disk.
+        case awaitingDurability(HTTPDurableAnswer)
+    }
+
+    private var state = State.idle
+    private var isClosed = false
+    private let broker: Broker
+    private let configuration: SQSListenerConfiguration
+    private let shared: SQSListenerState
+    private let credentials: any SQSCredentialStore
+    private let connectionID: ConnectionID
+    private let isLoopback: Bool
+    private let peer: String
+    private let eventLoop: any EventLoop
+    private let logger: Logger
+    private let answer: (SQSAnswer) -> Void
+
+    /// - Parameter answer: called on the engine loop, once per call, while the session is open.
+    init(
+        broker: Broker, configuration: SQSListenerConfiguration, shared: SQSListenerState,
+        credentials: any SQSCredentialStore, connectionID: ConnectionID, isLoopback: Bool, peer: String,
+        eventLoop: any EventLoop, logger: Logger, answer: @escaping (SQSAnswer) -> Void
+    ) {
+        self.broker = broker
+        self.configuration = configuration
+        self.shared = shared
+        self.credentials = credentials
+        self.connectionID = connectionID
+        self.isLoopback = isLoopback
+        self.peer = peer
+        self.eventLoop = eventLoop
+        self.logger = logger
+        self.answer = answer
+    }
+
+    /// The connection closed: a long poll's messages go back to the queue, a held answer is dropped.
+    func close() {
+        self.isClosed = true
+        switch self.state {
+        case .polling(let consumer): consumer.abandon()
+        case .awaitingDurability(let answer): answer.cancel()
+        case .idle: break
+        }
+        self.state = .idle
+        self.broker.connectionClosed(self.connectionID)
+    }
+
+    private func reply(_ outcome: SQSAnswer.Outcome, wire: SQSRequest.WireProtocol, requestID: String) {
+        guard !self.isClosed else { return }
+        self.answer(SQSAnswer(outcome: outcome, wire: wire, requestID: requestID))
+    }
+
+    /// Registers the connection with the broker (its management listing and operator close).
+    func open(channel: any Channel) {
+        let summary = ConnectionSummary(
+            id: self.connectionID, protocolName: "SQS", peer: self.peer, connectedAtMilliseconds: self.broker.now)
+        self.broker.connectionOpened(HTTPClientConnection(summary: summary, channel: channel))
+    }
+
+    func handle(_ call: SQSCall) {
+        guard !self.isClosed else { return }
+        let requestID = self.shared.identifiers.uuid()
+        let wire = call.request.wireProtocol
+        do throws(SQSError) {
+            let (user, region) = try self.authenticate(call)
+            let access: AccessContext
+            do {
+                access = try self.broker.accessContext(user: user, virtualHost: self.configuration.virtualHost)
+            } catch {
+                throw SQSError.accessDenied
+            }
+            guard let host = self.broker.virtualHost(self.configuration.virtualHost) else {
+                throw SQSError.accessDenied
+            }
+            let service = SQSService(
+                broker: self.broker, host: host, access: access, registry: self.shared.registry,
+                inFlight: self.shared.inFlight, moveTasks: self.shared.moveTasks,
+                sequenceNumbers: self.shared.sequenceNumbers, identifiers: self.shared.identifiers,
+                attempts: self.shared.attempts, connectionID: self.connectionID, eventLoop: self.eventLoop,
+                baseURL: "http://\(call.head.headers.first(name: "Host") ?? "localhost")",
+                accountID: self.configuration.accountID, region: region)
+            let durability = self.broker.durability
+            let mark = durability.mark()
+            let outcome = try service.handle(call.request)
+            durability.readBurstEnded()
+            switch outcome {
+            case .result(let result):
+                let success = SQSAnswer.Outcome.success(action: call.request.action, result: result)
+                switch durability.need(since: mark) {
+                case .nothing:
+                    self.reply(success, wire: wire, requestID: requestID)
+                case .notStored:
+                    throw Self.notStored
+                case .sync(let ticket):
+                    self.state = .awaitingDurability(
+                        HTTPDurableAnswer(ticket: ticket, durability: durability) { [weak self] stored in
+                            guard let self, case .awaitingDurability = self.state else { return }
+                            self.state = .idle
+                            let outcome = stored ? success : .failure(Self.notStored)
+                            self.reply(outcome, wire: wire, requestID: requestID)
+                        })
+                }
+            case .wait(let receive):
+                self.startPoll(receive, service: service, action: call.request.action, wire: wire, requestID: requestID)
+            }
+        } catch {
+            if error.code == "SignatureDoesNotMatch" || error.code == "InvalidClientTokenId" {
+                self.logger.notice(
+                    "SQS request refused", metadata: ["reason": "\(error.code)", "peer": "\(self.peer)"])
+            }
+            self.reply(.failure(error), wire: wire, requestID: requestID)
+        }
+    }
+
+    static let notStored = SQSError(
+        "InternalError", "the message store could not make the message durable", status: .internalServerError)
+
+    /// The user a valid signature proves, and the region it was signed for.
+    private func authenticate(_ call: SQSCall) throws(SQSError) -> (String, String) {
+        guard
+            let (user, secret) = self.credentials.credentials(
+                accessKeyID: call.credential.accessKeyID, isLoopback: self.isLoopback)
+        else {
+            throw SQSError(
+                "InvalidClientTokenId", "The security token included in the request is invalid.", status: .forbidden)
+        }
+        do {
+            try SQSSignatureV4.check(
+                call.signature, credential: call.credential, secret: secret,
+                nowSeconds: Int64(self.broker.now / 1000), signingKeys: self.shared.signingKeys)
+        } catch .expired {
+            throw SQSError("RequestExpired", "Request has expired.")
+        } catch .mismatch {
+            throw SQSError(
+                "SignatureDoesNotMatch",
+                "The request signature we calculated does not match the signature you provided.", status: .forbidden)
+        } catch {
+            throw SQSError("IncompleteSignature", "\(error)")
+        }
+        return (user, call.credential.region)
+    }
+
+    // MARK: Long poll
+
+    private func startPoll(
+        _ receive: SQSReceive, service: SQSService, action: String, wire: SQSRequest.WireProtocol, requestID: String
+    ) {
+        let consumer = HTTPPollConsumer(max: receive.maximum, eventLoop: self.eventLoop) { [weak self] consumer in
+            guard let self, case .polling = self.state else { return }
+            self.state = .idle
+            guard !self.isClosed else {
+                receive.queue.reject(consumer.deliveries.map(\.id), requeue: true)
+                return
+            }
+            let result = service.received(consumer.deliveries, for: receive)
+            self.reply(.success(action: action, result: result), wire: wire, requestID: requestID)
+        }
+        self.state = .polling(consumer)
+        do {
+            try consumer.start(
+                on: service.host, queue: receive.queue.name, owner: self.connectionID, access: service.access,
+                waitMilliseconds: receive.waitMilliseconds, takesGroupRuns: true)
+        } catch {
+            self.state = .idle
+            self.reply(.failure(SQSError(error, queue: receive.queue.name)), wire: wire, requestID: requestID)
+        }
+    }
+}
+
+@available(*, unavailable)
+extension SQSSession: Sendable {}

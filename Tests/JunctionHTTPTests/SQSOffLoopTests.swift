@@ -1,0 +1,117 @@
+import Crypto
+import NIOCore
+import NIOHTTP1
+import Testing
+
+@testable import JunctionHTTP
+
+/// The SQS work moved off the engine loop (`sqs.event_loops`): body digests added after the engine answered,
+/// and SigV4 split into the request's half (`prepare`) and the secret's half (`check`).
+@Suite("SQS work off the engine loop")
+struct SQSOffLoopTests {
+    static func md5(_ text: String) -> String { SQSSignatureV4.hex(Insecure.MD5.hash(data: Array(text.utf8))) }
+
+    static func request(_ action: String, _ parameters: JSONValue) -> SQSRequest {
+        SQSRequest(action: action, parameters: parameters, wireProtocol: .json)
+    }
+
+    @Test func sendDigestIsTheBodysMD5AfterTheMessageId() {
+        let result = SQSBodyDigests.complete(
+            .object([("MessageId", .string("m")), ("MD5OfMessageAttributes", .string("a"))]), action: "SendMessage",
+            request: Self.request("SendMessage", .object([("MessageBody", .string("body ✓"))])))
+        #expect(
+            result
+                == .object([
+                    ("MessageId", .string("m")), ("MD5OfMessageBody", .string(Self.md5("body ✓"))),
+                    ("MD5OfMessageAttributes", .string("a")),
+                ]))
+    }
+
+    /// Each successful entry gets the digest of the body sent under its own id; failed entries none.
+    @Test func batchDigestsFollowTheEntryIds() {
+        let entries = JSONValue.array([
+            .object([("Id", .string("a")), ("MessageBody", .string("first"))]),
+            .object([("Id", .string("b")), ("MessageBody", .string("second"))]),
+            .object([("Id", .string("c")), ("MessageBody", .string("third"))]),
+        ])
+        let failed = JSONValue.object([("Id", .string("c")), ("Code", .string("X"))])
+        let result = SQSBodyDigests.complete(
+            .object([
+                (
+                    "Successful",
+                    .array([
+                        .object([("Id", .string("b")), ("MessageId", .string("2"))]),
+                        .object([("Id", .string("a")), ("MessageId", .string("1"))]),
+                    ])
+                ), ("Failed", .array([failed])),
+            ]), action: "SendMessageBatch",
+            request: Self.request("SendMessageBatch", .object([("Entries", entries)])))
+        let successful = result["Successful"]?.arrayValue ?? []
+        #expect(successful.count == 2)
+        #expect(successful.first?["MD5OfMessageBody"] == .string(Self.md5("second")))
+        #expect(successful.last?["MD5OfMessageBody"] == .string(Self.md5("first")))
+        #expect(result["Failed"] == .array([failed]))
+    }
+
+    @Test func receivedMessagesGetTheirBodysDigestBeforeTheBody() {
+        let result = SQSBodyDigests.complete(
+            .object([
+                (
+                    "Messages",
+                    .array([
+                        .object([("MessageId", .string("1")), ("ReceiptHandle", .string("h")), ("Body", .string("x"))])
+                    ])
+                )
+            ]), action: "ReceiveMessage", request: Self.request("ReceiveMessage", .object([])))
+        #expect(
+            result["Messages"]?.arrayValue?.first
+                == .object([
+                    ("MessageId", .string("1")), ("ReceiptHandle", .string("h")), ("MD5OfBody", .string(Self.md5("x"))),
+                    ("Body", .string("x")),
+                ]))
+        // An empty receive stays empty; other actions are untouched.
+        #expect(
+            SQSBodyDigests.complete(
+                .object([]), action: "ReceiveMessage", request: Self.request("ReceiveMessage", .object([])))
+                == .object([]))
+        #expect(
+            SQSBodyDigests.complete(
+                .object([("QueueUrl", .string("u"))]), action: "GetQueueUrl",
+                request: Self.request("GetQueueUrl", .object([("MessageBody", .string("b"))])))
+                == .object([("QueueUrl", .string("u"))]))
+    }
+
+    /// `prepare` needs no secret and `check` reports failures in `verify`'s order: an unknown date before the
+    /// clock, the clock before an unsigned host or a body that is not the one declared.
+    @Test func preparedChecksKeepVerifysOrder() throws {
+        let headers = SQSFastPathTests.headers
+        let credential = try SQSSignatureV4.credential(from: headers)
+        let prepared = SQSSignatureV4.prepare(
+            method: "GET", target: "/", headers: headers, body: [UInt8](), credential: credential)
+        let signedAt = try #require(SQSSignatureV4.unixTime("20150830T123600Z"))
+        try SQSSignatureV4.check(
+            prepared, credential: credential, secret: SQSFastPathTests.secret, nowSeconds: signedAt)
+        #expect(throws: SQSSignatureV4.Failure.mismatch) {
+            try SQSSignatureV4.check(prepared, credential: credential, secret: "other", nowSeconds: signedAt)
+        }
+        #expect(throws: SQSSignatureV4.Failure.expired) {
+            try SQSSignatureV4.check(
+                prepared, credential: credential, secret: SQSFastPathTests.secret, nowSeconds: signedAt + 3600)
+        }
+        var wrongBody = headers
+        wrongBody.add(name: "x-amz-content-sha256", value: String(repeating: "0", count: 64))
+        let mismatched = SQSSignatureV4.prepare(
+            method: "GET", target: "/", headers: wrongBody, body: [UInt8](), credential: credential)
+        #expect(mismatched.late == .mismatch)
+        // Expired is reported first, as `verify` does.
+        #expect(throws: SQSSignatureV4.Failure.expired) {
+            try SQSSignatureV4.check(
+                mismatched, credential: credential, secret: SQSFastPathTests.secret, nowSeconds: signedAt + 3600)
+        }
+        var noDate = headers
+        noDate.remove(name: "X-Amz-Date")
+        let undated = SQSSignatureV4.prepare(
+            method: "GET", target: "/", headers: noDate, body: [UInt8](), credential: credential)
+        #expect(undated.early != nil)
+    }
+}
