@@ -121,16 +121,13 @@ final class SQSBenchClientHandler: ChannelInboundHandler, BenchClient {
     }
 
     private func responseReceived(context: ChannelHandlerContext) {
-        guard self.status.code == 200,
-            let object = try? JSONSerialization.jsonObject(with: Data(self.responseBody.readableBytesView))
-                as? [String: Any]
-        else {
+        guard self.status.code == 200 else {
             self.run.fail("SQS \(self.status.code): \(String(buffer: self.responseBody).prefix(300))")
             return
         }
         switch self.phase {
         case .creating:
-            guard let url = object["QueueUrl"] as? String else {
+            guard let url = SQSBenchAnswer.strings(["QueueUrl"], in: self.responseBody).first?.value else {
                 self.run.fail("CreateQueue returned no QueueUrl")
                 return
             }
@@ -145,15 +142,17 @@ final class SQSBenchClientHandler: ChannelInboundHandler, BenchClient {
                 self.receive()
             }
         case .publishing, .published:
-            if let failed = object["Failed"] as? [Any], !failed.isEmpty {
-                self.run.fail("SendMessageBatch failed entries: \(failed.prefix(3))")
+            // Only a failed entry has a `Code`.
+            let failures = SQSBenchAnswer.strings(["Code"], in: self.responseBody)
+            if !failures.isEmpty {
+                self.run.fail("SendMessageBatch failed entries: \(failures.prefix(3).map(\.value))")
                 return
             }
             self.publisher.confirmed(self.inFlight)
             self.inFlight = 0
             self.publishBatches()
         case .receiving:
-            self.received(object["Messages"] as? [[String: Any]] ?? [], context: context)
+            self.received(SQSBenchAnswer.strings(["Body", "ReceiptHandle"], in: self.responseBody), context: context)
         case .deleting:
             self.phase = .receiving
             self.receive()
@@ -172,19 +171,19 @@ final class SQSBenchClientHandler: ChannelInboundHandler, BenchClient {
             context: context)
     }
 
-    private func received(_ messages: [[String: Any]], context: ChannelHandlerContext) {
+    /// `members`: each message's `Body` (key 0) and `ReceiptHandle` (key 1), in the answer's order.
+    private func received(_ members: [(key: Int, value: String)], context: ChannelHandlerContext) {
         guard case .consumer(let index, let group) = self.role else { return }
-        guard !messages.isEmpty else {
+        guard !members.isEmpty else {
             self.receive()
             return
         }
         var handles: [String] = []
-        for message in messages {
-            if let body = message["Body"] as? String, let stamp = self.stamp(fromHex: body) {
-                self.run.received(stamp, consumer: index, group: group)
-            }
-            if let handle = message["ReceiptHandle"] as? String {
-                handles.append(handle)
+        for (key, value) in members {
+            if key == 0 {
+                if let stamp = self.stamp(fromHex: value) { self.run.received(stamp, consumer: index, group: group) }
+            } else {
+                handles.append(value)
             }
         }
         self.phase = .deleting

@@ -1,3 +1,5 @@
+import NIOCore
+
 /// The JSON bodies of the load generator's steady-state SQS calls, written straight into bytes: with
 /// Foundation's `JSONSerialization` (dictionaries of `Any`) the client spent about two thirds of its CPU
 /// encoding SendMessageBatch, more than the broker spent serving it.
@@ -49,5 +51,110 @@ enum SQSBenchJSON {
             }
         }
         output.append(UInt8(ascii: "\""))
+    }
+}
+
+/// Reads the few string members the load generator needs from an SQS JSON answer (`QueueUrl`, each message's
+/// `Body` and `ReceiptHandle`, a failed entry's `Code`) in one scan of the bytes: Foundation's
+/// `JSONSerialization` built a dictionary of `Any` per message and was the largest part of the client's CPU.
+/// A string is a member's value when the string before it was a key (followed by `:`); strings of any other
+/// member, and members whose value is not a string, are skipped.
+enum SQSBenchAnswer {
+    /// The values of the members named in `keys`, in document order, each with the index of its key.
+    static func strings(_ keys: [String], in buffer: ByteBuffer) -> [(key: Int, value: String)] {
+        let wanted = keys.map { Array($0.utf8) }
+        var found: [(key: Int, value: String)] = []
+        buffer.withUnsafeReadableBytes { bytes in
+            var index = 0
+            var pending: Int?
+            while index < bytes.count {
+                let byte = bytes[index]
+                guard byte == UInt8(ascii: "\"") else {
+                    if byte != UInt8(ascii: " ") && byte != UInt8(ascii: "\n") && byte != UInt8(ascii: "\r")
+                        && byte != UInt8(ascii: "\t")
+                    {
+                        pending = nil
+                    }
+                    index += 1
+                    continue
+                }
+                let start = index + 1
+                var end = start
+                var escaped = false
+                while end < bytes.count && bytes[end] != UInt8(ascii: "\"") {
+                    if bytes[end] == UInt8(ascii: "\\") {
+                        escaped = true
+                        end += 1
+                    }
+                    end += 1
+                }
+                guard end < bytes.count else { return }
+                let text = UnsafeRawBufferPointer(rebasing: bytes[start..<end])
+                var next = end + 1
+                while next < bytes.count, bytes[next] == UInt8(ascii: " ") || bytes[next] == UInt8(ascii: "\n") {
+                    next += 1
+                }
+                if next < bytes.count && bytes[next] == UInt8(ascii: ":") {
+                    pending = escaped ? nil : wanted.firstIndex { $0.elementsEqual(text) }
+                    index = next + 1
+                    continue
+                }
+                if let key = pending {
+                    found.append((key, escaped ? Self.unescape(text) : String(decoding: text, as: UTF8.self)))
+                }
+                pending = nil
+                index = end + 1
+            }
+        }
+        return found
+    }
+
+    /// A JSON string's contents with its escapes decoded (`\uXXXX` pairs included).
+    static func unescape(_ text: UnsafeRawBufferPointer) -> String {
+        var scalars = String.UnicodeScalarView()
+        var utf8: [UInt8] = []
+        func flush() {
+            scalars.append(contentsOf: String(decoding: utf8, as: UTF8.self).unicodeScalars)
+            utf8.removeAll(keepingCapacity: true)
+        }
+        func hex4(_ at: Int) -> UInt32? {
+            guard at + 4 <= text.count else { return nil }
+            return UInt32(
+                String(decoding: UnsafeRawBufferPointer(rebasing: text[at..<at + 4]), as: UTF8.self), radix: 16)
+        }
+        var index = 0
+        var highSurrogate: UInt32?
+        while index < text.count {
+            let byte = text[index]
+            guard byte == UInt8(ascii: "\\"), index + 1 < text.count else {
+                utf8.append(byte)
+                index += 1
+                continue
+            }
+            let escape = text[index + 1]
+            index += 2
+            switch escape {
+            case UInt8(ascii: "n"): utf8.append(0x0A)
+            case UInt8(ascii: "r"): utf8.append(0x0D)
+            case UInt8(ascii: "t"): utf8.append(0x09)
+            case UInt8(ascii: "b"): utf8.append(0x08)
+            case UInt8(ascii: "f"): utf8.append(0x0C)
+            case UInt8(ascii: "u"):
+                guard let code = hex4(index) else { continue }
+                index += 4
+                flush()
+                if (0xD800..<0xDC00).contains(code) {
+                    highSurrogate = code
+                } else if let high = highSurrogate, (0xDC00..<0xE000).contains(code) {
+                    highSurrogate = nil
+                    scalars.append(Unicode.Scalar(0x10000 + ((high - 0xD800) << 10) + (code - 0xDC00)) ?? "\u{FFFD}")
+                } else {
+                    scalars.append(Unicode.Scalar(code) ?? "\u{FFFD}")
+                }
+            default: utf8.append(escape)
+            }
+        }
+        flush()
+        return String(scalars)
     }
 }

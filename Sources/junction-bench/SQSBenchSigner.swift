@@ -11,6 +11,9 @@ struct SQSBenchSigner {
     let host: String
     private var keyDate = ""
     private var signingKey = SymmetricKey(size: .bits256)
+    /// `X-Amz-Date` of the second `dateSecond` (formatting a date every request was a visible client cost).
+    private var dateSecond = -1
+    private var cachedDate = ""
 
     init(accessKey: String, secret: String, region: String, host: String) {
         self.accessKey = accessKey
@@ -21,8 +24,13 @@ struct SQSBenchSigner {
 
     /// The `X-Amz-Date` and `Authorization` headers of a request with `target` (`AmazonSQS.SendMessageBatch`)
     /// and `body`.
-    mutating func sign(target: String, body: [UInt8], now: Date = Date()) -> (amzDate: String, authorization: String) {
-        let amzDate = Self.amzDate(now)
+    mutating func sign(target: String, body: [UInt8]) -> (amzDate: String, authorization: String) {
+        let second = time(nil)
+        if second != self.dateSecond {
+            self.dateSecond = second
+            self.cachedDate = Self.amzDate(Date(timeIntervalSince1970: TimeInterval(second)))
+        }
+        let amzDate = self.cachedDate
         let date = String(amzDate.prefix(8))
         if date != self.keyDate {
             var key = SymmetricKey(data: Array("AWS4\(self.secret)".utf8))
