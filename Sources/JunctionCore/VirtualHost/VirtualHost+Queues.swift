@@ -297,14 +297,7 @@ extension VirtualHost {
     public func get(
         queue: String, noAck: Bool, owner: ConnectionID, access: AccessContext
     ) throws(BrokerError) -> (delivery: Delivery, messageCount: Int)? {
-        try access.authorize(.read, .queue, queue)
-        let target = try self.existingQueue(queue, owner: owner)
-        if target.isStream {
-            // RabbitMQ refuses basic.get on streams the same way.
-            throw .preconditionFailed(
-                "queue '\(queue)' in vhost '\(self.name)' is a stream: basic.get is not supported")
-        }
-        return target.get(noAck: noAck)
+        try self.gettableQueue(queue, owner: owner, access: access).get(noAck: noAck)
     }
 
     /// Up to `maximum` messages, unacknowledged, as one receive (SQS ReceiveMessage): in a queue with
@@ -312,16 +305,23 @@ extension VirtualHost {
     public func getBatch(
         queue: String, maximum: Int, owner: ConnectionID, access: AccessContext
     ) throws(BrokerError) -> [Delivery] {
+        try self.gettableQueue(queue, owner: owner, access: access).getBatch(maximum: maximum)
+    }
+
+    /// The queue a get reads: `read` on it, it exists and `owner` may use it, and it is not a stream
+    /// (RabbitMQ refuses basic.get on streams the same way).
+    private func gettableQueue(
+        _ queue: String, owner: ConnectionID, access: AccessContext
+    ) throws(BrokerError) -> MessageQueue {
         try access.authorize(.read, .queue, queue)
         let target = try self.existingQueue(queue, owner: owner)
         if target.isStream {
             throw .preconditionFailed(
                 "queue '\(queue)' in vhost '\(self.name)' is a stream: basic.get is not supported")
         }
-        return target.getBatch(maximum: maximum)
+        return target
     }
 
-    /// A queue that exists, that `owner` may use, and that is not failed.
     /// The binding rule: `write` on the destination, `read` on the source exchange, and on a topic
     /// exchange the topic permission's `read` for the binding key.
     func authorizeBinding(
@@ -334,6 +334,7 @@ extension VirtualHost {
         }
     }
 
+    /// A queue that exists, that `owner` may use, and that is not failed.
     func existingQueue(_ name: String, owner: ConnectionID) throws(BrokerError) -> MessageQueue {
         guard let queue = self.queuesByName[name] else {
             throw .notFound("no queue '\(name)' in vhost '\(self.name)'")
