@@ -104,3 +104,21 @@ def test_a_stop_during_a_long_poll_on_an_own_loop_is_orderly(broker_binary_path,
         assert "broker stopped" in log
     finally:
         broker.kill()
+
+
+def test_the_guest_key_follows_guests_password(broker_binary_path, tmp_path):
+    """The guest key's check remembers the password hash it verified: a changed password ends it at once,
+    and setting `guest` again brings it back."""
+    broker = start_broker(broker_binary_path, tmp_path, 1)
+    try:
+        client(broker).list_queues()
+        changed = requests.put(broker.http_url("/api/users/guest"), auth=("guest", "guest"), timeout=10,
+                               json={"password": "changed", "tags": "administrator"})
+        assert changed.status_code in (201, 204)
+        assert error_code(lambda: client(broker).list_queues()) == "InvalidClientTokenId"
+        restored = requests.put(broker.http_url("/api/users/guest"), auth=("guest", "changed"), timeout=10,
+                                json={"password": "guest", "tags": "administrator"})
+        assert restored.status_code in (201, 204)
+        client(broker).list_queues()
+    finally:
+        broker.kill()

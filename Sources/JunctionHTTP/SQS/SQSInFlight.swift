@@ -50,12 +50,22 @@ final class SQSInFlight {
         return .found(queue: lease.queue)
     }
 
-    /// DeleteMessage: acks the message. False when the handle is stale or malformed.
-    @discardableResult
-    func delete(_ receipt: String) -> Bool {
-        guard let (handle, lease) = self.take(receipt) else { return false }
-        lease.queue.ack(CollectionOfOne(handle.delivery))
-        return true
+    enum Deletion {
+        case malformed
+        case stale
+        /// The handle is of a message of another queue: nothing is deleted.
+        case otherQueue
+        case deleted
+    }
+
+    /// DeleteMessage of a message of `queue`: acks it (the handle is read once).
+    func delete(_ receipt: String, of queue: MessageQueue) -> Deletion {
+        guard let handle = Self.parse(receipt) else { return .malformed }
+        guard let token = self.current(handle), let lease = self.leases[token] else { return .stale }
+        guard lease.queue === queue else { return .otherQueue }
+        guard let (_, taken) = self.take(handle) else { return .stale }
+        taken.queue.ack(CollectionOfOne(handle.delivery))
+        return .deleted
     }
 
     /// ChangeMessageVisibility: 0 makes the message visible at once; otherwise it stays hidden for
@@ -95,7 +105,12 @@ final class SQSInFlight {
 
     /// Removes a handle's message from its lease (dropping an emptied lease and its timer).
     private func take(_ receipt: String) -> (Handle, Lease)? {
-        guard let handle = Self.parse(receipt), let token = self.current(handle), var lease = self.leases[token],
+        guard let handle = Self.parse(receipt) else { return nil }
+        return self.take(handle)
+    }
+
+    private func take(_ handle: Handle) -> (Handle, Lease)? {
+        guard let token = self.current(handle), var lease = self.leases[token],
             lease.pending.remove(handle.delivery) != nil
         else { return nil }
         self.moved[handle] = nil
@@ -119,9 +134,38 @@ final class SQSInFlight {
         if !self.moved.isEmpty { self.moved = self.moved.filter { $0.value != token } }
     }
 
+    /// `<lease in hex>-<delivery in decimal>`, read from the bytes (one per deleted message).
     private static func parse(_ receipt: String) -> Handle? {
-        let parts = receipt.split(separator: "-")
-        guard parts.count == 2, let token = UInt64(parts[0], radix: 16), let raw = UInt64(parts[1]) else { return nil }
-        return Handle(lease: token, delivery: DeliveryID(raw))
+        var lease: UInt64 = 0
+        var delivery: UInt64 = 0
+        var leaseDigits = 0
+        var deliveryDigits = 0
+        var inDelivery = false
+        for byte in receipt.utf8 {
+            if !inDelivery {
+                let digit: UInt8
+                switch byte {
+                case UInt8(ascii: "0")...UInt8(ascii: "9"): digit = byte - UInt8(ascii: "0")
+                case UInt8(ascii: "a")...UInt8(ascii: "f"): digit = byte - UInt8(ascii: "a") + 10
+                case UInt8(ascii: "A")...UInt8(ascii: "F"): digit = byte - UInt8(ascii: "A") + 10
+                case UInt8(ascii: "-") where leaseDigits > 0:
+                    inDelivery = true
+                    continue
+                default: return nil
+                }
+                guard leaseDigits < 16 else { return nil }
+                lease = lease << 4 | UInt64(digit)
+                leaseDigits += 1
+            } else {
+                guard byte >= UInt8(ascii: "0"), byte <= UInt8(ascii: "9") else { return nil }
+                let (times10, overflow) = delivery.multipliedReportingOverflow(by: 10)
+                let (sum, overflow2) = times10.addingReportingOverflow(UInt64(byte - UInt8(ascii: "0")))
+                guard !overflow, !overflow2 else { return nil }
+                delivery = sum
+                deliveryDigits += 1
+            }
+        }
+        guard inDelivery, deliveryDigits > 0 else { return nil }
+        return Handle(lease: lease, delivery: DeliveryID(delivery))
     }
 }

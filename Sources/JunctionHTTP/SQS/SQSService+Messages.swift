@@ -19,7 +19,18 @@ extension SQSService {
 
     func sendMessage(_ parameters: JSONValue) throws(SQSError) -> JSONValue {
         let queue = try self.queue(parameters)
-        return .object(try self.send(parameters, to: queue))
+        return .object(try self.send(parameters, to: queue, access: self.authorization(.write, queue)))
+    }
+
+    /// Whether the caller may `permission` on `queue`: checked once per request, and reported where each
+    /// message (or batch entry) would have checked it.
+    func authorization(_ permission: Permission, _ queue: MessageQueue) -> Result<Void, SQSError> {
+        do {
+            try self.access.authorize(permission, .queue, queue.name)
+            return .success(())
+        } catch {
+            return .failure(SQSError(error, queue: queue.name))
+        }
     }
 
     func sendMessageBatch(_ parameters: JSONValue) throws(SQSError) -> JSONValue {
@@ -34,10 +45,11 @@ extension SQSService {
         }
         var successful: [JSONValue] = []
         var failed: [JSONValue] = []
+        let access = self.authorization(.write, queue)
         for entry in entries {
             let id = entry["Id"]?.sqsText ?? ""
             do {
-                successful.append(.object([("Id", .string(id))] + (try self.send(entry, to: queue))))
+                successful.append(.object([("Id", .string(id))] + (try self.send(entry, to: queue, access: access))))
             } catch {
                 failed.append(Self.failure(id: id, error))
             }
@@ -45,7 +57,9 @@ extension SQSService {
         return .object([("Successful", .array(successful)), ("Failed", .array(failed))])
     }
 
-    private func send(_ parameters: JSONValue, to queue: MessageQueue) throws(SQSError) -> [(String, JSONValue)] {
+    private func send(
+        _ parameters: JSONValue, to queue: MessageQueue, access: Result<Void, SQSError>
+    ) throws(SQSError) -> [(String, JSONValue)] {
         let body = try parameters.sqsString("MessageBody")
         guard !body.isEmpty else { throw .invalid("The request must contain the parameter MessageBody.") }
         guard SQSMessageAttribute.isValidBody(body) else {
@@ -81,11 +95,7 @@ extension SQSService {
                 "One or more parameters are invalid. Reason: Message must be shorter than \(stored.maximumMessageSize) bytes."
             )
         }
-        do {
-            try self.access.authorize(.write, .queue, queue.name)
-        } catch {
-            throw SQSError(error, queue: queue.name)
-        }
+        try access.get()
         let messageID = self.identifiers.uuid()
         var headers = SQSMessageAttribute.headers(attributes)
         if let traceHeader {
@@ -258,19 +268,12 @@ extension SQSService {
 
     // MARK: Delete and visibility
 
-    func deleteMessage(_ handle: String, queue: MessageQueue) throws(SQSError) {
-        do {
-            try self.access.authorize(.read, .queue, queue.name)
-        } catch {
-            throw SQSError(error, queue: queue.name)
-        }
-        switch self.inFlight.lookup(handle) {
-        case .malformed: throw .receiptHandleIsInvalid(handle)
+    func deleteMessage(_ handle: String, queue: MessageQueue, access: Result<Void, SQSError>) throws(SQSError) {
+        try access.get()
+        switch self.inFlight.delete(handle, of: queue) {
+        case .malformed, .otherQueue: throw .receiptHandleIsInvalid(handle)
         // SQS answers a delete of a message already deleted or visible again with success.
-        case .stale: return
-        case .found(let owner):
-            guard owner === queue else { throw .receiptHandleIsInvalid(handle) }
-            self.inFlight.delete(handle)
+        case .stale, .deleted: return
         }
     }
 
@@ -295,8 +298,9 @@ extension SQSService {
 
     func deleteMessageBatch(_ parameters: JSONValue) throws(SQSError) -> JSONValue {
         let queue = try self.queue(parameters)
+        let access = self.authorization(.read, queue)
         return Self.batch(try Self.batchEntries(parameters)) { entry throws(SQSError) in
-            try self.deleteMessage(try entry.sqsString("ReceiptHandle"), queue: queue)
+            try self.deleteMessage(try entry.sqsString("ReceiptHandle"), queue: queue, access: access)
         }
     }
 

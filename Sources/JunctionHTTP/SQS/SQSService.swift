@@ -75,7 +75,8 @@ struct SQSService {
         case "ReceiveMessage": return try self.receiveMessage(parameters)
         case "DeleteMessage":
             let queue = try self.queue(parameters)
-            try self.deleteMessage(try parameters.sqsString("ReceiptHandle"), queue: queue)
+            try self.deleteMessage(
+                try parameters.sqsString("ReceiptHandle"), queue: queue, access: self.authorization(.read, queue))
             return .result(.object([]))
         case "DeleteMessageBatch": return .result(try self.deleteMessageBatch(parameters))
         case "ChangeMessageVisibility":
