@@ -136,7 +136,7 @@ extension MessageQueue {
             let last = window[end - 1].offset
             // What was read ahead off the loop comes from memory; the rest is read here.
             let from = self.takeReadAhead(
-                spilled: window[start].isSpilled, from: window[start].offset, through: last, deliver)
+                level: level, spilled: window[start].isSpilled, from: window[start].offset, through: last, deliver)
             do {
                 if from > last {
                     self.pagedRunsReadAhead += 1

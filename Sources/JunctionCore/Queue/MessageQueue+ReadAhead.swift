@@ -60,13 +60,14 @@ extension MessageQueue {
         }
     }
 
-    /// Hands `deliver` the read-ahead messages of the window's run `first...last` of one source, oldest
-    /// first. Returns the first offset of the run it does not cover (past `last` when it covers all of it);
+    /// Hands `deliver` the read-ahead messages of the run `first...last` of one source of a window of `level`,
+    /// oldest first. Another level's window leaves the read-ahead alone: levels share the log, so its offsets
+    /// may fall inside a run read for this level, and taking them would move the run past what it still needs. Returns the first offset of the run it does not cover (past `last` when it covers all of it);
     /// offsets it covers and has no message for are not in the log (or undecodable), as for a read on the loop.
     func takeReadAhead(
-        spilled: Bool, from first: UInt64, through last: UInt64, _ deliver: (UInt64, Message) -> Void
+        level: Int, spilled: Bool, from first: UInt64, through last: UInt64, _ deliver: (UInt64, Message) -> Void
     ) -> UInt64 {
-        guard let state = self.readAhead, state.isComplete else { return first }
+        guard let state = self.readAhead, state.isComplete, state.level == level else { return first }
         let run = state.runs[state.nextRun]
         guard run.spilled == spilled, !spilled || state.spill === self.spill, first >= run.first, first <= run.last
         else {
