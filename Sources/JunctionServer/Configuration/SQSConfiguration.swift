@@ -14,7 +14,7 @@ public struct SQSConfiguration: Sendable, Hashable {
 
     public init(
         virtualHost: String = "/", accountID: String = "000000000000", maxBodyBytes: Int = 4_194_304,
-        eventLoops: Int = 1
+        eventLoops: Int = 2
     ) {
         self.virtualHost = virtualHost
         self.accountID = accountID
