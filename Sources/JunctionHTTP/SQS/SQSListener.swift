@@ -114,6 +114,8 @@ final class SQSListenerState {
     let identifiers = SQSIdentifiers()
     let attempts = SQSReceiveAttempts()
     let registry: SQSQueueRegistry
+    /// A write of what this turn's requests stored is scheduled (`SQSSession.burstEnded`).
+    var burstEndScheduled = false
 
     init(attributesFile: String?) {
         self.registry = SQSQueueRegistry(path: attributesFile)

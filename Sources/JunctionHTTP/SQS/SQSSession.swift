@@ -116,7 +116,7 @@ final class SQSSession {
             let durability = self.broker.durability
             let mark = durability.mark()
             let outcome = try service.handle(call.request)
-            durability.readBurstEnded()
+            self.burstEnded(durability)
             switch outcome {
             case .result(let result):
                 let success = SQSAnswer.Outcome.success(action: call.request.action, result: result)
@@ -143,6 +143,20 @@ final class SQSSession {
                     "SQS request refused", metadata: ["reason": "\(error.code)", "peer": "\(self.peer)"])
             }
             self.reply(.failure(error), wire: wire, requestID: requestID)
+        }
+    }
+
+    /// What the calls handed over in this turn of the engine loop stored is written once, after all of
+    /// them (the other protocols call `readBurstEnded` once per read burst; per SQS request it was a write
+    /// system call per request). Whether a send waits for the group commit is decided by its ticket, which
+    /// this does not change: the group commit writes what is still buffered before it syncs.
+    private func burstEnded(_ durability: DurabilityMonitor) {
+        guard !self.shared.burstEndScheduled else { return }
+        self.shared.burstEndScheduled = true
+        let shared = self.shared
+        self.eventLoop.assumeIsolated().execute {
+            shared.burstEndScheduled = false
+            durability.readBurstEnded()
         }
     }
 
