@@ -20,6 +20,9 @@ public final class ConnectionOutput {
     /// Capacity reserved by the first write after a flush: the last burst's size, at least `minimumCapacity`.
     private var nextCapacity: Int
     private var flushScheduled = false
+    /// While set, nothing is written (a flush scheduled before it was set included): the owner waits for
+    /// state that the buffered output announces to be stored (MQTT's PUBREC and PUBREL, `stageSessionWrite`).
+    public var isHeld = false
     private var context: ChannelHandlerContext?
     private let minimumCapacity: Int
     /// Bytes encoded here and not yet handed to the channel past which the connection takes no
@@ -71,7 +74,7 @@ public final class ConnectionOutput {
     @discardableResult
     public func flush() -> Bool {
         self.flushScheduled = false
-        guard let context = self.context, self.pending.readableBytes > 0 else { return false }
+        guard !self.isHeld, let context = self.context, self.pending.readableBytes > 0 else { return false }
         let pending = self.pending
         let wasFull = pending.readableBytes >= self.deliveryHighWaterMark
         // A full buffer's successor starts small: its capacity is not kept for a consumer that stopped reading.

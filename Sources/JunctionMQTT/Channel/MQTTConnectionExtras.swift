@@ -26,6 +26,9 @@ final class MQTTConnectionExtras {
     var deliveryTopics = RepeatedMapping { MQTTTopic.topic(forRoutingKey: $0) }
     /// A refused retained message is logged once per connection (every refusal is counted).
     var retainedRefusalLogged = false
+    /// QoS 2 deliveries of a persistent session that the client PUBREC'd: settled in the engine once the
+    /// PUBREL owed for them is stored (`MQTTConnectionHandler.settleOnceStored`).
+    var settlesAwaitingStore: [MQTTDeliveryToken] = []
 }
 
 @available(*, unavailable)

@@ -50,7 +50,8 @@ extension MQTTConnectionHandler {
             record.inboundAwaitingRelease = self.stateMachine.inboundAwaitingRelease
             record.awaitingCompletion = self.stateMachine.awaitingCompletion
             // The client is gone; a failed save (logged by the store) leaves the last stored state.
-            self.server.sessions.stage(.save(record)) { _ in }
+            let settles = self.takeSettlesAwaitingStore()
+            self.server.sessions.stage(.save(record)) { error in Self.settle(settles, stored: error == nil) }
             if record.expiryInterval != UInt32.max, let eventLoop = self.context?.eventLoop {
                 self.server.armExpiry(
                     clientID: clientID,
@@ -74,19 +75,40 @@ extension MQTTConnectionHandler {
         let revision = self.stateMachine.exactlyOnceRevision
         guard revision != self.savedExactlyOnceRevision, !self.detached, let clientID = self.clientID,
             let record = self.record, record.expiryInterval > 0
-        else { return }
+        else {
+            // Nothing to store (the ids did not change): nothing to wait for.
+            Self.settle(self.takeSettlesAwaitingStore(), stored: true)
+            return
+        }
         self.savedExactlyOnceRevision = revision
         let write = MQTTSessionWrite.inFlight(
             clientID: clientID,
             inboundAwaitingRelease: self.stateMachine.inboundAwaitingRelease,
             awaitingCompletion: self.stateMachine.awaitingCompletion)
+        let settles = self.takeSettlesAwaitingStore()
         self.stageSessionWrite(write) { [self] error in
+            Self.settle(settles, stored: error == nil)
             guard error != nil else { return }
             // Not stored: this burst's PUBREC/PUBCOMP (and the rest of its unsent output) must not
             // leave. Unsent deliveries go back to their queues when the connection closes.
             self.closeReason = "session store failed"
             self.output.buffer.clear()
             self.run(self.stateMachine.sessionStoreFailed())
+        }
+    }
+
+    private func takeSettlesAwaitingStore() -> [MQTTDeliveryToken] {
+        guard let extras = self.extrasStorage, !extras.settlesAwaitingStore.isEmpty else { return [] }
+        defer { extras.settlesAwaitingStore.removeAll() }
+        return extras.settlesAwaitingStore
+    }
+
+    /// PUBREC'd QoS 2 deliveries once the write holding their PUBREL state finished: settled when it was
+    /// stored; otherwise back in their queue (the PUBREL does not leave: the connection closes), so the
+    /// client gets the message again.
+    static func settle(_ tokens: [MQTTDeliveryToken], stored: Bool) {
+        for token in tokens {
+            if stored { token.settle() } else { token.requeue() }
         }
     }
 

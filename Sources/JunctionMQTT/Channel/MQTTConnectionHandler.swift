@@ -216,9 +216,12 @@ final class MQTTConnectionHandler: ChannelDuplexHandler, MessageConsumer, Durabi
     /// for a store in memory). Output and inbound packets wait for it.
     func stageSessionWrite(_ write: MQTTSessionWrite, then: @escaping ((any Error)?) -> Void) {
         self.pendingSessionWrites += 1
+        // A flush scheduled earlier in this burst (a PUBREL or PUBREC sent from `channelRead`) waits too.
+        self.output.isHeld = true
         var returned = false
         self.server.sessions.stage(write) { [self] error in
             self.pendingSessionWrites -= 1
+            if self.pendingSessionWrites == 0 { self.output.isHeld = false }
             then(error)
             if returned, self.pendingSessionWrites == 0 { self.sessionWritesStored() }
         }
@@ -323,7 +326,13 @@ final class MQTTConnectionHandler: ChannelDuplexHandler, MessageConsumer, Durabi
         case .unsubscribe(let unsubscribe):
             self.unsubscribe(unsubscribe)
         case .settle(let token, let reply):
-            token.settle()
+            if case .pubRel = reply, self.record.map({ $0.expiryInterval > 0 }) == true, !self.detached {
+                // A client hands a QoS 2 message to its application on PUBREL: the engine may forget the
+                // message only once the PUBREL owed for it is stored, or a crash between the two loses it.
+                self.extras.settlesAwaitingStore.append(token)
+            } else {
+                token.settle()
+            }
             if let reply { self.send(reply) }
         case .disconnected(let publishWill, let sessionExpiry):
             self.closeReason = "client disconnected"
