@@ -53,44 +53,12 @@ extension SegmentedLog {
                 var reader = SegmentBatchReader(
                     file: plan.file, fileSize: plan.fileSize, position: plan.position, maxBatchSize: maxBatchSize,
                     expectedOffset: plan.expectedOffset, chunkSize: Self.readHandleChunkBytes)
-                let full = try Self.read(
-                    &reader, path: plan.file.path, from: offset, through: last, maxBytes: maxBytes,
+                let full = try reader.readRecords(
+                    from: offset, through: last, maxRecords: .max, maxBytes: maxBytes, path: plan.file.path,
                     into: &records, bytes: &bytes)
                 if full { break }
             }
             return records
-        }
-    }
-
-    /// One segment's records from `offset` through `last` into `records`; true when `last` or `maxBytes` was reached.
-    private static func read(
-        _ reader: inout SegmentBatchReader, path: String, from offset: LogOffset, through last: LogOffset,
-        maxBytes: Int, into records: inout [LogRecord], bytes: inout Int
-    ) throws -> Bool {
-        while true {
-            let header: RecordBatchHeader
-            switch try reader.nextHeader() {
-            case .end: return false
-            case .invalid(let reason):
-                throw StorageError(.corrupt, path: path, position: reader.position, detail: "\(reason)")
-            case .header(let found): header = found
-            }
-            guard header.nextOffset > offset else {
-                reader.skip(header)
-                continue
-            }
-            let position = reader.position
-            switch try reader.readBatch(header) {
-            case .invalid(let reason):
-                throw StorageError(.corrupt, path: path, position: position, detail: "\(reason)")
-            case .batch(let batch):
-                for record in batch.records where record.offset >= offset {
-                    let size = (record.key?.readableBytes ?? 0) + record.value.readableBytes
-                    if record.offset > last || (!records.isEmpty && bytes + size > maxBytes) { return true }
-                    records.append(record)
-                    bytes += size
-                }
-            }
         }
     }
 }

@@ -237,29 +237,9 @@ final class LogSegment {
         bytes: inout Int
     ) throws -> Bool {
         var reader = self.reader(near: offset, maxBatchSize: maxBatchSize)
-        while true {
-            let header: RecordBatchHeader
-            switch try reader.nextHeader() {
-            case .end: return false
-            case .invalid(let reason): throw self.corruption(reason, at: reader.position)
-            case .header(let found): header = found
-            }
-            guard header.nextOffset > offset else {
-                reader.skip(header)
-                continue
-            }
-            let position = reader.position
-            switch try reader.readBatch(header) {
-            case .invalid(let reason): throw self.corruption(reason, at: position)
-            case .batch(let batch):
-                for record in batch.records where record.offset >= offset {
-                    let size = (record.key?.readableBytes ?? 0) + record.value.readableBytes
-                    if records.count >= maxRecords || (!records.isEmpty && bytes + size > maxBytes) { return true }
-                    records.append(record)
-                    bytes += size
-                }
-            }
-        }
+        return try reader.readRecords(
+            from: offset, through: nil, maxRecords: maxRecords, maxBytes: maxBytes, path: self.logPath,
+            into: &records, bytes: &bytes)
     }
 
     /// The first record at or after `timestamp` whose offset is at least `notBefore`, found through

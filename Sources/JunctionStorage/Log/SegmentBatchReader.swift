@@ -102,3 +102,39 @@ struct SegmentBatchReader {
         return self.buffer.readableBytes >= length
     }
 }
+
+extension SegmentBatchReader {
+    /// Reads the records from `offset` (through `last`, when given) into `records`, within the limits; true
+    /// when `last` or a limit was reached. A batch that fails its checks is a `.corrupt` error of `path`.
+    mutating func readRecords(
+        from offset: LogOffset, through last: LogOffset?, maxRecords: Int, maxBytes: Int, path: String,
+        into records: inout [LogRecord], bytes: inout Int
+    ) throws -> Bool {
+        while true {
+            let header: RecordBatchHeader
+            switch try self.nextHeader() {
+            case .end: return false
+            case .invalid(let reason):
+                throw StorageError(.corrupt, path: path, position: self.position, detail: "\(reason)")
+            case .header(let found): header = found
+            }
+            guard header.nextOffset > offset else {
+                self.skip(header)
+                continue
+            }
+            let position = self.position
+            switch try self.readBatch(header) {
+            case .invalid(let reason):
+                throw StorageError(.corrupt, path: path, position: position, detail: "\(reason)")
+            case .batch(let batch):
+                for record in batch.records where record.offset >= offset {
+                    if let last, record.offset > last { return true }
+                    let size = (record.key?.readableBytes ?? 0) + record.value.readableBytes
+                    if records.count >= maxRecords || (!records.isEmpty && bytes + size > maxBytes) { return true }
+                    records.append(record)
+                    bytes += size
+                }
+            }
+        }
+    }
+}
