@@ -147,7 +147,9 @@ final class STOMPBenchClientHandler: ChannelInboundHandler, BenchClient {
         case (.subscribing, .receipt):
             self.phase = .consuming
             self.run.consumerReady()
-        case (.consuming, .message):
+        case (.consuming, .message), (.subscribing, .message):
+            // A broker may deliver before the SUBSCRIBE's RECEIPT (STOMP does not order them; Junction sends
+            // the receipt first): the message counts all the same.
             guard case .consumer(let index, let group) = self.role else { return }
             self.run.received(BenchStamp(from: frame.body), consumer: index, group: group)
             guard self.settings.ack != "auto", let id = frame.headers["ack"] ?? frame.headers["message-id"] else {

@@ -53,8 +53,11 @@ extension STOMPConnectionHandler {
 
     // MARK: - SUBSCRIBE / UNSUBSCRIBE
 
-    func subscribe(_ request: STOMPSubscribeRequest) throws(STOMPError) {
-        guard let vhost = self.virtualHost else { return }
+    /// Registers the subscription paused and returns it: the caller resumes it once the RECEIPT is written,
+    /// so a subscriber that reads up to its receipt before taking MESSAGE frames (as RabbitMQ's ordering lets
+    /// it) is not handed messages first. Nil when nothing was subscribed.
+    func subscribe(_ request: STOMPSubscribeRequest) throws(STOMPError) -> STOMPConsumerSource? {
+        guard let vhost = self.virtualHost else { return nil }
         let limit = vhost.maxConsumersPerChannel
         if limit > 0 && self.subscriptions.count >= limit {
             throw STOMPError("Too many subscriptions", "reached maximum (\(limit)) of subscriptions per connection")
@@ -82,8 +85,7 @@ extension STOMPConnectionHandler {
             namesPublishAddress = true
         }
         if vhost.isStream(queueName) {
-            try self.subscribeStream(request, vhost: vhost, destination: destination, queueName: queueName)
-            return
+            return try self.subscribeStream(request, vhost: vhost, destination: destination, queueName: queueName)
         }
         let subscription: Subscription
         do {
@@ -107,7 +109,7 @@ extension STOMPConnectionHandler {
             namesPublishAddress: namesPublishAddress,
             queueName: queueName
         )
-        subscription.resume()
+        return .queue(subscription)
     }
 
     /// A stream consumer (RabbitMQ's rules): `ack:client` or `client-individual` and a
@@ -118,7 +120,7 @@ extension STOMPConnectionHandler {
         vhost: VirtualHost,
         destination: STOMPDestination,
         queueName: String
-    ) throws(STOMPError) {
+    ) throws(STOMPError) -> STOMPConsumerSource {
         let arguments = try STOMPStreamArguments.arguments(from: request.headers)
         let subscription: any StreamConsumerHandle
         do {
@@ -140,7 +142,7 @@ extension STOMPConnectionHandler {
             namesPublishAddress: false,
             queueName: queueName
         )
-        subscription.resume()
+        return .stream(subscription)
     }
 
     func unsubscribe(_ id: String, deleteDurableQueue: Bool) throws(STOMPError) {
@@ -270,7 +272,7 @@ extension STOMPConnectionHandler {
                     exclusive: false,
                     headers: STOMPHeaders()
                 )
-            )
+            )?.resume()
         }
         return queueName
     }

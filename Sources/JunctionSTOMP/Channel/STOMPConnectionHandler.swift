@@ -220,7 +220,11 @@ final class STOMPConnectionHandler: ChannelDuplexHandler, MessageConsumer {
         case .send(let request, let receipt):
             self.perform(receipt) { () throws(STOMPError) in try self.publish(request) }
         case .subscribe(let request, let receipt):
-            self.perform(receipt) { () throws(STOMPError) in try self.subscribe(request) }
+            var subscribed: STOMPConsumerSource?
+            self.perform(receipt) { () throws(STOMPError) in subscribed = try self.subscribe(request) }
+            // Deliveries start after the RECEIPT is in the output. (A receipt held behind this connection's
+            // stored messages still goes out after the first MESSAGE frames: nothing is held back for it.)
+            subscribed?.resume()
         case .unsubscribe(let id, let durable, let receipt):
             self.perform(receipt) { () throws(STOMPError) in try self.unsubscribe(id, deleteDurableQueue: durable) }
         case .settle(let request, let receipt):

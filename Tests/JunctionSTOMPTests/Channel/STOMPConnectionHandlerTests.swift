@@ -73,6 +73,20 @@ struct STOMPConnectionHandlerTests {
         #expect(self.broker.virtualHost("/")?.queue(named: "q")?.readyCount == 0)
     }
 
+    /// A SUBSCRIBE to a queue that already holds messages: its RECEIPT comes before the first MESSAGE, so a
+    /// client that reads up to the receipt before consuming (junction-bench did) does not meet MESSAGE first.
+    @Test func subscribeReceiptPrecedesTheBacklogsMessages() throws {
+        let peer = try STOMPTestPeer(broker: self.broker)
+        try peer.connect()
+        for n in 0..<3 { try peer.send(.send, ["destination": "/queue/backlog"], body: "m\(n)") }
+        #expect(try peer.frames().isEmpty)
+        try peer.send(.subscribe, ["destination": "/queue/backlog", "id": "s", "receipt": "r0"])
+        let frames = try peer.frames()
+        #expect(frames.map(\.command) == [.receipt, .message, .message, .message])
+        #expect(frames.first?.headers["receipt-id"] == "r0")
+        #expect(frames.dropFirst().map(\.body) == (0..<3).map { ByteBuffer(string: "m\($0)") })
+    }
+
     @Test func nackRequeuesAndRedelivers() throws {
         let peer = try STOMPTestPeer(broker: self.broker)
         try peer.connect()
