@@ -358,6 +358,19 @@ def test_user_access_keys_and_permissions(broker, unique):
     assert error_code(lambda: mine.receive_message(QueueUrl=foreign)) == "AccessDenied"
     assert error_code(lambda: mine.delete_queue(QueueUrl=foreign)) == "AccessDenied"
 
+    # A permission change applies to the next request on the same kept-alive connection (the session keeps
+    # its access context and the decisions it cached), and so does giving the permission back.
+    def set_write(pattern):
+        assert requests.put(api(f"/api/permissions/%2F/{user}"), auth=admin, timeout=10, json={
+            "configure": f"^{user}-.*", "write": pattern, "read": f"^{user}-.*"}).status_code in (201, 204)
+    set_write("^$")
+    assert error_code(lambda: mine.send_message(QueueUrl=url, MessageBody="revoked")) == "AccessDenied"
+    set_write(f"^({user}-.*|amq\\.default)$")
+    mine.send_message(QueueUrl=url, MessageBody="allowed again")
+    assert requests.delete(api(f"/api/permissions/%2F/{user}"), auth=admin, timeout=10).status_code == 204
+    assert error_code(lambda: mine.list_queues()) == "AccessDenied"
+    set_write(f"^({user}-.*|amq\\.default)$")
+
     assert requests.delete(api(f"/api/users/{user}/access-keys/{key}"), auth=admin, timeout=10).status_code == 204
     assert error_code(lambda: mine.list_queues()) == "InvalidClientTokenId"
     again = requests.put(api(f"/api/users/{user}/access-keys"), auth=admin, timeout=10).json()
