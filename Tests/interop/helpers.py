@@ -13,6 +13,8 @@ import pytest
 
 PACKAGE_ROOT = pathlib.Path(__file__).resolve().parents[2]
 STARTUP_TIMEOUT = float(os.environ.get("JUNCTION_INTEROP_STARTUP_TIMEOUT", "30"))
+# Starts tried when a chosen port turns out to be taken (see Broker.start).
+BIND_ATTEMPTS = 4
 SHUTDOWN_TIMEOUT = 10.0
 
 
@@ -104,16 +106,37 @@ class Broker:
         except OSError:
             return "<no broker log>"
 
+    def _log_since(self, offset):
+        """The bytes the broker logged from `offset` on (this start's part of the log)."""
+        try:
+            with open(self.log_path, "rb") as f:
+                f.seek(offset)
+                return f.read()
+        except OSError:
+            return b""
+
     def start(self, port=None, ports_from_environment=False):
         """Starts the broker. Ports and data directory go in as flags, or with
-        `ports_from_environment` as JUNCTION_* variables (to test that path)."""
-        self.port = port or free_port()
+        `ports_from_environment` as JUNCTION_* variables (to test that path).
+
+        A port `free_port()` chose can be taken before the broker binds it (the clients' ephemeral ports come
+        from the same range; CI saw it once): the broker then exits with "Address already in use", and the
+        start is tried again with new ports for those chosen here, the same ports for those kept."""
         self.ports_from_environment = ports_from_environment
         # Every listener on its own free port; a restart keeps the ports it had.
-        self.http_port = self.http_port or free_port()
-        self.mqtt_port = self.mqtt_port or free_port()
-        self.stomp_port = self.stomp_port or free_port()
-        self.sqs_port = self.sqs_port or free_port()
+        kept = {"port": port, "mqtt_port": self.mqtt_port, "stomp_port": self.stomp_port,
+                "http_port": self.http_port, "sqs_port": self.sqs_port}
+        for attempt in range(1, BIND_ATTEMPTS + 1):
+            for name, value in kept.items():
+                setattr(self, name, value or free_port())
+            if self._launch(retry_on_bind_conflict=attempt < BIND_ATTEMPTS):
+                return self
+            time.sleep(0.2 * attempt)
+        return self
+
+    def _launch(self, retry_on_bind_conflict):
+        """One start of the process on the current ports: True once every listener accepts, False when a port
+        was taken and `retry_on_bind_conflict`; any other exit or a timeout fails the test."""
         settings = {
             "amqp-port": str(self.port),
             "mqtt-port": str(self.mqtt_port),
@@ -125,7 +148,7 @@ class Broker:
         args = [self.binary]
         settings_env = {}
         for name, value in settings.items():
-            if ports_from_environment:
+            if self.ports_from_environment:
                 settings_env["JUNCTION_" + name.upper().replace("-", "_")] = value
             else:
                 args += [f"--{name}", value]
@@ -139,6 +162,7 @@ class Broker:
         if self.env:
             env.update(self.env)
         self._log_file = open(self.log_path, "ab")
+        log_start = self._log_file.tell()
         self.process = subprocess.Popen(
             args, stdout=self._log_file, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=env
         )
@@ -146,6 +170,9 @@ class Broker:
         while True:
             code = self.process.poll()
             if code is not None:
+                self._finish()
+                if retry_on_bind_conflict and b"Address already in use" in self._log_since(log_start):
+                    return False
                 pytest.fail(
                     f"broker exited with code {code} before accepting connections on port {self.port}:\n{self.log()}",
                     pytrace=False,
@@ -156,7 +183,7 @@ class Broker:
                 for listener_port in ports:
                     with socket.create_connection((self.host, listener_port), timeout=0.5):
                         pass
-                return self
+                return True
             except OSError:
                 pass
             if time.monotonic() >= deadline:
