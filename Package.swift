@@ -64,9 +64,12 @@ let package = Package(
             exclude: ["README.md"],
             swiftSettings: strictSettings
         ),
+        // CRC-32C with the CPU's instruction (SSE 4.2 / AArch64 CRC), chosen at run time by JunctionStorage.
+        .target(name: "CJunctionCRC32C", exclude: ["README.md"]),
         .target(
             name: "JunctionStorage",
             dependencies: [
+                "CJunctionCRC32C",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "GRDB", package: "GRDB.swift"),

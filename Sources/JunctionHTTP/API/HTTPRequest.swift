@@ -42,7 +42,7 @@ public struct HTTPResponse {
         HTTPResponse(
             status: status,
             headers: ["Content-Type": "application/json"],
-            body: ByteBuffer(string: value.serialized)
+            body: value.serializedBuffer
         )
     }
 

@@ -114,17 +114,12 @@ public struct JSONParser {
         self.index += 1
         // Most strings (SQS bodies, names) have no escape: one scan, then one String made from the run.
         let start = self.index
-        var end = start
-        while end < self.bytes.count {
-            let byte = self.bytes[end]
-            if byte == UInt8(ascii: "\"") {
-                self.index = end + 1
-                return self.bytes.withUnsafeBufferPointer {
-                    String(decoding: UnsafeBufferPointer(rebasing: $0[start..<end]), as: UTF8.self)
-                }
+        let end = self.bytes.withUnsafeBytes { JSONByteScan.firstSpecial(in: $0, from: start, delete: false) }
+        if end < self.bytes.count && self.bytes[end] == UInt8(ascii: "\"") {
+            self.index = end + 1
+            return self.bytes.withUnsafeBufferPointer {
+                String(decoding: UnsafeBufferPointer(rebasing: $0[start..<end]), as: UTF8.self)
             }
-            if byte == UInt8(ascii: "\\") || byte < 0x20 { break }
-            end += 1
         }
         var scalars = String.UnicodeScalarView()
         var run: [UInt8] = []

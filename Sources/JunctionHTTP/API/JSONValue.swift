@@ -102,7 +102,10 @@ public enum JSONValue: Sendable, Equatable {
     public static func writeString(_ text: String, into output: inout String) {
         output += "\""
         // Most strings need no escape: one append instead of one per character (SQS bodies, queue names).
-        if text.allUTF8Bytes({ $0 >= 0x20 && $0 != 0x22 && $0 != 0x5C && $0 != 0x7F }) {
+        var plain = text
+        if plain.withUTF8({
+            JSONByteScan.firstSpecial(in: UnsafeRawBufferPointer($0), from: 0, delete: true) == $0.count
+        }) {
             output += text
             output += "\""
             return

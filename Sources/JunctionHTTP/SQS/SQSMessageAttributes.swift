@@ -158,8 +158,10 @@ struct SQSMessageAttribute: Equatable {
 
     /// SQS accepts only these characters in a body: #x9 | #xA | #xD | #x20-#xD7FF | #xE000-#xFFFD | #x10000-#x10FFFF.
     static func isValidBody(_ text: String) -> Bool {
-        // Printable ASCII, tab, LF and CR are valid: one pass over the bytes decides most bodies.
-        if text.allUTF8Bytes({ ($0 >= 0x20 && $0 < 0x80) || $0 == 0x9 || $0 == 0xA || $0 == 0xD }) {
+        // Printable ASCII, tab, LF and CR are valid: one pass over the bytes, a word at a time, decides most
+        // bodies.
+        var text = text
+        if text.withUTF8({ JSONByteScan.isPlainText(UnsafeRawBufferPointer($0)) }) {
             return true
         }
         return text.unicodeScalars.allSatisfy { scalar in

@@ -17,7 +17,7 @@ enum SQSResponse {
         case .json:
             return HTTPResponse(
                 status: .ok, headers: ["Content-Type": "application/x-amz-json-1.0", "x-amzn-RequestId": requestID],
-                body: ByteBuffer(string: result.serialized))
+                body: result.serializedBuffer)
         case .query:
             var xml = "<?xml version=\"1.0\"?><\(action)Response xmlns=\"\(Self.namespace)\">"
             let members = result.sqsMembers
@@ -48,7 +48,7 @@ enum SQSResponse {
                     // boto3 (awsQueryCompatible) reports this code, the same as the query protocol's.
                     "x-amzn-query-error": "\(error.code);\(fault)",
                 ],
-                body: ByteBuffer(string: body.serialized))
+                body: body.serializedBuffer)
         case .query:
             let xml =
                 "<?xml version=\"1.0\"?><ErrorResponse xmlns=\"\(Self.namespace)\"><Error><Type>\(fault)</Type>"

@@ -1,7 +1,9 @@
+import CJunctionCRC32C
+
 /// CRC-32C (Castagnoli, reflected polynomial 0x82F63B78), the checksum of every record batch.
 ///
-/// Table-driven, slicing-by-8: eight 256-entry tables consume eight bytes per step, the tail one
-/// byte per step. The standard check value is `CRC32C.checksum("123456789") == 0xE3069283`.
+/// The CPU's instruction where it has one (`CJunctionCRC32C`); else table-driven, slicing-by-8: eight
+/// 256-entry tables consume eight bytes per step, the tail one byte per step. The standard check value is `CRC32C.checksum("123456789") == 0xE3069283`.
 public enum CRC32C {
     // The CRC runs on every append and every read. Against one table (a byte per step), slicing-by-8
     // took appends of 1 KiB records in batches of 100 from 160 to 817 MiB/s and sequential reads
@@ -24,8 +26,17 @@ public enum CRC32C {
         return tables
     }()
 
+    /// Whether the CPU computes CRC-32C itself (SSE 4.2, AArch64 CRC): ~5 times the tables' speed.
+    static let hardware = junction_crc32c_hardware_available() != 0
+
     /// The CRC-32C of `bytes`, continuing from `crc` (the checksum of the bytes before them, or 0 to start).
     public static func checksum(_ bytes: UnsafeRawBufferPointer, continuing crc: UInt32 = 0) -> UInt32 {
+        if Self.hardware { return ~junction_crc32c_hardware(~crc, bytes.baseAddress, bytes.count) }
+        return Self.software(bytes, continuing: crc)
+    }
+
+    /// The table-driven CRC-32C, for CPUs without the instruction (and to check the instruction against).
+    static func software(_ bytes: UnsafeRawBufferPointer, continuing crc: UInt32 = 0) -> UInt32 {
         var value = ~crc
         Self.tables.withUnsafeBufferPointer { table in
             var position = 0
