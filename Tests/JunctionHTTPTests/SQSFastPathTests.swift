@@ -169,4 +169,13 @@ struct SQSReceiveAttemptsTests {
         #expect(attempts.earlier(queue: orders, id: "149", now: 0) == nil)
         #expect(attempts.earlier(queue: orders, id: "150", now: 0)?.handles == ["h150"])
     }
+
+    /// The queue name is the URL's last non-empty segment, as `split(separator: "/").last` gives it.
+    @Test(arguments: [
+        "http://localhost:9324/000000000000/orders", "orders", "/000000000000/orders/", "http://h/1/q//", "", "///",
+        "http://h/1/caf\u{E9}-\u{1F600}.fifo", "a/b/c",
+    ])
+    func queueNameIsTheLastNonEmptySegment(_ url: String) {
+        #expect(SQSService.queueName(ofURL: url) == (url.split(separator: "/").last.map(String.init) ?? ""))
+    }
 }

@@ -104,12 +104,23 @@ struct SQSService {
 
     /// The queue a `QueueUrl` names: its last path segment, in this listener's virtual host.
     func queue(_ parameters: JSONValue) throws(SQSError) -> MessageQueue {
-        let url = try parameters.sqsString("QueueUrl")
-        let name = url.split(separator: "/").last.map(String.init) ?? ""
+        let name = Self.queueName(ofURL: try parameters.sqsString("QueueUrl"))
         guard let queue = self.host.queue(named: name), !queue.isStream, queue.exclusiveOwner == nil else {
             throw .nonExistentQueue(name)
         }
         return queue
+    }
+
+    /// The last non-empty path segment of a queue URL (`split(separator: "/").last`, without the array of
+    /// substrings it made for every request: ~1% of the engine loop's CPU under load).
+    static func queueName(ofURL url: String) -> String {
+        let utf8 = url.utf8
+        let slash = UInt8(ascii: "/")
+        var end = utf8.endIndex
+        while end > utf8.startIndex, utf8[utf8.index(before: end)] == slash { end = utf8.index(before: end) }
+        var start = end
+        while start > utf8.startIndex, utf8[utf8.index(before: start)] != slash { start = utf8.index(before: start) }
+        return String(url[start..<end])
     }
 
     static func checkName(_ name: String) throws(SQSError) {
