@@ -140,7 +140,7 @@ struct SQSReceiveAttemptsTests {
         let attempts = SQSReceiveAttempts()
         let (broker, orders, other) = try Self.queues()
         defer { withExtendedLifetime(broker) {} }
-        attempts.remember(queue: orders, id: "a", handles: ["h1"], answer: .object([]), now: 1_000)
+        attempts.remember(queue: orders, id: "a", handles: ["h1"], answer: SQSReceivedMessages(items: []), now: 1_000)
         #expect(attempts.earlier(queue: orders, id: "a", now: 1_000 + 299_999)?.handles == ["h1"])
         #expect(attempts.earlier(queue: other, id: "a", now: 1_000) == nil)
         #expect(attempts.earlier(queue: orders, id: "a", now: 1_000 + 300_000) == nil)
@@ -151,8 +151,9 @@ struct SQSReceiveAttemptsTests {
         let attempts = SQSReceiveAttempts()
         let (broker, orders, _) = try Self.queues()
         defer { withExtendedLifetime(broker) {} }
-        attempts.remember(queue: orders, id: "a", handles: ["old"], answer: .object([]), now: 0)
-        attempts.remember(queue: orders, id: "a", handles: ["new"], answer: .object([]), now: 200_000)
+        attempts.remember(queue: orders, id: "a", handles: ["old"], answer: SQSReceivedMessages(items: []), now: 0)
+        attempts.remember(
+            queue: orders, id: "a", handles: ["new"], answer: SQSReceivedMessages(items: []), now: 200_000)
         #expect(attempts.earlier(queue: orders, id: "a", now: 350_000)?.handles == ["new"])
         attempts.forget(queue: orders, id: "a")
         #expect(attempts.earlier(queue: orders, id: "a", now: 350_000) == nil)
@@ -163,7 +164,8 @@ struct SQSReceiveAttemptsTests {
         let (broker, orders, _) = try Self.queues()
         defer { withExtendedLifetime(broker) {} }
         for index in 0..<250 {
-            attempts.remember(queue: orders, id: "\(index)", handles: ["h\(index)"], answer: .object([]), now: 0)
+            attempts.remember(
+                queue: orders, id: "\(index)", handles: ["h\(index)"], answer: SQSReceivedMessages(items: []), now: 0)
         }
         #expect(attempts.count == 100)
         #expect(attempts.earlier(queue: orders, id: "149", now: 0) == nil)

@@ -53,27 +53,51 @@ struct SQSOffLoopTests {
         #expect(result["Failed"] == .array([failed]))
     }
 
-    @Test func receivedMessagesGetTheirBodysDigestBeforeTheBody() {
-        let result = SQSBodyDigests.complete(
-            .object([
-                (
-                    "Messages",
-                    .array([
-                        .object([("MessageId", .string("1")), ("ReceiptHandle", .string("h")), ("Body", .string("x"))])
-                    ])
-                )
-            ]), action: "ReceiveMessage", request: Self.request("ReceiveMessage", .object([])))
+    /// A receive's answer is made from the bodies' bytes on the connection's loop: its JSON bytes are what the
+    /// `JSONValue` of the same answer serializes to, `MD5OfBody` comes before `Body` and digests the text the
+    /// client gets (a body that is not UTF-8 is sent, and digested, with U+FFFD in place of bad bytes).
+    @Test func receivedMessagesAreWrittenFromTheirBytes() throws {
+        let bodies: [ByteBuffer] = [
+            ByteBuffer(string: "plain text"), ByteBuffer(string: "quote \" backslash \\ tab \t bell \u{07} del \u{7F}"),
+            ByteBuffer(string: "caf\u{E9} \u{1F600}"), ByteBuffer(bytes: [0x61, 0xFF, 0x62, 0xC3]), ByteBuffer(),
+        ]
+        let items = bodies.enumerated().map { index, body in
+            SQSReceivedMessages.Item(
+                messageID: "id-\(index)", receiptHandle: "h\(index)", body: body,
+                attributes: index == 1 ? [("SentTimestamp", "1000"), ("ApproximateReceiveCount", "2")] : [],
+                messageAttributes: index == 2
+                    ? [("colour", SQSMessageAttribute(dataType: "String", stringValue: "red"))] : [])
+        }
+        let messages = SQSReceivedMessages(items: items)
+        var bytes = ByteBuffer()
+        messages.writeJSON(into: &bytes)
+        #expect(String(buffer: bytes) == messages.json.serialized)
+        let parsed = try JSONParser.parse(Array(bytes.readableBytesView))
+        let answered = parsed["Messages"]?.arrayValue ?? []
+        #expect(answered.count == bodies.count)
+        for (item, message) in zip(items, answered) {
+            let text = String(decoding: item.body.readableBytesView, as: UTF8.self)
+            #expect(message["Body"] == .string(text))
+            #expect(message["MD5OfBody"] == .string(Self.md5(text)))
+            #expect(
+                message.objectValue?.prefix(4).map(\.0) == ["MessageId", "ReceiptHandle", "MD5OfBody", "Body"])
+        }
+        #expect(answered[3]["Body"] == .string("a\u{FFFD}b\u{FFFD}"))
         #expect(
-            result["Messages"]?.arrayValue?.first
-                == .object([
-                    ("MessageId", .string("1")), ("ReceiptHandle", .string("h")), ("MD5OfBody", .string(Self.md5("x"))),
-                    ("Body", .string("x")),
-                ]))
-        // An empty receive stays empty; other actions are untouched.
+            answered[1]["Attributes"]
+                == .object([("SentTimestamp", .string("1000")), ("ApproximateReceiveCount", .string("2"))]))
+        #expect(answered[2]["MessageAttributes"]?["colour"]?["StringValue"] == .string("red"))
+        #expect(answered[2]["MD5OfMessageAttributes"] == .string(SQSMessageAttribute.md5(items[2].messageAttributes)!))
+        // An empty receive is an empty object; the query protocol's XML has the digest before the body.
+        var empty = ByteBuffer()
+        SQSReceivedMessages(items: []).writeJSON(into: &empty)
+        #expect(String(buffer: empty) == "{}")
+        let xml = String(buffer: messages.response(protocol: .query, requestID: "r").body)
         #expect(
-            SQSBodyDigests.complete(
-                .object([]), action: "ReceiveMessage", request: Self.request("ReceiveMessage", .object([])))
-                == .object([]))
+            xml.contains(
+                "<Message><MessageId>id-0</MessageId><ReceiptHandle>h0</ReceiptHandle><MD5OfBody>\(Self.md5("plain text"))</MD5OfBody><Body>plain text</Body></Message>"
+            ))
+        // Other actions' results are not touched by the send digests.
         #expect(
             SQSBodyDigests.complete(
                 .object([("QueueUrl", .string("u"))]), action: "GetQueueUrl",

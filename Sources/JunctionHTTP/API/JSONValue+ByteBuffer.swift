@@ -41,20 +41,22 @@ extension JSONValue {
     /// escape (found a word at a time) are copied whole.
     static func writeString(_ text: String, into buffer: inout ByteBuffer) {
         var text = text
-        text.withUTF8 { utf8 in
-            let bytes = UnsafeRawBufferPointer(utf8)
-            buffer.reserveCapacity(minimumWritableBytes: bytes.count + 2)
-            buffer.writeInteger(UInt8(ascii: "\""))
-            var start = 0
-            while start < bytes.count {
-                let special = JSONByteScan.firstSpecial(in: bytes, from: start, delete: true)
-                if special > start { buffer.writeBytes(UnsafeRawBufferPointer(rebasing: bytes[start..<special])) }
-                guard special < bytes.count else { break }
-                Self.writeEscape(bytes[special], into: &buffer)
-                start = special + 1
-            }
-            buffer.writeInteger(UInt8(ascii: "\""))
+        text.withUTF8 { Self.writeString(bytes: UnsafeRawBufferPointer($0), into: &buffer) }
+    }
+
+    /// UTF-8 text (valid: the caller's promise) as a JSON string.
+    static func writeString(bytes: UnsafeRawBufferPointer, into buffer: inout ByteBuffer) {
+        buffer.reserveCapacity(minimumWritableBytes: bytes.count + 2)
+        buffer.writeInteger(UInt8(ascii: "\""))
+        var start = 0
+        while start < bytes.count {
+            let special = JSONByteScan.firstSpecial(in: bytes, from: start, delete: true)
+            if special > start { buffer.writeBytes(UnsafeRawBufferPointer(rebasing: bytes[start..<special])) }
+            guard special < bytes.count else { break }
+            Self.writeEscape(bytes[special], into: &buffer)
+            start = special + 1
         }
+        buffer.writeInteger(UInt8(ascii: "\""))
     }
 
     private static func writeEscape(_ byte: UInt8, into buffer: inout ByteBuffer) {

@@ -1,9 +1,10 @@
 import Crypto
 
-/// The MD5 digests of message bodies in an answer (`MD5OfMessageBody` of a send, `MD5OfBody` of each
-/// received message), exactly as AWS computes them: the digest of the body's UTF-8 bytes, in lowercase hex.
-/// They depend on the body alone, so they are added on the connection's loop after the engine answered
-/// (`SQSConnectionHandler`), not on the engine loop: two digests per message were ~8% of its CPU.
+/// The MD5 digests of sent message bodies in an answer (`MD5OfMessageBody`), exactly as AWS computes them:
+/// the digest of the body's UTF-8 bytes, in lowercase hex. They depend on the body alone, so they are added
+/// on the connection's loop after the engine answered (`SQSConnectionHandler`), not on the engine loop: two
+/// digests per message were ~8% of its CPU. A receive's `MD5OfBody` is made with its answer
+/// (`SQSReceivedMessages`).
 enum SQSBodyDigests {
     static func md5Hex(_ text: String) -> String {
         var text = text
@@ -34,18 +35,6 @@ enum SQSBodyDigests {
                     else { return entry }
                     return Self.inserting(
                         ("MD5OfMessageBody", .string(Self.md5Hex(body))), after: "MessageId", into: entry)
-                })
-            return .object(members)
-        case "ReceiveMessage":
-            guard case .object(var members) = result,
-                let position = members.firstIndex(where: { $0.0 == "Messages" }),
-                case .array(let messages) = members[position].1
-            else { return result }
-            members[position].1 = .array(
-                messages.map { message in
-                    guard let body = message["Body"]?.stringValue else { return message }
-                    return Self.inserting(
-                        ("MD5OfBody", .string(Self.md5Hex(body))), after: "ReceiptHandle", into: message)
                 })
             return .object(members)
         default:

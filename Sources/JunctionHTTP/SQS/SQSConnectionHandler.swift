@@ -197,6 +197,8 @@ final class SQSConnectionHandler: ChannelInboundHandler, RemovableChannelHandler
         case .success(let action, let result):
             let complete = SQSBodyDigests.complete(result, action: action, request: request)
             response = SQSResponse.success(action, complete, protocol: answer.wire, requestID: answer.requestID)
+        case .received(let messages):
+            response = messages.response(protocol: answer.wire, requestID: answer.requestID)
         case .failure(let error):
             response = SQSResponse.failure(error, protocol: answer.wire, requestID: answer.requestID)
         }

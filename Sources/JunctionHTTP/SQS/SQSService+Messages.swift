@@ -182,7 +182,7 @@ extension SQSService {
             attributeNames: Set(names.map(\.sqsText)),
             messageAttributeNames: (parameters["MessageAttributeNames"]?.sqsItems ?? []).map(\.sqsText),
             attemptID: attemptID)
-        if let attemptID, let answer = self.retriedAttempt(attemptID, of: receive) { return .result(answer) }
+        if let attemptID, let answer = self.retriedAttempt(attemptID, of: receive) { return .received(answer) }
         // One engine receive: on a FIFO queue it takes as many messages of a group as it can, in order.
         let taken: [Delivery]
         do {
@@ -192,51 +192,48 @@ extension SQSService {
             throw SQSError(error, queue: queue.name)
         }
         if taken.isEmpty && receive.waitMilliseconds > 0 { return .wait(receive) }
-        return .result(self.received(taken, for: receive))
+        return .received(self.received(taken, for: receive))
     }
 
-    /// The answer to a receive: the deliveries leased for the visibility timeout.
-    func received(_ deliveries: [Delivery], for receive: SQSReceive) -> JSONValue {
+    /// The answer to a receive: the deliveries leased for the visibility timeout. Bodies stay bytes; the
+    /// answer is made on the connection's loop (`SQSReceivedMessages`).
+    func received(_ deliveries: [Delivery], for receive: SQSReceive) -> SQSReceivedMessages {
         let handles = self.inFlight.lease(
             deliveries.map(\.id), of: receive.queue, for: .seconds(receive.visibilityTimeout), on: self.eventLoop)
         let all = receive.attributeNames.contains("All")
-        let messages: [JSONValue] = zip(deliveries, handles).map { delivery, handle in
-            let body = String(decoding: delivery.message.body.readableBytesView, as: UTF8.self)
+        let items: [SQSReceivedMessages.Item] = zip(deliveries, handles).map { delivery, handle in
             let properties = delivery.message.properties
-            var fields: [(String, JSONValue)] = [
-                ("MessageId", .string(properties.messageID ?? "\(receive.queue.name)-\(delivery.id.rawValue)")),
-                ("ReceiptHandle", .string(handle)),
-                // `MD5OfBody` is added off the engine loop (`SQSBodyDigests`).
-                ("Body", .string(body)),
-            ]
-            var system: [(String, JSONValue)] = []
-            func add(_ name: String, _ value: String?) {
-                if let value, all || receive.attributeNames.contains(name) { system.append((name, .string(value))) }
+            var system: [(String, String)] = []
+            if all || !receive.attributeNames.isEmpty {
+                func add(_ name: String, _ value: String?) {
+                    if let value, all || receive.attributeNames.contains(name) { system.append((name, value)) }
+                }
+                add("SenderId", properties.userID)
+                add("SentTimestamp", properties.timestamp.map { String($0 * 1000) })
+                add("ApproximateReceiveCount", String(delivery.deliveryCount))
+                add("ApproximateFirstReceiveTimestamp", delivery.deliveryCount == 1 ? String(self.broker.now) : nil)
+                add("AWSTraceHeader", properties.headers?[Self.traceHeaderName]?.stringValue)
+                add("MessageGroupId", properties.headers?[SQSFifo.groupHeader]?.stringValue)
+                add(
+                    "MessageDeduplicationId",
+                    properties.headers?[SQSFifo.deduplicationIDHeader]?.stringValue
+                        ?? properties.headers?[SQSFifo.deduplicationHeader]?.stringValue)
+                add("SequenceNumber", properties.headers?[SQSFifo.sequenceNumberHeader]?.stringValue)
             }
-            add("SenderId", properties.userID)
-            add("SentTimestamp", properties.timestamp.map { String($0 * 1000) })
-            add("ApproximateReceiveCount", String(delivery.deliveryCount))
-            add("ApproximateFirstReceiveTimestamp", delivery.deliveryCount == 1 ? String(self.broker.now) : nil)
-            add("AWSTraceHeader", properties.headers?[Self.traceHeaderName]?.stringValue)
-            add("MessageGroupId", properties.headers?[SQSFifo.groupHeader]?.stringValue)
-            add(
-                "MessageDeduplicationId",
-                properties.headers?[SQSFifo.deduplicationIDHeader]?.stringValue
-                    ?? properties.headers?[SQSFifo.deduplicationHeader]?.stringValue)
-            add("SequenceNumber", properties.headers?[SQSFifo.sequenceNumberHeader]?.stringValue)
-            if !system.isEmpty { fields.append(("Attributes", .object(system))) }
             let wanted = receive.messageAttributeNames
-            let attributes = SQSMessageAttribute.attributes(of: properties.headers).filter { name, _ in
-                wanted.contains("All") || wanted.contains(".*") || wanted.contains(name)
-                    || wanted.contains { $0.hasSuffix(".*") && name.hasPrefix($0.dropLast(1)) }
-            }
-            if let digest = SQSMessageAttribute.md5(attributes) {
-                fields.append(("MD5OfMessageAttributes", .string(digest)))
-                fields.append(("MessageAttributes", .object(attributes.map { ($0.0, $0.1.json) })))
-            }
-            return .object(fields)
+            let attributes =
+                wanted.isEmpty
+                ? []
+                : SQSMessageAttribute.attributes(of: properties.headers).filter { name, _ in
+                    wanted.contains("All") || wanted.contains(".*") || wanted.contains(name)
+                        || wanted.contains { $0.hasSuffix(".*") && name.hasPrefix($0.dropLast(1)) }
+                }
+            return SQSReceivedMessages.Item(
+                messageID: properties.messageID ?? "\(receive.queue.name)-\(delivery.id.rawValue)",
+                receiptHandle: handle, body: delivery.message.body, attributes: system,
+                messageAttributes: attributes)
         }
-        let answer = JSONValue.object(messages.isEmpty ? [] : [("Messages", .array(messages))])
+        let answer = SQSReceivedMessages(items: items)
         if let attemptID = receive.attemptID, !handles.isEmpty {
             self.attempts.remember(
                 queue: receive.queue, id: attemptID, handles: handles, answer: answer, now: self.broker.now)
@@ -247,7 +244,7 @@ extension SQSService {
     /// A receive retried with its `ReceiveRequestAttemptId`: the earlier answer again, with the visibility
     /// timeout started anew, while all of its messages are still in flight under their handles (nil: a new
     /// receive, as SQS does once one of them was deleted or changed).
-    private func retriedAttempt(_ id: String, of receive: SQSReceive) -> JSONValue? {
+    private func retriedAttempt(_ id: String, of receive: SQSReceive) -> SQSReceivedMessages? {
         guard let earlier = self.attempts.earlier(queue: receive.queue, id: id, now: self.broker.now) else {
             return nil
         }

@@ -24,6 +24,8 @@ struct SQSService {
 
     enum Outcome {
         case result(JSONValue)
+        /// ReceiveMessage's messages, made into an answer on the connection's loop.
+        case received(SQSReceivedMessages)
         /// ReceiveMessage found nothing and may wait: the handler long-polls.
         case wait(SQSReceive)
     }

@@ -16,6 +16,8 @@ struct SQSCall: Sendable {
 struct SQSAnswer: Sendable {
     enum Outcome: Sendable {
         case success(action: String, result: JSONValue)
+        /// ReceiveMessage's messages: the connection's loop makes the answer from their bytes.
+        case received(SQSReceivedMessages)
         case failure(SQSError)
     }
 
@@ -116,25 +118,27 @@ final class SQSSession {
             let mark = durability.mark()
             let outcome = try service.handle(call.request)
             self.burstEnded(durability)
+            let success: SQSAnswer.Outcome
             switch outcome {
-            case .result(let result):
-                let success = SQSAnswer.Outcome.success(action: call.request.action, result: result)
-                switch durability.need(since: mark) {
-                case .nothing:
-                    self.reply(success, wire: wire, requestID: requestID)
-                case .notStored:
-                    throw Self.notStored
-                case .sync(let ticket):
-                    self.state = .awaitingDurability(
-                        HTTPDurableAnswer(ticket: ticket, durability: durability) { [weak self] stored in
-                            guard let self, case .awaitingDurability = self.state else { return }
-                            self.state = .idle
-                            let outcome = stored ? success : .failure(Self.notStored)
-                            self.reply(outcome, wire: wire, requestID: requestID)
-                        })
-                }
+            case .result(let result): success = .success(action: call.request.action, result: result)
+            case .received(let messages): success = .received(messages)
             case .wait(let receive):
-                self.startPoll(receive, service: service, action: call.request.action, wire: wire, requestID: requestID)
+                self.startPoll(receive, service: service, wire: wire, requestID: requestID)
+                return
+            }
+            switch durability.need(since: mark) {
+            case .nothing:
+                self.reply(success, wire: wire, requestID: requestID)
+            case .notStored:
+                throw Self.notStored
+            case .sync(let ticket):
+                self.state = .awaitingDurability(
+                    HTTPDurableAnswer(ticket: ticket, durability: durability) { [weak self] stored in
+                        guard let self, case .awaitingDurability = self.state else { return }
+                        self.state = .idle
+                        let outcome = stored ? success : .failure(Self.notStored)
+                        self.reply(outcome, wire: wire, requestID: requestID)
+                    })
             }
         } catch {
             if error.code == "SignatureDoesNotMatch" || error.code == "InvalidClientTokenId" {
@@ -204,7 +208,7 @@ final class SQSSession {
     // MARK: Long poll
 
     private func startPoll(
-        _ receive: SQSReceive, service: SQSService, action: String, wire: SQSRequest.WireProtocol, requestID: String
+        _ receive: SQSReceive, service: SQSService, wire: SQSRequest.WireProtocol, requestID: String
     ) {
         let consumer = HTTPPollConsumer(max: receive.maximum, eventLoop: self.eventLoop) { [weak self] consumer in
             guard let self, case .polling = self.state else { return }
@@ -213,8 +217,7 @@ final class SQSSession {
                 receive.queue.reject(consumer.deliveries.map(\.id), requeue: true)
                 return
             }
-            let result = service.received(consumer.deliveries, for: receive)
-            self.reply(.success(action: action, result: result), wire: wire, requestID: requestID)
+            self.reply(.received(service.received(consumer.deliveries, for: receive)), wire: wire, requestID: requestID)
         }
         self.state = .polling(consumer)
         do {
