@@ -26,13 +26,14 @@ enum SQSBodyDigests {
                 let position = members.firstIndex(where: { $0.0 == "Successful" }),
                 case .array(let successful) = members[position].1
             else { return result }
-            let entries = request.parameters["Entries"]?.sqsItems ?? []
+            // Each entry's id and body read once (ids are unique in a batch: the engine checked them).
+            let sent: [(id: String, body: String?)] = (request.parameters["Entries"]?.sqsItems ?? []).map {
+                ($0["Id"]?.sqsText ?? "", $0["MessageBody"]?.stringValue)
+            }
             members[position].1 = .array(
                 successful.map { entry in
                     let id = entry["Id"]?.stringValue
-                    guard let sent = entries.first(where: { $0["Id"]?.sqsText == id }),
-                        let body = sent["MessageBody"]?.stringValue
-                    else { return entry }
+                    guard let body = sent.first(where: { $0.id == id })?.body else { return entry }
                     return Self.inserting(
                         ("MD5OfMessageBody", .string(Self.md5Hex(body))), after: "MessageId", into: entry)
                 })

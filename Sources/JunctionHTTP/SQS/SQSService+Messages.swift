@@ -19,7 +19,9 @@ extension SQSService {
 
     func sendMessage(_ parameters: JSONValue) throws(SQSError) -> JSONValue {
         let queue = try self.queue(parameters)
-        return .object(try self.send(parameters, to: queue, access: self.authorization(.write, queue)))
+        let stored = self.registry.attributes(of: queue, in: self.host.name, now: self.now)
+        return .object(
+            try self.send(parameters, to: queue, stored: stored, access: self.authorization(.write, queue)))
     }
 
     /// Whether the caller may `permission` on `queue`: checked once per request, and reported where each
@@ -46,10 +48,15 @@ extension SQSService {
         var successful: [JSONValue] = []
         var failed: [JSONValue] = []
         let access = self.authorization(.write, queue)
+        // The queue's SQS attributes once per batch, not per entry (a dictionary lookup hashing two names).
+        let stored = self.registry.attributes(of: queue, in: self.host.name, now: self.now)
+        successful.reserveCapacity(entries.count)
         for entry in entries {
             let id = entry["Id"]?.sqsText ?? ""
             do {
-                successful.append(.object([("Id", .string(id))] + (try self.send(entry, to: queue, access: access))))
+                var fields: [(String, JSONValue)] = [("Id", .string(id))]
+                fields += try self.send(entry, to: queue, stored: stored, access: access)
+                successful.append(.object(fields))
             } catch {
                 failed.append(Self.failure(id: id, error))
             }
@@ -58,7 +65,7 @@ extension SQSService {
     }
 
     private func send(
-        _ parameters: JSONValue, to queue: MessageQueue, access: Result<Void, SQSError>
+        _ parameters: JSONValue, to queue: MessageQueue, stored: SQSQueueAttributes, access: Result<Void, SQSError>
     ) throws(SQSError) -> [(String, JSONValue)] {
         let body = try parameters.sqsString("MessageBody")
         guard !body.isEmpty else { throw .invalid("The request must contain the parameter MessageBody.") }
@@ -68,7 +75,6 @@ extension SQSService {
         let delay = try parameters.sqsInteger("DelaySeconds", in: 0...900)
         let traceHeader = try Self.traceHeader(parameters["MessageSystemAttributes"])
         let attributes = try SQSMessageAttribute.parse(parameters["MessageAttributes"])
-        let stored = self.registry.attributes(of: queue, in: self.host.name, now: self.now)
         var fifoHeaders: [(String, FieldValue)] = []
         if stored.fifo == true {
             fifoHeaders = try SQSFifo.headers(
