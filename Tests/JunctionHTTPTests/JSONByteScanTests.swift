@@ -63,6 +63,7 @@ struct JSONByteScanTests {
             }
             let expected = bytes.allSatisfy { ($0 >= 0x20 && $0 < 0x80) || $0 == 0x9 || $0 == 0xA || $0 == 0xD }
             #expect(bytes.withUnsafeBytes { JSONByteScan.isPlainText($0) } == expected, "\(bytes)")
+            #expect(bytes.withUnsafeBytes { JSONByteScan.isASCII($0) } == bytes.allSatisfy { $0 < 0x80 }, "\(bytes)")
         }
         #expect(SQSMessageAttribute.isValidBody("line one\r\n\tline two, then é and 😀"))
         #expect(!SQSMessageAttribute.isValidBody("a bell \u{07} inside"))

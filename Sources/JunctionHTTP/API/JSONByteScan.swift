@@ -40,6 +40,23 @@ enum JSONByteScan {
         return count
     }
 
+    /// Whether every byte is below 0x80.
+    static func isASCII(_ bytes: UnsafeRawBufferPointer) -> Bool {
+        var index = 0
+        let count = bytes.count
+        while count - index >= 8 {
+            if UInt64(littleEndian: bytes.loadUnaligned(fromByteOffset: index, as: UInt64.self)) & highs != 0 {
+                return false
+            }
+            index += 8
+        }
+        while index < count {
+            if bytes[index] >= 0x80 { return false }
+            index += 1
+        }
+        return true
+    }
+
     /// Whether every byte is printable ASCII, tab, LF or CR (what an SQS body may hold without a closer look).
     static func isPlainText(_ bytes: UnsafeRawBufferPointer) -> Bool {
         var index = 0

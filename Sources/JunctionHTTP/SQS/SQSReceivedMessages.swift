@@ -21,7 +21,7 @@ struct SQSReceivedMessages: Sendable {
         /// The body as UTF-8 text: as it is when it is ASCII, else decoded with invalid sequences replaced
         /// (U+FFFD), as a `String` of it would be: what is sent and what `MD5OfBody` digests.
         var text: ByteBuffer {
-            let ascii = self.body.withUnsafeReadableBytes { bytes in !bytes.contains { $0 >= 0x80 } }
+            let ascii = self.body.withUnsafeReadableBytes { JSONByteScan.isASCII($0) }
             if ascii { return self.body }
             return ByteBuffer(string: String(decoding: self.body.readableBytesView, as: UTF8.self))
         }

@@ -104,7 +104,13 @@ struct SQSSignatureV4 {
         }
         // The body is always hashed: a client's `x-amz-content-sha256` must name the body that came, or a
         // signed request could be replayed with another body.
-        let payloadHash = Self.hex(SHA256.hash(data: Array(body)))
+        // Hashed in place when the bytes are contiguous (a request's buffer is): no copy of a 256 KiB body.
+        var bodyHash = SHA256()
+        if body.withContiguousStorageIfAvailable({ bodyHash.update(bufferPointer: UnsafeRawBufferPointer($0)) }) == nil
+        {
+            bodyHash.update(data: Array(body))
+        }
+        let payloadHash = Self.hex(bodyHash.finalize())
         if let declared = headers.first(name: "x-amz-content-sha256"), declared.lowercased() != payloadHash {
             return Prepared(signedAt: signedAt, late: .mismatch)
         }
