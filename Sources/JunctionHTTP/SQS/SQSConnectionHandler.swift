@@ -32,6 +32,8 @@ final class SQSConnectionHandler: ChannelInboundHandler, RemovableChannelHandler
     private var context: ChannelHandlerContext?
     /// The engine side, created on the engine loop once the connection is added.
     private let session: NIOLoopBoundBox<SQSSession?>
+    /// The `Authorization` header's fields, kept from the last request (`SQSCredentialReader`).
+    private var credentialReader = SQSCredentialReader()
     /// Request ids of answers given without the engine (malformed requests); made on first use.
     private var localIdentifiers: SQSIdentifiers?
 
@@ -158,7 +160,7 @@ final class SQSConnectionHandler: ChannelInboundHandler, RemovableChannelHandler
             wire = request.wireProtocol
             let credential: SQSSignatureV4.Credential
             do {
-                credential = try SQSSignatureV4.credential(from: head.headers)
+                credential = try self.credentialReader.credential(from: head.headers)
             } catch .missing {
                 throw SQSError(
                     "MissingAuthenticationToken", "Request is missing Authentication Token", status: .forbidden)

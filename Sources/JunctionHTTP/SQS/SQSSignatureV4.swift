@@ -117,10 +117,16 @@ struct SQSSignatureV4 {
         let canonical = Self.canonicalRequest(
             method: method, target: target, headers: headers, signedHeaders: credential.signedHeaders,
             payloadHash: payloadHash)
-        let scope = "\(credential.date)/\(credential.region)/\(credential.service)/aws4_request"
-        let stringToSign =
-            "AWS4-HMAC-SHA256\n\(amzDate)\n\(scope)\n\(Self.hex(SHA256.hash(data: Array(canonical.utf8))))"
-        return Prepared(signedAt: signedAt, stringToSign: Array(stringToSign.utf8))
+        var stringToSign: [UInt8] = []
+        stringToSign.reserveCapacity(160)
+        for part in [
+            "AWS4-HMAC-SHA256", amzDate, "\(credential.date)/\(credential.region)/\(credential.service)/aws4_request",
+        ] {
+            stringToSign += part.utf8
+            stringToSign.append(UInt8(ascii: "\n"))
+        }
+        stringToSign += Self.hex(SHA256.hash(data: canonical)).utf8
+        return Prepared(signedAt: signedAt, stringToSign: stringToSign)
     }
 
     /// The secret's half of `verify`: the clock, then one HMAC with the (cached) signing key.
@@ -146,36 +152,6 @@ struct SQSSignatureV4 {
             key = SymmetricKey(data: Array(HMAC<SHA256>.authenticationCode(for: Array(part.utf8), using: key)))
         }
         return key
-    }
-
-    static func canonicalRequest(
-        method: String, target: String, headers: HTTPHeaders, signedHeaders: [String], payloadHash: String
-    ) -> String {
-        let path: Substring
-        let query: Substring
-        if let mark = target.firstIndex(of: "?") {
-            path = target[..<mark]
-            query = target[target.index(after: mark)...]
-        } else {
-            path = target[...]
-            query = ""
-        }
-        let canonicalPath = path.isEmpty ? "/" : Self.encode(Self.decode(path), keepingSlash: true)
-        let pairs = query.split(separator: "&").map { item -> (String, String) in
-            let parts = item.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
-            let name = Self.encode(Self.decode(parts[0]), keepingSlash: false)
-            let value = parts.count > 1 ? Self.encode(Self.decode(parts[1]), keepingSlash: false) : ""
-            return (name, value)
-        }
-        let canonicalQuery = pairs.sorted { $0.0 == $1.0 ? $0.1 < $1.1 : $0.0 < $1.0 }
-            .map { "\($0.0)=\($0.1)" }.joined(separator: "&")
-        let canonicalHeaders = signedHeaders.map { name in
-            let values = headers[name].map { Self.collapseSpaces($0) }
-            return "\(name):\(values.joined(separator: ","))\n"
-        }.joined()
-        return [
-            method, canonicalPath, canonicalQuery, canonicalHeaders, signedHeaders.joined(separator: ";"), payloadHash,
-        ].joined(separator: "\n")
     }
 
     /// RFC 3986 percent-encoding of everything but the unreserved characters (and `/` in paths).
@@ -214,24 +190,6 @@ struct SQSSignatureV4 {
             }
         }
         return output
-    }
-
-    /// A header value as SigV4 canonicalises it: trimmed, runs of spaces made one.
-    private static func collapseSpaces(_ value: String) -> String {
-        let bytes = Self.trimBytes(Array(value.utf8)[...])
-        var output: [UInt8] = []
-        output.reserveCapacity(bytes.count)
-        var lastWasSpace = false
-        for byte in bytes {
-            if byte == UInt8(ascii: " ") {
-                if !lastWasSpace { output.append(byte) }
-                lastWasSpace = true
-            } else {
-                output.append(byte)
-                lastWasSpace = false
-            }
-        }
-        return String(decoding: output, as: UTF8.self)
     }
 
     /// Spaces and tabs off both ends.
