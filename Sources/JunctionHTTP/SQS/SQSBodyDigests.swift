@@ -1,3 +1,4 @@
+import CJunctionMD5
 import Crypto
 
 /// The MD5 digests of sent message bodies in an answer (`MD5OfMessageBody`), exactly as AWS computes them:
@@ -15,6 +16,48 @@ enum SQSBodyDigests {
         }
     }
 
+    /// How many bodies the CPU digests at once (`CJunctionMD5`: 8 with AVX2), or 0.
+    static let lanes = Int(junction_md5_lane_count())
+
+    /// The MD5 digests (lowercase hex) of each of `bodies`, in order: eight at a time on SIMD lanes when the
+    /// CPU has them, one at a time with swift-crypto otherwise.
+    static func md5Hex<Body: Collection<UInt8>>(ofEach bodies: [Body]) -> [String] {
+        let total = bodies.reduce(0) { $0 + $1.count }
+        guard Self.lanes > 0, bodies.count > 1, total > 0 else {
+            return bodies.map { body in
+                var digest = Insecure.MD5()
+                if body.withContiguousStorageIfAvailable({ digest.update(bufferPointer: UnsafeRawBufferPointer($0)) })
+                    == nil
+                {
+                    digest.update(data: Array(body))
+                }
+                return SQSSignatureV4.hex(digest.finalize())
+            }
+        }
+        // One contiguous copy keeps every body's bytes in place while the lanes read them.
+        var joined: [UInt8] = []
+        joined.reserveCapacity(total)
+        var ranges: [Range<Int>] = []
+        ranges.reserveCapacity(bodies.count)
+        for body in bodies {
+            let start = joined.count
+            joined.append(contentsOf: body)
+            ranges.append(start..<joined.count)
+        }
+        var digests = [UInt8](repeating: 0, count: 16 * bodies.count)
+        joined.withUnsafeBufferPointer { base in
+            digests.withUnsafeMutableBufferPointer { output in
+                for first in stride(from: 0, to: ranges.count, by: Self.lanes) {
+                    let chunk = ranges[first..<min(first + Self.lanes, ranges.count)]
+                    let pointers = chunk.map { base.baseAddress! + $0.lowerBound }
+                    let lengths = chunk.map(\.count)
+                    junction_md5_lanes(pointers, lengths, chunk.count, output.baseAddress! + 16 * first)
+                }
+            }
+        }
+        return (0..<bodies.count).map { SQSSignatureV4.hex(digests[(16 * $0)..<(16 * $0 + 16)]) }
+    }
+
     /// `result` of `action` with its body digests in place, where AWS puts them.
     static func complete(_ result: JSONValue, action: String, request: SQSRequest) -> JSONValue {
         switch action {
@@ -30,12 +73,15 @@ enum SQSBodyDigests {
             let sent: [(id: String, body: String?)] = (request.parameters["Entries"]?.sqsItems ?? []).map {
                 ($0["Id"]?.sqsText ?? "", $0["MessageBody"]?.stringValue)
             }
+            let digests = Self.md5Hex(ofEach: sent.map { ($0.body ?? "").utf8 })
             members[position].1 = .array(
                 successful.map { entry in
                     let id = entry["Id"]?.stringValue
-                    guard let body = sent.first(where: { $0.id == id })?.body else { return entry }
+                    guard let index = sent.firstIndex(where: { $0.id == id }), sent[index].body != nil else {
+                        return entry
+                    }
                     return Self.inserting(
-                        ("MD5OfMessageBody", .string(Self.md5Hex(body))), after: "MessageId", into: entry)
+                        ("MD5OfMessageBody", .string(digests[index])), after: "MessageId", into: entry)
                 })
             return .object(members)
         default:

@@ -1,4 +1,3 @@
-import Crypto
 import NIOCore
 import NIOHTTP1
 
@@ -26,13 +25,6 @@ struct SQSReceivedMessages: Sendable {
             return ByteBuffer(string: String(decoding: self.body.readableBytesView, as: UTF8.self))
         }
 
-        var bodyMD5: String {
-            self.text.withUnsafeReadableBytes { bytes in
-                var digest = Insecure.MD5()
-                digest.update(bufferPointer: bytes)
-                return SQSSignatureV4.hex(digest.finalize())
-            }
-        }
     }
 
     var items: [Item]
@@ -44,14 +36,17 @@ struct SQSReceivedMessages: Sendable {
     /// made from it).
     var json: JSONValue {
         guard !self.items.isEmpty else { return .object([]) }
+        let texts = self.items.map(\.text)
+        let digests = SQSBodyDigests.md5Hex(ofEach: texts.map(\.readableBytesView))
         return .object([
             (
                 "Messages",
                 .array(
-                    self.items.map { item in
+                    self.items.indices.map { index in
+                        let item = self.items[index]
                         var fields: [(String, JSONValue)] = [
                             ("MessageId", .string(item.messageID)), ("ReceiptHandle", .string(item.receiptHandle)),
-                            ("MD5OfBody", .string(item.bodyMD5)), ("Body", .string(String(buffer: item.text))),
+                            ("MD5OfBody", .string(digests[index])), ("Body", .string(String(buffer: texts[index]))),
                         ]
                         if !item.attributes.isEmpty {
                             fields.append(("Attributes", .object(item.attributes.map { ($0.0, .string($0.1)) })))
@@ -73,22 +68,20 @@ struct SQSReceivedMessages: Sendable {
             buffer.writeStaticString("{}")
             return
         }
+        let texts = self.items.map(\.text)
+        // All the bodies' digests at once: eight at a time on SIMD lanes (`SQSBodyDigests`).
+        let digests = SQSBodyDigests.md5Hex(ofEach: texts.map(\.readableBytesView))
         buffer.writeStaticString(#"{"Messages":["#)
         for (index, item) in self.items.enumerated() {
             if index > 0 { buffer.writeStaticString(",") }
-            let text = item.text
             buffer.writeStaticString(#"{"MessageId":"#)
             JSONValue.writeString(item.messageID, into: &buffer)
             buffer.writeStaticString(#","ReceiptHandle":"#)
             JSONValue.writeString(item.receiptHandle, into: &buffer)
             buffer.writeStaticString(#","MD5OfBody":""#)
-            text.withUnsafeReadableBytes { bytes in
-                var digest = Insecure.MD5()
-                digest.update(bufferPointer: bytes)
-                buffer.writeString(SQSSignatureV4.hex(digest.finalize()))
-                buffer.writeStaticString(#"","Body":"#)
-                JSONValue.writeString(bytes: bytes, into: &buffer)
-            }
+            buffer.writeString(digests[index])
+            buffer.writeStaticString(#"","Body":"#)
+            texts[index].withUnsafeReadableBytes { JSONValue.writeString(bytes: $0, into: &buffer) }
             if !item.attributes.isEmpty {
                 buffer.writeStaticString(#","Attributes":"#)
                 JSONValue.object(item.attributes.map { ($0.0, .string($0.1)) }).write(into: &buffer)
