@@ -28,10 +28,15 @@ static const uint32_t round_constants[64] = {
     0x6fa87e4f, 0xfe2ce6e0, 0xa3014314, 0x4e0811a1, 0xf7537e82, 0xbd3af235, 0x2ad7d2bb, 0xeb86d391,
 };
 
-static const int rotations[64] = {
-    7, 12, 17, 22, 7, 12, 17, 22, 7, 12, 17, 22, 7, 12, 17, 22, 5, 9, 14, 20, 5, 9, 14, 20, 5, 9, 14, 20, 5, 9, 14, 20,
-    4, 11, 16, 23, 4, 11, 16, 23, 4, 11, 16, 23, 4, 11, 16, 23, 6, 10, 15, 21, 6, 10, 15, 21, 6, 10, 15, 21, 6, 10, 15, 21,
-};
+#define F(x, y, z) (((x) & (y)) | (~(x) & (z)))
+#define G(x, y, z) (((z) & (x)) | (~(z) & (y)))
+#define H(x, y, z) ((x) ^ (y) ^ (z))
+#define I(x, y, z) ((y) ^ ((x) | ~(z)))
+#define STEP(f, a, b, c, d, word, rotation, step)                                  \
+    do {                                                                         \
+        lanes_t sum = a + f(b, c, d) + round_constants[step] + words[word];      \
+        a = b + ((sum << (rotation)) | (sum >> (32 - (rotation))));              \
+    } while (0)
 
 /// The padded end of one message: its last partial block, 0x80, zeros and the bit length (one or two blocks).
 typedef struct {
@@ -78,7 +83,8 @@ void junction_md5_lanes(const uint8_t *_Nonnull const *_Nonnull messages, const 
     d += 0x10325476;
     for (size_t block = 0; block < most_blocks; block++) {
         const uint8_t *source[8];
-        lanes_t active;
+        // Built as scalars and loaded once: writing single lanes of a vector went through memory each time.
+        uint32_t mask[8];
         for (int lane = 0; lane < 8; lane++) {
             const md5_tail *tail = &tails[lane];
             if (block < tail->full_blocks) {
@@ -88,36 +94,80 @@ void junction_md5_lanes(const uint8_t *_Nonnull const *_Nonnull messages, const 
             } else {
                 source[lane] = idle_block;
             }
-            active[lane] = block < tail->blocks ? 0xffffffffu : 0;
+            mask[lane] = block < tail->blocks ? 0xffffffffu : 0;
         }
+        lanes_t active;
+        memcpy(&active, mask, sizeof(active));
         lanes_t words[16];
         for (int word = 0; word < 16; word++) {
             for (int lane = 0; lane < 8; lane++) words[word][lane] = load_le32(source[lane] + 4 * word);
         }
         lanes_t aa = a, bb = b, cc = c, dd = d;
-        for (int step = 0; step < 64; step++) {
-            lanes_t f;
-            int g;
-            if (step < 16) {
-                f = (bb & cc) | (~bb & dd);
-                g = step;
-            } else if (step < 32) {
-                f = (dd & bb) | (~dd & cc);
-                g = (5 * step + 1) % 16;
-            } else if (step < 48) {
-                f = bb ^ cc ^ dd;
-                g = (3 * step + 5) % 16;
-            } else {
-                f = cc ^ (bb | ~dd);
-                g = (7 * step) % 16;
-            }
-            f = f + aa + round_constants[step] + words[g];
-            aa = dd;
-            dd = cc;
-            cc = bb;
-            int r = rotations[step];
-            bb = bb + ((f << r) | (f >> (32 - r)));
-        }
+        // The 64 steps unrolled, so every rotation is by a constant and every word index is fixed.
+        STEP(F, aa, bb, cc, dd, 0, 7, 0);
+        STEP(F, dd, aa, bb, cc, 1, 12, 1);
+        STEP(F, cc, dd, aa, bb, 2, 17, 2);
+        STEP(F, bb, cc, dd, aa, 3, 22, 3);
+        STEP(F, aa, bb, cc, dd, 4, 7, 4);
+        STEP(F, dd, aa, bb, cc, 5, 12, 5);
+        STEP(F, cc, dd, aa, bb, 6, 17, 6);
+        STEP(F, bb, cc, dd, aa, 7, 22, 7);
+        STEP(F, aa, bb, cc, dd, 8, 7, 8);
+        STEP(F, dd, aa, bb, cc, 9, 12, 9);
+        STEP(F, cc, dd, aa, bb, 10, 17, 10);
+        STEP(F, bb, cc, dd, aa, 11, 22, 11);
+        STEP(F, aa, bb, cc, dd, 12, 7, 12);
+        STEP(F, dd, aa, bb, cc, 13, 12, 13);
+        STEP(F, cc, dd, aa, bb, 14, 17, 14);
+        STEP(F, bb, cc, dd, aa, 15, 22, 15);
+        STEP(G, aa, bb, cc, dd, 1, 5, 16);
+        STEP(G, dd, aa, bb, cc, 6, 9, 17);
+        STEP(G, cc, dd, aa, bb, 11, 14, 18);
+        STEP(G, bb, cc, dd, aa, 0, 20, 19);
+        STEP(G, aa, bb, cc, dd, 5, 5, 20);
+        STEP(G, dd, aa, bb, cc, 10, 9, 21);
+        STEP(G, cc, dd, aa, bb, 15, 14, 22);
+        STEP(G, bb, cc, dd, aa, 4, 20, 23);
+        STEP(G, aa, bb, cc, dd, 9, 5, 24);
+        STEP(G, dd, aa, bb, cc, 14, 9, 25);
+        STEP(G, cc, dd, aa, bb, 3, 14, 26);
+        STEP(G, bb, cc, dd, aa, 8, 20, 27);
+        STEP(G, aa, bb, cc, dd, 13, 5, 28);
+        STEP(G, dd, aa, bb, cc, 2, 9, 29);
+        STEP(G, cc, dd, aa, bb, 7, 14, 30);
+        STEP(G, bb, cc, dd, aa, 12, 20, 31);
+        STEP(H, aa, bb, cc, dd, 5, 4, 32);
+        STEP(H, dd, aa, bb, cc, 8, 11, 33);
+        STEP(H, cc, dd, aa, bb, 11, 16, 34);
+        STEP(H, bb, cc, dd, aa, 14, 23, 35);
+        STEP(H, aa, bb, cc, dd, 1, 4, 36);
+        STEP(H, dd, aa, bb, cc, 4, 11, 37);
+        STEP(H, cc, dd, aa, bb, 7, 16, 38);
+        STEP(H, bb, cc, dd, aa, 10, 23, 39);
+        STEP(H, aa, bb, cc, dd, 13, 4, 40);
+        STEP(H, dd, aa, bb, cc, 0, 11, 41);
+        STEP(H, cc, dd, aa, bb, 3, 16, 42);
+        STEP(H, bb, cc, dd, aa, 6, 23, 43);
+        STEP(H, aa, bb, cc, dd, 9, 4, 44);
+        STEP(H, dd, aa, bb, cc, 12, 11, 45);
+        STEP(H, cc, dd, aa, bb, 15, 16, 46);
+        STEP(H, bb, cc, dd, aa, 2, 23, 47);
+        STEP(I, aa, bb, cc, dd, 0, 6, 48);
+        STEP(I, dd, aa, bb, cc, 7, 10, 49);
+        STEP(I, cc, dd, aa, bb, 14, 15, 50);
+        STEP(I, bb, cc, dd, aa, 5, 21, 51);
+        STEP(I, aa, bb, cc, dd, 12, 6, 52);
+        STEP(I, dd, aa, bb, cc, 3, 10, 53);
+        STEP(I, cc, dd, aa, bb, 10, 15, 54);
+        STEP(I, bb, cc, dd, aa, 1, 21, 55);
+        STEP(I, aa, bb, cc, dd, 8, 6, 56);
+        STEP(I, dd, aa, bb, cc, 15, 10, 57);
+        STEP(I, cc, dd, aa, bb, 6, 15, 58);
+        STEP(I, bb, cc, dd, aa, 13, 21, 59);
+        STEP(I, aa, bb, cc, dd, 4, 6, 60);
+        STEP(I, dd, aa, bb, cc, 11, 10, 61);
+        STEP(I, cc, dd, aa, bb, 2, 15, 62);
+        STEP(I, bb, cc, dd, aa, 9, 21, 63);
         a = ((a + aa) & active) | (a & ~active);
         b = ((b + bb) & active) | (b & ~active);
         c = ((c + cc) & active) | (c & ~active);
