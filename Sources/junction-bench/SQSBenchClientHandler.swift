@@ -153,7 +153,10 @@ final class SQSBenchClientHandler: ChannelInboundHandler, BenchClient {
             self.inFlight = 0
             self.publishBatches()
         case .receiving:
-            self.received(SQSBenchAnswer.strings(["Body", "ReceiptHandle"], in: self.responseBody), context: context)
+            self.received(
+                SQSBenchAnswer.strings(
+                    ["Body", "ReceiptHandle"], in: self.responseBody, prefixes: [0: 2 * BenchStamp.headerSize]),
+                context: context)
         case .deleting:
             self.phase = .receiving
             self.receive()

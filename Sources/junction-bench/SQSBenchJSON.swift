@@ -86,7 +86,11 @@ enum SQSBenchJSON {
 /// member, and members whose value is not a string, are skipped.
 enum SQSBenchAnswer {
     /// The values of the members named in `keys`, in document order, each with the index of its key.
-    static func strings(_ keys: [String], in buffer: ByteBuffer) -> [(key: Int, value: String)] {
+    /// `prefixes[k]` keeps only that many leading bytes of key `k`'s unescaped values (the stamp of a 1 KiB
+    /// body is its first bytes: making the whole body a `String` was wasted work).
+    static func strings(
+        _ keys: [String], in buffer: ByteBuffer, prefixes: [Int: Int] = [:]
+    ) -> [(key: Int, value: String)] {
         let wanted = keys.map { Array($0.utf8) }
         var found: [(key: Int, value: String)] = []
         buffer.withUnsafeReadableBytes { bytes in
@@ -130,7 +134,9 @@ enum SQSBenchAnswer {
                     continue
                 }
                 if let key = pending {
-                    found.append((key, escaped ? Self.unescape(text) : String(decoding: text, as: UTF8.self)))
+                    let kept =
+                        escaped ? text : UnsafeRawBufferPointer(rebasing: text.prefix(prefixes[key] ?? text.count))
+                    found.append((key, escaped ? Self.unescape(text) : String(decoding: kept, as: UTF8.self)))
                 }
                 pending = nil
                 index = end + 1

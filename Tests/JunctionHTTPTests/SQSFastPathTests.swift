@@ -83,8 +83,19 @@ struct SQSFastPathTests {
         #expect(cache.count == 2)
         var other = credential
         other.region = "eu-west-1"
-        _ = cache.key(for: other, secret: Self.secret)
+        _ = cache.mac(for: other, secret: Self.secret)
         #expect(cache.count == 1)  // the cache was full: emptied, then the new key stored
+        // The scope asked for last answers first: it must still follow the secret, and the earlier scope too.
+        #expect(throws: SQSSignatureV4.Failure.mismatch) {
+            try SQSSignatureV4.verify(
+                method: "GET", target: "/", headers: Self.headers, body: [UInt8](), credential: credential,
+                secret: "rotated", nowSeconds: now, signingKeys: cache)
+        }
+        for _ in 0..<2 {
+            try SQSSignatureV4.verify(
+                method: "GET", target: "/", headers: Self.headers, body: [UInt8](), credential: credential,
+                secret: Self.secret, nowSeconds: now, signingKeys: cache)
+        }
     }
 
     @Test func authorizationFieldsAreFoundInAnyOrderWithSpaces() throws {

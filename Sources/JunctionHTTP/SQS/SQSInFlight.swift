@@ -110,21 +110,21 @@ final class SQSInFlight {
     }
 
     private func take(_ handle: Handle) -> (Handle, Lease)? {
-        guard let token = self.current(handle), var lease = self.leases[token],
-            lease.pending.remove(handle.delivery) != nil
+        // Removed in place: a lease copied out of the dictionary, changed and stored back copied its whole set
+        // of deliveries on every delete (the dictionary still held the original).
+        guard let token = self.current(handle), self.leases[token]?.pending.remove(handle.delivery) != nil,
+            let lease = self.leases[token]
         else { return nil }
-        self.moved[handle] = nil
+        if !self.moved.isEmpty { self.moved[handle] = nil }
         if lease.pending.isEmpty {
             lease.expiry?.cancel()
             self.leases[token] = nil
-        } else {
-            self.leases[token] = lease
         }
         return (handle, lease)
     }
 
     private func current(_ handle: Handle) -> UInt64? {
-        if let token = self.moved[handle] { return token }
+        if !self.moved.isEmpty, let token = self.moved[handle] { return token }
         return self.leases[handle.lease]?.pending.contains(handle.delivery) == true ? handle.lease : nil
     }
 

@@ -137,8 +137,11 @@ struct SQSSignatureV4 {
         if let early = prepared.early { throw early }
         guard abs(nowSeconds - prepared.signedAt) <= Self.allowedSkewSeconds else { throw .expired }
         if let late = prepared.late { throw late }
-        let key = signingKeys?.key(for: credential, secret: secret) ?? Self.signingKey(credential, secret: secret)
-        let expected = Self.hex(HMAC<SHA256>.authenticationCode(for: prepared.stringToSign, using: key))
+        var mac =
+            signingKeys?.mac(for: credential, secret: secret)
+            ?? HMAC<SHA256>(key: Self.signingKey(credential, secret: secret))
+        mac.update(data: prepared.stringToSign)
+        let expected = Self.hex(mac.finalize())
         // Constant time, so the answer's timing says nothing about how much of a guess was right.
         guard expected.utf8.count == credential.signature.utf8.count,
             zip(expected.utf8, credential.signature.utf8).reduce(0, { $0 | ($1.0 ^ $1.1) }) == 0
