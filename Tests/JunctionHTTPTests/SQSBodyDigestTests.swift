@@ -39,5 +39,8 @@ struct SQSBodyDigestTests {
             SQSBodyDigests.md5Hex(ofEach: [Array("".utf8), Array("".utf8)])
                 == [String](repeating: "d41d8cd98f00b204e9800998ecf8427e", count: 2))
         #expect(SQSBodyDigests.md5Hex(ofEach: ["body".utf8, "body".utf8])[1] == "841a2d689ad86bd1611447453c22c6fc")
+        // Bodies without contiguous storage are copied together first: the same digests.
+        let lazyBodies = (0..<11).map { seed in (0..<(97 * seed)).lazy.map { UInt8(truncatingIfNeeded: $0 ^ seed) } }
+        #expect(SQSBodyDigests.md5Hex(ofEach: lazyBodies) == lazyBodies.map { Self.reference(Array($0)) })
     }
 }

@@ -34,6 +34,15 @@ enum SQSBodyDigests {
                 return SQSSignatureV4.hex(digest.finalize())
             }
         }
+        var digests = [UInt8](repeating: 0, count: 16 * bodies.count)
+        var regions: [UnsafeRawBufferPointer] = []
+        regions.reserveCapacity(bodies.count)
+        // Each body's own bytes, held in place by nested accesses while the lanes read them (a copy of every
+        // body into one array went byte by byte for strings).
+        let inPlace = Self.withContiguousBytes(of: bodies, from: 0, collecting: &regions) { regions in
+            Self.runLanes(over: regions, into: &digests)
+        }
+        if inPlace { return Self.hexDigests(digests, count: bodies.count) }
         // One contiguous copy keeps every body's bytes in place while the lanes read them.
         var joined: [UInt8] = []
         joined.reserveCapacity(total)
@@ -44,18 +53,48 @@ enum SQSBodyDigests {
             joined.append(contentsOf: body)
             ranges.append(start..<joined.count)
         }
-        var digests = [UInt8](repeating: 0, count: 16 * bodies.count)
-        joined.withUnsafeBufferPointer { base in
+        joined.withUnsafeBytes { base in
+            Self.runLanes(over: ranges.map { UnsafeRawBufferPointer(rebasing: base[$0]) }, into: &digests)
+        }
+        return Self.hexDigests(digests, count: bodies.count)
+    }
+
+    /// Calls `body` with the bytes of every one of `bodies` from `index` on added to `regions`, each held by
+    /// its own `withContiguousStorageIfAvailable`; false (and `body` not called) when one has no contiguous
+    /// storage.
+    private static func withContiguousBytes<Body: Collection<UInt8>>(
+        of bodies: [Body], from index: Int, collecting regions: inout [UnsafeRawBufferPointer],
+        _ body: ([UnsafeRawBufferPointer]) -> Void
+    ) -> Bool {
+        guard index < bodies.count else {
+            body(regions)
+            return true
+        }
+        let done = bodies[index].withContiguousStorageIfAvailable { bytes in
+            regions.append(UnsafeRawBufferPointer(bytes))
+            return Self.withContiguousBytes(of: bodies, from: index + 1, collecting: &regions, body)
+        }
+        return done ?? false
+    }
+
+    /// The digests of `regions`, `lanes` at a time, 16 bytes each into `digests`.
+    private static func runLanes(over regions: [UnsafeRawBufferPointer], into digests: inout [UInt8]) {
+        // An empty region may have no address; the lanes read none of its bytes, but take an address.
+        var placeholder: UInt8 = 0
+        withUnsafePointer(to: &placeholder) { empty in
             digests.withUnsafeMutableBufferPointer { output in
-                for first in stride(from: 0, to: ranges.count, by: Self.lanes) {
-                    let chunk = ranges[first..<min(first + Self.lanes, ranges.count)]
-                    let pointers = chunk.map { base.baseAddress! + $0.lowerBound }
+                for first in stride(from: 0, to: regions.count, by: Self.lanes) {
+                    let chunk = regions[first..<min(first + Self.lanes, regions.count)]
+                    let pointers = chunk.map { $0.baseAddress?.assumingMemoryBound(to: UInt8.self) ?? empty }
                     let lengths = chunk.map(\.count)
                     junction_md5_lanes(pointers, lengths, chunk.count, output.baseAddress! + 16 * first)
                 }
             }
         }
-        return (0..<bodies.count).map { SQSSignatureV4.hex(digests[(16 * $0)..<(16 * $0 + 16)]) }
+    }
+
+    private static func hexDigests(_ digests: [UInt8], count: Int) -> [String] {
+        (0..<count).map { SQSSignatureV4.hex(digests[(16 * $0)..<(16 * $0 + 16)]) }
     }
 
     /// `result` of `action` with its body digests in place, where AWS puts them.
