@@ -27,30 +27,46 @@ struct SQSOffLoopTests {
                 ]))
     }
 
-    /// Each successful entry gets the digest of the body sent under its own id; failed entries none.
-    @Test func batchDigestsFollowTheEntryIds() {
+    /// Each successful entry gets the digest of the body sent under its own id, right after its `MessageId`;
+    /// failed entries none. The JSON bytes are what the answer's `JSONValue` serializes to.
+    @Test func batchDigestsFollowTheEntryIds() throws {
         let entries = JSONValue.array([
             .object([("Id", .string("a")), ("MessageBody", .string("first"))]),
-            .object([("Id", .string("b")), ("MessageBody", .string("second"))]),
+            .object([("Id", .string("b")), ("MessageBody", .string("second \"quoted\" \u{7}"))]),
             .object([("Id", .string("c")), ("MessageBody", .string("third"))]),
         ])
-        let failed = JSONValue.object([("Id", .string("c")), ("Code", .string("X"))])
-        let result = SQSBodyDigests.complete(
-            .object([
-                (
-                    "Successful",
-                    .array([
-                        .object([("Id", .string("b")), ("MessageId", .string("2"))]),
-                        .object([("Id", .string("a")), ("MessageId", .string("1"))]),
-                    ])
-                ), ("Failed", .array([failed])),
-            ]), action: "SendMessageBatch",
-            request: Self.request("SendMessageBatch", .object([("Entries", entries)])))
+        let request = Self.request("SendMessageBatch", .object([("Entries", entries)]))
+        let batch = SQSSentBatch(
+            successful: [
+                .init(id: "b", fields: [("MessageId", "2"), ("SequenceNumber", "00000000000000000007")]),
+                .init(id: "a", fields: [("MessageId", "1")]),
+            ],
+            failed: [("c", SQSError.invalid("nope"))])
+        let digests = batch.bodyDigests(of: request)
+        #expect(digests == [Self.md5("second \"quoted\" \u{7}"), Self.md5("first")])
+        let result = batch.json(digests: digests)
         let successful = result["Successful"]?.arrayValue ?? []
-        #expect(successful.count == 2)
-        #expect(successful.first?["MD5OfMessageBody"] == .string(Self.md5("second")))
+        #expect(
+            successful.first
+                == .object([
+                    ("Id", .string("b")), ("MessageId", .string("2")),
+                    ("MD5OfMessageBody", .string(Self.md5("second \"quoted\" \u{7}"))),
+                    ("SequenceNumber", .string("00000000000000000007")),
+                ]))
         #expect(successful.last?["MD5OfMessageBody"] == .string(Self.md5("first")))
-        #expect(result["Failed"] == .array([failed]))
+        #expect(result["Failed"] == .array([SQSService.failure(id: "c", SQSError.invalid("nope"))]))
+        var bytes = ByteBuffer()
+        batch.writeJSON(digests: digests, into: &bytes)
+        #expect(String(buffer: bytes) == result.serialized)
+        // Nothing sent: empty lists, as SQS answers.
+        var empty = ByteBuffer()
+        SQSSentBatch(successful: [], failed: []).writeJSON(digests: [], into: &empty)
+        #expect(String(buffer: empty) == #"{"Successful":[],"Failed":[]}"#)
+        let xml = String(buffer: batch.response(to: request, protocol: .query, requestID: "r").body)
+        #expect(
+            xml.contains(
+                "<SendMessageBatchResultEntry><Id>a</Id><MessageId>1</MessageId><MD5OfMessageBody>\(Self.md5("first"))</MD5OfMessageBody></SendMessageBatchResultEntry>"
+            ))
     }
 
     /// A receive's answer is made from the bodies' bytes on the connection's loop: its JSON bytes are what the

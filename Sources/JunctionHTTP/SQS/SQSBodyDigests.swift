@@ -1,11 +1,11 @@
 import CJunctionMD5
 import Crypto
 
-/// The MD5 digests of sent message bodies in an answer (`MD5OfMessageBody`), exactly as AWS computes them:
+/// The MD5 digests of message bodies in answers (`MD5OfMessageBody`, `MD5OfBody`), exactly as AWS computes them:
 /// the digest of the body's UTF-8 bytes, in lowercase hex. They depend on the body alone, so they are added
 /// on the connection's loop after the engine answered (`SQSConnectionHandler`), not on the engine loop: two
-/// digests per message were ~8% of its CPU. A receive's `MD5OfBody` is made with its answer
-/// (`SQSReceivedMessages`).
+/// digests per message were ~8% of its CPU. A batch's and a receive's digests are made with their answers
+/// (`SQSSentBatch`, `SQSReceivedMessages`), eight at a time (`md5Hex(ofEach:)`).
 enum SQSBodyDigests {
     static func md5Hex(_ text: String) -> String {
         var text = text
@@ -103,26 +103,6 @@ enum SQSBodyDigests {
         case "SendMessage":
             guard let body = request.parameters["MessageBody"]?.stringValue else { return result }
             return Self.inserting(("MD5OfMessageBody", .string(Self.md5Hex(body))), after: "MessageId", into: result)
-        case "SendMessageBatch":
-            guard case .object(var members) = result,
-                let position = members.firstIndex(where: { $0.0 == "Successful" }),
-                case .array(let successful) = members[position].1
-            else { return result }
-            // Each entry's id and body read once (ids are unique in a batch: the engine checked them).
-            let sent: [(id: String, body: String?)] = (request.parameters["Entries"]?.sqsItems ?? []).map {
-                ($0["Id"]?.sqsText ?? "", $0["MessageBody"]?.stringValue)
-            }
-            let digests = Self.md5Hex(ofEach: sent.map { ($0.body ?? "").utf8 })
-            members[position].1 = .array(
-                successful.map { entry in
-                    let id = entry["Id"]?.stringValue
-                    guard let index = sent.firstIndex(where: { $0.id == id }), sent[index].body != nil else {
-                        return entry
-                    }
-                    return Self.inserting(
-                        ("MD5OfMessageBody", .string(digests[index])), after: "MessageId", into: entry)
-                })
-            return .object(members)
         default:
             return result
         }

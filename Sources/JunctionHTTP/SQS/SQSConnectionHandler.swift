@@ -201,6 +201,8 @@ final class SQSConnectionHandler: ChannelInboundHandler, RemovableChannelHandler
             response = SQSResponse.success(action, complete, protocol: answer.wire, requestID: answer.requestID)
         case .received(let messages):
             response = messages.response(protocol: answer.wire, requestID: answer.requestID)
+        case .sentBatch(let batch):
+            response = batch.response(to: request, protocol: answer.wire, requestID: answer.requestID)
         case .failure(let error):
             response = SQSResponse.failure(error, protocol: answer.wire, requestID: answer.requestID)
         }

@@ -20,8 +20,8 @@ extension SQSService {
     func sendMessage(_ parameters: JSONValue) throws(SQSError) -> JSONValue {
         let queue = try self.queue(parameters)
         let stored = self.registry.attributes(of: queue, in: self.host.name, now: self.now)
-        return .object(
-            try self.send(parameters, to: queue, stored: stored, access: self.authorization(.write, queue)))
+        let fields = try self.send(parameters, to: queue, stored: stored, access: self.authorization(.write, queue))
+        return .object(fields.map { ($0.0, .string($0.1)) })
     }
 
     /// Whether the caller may `permission` on `queue`: checked once per request, and reported where each
@@ -35,7 +35,7 @@ extension SQSService {
         }
     }
 
-    func sendMessageBatch(_ parameters: JSONValue) throws(SQSError) -> JSONValue {
+    func sendMessageBatch(_ parameters: JSONValue) throws(SQSError) -> SQSSentBatch {
         let queue = try self.queue(parameters)
         let entries = try Self.batchEntries(parameters)
         var total = 0
@@ -45,28 +45,26 @@ extension SQSService {
                 "AWS.SimpleQueueService.BatchRequestTooLong", "Batch requests cannot be longer than 262144 bytes.",
                 jsonType: "BatchRequestTooLong")
         }
-        var successful: [JSONValue] = []
-        var failed: [JSONValue] = []
+        var answer = SQSSentBatch(successful: [], failed: [])
         let access = self.authorization(.write, queue)
         // The queue's SQS attributes once per batch, not per entry (a dictionary lookup hashing two names).
         let stored = self.registry.attributes(of: queue, in: self.host.name, now: self.now)
-        successful.reserveCapacity(entries.count)
+        answer.successful.reserveCapacity(entries.count)
         for entry in entries {
             let id = entry["Id"]?.sqsText ?? ""
             do {
-                var fields: [(String, JSONValue)] = [("Id", .string(id))]
-                fields += try self.send(entry, to: queue, stored: stored, access: access)
-                successful.append(.object(fields))
+                answer.successful.append(
+                    SQSSentBatch.Sent(id: id, fields: try self.send(entry, to: queue, stored: stored, access: access)))
             } catch {
-                failed.append(Self.failure(id: id, error))
+                answer.failed.append((id, error))
             }
         }
-        return .object([("Successful", .array(successful)), ("Failed", .array(failed))])
+        return answer
     }
 
     private func send(
         _ parameters: JSONValue, to queue: MessageQueue, stored: SQSQueueAttributes, access: Result<Void, SQSError>
-    ) throws(SQSError) -> [(String, JSONValue)] {
+    ) throws(SQSError) -> [(String, String)] {
         let body = try parameters.sqsString("MessageBody")
         guard !body.isEmpty else { throw .invalid("The request must contain the parameter MessageBody.") }
         guard SQSMessageAttribute.isValidBody(body) else {
@@ -133,19 +131,19 @@ extension SQSService {
                 jsonType: "OverLimit")
         }
         // `MD5OfMessageBody` is added off the engine loop (`SQSBodyDigests`).
-        var fields: [(String, JSONValue)] = [("MessageId", .string(messageID))]
+        var fields: [(String, String)] = [("MessageId", messageID)]
         if let digest = SQSMessageAttribute.md5(attributes) {
-            fields.append(("MD5OfMessageAttributes", .string(digest)))
+            fields.append(("MD5OfMessageAttributes", digest))
         }
         if let sequence = fifoHeaders.first(where: { $0.0 == SQSFifo.sequenceNumberHeader })?.1.stringValue {
-            fields.append(("SequenceNumber", .string(sequence)))
+            fields.append(("SequenceNumber", sequence))
         }
         if let traceHeader,
             let digest = SQSMessageAttribute.md5([
                 ("AWSTraceHeader", SQSMessageAttribute(dataType: "String", stringValue: traceHeader))
             ])
         {
-            fields.append(("MD5OfMessageSystemAttributes", .string(digest)))
+            fields.append(("MD5OfMessageSystemAttributes", digest))
         }
         return fields
     }
@@ -370,7 +368,7 @@ extension SQSService {
         return .object([("Successful", .array(successful)), ("Failed", .array(failed))])
     }
 
-    private static func failure(id: String, _ error: SQSError) -> JSONValue {
+    static func failure(id: String, _ error: SQSError) -> JSONValue {
         .object([
             ("Id", .string(id)), ("SenderFault", .bool(error.isSenderFault)), ("Code", .string(error.code)),
             ("Message", .string(error.message)),

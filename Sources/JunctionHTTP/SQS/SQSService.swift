@@ -26,6 +26,8 @@ struct SQSService {
         case result(JSONValue)
         /// ReceiveMessage's messages, made into an answer on the connection's loop.
         case received(SQSReceivedMessages)
+        /// SendMessageBatch's entries, made into an answer (with the bodies' digests) on the connection's loop.
+        case sentBatch(SQSSentBatch)
         /// ReceiveMessage found nothing and may wait: the handler long-polls.
         case wait(SQSReceive)
     }
@@ -73,7 +75,7 @@ struct SQSService {
             let sources = self.registry.sources(redrivingTo: self.arn(queue.name), in: self.host.name)
             return .result(.object([("queueUrls", .array(sources.map { .string(self.url($0)) }))]))
         case "SendMessage": return .result(try self.sendMessage(parameters))
-        case "SendMessageBatch": return .result(try self.sendMessageBatch(parameters))
+        case "SendMessageBatch": return .sentBatch(try self.sendMessageBatch(parameters))
         case "ReceiveMessage": return try self.receiveMessage(parameters)
         case "DeleteMessage":
             let queue = try self.queue(parameters)

@@ -18,6 +18,8 @@ struct SQSAnswer: Sendable {
         case success(action: String, result: JSONValue)
         /// ReceiveMessage's messages: the connection's loop makes the answer from their bytes.
         case received(SQSReceivedMessages)
+        /// SendMessageBatch's entries: the connection's loop adds the bodies' digests and makes the answer.
+        case sentBatch(SQSSentBatch)
         case failure(SQSError)
     }
 
@@ -122,6 +124,7 @@ final class SQSSession {
             switch outcome {
             case .result(let result): success = .success(action: call.request.action, result: result)
             case .received(let messages): success = .received(messages)
+            case .sentBatch(let batch): success = .sentBatch(batch)
             case .wait(let receive):
                 self.startPoll(receive, service: service, wire: wire, requestID: requestID)
                 return

@@ -1,0 +1,89 @@
+import NIOCore
+import NIOHTTP1
+
+/// A SendMessageBatch answer as the engine made it: per stored entry its id and the fields only the engine
+/// knows (`MessageId`, and when there are any the attribute digests and the sequence number), per refused
+/// entry its error. The connection's loop adds each body's `MD5OfMessageBody` (the bodies are in the request
+/// it decoded; their digests eight at a time, `SQSBodyDigests`) and writes the answer: JSON straight into
+/// bytes, the query protocol's XML through `json`.
+struct SQSSentBatch: Sendable {
+    struct Sent: Sendable {
+        var id: String
+        /// `MessageId` first, then what else the send answered, in AWS's order.
+        var fields: [(String, String)]
+    }
+
+    var successful: [Sent]
+    var failed: [(id: String, error: SQSError)]
+
+    /// The `MD5OfMessageBody` of each successful entry, in order: the digest of the body sent under its id.
+    func bodyDigests(of request: SQSRequest) -> [String?] {
+        let entries = request.parameters["Entries"]?.sqsItems ?? []
+        let sent: [(id: String, body: String?)] = entries.map {
+            ($0["Id"]?.sqsText ?? "", $0["MessageBody"]?.stringValue)
+        }
+        // Ids are unique in a batch (checked before anything was sent).
+        let bodies = self.successful.map { entry in sent.first { $0.id == entry.id }?.body }
+        let digests = SQSBodyDigests.md5Hex(ofEach: bodies.map { ($0 ?? "").utf8 })
+        return zip(bodies, digests).map { body, digest in body == nil ? nil : digest }
+    }
+
+    /// The answer as a JSON value, `MD5OfMessageBody` right after `MessageId` as AWS puts it.
+    func json(digests: [String?]) -> JSONValue {
+        .object([
+            (
+                "Successful",
+                .array(
+                    zip(self.successful, digests).map { entry, digest in
+                        var fields: [(String, JSONValue)] = [("Id", .string(entry.id))]
+                        for (index, field) in entry.fields.enumerated() {
+                            fields.append((field.0, .string(field.1)))
+                            if index == 0, let digest { fields.append(("MD5OfMessageBody", .string(digest))) }
+                        }
+                        return .object(fields)
+                    })
+            ),
+            ("Failed", .array(self.failed.map { SQSService.failure(id: $0.id, $0.error) })),
+        ])
+    }
+
+    /// The JSON answer's bytes: what `json(digests:)` serializes to, written directly.
+    func writeJSON(digests: [String?], into buffer: inout ByteBuffer) {
+        buffer.writeStaticString(#"{"Successful":["#)
+        for (number, (entry, digest)) in zip(self.successful, digests).enumerated() {
+            buffer.writeStaticString(number == 0 ? #"{"Id":"# : #",{"Id":"#)
+            JSONValue.writeString(entry.id, into: &buffer)
+            for (index, field) in entry.fields.enumerated() {
+                buffer.writeStaticString(",")
+                JSONValue.writeString(field.0, into: &buffer)
+                buffer.writeStaticString(":")
+                JSONValue.writeString(field.1, into: &buffer)
+                if index == 0, let digest {
+                    buffer.writeStaticString(#","MD5OfMessageBody":""#)
+                    buffer.writeString(digest)
+                    buffer.writeStaticString(#"""#)
+                }
+            }
+            buffer.writeStaticString("}")
+        }
+        buffer.writeStaticString(#"],"Failed":"#)
+        JSONValue.array(self.failed.map { SQSService.failure(id: $0.id, $0.error) }).write(into: &buffer)
+        buffer.writeStaticString("}")
+    }
+
+    /// The HTTP answer to `request` in the caller's wire protocol.
+    func response(to request: SQSRequest, protocol wire: SQSRequest.WireProtocol, requestID: String) -> HTTPResponse {
+        let digests = self.bodyDigests(of: request)
+        switch wire {
+        case .json:
+            var body = ByteBufferAllocator().buffer(capacity: 64 + 160 * (self.successful.count + self.failed.count))
+            self.writeJSON(digests: digests, into: &body)
+            return HTTPResponse(
+                status: .ok, headers: ["Content-Type": "application/x-amz-json-1.0", "x-amzn-RequestId": requestID],
+                body: body)
+        case .query:
+            return SQSResponse.success(
+                "SendMessageBatch", self.json(digests: digests), protocol: .query, requestID: requestID)
+        }
+    }
+}
