@@ -7,14 +7,7 @@ import Crypto
 /// digests per message were ~8% of its CPU. A batch's and a receive's digests are made with their answers
 /// (`SQSSentBatch`, `SQSReceivedMessages`), eight at a time (`md5Hex(ofEach:)`).
 enum SQSBodyDigests {
-    static func md5Hex(_ text: String) -> String {
-        var text = text
-        return text.withUTF8 { bytes in
-            var digest = Insecure.MD5()
-            digest.update(bufferPointer: UnsafeRawBufferPointer(bytes))
-            return SQSSignatureV4.hex(digest.finalize())
-        }
-    }
+    static func md5Hex(_ text: String) -> String { Self.md5Hex(ofEach: [text.utf8])[0] }
 
     /// How many bodies the CPU digests at once (`CJunctionMD5`: 8 with AVX2), or 0.
     static let lanes = Int(junction_md5_lane_count())
