@@ -3,6 +3,7 @@ import JunctionCore
 import JunctionCoreTestSupport
 import JunctionModel
 import Logging
+import NIOCore
 import NIOHTTP1
 import Testing
 
@@ -126,10 +127,10 @@ struct SQSFastPathTests {
     }
 
     @Test func bodyValidityOnTheASCIIAndTheUnicodePaths() {
-        #expect(SQSMessageAttribute.isValidBody("plain ascii\twith\r\nbreaks"))
-        #expect(SQSMessageAttribute.isValidBody("ünïcödé 😀"))
-        #expect(!SQSMessageAttribute.isValidBody("ascii then \u{8}"))
-        #expect(!SQSMessageAttribute.isValidBody("ünï \u{FFFE}"))
+        #expect(SQSMessageAttribute.isValidBody(ByteBuffer(string: "plain ascii\twith\r\nbreaks")))
+        #expect(SQSMessageAttribute.isValidBody(ByteBuffer(string: "ünïcödé 😀")))
+        #expect(!SQSMessageAttribute.isValidBody(ByteBuffer(string: "ascii then \u{8}")))
+        #expect(!SQSMessageAttribute.isValidBody(ByteBuffer(string: "ünï \u{FFFE}")))
     }
 }
 

@@ -11,8 +11,10 @@ import Testing
 struct SQSOffLoopTests {
     static func md5(_ text: String) -> String { SQSSignatureV4.hex(Insecure.MD5.hash(data: Array(text.utf8))) }
 
+    /// A decoded request: a send's messages separated from its parameters, as `SQSRequest.decode` does.
     static func request(_ action: String, _ parameters: JSONValue) -> SQSRequest {
-        SQSRequest(action: action, parameters: parameters, wireProtocol: .json)
+        let (rest, sends) = SQSSendEntry.separate(action: action, from: parameters)
+        return SQSRequest(action: action, parameters: rest, sends: sends, wireProtocol: .json)
     }
 
     @Test func sendDigestIsTheBodysMD5AfterTheMessageId() {
@@ -38,8 +40,8 @@ struct SQSOffLoopTests {
         let request = Self.request("SendMessageBatch", .object([("Entries", entries)]))
         let batch = SQSSentBatch(
             successful: [
-                .init(id: "b", fields: [("MessageId", "2"), ("SequenceNumber", "00000000000000000007")]),
-                .init(id: "a", fields: [("MessageId", "1")]),
+                .init(id: "b", entry: 1, fields: [("MessageId", "2"), ("SequenceNumber", "00000000000000000007")]),
+                .init(id: "a", entry: 0, fields: [("MessageId", "1")]),
             ],
             failed: [("c", SQSError.invalid("nope"))])
         let digests = batch.bodyDigests(of: request)

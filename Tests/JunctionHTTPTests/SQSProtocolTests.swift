@@ -86,8 +86,8 @@ struct SQSProtocolTests {
         ] {
             #expect(throws: SQSError.self) { try SQSMessageAttribute.parse(bad) }
         }
-        #expect(!SQSMessageAttribute.isValidBody("\u{1}"))
-        #expect(SQSMessageAttribute.isValidBody("ok ✓\n"))
+        #expect(!SQSMessageAttribute.isValidBody(ByteBuffer(string: "\u{1}")))
+        #expect(SQSMessageAttribute.isValidBody(ByteBuffer(string: "ok ✓\n")))
     }
 
     @Test func queryParametersFoldIntoTheJSONShape() throws {
@@ -105,10 +105,12 @@ struct SQSProtocolTests {
         #expect(request.wireProtocol == .query)
         let parameters = request.parameters
         #expect(parameters["QueueUrl"] == .string("http://h/0/q"))
-        let entries = parameters["Entries"]?.sqsItems ?? []
-        #expect(entries.count == 2)
-        #expect(entries.first?["MessageBody"] == .string("one two"))
-        #expect(entries.last?["MessageAttributes"]?["k"]?["StringValue"] == .string("v"))
+        // The entries travel as sends, their bodies as bytes.
+        #expect(parameters["Entries"] == nil)
+        let entries = request.sends
+        #expect(entries.map(\.id) == ["a", "b"])
+        #expect(entries.first?.body == ByteBuffer(string: "one two"))
+        #expect(entries.last?.parameters["MessageAttributes"]?["k"]?["StringValue"] == .string("v"))
         #expect(parameters["Attributes"]?["VisibilityTimeout"] == .string("5"))
         #expect(parameters["AttributeNames"] == .array([.string("All")]))
     }

@@ -1,25 +1,45 @@
+import NIOCore
+
 /// A strict JSON parser (RFC 8259) over UTF-8 bytes, with a depth limit so a hostile body cannot
-/// exhaust the stack. Object key order is preserved.
+/// exhaust the stack. Object key order is preserved. It reads the bytes where they are (a request body is
+/// not copied into an array first); callers that want some members as bytes rather than values walk an
+/// object or array themselves with `withParser`, `members` and `items` (the SQS send path keeps message
+/// bodies as bytes, `SQSSendEntry`).
 public struct JSONParser {
     public enum ParseError: Error, Equatable {
         case unexpected(offset: Int)
         case tooDeep
     }
 
-    private let bytes: [UInt8]
+    private let bytes: UnsafeRawBufferPointer
     private var index = 0
     private let maxDepth: Int
 
     public static func parse(_ bytes: [UInt8], maxDepth: Int = 64) throws(ParseError) -> JSONValue {
-        var parser = JSONParser(bytes: bytes, maxDepth: maxDepth)
-        parser.skipWhitespace()
-        let value = try parser.parseValue(depth: 0)
-        parser.skipWhitespace()
-        guard parser.index == bytes.count else { throw .unexpected(offset: parser.index) }
-        return value
+        try bytes.withUnsafeBytes { raw in
+            Result { () throws(ParseError) in try Self.parse(raw, maxDepth: maxDepth) }
+        }.get()
     }
 
-    private init(bytes: [UInt8], maxDepth: Int) {
+    public static func parse(_ bytes: UnsafeRawBufferPointer, maxDepth: Int = 64) throws(ParseError) -> JSONValue {
+        try Self.withParser(bytes, maxDepth: maxDepth) { parser throws(ParseError) in try parser.parseValue(depth: 0) }
+    }
+
+    /// Runs `body` on a parser over `bytes` positioned at the first value; the value `body` reads must be
+    /// the whole document (only whitespace may follow).
+    static func withParser<Result>(
+        _ bytes: UnsafeRawBufferPointer, maxDepth: Int = 64,
+        _ body: (inout JSONParser) throws(ParseError) -> Result
+    ) throws(ParseError) -> Result {
+        var parser = JSONParser(bytes: bytes, maxDepth: maxDepth)
+        parser.skipWhitespace()
+        let result = try body(&parser)
+        parser.skipWhitespace()
+        guard parser.index == bytes.count else { throw .unexpected(offset: parser.index) }
+        return result
+    }
+
+    private init(bytes: UnsafeRawBufferPointer, maxDepth: Int) {
         self.bytes = bytes
         self.maxDepth = maxDepth
     }
@@ -42,7 +62,8 @@ public struct JSONParser {
         }
     }
 
-    private mutating func parseValue(depth: Int) throws(ParseError) -> JSONValue {
+    /// The value at the current position (at depth `depth`), consumed.
+    mutating func parseValue(depth: Int) throws(ParseError) -> JSONValue {
         guard depth < self.maxDepth else { throw .tooDeep }
         switch self.current {
         case UInt8(ascii: "{"): return try self.parseObject(depth: depth)
@@ -114,12 +135,10 @@ public struct JSONParser {
         self.index += 1
         // Most strings (SQS bodies, names) have no escape: one scan, then one String made from the run.
         let start = self.index
-        let end = self.bytes.withUnsafeBytes { JSONByteScan.firstSpecial(in: $0, from: start, delete: false) }
+        let end = JSONByteScan.firstSpecial(in: self.bytes, from: start, delete: false)
         if end < self.bytes.count && self.bytes[end] == UInt8(ascii: "\"") {
             self.index = end + 1
-            return self.bytes.withUnsafeBufferPointer {
-                String(decoding: UnsafeBufferPointer(rebasing: $0[start..<end]), as: UTF8.self)
-            }
+            return String(decoding: UnsafeRawBufferPointer(rebasing: self.bytes[start..<end]), as: UTF8.self)
         }
         var scalars = String.UnicodeScalarView()
         var run: [UInt8] = []
@@ -204,9 +223,94 @@ public struct JSONParser {
 
     private func finishNumber(start: Int, isInteger: Bool, sawDigit: Bool) throws(ParseError) -> JSONValue {
         guard sawDigit else { throw .unexpected(offset: start) }
-        let text = String(decoding: self.bytes[start..<self.index], as: UTF8.self)
+        let text = String(decoding: UnsafeRawBufferPointer(rebasing: self.bytes[start..<self.index]), as: UTF8.self)
         if isInteger, let value = Int64(text) { return .int(value) }
         guard let value = Double(text) else { throw .unexpected(offset: start) }
         return .double(value)
+    }
+}
+
+// MARK: Walking an object or array member by member
+
+extension JSONParser {
+    /// Whether the value at the current position is an object (`{`), an array (`[`) or a string (`"`).
+    var isAtObject: Bool { self.current == UInt8(ascii: "{") }
+    var isAtArray: Bool { self.current == UInt8(ascii: "[") }
+    var isAtString: Bool { self.current == UInt8(ascii: "\"") }
+
+    /// Reads the object at the current position (at depth `depth`), calling `member` with each key; `member`
+    /// must consume the member's value (with `parseValue(depth: depth + 1)` or another reader).
+    mutating func members(
+        depth: Int, _ member: (String, inout JSONParser) throws(ParseError) -> Void
+    ) throws(ParseError) {
+        guard depth < self.maxDepth else { throw .tooDeep }
+        guard self.isAtObject else { throw .unexpected(offset: self.index) }
+        self.index += 1
+        self.skipWhitespace()
+        if self.current == UInt8(ascii: "}") {
+            self.index += 1
+            return
+        }
+        while true {
+            self.skipWhitespace()
+            guard self.isAtString else { throw .unexpected(offset: self.index) }
+            let key = try self.parseString()
+            self.skipWhitespace()
+            try self.expect(":")
+            self.skipWhitespace()
+            try member(key, &self)
+            self.skipWhitespace()
+            switch self.current {
+            case UInt8(ascii: ","): self.index += 1
+            case UInt8(ascii: "}"):
+                self.index += 1
+                return
+            default: throw .unexpected(offset: self.index)
+            }
+        }
+    }
+
+    /// Reads the array at the current position (at depth `depth`), calling `item` for each element, which it
+    /// must consume.
+    mutating func items(depth: Int, _ item: (inout JSONParser) throws(ParseError) -> Void) throws(ParseError) {
+        guard depth < self.maxDepth else { throw .tooDeep }
+        guard self.isAtArray else { throw .unexpected(offset: self.index) }
+        self.index += 1
+        self.skipWhitespace()
+        if self.current == UInt8(ascii: "]") {
+            self.index += 1
+            return
+        }
+        while true {
+            self.skipWhitespace()
+            try item(&self)
+            self.skipWhitespace()
+            switch self.current {
+            case UInt8(ascii: ","): self.index += 1
+            case UInt8(ascii: "]"):
+                self.index += 1
+                return
+            default: throw .unexpected(offset: self.index)
+            }
+        }
+    }
+
+    /// The string at the current position as UTF-8 bytes, consumed: what `parseValue` would make a `String`
+    /// of (the same unescaping, bytes that are not UTF-8 replaced by U+FFFD), without the `String` when the
+    /// text is ASCII with no escape (an SQS message body, which becomes a message's body as bytes).
+    mutating func parseStringBytes() throws(ParseError) -> ByteBuffer {
+        guard self.isAtString else { throw .unexpected(offset: self.index) }
+        let start = self.index + 1
+        let end = JSONByteScan.firstSpecial(in: self.bytes, from: start, delete: false)
+        if end < self.bytes.count && self.bytes[end] == UInt8(ascii: "\"") {
+            let run = UnsafeRawBufferPointer(rebasing: self.bytes[start..<end])
+            if JSONByteScan.isASCII(run) {
+                self.index = end + 1
+                var buffer = ByteBufferAllocator().buffer(capacity: run.count)
+                buffer.writeBytes(run)
+                return buffer
+            }
+        }
+        return ByteBuffer(string: try self.parseString())
     }
 }

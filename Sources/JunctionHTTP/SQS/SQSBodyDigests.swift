@@ -1,5 +1,6 @@
 import CJunctionMD5
 import Crypto
+import NIOCore
 
 /// The MD5 digests of message bodies in answers (`MD5OfMessageBody`, `MD5OfBody`), exactly as AWS computes them:
 /// the digest of the body's UTF-8 bytes, in lowercase hex. They depend on the body alone, so they are added
@@ -7,8 +8,6 @@ import Crypto
 /// digests per message were ~8% of its CPU. A batch's and a receive's digests are made with their answers
 /// (`SQSSentBatch`, `SQSReceivedMessages`), eight at a time (`md5Hex(ofEach:)`).
 enum SQSBodyDigests {
-    static func md5Hex(_ text: String) -> String { Self.md5Hex(ofEach: [text.utf8])[0] }
-
     /// How many bodies the CPU digests at once (`CJunctionMD5`: 8 with AVX2), or 0.
     static let lanes = Int(junction_md5_lane_count())
 
@@ -94,8 +93,9 @@ enum SQSBodyDigests {
     static func complete(_ result: JSONValue, action: String, request: SQSRequest) -> JSONValue {
         switch action {
         case "SendMessage":
-            guard let body = request.parameters["MessageBody"]?.stringValue else { return result }
-            return Self.inserting(("MD5OfMessageBody", .string(Self.md5Hex(body))), after: "MessageId", into: result)
+            guard let body = request.sends.first?.body else { return result }
+            let digest = Self.md5Hex(ofEach: [body.readableBytesView])[0]
+            return Self.inserting(("MD5OfMessageBody", .string(digest)), after: "MessageId", into: result)
         default:
             return result
         }

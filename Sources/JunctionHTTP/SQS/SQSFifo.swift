@@ -1,6 +1,7 @@
 import Crypto
 import JunctionCore
 import JunctionModel
+import NIOCore
 
 /// SQS FIFO queues on the engine: a `.fifo` queue is declared with message groups and deduplication
 /// (`x-message-groups`, `x-message-deduplication`, `x-cache-ttl` of SQS's five minutes), and each message
@@ -32,7 +33,7 @@ enum SQSFifo {
 
     /// The group and deduplication headers of a send to a FIFO queue, checked as SQS checks them.
     static func headers(
-        _ parameters: JSONValue, body: String, attributes: SQSQueueAttributes, sequenceNumber: UInt64
+        _ parameters: JSONValue, body: ByteBuffer, attributes: SQSQueueAttributes, sequenceNumber: UInt64
     ) throws(SQSError) -> [(String, FieldValue)] {
         guard let group = parameters["MessageGroupId"]?.stringValue else { throw .missing("MessageGroupId") }
         try Self.checkToken(group, "MessageGroupId")
@@ -46,7 +47,7 @@ enum SQSFifo {
             try Self.checkToken(given, "MessageDeduplicationId")
             id = given
         } else if attributes.contentBasedDeduplication == true {
-            id = SQSSignatureV4.hex(SHA256.hash(data: Array(body.utf8)))
+            id = SQSSignatureV4.hex(body.withUnsafeReadableBytes { SHA256.hash(data: $0) })
         } else {
             throw .invalid(
                 "The queue should either have ContentBasedDeduplication enabled or MessageDeduplicationId provided explicitly"

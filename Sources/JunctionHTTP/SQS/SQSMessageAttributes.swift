@@ -1,6 +1,7 @@
 import Crypto
 import JunctionCore
 import JunctionModel
+import NIOCore
 
 /// SQS message attributes and their place in the one message model: each attribute is a message
 /// header (String and Number types as text, Binary as bytes), so AMQP, STOMP and MQTT 5 consumers see
@@ -157,14 +158,11 @@ struct SQSMessageAttribute: Equatable {
     }
 
     /// SQS accepts only these characters in a body: #x9 | #xA | #xD | #x20-#xD7FF | #xE000-#xFFFD | #x10000-#x10FFFF.
-    static func isValidBody(_ text: String) -> Bool {
+    static func isValidBody(_ body: ByteBuffer) -> Bool {
         // Printable ASCII, tab, LF and CR are valid: one pass over the bytes, a word at a time, decides most
-        // bodies.
-        var text = text
-        if text.withUTF8({ JSONByteScan.isPlainText(UnsafeRawBufferPointer($0)) }) {
-            return true
-        }
-        return text.unicodeScalars.allSatisfy { scalar in
+        // bodies. (The bytes are UTF-8: the decoder replaced what was not.)
+        if body.withUnsafeReadableBytes({ JSONByteScan.isPlainText($0) }) { return true }
+        return String(decoding: body.readableBytesView, as: UTF8.self).unicodeScalars.allSatisfy { scalar in
             switch scalar.value {
             case 0x9, 0xA, 0xD, 0x20...0xD7FF, 0xE000...0xFFFD, 0x10000...0x10FFFF: true
             default: false

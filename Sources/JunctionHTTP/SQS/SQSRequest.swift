@@ -12,7 +12,10 @@ struct SQSRequest {
     }
 
     var action: String
+    /// The call's parameters; a SendMessage's or SendMessageBatch's messages are in `sends` instead.
     var parameters: JSONValue
+    /// SendMessage's message (one) or SendMessageBatch's entries, bodies as bytes; empty for other actions.
+    var sends: [SQSSendEntry] = []
     var wireProtocol: WireProtocol
 
     static func decode(
@@ -24,22 +27,28 @@ struct SQSRequest {
             guard amazonTarget.hasPrefix("AmazonSQS.") else {
                 throw SQSError("UnknownOperationException", "unknown target \(amazonTarget)")
             }
-            let parameters: JSONValue
-            if body.readableBytes == 0 {
-                parameters = .object([])
-            } else {
+            let action = String(amazonTarget.dropFirst("AmazonSQS.".count))
+            var parameters = JSONValue.object([])
+            var sends: [SQSSendEntry] = []
+            if body.readableBytes > 0 {
                 do {
-                    parameters = try JSONParser.parse(Array(body.readableBytesView))
+                    try body.withUnsafeReadableBytes { bytes throws(JSONParser.ParseError) in
+                        if SQSSendEntry.carriesMessages(action) {
+                            (parameters, sends) = try SQSSendEntry.decodeJSON(action: action, bytes)
+                        } else {
+                            parameters = try JSONParser.parse(bytes)
+                        }
+                    }
                 } catch {
                     throw SQSError("SerializationException", "the body is not valid JSON")
                 }
+            } else if SQSSendEntry.carriesMessages(action) {
+                (parameters, sends) = SQSSendEntry.separate(action: action, from: parameters)
             }
             guard case .object = parameters else {
                 throw SQSError("SerializationException", "the body is not an object")
             }
-            return SQSRequest(
-                action: String(amazonTarget.dropFirst("AmazonSQS.".count)), parameters: parameters,
-                wireProtocol: .json)
+            return SQSRequest(action: action, parameters: parameters, sends: sends, wireProtocol: .json)
         }
         var pairs: [(String, String)] = []
         if let mark = target.firstIndex(of: "?") {
@@ -51,9 +60,13 @@ struct SQSRequest {
         guard let action = pairs.first(where: { $0.0 == "Action" })?.1 else {
             throw SQSError("MissingAction", "The request must contain the parameter Action.")
         }
-        return SQSRequest(
+        var request = SQSRequest(
             action: action, parameters: Self.fold(pairs.filter { $0.0 != "Action" && $0.0 != "Version" }),
             wireProtocol: .query)
+        if SQSSendEntry.carriesMessages(action) {
+            (request.parameters, request.sends) = SQSSendEntry.separate(action: action, from: request.parameters)
+        }
+        return request
     }
 
     static func formPairs(_ text: Substring) -> [(String, String)] {

@@ -4,11 +4,13 @@ import NIOHTTP1
 /// A SendMessageBatch answer as the engine made it: per stored entry its id and the fields only the engine
 /// knows (`MessageId`, and when there are any the attribute digests and the sequence number), per refused
 /// entry its error. The connection's loop adds each body's `MD5OfMessageBody` (the bodies are in the request
-/// it decoded; their digests eight at a time, `SQSBodyDigests`) and writes the answer: JSON straight into
+/// it decoded, as bytes; their digests eight at a time, `SQSBodyDigests`) and writes the answer: JSON straight into
 /// bytes, the query protocol's XML through `json`.
 struct SQSSentBatch: Sendable {
     struct Sent: Sendable {
         var id: String
+        /// The entry's position in the request's `sends`.
+        var entry: Int
         /// `MessageId` first, then what else the send answered, in AWS's order.
         var fields: [(String, String)]
     }
@@ -16,15 +18,12 @@ struct SQSSentBatch: Sendable {
     var successful: [Sent]
     var failed: [(id: String, error: SQSError)]
 
-    /// The `MD5OfMessageBody` of each successful entry, in order: the digest of the body sent under its id.
+    /// The `MD5OfMessageBody` of each successful entry, in order: the digest of its body's bytes.
     func bodyDigests(of request: SQSRequest) -> [String?] {
-        let entries = request.parameters["Entries"]?.sqsItems ?? []
-        let sent: [(id: String, body: String?)] = entries.map {
-            ($0["Id"]?.sqsText ?? "", $0["MessageBody"]?.stringValue)
+        let bodies = self.successful.map { sent in
+            request.sends.indices.contains(sent.entry) ? request.sends[sent.entry].body : nil
         }
-        // Ids are unique in a batch (checked before anything was sent).
-        let bodies = self.successful.map { entry in sent.first { $0.id == entry.id }?.body }
-        let digests = SQSBodyDigests.md5Hex(ofEach: bodies.map { ($0 ?? "").utf8 })
+        let digests = SQSBodyDigests.md5Hex(ofEach: bodies.map { ($0 ?? ByteBuffer()).readableBytesView })
         return zip(bodies, digests).map { body, digest in body == nil ? nil : digest }
     }
 

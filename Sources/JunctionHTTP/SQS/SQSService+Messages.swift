@@ -17,10 +17,11 @@ struct SQSReceive {
 extension SQSService {
     // MARK: Send
 
-    func sendMessage(_ parameters: JSONValue) throws(SQSError) -> JSONValue {
-        let queue = try self.queue(parameters)
+    func sendMessage(_ request: SQSRequest) throws(SQSError) -> JSONValue {
+        let queue = try self.queue(request.parameters)
         let stored = self.registry.attributes(of: queue, in: self.host.name, now: self.now)
-        let fields = try self.send(parameters, to: queue, stored: stored, access: self.authorization(.write, queue))
+        let entry = request.sends.first ?? SQSSendEntry(parameters: request.parameters, body: nil)
+        let fields = try self.send(entry, to: queue, stored: stored, access: self.authorization(.write, queue))
         return .object(fields.map { ($0.0, .string($0.1)) })
     }
 
@@ -35,11 +36,12 @@ extension SQSService {
         }
     }
 
-    func sendMessageBatch(_ parameters: JSONValue) throws(SQSError) -> SQSSentBatch {
-        let queue = try self.queue(parameters)
-        let entries = try Self.batchEntries(parameters)
+    func sendMessageBatch(_ request: SQSRequest) throws(SQSError) -> SQSSentBatch {
+        let queue = try self.queue(request.parameters)
+        let entries = request.sends
+        try Self.checkBatchIDs(entries.map(\.id))
         var total = 0
-        for entry in entries { total += (entry["MessageBody"]?.sqsText.utf8.count ?? 0) }
+        for entry in entries { total += entry.bodyLength }
         if total > 262_144 {
             throw SQSError(
                 "AWS.SimpleQueueService.BatchRequestTooLong", "Batch requests cannot be longer than 262144 bytes.",
@@ -50,11 +52,13 @@ extension SQSService {
         // The queue's SQS attributes once per batch, not per entry (a dictionary lookup hashing two names).
         let stored = self.registry.attributes(of: queue, in: self.host.name, now: self.now)
         answer.successful.reserveCapacity(entries.count)
-        for entry in entries {
-            let id = entry["Id"]?.sqsText ?? ""
+        for (position, entry) in entries.enumerated() {
+            let id = entry.id
             do {
                 answer.successful.append(
-                    SQSSentBatch.Sent(id: id, fields: try self.send(entry, to: queue, stored: stored, access: access)))
+                    SQSSentBatch.Sent(
+                        id: id, entry: position, fields: try self.send(entry, to: queue, stored: stored, access: access)
+                    ))
             } catch {
                 answer.failed.append((id, error))
             }
@@ -63,10 +67,15 @@ extension SQSService {
     }
 
     private func send(
-        _ parameters: JSONValue, to queue: MessageQueue, stored: SQSQueueAttributes, access: Result<Void, SQSError>
+        _ entry: SQSSendEntry, to queue: MessageQueue, stored: SQSQueueAttributes, access: Result<Void, SQSError>
     ) throws(SQSError) -> [(String, String)] {
-        let body = try parameters.sqsString("MessageBody")
-        guard !body.isEmpty else { throw .invalid("The request must contain the parameter MessageBody.") }
+        let parameters = entry.parameters
+        guard let body = entry.body else {
+            // Missing, or not a string (`sqsString` tells which).
+            _ = try parameters.sqsString("MessageBody")
+            throw .missing("MessageBody")
+        }
+        guard body.readableBytes > 0 else { throw .invalid("The request must contain the parameter MessageBody.") }
         guard SQSMessageAttribute.isValidBody(body) else {
             throw SQSError("InvalidMessageContents", "Invalid characters found in the message body.")
         }
@@ -88,7 +97,7 @@ extension SQSService {
             // `MessageGroupId` attribute), with no ordering or one-in-flight rule.
             fifoHeaders = try SQSFifo.standardQueueHeaders(parameters)
         }
-        var size = body.utf8.count
+        var size = body.readableBytes
         for (name, attribute) in attributes {
             size +=
                 name.utf8.count + attribute.dataType.utf8.count
@@ -115,7 +124,7 @@ extension SQSService {
         let outcome: PublishOutcome
         do {
             let message = Message(
-                exchange: "", routingKey: queue.name, properties: properties, body: ByteBuffer(string: body))
+                exchange: "", routingKey: queue.name, properties: properties, body: body)
             // A message's DelaySeconds replaces the queue's (0 included); without it the queue's holds.
             if let delay {
                 outcome = try self.host.publish(message, delayMilliseconds: UInt64(delay) * 1000, access: self.access)
@@ -319,20 +328,25 @@ extension SQSService {
 
     static func batchEntries(_ parameters: JSONValue) throws(SQSError) -> [JSONValue] {
         let entries = parameters["Entries"]?.sqsItems ?? []
-        if entries.isEmpty {
+        try Self.checkBatchIDs(entries.map { $0["Id"]?.sqsText ?? "" })
+        return entries
+    }
+
+    /// A batch's entry ids as SQS checks them: 1 to 10 entries, each id 1–80 of `[A-Za-z0-9_-]`, no two alike.
+    static func checkBatchIDs(_ ids: [String]) throws(SQSError) {
+        if ids.isEmpty {
             throw SQSError(
                 "AWS.SimpleQueueService.EmptyBatchRequest", "There should be at least one entry in the request.",
                 jsonType: "EmptyBatchRequest")
         }
-        if entries.count > 10 {
+        if ids.count > 10 {
             throw SQSError(
                 "AWS.SimpleQueueService.TooManyEntriesInBatchRequest",
-                "Maximum number of entries per request are 10. You have sent \(entries.count).",
+                "Maximum number of entries per request are 10. You have sent \(ids.count).",
                 jsonType: "TooManyEntriesInBatchRequest")
         }
         var seen = Set<String>()
-        for entry in entries {
-            let id = entry["Id"]?.sqsText ?? ""
+        for id in ids {
             guard !id.isEmpty, id.utf8.count <= 80,
                 id.utf8.allSatisfy({ byte in
                     (byte >= 0x30 && byte <= 0x39) || (byte >= 0x41 && byte <= 0x5A) || (byte >= 0x61 && byte <= 0x7A)
@@ -350,7 +364,6 @@ extension SQSService {
                     jsonType: "BatchEntryIdsNotDistinct")
             }
         }
-        return entries
     }
 
     private static func batch(_ entries: [JSONValue], _ body: (JSONValue) throws(SQSError) -> Void) -> JSONValue {

@@ -74,8 +74,8 @@ struct SQSService {
             let queue = try self.queue(parameters)
             let sources = self.registry.sources(redrivingTo: self.arn(queue.name), in: self.host.name)
             return .result(.object([("queueUrls", .array(sources.map { .string(self.url($0)) }))]))
-        case "SendMessage": return .result(try self.sendMessage(parameters))
-        case "SendMessageBatch": return .sentBatch(try self.sendMessageBatch(parameters))
+        case "SendMessage": return .result(try self.sendMessage(request))
+        case "SendMessageBatch": return .sentBatch(try self.sendMessageBatch(request))
         case "ReceiveMessage": return try self.receiveMessage(parameters)
         case "DeleteMessage":
             let queue = try self.queue(parameters)
