@@ -53,12 +53,18 @@ struct BenchPublisher {
 
     /// Stamps `body` for the next message and counts it as sent (and unconfirmed when confirming).
     mutating func stampNext(_ body: inout ByteBuffer, run: BenchRun) {
-        BenchStamp(
+        self.nextStamp(run: run).stamp(&body)
+    }
+
+    /// The stamp of the next message, counted as sent (and unconfirmed when confirming), for a protocol that
+    /// writes it in its own form (SQS bodies carry it in hex).
+    mutating func nextStamp(run: BenchRun) -> BenchStamp {
+        let stamp = BenchStamp(
             sentNanoseconds: NIODeadline.now().uptimeNanoseconds, runID: run.runID,
-            publisher: UInt16(truncatingIfNeeded: self.index), sequence: UInt32(truncatingIfNeeded: self.nextSequence)
-        ).stamp(&body)
+            publisher: UInt16(truncatingIfNeeded: self.index), sequence: UInt32(truncatingIfNeeded: self.nextSequence))
         self.nextSequence += 1
         if run.configuration.window != nil { self.outstanding += 1 }
+        return stamp
     }
 
     mutating func confirmed(_ count: Int) {

@@ -1,4 +1,3 @@
-import Foundation
 import NIOCore
 import NIOHTTP1
 
@@ -9,10 +8,8 @@ import NIOHTTP1
 /// A message body is the bench stamp in hex (SQS bodies are text) followed by `.` up to `--size`.
 final class SQSBenchClientHandler: ChannelInboundHandler, BenchClient {
     typealias InboundIn = HTTPClientResponsePart
-    typealias OutboundOut = HTTPClientRequestPart
 
     struct Settings: Sendable {
-        var host: String
         var queue: String
         var waitSeconds: Int
         var signer: SQSBenchSigner
@@ -31,17 +28,29 @@ final class SQSBenchClientHandler: ChannelInboundHandler, BenchClient {
 
     private let role: BenchRole
     private let run: BenchRun
-    private var settings: Settings
+    private let settings: Settings
     private var phase = Phase.creating
     private var context: ChannelHandlerContext?
+    /// Where whole requests are written: the context of `outlet`, ahead of the response decoder.
+    private var outletContext: ChannelHandlerContext?
+    private let outlet = SQSBenchRequestOutlet()
+    private let decoder = HTTPResponseDecoder(leftOverBytesStrategy: .dropBytes)
+    /// What the decoder is told of each request (only the method matters to it: a HEAD answer has no body).
+    private let requestHead = HTTPRequestHead(version: .http1_1, method: .POST, uri: "/")
+    private var requests: SQSBenchRequest
     private var status: HTTPResponseStatus = .ok
-    private var responseBody = ByteBuffer()
-    private var queueURL = ""
-    private var stampBuffer = ByteBuffer(repeating: 0, count: BenchStamp.headerSize)
-    private let padding: String
+    private var responseBody: ByteBuffer?
+    private var queueURL: [UInt8] = []
+    /// A message body: the stamp in hex (rewritten per message), then the padding.
+    private var messageBody: [UInt8]
     private var publisher: BenchPublisher
     private let scheduler = BenchPublishScheduler()
     private var inFlight = 0
+
+    /// The members read from answers (`SQSBenchAnswer.scan` compares their bytes).
+    private static let queueURLKey = [Array("QueueUrl".utf8)]
+    private static let codeKey = [Array("Code".utf8)]
+    private static let messageKeys = [Array("Body".utf8), Array("ReceiptHandle".utf8)]
 
     init(role: BenchRole, run: BenchRun, settings: Settings) {
         self.role = role
@@ -53,20 +62,28 @@ final class SQSBenchClientHandler: ChannelInboundHandler, BenchClient {
         case .consumer: index = 0
         }
         self.publisher = BenchPublisher(index: index, configuration: run.configuration)
-        self.padding = String(repeating: ".", count: max(0, run.configuration.bodySize - 2 * BenchStamp.headerSize))
+        self.requests = SQSBenchRequest(signer: settings.signer, allocator: ByteBufferAllocator())
+        self.messageBody =
+            [UInt8](repeating: UInt8(ascii: "0"), count: 2 * BenchStamp.headerSize)
+            + [UInt8](
+                repeating: UInt8(ascii: "."), count: max(0, run.configuration.bodySize - 2 * BenchStamp.headerSize))
     }
 
     func addHandlers(to pipeline: ChannelPipeline.SynchronousOperations) throws {
-        // Every header value is the bench's own (no client text): validating them was a visible client cost.
-        try pipeline.addHTTPClientHandlers(enableOutboundHeaderValidation: false)
+        // NIO's response decoder without its request encoder: requests are written whole (see `send`).
+        try pipeline.addHandler(self.outlet)
+        try pipeline.addHandler(ByteToMessageHandler(self.decoder))
         try pipeline.addHandler(self)
+        self.outletContext = try pipeline.context(handler: self.outlet)
     }
 
     // MARK: - Channel events
 
     func channelActive(context: ChannelHandlerContext) {
         self.context = context
-        self.request("CreateQueue", ["QueueName": self.settings.queue], context: context)
+        self.requests.begin()
+        SQSBenchJSON.createQueue(name: self.settings.queue, into: &self.requests.buffer)
+        self.send("AmazonSQS.CreateQueue")
         context.fireChannelActive()
     }
 
@@ -74,6 +91,7 @@ final class SQSBenchClientHandler: ChannelInboundHandler, BenchClient {
         let wasClosing = if case .closing = self.phase { true } else { false }
         self.phase = .closed
         self.context = nil
+        self.outletContext = nil
         self.run.connectionClosed(expected: wasClosing)
         context.fireChannelInactive()
     }
@@ -82,11 +100,18 @@ final class SQSBenchClientHandler: ChannelInboundHandler, BenchClient {
         switch Self.unwrapInboundIn(data) {
         case .head(let head):
             self.status = head.status
-            self.responseBody.clear()
+            self.responseBody = nil
         case .body(var part):
-            self.responseBody.writeBuffer(&part)
+            // A body in one part (the usual case) is kept as it is, not copied.
+            if self.responseBody == nil {
+                self.responseBody = part
+            } else {
+                self.responseBody!.writeBuffer(&part)
+            }
         case .end:
-            self.responseReceived(context: context)
+            let body = self.responseBody ?? ByteBuffer()
+            self.responseBody = nil
+            self.responseReceived(body)
         }
     }
 
@@ -97,42 +122,26 @@ final class SQSBenchClientHandler: ChannelInboundHandler, BenchClient {
 
     // MARK: - Requests and responses
 
-    private func request(_ action: String, _ parameters: [String: Any], context: ChannelHandlerContext) {
-        guard let json = try? JSONSerialization.data(withJSONObject: parameters) else {
-            self.run.fail("cannot encode \(action)")
-            return
-        }
-        self.request(action, body: Array(json), context: context)
+    /// Signs the request whose body was written since `requests.begin()` and writes it, head and body in one
+    /// buffer, past NIO's request encoder; the decoder is told of it as the encoder would have told it.
+    private func send(_ target: StaticString) {
+        guard let outlet = self.outletContext else { return }
+        self.decoder.write(data: .head(self.requestHead))
+        outlet.writeAndFlush(NIOAny(self.requests.finish(target: target)), promise: nil)
     }
 
-    private func request(_ action: String, body: [UInt8], context: ChannelHandlerContext) {
-        let target = "AmazonSQS.\(action)"
-        let (amzDate, authorization) = self.settings.signer.sign(target: target, body: body)
-        var head = HTTPRequestHead(version: .http1_1, method: .POST, uri: "/")
-        head.headers.add(name: "Host", value: self.settings.host)
-        head.headers.add(name: "Content-Type", value: "application/x-amz-json-1.0")
-        head.headers.add(name: "X-Amz-Date", value: amzDate)
-        head.headers.add(name: "X-Amz-Target", value: target)
-        head.headers.add(name: "Authorization", value: authorization)
-        head.headers.add(name: "Content-Length", value: String(body.count))
-        context.write(Self.wrapOutboundOut(.head(head)), promise: nil)
-        context.write(
-            Self.wrapOutboundOut(.body(.byteBuffer(context.channel.allocator.buffer(bytes: body)))), promise: nil)
-        context.writeAndFlush(Self.wrapOutboundOut(.end(nil)), promise: nil)
-    }
-
-    private func responseReceived(context: ChannelHandlerContext) {
+    private func responseReceived(_ body: ByteBuffer) {
         guard self.status.code == 200 else {
-            self.run.fail("SQS \(self.status.code): \(String(buffer: self.responseBody).prefix(300))")
+            self.run.fail("SQS \(self.status.code): \(String(buffer: body).prefix(300))")
             return
         }
         switch self.phase {
         case .creating:
-            guard let url = SQSBenchAnswer.strings(["QueueUrl"], in: self.responseBody).first?.value else {
+            guard let url = SQSBenchAnswer.strings(Self.queueURLKey, in: body).first?.value else {
                 self.run.fail("CreateQueue returned no QueueUrl")
                 return
             }
-            self.queueURL = url
+            self.queueURL = Array(url.utf8)
             switch self.role {
             case .publisher:
                 self.phase = .waitingToPublish
@@ -144,7 +153,7 @@ final class SQSBenchClientHandler: ChannelInboundHandler, BenchClient {
             }
         case .publishing, .published:
             // Only a failed entry has a `Code`.
-            let failures = SQSBenchAnswer.strings(["Code"], in: self.responseBody)
+            let failures = SQSBenchAnswer.strings(Self.codeKey, in: body)
             if !failures.isEmpty {
                 self.run.fail("SendMessageBatch failed entries: \(failures.prefix(3).map(\.value))")
                 return
@@ -153,10 +162,7 @@ final class SQSBenchClientHandler: ChannelInboundHandler, BenchClient {
             self.inFlight = 0
             self.publishBatches()
         case .receiving:
-            self.received(
-                SQSBenchAnswer.strings(
-                    ["Body", "ReceiptHandle"], in: self.responseBody, prefixes: [0: 2 * BenchStamp.headerSize]),
-                context: context)
+            self.received(body)
         case .deleting:
             self.phase = .receiving
             self.receive()
@@ -168,44 +174,79 @@ final class SQSBenchClientHandler: ChannelInboundHandler, BenchClient {
     // MARK: - Consuming
 
     private func receive() {
-        guard case .receiving = self.phase, let context else { return }
-        self.request(
-            "ReceiveMessage",
-            body: SQSBenchJSON.receive(queueURL: self.queueURL, maximum: 10, waitSeconds: self.settings.waitSeconds),
-            context: context)
+        guard case .receiving = self.phase else { return }
+        self.requests.begin()
+        SQSBenchJSON.receive(
+            queueURL: self.queueURL, maximum: 10, waitSeconds: self.settings.waitSeconds,
+            into: &self.requests.buffer)
+        self.send("AmazonSQS.ReceiveMessage")
     }
 
-    /// `members`: each message's `Body` (key 0) and `ReceiptHandle` (key 1), in the answer's order.
-    private func received(_ members: [(key: Int, value: String)], context: ChannelHandlerContext) {
+    /// Checks each message's stamp (its `Body`) and deletes the messages: the `DeleteMessageBatch` body is
+    /// written while the answer is read, each `ReceiptHandle` copied from the answer's bytes into it.
+    private func received(_ answer: ByteBuffer) {
         guard case .consumer(let index, let group) = self.role else { return }
-        guard !members.isEmpty else {
+        self.requests.begin()
+        SQSBenchJSON.beginBatch(queueURL: self.queueURL, into: &self.requests.buffer)
+        var handles = 0
+        SQSBenchAnswer.scan(answer, keys: Self.messageKeys) { key, text, escaped in
+            if key == 0 {
+                self.run.received(Self.stamp(fromHex: text, escaped: escaped), consumer: index, group: group)
+            } else if escaped {
+                Array(SQSBenchAnswer.unescape(text).utf8).withUnsafeBytes {
+                    SQSBenchJSON.entry(handles, field: "ReceiptHandle", value: $0, into: &self.requests.buffer)
+                }
+                handles += 1
+            } else {
+                SQSBenchJSON.entry(handles, field: "ReceiptHandle", value: text, into: &self.requests.buffer)
+                handles += 1
+            }
+        }
+        guard handles > 0 else {
             self.receive()
             return
         }
-        var handles: [String] = []
-        for (key, value) in members {
-            if key == 0 {
-                if let stamp = self.stamp(fromHex: value) { self.run.received(stamp, consumer: index, group: group) }
-            } else {
-                handles.append(value)
-            }
-        }
+        SQSBenchJSON.endBatch(into: &self.requests.buffer)
         self.phase = .deleting
-        self.request(
-            "DeleteMessageBatch",
-            body: SQSBenchJSON.batch(queueURL: self.queueURL, field: "ReceiptHandle", values: handles),
-            context: context)
+        self.send("AmazonSQS.DeleteMessageBatch")
     }
 
-    private func stamp(fromHex body: String) -> BenchStamp? {
-        let digits = Array(body.utf8.prefix(2 * BenchStamp.headerSize))
-        guard digits.count == 2 * BenchStamp.headerSize else { return nil }
-        self.stampBuffer.clear()
-        for pair in stride(from: 0, to: digits.count, by: 2) {
-            guard let high = Self.nibble(digits[pair]), let low = Self.nibble(digits[pair + 1]) else { return nil }
-            self.stampBuffer.writeInteger(high << 4 | low)
+    /// The stamp in the hex at the front of a body (still JSON-escaped when `escaped`); nil when it is not hex.
+    private static func stamp(fromHex text: UnsafeRawBufferPointer, escaped: Bool) -> BenchStamp? {
+        guard !escaped else {
+            return Array(SQSBenchAnswer.unescape(text).utf8).withUnsafeBytes { Self.stamp(fromHex: $0, escaped: false) }
         }
-        return BenchStamp(from: self.stampBuffer)
+        guard text.count >= 2 * BenchStamp.headerSize else { return nil }
+        // Big-endian fields of 8, 2, 2 and 4 bytes (`BenchStamp`), decoded straight from the answer's bytes.
+        func field(_ offset: Int, _ size: Int) -> UInt64? {
+            var value: UInt64 = 0
+            for digit in text[(2 * offset)..<(2 * (offset + size))] {
+                guard let nibble = Self.nibble(digit) else { return nil }
+                value = value << 4 | UInt64(nibble)
+            }
+            return value
+        }
+        guard let sent = field(0, 8), let runID = field(8, 2), let publisher = field(10, 2),
+            let sequence = field(12, 4)
+        else { return nil }
+        return BenchStamp(
+            sentNanoseconds: sent, runID: UInt16(runID), publisher: UInt16(publisher), sequence: UInt32(sequence))
+    }
+
+    /// The stamp's fields in big-endian hex at the front of `body` (what `stamp(fromHex:)` reads).
+    private static func writeHex(of stamp: BenchStamp, into body: UnsafeMutableRawBufferPointer) {
+        let digits: StaticString = "0123456789abcdef"
+        var offset = 0
+        func put(_ value: UInt64, bytes: Int) {
+            for shift in stride(from: 8 * bytes - 4, through: 0, by: -4) {
+                body[offset] = digits.utf8Start[Int(value >> UInt64(shift) & 15)]
+                offset += 1
+            }
+        }
+        put(stamp.sentNanoseconds, bytes: 8)
+        put(UInt64(stamp.runID), bytes: 2)
+        put(UInt64(stamp.publisher), bytes: 2)
+        put(UInt64(stamp.sequence), bytes: 4)
     }
 
     private static func nibble(_ digit: UInt8) -> UInt8? {
@@ -229,18 +270,19 @@ final class SQSBenchClientHandler: ChannelInboundHandler, BenchClient {
         guard case .publishing = self.phase, let context, self.inFlight == 0 else { return }
         let decision = self.publisher.decide(run: self.run, isWritable: context.channel.isWritable)
         if case .send(let count) = decision {
-            var bodies: [String] = []
-            for _ in 0..<count {
-                self.stampBuffer.clear()
-                self.stampBuffer.writeRepeatingByte(0, count: BenchStamp.headerSize)
-                self.publisher.stampNext(&self.stampBuffer, run: self.run)
-                bodies.append(SQSBenchSigner.hex(self.stampBuffer.readableBytesView) + self.padding)
+            self.requests.begin()
+            SQSBenchJSON.beginBatch(queueURL: self.queueURL, into: &self.requests.buffer)
+            for number in 0..<count {
+                let stamp = self.publisher.nextStamp(run: self.run)
+                self.messageBody.withUnsafeMutableBytes { body in
+                    Self.writeHex(of: stamp, into: body)
+                    SQSBenchJSON.entry(
+                        number, field: "MessageBody", value: UnsafeRawBufferPointer(body), into: &self.requests.buffer)
+                }
             }
+            SQSBenchJSON.endBatch(into: &self.requests.buffer)
             self.inFlight = count
-            self.request(
-                "SendMessageBatch",
-                body: SQSBenchJSON.batch(queueURL: self.queueURL, field: "MessageBody", values: bodies),
-                context: context)
+            self.send("AmazonSQS.SendMessageBatch")
             self.run.published(count, by: self.publisher.index)
         }
         let finished = self.scheduler.follow(decision, context: context, againAfterSend: false) {
@@ -255,7 +297,7 @@ final class SQSBenchClientHandler: ChannelInboundHandler, BenchClient {
     // MARK: - Closing
 
     func close() {
-        guard let context else { return }
+        guard let context = self.context else { return }
         switch self.phase {
         case .closing, .closed:
             return
@@ -272,3 +314,12 @@ final class SQSBenchClientHandler: ChannelInboundHandler, BenchClient {
 
 @available(*, unavailable)
 extension SQSBenchClientHandler: Sendable {}
+
+/// Marks the place in the pipeline where `SQSBenchClientHandler` writes its requests: between the socket and
+/// the response decoder, whose write observer only knows `HTTPClientRequestPart`s.
+final class SQSBenchRequestOutlet: ChannelOutboundHandler {
+    typealias OutboundIn = ByteBuffer
+}
+
+@available(*, unavailable)
+extension SQSBenchRequestOutlet: Sendable {}

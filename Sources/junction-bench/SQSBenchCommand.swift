@@ -31,7 +31,7 @@ struct SQSBenchCommand: AsyncParsableCommand {
     func run() async throws {
         let host = "\(self.options.host):\(self.port)"
         let settings = SQSBenchClientHandler.Settings(
-            host: host, queue: self.queue, waitSeconds: self.waitSeconds,
+            queue: self.queue, waitSeconds: self.waitSeconds,
             signer: SQSBenchSigner(accessKey: self.accessKey, secret: self.secret, region: self.region, host: host))
         // The window is one batch: a publisher has one SendMessageBatch in flight.
         let configuration = try self.options.configuration(

@@ -6,76 +6,134 @@ import NIOCore
     import Darwin
 #endif
 
-/// The JSON bodies of the load generator's steady-state SQS calls, written straight into bytes: with
+/// The JSON bodies of the load generator's SQS calls, written straight into the request's buffer: with
 /// Foundation's `JSONSerialization` (dictionaries of `Any`) the client spent about two thirds of its CPU
-/// encoding SendMessageBatch, more than the broker spent serving it.
+/// encoding SendMessageBatch, more than the broker spent serving it; building `[UInt8]` and `String` values
+/// and then copying them into the buffer was the next largest part.
 enum SQSBenchJSON {
-    /// `{"QueueUrl":…,"Entries":[{"Id":"0",<field>:…},…]}`.
-    static func batch(queueURL: String, field: String, values: [String]) -> [UInt8] {
-        var output: [UInt8] = []
-        output.reserveCapacity(64 + values.reduce(0) { $0 + $1.utf8.count + field.utf8.count + 20 })
-        output.append(contentsOf: #"{"QueueUrl":"#.utf8)
-        Self.string(queueURL, into: &output)
-        output.append(contentsOf: #","Entries":["#.utf8)
-        for (number, value) in values.enumerated() {
-            if number > 0 { output.append(UInt8(ascii: ",")) }
-            output.append(contentsOf: #"{"Id":""#.utf8)
-            output.append(contentsOf: String(number).utf8)
-            output.append(contentsOf: #"",""#.utf8)
-            output.append(contentsOf: field.utf8)
-            output.append(contentsOf: #"":"#.utf8)
-            Self.string(value, into: &output)
-            output.append(UInt8(ascii: "}"))
+    /// `{"QueueUrl":…,"Entries":[`: the start of a batch, followed by `entry` calls and `endBatch`.
+    static func beginBatch(queueURL: [UInt8], into buffer: inout ByteBuffer) {
+        buffer.writeStaticString(#"{"QueueUrl":"#)
+        queueURL.withUnsafeBytes { Self.writeString($0, into: &buffer) }
+        buffer.writeStaticString(#","Entries":["#)
+    }
+
+    /// `{"Id":"<number>",<field>:<value>}`, after a comma unless it is the first entry. An entry whose value
+    /// needs no escape (every body and handle of the bench) is copied in one step: a write per piece cost a
+    /// capacity check, a uniqueness check and an exclusivity check each.
+    static func entry(
+        _ number: Int, field: StaticString, value: UnsafeRawBufferPointer, into buffer: inout ByteBuffer
+    ) {
+        guard (0..<10).contains(number), Self.isPlain(value) else {
+            if number > 0 { buffer.writeInteger(UInt8(ascii: ",")) }
+            buffer.writeStaticString(#"{"Id":""#)
+            Self.writeDecimal(number, into: &buffer)
+            buffer.writeStaticString(#"",""#)
+            buffer.writeStaticString(field)
+            buffer.writeStaticString(#"":"#)
+            Self.writeString(value, into: &buffer)
+            buffer.writeInteger(UInt8(ascii: "}"))
+            return
         }
-        output.append(contentsOf: "]}".utf8)
-        return output
+        let comma = number > 0 ? 1 : 0
+        let length = comma + 11 + field.utf8CodeUnitCount + 3 + value.count + 2
+        buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: length) { output in
+            var cursor = output.baseAddress!
+            func put(_ bytes: UnsafeRawBufferPointer) {
+                cursor.copyMemory(from: bytes.baseAddress!, byteCount: bytes.count)
+                cursor += bytes.count
+            }
+            func put(_ text: StaticString) {
+                put(UnsafeRawBufferPointer(start: text.utf8Start, count: text.utf8CodeUnitCount))
+            }
+            if comma > 0 { put(",") }
+            put(#"{"Id":""#)
+            cursor.storeBytes(of: UInt8(ascii: "0") + UInt8(number), as: UInt8.self)
+            cursor += 1
+            put(#"",""#)
+            put(field)
+            put(#"":""#)
+            put(value)
+            put(#""}"#)
+            return length
+        }
+    }
+
+    static func endBatch(into buffer: inout ByteBuffer) {
+        buffer.writeStaticString("]}")
     }
 
     /// `{"QueueUrl":…,"MaxNumberOfMessages":n,"WaitTimeSeconds":s}`.
-    static func receive(queueURL: String, maximum: Int, waitSeconds: Int) -> [UInt8] {
-        var output: [UInt8] = Array(#"{"QueueUrl":"#.utf8)
-        Self.string(queueURL, into: &output)
-        output.append(contentsOf: #","MaxNumberOfMessages":\#(maximum),"WaitTimeSeconds":\#(waitSeconds)}"#.utf8)
-        return output
+    static func receive(queueURL: [UInt8], maximum: Int, waitSeconds: Int, into buffer: inout ByteBuffer) {
+        buffer.writeStaticString(#"{"QueueUrl":"#)
+        queueURL.withUnsafeBytes { Self.writeString($0, into: &buffer) }
+        buffer.writeStaticString(#","MaxNumberOfMessages":"#)
+        Self.writeDecimal(maximum, into: &buffer)
+        buffer.writeStaticString(#","WaitTimeSeconds":"#)
+        Self.writeDecimal(waitSeconds, into: &buffer)
+        buffer.writeInteger(UInt8(ascii: "}"))
+    }
+
+    /// `{"QueueName":…}`.
+    static func createQueue(name: String, into buffer: inout ByteBuffer) {
+        buffer.writeStaticString(#"{"QueueName":"#)
+        Array(name.utf8).withUnsafeBytes { Self.writeString($0, into: &buffer) }
+        buffer.writeInteger(UInt8(ascii: "}"))
+    }
+
+    /// Whether `text` needs no escape in a JSON string (no quote, backslash or control character).
+    static func isPlain(_ text: UnsafeRawBufferPointer) -> Bool {
+        // The flags are OR-ed without branches, so the compiler checks 16 bytes a step (a short-circuit `||`
+        // kept it to one byte a step: 7% of the client's CPU).
+        var special: UInt8 = 0
+        for byte in text {
+            special |=
+                (byte < 0x20 ? 1 : 0) | (byte == UInt8(ascii: "\"") ? 1 : 0) | (byte == UInt8(ascii: "\\") ? 1 : 0)
+        }
+        return special == 0
+    }
+
+    /// Lowercase hex of `bytes` into `output` (twice as long).
+    static func hex(_ bytes: UnsafeRawBufferPointer, into output: UnsafeMutableRawBufferPointer) {
+        let digits: StaticString = "0123456789abcdef"
+        for (index, byte) in bytes.enumerated() {
+            output[2 * index] = digits.utf8Start[Int(byte >> 4)]
+            output[2 * index + 1] = digits.utf8Start[Int(byte & 15)]
+        }
+    }
+
+    static func writeDecimal(_ number: Int, into buffer: inout ByteBuffer) {
+        if (0..<10).contains(number) {
+            buffer.writeInteger(UInt8(ascii: "0") + UInt8(number))
+        } else {
+            buffer.writeString(String(number))
+        }
     }
 
     /// A JSON string: quotes, backslashes and control characters escaped. Text with none of them (every body
     /// and handle of the bench) is copied whole: a byte-by-byte append was the largest part of the client's CPU.
-    static func string(_ text: String, into output: inout [UInt8]) {
-        output.append(UInt8(ascii: "\""))
-        var text = text
-        // Over the contiguous bytes: a check through `String.UTF8View` cost about a nanosecond a byte. The
-        // flags are OR-ed without branches, so the compiler checks 16 bytes a step (a short-circuit `||` kept
-        // it to one byte a step: 7% of the client's CPU).
-        let plain = text.withUTF8 { bytes in
-            output.append(contentsOf: bytes)
-            var special: UInt8 = 0
-            for byte in bytes {
-                special |=
-                    (byte < 0x20 ? 1 : 0) | (byte == UInt8(ascii: "\"") ? 1 : 0) | (byte == UInt8(ascii: "\\") ? 1 : 0)
-            }
-            return special == 0
-        }
-        if plain {
-            output.append(UInt8(ascii: "\""))
+    static func writeString(_ text: UnsafeRawBufferPointer, into buffer: inout ByteBuffer) {
+        buffer.writeInteger(UInt8(ascii: "\""))
+        guard !Self.isPlain(text) else {
+            buffer.writeBytes(text)
+            buffer.writeInteger(UInt8(ascii: "\""))
             return
         }
-        output.removeLast(text.utf8.count)
-        for byte in text.utf8 {
+        let digits: StaticString = "0123456789abcdef"
+        for byte in text {
             switch byte {
             case UInt8(ascii: "\""), UInt8(ascii: "\\"):
-                output.append(UInt8(ascii: "\\"))
-                output.append(byte)
+                buffer.writeInteger(UInt8(ascii: "\\"))
+                buffer.writeInteger(byte)
             case 0..<0x20:
-                let digits = Array("0123456789abcdef".utf8)
-                output.append(contentsOf: #"\u00"#.utf8)
-                output.append(digits[Int(byte >> 4)])
-                output.append(digits[Int(byte & 15)])
+                buffer.writeStaticString(#"\u00"#)
+                buffer.writeInteger(digits.utf8Start[Int(byte >> 4)])
+                buffer.writeInteger(digits.utf8Start[Int(byte & 15)])
             default:
-                output.append(byte)
+                buffer.writeInteger(byte)
             }
         }
-        output.append(UInt8(ascii: "\""))
+        buffer.writeInteger(UInt8(ascii: "\""))
     }
 }
 
@@ -85,14 +143,23 @@ enum SQSBenchJSON {
 /// A string is a member's value when the string before it was a key (followed by `:`); strings of any other
 /// member, and members whose value is not a string, are skipped.
 enum SQSBenchAnswer {
-    /// The values of the members named in `keys`, in document order, each with the index of its key.
-    /// `prefixes[k]` keeps only that many leading bytes of key `k`'s unescaped values (the stamp of a 1 KiB
-    /// body is its first bytes: making the whole body a `String` was wasted work).
-    static func strings(
-        _ keys: [String], in buffer: ByteBuffer, prefixes: [Int: Int] = [:]
-    ) -> [(key: Int, value: String)] {
-        let wanted = keys.map { Array($0.utf8) }
+    /// The values of the members named in `keys`, in document order, each with the index of its key (for the
+    /// rare answers read whole: CreateQueue's `QueueUrl`, failed entries' `Code`).
+    static func strings(_ keys: [[UInt8]], in buffer: ByteBuffer) -> [(key: Int, value: String)] {
         var found: [(key: Int, value: String)] = []
+        Self.scan(buffer, keys: keys) { key, text, escaped in
+            found.append((key, escaped ? Self.unescape(text) : String(decoding: text, as: UTF8.self)))
+        }
+        return found
+    }
+
+    /// Calls `visit` with each value of the members named in `keys`, in document order: its key's index, the
+    /// bytes between its quotes (still escaped when `escaped`) in place in `buffer`, valid only during the
+    /// call. No String per value: a ReceiveMessage answer's bodies and handles were a fifth of the client's CPU.
+    static func scan(
+        _ buffer: ByteBuffer, keys wanted: [[UInt8]],
+        _ visit: (_ key: Int, _ text: UnsafeRawBufferPointer, _ escaped: Bool) -> Void
+    ) {
         buffer.withUnsafeReadableBytes { bytes in
             var index = 0
             var pending: Int?
@@ -133,16 +200,11 @@ enum SQSBenchAnswer {
                     index = next + 1
                     continue
                 }
-                if let key = pending {
-                    let kept =
-                        escaped ? text : UnsafeRawBufferPointer(rebasing: text.prefix(prefixes[key] ?? text.count))
-                    found.append((key, escaped ? Self.unescape(text) : String(decoding: kept, as: UTF8.self)))
-                }
+                if let key = pending { visit(key, text, escaped) }
                 pending = nil
                 index = end + 1
             }
         }
-        return found
     }
 
     /// A JSON string's contents with its escapes decoded (`\uXXXX` pairs included).
