@@ -47,6 +47,30 @@ struct SQSFastPathTests {
         #expect(SQSSignatureV4.hex([UInt8]()) == "")
     }
 
+    /// A signature matches only the exact lowercase hex of the HMAC: every single-digit change, case change,
+    /// truncation or extension is a mismatch.
+    @Test func signaturesMatchOnlyTheExactLowercaseHex() {
+        for seed in 0..<16 {
+            let code = HMAC<SHA256>.authenticationCode(
+                for: Array("string to sign \(seed)".utf8), using: SymmetricKey(data: Array("key".utf8)))
+            let hex = SQSSignatureV4.hex(code)
+            #expect(SQSSignatureV4.isHex(of: code, hex))
+            #expect(!SQSSignatureV4.isHex(of: code, String(hex.dropLast())))
+            #expect(!SQSSignatureV4.isHex(of: code, hex + "0"))
+            #expect(!SQSSignatureV4.isHex(of: code, ""))
+            if hex.contains(where: \.isLetter) { #expect(!SQSSignatureV4.isHex(of: code, hex.uppercased())) }
+            var digits = Array(hex.utf8)
+            for position in digits.indices {
+                let original = digits[position]
+                for replacement in Array("0123456789abcdefABCDEFg ".utf8) where replacement != original {
+                    digits[position] = replacement
+                    #expect(!SQSSignatureV4.isHex(of: code, String(decoding: digits, as: UTF8.self)))
+                }
+                digits[position] = original
+            }
+        }
+    }
+
     /// A client's `x-amz-content-sha256` is checked against the body: it cannot stand in for a body that
     /// was not signed.
     @Test func aDeclaredPayloadHashMustBeTheBodys() throws {

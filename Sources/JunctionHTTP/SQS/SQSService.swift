@@ -1,6 +1,7 @@
 import JunctionCore
 import JunctionModel
 import NIOCore
+import NIOHTTP1
 
 /// The SQS actions over the engine, for one authenticated request. Queue actions are here; message
 /// actions in `SQSService+Messages`. Everything runs on the engine loop.
@@ -16,8 +17,8 @@ struct SQSService {
     let attempts: SQSReceiveAttempts
     let connectionID: ConnectionID
     let eventLoop: any EventLoop
-    /// `http://<Host header>` of the request, the base of queue URLs.
-    let baseURL: String
+    /// The request's `Host` header, the host of queue URLs (read only by the actions that answer a URL).
+    let requestHeaders: HTTPHeaders
     let accountID: String
     /// The region the request was signed for, used in ARNs.
     let region: String
@@ -102,7 +103,9 @@ struct SQSService {
 
     // MARK: Names
 
-    func url(_ queue: String) -> String { "\(self.baseURL)/\(self.accountID)/\(queue)" }
+    func url(_ queue: String) -> String {
+        "http://\(self.requestHeaders.first(name: "Host") ?? "localhost")/\(self.accountID)/\(queue)"
+    }
 
     func arn(_ queue: String) -> String { "arn:aws:sqs:\(self.region):\(self.accountID):\(queue)" }
 

@@ -114,7 +114,7 @@ final class SQSSession {
                 inFlight: self.shared.inFlight, moveTasks: self.shared.moveTasks,
                 sequenceNumbers: self.shared.sequenceNumbers, identifiers: self.shared.identifiers,
                 attempts: self.shared.attempts, connectionID: self.connectionID, eventLoop: self.eventLoop,
-                baseURL: "http://\(call.head.headers.first(name: "Host") ?? "localhost")",
+                requestHeaders: call.head.headers,
                 accountID: self.configuration.accountID, region: region)
             let durability = self.broker.durability
             let mark = durability.mark()
