@@ -235,18 +235,14 @@ final class SQSBenchClientHandler: ChannelInboundHandler, BenchClient {
 
     /// The stamp's fields in big-endian hex at the front of `body` (what `stamp(fromHex:)` reads).
     private static func writeHex(of stamp: BenchStamp, into body: UnsafeMutableRawBufferPointer) {
-        let digits: StaticString = "0123456789abcdef"
-        var offset = 0
-        func put(_ value: UInt64, bytes: Int) {
-            for shift in stride(from: 8 * bytes - 4, through: 0, by: -4) {
-                body[offset] = digits.utf8Start[Int(value >> UInt64(shift) & 15)]
-                offset += 1
-            }
+        // The 16 bytes `BenchStamp.stamp` writes (8, 2, 2 and 4, with no padding between them in a tuple).
+        let fields = (
+            stamp.sentNanoseconds.bigEndian, stamp.runID.bigEndian, stamp.publisher.bigEndian, stamp.sequence.bigEndian
+        )
+        withUnsafeBytes(of: fields) { bytes in
+            assert(bytes.count == BenchStamp.headerSize)
+            SQSBenchJSON.hex(bytes, into: UnsafeMutableRawBufferPointer(rebasing: body[0..<2 * bytes.count]))
         }
-        put(stamp.sentNanoseconds, bytes: 8)
-        put(UInt64(stamp.runID), bytes: 2)
-        put(UInt64(stamp.publisher), bytes: 2)
-        put(UInt64(stamp.sequence), bytes: 4)
     }
 
     private static func nibble(_ digit: UInt8) -> UInt8? {

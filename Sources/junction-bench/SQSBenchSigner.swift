@@ -29,8 +29,6 @@ struct SQSBenchSigner {
     private var headPrefix: [UInt8] = []
     /// From the end of the target line to the signature's value.
     private var authorizationPrefix: [UInt8] = []
-    /// The canonical request, then the string to sign (reused: no allocation per request).
-    private var scratch = ByteBuffer()
 
     static let signedHeaders = "content-type;host;x-amz-date;x-amz-target"
 
@@ -51,35 +49,50 @@ struct SQSBenchSigner {
         var bodyHasher = SHA256()
         body.withUnsafeReadableBytes { bodyHasher.update(bufferPointer: $0) }
         let bodyHash = bodyHasher.finalize()
-        self.scratch.clear()
-        self.scratch.writeBytes(self.canonicalPrefix)
-        self.scratch.writeStaticString(target)
-        self.scratch.writeStaticString("\n\ncontent-type;host;x-amz-date;x-amz-target\n")
-        bodyHash.withUnsafeBytes { Self.writeHex($0, into: &self.scratch) }
-        var canonicalHasher = SHA256()
-        self.scratch.withUnsafeReadableBytes { canonicalHasher.update(bufferPointer: $0) }
-        let canonicalHash = canonicalHasher.finalize()
-        self.scratch.clear()
-        self.scratch.writeBytes(self.stringToSignPrefix)
-        canonicalHash.withUnsafeBytes { Self.writeHex($0, into: &self.scratch) }
-        // HMAC-SHA256 (RFC 2104) of the string to sign: the inner hash over the key's inner pad and the string,
-        // the outer over the outer pad and the inner digest. Written out because CryptoKit's `HMAC(key:)`
-        // builds the pads anew (arrays, a `SymmetricKey`) through unspecialised generic code on every call:
-        // 11% of the client's CPU, for two blocks of XOR.
-        var inner = SHA256()
-        self.innerPad.withUnsafeBytes { inner.update(bufferPointer: $0) }
-        self.scratch.withUnsafeReadableBytes { inner.update(bufferPointer: $0) }
-        var outer = SHA256()
-        self.outerPad.withUnsafeBytes { outer.update(bufferPointer: $0) }
-        inner.finalize().withUnsafeBytes { outer.update(bufferPointer: $0) }
-        let signature = outer.finalize()
-        head.writeBytes(self.headPrefix)
-        head.writeStaticString(target)
-        head.writeBytes(self.authorizationPrefix)
-        signature.withUnsafeBytes { Self.writeHex($0, into: &head) }
-        head.writeStaticString("\r\nContent-Length: ")
-        SQSBenchJSON.writeDecimal(body.readableBytes, into: &head)
-        head.writeStaticString("\r\n\r\n")
+        let signedPart = "\n\ncontent-type;host;x-amz-date;x-amz-target\n" as StaticString
+        // The canonical request and the string to sign are put together on the stack: through a `ByteBuffer`
+        // each piece paid a capacity, a uniqueness and an exclusivity check.
+        let scratchSize =
+            max(
+                self.canonicalPrefix.count + target.utf8CodeUnitCount + signedPart.utf8CodeUnitCount,
+                self.stringToSignPrefix.count) + 64
+        let signature = withUnsafeTemporaryAllocation(byteCount: scratchSize, alignment: 1) { scratch in
+            var canonical = SQSBenchBytes(scratch)
+            canonical.put(self.canonicalPrefix)
+            canonical.put(target)
+            canonical.put(signedPart)
+            bodyHash.withUnsafeBytes { canonical.putHex($0) }
+            var canonicalHasher = SHA256()
+            canonicalHasher.update(bufferPointer: canonical.written)
+            let canonicalHash = canonicalHasher.finalize()
+            var stringToSign = SQSBenchBytes(scratch)
+            stringToSign.put(self.stringToSignPrefix)
+            canonicalHash.withUnsafeBytes { stringToSign.putHex($0) }
+            // HMAC-SHA256 (RFC 2104) of the string to sign: the inner hash over the key's inner pad and the
+            // string, the outer over the outer pad and the inner digest. Written out because CryptoKit's
+            // `HMAC(key:)` builds the pads anew (arrays, a `SymmetricKey`) through unspecialised generic code on
+            // every call: 11% of the client's CPU, for two blocks of XOR.
+            var inner = SHA256()
+            self.innerPad.withUnsafeBytes { inner.update(bufferPointer: $0) }
+            inner.update(bufferPointer: stringToSign.written)
+            var outer = SHA256()
+            self.outerPad.withUnsafeBytes { outer.update(bufferPointer: $0) }
+            inner.finalize().withUnsafeBytes { outer.update(bufferPointer: $0) }
+            return outer.finalize()
+        }
+        let headSize =
+            self.headPrefix.count + target.utf8CodeUnitCount + self.authorizationPrefix.count + 64 + 40
+        head.writeWithUnsafeMutableBytes(minimumWritableBytes: headSize) { output in
+            var bytes = SQSBenchBytes(output)
+            bytes.put(self.headPrefix)
+            bytes.put(target)
+            bytes.put(self.authorizationPrefix)
+            signature.withUnsafeBytes { bytes.putHex($0) }
+            bytes.put("\r\nContent-Length: ")
+            bytes.putDecimal(body.readableBytes)
+            bytes.put("\r\n\r\n")
+            return bytes.count
+        }
     }
 
     /// Remakes the prefixes when the second changes and the signing key when the day changes.
@@ -120,12 +133,56 @@ struct SQSBenchSigner {
             format: "%04d%02d%02dT%02d%02d%02dZ", Int(parts.tm_year) + 1900, Int(parts.tm_mon) + 1, Int(parts.tm_mday),
             Int(parts.tm_hour), Int(parts.tm_min), Int(parts.tm_sec))
     }
+}
 
-    /// Lowercase hex of `bytes`, written in one step into `buffer`.
-    static func writeHex(_ bytes: UnsafeRawBufferPointer, into buffer: inout ByteBuffer) {
-        buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: 2 * bytes.count) { output in
-            SQSBenchJSON.hex(bytes, into: output)
-            return 2 * bytes.count
+/// Appends bytes at a cursor in memory the caller sized: no capacity, uniqueness or exclusivity check per
+/// piece, which each `ByteBuffer` write makes (a request's head and signature are a dozen pieces).
+struct SQSBenchBytes {
+    private let output: UnsafeMutableRawBufferPointer
+    private(set) var count = 0
+
+    init(_ output: UnsafeMutableRawBufferPointer) {
+        self.output = output
+    }
+
+    var written: UnsafeRawBufferPointer { UnsafeRawBufferPointer(rebasing: self.output[0..<self.count]) }
+
+    mutating func put(_ bytes: UnsafeRawBufferPointer) {
+        precondition(self.count + bytes.count <= self.output.count, "SQSBenchBytes: output too small")
+        guard let source = bytes.baseAddress else { return }
+        (self.output.baseAddress! + self.count).copyMemory(from: source, byteCount: bytes.count)
+        self.count += bytes.count
+    }
+
+    mutating func put(_ bytes: [UInt8]) {
+        bytes.withUnsafeBytes { self.put($0) }
+    }
+
+    mutating func put(_ text: StaticString) {
+        self.put(UnsafeRawBufferPointer(start: text.utf8Start, count: text.utf8CodeUnitCount))
+    }
+
+    /// Lowercase hex of `bytes`.
+    mutating func putHex(_ bytes: UnsafeRawBufferPointer) {
+        precondition(self.count + 2 * bytes.count <= self.output.count, "SQSBenchBytes: output too small")
+        SQSBenchJSON.hex(bytes, into: UnsafeMutableRawBufferPointer(rebasing: self.output[self.count...]))
+        self.count += 2 * bytes.count
+    }
+
+    /// `number` (not negative) in decimal.
+    mutating func putDecimal(_ number: Int) {
+        var digits = 1
+        var rest = number / 10
+        while rest > 0 {
+            digits += 1
+            rest /= 10
         }
+        precondition(self.count + digits <= self.output.count, "SQSBenchBytes: output too small")
+        rest = number
+        for index in stride(from: self.count + digits - 1, through: self.count, by: -1) {
+            self.output[index] = UInt8(ascii: "0") + UInt8(rest % 10)
+            rest /= 10
+        }
+        self.count += digits
     }
 }
