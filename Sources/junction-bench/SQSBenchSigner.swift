@@ -7,9 +7,9 @@ import NIOCore
 /// its body, the SHA-256 of its canonical request and one HMAC of its string to sign, as in any SDK; the
 /// signing key is derived once per day (as the Java and Go SDKs cache it), with its HMAC pads.
 ///
-/// Everything is written as bytes into reused buffers: the parts that only change with the second (the date)
-/// are kept ready, and each request adds its target, body hash and signature (joined Strings and
-/// `HTTPHeaders` were most of the signing and head cost after the body's hash).
+/// Everything is put together as bytes (on the stack, then in the request's own buffer): the parts that only
+/// change with the second (the date) are kept ready, and each request adds its target, body hash, signature
+/// and length (joined Strings and `HTTPHeaders` were most of the signing and head cost after the body's hash).
 struct SQSBenchSigner {
     let accessKey: String
     let secret: String
@@ -106,6 +106,7 @@ struct SQSBenchSigner {
             for part in [date, self.region, "sqs", "aws4_request"] {
                 key = SymmetricKey(data: Array(HMAC<SHA256>.authenticationCode(for: Array(part.utf8), using: key)))
             }
+            // The key (32 bytes) is shorter than SHA-256's 64-byte block, so HMAC pads it with zeros.
             var block = key.withUnsafeBytes { Array($0) }
             block += [UInt8](repeating: 0, count: max(0, 64 - block.count))
             self.innerPad = block.map { $0 ^ 0x36 }
