@@ -1,3 +1,10 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
 import NIOHTTP1
 
 /// Reads each request's `Authorization` header on one connection. A client signs its requests with the same
@@ -11,17 +18,30 @@ struct SQSCredentialReader {
     private var parsed: SQSSignatureV4.Credential?
 
     mutating func credential(from headers: HTTPHeaders) throws(SQSSignatureV4.Failure) -> SQSSignatureV4.Credential {
-        guard let header = headers.first(name: "Authorization") else { throw .missing }
-        let utf8 = header.utf8
-        if let prefix = self.prefix, var parsed = self.parsed, utf8.count == prefix.utf8.count + 64 {
-            let split = utf8.index(utf8.startIndex, offsetBy: prefix.utf8.count)
-            let tail = utf8[split...]
-            if utf8[..<split].elementsEqual(prefix.utf8), tail.allSatisfy(Self.isHexDigit) {
-                parsed.signature = String(
-                    decoding: tail.map { $0 >= 0x41 && $0 <= 0x46 ? $0 | 0x20 : $0 }, as: UTF8.self)
+        guard var header = headers.first(name: "Authorization") else { throw .missing }
+        if var prefix = self.prefix, var parsed = self.parsed {
+            // Compared as two byte buffers (one `memcmp`), not as two `UTF8View`s walked index by index.
+            let signature: String? = header.withUTF8 { bytes in
+                prefix.withUTF8 { known in
+                    guard bytes.count == known.count + 64,
+                        memcmp(bytes.baseAddress!, known.baseAddress!, known.count) == 0
+                    else { return nil }
+                    let tail = UnsafeBufferPointer(rebasing: bytes[known.count...])
+                    guard tail.allSatisfy(Self.isHexDigit) else { return nil }
+                    return String(unsafeUninitializedCapacity: 64) { output in
+                        for (index, byte) in tail.enumerated() {
+                            output[index] = byte >= 0x41 && byte <= 0x46 ? byte | 0x20 : byte
+                        }
+                        return 64
+                    }
+                }
+            }
+            if let signature {
+                parsed.signature = signature
                 return parsed
             }
         }
+        let utf8 = header.utf8
         let credential = try SQSSignatureV4.credential(from: headers)
         // Kept when the signature is the header's last field, 64 hex digits right after `Signature=`.
         let marker = "Signature="

@@ -32,8 +32,34 @@ final class SQSInFlight {
     {
         guard !deliveries.isEmpty else { return [] }
         let token = self.newLease(Set(deliveries), of: queue, for: timeout, on: loop)
-        let prefix = String(token, radix: 16)
-        return deliveries.map { "\(prefix)-\($0.rawValue)" }
+        let prefix = Array(String(token, radix: 16).utf8)
+        return deliveries.map { Self.handle(prefix: prefix, delivery: $0.rawValue) }
+    }
+
+    /// `<prefix>-<delivery in decimal>`, written as bytes (string interpolation of the number went through
+    /// the generic formatting path, ~1.4% of the engine loop's SQS work).
+    private static func handle(prefix: [UInt8], delivery: UInt64) -> String {
+        String(unsafeUninitializedCapacity: prefix.count + 21) { output in
+            var position = 0
+            for byte in prefix {
+                output[position] = byte
+                position += 1
+            }
+            output[position] = UInt8(ascii: "-")
+            position += 1
+            var digits = 1
+            var rest = delivery / 10
+            while rest > 0 {
+                digits += 1
+                rest /= 10
+            }
+            var value = delivery
+            for index in stride(from: position + digits - 1, through: position, by: -1) {
+                output[index] = UInt8(ascii: "0") + UInt8(value % 10)
+                value /= 10
+            }
+            return position + digits
+        }
     }
 
     enum Lookup {
@@ -50,7 +76,7 @@ final class SQSInFlight {
         return .found(queue: lease.queue)
     }
 
-    enum Deletion {
+    enum Deletion: Equatable {
         case malformed
         case stale
         /// The handle is of a message of another queue: nothing is deleted.
@@ -61,8 +87,10 @@ final class SQSInFlight {
     /// DeleteMessage of a message of `queue`: acks it (the handle is read once).
     func delete(_ receipt: String, of queue: MessageQueue) -> Deletion {
         guard let handle = Self.parse(receipt) else { return .malformed }
-        guard let token = self.current(handle), let lease = self.leases[token] else { return .stale }
-        guard lease.queue === queue else { return .otherQueue }
+        // Only the queue is read here: a copy of the lease held across `take` would make its set of deliveries
+        // shared, and the removal there would copy the whole set (on every delete).
+        guard let token = self.current(handle), let owner = self.leases[token]?.queue else { return .stale }
+        guard owner === queue else { return .otherQueue }
         guard let (_, taken) = self.take(handle) else { return .stale }
         taken.queue.ack(CollectionOfOne(handle.delivery))
         return .deleted
