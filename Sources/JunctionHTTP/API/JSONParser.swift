@@ -83,52 +83,19 @@ public struct JSONParser {
     }
 
     private mutating func parseObject(depth: Int) throws(ParseError) -> JSONValue {
-        self.index += 1
         var members: [(String, JSONValue)] = []
-        self.skipWhitespace()
-        if self.current == UInt8(ascii: "}") {
-            self.index += 1
-            return .object(members)
+        try self.members(depth: depth) { key, parser throws(ParseError) in
+            members.append((key, try parser.parseValue(depth: depth + 1)))
         }
-        while true {
-            self.skipWhitespace()
-            guard self.current == UInt8(ascii: "\"") else { throw .unexpected(offset: self.index) }
-            let key = try self.parseString()
-            self.skipWhitespace()
-            try self.expect(":")
-            self.skipWhitespace()
-            members.append((key, try self.parseValue(depth: depth + 1)))
-            self.skipWhitespace()
-            switch self.current {
-            case UInt8(ascii: ","): self.index += 1
-            case UInt8(ascii: "}"):
-                self.index += 1
-                return .object(members)
-            default: throw .unexpected(offset: self.index)
-            }
-        }
+        return .object(members)
     }
 
     private mutating func parseArray(depth: Int) throws(ParseError) -> JSONValue {
-        self.index += 1
         var items: [JSONValue] = []
-        self.skipWhitespace()
-        if self.current == UInt8(ascii: "]") {
-            self.index += 1
-            return .array(items)
+        try self.items(depth: depth) { parser throws(ParseError) in
+            items.append(try parser.parseValue(depth: depth + 1))
         }
-        while true {
-            self.skipWhitespace()
-            items.append(try self.parseValue(depth: depth + 1))
-            self.skipWhitespace()
-            switch self.current {
-            case UInt8(ascii: ","): self.index += 1
-            case UInt8(ascii: "]"):
-                self.index += 1
-                return .array(items)
-            default: throw .unexpected(offset: self.index)
-            }
-        }
+        return .array(items)
     }
 
     private mutating func parseString() throws(ParseError) -> String {
