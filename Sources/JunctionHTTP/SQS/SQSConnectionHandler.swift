@@ -6,17 +6,25 @@ import NIOHTTP1
 
 /// One SQS connection on its own loop (`sqs.event_loops`; the engine loop when that is 0): collects a
 /// bounded request, decodes it and does the request's half of its SigV4 check, then hands it to the
-/// connection's `SQSSession` on the engine loop in one hop, and encodes and writes the answer that comes
-/// back in one hop. Everything that does not touch engine state stays off the engine loop.
-final class SQSConnectionHandler: ChannelInboundHandler, RemovableChannelHandler {
+/// connection's `SQSSession` on the engine loop in one hop, and writes the answer that comes back in one
+/// hop. Everything that does not touch engine state stays off the engine loop.
+///
+/// It sits right behind NIO's request decoder and writes each answer as bytes (`HTTPResponseHeadBytes` and
+/// the body), so it also does what NIO's pipelining and protocol-error handlers would: a request that
+/// arrives while one is being answered is held, with further reads, until the answer is written; a request
+/// the decoder cannot parse is answered 400 and the connection closed.
+final class SQSConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler {
     typealias InboundIn = HTTPServerRequestPart
-    typealias OutboundOut = HTTPServerResponsePart
+    typealias OutboundIn = ByteBuffer
+    typealias OutboundOut = ByteBuffer
 
     private enum State {
         /// Reading the next request (`collector`).
         case collecting
         /// A request is with the engine (running, long-polling or waiting for the group commit).
         case engaged(HTTPRequestHead, SQSRequest)
+        /// The last answer closes the connection: nothing more is read.
+        case closing
     }
 
     private var state = State.collecting
@@ -36,6 +44,11 @@ final class SQSConnectionHandler: ChannelInboundHandler, RemovableChannelHandler
     private var credentialReader = SQSCredentialReader()
     /// Request ids of answers given without the engine (malformed requests); made on first use.
     private var localIdentifiers: SQSIdentifiers?
+    /// Parts of pipelined requests that came while one was being answered, in order. Bounded: reads are
+    /// held while any are here, so it holds at most what the reads of one loop turn brought.
+    private var held = CircularBuffer<HTTPServerRequestPart>()
+    /// A read was asked for while requests were held: it is made once they are all answered.
+    private var readHeld = false
 
     /// - Parameters:
     ///   - broker: the broker, on the engine loop (which may or may not be this connection's loop).
@@ -90,7 +103,9 @@ final class SQSConnectionHandler: ChannelInboundHandler, RemovableChannelHandler
     }
 
     func channelInactive(context: ChannelHandlerContext) {
-        self.state = .collecting
+        // Closed: nothing more is read or answered (the decoder may still report what it had buffered).
+        self.state = .closing
+        self.held.removeAll()
         let session = self.session
         self.onEngine {
             session.value?.close()
@@ -107,19 +122,43 @@ final class SQSConnectionHandler: ChannelInboundHandler, RemovableChannelHandler
         context.fireUserInboundEventTriggered(event)
     }
 
-    func errorCaught(context: ChannelHandlerContext, error: any Error) {
-        self.logger.debug("SQS connection error", metadata: ["error": "\(error)"])
-        context.close(promise: nil)
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        let part = Self.unwrapInboundIn(data)
+        switch self.state {
+        case .collecting where self.held.isEmpty: self.take(part, context: context)
+        case .collecting, .engaged: self.held.append(part)
+        case .closing: break
+        }
     }
 
-    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        // The pipelining handler holds the next request until this one is answered: anything read while
-        // one is being answered is a broken peer.
-        guard case .collecting = self.state else {
+    /// Holds reads while a request is answered (as NIO's pipelining handler does): a client that pipelines
+    /// gets its requests answered in order, and cannot make the broker buffer more than one turn's reads.
+    func read(context: ChannelHandlerContext) {
+        if case .collecting = self.state, self.held.isEmpty {
+            context.read()
+        } else {
+            self.readHeld = true
+        }
+    }
+
+    /// The decoder's errors: a request it cannot parse gets 400 when no answer is owed, then the connection
+    /// closes (what NIO's protocol-error handler did).
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        self.logger.debug("SQS connection error", metadata: ["error": "\(error)"])
+        guard error is HTTPParserError, case .collecting = self.state else {
             context.close(promise: nil)
             return
         }
-        let part = Self.unwrapInboundIn(data)
+        self.state = .closing
+        self.requestGuard.stop()
+        let refusal = "HTTP/1.1 400 Bad Request\r\nServer: Junction\r\nConnection: close\r\nContent-Length: 0\r\n\r\n"
+        context.writeAndFlush(Self.wrapOutboundOut(ByteBuffer(string: refusal))).assumeIsolated().whenComplete { _ in
+            context.close(promise: nil)
+        }
+    }
+
+    /// One part of the request being read.
+    private func take(_ part: HTTPServerRequestPart, context: ChannelHandlerContext) {
         if case .head = part { self.requestGuard.headReceived() }
         switch self.collector.read(part, allocator: context.channel.allocator) {
         case .collecting:
@@ -135,7 +174,19 @@ final class SQSConnectionHandler: ChannelInboundHandler, RemovableChannelHandler
                 SQSResponse.failure(error, protocol: Self.wire(head), requestID: self.localRequestID()), to: head,
                 context: context, forceClose: true)
         case .outOfOrder:
+            self.state = .closing
             context.close(promise: nil)
+        }
+    }
+
+    /// After an answer: the held requests, in order, until one goes to the engine; then the held read.
+    private func takeHeld(context: ChannelHandlerContext) {
+        while case .collecting = self.state, let part = self.held.popFirst() {
+            self.take(part, context: context)
+        }
+        if case .collecting = self.state, self.held.isEmpty, self.readHeld {
+            self.readHeld = false
+            context.read()
         }
     }
 
@@ -207,12 +258,42 @@ final class SQSConnectionHandler: ChannelInboundHandler, RemovableChannelHandler
             response = SQSResponse.failure(error, protocol: answer.wire, requestID: answer.requestID)
         }
         self.respond(response, to: head, context: context)
+        self.takeHeld(context: context)
     }
 
+    /// Writes `response` as bytes: the head, with the body in the same buffer when it is small, else as a
+    /// second buffer of the same flush. A response that ends the connection closes it once written.
     private func respond(
         _ response: HTTPResponse, to request: HTTPRequestHead, context: ChannelHandlerContext, forceClose: Bool = false
     ) {
-        HTTPResponseWriter.write(
-            response, to: request, context: context, requestGuard: self.requestGuard, forceClose: forceClose)
+        let keepAlive = request.isKeepAlive && !forceClose
+        if keepAlive {
+            self.requestGuard.responseFinished()
+        } else {
+            self.state = .closing
+            self.requestGuard.stop()
+        }
+        var body = response.body
+        let bodyBytes = request.method == .HEAD ? 0 : body.readableBytes
+        let inline = bodyBytes <= Self.inlineBodyBytes
+        var head = context.channel.allocator.buffer(capacity: 256 + (inline ? bodyBytes : 0))
+        HTTPResponseHeadBytes.write(
+            response, version: request.version, keepAlive: keepAlive, contentLength: response.body.readableBytes,
+            into: &head)
+        let written: EventLoopFuture<Void>?
+        if inline {
+            if bodyBytes > 0 { head.writeBuffer(&body) }
+            written = keepAlive ? nil : context.writeAndFlush(Self.wrapOutboundOut(head))
+            if keepAlive { context.writeAndFlush(Self.wrapOutboundOut(head), promise: nil) }
+        } else {
+            context.write(Self.wrapOutboundOut(head), promise: nil)
+            written = keepAlive ? nil : context.writeAndFlush(Self.wrapOutboundOut(body))
+            if keepAlive { context.writeAndFlush(Self.wrapOutboundOut(body), promise: nil) }
+        }
+        written?.assumeIsolated().whenComplete { _ in context.close(promise: nil) }
     }
+
+    /// Bodies up to this size are copied behind the head (one buffer to write); larger ones, such as a
+    /// ReceiveMessage of ten messages, are written as they are, in the same `writev`.
+    static let inlineBodyBytes = 2048
 }

@@ -93,13 +93,12 @@ public struct SQSListener: OwnLoopsProtocolListener {
         let handler = SQSConnectionHandler(
             requestGuard: requestGuard, broker: broker, configuration: self.configuration, shared: self.shared,
             credentials: self.credentials, connectionID: connectionID, isLoopback: isLoopback, logger: self.logger)
-        // No outbound header validation: every response header the SQS handler writes is the broker's own
-        // (content type, request id, error code, length), never a client's text, and the check was ~2% of
-        // a request's CPU.
-        try channel.pipeline.syncOperations.configureHTTPServerPipeline(
-            withPipeliningAssistance: true, withErrorHandling: true, withOutboundHeaderValidation: false)
-        try channel.pipeline.syncOperations.addHandler(handler)
-        try channel.pipeline.syncOperations.addHandler(requestGuard, position: .first)
+        // NIO's request decoder and nothing else of its HTTP server pipeline: the handler writes its answers
+        // as bytes and does the pipelining and protocol-error handling itself. Every response header it
+        // writes is the broker's own (content type, request id, error code, length), never a client's text.
+        try channel.pipeline.syncOperations.addHandlers([
+            requestGuard, ByteToMessageHandler(HTTPRequestDecoder(leftOverBytesStrategy: .dropBytes)), handler,
+        ])
     }
 }
 
