@@ -222,6 +222,7 @@ let package = Package(
             dependencies: [
                 "JunctionServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strictSettings
         ),

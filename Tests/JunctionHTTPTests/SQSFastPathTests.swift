@@ -89,6 +89,21 @@ struct SQSFastPathTests {
         }
     }
 
+    /// The pads-kept HMAC is CryptoKit's HMAC-SHA256 for keys shorter than, as long as and longer than the
+    /// block, and messages around block boundaries.
+    @Test func signingKeyPadsGiveCryptoKitsHMAC() {
+        var generator = SystemRandomNumberGenerator()
+        for keyLength in [0, 1, 32, 63, 64, 65, 200] {
+            let key = SymmetricKey(data: (0..<keyLength).map { _ in UInt8.random(in: 0...255, using: &generator) })
+            let signing = SQSSigningKey(key)
+            for messageLength in [0, 1, 55, 56, 63, 64, 65, 160, 1000] {
+                let message = (0..<messageLength).map { _ in UInt8.random(in: 0...255, using: &generator) }
+                let expected = HMAC<SHA256>.authenticationCode(for: message, using: key)
+                #expect(Array(signing.authenticationCode(for: message)) == Array(expected))
+            }
+        }
+    }
+
     @Test func cachedSigningKeysVerifyAndFollowTheSecret() throws {
         let cache = SQSSigningKeyCache(capacity: 2)
         let credential = try SQSSignatureV4.credential(from: Self.headers)
@@ -108,7 +123,7 @@ struct SQSFastPathTests {
         #expect(cache.count == 2)
         var other = credential
         other.region = "eu-west-1"
-        _ = cache.mac(for: other, secret: Self.secret)
+        _ = cache.key(for: other, secret: Self.secret)
         #expect(cache.count == 1)  // the cache was full: emptied, then the new key stored
         // The scope asked for last answers first: it must still follow the secret, and the earlier scope too.
         #expect(throws: SQSSignatureV4.Failure.mismatch) {

@@ -137,31 +137,33 @@ struct SQSSignatureV4 {
         if let early = prepared.early { throw early }
         guard abs(nowSeconds - prepared.signedAt) <= Self.allowedSkewSeconds else { throw .expired }
         if let late = prepared.late { throw late }
-        var mac =
-            signingKeys?.mac(for: credential, secret: secret)
-            ?? HMAC<SHA256>(key: Self.signingKey(credential, secret: secret))
-        mac.update(data: prepared.stringToSign)
-        guard Self.isHex(of: mac.finalize(), credential.signature) else { throw .mismatch }
+        let key =
+            signingKeys?.key(for: credential, secret: secret)
+            ?? SQSSigningKey(Self.signingKey(credential, secret: secret))
+        guard Self.isHex(of: key.authenticationCode(for: prepared.stringToSign), credential.signature) else {
+            throw .mismatch
+        }
     }
 
     /// Whether `text` is the lowercase hex of `digest`, in constant time (the answer's timing says nothing
     /// about how much of a guess was right). Byte by byte over both buffers: no hex `String` is made, and no
     /// pair of `UTF8View` iterators walked (that was ~1% of the engine loop's SQS work).
-    static func isHex(of digest: HashedAuthenticationCode<SHA256>, _ text: String) -> Bool {
+    static func isHex(of digest: some Sequence<UInt8>, _ text: String) -> Bool {
         var text = text
         return text.withUTF8 { characters in
-            digest.withUnsafeBytes { bytes in
-                guard characters.count == 2 * bytes.count else { return false }
-                var difference: UInt8 = 0
-                for index in 0..<bytes.count {
-                    let high = bytes[index] >> 4
-                    let low = bytes[index] & 15
-                    // 0–9 → '0'–'9', 10–15 → 'a'–'f'.
-                    difference |= (high < 10 ? 0x30 + high : 0x57 + high) ^ characters[2 * index]
-                    difference |= (low < 10 ? 0x30 + low : 0x57 + low) ^ characters[2 * index + 1]
-                }
-                return difference == 0
+            var difference: UInt8 = 0
+            var index = 0
+            for byte in digest {
+                // Only the length is told by returning early, as by comparing it.
+                guard 2 * index + 1 < characters.count else { return false }
+                let high = byte >> 4
+                let low = byte & 15
+                // 0–9 → '0'–'9', 10–15 → 'a'–'f'.
+                difference |= (high < 10 ? 0x30 + high : 0x57 + high) ^ characters[2 * index]
+                difference |= (low < 10 ? 0x30 + low : 0x57 + low) ^ characters[2 * index + 1]
+                index += 1
             }
+            return difference == 0 && characters.count == 2 * index
         }
     }
 
