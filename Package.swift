@@ -222,7 +222,6 @@ let package = Package(
             dependencies: [
                 "JunctionServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
-                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strictSettings
         ),

@@ -1,6 +1,5 @@
 import ArgumentParser
 import JunctionServer
-import Logging
 
 #if canImport(Glibc)
     import Glibc
@@ -104,16 +103,8 @@ struct Junction: AsyncParsableCommand {
         } catch {
             throw ValidationError("\(error)")
         }
-        // Before logging and listeners: a restart with glibc's larger per-thread cache does not return.
-        let restartFailure = MallocTuning.restartWithThreadCache(count: configuration.resources.mallocTcacheCount)
         JunctionLogging.bootstrap(for: configuration)
         let logger = JunctionLogging.logger(for: configuration)
-        if let restartFailure {
-            logger.warning(
-                "running with glibc's default malloc thread cache", metadata: ["reason": "\(restartFailure)"])
-        } else if let tunables = MallocTuning.threadCacheTunables {
-            logger.info("malloc thread cache set", metadata: ["GLIBC_TUNABLES": "\(tunables)"])
-        }
         // SIGHUP reads the same sources again, with the same precedence (the file may have changed).
         let configFile = self.config
         let reload: @Sendable () async throws -> JunctionConfiguration = {

@@ -55,7 +55,6 @@ enum ConfigurationKeys {
     static let shutdownTimeoutSeconds: ConfigKey = "shutdown_timeout_seconds"
     static let memoryHighWatermark: ConfigKey = "resources.memory_high_watermark"
     static let diskFreeLimit: ConfigKey = "resources.disk_free_limit"
-    static let mallocTcacheCount: ConfigKey = "resources.malloc_tcache_count"
     static let fsync: ConfigKey = "storage.fsync"
     static let fsyncIntervalMilliseconds: ConfigKey = "storage.fsync_interval_ms"
     static let segmentMaxBytes: ConfigKey = "storage.segment_max_bytes"

@@ -110,8 +110,6 @@ extension JunctionConfiguration {
             ),
             AbsoluteConfigKey(ConfigurationKeys.diskFreeLimit): .init(
                 .int(self.resources.diskFreeLimit), isSecret: false),
-            AbsoluteConfigKey(ConfigurationKeys.mallocTcacheCount): .init(
-                .int(self.resources.mallocTcacheCount), isSecret: false),
             AbsoluteConfigKey(ConfigurationKeys.fsync): .init(.string(self.storage.fsync.rawValue), isSecret: false),
             AbsoluteConfigKey(ConfigurationKeys.fsyncIntervalMilliseconds): .init(
                 .int(self.storage.fsyncIntervalMilliseconds),

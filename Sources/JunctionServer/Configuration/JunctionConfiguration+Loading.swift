@@ -177,8 +177,7 @@ extension JunctionConfiguration {
             memoryHighWatermark: try required(ConfigurationKeys.memoryHighWatermark) {
                 try reader.requiredDouble(forKey: $0)
             },
-            diskFreeLimit: try required(ConfigurationKeys.diskFreeLimit) { try reader.requiredInt(forKey: $0) },
-            mallocTcacheCount: try required(ConfigurationKeys.mallocTcacheCount) { try reader.requiredInt(forKey: $0) }
+            diskFreeLimit: try required(ConfigurationKeys.diskFreeLimit) { try reader.requiredInt(forKey: $0) }
         )
         let fsyncName = try required(ConfigurationKeys.fsync) { try reader.requiredString(forKey: $0) }
         guard let fsync = StorageConfiguration.FsyncPolicy(rawValue: fsyncName) else {
@@ -262,10 +261,6 @@ extension JunctionConfiguration {
             "resources.memory_high_watermark: \(self.resources.memoryHighWatermark) must be above 0"
         )
         try Self.require(self.resources.diskFreeLimit >= 0, "resources.disk_free_limit: must not be negative")
-        try Self.require(
-            (0...MallocTuning.maximumTcacheCount).contains(self.resources.mallocTcacheCount),
-            "resources.malloc_tcache_count: \(self.resources.mallocTcacheCount) is outside 0...\(MallocTuning.maximumTcacheCount)"
-        )
         try Self.require(
             (1...10_000).contains(self.storage.fsyncIntervalMilliseconds),
             "storage.fsync_interval_ms: \(self.storage.fsyncIntervalMilliseconds) is outside 1...10000"

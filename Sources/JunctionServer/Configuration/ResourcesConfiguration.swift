@@ -5,14 +5,10 @@ public struct ResourcesConfiguration: Sendable, Hashable {
     public var memoryHighWatermark: Double
     /// Free bytes on the data directory's file system below which publishers are blocked.
     public var diskFreeLimit: Int
-    /// Entries per size class of glibc's per-thread malloc cache (`glibc.malloc.tcache_count`); 0 leaves
-    /// glibc's default (7). See `MallocTuning`.
-    public var mallocTcacheCount: Int
 
-    public init(memoryHighWatermark: Double = 0.4, diskFreeLimit: Int = 50_000_000, mallocTcacheCount: Int = 256) {
+    public init(memoryHighWatermark: Double = 0.4, diskFreeLimit: Int = 50_000_000) {
         self.memoryHighWatermark = memoryHighWatermark
         self.diskFreeLimit = diskFreeLimit
-        self.mallocTcacheCount = mallocTcacheCount
     }
 }
 
