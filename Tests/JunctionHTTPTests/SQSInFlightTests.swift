@@ -34,4 +34,30 @@ struct SQSInFlightTests {
         #expect(inFlight.delete("\(lease)-x", of: orders) == .malformed)
         #expect(inFlight.delete("-5", of: orders) == .malformed)
     }
+
+    /// A moved message (ChangeMessageVisibility) is deleted from its new lease by its old handle; an emptied
+    /// lease goes with its timer; an expired lease's handles are stale whatever queue they are deleted from.
+    @Test func movedHandlesDeleteFromTheirNewLeaseAndExpiredOnesAreStale() throws {
+        let (broker, orders, other) = try SQSReceiveAttemptsTests.queues()
+        defer { withExtendedLifetime(broker) {} }
+        let loop = EmbeddedEventLoop()
+        let inFlight = SQSInFlight()
+        let handles = inFlight.lease([1, 2, 3].map(DeliveryID.init), of: orders, for: .seconds(30), on: loop)
+        #expect(inFlight.changeVisibility(handles[1], to: .seconds(300), on: loop))
+        #expect(inFlight.count == 3)
+        #expect(inFlight.delete(handles[1], of: other) == .otherQueue)
+        #expect(inFlight.delete(handles[0], of: orders) == .deleted)
+        #expect(inFlight.delete(handles[2], of: orders) == .deleted)
+        #expect(inFlight.delete(handles[2], of: other) == .stale)
+        loop.advanceTime(by: .seconds(30))
+        #expect(inFlight.count == 1)
+        #expect(inFlight.delete(handles[1], of: orders) == .deleted)
+        #expect(inFlight.delete(handles[1], of: orders) == .stale)
+        #expect(inFlight.count == 0)
+        let late = inFlight.lease([4].map(DeliveryID.init), of: orders, for: .seconds(10), on: loop)
+        loop.advanceTime(by: .seconds(10))
+        #expect(inFlight.count == 0)
+        #expect(inFlight.delete(late[0], of: other) == .stale)
+        #expect(inFlight.delete(late[0], of: orders) == .stale)
+    }
 }

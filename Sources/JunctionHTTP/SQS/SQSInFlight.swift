@@ -84,15 +84,23 @@ final class SQSInFlight {
         case deleted
     }
 
-    /// DeleteMessage of a message of `queue`: acks it (the handle is read once).
+    /// DeleteMessage of a message of `queue`: acks it (the handle is read once). The lease is found once and
+    /// changed where it is stored: one dictionary lookup and one set removal per message, where looking it up
+    /// for each step (is it there, whose is it, take it, is it empty) made deletes ~10% of the engine loop.
     func delete(_ receipt: String, of queue: MessageQueue) -> Deletion {
         guard let handle = Self.parse(receipt) else { return .malformed }
-        // Only the queue is read here: a copy of the lease held across `take` would make its set of deliveries
-        // shared, and the removal there would copy the whole set (on every delete).
-        guard let token = self.current(handle), let owner = self.leases[token]?.queue else { return .stale }
-        guard owner === queue else { return .otherQueue }
-        guard let (_, taken) = self.take(handle) else { return .stale }
-        taken.queue.ack(CollectionOfOne(handle.delivery))
+        let token = self.moved.isEmpty ? handle.lease : self.moved[handle] ?? handle.lease
+        guard let index = self.leases.index(forKey: token) else { return .stale }
+        guard self.leases.values[index].queue === queue else {
+            return self.leases.values[index].pending.contains(handle.delivery) ? .otherQueue : .stale
+        }
+        guard self.leases.values[index].pending.remove(handle.delivery) != nil else { return .stale }
+        if !self.moved.isEmpty { self.moved[handle] = nil }
+        if self.leases.values[index].pending.isEmpty {
+            self.leases.values[index].expiry?.cancel()
+            self.leases.remove(at: index)
+        }
+        queue.ack(CollectionOfOne(handle.delivery))
         return .deleted
     }
 
