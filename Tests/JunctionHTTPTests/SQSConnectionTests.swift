@@ -235,6 +235,9 @@ struct SQSConnectionTests {
         #expect(
             String(buffer: buffer)
                 == "HTTP/1.1 200 OK\r\nContent-Length: 0\r\nServer: Junction\r\nConnection: close\r\n\r\n")
+        #expect(
+            String(buffer: HTTPResponseHeadBytes.refusal(.requestTimeout))
+                == "HTTP/1.1 408 Request Timeout\r\nContent-Length: 0\r\nServer: Junction\r\nConnection: close\r\n\r\n")
         #expect(HTTPResponseHeadBytes.isFraming("Transfer-Encoding"))
         #expect(HTTPResponseHeadBytes.isFraming("CONNECTION"))
         #expect(!HTTPResponseHeadBytes.isFraming("Content-Type"))

@@ -68,7 +68,7 @@ final class HTTPRequestGuard: ChannelInboundHandler, RemovableChannelHandler {
         context.fireChannelRead(data)
         // The decoder has seen these bytes: a head that is still incomplete is over the limit.
         if self.awaitingHead && !self.disabled && self.headBytes > self.maxHeaderBytes {
-            self.refuse(status: "431 Request Header Fields Too Large", context: context)
+            self.refuse(.requestHeaderFieldsTooLarge, context: context)
         }
     }
 
@@ -132,16 +132,16 @@ final class HTTPRequestGuard: ChannelInboundHandler, RemovableChannelHandler {
         if deadline > now {
             self.setTimer(noLaterThan: min(deadline, now + self.headerTimeout))
         } else if self.deadlineIsForHead {
-            self.refuse(status: "408 Request Timeout", context: context)
+            self.refuse(.requestTimeout, context: context)
         } else {
             context.close(promise: nil)
         }
     }
 
-    private func refuse(status: String, context: ChannelHandlerContext) {
+    private func refuse(_ status: HTTPResponseStatus, context: ChannelHandlerContext) {
         self.stop()
-        let response = "HTTP/1.1 \(status)\r\nServer: Junction\r\nConnection: close\r\nContent-Length: 0\r\n\r\n"
-        context.writeAndFlush(Self.wrapOutboundOut(ByteBuffer(string: response))).assumeIsolated().whenComplete { _ in
+        context.writeAndFlush(Self.wrapOutboundOut(HTTPResponseHeadBytes.refusal(status))).assumeIsolated().whenComplete
+        { _ in
             context.close(promise: nil)
         }
     }

@@ -42,6 +42,14 @@ enum HTTPResponseHeadBytes {
         buffer.writeStaticString("\r\n")
     }
 
+    /// A refusal that ends the connection: `status`, no body, `Connection: close` (the request guard's 408 and
+    /// 431, the SQS listener's 400), written below any HTTP encoder.
+    static func refusal(_ status: HTTPResponseStatus) -> ByteBuffer {
+        var buffer = ByteBuffer()
+        Self.write(HTTPResponse(status: status), version: .http1_1, keepAlive: false, contentLength: 0, into: &buffer)
+        return buffer
+    }
+
     /// `Server`, `Connection`, `Content-Length` or `Transfer-Encoding`, in any case. The length is looked at
     /// first: the headers answers do carry (`Content-Type`, `x-amzn-RequestId`) are none of those lengths.
     static func isFraming(_ name: String) -> Bool {

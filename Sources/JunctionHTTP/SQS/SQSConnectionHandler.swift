@@ -151,10 +151,10 @@ final class SQSConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler 
         }
         self.state = .closing
         self.requestGuard.stop()
-        let refusal = "HTTP/1.1 400 Bad Request\r\nServer: Junction\r\nConnection: close\r\nContent-Length: 0\r\n\r\n"
-        context.writeAndFlush(Self.wrapOutboundOut(ByteBuffer(string: refusal))).assumeIsolated().whenComplete { _ in
-            context.close(promise: nil)
-        }
+        context.writeAndFlush(Self.wrapOutboundOut(HTTPResponseHeadBytes.refusal(.badRequest))).assumeIsolated()
+            .whenComplete { _ in
+                context.close(promise: nil)
+            }
     }
 
     /// One part of the request being read.
