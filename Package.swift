@@ -68,6 +68,8 @@ let package = Package(
         .target(name: "CJunctionCRC32C", exclude: ["README.md"]),
         // MD5 of up to eight SQS message bodies at once on AVX2 lanes, chosen at run time by JunctionHTTP.
         .target(name: "CJunctionMD5", exclude: ["README.md"]),
+        // The JSON and text scans of SQS message bodies, 16 bytes per step with SSE2, for JunctionHTTP.
+        .target(name: "CJunctionByteScan", exclude: ["README.md"]),
         .target(
             name: "JunctionStorage",
             dependencies: [
@@ -179,6 +181,7 @@ let package = Package(
                 "JunctionCore",
                 "JunctionTransport",
                 "CJunctionMD5",
+                "CJunctionByteScan",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "NIOWebSocket", package: "swift-nio"),

@@ -3,8 +3,9 @@ import Testing
 
 @testable import JunctionHTTP
 
-/// The word-at-a-time scans against byte-at-a-time definitions, and the byte writer against the string
-/// writer, over generated text whose special characters fall at every offset of an 8-byte word.
+/// The 16-bytes-per-step scans (`CJunctionByteScan`) against byte-at-a-time definitions, and the byte writer
+/// against the string writer, over generated text whose special characters fall at every offset of a step,
+/// in the whole steps and in the tail after them.
 @Suite("JSON byte scans")
 struct JSONByteScanTests {
     /// A small deterministic generator (SplitMix64), so a failure repeats.
@@ -25,7 +26,7 @@ struct JSONByteScanTests {
         let specials: [Unicode.Scalar] =
             ["\"", "\\", "\u{7F}", "/", "é", "€", "😀", "\u{FFFD}"] + (0..<0x20).map { Unicode.Scalar(UInt8($0)) }
         var scalars = String.UnicodeScalarView()
-        for _ in 0..<Int.random(in: 0...48, using: &random) {
+        for _ in 0..<Int.random(in: 0...80, using: &random) {
             if Int.random(in: 0..<6, using: &random) == 0 {
                 scalars.append(specials.randomElement(using: &random)!)
             } else {
@@ -51,10 +52,36 @@ struct JSONByteScanTests {
         }
     }
 
+    /// One special byte at every position of plain text of every length up to three steps, and every byte
+    /// value in the first step: what the vector compares and their tails must each catch.
+    @Test func everyByteAtEveryPositionIsFound() {
+        for length in 0...48 {
+            for position in 0..<max(length, 1) {
+                for byte in position < 16 ? Array(0...UInt8.max) : [0x00, 0x09, 0x1F, 0x22, 0x5C, 0x7F, 0x80, 0xFF] {
+                    var bytes = [UInt8](repeating: UInt8(ascii: "a"), count: length)
+                    if length > 0 { bytes[position] = byte }
+                    bytes.withUnsafeBytes { raw in
+                        for delete in [false, true] {
+                            let expected =
+                                bytes.firstIndex { $0 < 0x20 || $0 == 0x22 || $0 == 0x5C || (delete && $0 == 0x7F) }
+                                ?? length
+                            #expect(JSONByteScan.firstSpecial(in: raw, from: 0, delete: delete) == expected)
+                            #expect(JSONByteScan.firstSpecial(in: raw, from: length, delete: delete) == length)
+                        }
+                        #expect(JSONByteScan.isASCII(raw) == bytes.allSatisfy { $0 < 0x80 })
+                        #expect(
+                            JSONByteScan.isPlainText(raw)
+                                == bytes.allSatisfy { ($0 >= 0x20 && $0 < 0x80) || $0 == 0x9 || $0 == 0xA || $0 == 0xD })
+                    }
+                }
+            }
+        }
+    }
+
     @Test func plainTextIsPrintableASCIITabLFAndCR() {
         var random = Seeded(state: 2)
         for _ in 0..<5_000 {
-            var bytes = (0..<Int.random(in: 0...40, using: &random)).map { _ in
+            var bytes = (0..<Int.random(in: 0...80, using: &random)).map { _ in
                 UInt8.random(in: 0x20...0x7E, using: &random)
             }
             // One byte of any value at any position, or none.

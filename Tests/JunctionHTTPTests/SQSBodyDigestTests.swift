@@ -1,4 +1,5 @@
 import Crypto
+import NIOCore
 import Testing
 
 @testable import JunctionHTTP
@@ -42,5 +43,18 @@ struct SQSBodyDigestTests {
         // Bodies without contiguous storage are copied together first: the same digests.
         let lazyBodies = (0..<11).map { seed in (0..<(97 * seed)).lazy.map { UInt8(truncatingIfNeeded: $0 ^ seed) } }
         #expect(SQSBodyDigests.md5Hex(ofEach: lazyBodies) == lazyBodies.map { Self.reference(Array($0)) })
+    }
+
+    /// The hex an answer writes straight into its bytes is the hex of each digest, in order, behind what the
+    /// buffer already holds.
+    @Test func hexWrittenIntoABufferIsEachDigests() {
+        let bodies = (0..<10).map { Self.body(100 * $0, seed: $0) }
+        let digests = SQSBodyDigests.md5(ofEach: bodies)
+        var buffer = ByteBuffer(string: "head:")
+        for index in 0..<digests.count {
+            digests.writeHex(index, into: &buffer)
+            buffer.writeString(",")
+        }
+        #expect(String(buffer: buffer) == "head:" + bodies.map { Self.reference($0) + "," }.joined())
     }
 }

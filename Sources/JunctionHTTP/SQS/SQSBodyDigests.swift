@@ -6,35 +6,70 @@ import NIOCore
 /// the digest of the body's UTF-8 bytes, in lowercase hex. They depend on the body alone, so they are added
 /// on the connection's loop after the engine answered (`SQSConnectionHandler`), not on the engine loop: two
 /// digests per message were ~8% of its CPU. A batch's and a receive's digests are made with their answers
-/// (`SQSSentBatch`, `SQSReceivedMessages`), eight at a time (`md5Hex(ofEach:)`).
+/// (`SQSSentBatch`, `SQSReceivedMessages`), eight at a time (`md5(ofEach:)`), each written as hex straight into its answer.
 enum SQSBodyDigests {
     /// How many bodies the CPU digests at once (`CJunctionMD5`: 8 with AVX2), or 0.
     static let lanes = Int(junction_md5_lane_count())
 
-    /// The MD5 digests (lowercase hex) of each of `bodies`, in order: eight at a time on SIMD lanes when the
-    /// CPU has them, one at a time with swift-crypto otherwise.
+    /// The digests of a batch's bodies, 16 bytes each in one array: an answer writes each one's hex straight
+    /// into its bytes (a hex `String` per body was a third of the SQS loops' allocations).
+    struct List {
+        fileprivate(set) var bytes: [UInt8]
+
+        var count: Int { self.bytes.count / 16 }
+
+        /// Digest `index` as 32 lowercase hex digits, written into `buffer`.
+        func writeHex(_ index: Int, into buffer: inout ByteBuffer) {
+            let digits: StaticString = "0123456789abcdef"
+            self.bytes.withUnsafeBufferPointer { digest in
+                let start = 16 * index
+                buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: 32) { output in
+                    for offset in 0..<16 {
+                        let byte = digest[start + offset]
+                        output[2 * offset] = digits.utf8Start[Int(byte >> 4)]
+                        output[2 * offset + 1] = digits.utf8Start[Int(byte & 15)]
+                    }
+                    return 32
+                }
+            }
+        }
+
+        /// Digest `index` as lowercase hex (for the query protocol's answers, made through `JSONValue`).
+        func hex(_ index: Int) -> String { SQSSignatureV4.hex(self.bytes[(16 * index)..<(16 * index + 16)]) }
+
+        var hexStrings: [String] { (0..<self.count).map(self.hex) }
+    }
+
+    /// The MD5 digests (lowercase hex) of each of `bodies`, in order.
     static func md5Hex<Body: Collection<UInt8>>(ofEach bodies: [Body]) -> [String] {
+        Self.md5(ofEach: bodies).hexStrings
+    }
+
+    /// The MD5 digests of each of `bodies`, in order: eight at a time on SIMD lanes when the CPU has them, one
+    /// at a time with swift-crypto otherwise.
+    static func md5<Body: Collection<UInt8>>(ofEach bodies: [Body]) -> List {
+        var digests = List(bytes: [UInt8](repeating: 0, count: 16 * bodies.count))
         let total = bodies.reduce(0) { $0 + $1.count }
         guard Self.lanes > 0, bodies.count > 1, total > 0 else {
-            return bodies.map { body in
+            for (index, body) in bodies.enumerated() {
                 var digest = Insecure.MD5()
                 if body.withContiguousStorageIfAvailable({ digest.update(bufferPointer: UnsafeRawBufferPointer($0)) })
                     == nil
                 {
                     digest.update(data: Array(body))
                 }
-                return SQSSignatureV4.hex(digest.finalize())
+                digests.bytes.replaceSubrange((16 * index)..<(16 * index + 16), with: Array(digest.finalize()))
             }
+            return digests
         }
-        var digests = [UInt8](repeating: 0, count: 16 * bodies.count)
         var regions: [UnsafeRawBufferPointer] = []
         regions.reserveCapacity(bodies.count)
         // Each body's own bytes, held in place by nested accesses while the lanes read them (a copy of every
         // body into one array went byte by byte for strings).
         let inPlace = Self.withContiguousBytes(of: bodies, from: 0, collecting: &regions) { regions in
-            Self.runLanes(over: regions, into: &digests)
+            Self.runLanes(over: regions, into: &digests.bytes)
         }
-        if inPlace { return Self.hexDigests(digests, count: bodies.count) }
+        if inPlace { return digests }
         // One contiguous copy keeps every body's bytes in place while the lanes read them.
         var joined: [UInt8] = []
         joined.reserveCapacity(total)
@@ -46,9 +81,9 @@ enum SQSBodyDigests {
             ranges.append(start..<joined.count)
         }
         joined.withUnsafeBytes { base in
-            Self.runLanes(over: ranges.map { UnsafeRawBufferPointer(rebasing: base[$0]) }, into: &digests)
+            Self.runLanes(over: ranges.map { UnsafeRawBufferPointer(rebasing: base[$0]) }, into: &digests.bytes)
         }
-        return Self.hexDigests(digests, count: bodies.count)
+        return digests
     }
 
     /// Calls `body` with the bytes of every one of `bodies` from `index` on added to `regions`, each held by
@@ -75,18 +110,23 @@ enum SQSBodyDigests {
         var placeholder: UInt8 = 0
         withUnsafePointer(to: &placeholder) { empty in
             digests.withUnsafeMutableBufferPointer { output in
-                for first in stride(from: 0, to: regions.count, by: Self.lanes) {
-                    let chunk = regions[first..<min(first + Self.lanes, regions.count)]
-                    let pointers = chunk.map { $0.baseAddress?.assumingMemoryBound(to: UInt8.self) ?? empty }
-                    let lengths = chunk.map(\.count)
-                    junction_md5_lanes(pointers, lengths, chunk.count, output.baseAddress! + 16 * first)
+                // A chunk's pointers and lengths on the stack, not two arrays per chunk.
+                withUnsafeTemporaryAllocation(of: UnsafePointer<UInt8>.self, capacity: Self.lanes) { pointers in
+                    withUnsafeTemporaryAllocation(of: Int.self, capacity: Self.lanes) { lengths in
+                        for first in stride(from: 0, to: regions.count, by: Self.lanes) {
+                            let count = min(Self.lanes, regions.count - first)
+                            for lane in 0..<count {
+                                let region = regions[first + lane]
+                                pointers[lane] = region.baseAddress?.assumingMemoryBound(to: UInt8.self) ?? empty
+                                lengths[lane] = region.count
+                            }
+                            junction_md5_lanes(
+                                pointers.baseAddress!, lengths.baseAddress!, count, output.baseAddress! + 16 * first)
+                        }
+                    }
                 }
             }
         }
-    }
-
-    private static func hexDigests(_ digests: [UInt8], count: Int) -> [String] {
-        (0..<count).map { SQSSignatureV4.hex(digests[(16 * $0)..<(16 * $0 + 16)]) }
     }
 
     /// `result` of `action` with its body digests in place, where AWS puts them.

@@ -18,26 +18,23 @@ struct SQSSentBatch: Sendable {
     var successful: [Sent]
     var failed: [(id: String, error: SQSError)]
 
-    /// The `MD5OfMessageBody` of each successful entry, in order: the digest of its body's bytes.
-    func bodyDigests(of request: SQSRequest) -> [String?] {
-        let bodies = self.successful.map { sent in
-            request.sends.indices.contains(sent.entry) ? request.sends[sent.entry].body : nil
-        }
-        let digests = SQSBodyDigests.md5Hex(ofEach: bodies.map { ($0 ?? ByteBuffer()).readableBytesView })
-        return zip(bodies, digests).map { body, digest in body == nil ? nil : digest }
+    /// The `MD5OfMessageBody` of each successful entry, in order: the digest of its body's bytes. (An entry
+    /// is stored only with a body, so every successful one has one.)
+    func bodyDigests(of request: SQSRequest) -> SQSBodyDigests.List {
+        SQSBodyDigests.md5(ofEach: self.successful.map { (request.sends[$0.entry].body ?? ByteBuffer()).readableBytesView })
     }
 
     /// The answer as a JSON value, `MD5OfMessageBody` right after `MessageId` as AWS puts it.
-    func json(digests: [String?]) -> JSONValue {
+    func json(digests: SQSBodyDigests.List) -> JSONValue {
         .object([
             (
                 "Successful",
                 .array(
-                    zip(self.successful, digests).map { entry, digest in
+                    self.successful.enumerated().map { number, entry in
                         var fields: [(String, JSONValue)] = [("Id", .string(entry.id))]
                         for (index, field) in entry.fields.enumerated() {
                             fields.append((field.0, .string(field.1)))
-                            if index == 0, let digest { fields.append(("MD5OfMessageBody", .string(digest))) }
+                            if index == 0 { fields.append(("MD5OfMessageBody", .string(digests.hex(number)))) }
                         }
                         return .object(fields)
                     })
@@ -47,9 +44,9 @@ struct SQSSentBatch: Sendable {
     }
 
     /// The JSON answer's bytes: what `json(digests:)` serializes to, written directly.
-    func writeJSON(digests: [String?], into buffer: inout ByteBuffer) {
+    func writeJSON(digests: SQSBodyDigests.List, into buffer: inout ByteBuffer) {
         buffer.writeStaticString(#"{"Successful":["#)
-        for (number, (entry, digest)) in zip(self.successful, digests).enumerated() {
+        for (number, entry) in self.successful.enumerated() {
             buffer.writeStaticString(number == 0 ? #"{"Id":"# : #",{"Id":"#)
             JSONValue.writeString(entry.id, into: &buffer)
             for (index, field) in entry.fields.enumerated() {
@@ -57,9 +54,9 @@ struct SQSSentBatch: Sendable {
                 JSONValue.writeString(field.0, into: &buffer)
                 buffer.writeStaticString(":")
                 JSONValue.writeString(field.1, into: &buffer)
-                if index == 0, let digest {
+                if index == 0 {
                     buffer.writeStaticString(#","MD5OfMessageBody":""#)
-                    buffer.writeString(digest)
+                    digests.writeHex(number, into: &buffer)
                     buffer.writeStaticString(#"""#)
                 }
             }
