@@ -71,7 +71,8 @@ struct JSONByteScanTests {
                         #expect(JSONByteScan.isASCII(raw) == bytes.allSatisfy { $0 < 0x80 })
                         #expect(
                             JSONByteScan.isPlainText(raw)
-                                == bytes.allSatisfy { ($0 >= 0x20 && $0 < 0x80) || $0 == 0x9 || $0 == 0xA || $0 == 0xD })
+                                == bytes.allSatisfy { ($0 >= 0x20 && $0 < 0x80) || $0 == 0x9 || $0 == 0xA || $0 == 0xD }
+                        )
                     }
                 }
             }

@@ -62,7 +62,8 @@ struct SQSOffLoopTests {
         #expect(String(buffer: bytes) == result.serialized)
         // Nothing sent: empty lists, as SQS answers.
         var empty = ByteBuffer()
-        SQSSentBatch(successful: [], failed: []).writeJSON(digests: SQSBodyDigests.md5(ofEach: [[UInt8]]()), into: &empty)
+        SQSSentBatch(successful: [], failed: []).writeJSON(
+            digests: SQSBodyDigests.md5(ofEach: [[UInt8]]()), into: &empty)
         #expect(String(buffer: empty) == #"{"Successful":[],"Failed":[]}"#)
         let xml = String(buffer: batch.response(to: request, protocol: .query, requestID: "r").body)
         #expect(

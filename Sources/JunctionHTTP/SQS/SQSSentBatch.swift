@@ -21,7 +21,8 @@ struct SQSSentBatch: Sendable {
     /// The `MD5OfMessageBody` of each successful entry, in order: the digest of its body's bytes. (An entry
     /// is stored only with a body, so every successful one has one.)
     func bodyDigests(of request: SQSRequest) -> SQSBodyDigests.List {
-        SQSBodyDigests.md5(ofEach: self.successful.map { (request.sends[$0.entry].body ?? ByteBuffer()).readableBytesView })
+        SQSBodyDigests.md5(
+            ofEach: self.successful.map { (request.sends[$0.entry].body ?? ByteBuffer()).readableBytesView })
     }
 
     /// The answer as a JSON value, `MD5OfMessageBody` right after `MessageId` as AWS puts it.
