@@ -165,8 +165,9 @@ final class DurableQueueLog {
     }
 
     func append(_ message: Message, timestamp: Int64) throws -> UInt64 {
-        let value = MessageRecordCodec.encode(message)
-        let result = try self.messages.append([LogEntry(timestamp: timestamp, value: value)])
+        // Encoded straight into the log's batch: no record buffer of its own (two allocations and a copy of
+        // the body per message, ~5% of the engine loop in the SQS benchmark).
+        let result = try self.messages.append(timestamp: timestamp) { MessageRecordCodec.write(message, into: &$0) }
         let sequence = UInt64(result.firstOffset.rawValue)
         self.live.append(sequence)
         self.dirty = true

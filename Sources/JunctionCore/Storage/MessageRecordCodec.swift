@@ -18,13 +18,19 @@ public enum MessageRecordCodec {
     public static func encode(_ message: Message, allocator: ByteBufferAllocator = ByteBufferAllocator()) -> ByteBuffer
     {
         var buffer = allocator.buffer(capacity: 64 + message.body.readableBytes)
+        Self.write(message, into: &buffer)
+        return buffer
+    }
+
+    /// Writes `message`'s record value behind what `buffer` holds (a durable queue writes it straight into
+    /// its log's batch: `SegmentedLog.append(timestamp:writeValue:)`).
+    public static func write(_ message: Message, into buffer: inout ByteBuffer) {
+        buffer.reserveCapacity(minimumWritableBytes: 64 + message.body.readableBytes)
         buffer.writeInteger(Self.version)
         buffer.writeBinaryShortString(message.exchange)
         buffer.writeBinaryShortString(message.routingKey)
         buffer.writeBinaryMessageProperties(message.properties)
-        var body = message.body
-        buffer.writeBuffer(&body)
-        return buffer
+        buffer.writeImmutableBuffer(message.body)
     }
 
     /// The body of the returned message is a slice of `record`, not a copy.

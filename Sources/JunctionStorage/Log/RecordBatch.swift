@@ -82,6 +82,49 @@ public struct RecordBatch: Equatable, Sendable {
         )
     }
 
+    /// Encodes a batch of one record with no key whose value `writeValue` writes straight into `buffer` (a
+    /// durable queue's message: no buffer of the value's own, no entry array). The lengths are filled in
+    /// after the value is written. Nil, and `buffer` as it was, when the batch would pass `maximumSize` bytes.
+    public static func encode(
+        oneRecordAt timestamp: Int64, baseOffset: LogOffset, attributes: UInt16, leaderEpoch: Int32,
+        maximumSize: Int, into buffer: inout ByteBuffer, writeValue: (inout ByteBuffer) -> Void
+    ) -> RecordBatchHeader? {
+        let start = buffer.writerIndex
+        buffer.writeInteger(baseOffset.rawValue)
+        buffer.writeInteger(Int32(0))  // the batch's length, below
+        buffer.writeInteger(RecordBatchHeader.currentMagic)
+        buffer.writeInteger(UInt32(0))  // the CRC, below
+        buffer.writeInteger(attributes)
+        buffer.writeInteger(leaderEpoch)
+        buffer.writeInteger(Int32(1))
+        buffer.writeInteger(timestamp)
+        buffer.writeInteger(timestamp)
+        let record = buffer.writerIndex
+        buffer.writeInteger(Int32(0))  // the record's length, below
+        buffer.writeInteger(Int32(0))  // offset delta
+        buffer.writeInteger(Int64(0))  // timestamp delta
+        buffer.writeInteger(Int32(-1))  // no key
+        buffer.writeInteger(Int32(0))  // the value's length, below
+        let value = buffer.writerIndex
+        writeValue(&buffer)
+        let valueLength = buffer.writerIndex - value
+        let total = buffer.writerIndex - start
+        guard total <= min(maximumSize, Int(Int32.max)) else {
+            buffer.moveWriterIndex(to: start)
+            return nil
+        }
+        let length = total - RecordBatchHeader.lengthFieldEnd
+        buffer.setInteger(Int32(length), at: start + 8)
+        buffer.setInteger(Int32(Self.recordOverhead - 4 + valueLength), at: record)
+        buffer.setInteger(Int32(valueLength), at: value - 4)
+        let crc = Self.checksum(buffer, from: start + RecordBatchHeader.checksummedStart, to: buffer.writerIndex)
+        buffer.setInteger(crc, at: start + 13)
+        return RecordBatchHeader(
+            baseOffset: baseOffset, length: Int32(length), magic: RecordBatchHeader.currentMagic, crc: crc,
+            attributes: attributes, leaderEpoch: leaderEpoch, recordCount: 1, firstTimestamp: timestamp,
+            maxTimestamp: timestamp)
+    }
+
     // MARK: - Decoding
 
     /// The header at `index`, or `nil` if fewer than a header's bytes are readable there.

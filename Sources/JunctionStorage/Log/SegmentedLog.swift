@@ -1,5 +1,5 @@
 import Glibc
-import NIOCore
+public import NIOCore
 
 /// A `MessageLog` on disk: a directory of segments named by base offset, each a file of record
 /// batches with a sparse offset index and a time index. Layout and recovery are described in
@@ -164,22 +164,36 @@ public final class SegmentedLog: MessageLog {
             throw StorageError(.invalidArgument, path: self.directory, detail: "append of an empty batch")
         }
         let size = RecordBatch.encodedSize(of: entries)
-        guard size <= min(self.configuration.maxBatchBytes, Int(Int32.max)) else {
-            throw StorageError(
-                .invalidArgument,
-                path: self.directory,
-                detail: "batch of \(size) bytes exceeds max_batch_bytes \(self.configuration.maxBatchBytes)"
-            )
-        }
-        let first = self.nextOffset
+        guard size <= min(self.configuration.maxBatchBytes, Int(Int32.max)) else { throw self.oversized(size) }
         self.scratch.clear()
         let header = RecordBatch.encode(
-            entries,
-            baseOffset: first,
-            attributes: attributes,
-            leaderEpoch: leaderEpoch,
-            into: &self.scratch
-        )
+            entries, baseOffset: self.nextOffset, attributes: attributes, leaderEpoch: leaderEpoch, into: &self.scratch)
+        return try self.appendScratch(header)
+    }
+
+    /// Appends one record with no key (attributes and leader epoch 0) whose value `writeValue` writes straight
+    /// into the batch: what `append([LogEntry(timestamp:value:)])` stores, without a buffer of the value's own.
+    public func append(timestamp: Int64, writeValue: (inout ByteBuffer) -> Void) throws -> LogAppendResult {
+        try self.checkWritable()
+        self.scratch.clear()
+        guard
+            let header = RecordBatch.encode(
+                oneRecordAt: timestamp, baseOffset: self.nextOffset, attributes: 0, leaderEpoch: 0,
+                maximumSize: self.configuration.maxBatchBytes, into: &self.scratch, writeValue: writeValue)
+        else { throw self.oversized(nil) }
+        return try self.appendScratch(header)
+    }
+
+    private func oversized(_ size: Int?) -> StorageError {
+        StorageError(
+            .invalidArgument, path: self.directory,
+            detail: "batch of \(size.map { "\($0) bytes" } ?? "one record") exceeds max_batch_bytes \(self.configuration.maxBatchBytes)")
+    }
+
+    /// Writes the batch encoded in `scratch` to the active segment (rolling first when it is full) and syncs
+    /// as the policy says.
+    private func appendScratch(_ header: RecordBatchHeader) throws -> LogAppendResult {
+        let first = self.nextOffset
         let now = self.clock()
         if self.shouldRoll(adding: header.totalSize, now: now) {
             try self.guardingFailure { try self.roll(now: now) }

@@ -42,6 +42,30 @@ import Testing
         #expect(RecordBatch.encodedSize(of: entries) == 43 + 2 * 24 + 1 + 5)
     }
 
+    /// A batch of one record whose value is written in place is byte for byte the batch `encode` makes of the
+    /// same entry, behind what the buffer held; over the limit, nothing is left in the buffer.
+    @Test func oneRecordWrittenInPlaceIsTheSameBatch() {
+        for value in ["", "v", String(repeating: "payload ", count: 300)] {
+            var expected = ByteBuffer(string: "before")
+            let header = RecordBatch.encode(
+                [entry(value, at: 1234)], baseOffset: LogOffset(42), attributes: 0, leaderEpoch: 0, into: &expected)
+            var buffer = ByteBuffer(string: "before")
+            let inPlace = RecordBatch.encode(
+                oneRecordAt: 1234, baseOffset: LogOffset(42), attributes: 0, leaderEpoch: 0, maximumSize: 1 << 20,
+                into: &buffer
+            ) { $0.writeString(value) }
+            #expect(buffer == expected)
+            #expect(inPlace == header)
+        }
+        var buffer = ByteBuffer(string: "before")
+        let refused = RecordBatch.encode(
+            oneRecordAt: 1, baseOffset: LogOffset(0), attributes: 0, leaderEpoch: 0, maximumSize: 43 + 24 + 9,
+            into: &buffer
+        ) { $0.writeString("ten bytes!") }
+        #expect(refused == nil)
+        #expect(buffer == ByteBuffer(string: "before"))
+    }
+
     @Test func everyPrefixIsIncompleteAndConsumesNothing() throws {
         let whole = self.encoded()
         for cut in 0..<whole.readableBytes {

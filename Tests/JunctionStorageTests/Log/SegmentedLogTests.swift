@@ -19,6 +19,26 @@ import Testing
         try log.close()
     }
 
+    /// A record appended with its value written in place reads back as one appended as an entry, takes the
+    /// next offset, and one over `max_batch_bytes` is refused with nothing appended.
+    @Test func appendsOneRecordWrittenInPlace() throws {
+        let directory = TemporaryDirectory()
+        let configuration = SegmentedLogConfiguration(maxBatchBytes: 200, fsyncPolicy: .never)
+        let log = try SegmentedLog(directory: directory.path, configuration: configuration)
+        _ = try log.append([entry("first", at: 5)])
+        let result = try log.append(timestamp: 6) { $0.writeString("second") }
+        #expect(result.firstOffset == LogOffset(1))
+        #expect(result.lastOffset == LogOffset(1))
+        #expect(throws: StorageError.self) {
+            try log.append(timestamp: 7) { $0.writeString(String(repeating: "x", count: 200)) }
+        }
+        #expect(log.nextOffset == LogOffset(2))
+        let records = try log.read(from: LogOffset(0), maxRecords: 10, maxBytes: 1 << 20)
+        #expect(records.map { String(buffer: $0.value) } == ["first", "second"])
+        #expect(records.map(\.timestamp) == [5, 6])
+        try log.close()
+    }
+
     @Test func rollsBySize() throws {
         let directory = TemporaryDirectory()
         let configuration = SegmentedLogConfiguration(maxSegmentBytes: 200, fsyncPolicy: .never)
