@@ -1,3 +1,4 @@
+import Crypto
 import NIOHTTP1
 import Testing
 
@@ -16,7 +17,8 @@ struct SQSCanonicalRequestTests {
     ) -> String {
         String(
             decoding: SQSSignatureV4.canonicalRequest(
-                method: method, target: target, headers: headers, signedHeaders: signed, payloadHash: Self.emptyHash),
+                method: method, target: target, headers: headers, signedHeaders: signed,
+                payloadDigest: SHA256.hash(data: [UInt8]())),
             as: UTF8.self)
     }
 
@@ -49,5 +51,12 @@ struct SQSCanonicalRequestTests {
         #expect(
             Self.canonical("GET", "/a:b/c%20d", ["Host": "h"], ["host"])
                 == "GET\n/a%3Ab/c%20d\n\nhost:h\n\nhost\n" + Self.emptyHash)
+        // A path of unreserved bytes and slashes is taken as it is; one `%` sends it through decoding.
+        #expect(
+            Self.canonical("POST", "/000000000000/a-b_c.d~e", ["Host": "h"], ["host"])
+                == "POST\n/000000000000/a-b_c.d~e\n\nhost:h\n\nhost\n" + Self.emptyHash)
+        #expect(
+            Self.canonical("POST", "/q%7e/%41", ["Host": "h"], ["host"])
+                == "POST\n/q~/A\n\nhost:h\n\nhost\n" + Self.emptyHash)
     }
 }

@@ -81,6 +81,7 @@ struct SQSSendEntry: Sendable, Equatable {
                     return
                 }
                 var list: [SQSSendEntry] = []
+                list.reserveCapacity(10)
                 try parser.items(depth: 1) { parser throws(JSONParser.ParseError) in
                     list.append(
                         parser.isAtObject
@@ -97,6 +98,7 @@ struct SQSSendEntry: Sendable, Equatable {
     /// read as bytes.
     private static func entry(_ parser: inout JSONParser, depth: Int) throws(JSONParser.ParseError) -> SQSSendEntry {
         var members: [(String, JSONValue)] = []
+        members.reserveCapacity(4)
         var body: ByteBuffer?
         var sawBody = false
         try parser.members(depth: depth) { key, parser throws(JSONParser.ParseError) in

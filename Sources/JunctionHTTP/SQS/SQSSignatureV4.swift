@@ -110,22 +110,33 @@ struct SQSSignatureV4 {
         {
             bodyHash.update(data: Array(body))
         }
-        let payloadHash = Self.hex(bodyHash.finalize())
-        if let declared = headers.first(name: "x-amz-content-sha256"), declared.lowercased() != payloadHash {
+        let payloadDigest = bodyHash.finalize()
+        if let declared = headers.first(name: "x-amz-content-sha256"),
+            !Self.isHex(of: payloadDigest, declared.lowercased())
+        {
             return Prepared(signedAt: signedAt, late: .mismatch)
         }
         let canonical = Self.canonicalRequest(
             method: method, target: target, headers: headers, signedHeaders: credential.signedHeaders,
-            payloadHash: payloadHash)
+            payloadDigest: payloadDigest)
         var stringToSign: [UInt8] = []
         stringToSign.reserveCapacity(160)
-        for part in [
-            "AWS4-HMAC-SHA256", amzDate, "\(credential.date)/\(credential.region)/\(credential.service)/aws4_request",
-        ] {
-            stringToSign += part.utf8
-            stringToSign.append(UInt8(ascii: "\n"))
-        }
-        stringToSign += Self.hex(SHA256.hash(data: canonical)).utf8
+        // Appended part by part: an interpolated scope `String` and an array of the parts were allocations of
+        // their own on every request.
+        let newline = UInt8(ascii: "\n")
+        let slash = UInt8(ascii: "/")
+        stringToSign += "AWS4-HMAC-SHA256".utf8
+        stringToSign.append(newline)
+        stringToSign += amzDate.utf8
+        stringToSign.append(newline)
+        stringToSign += credential.date.utf8
+        stringToSign.append(slash)
+        stringToSign += credential.region.utf8
+        stringToSign.append(slash)
+        stringToSign += credential.service.utf8
+        stringToSign += "/aws4_request".utf8
+        stringToSign.append(newline)
+        Self.appendHex(SHA256.hash(data: canonical), to: &stringToSign)
         return Prepared(signedAt: signedAt, stringToSign: stringToSign)
     }
 
@@ -148,6 +159,11 @@ struct SQSSignatureV4 {
     /// Whether `text` is the lowercase hex of `digest`, in constant time (the answer's timing says nothing
     /// about how much of a guess was right). Byte by byte over both buffers: no hex `String` is made, and no
     /// pair of `UTF8View` iterators walked (that was ~1% of the engine loop's SQS work).
+    static func isHex(of digest: SHA256Digest, _ text: String) -> Bool {
+        // The digest's bytes in place: iterating it as a `Sequence` allocates an iterator.
+        digest.withUnsafeBytes { Self.isHex(of: $0, text) }
+    }
+
     static func isHex(of digest: some Sequence<UInt8>, _ text: String) -> Bool {
         var text = text
         return text.withUTF8 { characters in
@@ -222,18 +238,37 @@ struct SQSSignatureV4 {
         return slice
     }
 
-    static func hex(_ digest: some Sequence<UInt8>) -> String {
-        let digits: StaticString = "0123456789abcdef"
+    static func hex(_ bytes: some Sequence<UInt8>) -> String {
         // Digests do not report their length as a Sequence: take the bytes first.
-        let bytes = Array(digest)
-        return String(unsafeUninitializedCapacity: bytes.count * 2) { output in
-            var position = 0
-            for byte in bytes {
-                output[position] = digits.utf8Start[Int(byte >> 4)]
-                output[position + 1] = digits.utf8Start[Int(byte & 15)]
-                position += 2
-            }
-            return position
+        let bytes = Array(bytes)
+        return bytes.withUnsafeBytes { Self.hex(bytes: $0) }
+    }
+
+    /// A digest's hex from its bytes in place: iterating a swift-crypto digest as a `Sequence` allocates an
+    /// iterator, and `Array(digest)` an array (two allocations per digest, two digests per request).
+    static func hex(_ digest: SHA256Digest) -> String { digest.withUnsafeBytes { Self.hex(bytes: $0) } }
+
+    private static func hex(bytes: UnsafeRawBufferPointer) -> String {
+        String(unsafeUninitializedCapacity: bytes.count * 2) { output in
+            Self.writeHex(bytes, into: UnsafeMutableRawBufferPointer(output))
+            return bytes.count * 2
+        }
+    }
+
+    /// Appends the lowercase hex of `digest` to `output`.
+    static func appendHex(_ digest: SHA256Digest, to output: inout [UInt8]) {
+        digest.withUnsafeBytes { bytes in
+            let start = output.count
+            output.append(contentsOf: repeatElement(0, count: 2 * bytes.count))
+            output.withUnsafeMutableBytes { Self.writeHex(bytes, into: UnsafeMutableRawBufferPointer(rebasing: $0[start...])) }
+        }
+    }
+
+    private static func writeHex(_ bytes: UnsafeRawBufferPointer, into output: UnsafeMutableRawBufferPointer) {
+        let digits: StaticString = "0123456789abcdef"
+        for (index, byte) in bytes.enumerated() {
+            output[2 * index] = digits.utf8Start[Int(byte >> 4)]
+            output[2 * index + 1] = digits.utf8Start[Int(byte & 15)]
         }
     }
 
