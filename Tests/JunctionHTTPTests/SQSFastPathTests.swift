@@ -187,12 +187,16 @@ struct SQSReceiveAttemptsTests {
         return (broker, try #require(host.queue(named: "orders")), try #require(host.queue(named: "other")))
     }
 
+    static func handle(_ delivery: UInt64) -> SQSReceiptHandle {
+        SQSReceiptHandle(lease: 1, delivery: DeliveryID(delivery))
+    }
+
     @Test func anAttemptIsKeptForFiveMinutesPerQueue() throws {
         let attempts = SQSReceiveAttempts()
         let (broker, orders, other) = try Self.queues()
         defer { withExtendedLifetime(broker) {} }
-        attempts.remember(queue: orders, id: "a", handles: ["h1"], answer: SQSReceivedMessages(items: []), now: 1_000)
-        #expect(attempts.earlier(queue: orders, id: "a", now: 1_000 + 299_999)?.handles == ["h1"])
+        attempts.remember(queue: orders, id: "a", handles: [Self.handle(1)], answer: SQSReceivedMessages(items: []), now: 1_000)
+        #expect(attempts.earlier(queue: orders, id: "a", now: 1_000 + 299_999)?.handles == [Self.handle(1)])
         #expect(attempts.earlier(queue: other, id: "a", now: 1_000) == nil)
         #expect(attempts.earlier(queue: orders, id: "a", now: 1_000 + 300_000) == nil)
         #expect(attempts.count == 0)
@@ -202,10 +206,10 @@ struct SQSReceiveAttemptsTests {
         let attempts = SQSReceiveAttempts()
         let (broker, orders, _) = try Self.queues()
         defer { withExtendedLifetime(broker) {} }
-        attempts.remember(queue: orders, id: "a", handles: ["old"], answer: SQSReceivedMessages(items: []), now: 0)
+        attempts.remember(queue: orders, id: "a", handles: [Self.handle(2)], answer: SQSReceivedMessages(items: []), now: 0)
         attempts.remember(
-            queue: orders, id: "a", handles: ["new"], answer: SQSReceivedMessages(items: []), now: 200_000)
-        #expect(attempts.earlier(queue: orders, id: "a", now: 350_000)?.handles == ["new"])
+            queue: orders, id: "a", handles: [Self.handle(3)], answer: SQSReceivedMessages(items: []), now: 200_000)
+        #expect(attempts.earlier(queue: orders, id: "a", now: 350_000)?.handles == [Self.handle(3)])
         attempts.forget(queue: orders, id: "a")
         #expect(attempts.earlier(queue: orders, id: "a", now: 350_000) == nil)
     }
@@ -216,11 +220,11 @@ struct SQSReceiveAttemptsTests {
         defer { withExtendedLifetime(broker) {} }
         for index in 0..<250 {
             attempts.remember(
-                queue: orders, id: "\(index)", handles: ["h\(index)"], answer: SQSReceivedMessages(items: []), now: 0)
+                queue: orders, id: "\(index)", handles: [Self.handle(UInt64(index))], answer: SQSReceivedMessages(items: []), now: 0)
         }
         #expect(attempts.count == 100)
         #expect(attempts.earlier(queue: orders, id: "149", now: 0) == nil)
-        #expect(attempts.earlier(queue: orders, id: "150", now: 0)?.handles == ["h150"])
+        #expect(attempts.earlier(queue: orders, id: "150", now: 0)?.handles == [Self.handle(150)])
     }
 
     /// The queue name is the URL's last non-empty segment, as `split(separator: "/").last` gives it.

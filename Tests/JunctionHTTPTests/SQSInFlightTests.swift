@@ -14,7 +14,7 @@ struct SQSInFlightTests {
         let loop = EmbeddedEventLoop()
         let inFlight = SQSInFlight()
         let ids: [UInt64] = [0, 7, 9, 10, 99, 100, 12_345, UInt64.max]
-        let handles = inFlight.lease(ids.map(DeliveryID.init), of: orders, for: .seconds(30), on: loop)
+        let handles = inFlight.lease(ids.map(DeliveryID.init), of: orders, for: .seconds(30), on: loop).map(\.text)
         #expect(handles.count == ids.count)
         let lease = try #require(handles.first?.split(separator: "-").first)
         #expect(UInt64(lease, radix: 16) != nil)
@@ -42,7 +42,7 @@ struct SQSInFlightTests {
         defer { withExtendedLifetime(broker) {} }
         let loop = EmbeddedEventLoop()
         let inFlight = SQSInFlight()
-        let handles = inFlight.lease([1, 2, 3].map(DeliveryID.init), of: orders, for: .seconds(30), on: loop)
+        let handles = inFlight.lease([1, 2, 3].map(DeliveryID.init), of: orders, for: .seconds(30), on: loop).map(\.text)
         #expect(inFlight.changeVisibility(handles[1], to: .seconds(300), on: loop))
         #expect(inFlight.count == 3)
         #expect(inFlight.delete(handles[1], of: other) == .otherQueue)
@@ -54,10 +54,32 @@ struct SQSInFlightTests {
         #expect(inFlight.delete(handles[1], of: orders) == .deleted)
         #expect(inFlight.delete(handles[1], of: orders) == .stale)
         #expect(inFlight.count == 0)
-        let late = inFlight.lease([4].map(DeliveryID.init), of: orders, for: .seconds(10), on: loop)
+        let late = inFlight.lease([4].map(DeliveryID.init), of: orders, for: .seconds(10), on: loop).map(\.text)
         loop.advanceTime(by: .seconds(10))
         #expect(inFlight.count == 0)
         #expect(inFlight.delete(late[0], of: other) == .stale)
         #expect(inFlight.delete(late[0], of: orders) == .stale)
+    }
+
+    /// A handle's text reads back as the handle, for every length of lease and delivery; its JSON is the text
+    /// quoted; what is not a handle is refused.
+    @Test func receiptHandleTextRoundTrips() {
+        let leases: [UInt64] = [1, 0xf, 0x10, 0xabc, 0x1234_5678_9abc_def0, UInt64.max]
+        let deliveries: [UInt64] = [0, 9, 10, 99, 100, 12_345, UInt64.max]
+        for lease in leases {
+            for delivery in deliveries {
+                let handle = SQSReceiptHandle(lease: lease, delivery: DeliveryID(delivery))
+                #expect(handle.text == String(lease, radix: 16) + "-" + String(delivery))
+                #expect(handle.text.utf8.count <= SQSReceiptHandle.maximumLength)
+                #expect(SQSReceiptHandle(handle.text) == handle)
+                var json = ByteBuffer(string: "[")
+                handle.writeJSON(into: &json)
+                #expect(String(buffer: json) == "[\"" + handle.text + "\"")
+            }
+        }
+        #expect(SQSReceiptHandle("ABC-5") == SQSReceiptHandle(lease: 0xabc, delivery: DeliveryID(5)))
+        for bad in ["", "-5", "5-", "5", "x-1", "1-x", "1--1", "11111111111111111-1", "1-18446744073709551616"] {
+            #expect(SQSReceiptHandle(bad) == nil, "\(bad)")
+        }
     }
 }

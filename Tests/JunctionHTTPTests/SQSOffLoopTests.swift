@@ -1,4 +1,5 @@
 import Crypto
+import JunctionCore
 import NIOCore
 import NIOHTTP1
 import Testing
@@ -82,7 +83,7 @@ struct SQSOffLoopTests {
         ]
         let items = bodies.enumerated().map { index, body in
             SQSReceivedMessages.Item(
-                messageID: "id-\(index)", receiptHandle: "h\(index)", body: body,
+                messageID: "id-\(index)", receiptHandle: SQSReceiptHandle(lease: 0xab, delivery: DeliveryID(UInt64(index))), body: body,
                 attributes: index == 1 ? [("SentTimestamp", "1000"), ("ApproximateReceiveCount", "2")] : [],
                 messageAttributes: index == 2
                     ? [("colour", SQSMessageAttribute(dataType: "String", stringValue: "red"))] : [])
@@ -114,7 +115,7 @@ struct SQSOffLoopTests {
         let xml = String(buffer: messages.response(protocol: .query, requestID: "r").body)
         #expect(
             xml.contains(
-                "<Message><MessageId>id-0</MessageId><ReceiptHandle>h0</ReceiptHandle><MD5OfBody>\(Self.md5("plain text"))</MD5OfBody><Body>plain text</Body></Message>"
+                "<Message><MessageId>id-0</MessageId><ReceiptHandle>ab-0</ReceiptHandle><MD5OfBody>\(Self.md5("plain text"))</MD5OfBody><Body>plain text</Body></Message>"
             ))
         // Other actions' results are not touched by the send digests.
         #expect(

@@ -5,7 +5,8 @@ import NIOCore
 /// One timer per ReceiveMessage answer (never one per message); ChangeMessageVisibility moves a message
 /// to a lease of its own. When a lease's timer fires, what is still in it goes back to the queue
 /// (requeued, so its delivery count, SQS's receive count, grows on the next receive).
-/// A receipt handle is `<lease>-<delivery id>`; a moved message keeps its handle through `moved`.
+/// A receipt handle (`SQSReceiptHandle`) is `<lease>-<delivery id>`; a moved message keeps its handle through
+/// `moved`.
 final class SQSInFlight {
     private struct Lease {
         let queue: MessageQueue
@@ -13,14 +14,9 @@ final class SQSInFlight {
         var expiry: Scheduled<Void>?
     }
 
-    private struct Handle: Hashable {
-        var lease: UInt64
-        var delivery: DeliveryID
-    }
-
     private var leases: [UInt64: Lease] = [:]
     /// Receipt handles whose message moved to another lease (ChangeMessageVisibility), to that lease.
-    private var moved: [Handle: UInt64] = [:]
+    private var moved: [SQSReceiptHandle: UInt64] = [:]
 
     var count: Int { self.leases.values.reduce(0) { $0 + $1.pending.count } }
 
@@ -28,38 +24,11 @@ final class SQSInFlight {
     func lease(
         _ deliveries: [DeliveryID], of queue: MessageQueue, for timeout: TimeAmount, on loop: any EventLoop
     )
-        -> [String]
+        -> [SQSReceiptHandle]
     {
         guard !deliveries.isEmpty else { return [] }
         let token = self.newLease(Set(deliveries), of: queue, for: timeout, on: loop)
-        let prefix = Array(String(token, radix: 16).utf8)
-        return deliveries.map { Self.handle(prefix: prefix, delivery: $0.rawValue) }
-    }
-
-    /// `<prefix>-<delivery in decimal>`, written as bytes (string interpolation of the number went through
-    /// the generic formatting path, ~1.4% of the engine loop's SQS work).
-    private static func handle(prefix: [UInt8], delivery: UInt64) -> String {
-        String(unsafeUninitializedCapacity: prefix.count + 21) { output in
-            var position = 0
-            for byte in prefix {
-                output[position] = byte
-                position += 1
-            }
-            output[position] = UInt8(ascii: "-")
-            position += 1
-            var digits = 1
-            var rest = delivery / 10
-            while rest > 0 {
-                digits += 1
-                rest /= 10
-            }
-            var value = delivery
-            for index in stride(from: position + digits - 1, through: position, by: -1) {
-                output[index] = UInt8(ascii: "0") + UInt8(value % 10)
-                value /= 10
-            }
-            return position + digits
-        }
+        return deliveries.map { SQSReceiptHandle(lease: token, delivery: $0) }
     }
 
     enum Lookup {
@@ -71,7 +40,11 @@ final class SQSInFlight {
     }
 
     func lookup(_ receipt: String) -> Lookup {
-        guard let handle = Self.parse(receipt) else { return .malformed }
+        guard let handle = SQSReceiptHandle(receipt) else { return .malformed }
+        return self.lookup(handle)
+    }
+
+    func lookup(_ handle: SQSReceiptHandle) -> Lookup {
         guard let token = self.current(handle), let lease = self.leases[token] else { return .stale }
         return .found(queue: lease.queue)
     }
@@ -88,7 +61,7 @@ final class SQSInFlight {
     /// changed where it is stored: one dictionary lookup and one set removal per message, where looking it up
     /// for each step (is it there, whose is it, take it, is it empty) made deletes ~10% of the engine loop.
     func delete(_ receipt: String, of queue: MessageQueue) -> Deletion {
-        guard let handle = Self.parse(receipt) else { return .malformed }
+        guard let handle = SQSReceiptHandle(receipt) else { return .malformed }
         let token = self.moved.isEmpty ? handle.lease : self.moved[handle] ?? handle.lease
         guard let index = self.leases.index(forKey: token) else { return .stale }
         guard self.leases.values[index].queue === queue else {
@@ -107,7 +80,12 @@ final class SQSInFlight {
     /// ChangeMessageVisibility: 0 makes the message visible at once; otherwise it stays hidden for
     /// `timeout` from now. False when the handle is stale or malformed.
     func changeVisibility(_ receipt: String, to timeout: TimeAmount, on loop: any EventLoop) -> Bool {
-        guard let (handle, lease) = self.take(receipt) else { return false }
+        guard let handle = SQSReceiptHandle(receipt) else { return false }
+        return self.changeVisibility(handle, to: timeout, on: loop)
+    }
+
+    func changeVisibility(_ handle: SQSReceiptHandle, to timeout: TimeAmount, on loop: any EventLoop) -> Bool {
+        guard let (handle, lease) = self.take(handle) else { return false }
         if timeout <= .zero {
             lease.queue.reject(CollectionOfOne(handle.delivery), requeue: true)
             return true
@@ -140,12 +118,7 @@ final class SQSInFlight {
     }
 
     /// Removes a handle's message from its lease (dropping an emptied lease and its timer).
-    private func take(_ receipt: String) -> (Handle, Lease)? {
-        guard let handle = Self.parse(receipt) else { return nil }
-        return self.take(handle)
-    }
-
-    private func take(_ handle: Handle) -> (Handle, Lease)? {
+    private func take(_ handle: SQSReceiptHandle) -> (SQSReceiptHandle, Lease)? {
         // Removed in place: a lease copied out of the dictionary, changed and stored back copied its whole set
         // of deliveries on every delete (the dictionary still held the original).
         guard let token = self.current(handle), self.leases[token]?.pending.remove(handle.delivery) != nil,
@@ -159,7 +132,7 @@ final class SQSInFlight {
         return (handle, lease)
     }
 
-    private func current(_ handle: Handle) -> UInt64? {
+    private func current(_ handle: SQSReceiptHandle) -> UInt64? {
         if !self.moved.isEmpty, let token = self.moved[handle] { return token }
         return self.leases[handle.lease]?.pending.contains(handle.delivery) == true ? handle.lease : nil
     }
@@ -168,40 +141,5 @@ final class SQSInFlight {
         guard let lease = self.leases.removeValue(forKey: token) else { return }
         lease.queue.reject(lease.pending, requeue: true)
         if !self.moved.isEmpty { self.moved = self.moved.filter { $0.value != token } }
-    }
-
-    /// `<lease in hex>-<delivery in decimal>`, read from the bytes (one per deleted message).
-    private static func parse(_ receipt: String) -> Handle? {
-        var lease: UInt64 = 0
-        var delivery: UInt64 = 0
-        var leaseDigits = 0
-        var deliveryDigits = 0
-        var inDelivery = false
-        for byte in receipt.utf8 {
-            if !inDelivery {
-                let digit: UInt8
-                switch byte {
-                case UInt8(ascii: "0")...UInt8(ascii: "9"): digit = byte - UInt8(ascii: "0")
-                case UInt8(ascii: "a")...UInt8(ascii: "f"): digit = byte - UInt8(ascii: "a") + 10
-                case UInt8(ascii: "A")...UInt8(ascii: "F"): digit = byte - UInt8(ascii: "A") + 10
-                case UInt8(ascii: "-") where leaseDigits > 0:
-                    inDelivery = true
-                    continue
-                default: return nil
-                }
-                guard leaseDigits < 16 else { return nil }
-                lease = lease << 4 | UInt64(digit)
-                leaseDigits += 1
-            } else {
-                guard byte >= UInt8(ascii: "0"), byte <= UInt8(ascii: "9") else { return nil }
-                let (times10, overflow) = delivery.multipliedReportingOverflow(by: 10)
-                let (sum, overflow2) = times10.addingReportingOverflow(UInt64(byte - UInt8(ascii: "0")))
-                guard !overflow, !overflow2 else { return nil }
-                delivery = sum
-                deliveryDigits += 1
-            }
-        }
-        guard inDelivery, deliveryDigits > 0 else { return nil }
-        return Handle(lease: lease, delivery: DeliveryID(delivery))
     }
 }

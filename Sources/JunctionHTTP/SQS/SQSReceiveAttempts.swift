@@ -8,7 +8,7 @@ import JunctionCore
 /// Confined to the engine loop with the listener state.
 final class SQSReceiveAttempts {
     struct Attempt {
-        var handles: [String]
+        var handles: [SQSReceiptHandle]
         var answer: SQSReceivedMessages
         var expiresAt: UInt64
     }
@@ -38,7 +38,7 @@ final class SQSReceiveAttempts {
         return self.attempts[Key(queue: ObjectIdentifier(queue), id: id)]
     }
 
-    func remember(queue: MessageQueue, id: String, handles: [String], answer: SQSReceivedMessages, now: UInt64) {
+    func remember(queue: MessageQueue, id: String, handles: [SQSReceiptHandle], answer: SQSReceivedMessages, now: UInt64) {
         self.expire(now: now)
         let key = Key(queue: ObjectIdentifier(queue), id: id)
         let expiresAt = now + Self.windowMilliseconds

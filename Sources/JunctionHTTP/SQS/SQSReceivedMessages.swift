@@ -9,7 +9,7 @@ import NIOHTTP1
 struct SQSReceivedMessages: Sendable {
     struct Item: Sendable {
         var messageID: String
-        var receiptHandle: String
+        var receiptHandle: SQSReceiptHandle
         /// The message body; `text` is what SQS clients get of it.
         var body: ByteBuffer
         /// The system attributes asked for, in AWS's order.
@@ -30,7 +30,7 @@ struct SQSReceivedMessages: Sendable {
     var items: [Item]
 
     /// The receipt handles, in order.
-    var handles: [String] { self.items.map(\.receiptHandle) }
+    var handles: [SQSReceiptHandle] { self.items.map(\.receiptHandle) }
 
     /// The answer as a JSON value (the shape of every other action's result; the query protocol's XML is
     /// made from it).
@@ -45,7 +45,7 @@ struct SQSReceivedMessages: Sendable {
                     self.items.indices.map { index in
                         let item = self.items[index]
                         var fields: [(String, JSONValue)] = [
-                            ("MessageId", .string(item.messageID)), ("ReceiptHandle", .string(item.receiptHandle)),
+                            ("MessageId", .string(item.messageID)), ("ReceiptHandle", .string(item.receiptHandle.text)),
                             ("MD5OfBody", .string(digests.hex(index))), ("Body", .string(String(buffer: texts[index]))),
                         ]
                         if !item.attributes.isEmpty {
@@ -77,7 +77,7 @@ struct SQSReceivedMessages: Sendable {
             buffer.writeStaticString(#"{"MessageId":"#)
             JSONValue.writeString(item.messageID, into: &buffer)
             buffer.writeStaticString(#","ReceiptHandle":"#)
-            JSONValue.writeString(item.receiptHandle, into: &buffer)
+            item.receiptHandle.writeJSON(into: &buffer)
             buffer.writeStaticString(#","MD5OfBody":""#)
             digests.writeHex(index, into: &buffer)
             buffer.writeStaticString(#"","Body":"#)
