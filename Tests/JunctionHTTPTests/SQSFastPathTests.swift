@@ -195,7 +195,8 @@ struct SQSReceiveAttemptsTests {
         let attempts = SQSReceiveAttempts()
         let (broker, orders, other) = try Self.queues()
         defer { withExtendedLifetime(broker) {} }
-        attempts.remember(queue: orders, id: "a", handles: [Self.handle(1)], answer: SQSReceivedMessages(items: []), now: 1_000)
+        attempts.remember(
+            queue: orders, id: "a", handles: [Self.handle(1)], answer: SQSReceivedMessages(items: []), now: 1_000)
         #expect(attempts.earlier(queue: orders, id: "a", now: 1_000 + 299_999)?.handles == [Self.handle(1)])
         #expect(attempts.earlier(queue: other, id: "a", now: 1_000) == nil)
         #expect(attempts.earlier(queue: orders, id: "a", now: 1_000 + 300_000) == nil)
@@ -206,7 +207,8 @@ struct SQSReceiveAttemptsTests {
         let attempts = SQSReceiveAttempts()
         let (broker, orders, _) = try Self.queues()
         defer { withExtendedLifetime(broker) {} }
-        attempts.remember(queue: orders, id: "a", handles: [Self.handle(2)], answer: SQSReceivedMessages(items: []), now: 0)
+        attempts.remember(
+            queue: orders, id: "a", handles: [Self.handle(2)], answer: SQSReceivedMessages(items: []), now: 0)
         attempts.remember(
             queue: orders, id: "a", handles: [Self.handle(3)], answer: SQSReceivedMessages(items: []), now: 200_000)
         #expect(attempts.earlier(queue: orders, id: "a", now: 350_000)?.handles == [Self.handle(3)])
@@ -220,7 +222,8 @@ struct SQSReceiveAttemptsTests {
         defer { withExtendedLifetime(broker) {} }
         for index in 0..<250 {
             attempts.remember(
-                queue: orders, id: "\(index)", handles: [Self.handle(UInt64(index))], answer: SQSReceivedMessages(items: []), now: 0)
+                queue: orders, id: "\(index)", handles: [Self.handle(UInt64(index))],
+                answer: SQSReceivedMessages(items: []), now: 0)
         }
         #expect(attempts.count == 100)
         #expect(attempts.earlier(queue: orders, id: "149", now: 0) == nil)

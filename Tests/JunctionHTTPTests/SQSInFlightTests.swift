@@ -42,7 +42,8 @@ struct SQSInFlightTests {
         defer { withExtendedLifetime(broker) {} }
         let loop = EmbeddedEventLoop()
         let inFlight = SQSInFlight()
-        let handles = inFlight.lease([1, 2, 3].map(DeliveryID.init), of: orders, for: .seconds(30), on: loop).map(\.text)
+        let handles = inFlight.lease([1, 2, 3].map(DeliveryID.init), of: orders, for: .seconds(30), on: loop).map(
+            \.text)
         #expect(inFlight.changeVisibility(handles[1], to: .seconds(300), on: loop))
         #expect(inFlight.count == 3)
         #expect(inFlight.delete(handles[1], of: other) == .otherQueue)

@@ -73,6 +73,26 @@ struct SQSOffLoopTests {
             ))
     }
 
+    /// A delete or visibility batch's answer, written as bytes on the connection's loop, is what its `JSONValue`
+    /// serializes to; the query protocol's XML names each entry as SQS does.
+    @Test func batchResultsAreWrittenAsTheirJSON() {
+        var result = SQSBatchResult(action: "DeleteMessageBatch")
+        result.successful = ["a", "b-2", "c_3"]
+        result.failed = [("d", SQSError.receiptHandleIsInvalid("x")), ("e", SQSError.invalid("nope"))]
+        var bytes = ByteBuffer()
+        result.writeJSON(into: &bytes)
+        #expect(String(buffer: bytes) == result.json.serialized)
+        #expect(String(buffer: bytes).hasPrefix(#"{"Successful":[{"Id":"a"},{"Id":"b-2"},{"Id":"c_3"}],"Failed":[{"#))
+        var empty = ByteBuffer()
+        SQSBatchResult(action: "DeleteMessageBatch").writeJSON(into: &empty)
+        #expect(String(buffer: empty) == #"{"Successful":[],"Failed":[]}"#)
+        let xml = String(buffer: result.response(protocol: .query, requestID: "r").body)
+        #expect(
+            xml.contains(
+                "<DeleteMessageBatchResult><DeleteMessageBatchResultEntry><Id>a</Id></DeleteMessageBatchResultEntry>"))
+        #expect(xml.contains("<BatchResultErrorEntry><Id>d</Id>"))
+    }
+
     /// A receive's answer is made from the bodies' bytes on the connection's loop: its JSON bytes are what the
     /// `JSONValue` of the same answer serializes to, `MD5OfBody` comes before `Body` and digests the text the
     /// client gets (a body that is not UTF-8 is sent, and digested, with U+FFFD in place of bad bytes).
@@ -83,7 +103,8 @@ struct SQSOffLoopTests {
         ]
         let items = bodies.enumerated().map { index, body in
             SQSReceivedMessages.Item(
-                messageID: "id-\(index)", receiptHandle: SQSReceiptHandle(lease: 0xab, delivery: DeliveryID(UInt64(index))), body: body,
+                messageID: "id-\(index)",
+                receiptHandle: SQSReceiptHandle(lease: 0xab, delivery: DeliveryID(UInt64(index))), body: body,
                 attributes: index == 1 ? [("SentTimestamp", "1000"), ("ApproximateReceiveCount", "2")] : [],
                 messageAttributes: index == 2
                     ? [("colour", SQSMessageAttribute(dataType: "String", stringValue: "red"))] : [])

@@ -254,6 +254,8 @@ final class SQSConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler 
             response = messages.response(protocol: answer.wire, requestID: answer.requestID)
         case .sentBatch(let batch):
             response = batch.response(to: request, protocol: answer.wire, requestID: answer.requestID)
+        case .batch(let result):
+            response = result.response(protocol: answer.wire, requestID: answer.requestID)
         case .failure(let error):
             response = SQSResponse.failure(error, protocol: answer.wire, requestID: answer.requestID)
         }

@@ -38,7 +38,9 @@ final class SQSReceiveAttempts {
         return self.attempts[Key(queue: ObjectIdentifier(queue), id: id)]
     }
 
-    func remember(queue: MessageQueue, id: String, handles: [SQSReceiptHandle], answer: SQSReceivedMessages, now: UInt64) {
+    func remember(
+        queue: MessageQueue, id: String, handles: [SQSReceiptHandle], answer: SQSReceivedMessages, now: UInt64
+    ) {
         self.expire(now: now)
         let key = Key(queue: ObjectIdentifier(queue), id: id)
         let expiresAt = now + Self.windowMilliseconds

@@ -306,17 +306,17 @@ extension SQSService {
         }
     }
 
-    func deleteMessageBatch(_ parameters: JSONValue) throws(SQSError) -> JSONValue {
+    func deleteMessageBatch(_ parameters: JSONValue) throws(SQSError) -> SQSBatchResult {
         let queue = try self.queue(parameters)
         let access = self.authorization(.read, queue)
-        return Self.batch(try Self.batchEntries(parameters)) { entry throws(SQSError) in
+        return Self.batch("DeleteMessageBatch", try Self.batchEntries(parameters)) { entry throws(SQSError) in
             try self.deleteMessage(try entry.sqsString("ReceiptHandle"), queue: queue, access: access)
         }
     }
 
-    func changeVisibilityBatch(_ parameters: JSONValue) throws(SQSError) -> JSONValue {
+    func changeVisibilityBatch(_ parameters: JSONValue) throws(SQSError) -> SQSBatchResult {
         let queue = try self.queue(parameters)
-        return Self.batch(try Self.batchEntries(parameters)) { entry throws(SQSError) in
+        return Self.batch("ChangeMessageVisibilityBatch", try Self.batchEntries(parameters)) { entry throws(SQSError) in
             guard let timeout = try entry.sqsInteger("VisibilityTimeout", in: 0...43_200) else {
                 throw .missing("VisibilityTimeout")
             }
@@ -366,19 +366,21 @@ extension SQSService {
         }
     }
 
-    private static func batch(_ entries: [JSONValue], _ body: (JSONValue) throws(SQSError) -> Void) -> JSONValue {
-        var successful: [JSONValue] = []
-        var failed: [JSONValue] = []
+    private static func batch(
+        _ action: String, _ entries: [JSONValue], _ body: (JSONValue) throws(SQSError) -> Void
+    ) -> SQSBatchResult {
+        var result = SQSBatchResult(action: action)
+        result.successful.reserveCapacity(entries.count)
         for entry in entries {
             let id = entry["Id"]?.sqsText ?? ""
             do {
                 try body(entry)
-                successful.append(.object([("Id", .string(id))]))
+                result.successful.append(id)
             } catch {
-                failed.append(Self.failure(id: id, error))
+                result.failed.append((id, error))
             }
         }
-        return .object([("Successful", .array(successful)), ("Failed", .array(failed))])
+        return result
     }
 
     static func failure(id: String, _ error: SQSError) -> JSONValue {

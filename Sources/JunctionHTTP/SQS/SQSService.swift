@@ -29,6 +29,9 @@ struct SQSService {
         case received(SQSReceivedMessages)
         /// SendMessageBatch's entries, made into an answer (with the bodies' digests) on the connection's loop.
         case sentBatch(SQSSentBatch)
+        /// DeleteMessageBatch's or ChangeMessageVisibilityBatch's entries, written as an answer on the
+        /// connection's loop.
+        case batch(SQSBatchResult)
         /// ReceiveMessage found nothing and may wait: the handler long-polls.
         case wait(SQSReceive)
     }
@@ -83,7 +86,7 @@ struct SQSService {
             try self.deleteMessage(
                 try parameters.sqsString("ReceiptHandle"), queue: queue, access: self.authorization(.read, queue))
             return .result(.object([]))
-        case "DeleteMessageBatch": return .result(try self.deleteMessageBatch(parameters))
+        case "DeleteMessageBatch": return .batch(try self.deleteMessageBatch(parameters))
         case "ChangeMessageVisibility":
             let queue = try self.queue(parameters)
             guard let timeout = try parameters.sqsInteger("VisibilityTimeout", in: 0...43_200) else {
@@ -91,7 +94,7 @@ struct SQSService {
             }
             try self.changeVisibility(try parameters.sqsString("ReceiptHandle"), to: timeout, queue: queue)
             return .result(.object([]))
-        case "ChangeMessageVisibilityBatch": return .result(try self.changeVisibilityBatch(parameters))
+        case "ChangeMessageVisibilityBatch": return .batch(try self.changeVisibilityBatch(parameters))
         case "StartMessageMoveTask", "CancelMessageMoveTask", "ListMessageMoveTasks":
             return .result(try self.moveTask(request.action, parameters))
         default:

@@ -20,6 +20,8 @@ struct SQSAnswer: Sendable {
         case received(SQSReceivedMessages)
         /// SendMessageBatch's entries: the connection's loop adds the bodies' digests and makes the answer.
         case sentBatch(SQSSentBatch)
+        /// DeleteMessageBatch's or ChangeMessageVisibilityBatch's entries: the connection's loop writes them.
+        case batch(SQSBatchResult)
         case failure(SQSError)
     }
 
@@ -125,6 +127,7 @@ final class SQSSession {
             case .result(let result): success = .success(action: call.request.action, result: result)
             case .received(let messages): success = .received(messages)
             case .sentBatch(let batch): success = .sentBatch(batch)
+            case .batch(let result): success = .batch(result)
             case .wait(let receive):
                 self.startPoll(receive, service: service, wire: wire, requestID: requestID)
                 return

@@ -260,7 +260,9 @@ struct SQSSignatureV4 {
         digest.withUnsafeBytes { bytes in
             let start = output.count
             output.append(contentsOf: repeatElement(0, count: 2 * bytes.count))
-            output.withUnsafeMutableBytes { Self.writeHex(bytes, into: UnsafeMutableRawBufferPointer(rebasing: $0[start...])) }
+            output.withUnsafeMutableBytes {
+                Self.writeHex(bytes, into: UnsafeMutableRawBufferPointer(rebasing: $0[start...]))
+            }
         }
     }
 

@@ -187,7 +187,9 @@ public final class SegmentedLog: MessageLog {
     private func oversized(_ size: Int?) -> StorageError {
         StorageError(
             .invalidArgument, path: self.directory,
-            detail: "batch of \(size.map { "\($0) bytes" } ?? "one record") exceeds max_batch_bytes \(self.configuration.maxBatchBytes)")
+            detail:
+                "batch of \(size.map { "\($0) bytes" } ?? "one record") exceeds max_batch_bytes \(self.configuration.maxBatchBytes)"
+        )
     }
 
     /// Writes the batch encoded in `scratch` to the active segment (rolling first when it is full) and syncs
