@@ -41,8 +41,10 @@ struct SQSOffLoopTests {
         let request = Self.request("SendMessageBatch", .object([("Entries", entries)]))
         let batch = SQSSentBatch(
             successful: [
-                .init(id: "b", entry: 1, fields: [("MessageId", "2"), ("SequenceNumber", "00000000000000000007")]),
-                .init(id: "a", entry: 0, fields: [("MessageId", "1")]),
+                .init(
+                    id: "b", entry: 1,
+                    message: SQSSentMessage(messageID: "2", sequenceNumber: "00000000000000000007")),
+                .init(id: "a", entry: 0, message: SQSSentMessage(messageID: "1")),
             ],
             failed: [("c", SQSError.invalid("nope"))])
         let digests = batch.bodyDigests(of: request)

@@ -11,8 +11,7 @@ struct SQSSentBatch: Sendable {
         var id: String
         /// The entry's position in the request's `sends`.
         var entry: Int
-        /// `MessageId` first, then what else the send answered, in AWS's order.
-        var fields: [(String, String)]
+        var message: SQSSentMessage
     }
 
     var successful: [Sent]
@@ -33,7 +32,7 @@ struct SQSSentBatch: Sendable {
                 .array(
                     self.successful.enumerated().map { number, entry in
                         var fields: [(String, JSONValue)] = [("Id", .string(entry.id))]
-                        for (index, field) in entry.fields.enumerated() {
+                        for (index, field) in entry.message.fields.enumerated() {
                             fields.append((field.0, .string(field.1)))
                             if index == 0 { fields.append(("MD5OfMessageBody", .string(digests.hex(number)))) }
                         }
@@ -50,16 +49,16 @@ struct SQSSentBatch: Sendable {
         for (number, entry) in self.successful.enumerated() {
             buffer.writeStaticString(number == 0 ? #"{"Id":"# : #",{"Id":"#)
             JSONValue.writeString(entry.id, into: &buffer)
-            for (index, field) in entry.fields.enumerated() {
+            buffer.writeStaticString(#","MessageId":"#)
+            JSONValue.writeString(entry.message.messageID, into: &buffer)
+            buffer.writeStaticString(#","MD5OfMessageBody":""#)
+            digests.writeHex(number, into: &buffer)
+            buffer.writeStaticString(#"""#)
+            for (name, value) in entry.message.extraFields {
                 buffer.writeStaticString(",")
-                JSONValue.writeString(field.0, into: &buffer)
+                JSONValue.writeString(name, into: &buffer)
                 buffer.writeStaticString(":")
-                JSONValue.writeString(field.1, into: &buffer)
-                if index == 0 {
-                    buffer.writeStaticString(#","MD5OfMessageBody":""#)
-                    digests.writeHex(number, into: &buffer)
-                    buffer.writeStaticString(#"""#)
-                }
+                JSONValue.writeString(value, into: &buffer)
             }
             buffer.writeStaticString("}")
         }
@@ -83,4 +82,29 @@ struct SQSSentBatch: Sendable {
                 "SendMessageBatch", self.json(digests: digests), protocol: .query, requestID: requestID)
         }
     }
+}
+
+/// What a stored message's send answers besides its body's digest: its id, and when there are any the digests
+/// of its attributes and its sequence number. Kept as fields, not a list of pairs: a batch's ten sends made
+/// ten arrays on the engine loop.
+struct SQSSentMessage: Sendable, Equatable {
+    var messageID: String
+    var attributesDigest: String? = nil
+    var sequenceNumber: String? = nil
+    var systemAttributesDigest: String? = nil
+
+    /// What follows `MessageId` (and the body's digest) in AWS's order.
+    var extraFields: [(String, String)] {
+        guard self.attributesDigest != nil || self.sequenceNumber != nil || self.systemAttributesDigest != nil else {
+            return []
+        }
+        var fields: [(String, String)] = []
+        if let digest = self.attributesDigest { fields.append(("MD5OfMessageAttributes", digest)) }
+        if let sequence = self.sequenceNumber { fields.append(("SequenceNumber", sequence)) }
+        if let digest = self.systemAttributesDigest { fields.append(("MD5OfMessageSystemAttributes", digest)) }
+        return fields
+    }
+
+    /// `MessageId` first, then what else the send answered.
+    var fields: [(String, String)] { [("MessageId", self.messageID)] + self.extraFields }
 }

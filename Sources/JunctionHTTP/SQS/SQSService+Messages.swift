@@ -21,8 +21,8 @@ extension SQSService {
         let queue = try self.queue(request.parameters)
         let stored = self.registry.attributes(of: queue, in: self.host.name, now: self.now)
         let entry = request.sends.first ?? SQSSendEntry(parameters: request.parameters, body: nil)
-        let fields = try self.send(entry, to: queue, stored: stored, access: self.authorization(.write, queue))
-        return .object(fields.map { ($0.0, .string($0.1)) })
+        let sent = try self.send(entry, to: queue, stored: stored, access: self.authorization(.write, queue))
+        return .object(sent.fields.map { ($0.0, .string($0.1)) })
     }
 
     /// Whether the caller may `permission` on `queue`: checked once per request, and reported where each
@@ -57,7 +57,8 @@ extension SQSService {
             do {
                 answer.successful.append(
                     SQSSentBatch.Sent(
-                        id: id, entry: position, fields: try self.send(entry, to: queue, stored: stored, access: access)
+                        id: id, entry: position,
+                        message: try self.send(entry, to: queue, stored: stored, access: access)
                     ))
             } catch {
                 answer.failed.append((id, error))
@@ -68,7 +69,7 @@ extension SQSService {
 
     private func send(
         _ entry: SQSSendEntry, to queue: MessageQueue, stored: SQSQueueAttributes, access: Result<Void, SQSError>
-    ) throws(SQSError) -> [(String, String)] {
+    ) throws(SQSError) -> SQSSentMessage {
         let parameters = entry.parameters
         guard let body = entry.body else {
             // Missing, or not a string (`sqsString` tells which).
@@ -140,21 +141,17 @@ extension SQSService {
                 jsonType: "OverLimit")
         }
         // `MD5OfMessageBody` is added off the engine loop (`SQSBodyDigests`).
-        var fields: [(String, String)] = [("MessageId", messageID)]
-        if let digest = SQSMessageAttribute.md5(attributes) {
-            fields.append(("MD5OfMessageAttributes", digest))
+        var sent = SQSSentMessage(messageID: messageID)
+        sent.attributesDigest = SQSMessageAttribute.md5(attributes)
+        if !fifoHeaders.isEmpty {
+            sent.sequenceNumber = fifoHeaders.first { $0.0 == SQSFifo.sequenceNumberHeader }?.1.stringValue
         }
-        if let sequence = fifoHeaders.first(where: { $0.0 == SQSFifo.sequenceNumberHeader })?.1.stringValue {
-            fields.append(("SequenceNumber", sequence))
-        }
-        if let traceHeader,
-            let digest = SQSMessageAttribute.md5([
+        if let traceHeader {
+            sent.systemAttributesDigest = SQSMessageAttribute.md5([
                 ("AWSTraceHeader", SQSMessageAttribute(dataType: "String", stringValue: traceHeader))
             ])
-        {
-            fields.append(("MD5OfMessageSystemAttributes", digest))
         }
-        return fields
+        return sent
     }
 
     /// The header that carries an X-Ray trace header (`AWSTraceHeader`, the one system attribute a sender
