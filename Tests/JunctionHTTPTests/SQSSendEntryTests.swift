@@ -61,6 +61,12 @@ struct SQSSendEntryTests {
         #expect(entries.map(\.body) == [ByteBuffer(string: "plain"), ByteBuffer(string: "café \"q\""), nil])
         #expect(entries.map(\.id) == ["a", "b", "c"])
         #expect(entries.map(\.bodyLength) == [5, 9, 0])
+        // Whether each body is one SQS accepts is decided as it is decoded; a control character is not.
+        #expect(entries.map(\.bodyIsValid) == [true, true, false])
+        let (_, controls) = try Self.decoded(
+            "SendMessageBatch",
+            #"{"Entries":[{"Id":"a","MessageBody":"bell \u0007"},{"Id":"b","MessageBody":"tab\t"}]}"#)
+        #expect(controls.map(\.bodyIsValid) == [false, true])
         // A body that is not a string stays a parameter (refused later as not a string) and counts by its text.
         let (_, other) = try Self.decoded("SendMessageBatch", #"{"Entries":[{"Id":"a","MessageBody":12345}]}"#)
         #expect(other.first?.body == nil)

@@ -12,7 +12,11 @@ struct SQSSendEntry: Sendable, Equatable {
     /// `MessageBody` when it is a string: its UTF-8 bytes, unescaped, with bytes that are not UTF-8 replaced
     /// by U+FFFD as a `String` would have them. Nil when the member is missing, or is not a string (then it
     /// is still in `parameters`, and refused from there as `InvalidParameterValue`).
-    var body: ByteBuffer?
+    let body: ByteBuffer?
+    /// Whether `body` holds only characters SQS accepts (`SQSMessageAttribute.isValidBody`), decided where the
+    /// entry is decoded: on the connection's loop, while the bytes are still in its cache (on the engine loop
+    /// the scan was the first touch of every body, ~2% of that loop).
+    let bodyIsValid: Bool
 
     /// The batch entry's `Id` ("" without one).
     var id: String { self.parameters["Id"]?.sqsText ?? "" }
@@ -37,6 +41,7 @@ struct SQSSendEntry: Sendable, Equatable {
     init(parameters: JSONValue, body: ByteBuffer?) {
         self.parameters = parameters
         self.body = body
+        self.bodyIsValid = body.map(SQSMessageAttribute.isValidBody) ?? false
     }
 
     // MARK: Decoding

@@ -77,7 +77,7 @@ extension SQSService {
             throw .missing("MessageBody")
         }
         guard body.readableBytes > 0 else { throw .invalid("The request must contain the parameter MessageBody.") }
-        guard SQSMessageAttribute.isValidBody(body) else {
+        guard entry.bodyIsValid else {
             throw SQSError("InvalidMessageContents", "Invalid characters found in the message body.")
         }
         let delay = try parameters.sqsInteger("DelaySeconds", in: 0...900)
