@@ -7,9 +7,9 @@ import Testing
 
 /// Waiting bodies are packed into shared slabs; their bytes and order must not change.
 @Suite struct CoreQueuePackingTests {
-    func body(_ index: Int, size: Int) -> ByteBuffer {
-        // Each body in a buffer of its own, as one small read per message would leave it.
-        var buffer = ByteBufferAllocator().buffer(capacity: size)
+    func body(_ index: Int, size: Int, capacity: Int? = nil) -> ByteBuffer {
+        // Each body in a buffer of its own twice its size, as one small read per message would leave it.
+        var buffer = ByteBufferAllocator().buffer(capacity: capacity ?? 2 * size)
         let text = "message-\(index)-"
         buffer.writeString(String(repeating: text, count: size / text.utf8.count + 1).prefix(size).description)
         return buffer
@@ -47,6 +47,26 @@ import Testing
         let (first, _) = try #require(try host.get(queue: "q", noAck: true, owner: CoreFixture.owner))
         #expect(first.message.body.storageCapacity == 64 * 1024)
         #expect(first.message.body.readableBytes == 1024)
+    }
+
+    /// A body that fills its own buffer (an SQS body is decoded into one of its size) is not copied: packing
+    /// it would save no memory.
+    @Test func bodiesThatFillTheirBuffersAreLeftInPlace() throws {
+        let fixture = CoreFixture()
+        try fixture.declareQueue("q")
+        let host = fixture.vhost
+        var sent: [ByteBuffer] = []
+        for index in 0..<130 {
+            let body = self.body(index, size: 1024, capacity: 1024)
+            sent.append(body)
+            _ = try host.publish(Message(exchange: "", routingKey: "q", body: body))
+        }
+        var received: [ByteBuffer] = []
+        while let (delivery, _) = try host.get(queue: "q", noAck: true, owner: CoreFixture.owner) {
+            #expect(delivery.message.body.storageCapacity == 1024)
+            received.append(delivery.message.body)
+        }
+        #expect(received == sent)
     }
 
     @Test func drainingAndPurgingWhileATailIsUnpackedIsSafe() throws {

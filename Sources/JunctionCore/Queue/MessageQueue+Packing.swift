@@ -9,7 +9,8 @@ import NIOCore
 /// a 2 KiB buffer of its own. Small bodies that wait are therefore copied, a slab at a time, into one
 /// 64 KiB buffer: the slab is written completely before any slice of it is handed out (a write to a
 /// buffer whose storage is shared would copy it), so this costs one copy of each waiting body and one
-/// allocation per ~60 messages. Messages delivered straight to a consumer are never copied.
+/// allocation per ~60 messages. Messages delivered straight to a consumer are never copied, nor are bodies
+/// whose buffer holds little else.
 extension MessageQueue {
     static let slabBytes = 64 * 1024
     /// Larger bodies have little to gain and are left where they are.
@@ -18,8 +19,12 @@ extension MessageQueue {
     /// Appends a waiting message, packing the run of small bodies at the tail when a slab is full.
     func appendReady(_ entry: consuming QueuedMessage) {
         let size = entry.message.body.readableBytes
-        // A priority queue's messages go to the tails of several levels: they are not packed.
-        guard size <= Self.packableBodyBytes, !self.ready.isPrioritized else {
+        // A priority queue's messages go to the tails of several levels: they are not packed. Nor is a body
+        // that fills its own buffer (within an eighth): copying it would save no memory (an SQS body is
+        // decoded into a buffer of its size; packing those copied every 1 KiB body once more).
+        guard size <= Self.packableBodyBytes, !self.ready.isPrioritized,
+            entry.message.body.storageCapacity - size > size / 8
+        else {
             self.packTail()
             self.ready.append(entry)
             return
