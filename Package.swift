@@ -182,6 +182,8 @@ let package = Package(
                 "JunctionTransport",
                 "CJunctionMD5",
                 "CJunctionByteScan",
+                // SQS visibility timeouts: every lease's deadline under one timer.
+                .product(name: "HeapModule", package: "swift-collections"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "NIOWebSocket", package: "swift-nio"),

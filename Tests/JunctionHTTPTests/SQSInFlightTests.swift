@@ -62,6 +62,52 @@ struct SQSInFlightTests {
         #expect(inFlight.delete(late[0], of: orders) == .stale)
     }
 
+    /// One timer serves every lease: a later lease with an earlier deadline expires first, each lease at its
+    /// own deadline and not before.
+    @Test func leasesExpireAtTheirOwnDeadlinesUnderOneTimer() throws {
+        let (broker, orders, _) = try SQSReceiveAttemptsTests.queues()
+        defer { withExtendedLifetime(broker) {} }
+        let loop = EmbeddedEventLoop()
+        let inFlight = SQSInFlight()
+        _ = inFlight.lease([1, 2].map(DeliveryID.init), of: orders, for: .seconds(30), on: loop)
+        _ = inFlight.lease([3].map(DeliveryID.init), of: orders, for: .seconds(10), on: loop)
+        _ = inFlight.lease([4, 5, 6].map(DeliveryID.init), of: orders, for: .seconds(20), on: loop)
+        loop.advanceTime(by: .seconds(9))
+        #expect(inFlight.count == 6)
+        loop.advanceTime(by: .seconds(1))
+        #expect(inFlight.count == 5)
+        loop.advanceTime(by: .seconds(10))
+        #expect(inFlight.count == 2)
+        loop.advanceTime(by: .milliseconds(9_999))
+        #expect(inFlight.count == 2)
+        loop.advanceTime(by: .milliseconds(1))
+        #expect(inFlight.count == 0)
+    }
+
+    /// Leases deleted early leave their deadlines behind; thousands of them (the heap rebuilt from the leases
+    /// on the way) neither expire anything nor lose the leases still held.
+    @Test func deletedLeasesNeitherExpireNorHideHeldOnes() throws {
+        let (broker, orders, _) = try SQSReceiveAttemptsTests.queues()
+        defer { withExtendedLifetime(broker) {} }
+        let loop = EmbeddedEventLoop()
+        let inFlight = SQSInFlight()
+        var kept = 0
+        for id in 0..<3_000 {
+            let handle = inFlight.lease([DeliveryID(UInt64(id))], of: orders, for: .seconds(60), on: loop)[0]
+            if id % 500 == 0 {
+                kept += 1
+            } else {
+                #expect(inFlight.delete(handle.text, of: orders) == .deleted)
+            }
+            loop.advanceTime(by: .milliseconds(1))
+        }
+        #expect(inFlight.count == kept)
+        loop.advanceTime(by: .seconds(56))
+        #expect(inFlight.count == kept)
+        loop.advanceTime(by: .seconds(4))
+        #expect(inFlight.count == 0)
+    }
+
     /// A handle's text reads back as the handle, for every length of lease and delivery; its JSON is the text
     /// quoted; what is not a handle is refused.
     @Test func receiptHandleTextRoundTrips() {
