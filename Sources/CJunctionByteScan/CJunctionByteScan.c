@@ -39,6 +39,29 @@ size_t junction_scan_first_special(const uint8_t *bytes, size_t count, size_t st
     return count;
 }
 
+size_t junction_scan_first_not_plain_json(const uint8_t *bytes, size_t count) {
+    size_t index = 0;
+#if defined(__SSE2__)
+    const __m128i quote = _mm_set1_epi8(0x22);
+    const __m128i backslash = _mm_set1_epi8(0x5C);
+    const __m128i del = _mm_set1_epi8(0x7F);
+    while (count - index >= 16) {
+        __m128i v = _mm_loadu_si128((const __m128i *)(bytes + index));
+        // A byte from 0x80 up has its sign bit set: `v` itself marks it.
+        __m128i hit = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, quote), _mm_cmpeq_epi8(v, backslash)),
+                                   _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, del), below_space(v)), v));
+        int mask = _mm_movemask_epi8(hit);
+        if (mask != 0) return index + (size_t)__builtin_ctz((unsigned)mask);
+        index += 16;
+    }
+#endif
+    while (index < count) {
+        if (is_special(bytes[index], 1) || bytes[index] >= 0x80) return index;
+        index += 1;
+    }
+    return count;
+}
+
 int junction_scan_is_ascii(const uint8_t *bytes, size_t count) {
     size_t index = 0;
 #if defined(__SSE2__)

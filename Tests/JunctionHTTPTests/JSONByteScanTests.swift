@@ -70,6 +70,9 @@ struct JSONByteScanTests {
                         }
                         #expect(JSONByteScan.isASCII(raw) == bytes.allSatisfy { $0 < 0x80 })
                         #expect(
+                            JSONByteScan.isPlainJSONASCII(raw)
+                                == bytes.allSatisfy { $0 >= 0x20 && $0 < 0x7F && $0 != 0x22 && $0 != 0x5C })
+                        #expect(
                             JSONByteScan.isPlainText(raw)
                                 == bytes.allSatisfy { ($0 >= 0x20 && $0 < 0x80) || $0 == 0x9 || $0 == 0xA || $0 == 0xD }
                         )

@@ -13,6 +13,13 @@ enum JSONByteScan {
             bytes.baseAddress?.assumingMemoryBound(to: UInt8.self), bytes.count, start, delete ? 1 : 0)
     }
 
+    /// Whether every byte is printable ASCII a JSON string holds as it is (no quote, backslash, control
+    /// character or DEL): such text is written between quotes as it is, after one scan.
+    static func isPlainJSONASCII(_ bytes: UnsafeRawBufferPointer) -> Bool {
+        junction_scan_first_not_plain_json(bytes.baseAddress?.assumingMemoryBound(to: UInt8.self), bytes.count)
+            == bytes.count
+    }
+
     /// Whether every byte is below 0x80.
     static func isASCII(_ bytes: UnsafeRawBufferPointer) -> Bool {
         junction_scan_is_ascii(bytes.baseAddress?.assumingMemoryBound(to: UInt8.self), bytes.count) != 0

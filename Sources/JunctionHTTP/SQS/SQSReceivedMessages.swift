@@ -19,10 +19,15 @@ struct SQSReceivedMessages: Sendable {
 
         /// The body as UTF-8 text: as it is when it is ASCII, else decoded with invalid sequences replaced
         /// (U+FFFD), as a `String` of it would be: what is sent and what `MD5OfBody` digests.
-        var text: ByteBuffer {
+        var text: ByteBuffer { self.jsonText.text }
+
+        /// `text`, and whether it is plain ASCII that a JSON string holds as it is: one scan decides both for
+        /// most bodies (an ASCII scan, then the writer's escape scan, went over every body twice).
+        var jsonText: (text: ByteBuffer, plain: Bool) {
+            if self.body.withUnsafeReadableBytes({ JSONByteScan.isPlainJSONASCII($0) }) { return (self.body, true) }
             let ascii = self.body.withUnsafeReadableBytes { JSONByteScan.isASCII($0) }
-            if ascii { return self.body }
-            return ByteBuffer(string: String(decoding: self.body.readableBytesView, as: UTF8.self))
+            if ascii { return (self.body, false) }
+            return (ByteBuffer(string: String(decoding: self.body.readableBytesView, as: UTF8.self)), false)
         }
 
     }
@@ -68,9 +73,9 @@ struct SQSReceivedMessages: Sendable {
             buffer.writeStaticString("{}")
             return
         }
-        let texts = self.items.map(\.text)
+        let texts = self.items.map(\.jsonText)
         // All the bodies' digests at once: eight at a time on SIMD lanes (`SQSBodyDigests`).
-        let digests = SQSBodyDigests.md5(ofEach: texts.map(\.readableBytesView))
+        let digests = SQSBodyDigests.md5(ofEach: texts.map(\.text.readableBytesView))
         buffer.writeStaticString(#"{"Messages":["#)
         for (index, item) in self.items.enumerated() {
             if index > 0 { buffer.writeStaticString(",") }
@@ -81,7 +86,13 @@ struct SQSReceivedMessages: Sendable {
             buffer.writeStaticString(#","MD5OfBody":""#)
             digests.writeHex(index, into: &buffer)
             buffer.writeStaticString(#"","Body":"#)
-            texts[index].withUnsafeReadableBytes { JSONValue.writeString(bytes: $0, into: &buffer) }
+            if texts[index].plain {
+                buffer.writeStaticString(#"""#)
+                buffer.writeImmutableBuffer(texts[index].text)
+                buffer.writeStaticString(#"""#)
+            } else {
+                texts[index].text.withUnsafeReadableBytes { JSONValue.writeString(bytes: $0, into: &buffer) }
+            }
             if !item.attributes.isEmpty {
                 buffer.writeStaticString(#","Attributes":"#)
                 JSONValue.object(item.attributes.map { ($0.0, .string($0.1)) }).write(into: &buffer)
