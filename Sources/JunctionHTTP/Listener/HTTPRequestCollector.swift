@@ -18,7 +18,10 @@ struct HTTPRequestCollector {
 
     private enum State {
         case idle
-        case receiving(HTTPRequestHead, ByteBuffer)
+        /// The body so far: nil before its first part; the first part as NIO gave it (a slice of the read,
+        /// not copied) until a second one comes; then a buffer of its own (`owned`), sized for the declared
+        /// length, that later parts are appended to.
+        case receiving(HTTPRequestHead, ByteBuffer?, owned: Bool, declared: Int)
         case discarding(HTTPRequestHead)
     }
 
@@ -38,27 +41,39 @@ struct HTTPRequestCollector {
     mutating func read(_ part: HTTPServerRequestPart, allocator: ByteBufferAllocator) -> Outcome {
         switch (part, self.state) {
         case (.head(let head), .idle):
-            if let length = head.headers.first(name: "Content-Length").flatMap(Int.init), length > self.maxBodyBytes {
+            let declared = head.headers.first(name: "Content-Length").flatMap(Int.init) ?? 0
+            if declared > self.maxBodyBytes {
                 self.state = .discarding(head)
             } else {
-                self.state = .receiving(head, allocator.buffer(capacity: 0))
+                self.state = .receiving(head, nil, owned: false, declared: declared)
             }
             return .collecting
-        case (.body(var part), .receiving(let head, var body)):
-            if body.readableBytes + part.readableBytes > self.maxBodyBytes {
+        case (.body(var part), .receiving(let head, let body, let owned, let declared)):
+            let length = (body?.readableBytes ?? 0) + part.readableBytes
+            guard length <= self.maxBodyBytes else {
                 self.state = .discarding(head)
-            } else {
-                // Out of the enum while appending, so the buffer is uniquely referenced (no copy).
-                self.state = .idle
-                body.writeBuffer(&part)
-                self.state = .receiving(head, body)
+                return .collecting
             }
+            guard var body else {
+                // A body that comes in one part (most do) is kept as that part: no copy of it.
+                self.state = .receiving(head, part, owned: false, declared: declared)
+                return .collecting
+            }
+            // Out of the enum while appending, so an owned buffer is uniquely referenced (no copy).
+            self.state = .idle
+            if !owned {
+                var first = body
+                body = allocator.buffer(capacity: max(declared, length))
+                body.writeBuffer(&first)
+            }
+            body.writeBuffer(&part)
+            self.state = .receiving(head, body, owned: true, declared: declared)
             return .collecting
         case (.body, .discarding):
             return .collecting
-        case (.end, .receiving(let head, let body)):
+        case (.end, .receiving(let head, let body, _, _)):
             self.state = .idle
-            return .complete(head, body)
+            return .complete(head, body ?? allocator.buffer(capacity: 0))
         case (.end, .discarding(let head)):
             self.state = .idle
             return .tooLarge(head)

@@ -20,15 +20,10 @@ enum SQSBodyDigests {
 
         /// Digest `index` as 32 lowercase hex digits, written into `buffer`.
         func writeHex(_ index: Int, into buffer: inout ByteBuffer) {
-            let digits: StaticString = "0123456789abcdef"
-            self.bytes.withUnsafeBufferPointer { digest in
-                let start = 16 * index
-                buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: 32) { output in
-                    for offset in 0..<16 {
-                        let byte = digest[start + offset]
-                        output[2 * offset] = digits.utf8Start[Int(byte >> 4)]
-                        output[2 * offset + 1] = digits.utf8Start[Int(byte & 15)]
-                    }
+            self.bytes.withUnsafeBytes { digests in
+                _ = buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: 32) { output in
+                    SQSSignatureV4.writeHex(
+                        UnsafeRawBufferPointer(rebasing: digests[(16 * index)..<(16 * index + 16)]), into: output)
                     return 32
                 }
             }

@@ -156,14 +156,14 @@ struct SQSSignatureV4 {
         }
     }
 
-    /// Whether `text` is the lowercase hex of `digest`, in constant time (the answer's timing says nothing
-    /// about how much of a guess was right). Byte by byte over both buffers: no hex `String` is made, and no
-    /// pair of `UTF8View` iterators walked (that was ~1% of the engine loop's SQS work).
+    /// `isHex(of:_:)` over a digest's bytes in place: iterating it as a `Sequence` allocates an iterator.
     static func isHex(of digest: SHA256Digest, _ text: String) -> Bool {
-        // The digest's bytes in place: iterating it as a `Sequence` allocates an iterator.
         digest.withUnsafeBytes { Self.isHex(of: $0, text) }
     }
 
+    /// Whether `text` is the lowercase hex of `digest`, in constant time (the answer's timing says nothing
+    /// about how much of a guess was right). Byte by byte over both buffers: no hex `String` is made, and no
+    /// pair of `UTF8View` iterators walked (that was ~1% of the engine loop's SQS work).
     static func isHex(of digest: some Sequence<UInt8>, _ text: String) -> Bool {
         var text = text
         return text.withUTF8 { characters in
@@ -266,7 +266,8 @@ struct SQSSignatureV4 {
         }
     }
 
-    private static func writeHex(_ bytes: UnsafeRawBufferPointer, into output: UnsafeMutableRawBufferPointer) {
+    /// The lowercase hex of `bytes` at the start of `output` (at least twice as long).
+    static func writeHex(_ bytes: UnsafeRawBufferPointer, into output: UnsafeMutableRawBufferPointer) {
         let digits: StaticString = "0123456789abcdef"
         for (index, byte) in bytes.enumerated() {
             output[2 * index] = digits.utf8Start[Int(byte >> 4)]
