@@ -12,54 +12,44 @@ static inline __m128i below_space(__m128i v) {
 }
 #endif
 
-static inline int is_special(uint8_t byte, int delete) {
-    return byte < 0x20 || byte == 0x22 || byte == 0x5C || (delete && byte == 0x7F);
-}
-
-size_t junction_scan_first_special(const uint8_t *bytes, size_t count, size_t start, int delete) {
+// The first byte at or after `start` that is a quote, a backslash or below 0x20, or DEL when `delete` is set,
+// or from 0x80 up when `high` is set; `count` when there is none. Both flags are constants at each call, so
+// the compiler makes one loop per public scan.
+static inline size_t first_hit(const uint8_t *bytes, size_t count, size_t start, int delete, int high) {
     if (start >= count) return count;
     size_t index = start;
 #if defined(__SSE2__)
     const __m128i quote = _mm_set1_epi8(0x22);
     const __m128i backslash = _mm_set1_epi8(0x5C);
     const __m128i del = _mm_set1_epi8(delete ? 0x7F : 0x22);
+    const __m128i sign = _mm_set1_epi8(high ? (char)0x80 : 0);
     while (count - index >= 16) {
         __m128i v = _mm_loadu_si128((const __m128i *)(bytes + index));
+        // A byte from 0x80 up has its sign bit set: `v & sign` marks it when `high` is set.
         __m128i hit = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, quote), _mm_cmpeq_epi8(v, backslash)),
-                                   _mm_or_si128(_mm_cmpeq_epi8(v, del), below_space(v)));
+                                   _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, del), below_space(v)),
+                                                _mm_and_si128(v, sign)));
         int mask = _mm_movemask_epi8(hit);
         if (mask != 0) return index + (size_t)__builtin_ctz((unsigned)mask);
         index += 16;
     }
 #endif
     while (index < count) {
-        if (is_special(bytes[index], delete)) return index;
+        uint8_t byte = bytes[index];
+        if (byte < 0x20 || byte == 0x22 || byte == 0x5C || (delete && byte == 0x7F) || (high && byte >= 0x80)) {
+            return index;
+        }
         index += 1;
     }
     return count;
 }
 
+size_t junction_scan_first_special(const uint8_t *bytes, size_t count, size_t start, int delete) {
+    return delete ? first_hit(bytes, count, start, 1, 0) : first_hit(bytes, count, start, 0, 0);
+}
+
 size_t junction_scan_first_not_plain_json(const uint8_t *bytes, size_t count) {
-    size_t index = 0;
-#if defined(__SSE2__)
-    const __m128i quote = _mm_set1_epi8(0x22);
-    const __m128i backslash = _mm_set1_epi8(0x5C);
-    const __m128i del = _mm_set1_epi8(0x7F);
-    while (count - index >= 16) {
-        __m128i v = _mm_loadu_si128((const __m128i *)(bytes + index));
-        // A byte from 0x80 up has its sign bit set: `v` itself marks it.
-        __m128i hit = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, quote), _mm_cmpeq_epi8(v, backslash)),
-                                   _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, del), below_space(v)), v));
-        int mask = _mm_movemask_epi8(hit);
-        if (mask != 0) return index + (size_t)__builtin_ctz((unsigned)mask);
-        index += 16;
-    }
-#endif
-    while (index < count) {
-        if (is_special(bytes[index], 1) || bytes[index] >= 0x80) return index;
-        index += 1;
-    }
-    return count;
+    return first_hit(bytes, count, 0, 1, 1);
 }
 
 int junction_scan_is_ascii(const uint8_t *bytes, size_t count) {
