@@ -31,8 +31,8 @@ final class SpillLog {
 
     /// Appends the whole message (buffered; written before any read) and returns its offset.
     func append(_ message: Message) throws -> UInt64 {
-        let value = MessageRecordCodec.encode(message)
-        let result = try self.log.append([LogEntry(timestamp: 0, value: value)])
+        // Encoded straight into the log's batch, as a durable queue's messages are.
+        let result = try self.log.append(timestamp: 0) { MessageRecordCodec.write(message, into: &$0) }
         return UInt64(result.firstOffset.rawValue)
     }
 
@@ -46,11 +46,13 @@ final class SpillLog {
     static func read(
         _ log: SegmentedLog, from first: UInt64, through last: UInt64, _ body: (UInt64, Message) -> Void
     ) throws {
-        var position = LogOffset(Int64(first))
-        let end = LogOffset(Int64(last))
+        // Offsets past what an Int64 holds are clamped (a log's offsets never reach them): `through:
+        // UInt64.max`, "to the end", trapped in the conversion.
+        var position = LogOffset(Int64(clamping: first))
+        let end = LogOffset(Int64(clamping: last))
         while position <= end {
-            let wanted = Int(end.rawValue - position.rawValue) + 1
-            let records = try log.read(from: position, maxRecords: min(wanted, 4096), maxBytes: 16 << 20)
+            let wanted = min(end.rawValue - position.rawValue, 4095) + 1
+            let records = try log.read(from: position, maxRecords: Int(wanted), maxBytes: 16 << 20)
             guard let final = records.last else { return }
             for record in records where record.offset <= end {
                 if let message = try? MessageRecordCodec.decode(record.value) {
@@ -70,7 +72,7 @@ final class SpillLog {
     /// closed) is no read ahead: the read on the loop, when the window is needed, reports it.
     static func readAhead(_ log: SegmentedLog, from first: UInt64, through last: UInt64) -> PagedRead? {
         let handle = try? log.readHandle(
-            from: LogOffset(Int64(first)), through: LogOffset(Int64(last)), maxBytes: Int.max)
+            from: LogOffset(Int64(clamping: first)), through: LogOffset(Int64(clamping: last)), maxBytes: Int.max)
         return handle.map(PagedRead.init)
     }
 
