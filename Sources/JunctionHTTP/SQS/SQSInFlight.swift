@@ -160,7 +160,7 @@ final class SQSInFlight {
         self.arm(on: loop)
     }
 
-    /// Removes a handle's message from its lease (dropping an emptied lease and its timer).
+    /// Removes a handle's message from its lease (dropping an emptied lease; its heap entry is skipped later).
     private func take(_ handle: SQSReceiptHandle) -> (SQSReceiptHandle, Lease)? {
         // Removed in place: a lease copied out of the dictionary, changed and stored back copied its whole set
         // of deliveries on every delete (the dictionary still held the original).

@@ -44,15 +44,10 @@ public struct RecordBatch: Equatable, Sendable {
         }
         let start = buffer.writerIndex
         buffer.reserveCapacity(minimumWritableBytes: RecordBatchHeader.lengthFieldEnd + length)
-        buffer.writeInteger(baseOffset.rawValue)
-        buffer.writeInteger(Int32(length))
-        buffer.writeInteger(RecordBatchHeader.currentMagic)
-        buffer.writeInteger(UInt32(0))
-        buffer.writeInteger(attributes)
-        buffer.writeInteger(leaderEpoch)
-        buffer.writeInteger(Int32(entries.count))
-        buffer.writeInteger(firstTimestamp)
-        buffer.writeInteger(maxTimestamp)
+        Self.writeHeader(
+            baseOffset: baseOffset, length: Int32(length), attributes: attributes, leaderEpoch: leaderEpoch,
+            recordCount: Int32(entries.count), firstTimestamp: firstTimestamp, maxTimestamp: maxTimestamp,
+            into: &buffer)
         for (index, entry) in entries.enumerated() {
             let keyLength = entry.key?.readableBytes ?? 0
             buffer.writeInteger(Int32(Self.recordOverhead - 4 + keyLength + entry.value.readableBytes))
@@ -90,15 +85,10 @@ public struct RecordBatch: Equatable, Sendable {
         maximumSize: Int, into buffer: inout ByteBuffer, writeValue: (inout ByteBuffer) -> Void
     ) -> RecordBatchHeader? {
         let start = buffer.writerIndex
-        buffer.writeInteger(baseOffset.rawValue)
-        buffer.writeInteger(Int32(0))  // the batch's length, below
-        buffer.writeInteger(RecordBatchHeader.currentMagic)
-        buffer.writeInteger(UInt32(0))  // the CRC, below
-        buffer.writeInteger(attributes)
-        buffer.writeInteger(leaderEpoch)
-        buffer.writeInteger(Int32(1))
-        buffer.writeInteger(timestamp)
-        buffer.writeInteger(timestamp)
+        // The batch's length is set below, once the value is written.
+        Self.writeHeader(
+            baseOffset: baseOffset, length: 0, attributes: attributes, leaderEpoch: leaderEpoch, recordCount: 1,
+            firstTimestamp: timestamp, maxTimestamp: timestamp, into: &buffer)
         let record = buffer.writerIndex
         buffer.writeInteger(Int32(0))  // the record's length, below
         buffer.writeInteger(Int32(0))  // offset delta
@@ -123,6 +113,22 @@ public struct RecordBatch: Equatable, Sendable {
             baseOffset: baseOffset, length: Int32(length), magic: RecordBatchHeader.currentMagic, crc: crc,
             attributes: attributes, leaderEpoch: leaderEpoch, recordCount: 1, firstTimestamp: timestamp,
             maxTimestamp: timestamp)
+    }
+
+    /// A batch's header with its CRC left 0 (set once the records behind it are written).
+    private static func writeHeader(
+        baseOffset: LogOffset, length: Int32, attributes: UInt16, leaderEpoch: Int32, recordCount: Int32,
+        firstTimestamp: Int64, maxTimestamp: Int64, into buffer: inout ByteBuffer
+    ) {
+        buffer.writeInteger(baseOffset.rawValue)
+        buffer.writeInteger(length)
+        buffer.writeInteger(RecordBatchHeader.currentMagic)
+        buffer.writeInteger(UInt32(0))
+        buffer.writeInteger(attributes)
+        buffer.writeInteger(leaderEpoch)
+        buffer.writeInteger(recordCount)
+        buffer.writeInteger(firstTimestamp)
+        buffer.writeInteger(maxTimestamp)
     }
 
     // MARK: - Decoding
