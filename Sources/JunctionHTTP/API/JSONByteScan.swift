@@ -1,6 +1,5 @@
 import CJunctionByteScan
 
-
 /// Finds the bytes of a JSON string that end a plain run (a quote, a backslash, a control character and,
 /// when writing, DEL), and tells ASCII and plain text. The writer, the parser and the SQS body check scan
 /// every message body; the scans are `CJunctionByteScan`'s, 16 bytes per step (word-at-a-time arithmetic
